@@ -1,0 +1,1 @@
+"""The supervisord side: render its config, talk to it over its unix socket, watch and reload it."""

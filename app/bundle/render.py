@@ -1,0 +1,225 @@
+"""supervisord.conf from plain values: which programs run, with which command and settings.
+
+`program_specs` decides (pure: a LoadResult and the settings in, `Program` values out);
+`render_supervisord_conf` only formats them through templates/supervisord.conf.j2. The CLI
+writes the text to disk.
+
+What reaches the file is deliberately narrow: a program name matching PROGRAM_NAME_PATTERN,
+argv words and environment values from a small safe alphabet, and numbers. A pair's config
+file contributes its name, its absolute path and its fingerprint, nothing else: tokens stay
+`${ENV}` references resolved by the worker from the environment it inherits from supervisord.
+Anything outside those alphabets raises `UnsafeProgramValue` instead of being escaped, because
+supervisord's ini parser has several syntaxes (sections, `%(...)s` expansion, inline `;`
+comments, shlex quoting) that an escaped value could still trip.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import jinja2
+
+from app.embedded_mongo import server_command
+
+PROGRAM_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
+SAFE_ARGUMENT_PATTERN = re.compile(r"^[A-Za-z0-9_./:@+=,-]+$")
+ENV_NAME_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]*$")
+SAFE_ENV_VALUE_PATTERN = re.compile(r"^[A-Za-z0-9_./:@+-]*$")
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATE_NAME = "supervisord.conf.j2"
+
+# Lower priority numbers start first and stop last: MongoDB and the simulator outlive the
+# workers that use them, and the watchdog stops first so it never revives a program that
+# supervisord is shutting down.
+PRIORITY_MONGODB = 10
+PRIORITY_SIMULATOR = 20
+PRIORITY_HEALTH = 50
+PRIORITY_WORKER = 100
+PRIORITY_WATCHDOG = 900
+
+WORKER_STARTSECS = 5  # a worker checks Jira and MongoDB at start and exits non-zero on failure
+WORKER_STOPWAITSECS = 30  # lets a pass finish its current issue after SIGTERM
+# Every process state change (the watchdog needs FATAL and STARTING) and a 5 s tick.
+WATCHDOG_EVENTS = ("PROCESS_STATE", "TICK_5")
+
+
+class UnsafeProgramValue(ValueError):
+    """A value that must not reach supervisord.conf; nothing is rendered."""
+
+    def __init__(self, program: str, field: str, value: str) -> None:
+        self.program = program
+        self.field = field
+        self.value = value
+        super().__init__(f"{program!r}: {field}: refusing to render {value!r}")
+
+
+@dataclass(frozen=True)
+class Program:
+    """One supervisord `[program:x]` (or `[eventlistener:x]`) section as plain values."""
+
+    name: str
+    command: tuple[str, ...]
+    environment: dict[str, str] = field(default_factory=dict)
+    kind: Literal["program", "eventlistener"] = "program"
+    priority: int = PRIORITY_WORKER
+    autorestart: bool = True
+    startsecs: int = 1
+    startretries: int = 3
+    stopsignal: str = "TERM"
+    stopwaitsecs: int = 10
+    stopasgroup: bool = True
+    killasgroup: bool = True
+    events: tuple[str, ...] = ()
+
+    @property
+    def command_line(self) -> str:
+        return " ".join(self.command)
+
+
+def program_specs(
+    result, settings, extra_programs: Iterable[Program] = (), python: str = sys.executable
+) -> list[Program]:
+    """Every program of the bundle: mongodb (embedded only), health, watchdog, one per valid pair.
+
+    `result` is an app.config.LoadResult; only its valid `pairs` are used (name, path,
+    fingerprint). Raises UnsafeProgramValue for any name or value outside the safe alphabets
+    and ValueError for a duplicate program name.
+    """
+    programs: list[Program] = []
+    if settings.embedded_mongo:
+        programs.append(mongodb_program(settings))
+    programs.append(health_program(settings, python))
+    programs.append(watchdog_program(python))
+    programs.extend(worker_program(pair, python) for pair in sorted(result.pairs, key=lambda p: p.name))
+    programs.extend(extra_programs)
+    for program in programs:
+        check_program(program)
+    names = [program.name for program in programs]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise ValueError(f"duplicate program names: {', '.join(duplicates)}")
+    return programs
+
+
+def worker_program(pair, python: str = sys.executable) -> Program:
+    """A pair's sync worker: its config path and database name, never the config's contents."""
+    return Program(
+        name=pair.name,
+        command=(python, "-m", "app.sync.worker", "--config", str(Path(pair.path).absolute())),
+        environment={"WORKER_DATABASE_NAME": pair.name, "PAIR_CONFIG_FINGERPRINT": pair.fingerprint},
+        priority=PRIORITY_WORKER,
+        startsecs=WORKER_STARTSECS,
+        startretries=3,
+        stopwaitsecs=WORKER_STOPWAITSECS,
+    )
+
+
+def health_program(settings, python: str = sys.executable) -> Program:
+    return Program(
+        name="health",
+        command=(
+            python, "-m", "gunicorn",
+            "--bind", f"{settings.health_host}:{settings.health_port}",
+            "--workers", "1", "--worker-class", "gthread", "--threads", "8",
+            "--timeout", "30", "--graceful-timeout", "5",
+            # gunicorn >= 27 opens a control socket under $HOME, which a container user may not own.
+            "--no-control-socket",
+            "--log-level", settings.log_level.lower(),
+            "app.health.wsgi:app",
+        ),
+        priority=PRIORITY_HEALTH,
+        startsecs=2,
+        stopwaitsecs=10,
+    )
+
+
+def watchdog_program(python: str = sys.executable) -> Program:
+    return Program(
+        name="watchdog",
+        command=(python, "-m", "app.bundle.watchdog"),
+        kind="eventlistener",
+        priority=PRIORITY_WATCHDOG,
+        startsecs=1,
+        stopwaitsecs=10,
+        events=WATCHDOG_EVENTS,
+    )
+
+
+def mongodb_program(settings) -> Program:
+    data_dir = Path(settings.runtime_dir).absolute() / "mongo-data"
+    return Program(
+        name="mongodb",
+        command=tuple(server_command(settings.embedded_mongo_port, data_dir)),
+        priority=PRIORITY_MONGODB,
+        startsecs=2,
+        stopwaitsecs=10,
+    )
+
+
+def check_program(program: Program) -> None:
+    """Raise UnsafeProgramValue unless every rendered value is inside its safe alphabet."""
+    if not PROGRAM_NAME_PATTERN.fullmatch(program.name):
+        raise UnsafeProgramValue(program.name, "name", program.name)
+    if not program.command:
+        raise UnsafeProgramValue(program.name, "command", "")
+    for word in program.command:
+        if not SAFE_ARGUMENT_PATTERN.fullmatch(word):
+            raise UnsafeProgramValue(program.name, "command", word)
+    for key, value in program.environment.items():
+        if not ENV_NAME_PATTERN.fullmatch(key):
+            raise UnsafeProgramValue(program.name, "environment", key)
+        if not SAFE_ENV_VALUE_PATTERN.fullmatch(value):
+            raise UnsafeProgramValue(program.name, f"environment.{key}", value)
+    for word in (program.stopsignal, *program.events):
+        if not ENV_NAME_PATTERN.fullmatch(word):
+            raise UnsafeProgramValue(program.name, "signal/events", word)
+
+
+def screen_pairs(pairs: Iterable) -> tuple[list, list]:
+    """Split loaded pairs into those that can be rendered and ConfigErrors for the others.
+
+    The loader already rejects bad names; this also catches a config *path* outside the safe
+    alphabet (e.g. a space in the file name), so one odd file cannot stop the good pairs.
+    """
+    from app.config import ConfigError
+
+    safe, errors = [], []
+    for pair in pairs:
+        try:
+            check_program(worker_program(pair, python="python"))
+        except UnsafeProgramValue as problem:
+            field = "name" if problem.field == "name" else "file name"
+            errors.append(ConfigError(str(pair.path), field, "contains characters supervisord.conf cannot carry safely"))
+        else:
+            safe.append(pair)
+    return safe, errors
+
+
+def render_supervisord_conf(programs: Sequence[Program], settings) -> str:
+    """The text of supervisord.conf for these programs; checks every program again first."""
+    for program in programs:
+        check_program(program)
+    runtime_dir = Path(settings.runtime_dir).absolute()
+    for path in (runtime_dir, Path(settings.supervisor_socket)):
+        if not SAFE_ARGUMENT_PATTERN.fullmatch(str(path)):
+            raise UnsafeProgramValue("supervisord", "runtime_dir", str(path))
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return environment.get_template(TEMPLATE_NAME).render(
+        programs=programs,
+        runtime_dir=str(runtime_dir),
+        socket=str(settings.supervisor_socket),
+        pidfile=str(runtime_dir / "supervisord.pid"),
+    )

@@ -1,0 +1,155 @@
+"""Load pair config files: one file (`load_pair`) or a whole directory (`load_configs`).
+
+A bad file never stops the good ones: `load_configs` returns the valid pairs and, per bad
+file, its problems. Only `sync-*.json` files are read; `*.example.json` and
+`*.schema.json` (the shipped `sync-rules.example.json` / `sync-rules.schema.json`) never.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from app.config.envsubst import substitute
+from app.config.errors import ConfigError, ConfigFileError, format_loc, redact, validation_errors
+from app.config.models import PairConfig, pair_name_problem
+from app.config.source import SourceError, parse_document, read_config_bytes, strip_documentation
+
+CONFIG_GLOB = "sync-*.json"
+NEVER_LOADED_SUFFIXES = (".example.json", ".schema.json")
+
+
+@dataclass(frozen=True)
+class LoadedPair:
+    """A valid pair. `fingerprint` (sha256 of the file's bytes) changes when the file does.
+
+    It is written into supervisord.conf so that `reload` restarts exactly the changed pairs.
+    Environment values are deliberately left out: a digest of a token is still derived from a
+    secret, and a running supervisord could not hand a changed environment to its children
+    anyway (a new token needs a restart of the bundle).
+    """
+
+    name: str
+    path: Path
+    config: PairConfig = field(repr=False)
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """The valid pairs and the problems of the invalid files (no secrets in str or repr)."""
+
+    pairs: list[LoadedPair]
+    errors: list[ConfigError]
+    config_dir: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when no file had a problem (zero pairs is still ok here; health decides)."""
+        return not self.errors
+
+    def __str__(self) -> str:
+        from app.config.report import validate_lines
+
+        return "\n".join(validate_lines(self))
+
+
+def load_pair(path: Path | str, environ: Mapping[str, str] = os.environ) -> PairConfig:
+    """Load one config file (symlinks judged against its own directory).
+
+    Raises ConfigFileError listing every problem. The name falls back to the file stem.
+    """
+    path = Path(path)
+    outcome = _load_file(path, path.parent, environ)
+    if isinstance(outcome, list):
+        raise ConfigFileError(outcome)
+    return outcome.config
+
+
+def load_configs(config_dir: Path | str | None = None, environ: Mapping[str, str] = os.environ) -> LoadResult:
+    """Load every `sync-*.json` in `config_dir` (None = settings CONFIG_DIR).
+
+    Files that share a pair name are all rejected (each error names the other files);
+    only otherwise-valid files take part in that check, so a broken file cannot block a
+    good one. Errors are sorted by file.
+    """
+    if config_dir is None:
+        from app.settings import get_settings
+
+        config_dir = get_settings().config_dir
+    config_dir = Path(config_dir)
+    if not config_dir.is_dir():
+        return LoadResult([], [ConfigError(str(config_dir), "", "config directory does not exist")], config_dir)
+    pairs: list[LoadedPair] = []
+    errors: list[ConfigError] = []
+    for path in config_files(config_dir):
+        outcome = _load_file(path, config_dir, environ)
+        if isinstance(outcome, list):
+            errors.extend(outcome)
+        else:
+            pairs.append(outcome)
+    pairs, duplicate_errors = _reject_duplicate_names(pairs)
+    errors = sorted(errors + duplicate_errors, key=lambda error: error.file)
+    return LoadResult(pairs, errors, config_dir)
+
+
+def config_files(config_dir: Path) -> list[Path]:
+    """The files `load_configs` reads, sorted by name."""
+    return sorted(
+        path for path in config_dir.glob(CONFIG_GLOB) if not path.name.endswith(NEVER_LOADED_SUFFIXES)
+    )
+
+
+def _load_file(path: Path, config_dir: Path, environ: Mapping[str, str]) -> LoadedPair | list[ConfigError]:
+    file = str(path)
+    try:
+        raw = read_config_bytes(path, config_dir)
+        document = strip_documentation(parse_document(raw))
+    except SourceError as exc:
+        return [ConfigError(file, "", exc.message)]
+    substitution = substitute(document, environ)
+    data = substitution.data
+    errors = [
+        ConfigError(file, format_loc(unset.loc), f"environment variable {unset.name} is not set (or is empty)")
+        for unset in substitution.unset
+    ]
+    if data.get("name") is None:
+        problem = pair_name_problem(path.stem)
+        if problem:
+            errors.append(ConfigError(file, "name", f'no "name" given, and the file name gives an {problem}'))
+        else:
+            data = {**data, "name": path.stem}
+    try:
+        config = PairConfig.model_validate(data)
+    except ValidationError as exc:
+        fields_with_unset = {error.field for error in errors}
+        errors += [e for e in validation_errors(file, exc, PairConfig) if e.field not in fields_with_unset]
+    if errors:
+        secrets = substitution.used.values()
+        return [ConfigError(e.file, e.field, redact(e.message, secrets)) for e in errors]
+    assert config.name is not None  # set from the file stem above
+    return LoadedPair(config.name, path, config, hashlib.sha256(raw).hexdigest())
+
+
+def _reject_duplicate_names(pairs: list[LoadedPair]) -> tuple[list[LoadedPair], list[ConfigError]]:
+    files_by_name: dict[str, list[str]] = defaultdict(list)
+    for pair in pairs:
+        files_by_name[pair.name].append(str(pair.path))
+    errors = [
+        ConfigError(
+            str(pair.path),
+            "name",
+            f"pair name {pair.name!r} is also used by "
+            + ", ".join(f for f in files_by_name[pair.name] if f != str(pair.path))
+            + "; every pair needs its own name",
+        )
+        for pair in pairs
+        if len(files_by_name[pair.name]) > 1
+    ]
+    return [pair for pair in pairs if len(files_by_name[pair.name]) == 1], errors

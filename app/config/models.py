@@ -1,0 +1,221 @@
+"""Pydantic models of one pair config file, in the original service's camelCase format.
+
+Python attributes are snake_case; JSON keys are the camelCase aliases (both accepted).
+Validation is strict (no "5" for 5, no "yes" for true) and unknown keys are errors; the
+loader strips documentation keys (`_*`, `$schema`) before validating.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic.alias_generators import to_camel
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from app.config.errors import Loc
+
+PAIR_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
+PAIR_NAME_RULE = "1-48 characters of a-z, 0-9, '_' and '-', starting with a letter or digit"
+PROJECT_KEY_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]*$")
+DEFAULT_INTERVAL_SECONDS = 300.0
+
+SyncDirection = Literal["user_to_dev", "dev_to_user", "both", "none"]
+TargetProject = Literal["dev", "user"]
+FallbackBehavior = Literal["ignore", "default_to_closed", "sync_to_resolved"]
+
+
+class _ConfigModel(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="forbid",
+        strict=True,
+        frozen=True,
+        field_title_generator=lambda name, info: to_camel(name),
+    )
+
+
+def pair_name_problem(name: str) -> str | None:
+    """Why `name` cannot name a pair (it becomes a supervisord section header), else None."""
+    if PAIR_NAME_PATTERN.fullmatch(name):
+        return None
+    shown = repr(name if len(name) <= 60 else name[:57] + "...")
+    return f"invalid pair name {shown}: use {PAIR_NAME_RULE} (it names the supervisord program)"
+
+
+def _raise_at(model: str, problems: list[tuple[Loc, str]]) -> None:
+    """Raise one ValidationError carrying each (location, message) problem."""
+    if problems:
+        details = [
+            InitErrorDetails(type=PydanticCustomError("config_conflict", message), loc=loc, input=None)
+            for loc, message in problems
+        ]
+        raise ValidationError.from_exception_data(model, details)
+
+
+class JiraConfig(_ConfigModel):
+    base_url: str = Field(description="Jira site, e.g. https://team.atlassian.net (http or https).")
+    email: str | None = Field(None, description="Login of the sync user; required for authType basic.")
+    api_token: SecretStr = Field(description='API token (basic) or personal access token (pat); use "${ENV}".')
+    auth_type: Literal["basic", "pat"] = Field("basic", description="basic = email + API token; pat = Bearer.")
+    deployment: Literal["cloud", "datacenter"] = Field(
+        "cloud", description="Default: datacenter when authType is pat (Cloud has no PATs), else cloud."
+    )
+    time_zone: str | None = Field(
+        None, description="IANA zone for JQL dates; default: the API user's zone from /myself."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _infer_deployment(cls, data: object) -> object:
+        if isinstance(data, dict) and "deployment" not in data:
+            auth = data.get("authType", data.get("auth_type"))
+            return {**data, "deployment": "datacenter" if auth == "pat" else "cloud"}
+        return data
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        try:
+            parts = urlsplit(value)
+            host = parts.hostname
+        except ValueError:
+            host, parts = None, None
+        if parts is None or parts.scheme not in ("http", "https") or not host:
+            raise ValueError("must be an http:// or https:// URL with a host")
+        if parts.username or parts.password:
+            raise ValueError("must not contain credentials; use email and apiToken")
+        if parts.query or parts.fragment:
+            raise ValueError("must not contain a query or fragment")
+        return value.rstrip("/")
+
+    @field_validator("email")
+    @classmethod
+    def _looks_like_email(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+", value):
+            raise ValueError("must be an email address")
+        return value
+
+    @field_validator("api_token")
+    @classmethod
+    def _usable_token(cls, value: SecretStr) -> SecretStr:
+        token = value.get_secret_value()
+        if not token:
+            raise ValueError("must not be empty")
+        if any(char.isspace() or ord(char) < 32 for char in token):
+            raise ValueError("must not contain whitespace or control characters (a trailing newline?)")
+        return value
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                zoneinfo.ZoneInfo(value)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                raise ValueError("unknown time zone; use an IANA name such as 'Europe/Berlin' or 'UTC'") from None
+        return value
+
+    @model_validator(mode="after")
+    def _basic_needs_email(self) -> JiraConfig:
+        if self.auth_type == "basic" and not self.email:
+            _raise_at("JiraConfig", [(("email",), "required when authType is 'basic' (email + API token)")])
+        return self
+
+
+class RuleConditions(_ConfigModel):
+    require_mapping: bool = Field(True, description="Act only when the issue already has a partner.")
+    on_status_change: bool | None = Field(None, description="Default: defaultBehavior.onlyOnStatusChange.")
+
+
+class RuleActions(_ConfigModel):
+    create_issue: bool = False
+    sync_status: bool = False
+    sync_attachments: bool | None = Field(None, description="Default: defaultBehavior.syncAttachments.")
+    add_cross_link: bool = False
+    add_comment: bool = False
+    comment_template: str | None = Field(None, description="Placeholders: ${sourceKey}, ${targetKey}, ...")
+    target_status: str | None = Field(None, min_length=1, description="Overrides the rule's targetStatus.")
+
+
+class Rule(_ConfigModel):
+    id: str = Field(min_length=1, description="Unique within the file.")
+    source_status: str = Field(min_length=1, description="Status name that triggers the rule; * = any.")
+    target_project: TargetProject
+    target_status: str | None = Field(None, min_length=1)
+    sync_direction: SyncDirection
+    enabled: bool = True
+    priority: int = Field(100, description="Lower runs first.")
+    description: str | None = None
+    conditions: RuleConditions = RuleConditions()
+    actions: RuleActions = RuleActions()
+
+    @property
+    def effective_target_status(self) -> str | None:
+        """The status the partner is moved to: actions.targetStatus, else the rule's targetStatus."""
+        return self.actions.target_status or self.target_status
+
+
+class DefaultBehavior(_ConfigModel):
+    sync_attachments: bool = True
+    add_cross_links: bool = True
+    only_on_status_change: bool = True
+    skip_intermediate_statuses: bool = True
+    fallback_behavior: FallbackBehavior = "ignore"
+
+
+class PairConfig(_ConfigModel):
+    name: str | None = Field(None, description="Pair name; default: the file name without .json.")
+    description: str | None = None
+    jira: JiraConfig
+    user_project_key: str = Field(description="Support-facing project, e.g. ABSUP.")
+    dev_project_key: str = Field(description="Development project, e.g. ABDEV.")
+    sync_interval_minutes: float | None = Field(None, gt=0, description="Default 5 minutes.")
+    sync_interval_seconds: float | None = Field(None, gt=0, description="Instead of syncIntervalMinutes.")
+    initial_sync_enabled: bool = True
+    default_behavior: DefaultBehavior = DefaultBehavior()
+    rules: list[Rule] = Field(min_length=1)
+    dev_issue_type: str = Field("Bug", min_length=1, description="Issue type of created Dev issues.")
+
+    @field_validator("name")
+    @classmethod
+    def _valid_name(cls, value: str | None) -> str | None:
+        problem = None if value is None else pair_name_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("user_project_key", "dev_project_key")
+    @classmethod
+    def _project_key(cls, value: str) -> str:
+        if not PROJECT_KEY_PATTERN.fullmatch(value):
+            raise ValueError("must be a Jira project key: A-Z, 0-9 and '_', starting with a letter")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PairConfig:
+        problems: list[tuple[Loc, str]] = []
+        if self.user_project_key == self.dev_project_key:
+            problems.append((("devProjectKey",), "must differ from userProjectKey"))
+        if self.sync_interval_minutes is not None and self.sync_interval_seconds is not None:
+            problems.append((("syncIntervalSeconds",), "set syncIntervalMinutes or syncIntervalSeconds, not both"))
+        first_index: dict[str, int] = {}
+        for index, rule in enumerate(self.rules):
+            if rule.id in first_index:
+                problems.append((("rules", index, "id"), f"duplicate rule id (also rules[{first_index[rule.id]}])"))
+            first_index.setdefault(rule.id, index)
+        _raise_at("PairConfig", problems)
+        return self
+
+    @property
+    def interval_seconds(self) -> float:
+        """Seconds between passes: syncIntervalSeconds, else syncIntervalMinutes * 60, else 300."""
+        if self.sync_interval_seconds is not None:
+            return self.sync_interval_seconds
+        if self.sync_interval_minutes is not None:
+            return self.sync_interval_minutes * 60
+        return DEFAULT_INTERVAL_SECONDS

@@ -1,0 +1,114 @@
+"""From a path to a plain JSON document: file checks, decoding, parsing, comment stripping.
+
+Every failure raises `SourceError` with a one-line reason for people; nothing from the
+file's content is echoed except key names.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+MAX_CONFIG_BYTES = 1024 * 1024
+"""Larger files are rejected before parsing: a pair config is a few KiB."""
+
+
+class SourceError(Exception):
+    """The file as a whole cannot be read as a config document."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def read_config_bytes(path: Path, config_dir: Path) -> bytes:
+    """The bytes of `path`, after the file checks.
+
+    Symlink policy: a symlink is followed only when its final target is a regular file
+    inside `config_dir` (so ConfigMap-style `..data/` links work); links that leave the
+    directory or dangle are rejected. Non-regular files and files over MAX_CONFIG_BYTES
+    are rejected without being read.
+    """
+    if path.is_symlink():
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            raise SourceError("symlink whose target does not exist (or loops)") from None
+        if not target.is_relative_to(config_dir.resolve()):
+            raise SourceError("symlink pointing outside the config directory is not allowed; copy the file instead")
+    try:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise SourceError("not a regular file")
+        if info.st_size > MAX_CONFIG_BYTES:
+            raise SourceError(f"file is {info.st_size} bytes; the limit is {MAX_CONFIG_BYTES} bytes (1 MiB)")
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        raise SourceError(f"cannot read file: {exc.strerror or type(exc).__name__}") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise SourceError(f"file is larger than the limit of {MAX_CONFIG_BYTES} bytes (1 MiB)")
+    return raw
+
+
+def parse_document(raw: bytes) -> dict[str, Any]:
+    """Decode UTF-8 (a BOM is allowed) and parse one JSON object.
+
+    Rejected: invalid UTF-8, invalid JSON (with line and column), duplicate keys in one
+    object, NaN/Infinity, absurd nesting, and a top level that is not an object.
+    """
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line, column = _position(raw, exc.start)
+        raise SourceError(
+            f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at line {line}, column {column}; save the file as UTF-8"
+        ) from None
+    try:
+        document = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constants)
+    except json.JSONDecodeError as exc:
+        raise SourceError(f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    except RecursionError:
+        raise SourceError("invalid JSON: nested too deeply") from None
+    if not isinstance(document, dict):
+        raise SourceError(f"the top level must be a JSON object, not {_json_type(document)}")
+    return document
+
+
+def strip_documentation(value: Any) -> Any:
+    """`value` without the keys that are documentation: `_*` and `$schema`, at every level."""
+    if isinstance(value, dict):
+        return {
+            key: strip_documentation(item)
+            for key, item in value.items()
+            if not (key.startswith("_") or key == "$schema")
+        }
+    if isinstance(value, list):
+        return [strip_documentation(item) for item in value]
+    return value
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in document:
+            raise SourceError(f"invalid JSON: key {key!r} appears twice in one object")
+        document[key] = value
+    return document
+
+
+def _no_constants(name: str) -> Any:
+    raise SourceError(f"invalid JSON: {name} is not allowed")
+
+
+def _position(raw: bytes, offset: int) -> tuple[int, int]:
+    line_start = raw.rfind(b"\n", 0, offset) + 1
+    return raw.count(b"\n", 0, offset) + 1, offset - line_start + 1
+
+
+def _json_type(value: Any) -> str:
+    names = {list: "an array", str: "a string", bool: "a boolean", int: "a number", float: "a number"}
+    return "null" if value is None else names.get(type(value), type(value).__name__)

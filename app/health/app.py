@@ -1,0 +1,52 @@
+"""The health service's Flask app: `/health` and `/health/live`, each a few lines.
+
+`create_app` takes the snapshot source (a callable returning app.health.assess.HealthSnapshot)
+instead of reading anything itself, so the routes stay thin and the app never imports pymongo.
+Later pages (dashboard, /metrics) register on the returned app and reuse
+`app.extensions["health_report"]`, the one function that reads and judges.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+from app.health.assess import HealthReport, HealthSnapshot, assess
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(snapshot_source: Callable[[], HealthSnapshot], stale_after: float) -> Flask:
+    """Build the app; `stale_after` is the heartbeat age (seconds) past which a pair is stale."""
+    app = Flask(__name__)
+    app.json.sort_keys = False  # keep the body in the order assess() builds it, for people
+
+    def health_report() -> HealthReport:
+        return assess(snapshot_source(), stale_after)
+
+    app.extensions["health_report"] = health_report
+
+    @app.get("/health")
+    def health():
+        report = health_report()
+        return jsonify(report.body), report.http_status
+
+    @app.get("/health/live")
+    def live():
+        return jsonify(status="alive"), 200
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        if isinstance(error, HTTPException):
+            return error
+        # Only the type and place are logged: an exception's text may carry a secret.
+        frame = traceback.extract_tb(error.__traceback__)[-1:] or [None]
+        where = f"{frame[0].filename}:{frame[0].lineno}" if frame[0] else "?"
+        logger.error("health request failed: %s at %s", type(error).__name__, where)
+        return jsonify(status="unhealthy", reasons=["health service error (see its log)"]), 503
+
+    return app

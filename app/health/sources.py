@@ -1,0 +1,149 @@
+"""The I/O edge of the health service: reads configs, supervisord and MongoDB into a snapshot.
+
+supervisord and MongoDB are read concurrently and each is given at most `budget` seconds, so
+`/health` answers within a second even when one of them hangs or is gone; whatever did not
+answer in time becomes `Unavailable(reason)` and the assessment says so. The config directory
+scan is cached for `config_ttl` seconds. This module reads only: it never writes anywhere.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pymongo
+import pymongo.errors
+
+from app.bundle.rpc import SupervisorRPC, SupervisorUnavailable
+from app.config import ConfigError, LoadResult, load_configs
+from app.health.assess import HealthSnapshot, Unavailable
+from app.heartbeats import HeartbeatStore, utc_now
+
+DEFAULT_BUDGET = 0.8  # seconds per source; leaves room under the 1 s promise for the rest
+PENDING_FAILURE = {"resolved_at": None}  # matches a missing `resolved_at` too
+
+
+class HealthSource:
+    """A callable returning a fresh HealthSnapshot each time it is called.
+
+    `supervisor` needs `process_states()` (app.bundle.rpc.SupervisorRPC); `mongo_client` is a
+    pymongo MongoClient whose timeouts should not exceed `budget` (see `health_mongo_client`).
+    """
+
+    def __init__(
+        self,
+        *,
+        config_dir: Path | str,
+        supervisor: Any,
+        mongo_client: Any,
+        control_db: str,
+        budget: float = DEFAULT_BUDGET,
+        config_ttl: float = 5.0,
+        load: Callable[[Path | str], LoadResult] = load_configs,
+        clock: Callable[[], datetime] = utc_now,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._config_dir = config_dir
+        self._supervisor = supervisor
+        self._mongo = mongo_client
+        self._heartbeats = HeartbeatStore(mongo_client[control_db])
+        self._budget = budget
+        self._config_ttl = config_ttl
+        self._load = load
+        self._clock = clock
+        self._monotonic = monotonic
+        self._configs: tuple[float, LoadResult] | None = None
+        # More threads than sources: a hung source keeps its thread until its own timeout.
+        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="health-source")
+
+    @classmethod
+    def from_settings(cls, settings: Any, budget: float = DEFAULT_BUDGET) -> "HealthSource":
+        return cls(
+            config_dir=settings.config_dir,
+            supervisor=SupervisorRPC(settings.supervisor_socket, timeout=min(settings.supervisor_timeout, budget)),
+            mongo_client=health_mongo_client(
+                settings.effective_mongo_uri, min(settings.mongo_timeout_ms / 1000, budget)
+            ),
+            control_db=settings.mongo_control_db,
+            budget=budget,
+        )
+
+    def __call__(self) -> HealthSnapshot:
+        configs = self._config_scan()
+        pairs = [pair.name for pair in configs.pairs]
+        deadline = self._monotonic() + self._budget
+        processes = self._pool.submit(self._supervisor.process_states)
+        mongo = self._pool.submit(self._read_mongo, pairs)
+        process_states = self._result(processes, deadline, "supervisord")
+        mongo_state = self._result(mongo, deadline, "MongoDB")
+        heartbeats, failures = mongo_state if isinstance(mongo_state, tuple) else (mongo_state, mongo_state)
+        return HealthSnapshot(
+            now=self._clock(),
+            pairs=pairs,
+            config_errors=list(configs.errors),
+            processes=process_states,
+            heartbeats=heartbeats,
+            failures_pending=failures,
+            secrets=frozenset(pair.config.jira.api_token.get_secret_value() for pair in configs.pairs),
+        )
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._mongo.close()
+
+    def _config_scan(self) -> LoadResult:
+        now = self._monotonic()
+        if self._configs is None or now - self._configs[0] > self._config_ttl:
+            try:
+                result = self._load(self._config_dir)
+            except Exception as error:  # noqa: BLE001 - a scan that blows up is reported, not raised
+                result = LoadResult(pairs=[], errors=[ConfigError(str(self._config_dir), "", _describe(error))])
+            self._configs = (now, result)
+        return self._configs[1]
+
+    def _read_mongo(self, pairs: list[str]) -> tuple[dict[str, dict], dict[str, int]]:
+        heartbeats = self._heartbeats.all()
+        failures = {pair: _count(self._mongo[pair].failures, PENDING_FAILURE) for pair in pairs}
+        return heartbeats, failures
+
+    def _result(self, future: Future, deadline: float, source: str) -> Any:
+        try:
+            return future.result(timeout=max(0.0, deadline - self._monotonic()))
+        except FutureTimeout:
+            future.cancel()
+            return Unavailable(f"{source} did not answer within {self._budget:g} s")
+        except SupervisorUnavailable as error:
+            return Unavailable(error.reason)
+        except pymongo.errors.PyMongoError as error:
+            return Unavailable(_describe(error))
+
+
+def health_mongo_client(uri: str, budget: float = DEFAULT_BUDGET) -> pymongo.MongoClient:
+    """A client that gives up within `budget` seconds instead of pymongo's default 30."""
+    timeout_ms = max(1, int(budget * 1000))
+    return pymongo.MongoClient(
+        uri,
+        tz_aware=True,
+        serverSelectionTimeoutMS=timeout_ms,
+        connectTimeoutMS=timeout_ms,
+        socketTimeoutMS=timeout_ms,
+        appname="jira-sync-health",
+        connect=False,  # gunicorn may fork after import; connect in the process that serves
+    )
+
+
+def _count(collection: Any, query: dict) -> int:
+    # Not count_documents: its aggregation on the embedded server misses documents that lack
+    # the field when matching None, where a find matches them as MongoDB does.
+    return sum(1 for _ in collection.find(query, {"_id": 1}))
+
+
+def _describe(error: BaseException) -> str:
+    # pymongo appends the whole topology description; the first clause says what went wrong.
+    text = str(error).split(", Timeout:")[0].split(" (configured timeouts")[0]
+    return f"{type(error).__name__}: {text}"[:300]

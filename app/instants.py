@@ -1,0 +1,55 @@
+"""Instants as MongoDB stores them here: fixed-width UTC ISO-8601 text.
+
+The embedded MongoDB-wire server turns a datetime given to `$set` on an existing document
+into naive text, so the same field would come back as a date or as text depending on
+history. Storing every instant we update as `2026-11-28T09:20:31.123000Z` is the same on
+both servers, sorts and compares correctly as text (`$lte`, `sort`), and stays readable in
+a shell. Documents only ever inserted (the TTL-indexed `events`) keep real BSON dates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def encode_instant(moment: datetime) -> str:
+    """An aware datetime as sortable UTC text; a naive one is read as UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime(_FORMAT)
+
+
+def decode_instant(value: Any) -> Any:
+    """The datetime behind `encode_instant` text (or a BSON date); anything else unchanged."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    if isinstance(value, str):
+        try:
+            return datetime.strptime(value, _FORMAT).replace(tzinfo=timezone.utc)
+        except ValueError:
+            return value
+    return value
+
+
+def encode_instants(value: Any) -> Any:
+    """`value` with every datetime inside (dicts, lists) replaced by its text form."""
+    if isinstance(value, datetime):
+        return encode_instant(value)
+    if isinstance(value, Mapping):
+        return {key: encode_instants(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [encode_instants(item) for item in value]
+    return value
+
+
+def decode_instants(value: Any) -> Any:
+    """The inverse of `encode_instants`: instant text anywhere inside becomes a datetime."""
+    if isinstance(value, Mapping):
+        return {key: decode_instants(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [decode_instants(item) for item in value]
+    return decode_instant(value)

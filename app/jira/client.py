@@ -1,0 +1,252 @@
+"""JiraClient: every Jira operation the sync needs, on Cloud (REST v3) or Data Center (REST v2).
+
+Descriptions and comments go in and come out as plain text on both deployments. Every
+request has a timeout and goes through the retry policy (see app.jira.retry); every failure
+is a JiraError subclass. Reprs never show credentials.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import quote
+
+import requests
+from requests.auth import AuthBase
+
+from app.jira.auth import auth_for
+from app.jira.bodies import incoming_comment, incoming_issue, outgoing_fields, wire_text
+from app.jira.deployment import api_prefix, infer_deployment
+from app.jira.errors import JiraNotFound, TransitionUnavailable, parse_error_body
+from app.jira.retry import RetryPolicy
+from app.jira.search import search_cloud, search_datacenter
+from app.jira.transitions import Transition, choose_transition, parse_transitions, transition_payload
+from app.jira.transport import JiraTransport, Timeout
+
+NO_CHECK = {"X-Atlassian-Token": "no-check"}  # Jira's XSRF guard refuses multipart uploads without it
+
+
+def _segment(value: str) -> str:
+    return quote(str(value), safe="")
+
+
+class JiraClient:
+    """A client for one Jira site as one user."""
+
+    def __init__(
+        self,
+        base_url: str,
+        auth: AuthBase,
+        deployment: str = "cloud",
+        timeout: Timeout = (5, 30),
+        max_retries: int = 5,
+        backoff_cap: float = 60.0,
+        sleep: Callable[[float], None] = time.sleep,
+        session: requests.Session | None = None,
+        jitter: Callable[[], float] = random.random,
+        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    ) -> None:
+        self.deployment = deployment
+        self.api = api_prefix(deployment)
+        self.policy = RetryPolicy(max_retries=max_retries, backoff_cap=backoff_cap, sleep=sleep, jitter=jitter, clock=clock)
+        self.transport = JiraTransport(base_url, auth, timeout, self.policy, session)
+
+    @classmethod
+    def from_config(cls, jira: Any, **overrides: Any) -> JiraClient:
+        """A client from a pair config's `jira` section (any object with base_url, email,
+        api_token (str or SecretStr), auth_type "basic"|"pat", deployment or None)."""
+        base_url = str(jira.base_url)
+        deployment = _plain(getattr(jira, "deployment", None)) or infer_deployment(base_url)
+        auth_type = _plain(getattr(jira, "auth_type", None)) or "basic"
+        return cls(base_url, auth_for(auth_type, getattr(jira, "email", None), jira.api_token), deployment=deployment, **overrides)
+
+    def __repr__(self) -> str:
+        return f"JiraClient(base_url={self.base_url!r}, deployment={self.deployment!r}, auth={self.transport.auth!r})"
+
+    __str__ = __repr__
+
+    @property
+    def base_url(self) -> str:
+        return self.transport.base_url
+
+    @property
+    def request_count(self) -> int:
+        """HTTP requests sent, retries included."""
+        return self.transport.request_count
+
+    @property
+    def retry_count(self) -> int:
+        """Retries made (each one also counted in request_count)."""
+        return self.policy.retries
+
+    @property
+    def retry_waits(self) -> list[float]:
+        """The seconds asked of `sleep` before each retry, in order."""
+        return list(self.policy.waits)
+
+    def _get(self, path: str, **kwargs: Any) -> Any:
+        return self.transport.request("GET", self.api + path, **kwargs).json()
+
+    def _issue_path(self, key: str) -> str:
+        return f"/issue/{_segment(key)}"
+
+    # --- site, user, project ---------------------------------------------------------------
+    def myself(self) -> dict:
+        """The API user (accountId or name, emailAddress, timeZone, ...)."""
+        return self._get("/myself")
+
+    def server_info(self) -> dict:
+        return self._get("/serverInfo")
+
+    def project(self, key: str) -> dict:
+        return self._get(f"/project/{_segment(key)}")
+
+    def project_statuses(self, key: str) -> list[dict]:
+        """Per issue type, its statuses with `statusCategory` (key new|indeterminate|done)."""
+        return self._get(f"/project/{_segment(key)}/statuses")
+
+    # --- issues -------------------------------------------------------------------------
+    def search(self, jql: str, fields: list[str], page_size: int = 100) -> Iterator[dict]:
+        """Every issue matching `jql`, page after page, with only `fields` (text fields as plain text)."""
+        pages = search_cloud if self.deployment == "cloud" else search_datacenter
+        for page in pages(self.transport, jql, fields, page_size):
+            for issue in page:
+                yield incoming_issue(issue)
+
+    def get_issue(self, key_or_id: str, fields: list[str] | None = None) -> dict:
+        params = {"fields": ",".join(fields)} if fields else None
+        return incoming_issue(self._get(self._issue_path(key_or_id), params=params))
+
+    def create_issue(
+        self,
+        fields: dict[str, Any],
+        properties: dict[str, Any] | None = None,
+        links: list[tuple[str, str]] | None = None,
+    ) -> dict:
+        """Create an issue; `properties` ({key: value}) and `links` ([(link type name, other
+        issue key)], the new issue inward) are stored with it atomically. Never retried on
+        5xx/connection loss: the caller must look before creating again. Returns {id, key, self}."""
+        body: dict[str, Any] = {"fields": outgoing_fields(fields, self.deployment)}
+        if properties:
+            body["properties"] = _entity_properties(properties)
+        if links:
+            body["update"] = {
+                "issuelinks": [
+                    {"add": {"type": {"name": type_name}, "outwardIssue": {"key": other}}} for type_name, other in links
+                ]
+            }
+        return self.transport.request("POST", self.api + "/issue", json=body).json()
+
+    def edit_issue(self, key: str, fields: dict[str, Any]) -> None:
+        body = {"fields": outgoing_fields(fields, self.deployment)}
+        self.transport.request("PUT", self.api + self._issue_path(key), json=body)
+
+    def delete_issue(self, key: str) -> None:
+        self.transport.request("DELETE", self.api + self._issue_path(key))
+
+    # --- transitions --------------------------------------------------------------------
+    def transitions(self, key: str) -> list[Transition]:
+        """Transitions available now, with target status, its category and screen fields."""
+        body = self._get(self._issue_path(key) + "/transitions", params={"expand": "transitions.fields"})
+        return parse_transitions(body)
+
+    def transition_to(self, key: str, status_name: str, resolution: str | None = None) -> Transition:
+        """Move `key` to the status named `status_name` (else by transition name); returns the
+        transition used. Raises TransitionUnavailable when none leads there."""
+        path = self.api + self._issue_path(key) + "/transitions"
+        offered = self.transitions(key)
+        chosen = choose_transition(offered, status_name)
+        if chosen is None:
+            raise TransitionUnavailable(key, status_name, [t.to_status for t in offered], path=path)
+        self.transport.request("POST", path, json=transition_payload(chosen, resolution))
+        return chosen
+
+    # --- comments -----------------------------------------------------------------------
+    def comments(self, key: str, expand_properties: bool = False) -> list[dict]:
+        """Every comment, oldest first, bodies as plain text; with their `properties` on request."""
+        collected: list[dict] = []
+        while True:
+            params: dict[str, Any] = {"startAt": len(collected), "maxResults": 100, "orderBy": "created"}
+            if expand_properties:
+                params["expand"] = "properties"
+            page = self._get(self._issue_path(key) + "/comment", params=params)
+            batch = page.get("comments") or []
+            collected.extend(incoming_comment(c) for c in batch)
+            if not batch or len(collected) >= int(page.get("total", len(collected))):
+                return collected
+
+    def add_comment(self, key: str, text: str, properties: dict[str, Any] | None = None) -> dict:
+        """Add a plain-text comment (ADF on Cloud), with `properties` ({key: value}) stored on it;
+        returns the comment with its body as text. Never retried on 5xx/connection loss."""
+        body: dict[str, Any] = {"body": wire_text(text, self.deployment)}
+        if properties:
+            body["properties"] = _entity_properties(properties)
+        path = self.api + self._issue_path(key) + "/comment"
+        return incoming_comment(self.transport.request("POST", path, json=body).json())
+
+    # --- links --------------------------------------------------------------------------
+    def create_issue_link(self, type_name: str, inward_key: str, outward_key: str) -> None:
+        body = {"type": {"name": type_name}, "inwardIssue": {"key": inward_key}, "outwardIssue": {"key": outward_key}}
+        self.transport.request("POST", self.api + "/issueLink", json=body)
+
+    def issue_links(self, key: str) -> list[dict]:
+        return self.get_issue(key, fields=["issuelinks"])["fields"].get("issuelinks") or []
+
+    def remote_links(self, key: str) -> list[dict]:
+        return self._get(self._issue_path(key) + "/remotelink")
+
+    def put_remote_link(self, key: str, global_id: str, url: str, title: str) -> dict:
+        """Create or update (by `global_id`) a remote link; keyed, so safe to retry."""
+        body = {"globalId": global_id, "object": {"url": url, "title": title}}
+        path = self.api + self._issue_path(key) + "/remotelink"
+        return self.transport.request("POST", path, json=body, idempotent=True).json()
+
+    # --- properties ---------------------------------------------------------------------
+    def get_property(self, key: str, prop: str) -> Any | None:
+        """The property's value, None when the issue has no such property (JiraNotFound if the issue is absent)."""
+        path = self.api + self._issue_path(key) + f"/properties/{_segment(prop)}"
+        response = self.transport.request("GET", path, allow_status=(404,))
+        if response.status_code == 404:
+            missing = JiraNotFound(404, "GET", path, *_messages(response))
+            if not any("propert" in m.lower() for m in missing.error_messages):
+                raise missing
+            return None
+        return response.json().get("value")
+
+    def set_property(self, key: str, prop: str, value: Any) -> None:
+        path = self.api + self._issue_path(key) + f"/properties/{_segment(prop)}"
+        self.transport.request("PUT", path, json=value)
+
+    # --- attachments --------------------------------------------------------------------
+    def attachments(self, key: str) -> list[dict]:
+        return self.get_issue(key, fields=["attachment"])["fields"].get("attachment") or []
+
+    def download_attachment(self, attachment: dict) -> bytes:
+        """The content of an attachment dict (as listed by `attachments`), fetched from this site only."""
+        url = attachment.get("content") or f"{self.api}/attachment/content/{_segment(attachment['id'])}"
+        return self.transport.request("GET", self.transport.absolute(url)).content
+
+    def add_attachment(self, key: str, filename: str, content: bytes) -> list[dict]:
+        """Upload one file (multipart field `file`); returns Jira's list of created attachments."""
+        files = {"file": (filename, content, "application/octet-stream")}
+        path = self.api + self._issue_path(key) + "/attachments"
+        return self.transport.request("POST", path, files=files, headers=NO_CHECK).json()
+
+
+def _entity_properties(properties: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"key": key, "value": value} for key, value in properties.items()]
+
+
+def _plain(value: Any) -> str | None:
+    """A config value that may be an Enum member, as its plain string."""
+    return None if value is None else str(getattr(value, "value", value))
+
+
+def _messages(response: requests.Response) -> tuple[list[str], dict[str, str]]:
+    try:
+        return parse_error_body(response.json())
+    except ValueError:
+        return parse_error_body(None, response.text)

@@ -1,0 +1,70 @@
+"""Process-wide settings, read from the environment in one place.
+
+Every default the bundle relies on lives here with a one-line reason. Pair-specific
+settings come from the pair's config file (app.config), never from here.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    config_dir: Path = Field(Path("config"), description="Directory scanned for sync-*.json pair files.")
+    mongo_uri: str | None = Field(
+        None, description="MongoDB connection string; unset runs the embedded MongoDB-wire server."
+    )
+    mongo_control_db: str = Field("jira_sync", description="Shared database holding the heartbeats.")
+    mongo_timeout_ms: int = Field(
+        1500, description="Server-selection timeout; bounds how long /health waits for MongoDB."
+    )
+    embedded_mongo_port: int = Field(27017, description="Loopback port of the embedded server.")
+    health_host: str = Field("127.0.0.1", description="Bind address of the health service.")
+    health_port: int = Field(8080, description="Port of /health, /metrics and the dashboard.")
+    heartbeat_interval: float = Field(10.0, gt=0, description="Seconds between two heartbeats of a worker.")
+    heartbeat_stale_after: float | None = Field(
+        None, description="Seconds after which a heartbeat is stale; default 3 x heartbeat_interval."
+    )
+    log_level: str = Field("INFO", description="Python logging level name.")
+    log_format: Literal["json", "text"] = Field("json", description="json for machines, text for people.")
+    runtime_dir: Path = Field(
+        Path("runtime"), description="Where supervisord.conf, its socket, pid file and embedded data go."
+    )
+    supervisor_timeout: float = Field(1.0, gt=0, description="Seconds allowed for one supervisord RPC call.")
+    watchdog_cooldown_min: float = Field(30.0, description="First wait before bringing a FATAL program back.")
+    watchdog_cooldown_max: float = Field(600.0, description="Cap of the growing FATAL cool-down.")
+
+    @model_validator(mode="after")
+    def _default_stale_after(self) -> "Settings":
+        if self.heartbeat_stale_after is None:
+            self.heartbeat_stale_after = 3 * self.heartbeat_interval
+        return self
+
+    @property
+    def embedded_mongo(self) -> bool:
+        return not self.mongo_uri
+
+    @property
+    def effective_mongo_uri(self) -> str:
+        return self.mongo_uri or f"mongodb://127.0.0.1:{self.embedded_mongo_port}/"
+
+    @property
+    def supervisor_socket(self) -> Path:
+        return self.runtime_dir.absolute() / "supervisor.sock"
+
+    @property
+    def supervisord_conf(self) -> Path:
+        return self.runtime_dir.absolute() / "supervisord.conf"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process; environment changes after the first call are not seen."""
+    return Settings()

@@ -1,0 +1,42 @@
+"""``python -m app.simulator --port N [--host H] [--seed FILE] [--deployment cloud|datacenter]``.
+
+Without ``--seed`` the demo seed is served. Runs until SIGTERM or Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+
+from app.simulator.seed import demo_seed, read_seed_file
+from app.simulator.server import SimulatorServer
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m app.simulator", description="Simulated Jira site")
+    parser.add_argument("--port", type=int, default=8090)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--seed", help="seed JSON file (default: the demo seed)")
+    parser.add_argument("--deployment", choices=("cloud", "datacenter"), default="cloud")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    seed = read_seed_file(args.seed) if args.seed else demo_seed()
+    server = SimulatorServer(seed, deployment=args.deployment, host=args.host, port=args.port)
+
+    def stop(signum, frame):  # the handler only asks; shutdown must run outside serve_forever's thread
+        threading.Thread(target=server.stop, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    print(f"jira simulator ({args.deployment}) on http://{args.host}:{args.port}", flush=True)
+    server.serve_forever()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""Test-only admin API under ``/_sim/`` (no auth; never part of Jira).
+
+- ``GET /_sim/config`` / ``POST /_sim/config`` — knobs (partial update), shape::
+
+      {"latency_ms": 0, "index_lag_seconds": 0.0,
+       "rate_limit": {"capacity": 0, "refill_per_second": 1.0, "retry_after_seconds": 1, "next_n": 0,
+                      "reason": "jira-burst-based"},
+       "faults": {"error_rate": 0.0, "drop_rate": 0.0, "error_status": 503, "next_errors": 0,
+                  "next_drops": 0, "seed": 0, "path_contains": "", "drop_after_processing": false}}
+
+- ``GET /_sim/requests`` — ``{"total", "counts": {"GET /rest/api/3/issue/{key}": n}, "requests": [...]}``
+  (entries as in :mod:`requestlog`, with the caller's ``user``);
+  ``POST /_sim/requests/reset`` empties it.
+- ``PATCH /_sim/users/<accountId>`` — ``{"apiToken", "pat", "timeZone", "projects"}`` (any subset).
+- ``POST /_sim/issues/<key>/move`` — ``{"project": "KEY"}``: new key, same id, old key still resolves.
+- ``PATCH /_sim/issues/<key>`` — ``{"created", "updated"}`` (Jira timestamps) to place an issue in time.
+- ``GET /_sim/clock`` / ``POST /_sim/clock/advance`` ``{"seconds": n}`` — the site's clock (lag, timestamps).
+- ``GET /_sim/index`` — ``{"pending": n}`` writes not yet searchable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from flask import Blueprint, jsonify, request
+
+from app.simulator.errors import JiraApiError, not_found_issue
+from app.simulator.issues import move_issue
+from app.simulator.routes_common import site
+from app.simulator.timefmt import format_jira, parse_jira
+
+blueprint = Blueprint("sim_admin", __name__, url_prefix="/_sim")
+
+
+def _body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise JiraApiError(400, ["a JSON object is required"])
+    return data
+
+
+@blueprint.get("/config")
+def get_config():
+    with site().lock:
+        return jsonify(site().knobs.to_dict())
+
+
+@blueprint.post("/config")
+def set_config():
+    with site().lock:
+        try:
+            site().knobs.update(_body())
+        except (TypeError, ValueError) as error:
+            raise JiraApiError(400, [str(error)]) from error
+        return jsonify(site().knobs.to_dict())
+
+
+@blueprint.get("/requests")
+def get_requests():
+    return jsonify(site().request_log.snapshot())
+
+
+@blueprint.post("/requests/reset")
+def reset_requests():
+    site().request_log.reset()
+    return "", 204
+
+
+@blueprint.patch("/users/<account_id>")
+def patch_user(account_id: str):
+    body = _body()
+    with site().lock:
+        user = site().users.get(account_id)
+        if user is None:
+            raise JiraApiError(404, [f"no user {account_id}"])
+        names = {"apiToken": "api_token", "pat": "pat", "timeZone": "time_zone", "projects": "projects"}
+        unknown = set(body) - set(names)
+        if unknown:
+            raise JiraApiError(400, [f"unknown user fields {sorted(unknown)}"])
+        for name, attribute in names.items():
+            if name in body:
+                value = body[name]
+                setattr(user, attribute, tuple(value) if name == "projects" and value is not None else value)
+        return jsonify({"accountId": user.account_id, "timeZone": user.time_zone, "projects": user.projects})
+
+
+@blueprint.post("/issues/<key>/move")
+def move(key: str):
+    with site().lock:
+        issue = site().issue(key)
+        if issue is None:
+            raise not_found_issue()
+        moved = move_issue(site(), issue, str(_body().get("project", "")).upper())
+        return jsonify({"id": str(moved.id), "key": moved.key, "oldKeys": list(moved.old_keys)})
+
+
+@blueprint.patch("/issues/<key>")
+def place_in_time(key: str):
+    body = _body()
+    with site().lock:
+        issue = site().issue(key)
+        if issue is None:
+            raise not_found_issue()
+        changes = {name: parse_jira(body[name]) for name in ("created", "updated") if name in body}
+        site().save(replace(issue, **changes), touch=False)
+        return jsonify({"key": issue.key, **{n: format_jira(v, "UTC") for n, v in changes.items()}})
+
+
+@blueprint.get("/clock")
+def get_clock():
+    return jsonify({"now": format_jira(site().now(), "UTC")})
+
+
+@blueprint.post("/clock/advance")
+def advance_clock():
+    seconds = float(_body().get("seconds", 0))
+    with site().lock:
+        site().clock.advance(seconds)
+        return jsonify({"now": format_jira(site().now(), "UTC")})
+
+
+@blueprint.get("/index")
+def index_state():
+    with site().lock:
+        return jsonify({"pending": site().index.pending(site().now())})

@@ -1,0 +1,278 @@
+"""Carries out a plan's actions against Jira, each one safe to run again.
+
+A pass may die between any two steps (kill -9, MongoDB or Jira down), and a failed change is
+retried on later passes, so every action first finds out whether it already happened:
+
+- create:      a write-ahead intent, then the Dev issue is created *with* its link to the User
+               issue and a `jira-sync` issue property naming it; an unfinished intent is
+               recovered from that link before anything is created again;
+- transition:  reads the partner's status and does nothing when it is already there;
+- attachments: each source attachment id is recorded once copied; an unfinished copy is
+               matched on the target by file name and size;
+- link:        looks for an existing link between the two issues;
+- comment:     an intent per (change, side), and a `jira-sync` comment property to find a
+               comment whose intent was never marked done.
+Each action records its own state only after its remote write succeeded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from app.config import PairConfig
+from app.jira import JiraClient, JiraError, JiraNotFound
+from app.sync.model import (
+    Action,
+    AddComment,
+    CopyAttachments,
+    CreateDevIssue,
+    LinkIssues,
+    Mapping,
+    Side,
+    TransitionPartner,
+    same_status,
+)
+from app.sync.snapshot import parse_jira_datetime
+from app.sync.store import PairStore
+from app.sync.templates import browse_url, description_has_link, link_line
+
+MARKER_PROPERTY = "jira-sync"
+LINK_TYPE = "Relates"
+DONE_RESOLUTION = "Done"
+
+
+class PartnerMissing(Exception):
+    """The mapped partner issue no longer exists in Jira; it is reported, never recreated."""
+
+
+class ActionFailed(Exception):
+    """An action could not be completed; `action` names it, `cause` says why."""
+
+    def __init__(self, action: Action, cause: Exception) -> None:
+        super().__init__(f"{type(action).__name__} failed: {cause}")
+        self.action = action
+        self.cause = cause
+
+
+@dataclass
+class Outcome:
+    """What executing one plan did; `mapping` is the pair after any creation."""
+
+    mapping: Mapping | None
+    done: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+class ActionExecutor:
+    """Runs the actions of one plan in order; the first Jira failure stops the rest (ActionFailed).
+
+    Anything else (MongoDB unreachable, a bug) propagates and aborts the pass: its changes are
+    read again on the next pass, and the actions above make that repetition harmless.
+    """
+
+    def __init__(self, jira: JiraClient, store: PairStore, config: PairConfig, clock: Callable[[], datetime]) -> None:
+        self.jira = jira
+        self.store = store
+        self.config = config
+        self.clock = clock
+
+    def execute(self, actions: tuple[Action, ...], mapping: Mapping | None, change_id: str) -> Outcome:
+        outcome = Outcome(mapping)
+        for action in actions:
+            try:
+                did = self._run(action, outcome, change_id)
+            except (JiraError, PartnerMissing) as error:
+                raise ActionFailed(action, error) from error
+            (outcome.done if did else outcome.skipped).append(action_name(action))
+        return outcome
+
+    def _run(self, action: Action, outcome: Outcome, change_id: str) -> bool:
+        if isinstance(action, CreateDevIssue):
+            outcome.mapping, created = self.create_dev_issue(action, change_id)
+            return created
+        mapping = outcome.mapping
+        if mapping is None:
+            raise PartnerMissing("no Dev issue is mapped to this issue")
+        if isinstance(action, TransitionPartner):
+            return self.transition(mapping, action)
+        if isinstance(action, CopyAttachments):
+            return self.copy_attachments(mapping, action) > 0
+        if isinstance(action, LinkIssues):
+            return self.link(mapping, action)
+        if isinstance(action, AddComment):
+            return self.comment(mapping, action, change_id)
+        raise TypeError(f"unknown action {action!r}")
+
+    # -- create ------------------------------------------------------------------------------
+
+    def create_dev_issue(self, action: CreateDevIssue, change_id: str) -> tuple[Mapping, bool]:
+        existing = self.store.mapping_for("user", action.user_issue_id)
+        if existing:
+            return existing, False
+        intent_id = f"create:{action.user_issue_id}"
+        if self.store.intent(intent_id):
+            recovered = self._find_created_dev_issue(action)
+            if recovered:
+                self._record_mapping(intent_id, recovered)
+                self._record_baseline("dev", recovered.dev_id)
+                return recovered, False
+        self.store.begin_intent(intent_id, self.clock(), user_key=action.user_issue_key, change_id=change_id)
+        fields: dict[str, Any] = {
+            "project": {"key": action.project_key},
+            "issuetype": {"name": action.issue_type},
+            "summary": action.summary,
+            "description": action.description,
+        }
+        if action.priority:
+            fields["priority"] = {"name": action.priority}
+        created = self.jira.create_issue(
+            fields,
+            properties={MARKER_PROPERTY: self._marker(action)},
+            links=[(LINK_TYPE, action.user_issue_key)],
+        )
+        mapping = Mapping(action.user_issue_id, action.user_issue_key, str(created["id"]), created["key"])
+        self._record_mapping(intent_id, mapping)
+        self._record_baseline("dev", mapping.dev_id)
+        return mapping, True
+
+    def _marker(self, action: CreateDevIssue) -> dict[str, str]:
+        return {"pair": self.config.name, "userIssueId": action.user_issue_id, "userIssueKey": action.user_issue_key}
+
+    def _find_created_dev_issue(self, action: CreateDevIssue) -> Mapping | None:
+        """The Dev issue an interrupted create made, found through its link and marker."""
+        user_issue = self.jira.get_issue(action.user_issue_id, fields=["issuelinks"])
+        for link in user_issue["fields"].get("issuelinks") or []:
+            other = link.get("inwardIssue") or link.get("outwardIssue") or {}
+            if not other.get("key", "").startswith(f"{action.project_key}-"):
+                continue
+            marker = self.jira.get_property(other["key"], MARKER_PROPERTY) or {}
+            if marker.get("userIssueId") == action.user_issue_id:
+                return Mapping(action.user_issue_id, action.user_issue_key, str(other["id"]), other["key"])
+        return None
+
+    def _record_baseline(self, side: Side, issue_id: str) -> None:
+        """Store the new issue's first status, so that its next move is seen as a change."""
+        fields = self.jira.get_issue(issue_id, fields=["status", "updated"])
+        self.store.save_issue_state(
+            issue_id, side, fields["key"], fields["fields"]["status"]["name"], parse_jira_datetime(fields["fields"]["updated"])
+        )
+
+    def _record_mapping(self, intent_id: str, mapping: Mapping) -> None:
+        self.store.save_mapping(mapping)
+        self.store.finish_intent(intent_id, dev_id=mapping.dev_id, dev_key=mapping.dev_key)
+
+    # -- transition --------------------------------------------------------------------------
+
+    def transition(self, mapping: Mapping, action: TransitionPartner) -> bool:
+        partner_id = mapping.id_of(action.side)
+        partner = self._partner(partner_id, mapping.key_of(action.side), ["status"])
+        if partner["key"] != mapping.key_of(action.side):
+            self.store.update_mapping_key(action.side, partner_id, partner["key"])  # it moved
+        current = partner["fields"]["status"]["name"]
+        done = same_status(current, action.target_status)
+        if not done:
+            self.jira.transition_to(partner_id, action.target_status, resolution=DONE_RESOLUTION)
+        # The status the sync set becomes the partner's baseline, so the next pass does not
+        # sync it back (no echo).
+        self.store.save_issue_state(partner_id, action.side, partner["key"], action.target_status, None)
+        return not done
+
+    def _partner(self, issue_id: str, key: str, fields: list[str]) -> dict[str, Any]:
+        try:
+            return self.jira.get_issue(issue_id, fields=fields)
+        except JiraNotFound as error:
+            raise PartnerMissing(f"partner issue {key} (id {issue_id}) no longer exists; not recreated") from error
+
+    # -- attachments -------------------------------------------------------------------------
+
+    def copy_attachments(self, mapping: Mapping, action: CopyAttachments) -> int:
+        source_id, target_id = mapping.id_of(action.from_side), mapping.id_of(action.to_side)
+        sources = self.jira.attachments(source_id)
+        copied = self.store.copied_attachment_ids(str(a["id"]) for a in sources)
+        pending = [a for a in sources if str(a["id"]) not in copied]
+        if not pending:
+            return 0
+        self._partner(target_id, mapping.key_of(action.to_side), ["status"])
+        on_target: list[dict[str, Any]] | None = None
+        count = 0
+        for attachment in pending:
+            intent_id = f"attach:{attachment['id']}"
+            if self.store.intent(intent_id):
+                on_target = on_target if on_target is not None else self.jira.attachments(target_id)
+                twin = _same_file(attachment, on_target)
+                if twin:
+                    self.store.record_attachment(str(attachment["id"]), target_id, str(twin["id"]))
+                    self.store.finish_intent(intent_id)
+                    continue
+            self.store.begin_intent(intent_id, self.clock(), target_issue_id=target_id)
+            content = self.jira.download_attachment(attachment)
+            uploaded = self.jira.add_attachment(target_id, attachment["filename"], content)
+            self.store.record_attachment(str(attachment["id"]), target_id, str(uploaded[0]["id"]))
+            self.store.finish_intent(intent_id)
+            count += 1
+        return count
+
+    # -- link --------------------------------------------------------------------------------
+
+    def link(self, mapping: Mapping, action: LinkIssues) -> bool:
+        dev = self._partner(mapping.dev_id, mapping.dev_key, ["issuelinks", "description"])
+        did = False
+        if not _links_to(dev["fields"].get("issuelinks") or [], mapping.user_id):
+            self.jira.create_issue_link(LINK_TYPE, mapping.dev_key, mapping.user_key)
+            did = True
+        user_url = browse_url(self.config.jira.base_url, mapping.user_key)
+        description = dev["fields"].get("description") or ""
+        if action.description_link and not description_has_link(description, user_url):
+            self.jira.edit_issue(mapping.dev_id, {"description": f"{description}\n\n{link_line(user_url)}".strip()})
+            did = True
+        return did
+
+    # -- comment -----------------------------------------------------------------------------
+
+    def comment(self, mapping: Mapping, action: AddComment, change_id: str) -> bool:
+        intent_id = f"comment:{change_id}:{action.side}"
+        issue_id = mapping.id_of(action.side)
+        intent = self.store.intent(intent_id)
+        if intent and intent.get("done"):
+            return False
+        if intent and self._has_marked_comment(issue_id, change_id):
+            self.store.finish_intent(intent_id)
+            return False
+        # Only a creating rule's comment lacks its target key: the Dev issue it just created.
+        target_key = action.context.target_key or mapping.dev_key
+        text = action.text(target_key=target_key, target_url=browse_url(self.config.jira.base_url, target_key))
+        self.store.begin_intent(intent_id, self.clock(), issue_id=issue_id)
+        self.jira.add_comment(issue_id, text, properties={MARKER_PROPERTY: {"changeId": change_id}})
+        self.store.finish_intent(intent_id)
+        return True
+
+    def _has_marked_comment(self, issue_id: str, change_id: str) -> bool:
+        for comment in self.jira.comments(issue_id, expand_properties=True):
+            for prop in comment.get("properties") or []:
+                if prop.get("key") == MARKER_PROPERTY and (prop.get("value") or {}).get("changeId") == change_id:
+                    return True
+        return False
+
+
+def action_name(action: Action) -> str:
+    return {
+        CreateDevIssue: "create",
+        TransitionPartner: "transition",
+        CopyAttachments: "attachments",
+        LinkIssues: "link",
+        AddComment: "comment",
+    }[type(action)]
+
+
+def _same_file(attachment: dict[str, Any], candidates: list[dict[str, Any]]) -> dict[str, Any] | None:
+    for candidate in candidates:
+        if candidate.get("filename") == attachment.get("filename") and candidate.get("size") == attachment.get("size"):
+            return candidate
+    return None
+
+
+def _links_to(links: list[dict[str, Any]], issue_id: str) -> bool:
+    return any(str((link.get("inwardIssue") or link.get("outwardIssue") or {}).get("id")) == issue_id for link in links)

@@ -1,0 +1,96 @@
+"""The worker's loop: one pass, an interruptible sleep, again; until asked to stop.
+
+It only loops, beats and reacts to the stop flag. What a pass does is the engine's business;
+how a pass failing is shown is the heartbeat's.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+from app.sync.beat import HeartbeatThread, utc_now
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PassSummary:
+    """What one pass did; `counts` keys are free-form (seen, changed, actions, failed, ...)."""
+
+    started_at: datetime
+    finished_at: datetime | None = None
+    duration_s: float = 0.0
+    ok: bool = True
+    error: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def as_document(self) -> dict:
+        return asdict(self)
+
+
+PassFunction = Callable[[Callable[[], bool]], PassSummary]
+"""A pass takes `should_stop` (checked between issues) and returns its summary."""
+
+
+class SyncLoop:
+    """Runs `run_pass` every `interval` seconds until `request_stop()`; records each outcome."""
+
+    def __init__(
+        self,
+        run_pass: PassFunction,
+        heartbeat: HeartbeatThread,
+        interval: float,
+        clock: Callable[[], datetime] = utc_now,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._run_pass = run_pass
+        self._heartbeat = heartbeat
+        self._interval = interval
+        self._clock = clock
+        self._monotonic = monotonic
+        self._stop = threading.Event()
+
+    def request_stop(self, *_signal_args: object) -> None:
+        """Ask the loop to finish the current issue and return; safe from a signal handler."""
+        self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def run(self) -> None:
+        try:
+            while not self._stop.is_set():
+                begun = self._monotonic()
+                self.run_once()
+                self._stop.wait(max(0.0, self._interval - (self._monotonic() - begun)))
+        finally:
+            self._heartbeat.stop("stopped")
+
+    def run_once(self) -> PassSummary:
+        self._heartbeat.update(state="syncing")
+        started = self._monotonic()
+        try:
+            summary = self._run_pass(lambda: self._stop.is_set())
+        except Exception as error:  # noqa: BLE001 - a failed pass is reported and retried next interval
+            log.exception("sync pass failed")
+            summary = PassSummary(started_at=self._clock(), ok=False, error=_describe(error))
+        summary.finished_at = summary.finished_at or self._clock()
+        summary.duration_s = round(self._monotonic() - started, 3)
+        pending = summary.counts.get("failures_pending")
+        self._heartbeat.update(
+            state="stopping" if self._stop.is_set() else "sleeping",
+            last_pass=summary.as_document(),
+            last_error=summary.error,
+            **({} if pending is None else {"failures_pending": pending}),
+        )
+        return summary
+
+
+def _describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"

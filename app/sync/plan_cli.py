@@ -1,0 +1,66 @@
+"""`python entrypoint.py plan <pair>`: one pass, read-only, printed as what it would do.
+
+Reads Jira (search) and MongoDB (the pair's state) and writes to neither: it only plans.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from app.config import load_configs
+from app.jira import JiraClient
+from app.settings import get_settings
+from app.sync.engine import Engine
+from app.sync.model import AddComment, CopyAttachments, CreateDevIssue, LinkIssues, Plan, StatusChange, TransitionPartner
+from app.sync.store import PairStore
+from app.sync.worker import mongo_client
+
+
+def describe_action(action: object, change: StatusChange, plan: Plan) -> str:
+    issue = change.issue
+    if isinstance(action, CreateDevIssue):
+        return f"create {action.issue_type} in {action.project_key} for {issue.key}: {action.summary!r}"
+    if isinstance(action, TransitionPartner):
+        return f"transition the {action.side} issue of {issue.key} to {action.target_status!r}"
+    if isinstance(action, CopyAttachments):
+        return f"copy new attachments {action.from_side} -> {action.to_side} for {issue.key}"
+    if isinstance(action, LinkIssues):
+        return f"link {issue.key} with its partner"
+    if isinstance(action, AddComment):
+        return f"comment on the {action.side} issue of {issue.key}: {action.text()!r}"
+    return repr(action)
+
+
+def plan_lines(previews: list[tuple[StatusChange, Plan]]) -> list[str]:
+    """One line per change with actions, then a count line (pure)."""
+    lines = []
+    for change, plan in previews:
+        issue = change.issue
+        movement = f"{change.previous_status or '(new)'} -> {issue.status}"
+        for action in plan.actions:
+            lines.append(f"{issue.key} [{issue.side}] {movement} rule={plan.rule_id}: {describe_action(action, change, plan)}")
+    acting = sum(1 for _, plan in previews if plan.actions)
+    lines.append(f"{len(previews)} issue version(s) to process, {acting} with actions, {len(lines)} action(s); nothing was written")
+    return lines
+
+
+def main(pair_name: str, out: TextIO = sys.stdout) -> int:
+    settings = get_settings()
+    result = load_configs(settings.config_dir)
+    pair = next((p for p in result.pairs if p.name == pair_name), None)
+    if pair is None:
+        known = ", ".join(p.name for p in result.pairs) or "none"
+        print(f"no valid pair named {pair_name!r} in {settings.config_dir} (valid pairs: {known})", file=sys.stderr)
+        return 1
+    config = pair.config
+    jira = JiraClient.from_config(config.jira)
+    time_zone = config.jira.time_zone or jira.myself().get("timeZone")
+    client = mongo_client(settings)
+    try:
+        store = PairStore(client[pair.name])
+        for line in plan_lines(Engine(config, jira, store, time_zone).preview()):
+            print(line, file=out)
+    finally:
+        client.close()
+    return 0

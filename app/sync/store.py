@@ -1,0 +1,160 @@
+"""A pair's state in its own MongoDB database: what was seen, mapped, done and failed.
+
+Collections (all keyed by Jira issue **ids**, which survive a move; keys are kept for people):
+- `issue_state`  `_id` = issue id: side, key, last seen status, its `updated`.
+- `mappings`     `_id` = User issue id: dev id/key, user key; unique on `dev_id` too.
+- `sync_state`   `_id` = "pair": per-side watermarks, initial sync done.
+- `intents`      write-ahead records of remote writes that cannot be repeated blindly
+                 (create, comment, attachment copy); `done` once the write is recorded.
+- `attachments`  `_id` = source attachment id: target issue and target attachment id.
+- `failures`     `_id` = change id: the change, attempts, next attempt, last error.
+- `events`       audit trail, expired by a TTL index.
+
+Writes use `update_one(..., upsert=True)` with `$set` only: the embedded MongoDB-wire server
+drops the filter's `_id` on `replace_one` upserts and ignores `$setOnInsert`. Instants are
+stored as sortable UTC text (app.instants) for the same reason; `events.at` stays a BSON date
+for its TTL index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+import pymongo
+from pymongo.database import Database
+
+from app.instants import decode_instants, encode_instant, encode_instants
+from app.sync.model import Mapping, Side
+
+EVENTS_TTL = timedelta(days=30)
+
+
+class PairStore:
+    """All MongoDB reads and writes of one pair; plain values in, plain values out."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def ensure_indexes(self) -> None:
+        self.db.mappings.create_index("dev_id", unique=True)
+        self.db.failures.create_index("next_attempt_at")
+        self.db.events.create_index("at", expireAfterSeconds=int(EVENTS_TTL.total_seconds()))
+
+    # -- issue_state -------------------------------------------------------------------------
+
+    def issue_states(self, issue_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        ids = list(issue_ids)
+        if not ids:
+            return {}
+        return {doc["_id"]: decode_instants(doc) for doc in self.db.issue_state.find({"_id": {"$in": ids}})}
+
+    def save_issue_state(self, issue_id: str, side: Side, key: str, status: str, updated: datetime | None) -> None:
+        fields: dict[str, Any] = {"side": side, "key": key, "status": status}
+        if updated is not None:
+            fields["updated"] = encode_instant(updated)
+        self.db.issue_state.update_one({"_id": issue_id}, {"$set": fields}, upsert=True)
+
+    def save_issue_states(self, states: list[dict[str, Any]]) -> None:
+        """Bulk form of save_issue_state; each item has id, side, key, status, updated."""
+        if not states:
+            return
+        self.db.issue_state.bulk_write(
+            [
+                pymongo.UpdateOne(
+                    {"_id": s["id"]},
+                    {"$set": encode_instants({k: s[k] for k in ("side", "key", "status", "updated")})},
+                    upsert=True,
+                )
+                for s in states
+            ],
+            ordered=False,
+        )
+
+    # -- mappings ----------------------------------------------------------------------------
+
+    def mapping_for(self, side: Side, issue_id: str) -> Mapping | None:
+        field = "_id" if side == "user" else "dev_id"
+        doc = self.db.mappings.find_one({field: issue_id})
+        return _mapping(doc) if doc else None
+
+    def save_mapping(self, mapping: Mapping) -> None:
+        self.db.mappings.update_one(
+            {"_id": mapping.user_id},
+            {"$set": {"user_key": mapping.user_key, "dev_id": mapping.dev_id, "dev_key": mapping.dev_key}},
+            upsert=True,
+        )
+
+    def update_mapping_key(self, side: Side, issue_id: str, key: str) -> None:
+        """An issue moved: its id is unchanged, its key is new."""
+        field, key_field = ("_id", "user_key") if side == "user" else ("dev_id", "dev_key")
+        self.db.mappings.update_one({field: issue_id}, {"$set": {key_field: key}})
+
+    def mapping_count(self) -> int:
+        return self.db.mappings.count_documents({})
+
+    # -- sync_state --------------------------------------------------------------------------
+
+    def sync_state(self) -> dict[str, Any]:
+        return decode_instants(self.db.sync_state.find_one({"_id": "pair"}) or {})
+
+    def save_sync_state(self, **fields: Any) -> None:
+        self.db.sync_state.update_one({"_id": "pair"}, {"$set": encode_instants(fields)}, upsert=True)
+
+    # -- intents (write-ahead records for writes that must not be repeated) -------------------
+
+    def intent(self, intent_id: str) -> dict[str, Any] | None:
+        return self.db.intents.find_one({"_id": intent_id})
+
+    def begin_intent(self, intent_id: str, now: datetime, **fields: Any) -> None:
+        self.db.intents.update_one(
+            {"_id": intent_id}, {"$set": encode_instants({"done": False, "at": now, **fields})}, upsert=True
+        )
+
+    def finish_intent(self, intent_id: str, **fields: Any) -> None:
+        self.db.intents.update_one({"_id": intent_id}, {"$set": {"done": True, **fields}}, upsert=True)
+
+    # -- attachments -------------------------------------------------------------------------
+
+    def copied_attachment_ids(self, source_ids: Iterable[str]) -> set[str]:
+        ids = list(source_ids)
+        return {doc["_id"] for doc in self.db.attachments.find({"_id": {"$in": ids}}, {"_id": 1})} if ids else set()
+
+    def record_attachment(self, source_id: str, target_issue_id: str, target_attachment_id: str) -> None:
+        self.db.attachments.update_one(
+            {"_id": source_id},
+            {"$set": {"target_issue_id": target_issue_id, "target_attachment_id": target_attachment_id}},
+            upsert=True,
+        )
+
+    # -- failures ----------------------------------------------------------------------------
+
+    def due_failures(self, now: datetime) -> list[dict[str, Any]]:
+        due = self.db.failures.find({"next_attempt_at": {"$lte": encode_instant(now)}})
+        return [decode_instants(doc) for doc in due.sort("next_attempt_at", pymongo.ASCENDING)]
+
+    def failure(self, change_id: str) -> dict[str, Any] | None:
+        return decode_instants(self.db.failures.find_one({"_id": change_id}))
+
+    def record_failure(self, change_id: str, fields: dict[str, Any]) -> None:
+        self.db.failures.update_one({"_id": change_id}, {"$set": encode_instants(fields)}, upsert=True)
+
+    def clear_failure(self, change_id: str) -> None:
+        self.db.failures.delete_one({"_id": change_id})
+
+    def clear_failures_of_issue(self, issue_id: str) -> None:
+        """A newer change of the issue supersedes its older failed ones."""
+        self.db.failures.delete_many({"issue_id": issue_id})
+
+    def pending_failures(self) -> list[dict[str, Any]]:
+        return [decode_instants(doc) for doc in self.db.failures.find({}).sort("first_failed_at", pymongo.ASCENDING)]
+
+    # -- events ------------------------------------------------------------------------------
+
+    def record_event(self, event: dict[str, Any]) -> None:
+        self.db.events.insert_one(dict(event))
+
+
+def _mapping(doc: dict[str, Any]) -> Mapping:
+    return Mapping(user_id=doc["_id"], user_key=doc["user_key"], dev_id=doc["dev_id"], dev_key=doc["dev_key"])

@@ -1,0 +1,52 @@
+"""Text the sync writes into Jira: comment templates, browse URLs, the description link line.
+
+Pure string functions; nothing here raises on odd input.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+LINK_LINE_PREFIX = "User issue: "
+
+
+def render_template(template: str, values: Mapping[str, str]) -> str:
+    """Replace each `${name}` whose name is in `values`; leave unknown placeholders as written.
+
+    Single pass: a value that itself contains `${...}` is not expanded again.
+    """
+
+    def substitute(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return values[name] if name in values else match.group(0)
+
+    return PLACEHOLDER.sub(substitute, template)
+
+
+def browse_url(base_url: str, key: str) -> str:
+    """The people-facing URL of an issue: `<base>/browse/<KEY>` (one slash, whatever the base ends with)."""
+    return f"{base_url.rstrip('/')}/browse/{key}"
+
+
+def link_line(user_url: str) -> str:
+    """The line a Dev description carries to point back at its User issue."""
+    return f"{LINK_LINE_PREFIX}{user_url}"
+
+
+def description_has_link(description: str | None, url: str) -> bool:
+    """True when `description` already mentions `url` (so the link line is not added twice)."""
+    return bool(description) and url in description
+
+
+def dev_description(user_description: str | None, user_url: str) -> str:
+    """The description of a Dev issue: the User issue's text, then the link line back to it.
+
+    Idempotent: a text that already mentions `user_url` is returned unchanged (trimmed).
+    """
+    body = (user_description or "").strip()
+    if description_has_link(body, user_url):
+        return body
+    line = link_line(user_url)
+    return f"{body}\n\n{line}" if body else line

@@ -1,0 +1,105 @@
+"""One pair's process: `python -m app.sync.worker --config FILE`.
+
+Loads its config, connects to its own database, checks Jira, then loops sync passes while a
+thread beats into the control database. Exit codes: 0 after a requested stop, 1 when the
+start-up check fails (supervisord then retries and, past `startretries`, marks it FATAL for
+the watchdog to bring back later), 2 for a config file that does not load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pymongo
+
+from app.config import ConfigFileError, PairConfig, load_pair
+from app.heartbeats import HeartbeatStore
+from app.jira import JiraClient, JiraError
+from app.logs import configure_logging
+from app.settings import Settings, get_settings
+from app.sync.beat import HeartbeatThread
+from app.sync.engine import Engine
+from app.sync.loop import SyncLoop
+from app.sync.store import PairStore
+
+log = logging.getLogger(__name__)
+
+EXIT_STARTUP_FAILED = 1
+EXIT_BAD_CONFIG = 2
+
+
+class StartupCheckFailed(Exception):
+    """Jira refused the pair's credentials or one of its projects is missing."""
+
+
+def check_jira(jira: JiraClient, config: PairConfig) -> dict:
+    """Prove the credentials and both projects before the first pass; returns `/myself`."""
+    try:
+        myself = jira.myself()
+        for key in (config.user_project_key, config.dev_project_key):
+            jira.project(key)
+    except JiraError as error:
+        raise StartupCheckFailed(f"Jira check failed: {error}") from error
+    return myself
+
+
+def mongo_client(settings: Settings) -> pymongo.MongoClient:
+    return pymongo.MongoClient(
+        settings.effective_mongo_uri,
+        tz_aware=True,
+        serverSelectionTimeoutMS=settings.mongo_timeout_ms,
+        connectTimeoutMS=settings.mongo_timeout_ms,
+        appname="jira-sync-worker",
+    )
+
+
+def run_worker(config_path: Path, settings: Settings) -> int:
+    try:
+        config = load_pair(config_path)
+    except ConfigFileError as error:
+        configure_logging(config_path.stem, settings.log_level, settings.log_format)
+        for problem in error.errors:
+            log.error("config error: %s", problem)
+        return EXIT_BAD_CONFIG
+    configure_logging(config.name, settings.log_level, settings.log_format)
+
+    client = mongo_client(settings)
+    heartbeat = HeartbeatThread(
+        HeartbeatStore(client[settings.mongo_control_db]), config.name, settings.heartbeat_interval
+    ).start()
+    store = PairStore(client[os.environ.get("WORKER_DATABASE_NAME") or config.name])
+    jira = JiraClient.from_config(config.jira)
+    try:
+        myself = check_jira(jira, config)
+        store.ensure_indexes()
+    except (StartupCheckFailed, pymongo.errors.PyMongoError) as error:
+        log.error("start-up check failed: %s", error)
+        heartbeat.update(last_error=str(error))
+        heartbeat.stop("failed")
+        return EXIT_STARTUP_FAILED
+
+    engine = Engine(config=config, jira=jira, store=store, time_zone=config.jira.time_zone or myself.get("timeZone"))
+    loop = SyncLoop(engine.run_pass, heartbeat, config.interval_seconds)
+    signal.signal(signal.SIGTERM, loop.request_stop)
+    signal.signal(signal.SIGINT, loop.request_stop)
+    log.info("worker started", extra={"interval_s": config.interval_seconds, "database": store.db.name})
+    heartbeat.update(state="running")
+    loop.run()
+    log.info("worker stopped")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m app.sync.worker", description=__doc__.splitlines()[0])
+    parser.add_argument("--config", required=True, type=Path, help="the pair's sync-*.json file")
+    args = parser.parse_args(argv)
+    return run_worker(args.config, get_settings())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""Shared fixtures: a real MongoDB over a real connection, isolated databases per test."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pymongo
+import pytest
+
+from tests.support.mongo import EmbeddedMongo, external_mongo_uri
+
+pytest_plugins = ["tests.support.jira_fixtures"]
+
+
+@pytest.fixture(scope="session")
+def mongo_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """MONGO_URI when set (a real mongod), else an embedded server started for this session."""
+    uri = external_mongo_uri()
+    if uri:
+        yield uri
+        return
+    server = EmbeddedMongo(tmp_path_factory.mktemp("mongo")).start()
+    try:
+        yield server.uri
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def db_prefix(mongo_uri: str) -> Iterator[str]:
+    """A unique prefix for the databases one test creates; they are dropped afterwards."""
+    prefix = f"t{uuid.uuid4().hex[:10]}"
+    yield prefix
+    client = pymongo.MongoClient(mongo_uri, serverSelectionTimeoutMS=2000)
+    try:
+        for name in client.list_database_names():
+            if name.startswith(prefix):
+                client.drop_database(name)
+    except pymongo.errors.PyMongoError:
+        pass
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def mongo_client(mongo_uri: str) -> Iterator[pymongo.MongoClient]:
+    client = pymongo.MongoClient(mongo_uri, serverSelectionTimeoutMS=2000, tz_aware=True)
+    yield client
+    client.close()

@@ -1,0 +1,159 @@
+"""The whole bundle as an operator runs it: `python entrypoint.py run` under real supervisord.
+
+A `Bundle` owns a temporary config dir and runtime dir, starts the entrypoint as a child
+process (supervisord execs in its place), and offers what an operator would do next:
+curl /health, supervisorctl, reload, edit or delete config files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from app.bundle.rpc import SupervisorRPC
+from tests.support.ports import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def pair_config(name: str, base_url: str, user_key: str, dev_key: str, token_env: str, **overrides: Any) -> dict:
+    """A pair config in the original format, modelled on shared/examples/sync-ab.json."""
+    example = json.loads((ROOT / "tests" / "data" / "sync-ab.json").read_text())
+    config = {
+        **example,
+        "name": name,
+        "userProjectKey": user_key,
+        "devProjectKey": dev_key,
+        "jira": {
+            "baseUrl": base_url,
+            "email": "sync-bot@example.test",
+            "apiToken": "${" + token_env + "}",
+            "authType": "basic",
+            "deployment": "cloud",
+        },
+        "syncIntervalSeconds": 1,
+    }
+    config.pop("syncIntervalMinutes", None)
+    config.update(overrides)
+    return config
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float, interval: float = 0.2, what: str = "condition") -> Any:
+    """Poll `predicate` until it returns a truthy value; raise AssertionError after `timeout`."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        try:
+            last = predicate()
+        except Exception as error:  # noqa: BLE001 - keep polling; report the last error on timeout
+            last = error
+        if last and not isinstance(last, Exception):
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}; last: {last!r}")
+
+
+class Bundle:
+    def __init__(self, tmp_path: Path, mongo_uri: str | None, control_db: str, env: dict[str, str] | None = None):
+        self.config_dir = tmp_path / "config"
+        self.runtime_dir = tmp_path / "runtime"
+        self.config_dir.mkdir(parents=True, exist_ok=True)
+        self.health_port = free_port()
+        self.log_path = tmp_path / "bundle.log"
+        self.env = {
+            **os.environ,
+            "CONFIG_DIR": str(self.config_dir),
+            "RUNTIME_DIR": str(self.runtime_dir),
+            "MONGO_CONTROL_DB": control_db,
+            "HEALTH_PORT": str(self.health_port),
+            "HEARTBEAT_INTERVAL": "1",
+            "HEARTBEAT_STALE_AFTER": "4",
+            "WATCHDOG_COOLDOWN_MIN": "2",
+            "WATCHDOG_COOLDOWN_MAX": "4",
+            "LOG_FORMAT": "json",
+            **(env or {}),
+        }
+        if mongo_uri:
+            self.env["MONGO_URI"] = mongo_uri
+        else:
+            self.env.pop("MONGO_URI", None)
+            self.env["EMBEDDED_MONGO_PORT"] = str(free_port())
+        self.process: subprocess.Popen | None = None
+
+    # -- configs -----------------------------------------------------------------------------
+
+    def write_config(self, name: str, config: dict | str | bytes) -> Path:
+        path = self.config_dir / f"{name}.json"
+        if isinstance(config, dict):
+            path.write_text(json.dumps(config, indent=2))
+        elif isinstance(config, str):
+            path.write_text(config)
+        else:
+            path.write_bytes(config)
+        return path
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> "Bundle":
+        self._log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, str(ROOT / "entrypoint.py"), "run"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_for(lambda: self.rpc().process_states(), 30, what="supervisord to answer")
+        return self
+
+    def stop(self) -> int | None:
+        if self.process is None:
+            return None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+        return self.process.returncode
+
+    def cli(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, str(ROOT / "entrypoint.py"), *args],
+            cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=timeout,
+        )
+
+    # -- observation -------------------------------------------------------------------------
+
+    def rpc(self) -> SupervisorRPC:
+        return SupervisorRPC(self.runtime_dir.absolute() / "supervisor.sock", timeout=2)
+
+    def states(self) -> dict[str, str]:
+        return {name: info.statename for name, info in self.rpc().process_states().items()}
+
+    def pid(self, name: str) -> int:
+        return self.rpc().process_states()[name].pid
+
+    def health(self, timeout: float = 3) -> requests.Response:
+        return requests.get(f"http://127.0.0.1:{self.health_port}/health", timeout=timeout)
+
+    def wait_healthy(self, timeout: float = 60) -> dict:
+        def healthy():
+            response = self.health()
+            return response.json() if response.status_code == 200 else None
+
+        return wait_for(healthy, timeout, what="/health 200")
+
+    def logs(self) -> str:
+        return self.log_path.read_text(errors="replace")

@@ -1,0 +1,47 @@
+"""A MongoDB for tests: the one MONGO_URI names, else an embedded server on a free port."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from app.embedded_mongo import server_command, wait_until_reachable
+from tests.support.ports import free_port
+
+
+class EmbeddedMongo:
+    """One nx-27017 process on loopback; can be stopped and started again on the same port."""
+
+    def __init__(self, data_dir: Path, port: int | None = None) -> None:
+        self.data_dir = data_dir
+        self.port = port or free_port()
+        self._process: subprocess.Popen | None = None
+
+    @property
+    def uri(self) -> str:
+        return f"mongodb://127.0.0.1:{self.port}/"
+
+    def start(self) -> "EmbeddedMongo":
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._process = subprocess.Popen(
+            server_command(self.port, self.data_dir),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_until_reachable(self.uri)
+        return self
+
+    def stop(self) -> None:
+        if self._process and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._process = None
+
+
+def external_mongo_uri() -> str | None:
+    return os.environ.get("MONGO_URI") or None

@@ -1,0 +1,133 @@
+"""The CLI as an operator uses it: validate, render, run (exec), status."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.bundle.rpc import SupervisorRPC, SupervisorUnavailable
+from app.cli import main
+from tests.support.supervisord import wait_for
+from tests.test_render import TOKEN_MARKER, write_pair
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def config_dir(tmp_path) -> Path:
+    directory = tmp_path / "config"
+    directory.mkdir()
+    write_pair(directory, "sync-ab", "ABSUP", "ABDEV")
+    return directory
+
+
+def cli(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:
+    """`python entrypoint.py ...` in a fresh process with exactly these settings."""
+    clean = {key: value for key, value in os.environ.items() if key not in ("MONGO_URI", "CONFIG_DIR", "RUNTIME_DIR")}
+    return subprocess.run([sys.executable, "entrypoint.py", *args], cwd=ROOT, env={**clean, **env},
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def bundle_env(tmp_path: Path, config_dir: Path, **extra: str) -> dict[str, str]:
+    return {"CONFIG_DIR": str(config_dir), "RUNTIME_DIR": str(tmp_path / "rt"), "JIRA_DEMO_TOKEN": TOKEN_MARKER, **extra}
+
+
+def test_validate_prints_one_line_per_file_and_exits_0_when_all_are_good(config_dir, monkeypatch, capsys):
+    monkeypatch.setenv("JIRA_DEMO_TOKEN", TOKEN_MARKER)
+
+    assert main(["validate", "--config-dir", str(config_dir)]) == 0
+
+    assert capsys.readouterr().out.splitlines() == [
+        f"OK sync-ab ({config_dir / 'sync-ab.json'}): ABSUP <-> ABDEV, 6 rules"]
+
+
+def test_validate_exits_1_on_any_bad_file_and_names_it(config_dir, monkeypatch, capsys):
+    monkeypatch.setenv("JIRA_DEMO_TOKEN", TOKEN_MARKER)
+    (config_dir / "sync-broken.json").write_text('{"name": "sync-broken",')
+    write_pair(config_dir, "sync-xy", "XSUP", "XDEV", file_name="sync-x y.json")
+
+    assert main(["validate", "--config-dir", str(config_dir)]) == 1
+
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("OK sync-ab ")
+    assert lines[1].startswith(f"ERROR {config_dir / 'sync-broken.json'}: ")
+    assert lines[2].startswith(f"ERROR {config_dir / 'sync-x y.json'}: file name: ")
+    assert len(lines) == 3
+
+
+def test_validate_through_the_entrypoint_reports_an_unset_token_variable(config_dir, tmp_path):
+    result = cli("validate", "--config-dir", str(config_dir), env={"JIRA_DEMO_TOKEN": ""})
+
+    assert result.returncode == 1
+    assert "JIRA_DEMO_TOKEN" in result.stdout and "sync-ab.json" in result.stdout
+
+
+def test_render_prints_the_conf_and_reports_bad_files_on_stderr(config_dir, tmp_path):
+    (config_dir / "sync-bad.json").write_text("[]")
+
+    result = cli("render", env=bundle_env(tmp_path, config_dir))
+
+    assert result.returncode == 0, result.stderr
+    assert "[program:sync-ab]" in result.stdout and "[program:mongodb]" in result.stdout
+    assert "sync-bad" not in result.stdout
+    assert "sync-bad.json" in result.stderr
+    assert TOKEN_MARKER not in result.stdout + result.stderr
+
+
+def test_render_output_writes_the_file_without_mongodb_when_mongo_uri_is_set(config_dir, tmp_path):
+    output = tmp_path / "out.conf"
+
+    result = cli("render", "--output", str(output),
+                 env=bundle_env(tmp_path, config_dir, MONGO_URI="mongodb://mongo.example:27017/"))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    text = output.read_text()
+    assert "[program:sync-ab]" in text and "[program:mongodb]" not in text
+    assert f"file={tmp_path / 'rt' / 'supervisor.sock'}" in text
+
+
+def test_run_execs_supervisord_in_place_and_sigterm_stops_it_cleanly(tmp_path):
+    empty = tmp_path / "config"
+    empty.mkdir()
+    env = bundle_env(tmp_path, empty, MONGO_URI="mongodb://127.0.0.1:1/", HEALTH_PORT="1")
+    clean = {key: value for key, value in os.environ.items() if key not in env}
+    process = subprocess.Popen([sys.executable, "entrypoint.py", "run"], cwd=ROOT, env={**clean, **env},
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        rpc = SupervisorRPC(tmp_path / "rt" / "supervisor.sock", timeout=1)
+
+        def supervisord_pid():
+            try:
+                return rpc._call("supervisor.getPID")
+            except SupervisorUnavailable:
+                assert process.poll() is None, process.stdout.read()
+                return None
+
+        # The process we started *is* supervisord (exec, no wrapper left as PID 1).
+        assert wait_for(supervisord_pid, timeout=20, message="supervisord answering") == process.pid
+        assert (tmp_path / "rt" / "supervisord.conf").is_file()
+        assert {"health", "watchdog"} <= set(rpc.process_states())
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=60)
+    assert process.returncode == 0, output
+    assert "supervisord.conf written to" in output
+    assert f"no pair configs (sync-*.json) in {empty}" in output
+
+
+def test_status_without_supervisord_or_mongodb_says_so_and_exits_1(config_dir, tmp_path):
+    env = bundle_env(tmp_path, config_dir, MONGO_URI="mongodb://127.0.0.1:1/", MONGO_TIMEOUT_MS="200")
+
+    result = cli("status", env=env, timeout=30)
+
+    assert result.returncode == 1
+    [line] = result.stdout.splitlines()
+    assert line.split()[:2] == ["sync-ab", "UNKNOWN"]
+    assert "heartbeat never" in line
+    assert "supervisord:" in result.stderr and "mongodb:" in result.stderr

@@ -1,0 +1,96 @@
+"""`demo`: seed + pair configs pointing at the simulator, rendered with the `jira-sim` program."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import requests
+
+from app.bundle.demo import DEMO_TOKEN, demo_extra_programs, demo_settings, write_demo_files
+from app.bundle.render import PRIORITY_WORKER, program_specs, render_supervisord_conf
+from app.bundle.rpc import SupervisorRPC, SupervisorUnavailable
+from app.config import load_configs
+from app.settings import Settings
+from app.simulator.server import SimulatorServer
+from tests.support.ports import free_port
+from tests.support.supervisord import wait_for
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_demo_files_load_as_two_valid_pairs_that_reach_the_simulator(tmp_path):
+    settings = demo_settings(Settings(runtime_dir=tmp_path / "runtime", mongo_uri=None))
+    settings.runtime_dir.mkdir(parents=True)
+
+    written = write_demo_files(settings, jira_port=18081)
+    result = load_configs(settings.config_dir, environ={"JIRA_DEMO_TOKEN": DEMO_TOKEN})
+
+    assert [path.name for path in written] == ["sync-ab.json", "sync-cd.json"]
+    assert result.errors == []
+    assert [(p.name, p.config.user_project_key, p.config.dev_project_key) for p in result.pairs] == [
+        ("sync-ab", "ABSUP", "ABDEV"), ("sync-cd", "CDSUP", "CDDEV")]
+    assert all(DEMO_TOKEN not in path.read_text() for path in written)
+    assert all(p.config.jira.base_url.rstrip("/") == "http://127.0.0.1:18081" for p in result.pairs)
+    seed = json.loads((settings.runtime_dir / "jira-seed.json").read_text())
+    server = SimulatorServer(seed).start()
+    try:
+        jira = result.pairs[1].config.jira
+        auth = (jira.email, jira.api_token.get_secret_value())
+        assert requests.get(f"{server.url}/rest/api/3/myself", auth=auth, timeout=5).status_code == 200
+        for key in ("ABSUP", "ABDEV", "CDSUP", "CDDEV"):
+            assert requests.get(f"{server.url}/rest/api/3/project/{key}", auth=auth, timeout=5).status_code == 200
+    finally:
+        server.stop()
+
+
+def test_demo_renders_the_simulator_first_and_keeps_the_token_out(tmp_path):
+    settings = demo_settings(Settings(runtime_dir=tmp_path / "runtime", mongo_uri=None))
+    settings.runtime_dir.mkdir(parents=True)
+    write_demo_files(settings, jira_port=18081)
+    result = load_configs(settings.config_dir, environ={"JIRA_DEMO_TOKEN": DEMO_TOKEN})
+
+    programs = program_specs(result, settings, demo_extra_programs(settings, 18081))
+    text = render_supervisord_conf(programs, settings)
+
+    [sim] = [p for p in programs if p.name == "jira-sim"]
+    assert sim.command[1:] == ("-m", "app.simulator", "--host", "127.0.0.1", "--port", "18081",
+                               "--seed", str(settings.runtime_dir / "jira-seed.json"), "--deployment", "cloud")
+    assert sim.priority < PRIORITY_WORKER
+    assert DEMO_TOKEN not in text
+    assert {"[program:jira-sim]", "[program:sync-ab]", "[program:sync-cd]", "[program:mongodb]"} <= set(text.splitlines())
+
+
+def test_demo_command_starts_the_bundle_and_ctrl_c_stops_it(tmp_path):
+    jira_port = free_port()
+    env = {key: value for key, value in os.environ.items() if key not in ("MONGO_URI", "CONFIG_DIR")}
+    env.update(RUNTIME_DIR=str(tmp_path / "rt"), HEALTH_PORT=str(free_port()), EMBEDDED_MONGO_PORT=str(free_port()))
+    process = subprocess.Popen([sys.executable, "entrypoint.py", "demo", "--jira-port", str(jira_port)], cwd=ROOT,
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    rpc = SupervisorRPC(tmp_path / "rt" / "demo" / "supervisor.sock", timeout=1)
+
+    def running(names):
+        try:
+            states = rpc.process_states()
+        except SupervisorUnavailable:
+            assert process.poll() is None, process.stdout.read()
+            return False
+        return all(name in states and states[name].statename == "RUNNING" for name in names)
+
+    try:
+        wait_for(lambda: running({"jira-sim", "mongodb"}), timeout=30, message="jira-sim and mongodb RUNNING")
+        response = requests.get(f"http://127.0.0.1:{jira_port}/rest/api/3/myself",
+                                auth=("sync-bot@example.test", DEMO_TOKEN), timeout=5)
+        assert response.status_code == 200
+        assert {"sync-ab", "sync-cd", "health", "watchdog"} <= set(rpc.process_states())
+        assert DEMO_TOKEN not in (tmp_path / "rt" / "demo" / "supervisord.conf").read_text()
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=90)
+    assert process.returncode == 0, output
+    assert f"supervisorctl -c {tmp_path / 'rt' / 'demo' / 'supervisord.conf'} status" in output
+    assert "/health" in output

@@ -1,0 +1,216 @@
+"""The guarantees of DESIGN.md under injected faults: no duplicate, no echo, no lost change."""
+
+from __future__ import annotations
+
+import time
+
+import pymongo.errors
+import pytest
+
+from app.simulator.seed import demo_seed
+from app.simulator.server import SimulatorServer
+from app.sync.failures import MAX_ATTEMPTS
+from app.sync.store import PairStore
+from tests.support.sync import SyncHarness
+
+
+class Crash(BaseException):
+    """Stands for kill -9 inside the engine: nothing after it runs, nothing catches it."""
+
+
+class CrashingStore(PairStore):
+    """The real store, except that one chosen method dies the first time it is called."""
+
+    def __init__(self, db, method: str, error: BaseException) -> None:
+        super().__init__(db)
+        self._armed = {method: error}
+
+    def __getattribute__(self, name):
+        armed = object.__getattribute__(self, "_armed")
+        if name in armed:
+            raise armed.pop(name)
+        return object.__getattribute__(self, name)
+
+
+@pytest.fixture
+def pair(jira_sim, mongo_client, db_prefix, tmp_path) -> SyncHarness:
+    harness = SyncHarness(jira_sim, mongo_client[f"{db_prefix}-ab"], tmp_path)
+    harness.sync()
+    return harness
+
+
+def accepted(pair: SyncHarness) -> tuple[str, str]:
+    user_key = pair.new_user_issue(status="Will Do")
+    pair.sync()
+    return user_key, pair.dev_key(user_key)
+
+
+def test_crash_between_create_and_mapping_is_recovered_without_duplicate(pair):
+    user_key = pair.new_user_issue(status="Will Do")
+    crashing = pair.new_engine(CrashingStore(pair.store.db, "save_mapping", Crash()))
+    with pytest.raises(Crash):
+        crashing.run_pass()
+    assert len(pair.dev_issues()) == 1, "the create reached Jira"
+    assert pair.dev_key(user_key) is None, "but its mapping was never recorded"
+
+    pair.sync()  # a restarted worker
+
+    assert len(pair.dev_issues()) == 1
+    assert pair.dev_key(user_key) == pair.dev_issues()[0]["key"]
+    assert pair.comments(user_key) == [f"Dev issue created: {pair.dev_key(user_key)}"]
+
+
+def test_crash_after_a_comment_was_posted_does_not_post_it_again(pair):
+    user_key, dev_key = accepted(pair)
+    pair.move(dev_key, "In Progress", "Done", "Closed")
+    crashing = pair.new_engine(CrashingStore(pair.store.db, "finish_intent", Crash()))
+    with pytest.raises(Crash):
+        crashing.run_pass()
+    pair.sync()
+    pair.sync()
+    assert pair.comments(user_key).count(f"Fixed in {dev_key}") == 1
+    assert pair.status(user_key) == "Resolved"
+
+
+def test_lost_create_response_is_recovered_from_the_marker(pair):
+    user_key = pair.new_user_issue(status="Will Do")
+    pair.admin("POST", "config", faults={"next_drops": 1, "path_contains": "/issue", "drop_after_processing": True})
+    summary = pair.engine.run_pass()
+    assert summary.counts.get("failed") == 1
+    pair.admin("POST", "config", faults={"next_drops": 0, "path_contains": "", "drop_after_processing": False})
+
+    pair.clock.advance(minutes=5)
+    pair.sync()
+
+    assert len(pair.dev_issues()) == 1
+    assert pair.dev_key(user_key) == pair.dev_issues()[0]["key"]
+    assert pair.store.pending_failures() == []
+
+
+def test_failed_action_is_retried_with_backoff_until_it_succeeds(pair):
+    user_key, dev_key = accepted(pair)
+    pair.move(dev_key, "In Progress")
+    pair.admin("POST", "config", faults={"next_errors": 100, "error_status": 500, "path_contains": "/transitions"})
+
+    summary = pair.engine.run_pass()
+    [failure] = pair.store.pending_failures()
+    assert summary.counts["failed"] == 1 and failure["attempts"] == 1
+    assert failure["issue_key"] == dev_key and failure["to_status"] == "In Progress"
+    assert "500" in failure["last_error"]
+
+    pair.sync()  # not due yet: no attempt
+    assert pair.store.pending_failures()[0]["attempts"] == 1
+
+    pair.admin("POST", "config", faults={"next_errors": 0, "path_contains": ""})
+    pair.clock.advance(minutes=2)
+    pair.sync()
+    assert pair.status(user_key) == "In Progress"
+    assert pair.store.pending_failures() == []
+
+
+def test_failure_is_given_up_after_max_attempts_but_stays_visible_and_heals(pair):
+    user_key, dev_key = accepted(pair)
+    pair.move(dev_key, "In Progress")
+    pair.admin("POST", "config", faults={"next_errors": 10_000, "error_status": 500, "path_contains": "/transitions"})
+    for _ in range(MAX_ATTEMPTS):
+        pair.engine.run_pass()
+        pair.clock.advance(hours=2)
+    [failure] = pair.store.pending_failures()
+    assert failure["given_up"] is True and failure["attempts"] == MAX_ATTEMPTS
+
+    pair.admin("POST", "config", faults={"next_errors": 0, "path_contains": ""})
+    pair.sync()
+    assert pair.status(user_key) == "In Progress"
+    assert pair.store.pending_failures() == []
+
+
+def test_unreachable_status_is_a_recorded_failure_naming_the_available_transitions(pair):
+    user_key, dev_key = accepted(pair)
+    pair.move(user_key, "In Progress")  # the User workflow cannot go In Progress -> Cancelled
+    pair.sync()
+    pair.move(dev_key, "Cancelled")
+    pair.sync()
+    [failure] = pair.store.pending_failures()
+    assert "Cancelled" in failure["last_error"] and "Resolved" in failure["last_error"]
+    assert pair.status(user_key) == "In Progress"
+
+
+def test_deleted_partner_is_reported_not_recreated(pair):
+    user_key, dev_key = accepted(pair)
+    pair.human.delete_issue(dev_key)
+    pair.move(user_key, "Resolved", "Reopened")
+    pair.sync()
+    [failure] = pair.store.pending_failures()
+    assert "no longer exists" in failure["last_error"]
+    assert pair.dev_issues() == []
+
+
+def test_moved_partner_keeps_its_mapping(jira_sim, mongo_client, db_prefix, tmp_path):
+    sim = SimulatorServer(demo_seed(pairs=[("ABSUP", "ABDEV"), ("XYSUP", "XYDEV")])).start()
+    try:
+        pair = SyncHarness(sim, mongo_client[f"{db_prefix}-ab"], tmp_path)
+        pair.sync()
+        user_key, dev_key = accepted(pair)
+        pair.move(dev_key, "In Progress", "Done", "Closed")
+        pair.sync()
+        moved = pair.admin("POST", f"issues/{dev_key}/move", project="XYDEV")
+        pair.move(user_key, "Reopened")
+        pair.sync()
+        assert pair.status(moved["key"]) == "Reopened"
+        assert pair.dev_key(user_key) == moved["key"]
+    finally:
+        sim.stop()
+
+
+def test_late_search_indexing_loses_nothing(pair):
+    user_key, dev_key = accepted(pair)
+    pair.admin("POST", "config", index_lag_seconds=2)
+    pair.move(dev_key, "In Progress")
+    pair.sync()
+    assert pair.status(user_key) == "Will Do", "not searchable yet"
+    time.sleep(2.2)
+    pair.sync()
+    assert pair.status(user_key) == "In Progress"
+
+
+@pytest.mark.parametrize("time_zone", ["Asia/Ho_Chi_Minh", "America/Los_Angeles"])
+def test_changes_are_found_whatever_the_api_users_time_zone(mongo_client, db_prefix, tmp_path, time_zone):
+    sim = SimulatorServer(demo_seed(time_zone=time_zone)).start()
+    try:
+        pair = SyncHarness(sim, mongo_client[f"{db_prefix}-ab"], tmp_path)
+        pair.engine.time_zone = time_zone
+        pair.sync()
+        user_key, dev_key = accepted(pair)
+        pair.move(dev_key, "In Progress")
+        pair.sync()
+        assert pair.status(user_key) == "In Progress"
+    finally:
+        sim.stop()
+
+
+def test_mongodb_failing_mid_pass_aborts_it_and_the_next_pass_converges(pair):
+    user_key = pair.new_user_issue(status="Will Do")
+    outage = pymongo.errors.AutoReconnect("connection refused")
+    flaky = pair.new_engine(CrashingStore(pair.store.db, "save_issue_state", outage))
+    with pytest.raises(pymongo.errors.AutoReconnect):
+        flaky.run_pass()
+    pair.sync()
+    pair.sync()
+    assert len(pair.dev_issues()) == 1
+    assert pair.comments(user_key) == [f"Dev issue created: {pair.dev_key(user_key)}"]
+
+
+def test_jira_error_bursts_slow_the_sync_but_change_nothing_in_the_outcome(pair):
+    user_key, dev_key = accepted(pair)
+    pair.move(dev_key, "In Progress")
+    pair.admin("POST", "config", faults={"error_rate": 0.3, "error_status": 503, "seed": 7},
+               rate_limit={"capacity": 5, "refill_per_second": 50, "retry_after_seconds": 0})
+    for _ in range(6):
+        pair.clock.advance(minutes=70)
+        pair.engine.run_pass()
+    pair.admin("POST", "config", faults={"error_rate": 0.0}, rate_limit={"capacity": 0})
+    pair.clock.advance(minutes=70)
+    pair.sync()
+    assert pair.status(user_key) == "In Progress"
+    assert len(pair.dev_issues()) == 1
+    assert pair.store.pending_failures() == []

@@ -1,0 +1,99 @@
+"""The Flask routes: thin shells around assess(), checked through Flask's test client."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from app.bundle.rpc import ProcessInfo
+from app.health.app import create_app
+from app.health.assess import HealthSnapshot, Unavailable
+
+NOW = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
+
+
+def running(name):
+    return ProcessInfo(name=name, group=name, statename="RUNNING", pid=321, description="", start=0, now=0,
+                       spawnerr="", exitstatus=0)
+
+
+def healthy_snapshot():
+    return HealthSnapshot(now=NOW, pairs=["sync-ab"], processes={"sync-ab": running("sync-ab")},
+                          heartbeats={"sync-ab": {"pid": 321, "beat_at": NOW - timedelta(seconds=2)}})
+
+
+def test_health_is_200_json_with_the_original_keys_when_all_pairs_are_healthy():
+    client = create_app(healthy_snapshot, stale_after=30).test_client()
+
+    response = client.get("/health")
+
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert body["status"] == "ok"
+    assert body["timestamp"] == "2025-03-01T12:00:00.000Z"
+    assert [{key: worker[key] for key in ("name", "status", "lastHeartbeat", "pid")} for worker in body["workers"]] \
+        == [{"name": "sync-ab", "status": "healthy", "lastHeartbeat": "2025-03-01T11:59:58.000Z", "pid": 321}]
+
+
+def test_health_is_503_with_reasons_when_a_source_is_down():
+    def source():
+        return HealthSnapshot(now=NOW, pairs=["sync-ab"], processes=Unavailable("socket gone"),
+                              heartbeats={"sync-ab": {"beat_at": NOW}})
+
+    response = create_app(source, stale_after=30).test_client().get("/health")
+
+    assert response.status_code == 503
+    assert response.get_json()["reasons"][0] == "supervisord unreachable: socket gone"
+
+
+def test_each_request_reads_a_fresh_snapshot():
+    calls = []
+
+    def source():
+        calls.append(1)
+        return healthy_snapshot()
+
+    client = create_app(source, stale_after=30).test_client()
+    client.get("/health")
+    client.get("/health")
+
+    assert len(calls) == 2
+
+
+def test_live_answers_200_without_reading_anything():
+    def source():
+        raise AssertionError("liveness must not read the sources")
+
+    response = create_app(source, stale_after=30).test_client().get("/health/live")
+
+    assert (response.status_code, response.get_json()) == (200, {"status": "alive"})
+
+
+def test_a_broken_source_gives_a_503_without_its_error_text():
+    def source():
+        raise RuntimeError("boom with token tok-LEAK-42")
+
+    response = create_app(source, stale_after=30).test_client().get("/health")
+
+    assert response.status_code == 503
+    assert "tok-LEAK-42" not in response.get_data(as_text=True)
+
+
+def test_unknown_paths_stay_404():
+    assert create_app(healthy_snapshot, stale_after=30).test_client().get("/nope").status_code == 404
+
+
+def test_the_report_function_is_exposed_for_later_pages():
+    app = create_app(healthy_snapshot, stale_after=30)
+
+    assert app.extensions["health_report"]().http_status == 200
+
+
+def test_a_broken_source_is_logged_without_its_error_text(caplog):
+    def source():
+        raise RuntimeError("boom with token tok-LEAK-42")
+
+    create_app(source, stale_after=30).test_client().get("/health")
+
+    assert "RuntimeError" in caplog.text
+    assert "tok-LEAK-42" not in caplog.text

@@ -1,0 +1,193 @@
+"""assess() as a table: one snapshot in, the HTTP status and the reasons a person reads out."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from app.bundle.rpc import ProcessInfo
+from app.config import ConfigError
+from app.health.assess import HealthSnapshot, Unavailable, assess, iso_timestamp
+
+NOW = datetime(2025, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
+STALE_AFTER = 30.0
+
+
+def proc(name, statename="RUNNING", pid=100, spawnerr="", description=""):
+    return ProcessInfo(name=name, group=name, statename=statename, pid=pid, description=description,
+                       start=0, now=0, spawnerr=spawnerr, exitstatus=0)
+
+
+def beat(age=5.0, **fields):
+    return {"pid": 100, "state": "sleeping", "beat_at": NOW - timedelta(seconds=age), **fields}
+
+
+def snapshot(pairs=("sync-ab", "sync-xy"), processes=None, heartbeats=None, **overrides):
+    return HealthSnapshot(
+        now=NOW,
+        pairs=list(pairs),
+        processes={name: proc(name) for name in pairs} if processes is None else processes,
+        heartbeats={name: beat() for name in pairs} if heartbeats is None else heartbeats,
+        **overrides,
+    )
+
+
+def with_pair(mapping, name, value):
+    return {**mapping, name: value}
+
+
+HEALTHY = snapshot()
+CASES = {
+    "all healthy": (HEALTHY, 200, "ok", []),
+    "one stale heartbeat": (
+        snapshot(heartbeats=with_pair(HEALTHY.heartbeats, "sync-xy", beat(age=45))),
+        503, "degraded", ["sync-xy: heartbeat stale (45 s old, limit 30 s)"],
+    ),
+    "FATAL with spawn error and the worker's own reason": (
+        snapshot(
+            processes=with_pair(HEALTHY.processes, "sync-ab", proc(
+                "sync-ab", "FATAL", pid=0, spawnerr="Exited too quickly (process log may have details)")),
+            heartbeats=with_pair(HEALTHY.heartbeats, "sync-ab", beat(
+                state="failed", last_error="Jira rejected the credentials (401)")),
+        ),
+        503, "degraded", [
+            "sync-ab: process FATAL (Exited too quickly (process log may have details))",
+            "sync-ab: worker failed: Jira rejected the credentials (401)",
+        ],
+    ),
+    "program missing from supervisord": (
+        snapshot(processes={"sync-ab": proc("sync-ab")}),
+        503, "degraded", ["sync-xy: no such program in supervisord"],
+    ),
+    "never beat": (
+        snapshot(heartbeats={"sync-ab": beat()}),
+        503, "degraded", ["sync-xy: no heartbeat yet"],
+    ),
+    "last pass failed": (
+        snapshot(heartbeats=with_pair(HEALTHY.heartbeats, "sync-ab", beat(
+            last_pass={"ok": False, "duration_s": 2.0, "counts": {}}, last_error="JiraServerError 502"))),
+        503, "degraded", ["sync-ab: last pass failed: JiraServerError 502"],
+    ),
+    "last pass failed, its own error preferred": (
+        snapshot(heartbeats=with_pair(HEALTHY.heartbeats, "sync-ab", beat(
+            last_pass={"ok": False, "error": "JiraUnavailable: timeout"}, last_error="older error"))),
+        503, "degraded", ["sync-ab: last pass failed: JiraUnavailable: timeout"],
+    ),
+    "zero pairs": (snapshot(pairs=()), 503, "unhealthy", ["no valid pair configured"]),
+    "supervisord unavailable": (
+        snapshot(processes=Unavailable("FileNotFoundError: [Errno 2] No such file or directory")),
+        503, "unhealthy", [
+            "supervisord unreachable: FileNotFoundError: [Errno 2] No such file or directory",
+            "sync-ab: process state unknown (supervisord unreachable)",
+            "sync-xy: process state unknown (supervisord unreachable)",
+        ],
+    ),
+    "MongoDB unavailable": (
+        snapshot(heartbeats=Unavailable("ServerSelectionTimeoutError: 127.0.0.1:1: Connection refused"),
+                 failures_pending=Unavailable("ServerSelectionTimeoutError")),
+        503, "unhealthy", [
+            "MongoDB unreachable: ServerSelectionTimeoutError: 127.0.0.1:1: Connection refused",
+            "sync-ab: heartbeat unknown (MongoDB unreachable)",
+            "sync-xy: heartbeat unknown (MongoDB unreachable)",
+        ],
+    ),
+    "an invalid config alone is shown but does not fail the healthy pairs": (
+        snapshot(config_errors=[ConfigError("sync-bad.json", "rules[0].syncDirection", "bad value")]),
+        200, "ok", [],
+    ),
+    "pending failures are shown but do not fail a pair": (
+        snapshot(failures_pending={"sync-ab": 3, "sync-xy": 0}), 200, "ok", [],
+    ),
+}
+
+
+@pytest.mark.parametrize(("given", "http_status", "status", "reasons"), CASES.values(), ids=CASES.keys())
+def test_assess_table(given, http_status, status, reasons):
+    report = assess(given, STALE_AFTER)
+
+    assert (report.http_status, report.body["status"], report.body["reasons"]) == (http_status, status, reasons)
+    assert report.healthy is (http_status == 200)
+
+
+def test_body_keeps_the_original_keys_and_adds_the_details_per_pair():
+    last_pass = {"started_at": NOW - timedelta(seconds=70), "finished_at": NOW - timedelta(seconds=68.5),
+                 "duration_s": 1.5, "ok": True, "counts": {"issues": 12, "transitions": 1}}
+    given = snapshot(
+        pairs=["sync-ab"],
+        processes={"sync-ab": proc("sync-ab", pid=4242, description="pid 4242, uptime 0:05:00")},
+        heartbeats={"sync-ab": beat(age=3.25, last_pass=last_pass, last_error=None, failures_pending=9)},
+        failures_pending={"sync-ab": 2},
+        config_errors=[ConfigError("sync-bad.json", "jira.baseUrl", "Field required")],
+    )
+
+    body = assess(given, STALE_AFTER).body
+
+    assert body == {
+        "status": "ok",
+        "timestamp": "2025-03-01T12:00:00.000Z",
+        "reasons": [],
+        "staleAfterSeconds": 30.0,
+        "workers": [{
+            "name": "sync-ab",
+            "status": "healthy",
+            "lastHeartbeat": "2025-03-01T11:59:56.750Z",
+            "pid": 4242,
+            "processState": "RUNNING",
+            "processDescription": "pid 4242, uptime 0:05:00",
+            "spawnError": None,
+            "workerState": "sleeping",
+            "heartbeatAgeSeconds": 3.2,
+            "lastPass": {"startedAt": "2025-03-01T11:58:50.000Z", "finishedAt": "2025-03-01T11:58:51.500Z",
+                         "durationSeconds": 1.5, "ok": True, "counts": {"issues": 12, "transitions": 1}},
+            "lastError": None,
+            "failuresPending": 2,
+            "reasons": [],
+        }],
+        "invalidConfigs": [{"file": "sync-bad.json", "field": "jira.baseUrl", "message": "Field required"}],
+        "mongodb": {"reachable": True, "error": None},
+        "supervisor": {"reachable": True, "error": None},
+    }
+
+
+def test_unreachable_sources_are_named_in_the_body_and_fall_back_to_heartbeat_values():
+    given = snapshot(pairs=["sync-ab"], processes=Unavailable("no answer within 0.8 s"),
+                     heartbeats={"sync-ab": beat(pid=77, failures_pending=4)},
+                     failures_pending=Unavailable("timeout"))
+
+    body = assess(given, STALE_AFTER).body
+
+    assert body["supervisor"] == {"reachable": False, "error": "no answer within 0.8 s"}
+    assert body["mongodb"] == {"reachable": True, "error": None}
+    worker = body["workers"][0]
+    assert (worker["pid"], worker["failuresPending"], worker["processState"]) == (77, 4, None)
+
+
+def test_a_stopped_program_reports_no_pid_even_if_its_last_heartbeat_had_one():
+    given = snapshot(pairs=["sync-ab"], processes={"sync-ab": proc("sync-ab", "STOPPED", pid=0)})
+
+    worker = assess(given, STALE_AFTER).body["workers"][0]
+
+    assert (worker["pid"], worker["status"], worker["reasons"]) == (None, "unhealthy", ["process STOPPED"])
+
+
+def test_a_secret_that_slipped_into_an_error_text_is_masked():
+    token = "tok-SECRET-marker-123"
+    given = snapshot(
+        pairs=["sync-ab"],
+        heartbeats={"sync-ab": beat(state="failed", last_error=f"HTTP 401 for token {token}")},
+        secrets=frozenset({token}),
+    )
+
+    report = assess(given, STALE_AFTER)
+
+    assert token not in repr(report.body)
+    assert report.body["workers"][0]["lastError"] == "HTTP 401 for token ***"
+    assert token not in repr(snapshot(secrets=frozenset({token})))
+
+
+def test_iso_timestamp_matches_javascript_to_iso_string():
+    assert iso_timestamp(datetime(2025, 3, 1, 13, 0, 0, 123456, tzinfo=timezone(timedelta(hours=1)))) \
+        == "2025-03-01T12:00:00.123Z"
+    assert iso_timestamp(datetime(2025, 3, 1, 12, 0)) == "2025-03-01T12:00:00.000Z"
+    assert iso_timestamp(None) is None

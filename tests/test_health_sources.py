@@ -1,0 +1,215 @@
+"""HealthSource against real parts: config files, a real supervisord, the MongoDB fixture.
+
+Includes the promise that matters to operators: `/health` answers within one second when
+supervisord's socket is gone, when MongoDB refuses connections, and when it accepts but hangs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from app.health.app import create_app
+from app.health.sources import HealthSource, health_mongo_client
+from app.heartbeats import HeartbeatStore
+from tests.support.bundle import ROOT, pair_config, wait_for
+from tests.support.ports import free_port
+from tests.support.tiny_supervisord import TinySupervisord
+
+TOKEN = "tok-MARKER-7f3a9c-never-shown"
+STALE_AFTER = 30.0
+
+
+@pytest.fixture
+def pair(db_prefix):
+    return f"{db_prefix}-ab"
+
+
+@pytest.fixture
+def config_dir(tmp_path, pair, monkeypatch):
+    monkeypatch.setenv("HEALTH_TEST_TOKEN", TOKEN)
+    directory = tmp_path / "config"
+    directory.mkdir()
+    good = pair_config(pair, "http://127.0.0.1:9", "ABSUP", "ABDEV", "HEALTH_TEST_TOKEN")
+    (directory / "sync-ab.json").write_text(json.dumps(good))
+    bad = pair_config("sync-bad", "http://127.0.0.1:9", "XYSUP", "XYDEV", "HEALTH_TEST_TOKEN",
+                      syncIntervalSeconds="every now and then")
+    (directory / "sync-bad.json").write_text(json.dumps(bad))
+    return directory
+
+
+@pytest.fixture
+def supervisord(pair):
+    server = TinySupervisord({pair: ("sleep 600", 0)}).start()
+    server.wait_for_state(pair, "RUNNING")
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture
+def control_db(db_prefix):
+    return f"{db_prefix}_control"
+
+
+def make_source(config_dir, socket_path, mongo_uri, control_db):
+    from app.bundle.rpc import SupervisorRPC
+
+    return HealthSource(config_dir=config_dir, supervisor=SupervisorRPC(socket_path, timeout=0.8),
+                        mongo_client=health_mongo_client(mongo_uri), control_db=control_db)
+
+
+def get_health(source):
+    client = create_app(source, stale_after=STALE_AFTER).test_client()
+    started = time.monotonic()
+    response = client.get("/health")
+    return response, time.monotonic() - started
+
+
+def test_gathers_configs_processes_heartbeats_and_pending_failures(
+        config_dir, supervisord, mongo_uri, mongo_client, control_db, pair):
+    HeartbeatStore(mongo_client[control_db]).beat(pair, pid=1, state="sleeping", last_error=None)
+    mongo_client[pair].failures.insert_many([{"_id": "c1"}, {"_id": "c2", "resolved_at": None}])
+    source = make_source(config_dir, supervisord.socket, mongo_uri, control_db)
+
+    snapshot = source()
+
+    assert snapshot.pairs == [pair]
+    assert [(error.file.endswith("sync-bad.json"), error.field) for error in snapshot.config_errors] \
+        == [(True, "syncIntervalSeconds")]
+    assert snapshot.processes[pair].statename == "RUNNING"
+    assert snapshot.heartbeats[pair]["state"] == "sleeping"
+    assert snapshot.failures_pending == {pair: 2}
+    source.close()
+
+
+def test_health_is_200_with_the_invalid_config_listed_and_no_token_anywhere(
+        config_dir, supervisord, mongo_uri, mongo_client, control_db, pair):
+    HeartbeatStore(mongo_client[control_db]).beat(pair, pid=1, state="sleeping")
+    source = make_source(config_dir, supervisord.socket, mongo_uri, control_db)
+
+    response, _ = get_health(source)
+
+    body = response.get_json()
+    assert response.status_code == 200, body["reasons"]
+    assert body["workers"][0]["pid"] == supervisord.rpc().process_states()[pair].pid
+    assert [config["field"] for config in body["invalidConfigs"]] == ["syncIntervalSeconds"]
+    assert TOKEN not in response.get_data(as_text=True)
+    source.close()
+
+
+def test_a_fatal_program_gives_503_with_supervisords_reason(config_dir, mongo_uri, mongo_client, control_db, pair):
+    server = TinySupervisord({pair: ("false", 1)}).start()
+    try:
+        server.wait_for_state(pair, "FATAL")
+        HeartbeatStore(mongo_client[control_db]).beat(pair, state="failed", last_error="Jira said 401")
+        source = make_source(config_dir, server.socket, mongo_uri, control_db)
+
+        response, _ = get_health(source)
+
+        assert response.status_code == 503
+        assert response.get_json()["reasons"] == [
+            f"{pair}: process FATAL (Exited too quickly (process log may have details))",
+            f"{pair}: worker failed: Jira said 401",
+        ]
+        source.close()
+    finally:
+        server.cleanup()
+
+
+def test_answers_within_a_second_when_supervisord_is_gone(config_dir, supervisord, mongo_uri, control_db):
+    source = make_source(config_dir, supervisord.socket, mongo_uri, control_db)
+    supervisord.stop()
+    assert not supervisord.socket.exists()
+
+    response, elapsed = get_health(source)
+
+    assert response.status_code == 503
+    assert response.get_json()["supervisor"]["reachable"] is False
+    assert elapsed < 1.0
+    source.close()
+
+
+def test_answers_within_a_second_when_mongodb_refuses(config_dir, supervisord, control_db):
+    source = make_source(config_dir, supervisord.socket, f"mongodb://127.0.0.1:{free_port()}/", control_db)
+
+    response, elapsed = get_health(source)
+
+    body = response.get_json()
+    assert response.status_code == 503
+    assert body["mongodb"]["reachable"] is False
+    assert body["supervisor"]["reachable"] is True
+    assert elapsed < 1.0
+    source.close()
+
+
+def test_answers_within_a_second_when_both_hang(config_dir, control_db, tmp_path):
+    # Listening sockets that never answer: connect succeeds, then silence.
+    silent_tcp = socket.socket()
+    silent_tcp.bind(("127.0.0.1", 0))
+    silent_tcp.listen(16)
+    silent_unix = socket.socket(socket.AF_UNIX)
+    unix_path = f"/tmp/hang-{os.getpid()}-{tmp_path.name[-8:]}.sock"
+    silent_unix.bind(unix_path)
+    silent_unix.listen(16)
+    try:
+        source = make_source(config_dir, unix_path, f"mongodb://127.0.0.1:{silent_tcp.getsockname()[1]}/",
+                             control_db)
+
+        responses = [get_health(source) for _ in range(3)]
+
+        assert [response.status_code for response, _ in responses] == [503, 503, 503]
+        body = responses[-1][0].get_json()
+        assert (body["mongodb"]["reachable"], body["supervisor"]["reachable"]) == (False, False)
+        assert max(elapsed for _, elapsed in responses) < 1.0
+        source.close()
+    finally:
+        silent_tcp.close()
+        silent_unix.close()
+        Path(unix_path).unlink(missing_ok=True)
+
+
+def test_zero_pairs_is_503(tmp_path, supervisord, mongo_uri, control_db):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    source = make_source(empty, supervisord.socket, mongo_uri, control_db)
+
+    response, _ = get_health(source)
+
+    assert response.status_code == 503
+    assert response.get_json()["reasons"] == ["no valid pair configured"]
+    source.close()
+
+
+def test_gunicorn_serves_the_wsgi_app_from_settings(config_dir, supervisord, mongo_uri, mongo_client, control_db,
+                                                    pair, tmp_path):
+    HeartbeatStore(mongo_client[control_db]).beat(pair, pid=1, state="sleeping")
+    runtime = tmp_path / "runtime"
+    runtime.mkdir()
+    (runtime / "supervisor.sock").symlink_to(supervisord.socket)
+    port = free_port()
+    env = {**os.environ, "CONFIG_DIR": str(config_dir), "MONGO_URI": mongo_uri, "MONGO_CONTROL_DB": control_db,
+           "RUNTIME_DIR": str(runtime), "HEARTBEAT_STALE_AFTER": str(STALE_AFTER)}
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("gunicorn")), "-b", f"127.0.0.1:{port}", "app.health.wsgi:app"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    try:
+        live = wait_for(lambda: requests.get(f"http://127.0.0.1:{port}/health/live", timeout=1), 20,
+                        what="gunicorn to serve")
+        health = requests.get(f"http://127.0.0.1:{port}/health", timeout=2)
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=20)[0].decode(errors="replace")
+
+    assert live.status_code == 200
+    assert health.status_code == 200, health.text
+    assert health.json()["workers"][0]["name"] == pair
+    assert TOKEN not in health.text + output

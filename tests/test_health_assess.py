@@ -142,6 +142,7 @@ def test_body_keeps_the_original_keys_and_adds_the_details_per_pair():
                          "durationSeconds": 1.5, "ok": True, "counts": {"issues": 12, "transitions": 1}},
             "lastError": None,
             "failuresPending": 2,
+            "failures": [],
             "reasons": [],
         }],
         "invalidConfigs": [{"file": "sync-bad.json", "field": "jira.baseUrl", "message": "Field required"}],

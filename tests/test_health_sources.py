@@ -213,3 +213,32 @@ def test_gunicorn_serves_the_wsgi_app_from_settings(config_dir, supervisord, mon
     assert health.status_code == 200, health.text
     assert health.json()["workers"][0]["name"] == pair
     assert TOKEN not in health.text + output
+
+
+def test_reads_the_five_oldest_failures_of_a_pair_with_their_reasons(
+        config_dir, supervisord, mongo_uri, mongo_client, control_db, pair):
+    from datetime import datetime, timedelta, timezone
+
+    from app.sync.failures import failure_document
+    from app.sync.store import PairStore
+
+    HeartbeatStore(mongo_client[control_db]).beat(pair, pid=1, state="sleeping")
+    store = PairStore(mongo_client[pair])
+    first = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
+    for n in (7, 1, 5, 3, 2, 6, 4):  # written out of order: the source sorts by first failure
+        change = {"issue_id": str(n), "issue_key": f"ABSUP-{n}", "side": "user", "from_status": "To Do",
+                  "to_status": "Will Do"}
+        store.record_failure(f"c{n}", failure_document(None, change, f"Jira said 400 for #{n}",
+                                                       first + timedelta(minutes=n)))
+    source = make_source(config_dir, supervisord.socket, mongo_uri, control_db)
+
+    snapshot = source()
+    body = create_app(lambda: snapshot, stale_after=STALE_AFTER).test_client().get("/health").get_json()
+
+    assert snapshot.failures_pending == {pair: 7}
+    shown = body["workers"][0]["failures"]
+    assert [(f["issueKey"], f["toStatus"], f["lastError"], f["attempts"], f["givenUp"]) for f in shown] == [
+        (f"ABSUP-{n}", "Will Do", f"Jira said 400 for #{n}", 1, False) for n in range(1, 6)
+    ]
+    assert shown[0]["firstFailedAt"] == "2025-03-01T09:01:00.000Z"
+    source.close()

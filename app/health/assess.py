@@ -52,8 +52,11 @@ class HealthSnapshot:
     """Everything `assess` needs, as read at `now`.
 
     `failures_pending` maps a pair to its count of unresolved failures; a pair missing from it
-    falls back to the `failures_pending` its worker reported in its heartbeat. `secrets` are the
-    strings that must never appear in the report (e.g. API tokens of the loaded configs).
+    falls back to the `failures_pending` its worker reported in its heartbeat. `failures` maps a
+    pair to a few of its failure documents, oldest first (issue_key, side, from_status,
+    to_status, attempts, given_up, last_error, first_failed_at, next_attempt_at), so a person
+    sees why. `secrets` are the strings that must never appear in the report (e.g. API tokens
+    of the loaded configs).
     """
 
     now: datetime
@@ -62,6 +65,7 @@ class HealthSnapshot:
     processes: Mapping[str, ProcessLike] | Unavailable = field(default_factory=dict)
     heartbeats: Mapping[str, Mapping[str, Any]] | Unavailable = field(default_factory=dict)
     failures_pending: Mapping[str, int] | Unavailable = field(default_factory=dict)
+    failures: Mapping[str, Sequence[Mapping[str, Any]]] | Unavailable = field(default_factory=dict)
     secrets: frozenset[str] = field(default=frozenset(), repr=False)
 
 
@@ -134,6 +138,7 @@ def _assess_pair(name: str, snapshot: HealthSnapshot, stale_after: float) -> dic
         "lastPass": _last_pass(beat.get("last_pass")),
         "lastError": beat.get("last_error"),
         "failuresPending": _failures_pending(name, snapshot.failures_pending, beat),
+        "failures": [_failure(document) for document in (_lookup(snapshot.failures, name) or ())],
         "reasons": reasons,
     }
 
@@ -199,6 +204,20 @@ def _failures_pending(name: str, counts: object, beat: Mapping[str, Any]) -> int
     if isinstance(counts, Mapping) and name in counts:
         return counts[name]
     return beat.get("failures_pending")
+
+
+def _failure(document: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "issueKey": document.get("issue_key"),
+        "side": document.get("side"),
+        "fromStatus": document.get("from_status"),
+        "toStatus": document.get("to_status"),
+        "attempts": document.get("attempts"),
+        "givenUp": bool(document.get("given_up")),
+        "lastError": document.get("last_error"),
+        "firstFailedAt": iso_timestamp(document.get("first_failed_at")),
+        "nextAttemptAt": iso_timestamp(document.get("next_attempt_at")),
+    }
 
 
 def _last_pass(last_pass: Mapping[str, Any] | None) -> dict[str, Any] | None:

@@ -23,9 +23,13 @@ from app.bundle.rpc import SupervisorRPC, SupervisorUnavailable
 from app.config import ConfigError, LoadResult, load_configs
 from app.health.assess import HealthSnapshot, Unavailable
 from app.heartbeats import HeartbeatStore, utc_now
+from app.instants import decode_instants
 
 DEFAULT_BUDGET = 0.8  # seconds per source; leaves room under the 1 s promise for the rest
 PENDING_FAILURE = {"resolved_at": None}  # matches a missing `resolved_at` too
+FAILURES_SHOWN = 5  # per pair, oldest first: enough to see why without reading a whole backlog
+FAILURE_FIELDS = ("issue_key", "side", "from_status", "to_status", "attempts", "given_up", "last_error",
+                  "first_failed_at", "next_attempt_at")
 
 
 class HealthSource:
@@ -81,14 +85,15 @@ class HealthSource:
         mongo = self._pool.submit(self._read_mongo, pairs)
         process_states = self._result(processes, deadline, "supervisord")
         mongo_state = self._result(mongo, deadline, "MongoDB")
-        heartbeats, failures = mongo_state if isinstance(mongo_state, tuple) else (mongo_state, mongo_state)
+        heartbeats, pending, failures = mongo_state if isinstance(mongo_state, tuple) else (mongo_state,) * 3
         return HealthSnapshot(
             now=self._clock(),
             pairs=pairs,
             config_errors=list(configs.errors),
             processes=process_states,
             heartbeats=heartbeats,
-            failures_pending=failures,
+            failures_pending=pending,
+            failures=failures,
             secrets=frozenset(pair.config.jira.api_token.get_secret_value() for pair in configs.pairs),
         )
 
@@ -106,10 +111,11 @@ class HealthSource:
             self._configs = (now, result)
         return self._configs[1]
 
-    def _read_mongo(self, pairs: list[str]) -> tuple[dict[str, dict], dict[str, int]]:
+    def _read_mongo(self, pairs: list[str]) -> tuple[dict[str, dict], dict[str, int], dict[str, list[dict]]]:
         heartbeats = self._heartbeats.all()
-        failures = {pair: _count(self._mongo[pair].failures, PENDING_FAILURE) for pair in pairs}
-        return heartbeats, failures
+        pending = {pair: _count(self._mongo[pair].failures, PENDING_FAILURE) for pair in pairs}
+        oldest = {pair: _oldest_failures(self._mongo[pair].failures) for pair in pairs if pending[pair]}
+        return heartbeats, pending, oldest
 
     def _result(self, future: Future, deadline: float, source: str) -> Any:
         try:
@@ -141,6 +147,12 @@ def _count(collection: Any, query: dict) -> int:
     # Not count_documents: its aggregation on the embedded server misses documents that lack
     # the field when matching None, where a find matches them as MongoDB does.
     return sum(1 for _ in collection.find(query, {"_id": 1}))
+
+
+def _oldest_failures(collection: Any) -> list[dict]:
+    cursor = collection.find(PENDING_FAILURE, {field: 1 for field in FAILURE_FIELDS})
+    documents = cursor.sort("first_failed_at", pymongo.ASCENDING).limit(FAILURES_SHOWN)
+    return [decode_instants({key: value for key, value in doc.items() if key != "_id"}) for doc in documents]
 
 
 def _describe(error: BaseException) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from typing import Any
@@ -76,6 +77,11 @@ class JiraClient:
     def request_count(self) -> int:
         """HTTP requests sent, retries included."""
         return self.transport.request_count
+
+    @property
+    def status_counts(self) -> Counter[str]:
+        """Answers by HTTP status ("200", "429", ...), "dropped" when none came; retries included."""
+        return self.transport.status_counts
 
     @property
     def retry_count(self) -> int:

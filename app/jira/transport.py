@@ -7,6 +7,7 @@ and issue content stay out of both.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -38,6 +39,9 @@ class JiraTransport:
         self.policy = policy
         self.session = session or requests.Session()
         self.request_count = 0
+        # Answers by HTTP status ("200", "429", ...) and "dropped" for no answer (connection
+        # error, timeout); retried attempts count too. Read by the worker's metrics.
+        self.status_counts: Counter[str] = Counter()
 
     def request(
         self,
@@ -65,10 +69,15 @@ class JiraTransport:
 
         def attempt() -> requests.Response:
             self.request_count += 1
-            response = self.session.request(
-                method, url, params=params, json=json, files=files, headers=headers,
-                auth=self.auth, timeout=self.timeout,
-            )
+            try:
+                response = self.session.request(
+                    method, url, params=params, json=json, files=files, headers=headers,
+                    auth=self.auth, timeout=self.timeout,
+                )
+            except requests.exceptions.RequestException:
+                self.status_counts["dropped"] += 1
+                raise
+            self.status_counts[str(response.status_code)] += 1
             if (response.status_code == 429 or response.status_code >= 500) and response.status_code not in allow_status:
                 raise RetryableStatus(response)
             return response

@@ -22,10 +22,10 @@ from typing import Any
 from app.config import PairConfig
 from app.jira import JiraClient, JiraError, JiraNotFound
 from app.sync.beat import utc_now
-from app.sync.executor import ActionExecutor, ActionFailed, action_name
+from app.sync.executor import ActionExecutor, ActionFailed, action_name, creation_intent
 from app.sync.failures import failure_document
 from app.sync.loop import PassSummary
-from app.sync.model import Mapping, Plan, Side, StatusChange, other_side, same_status
+from app.sync.model import CreateDevIssue, Mapping, Plan, Side, StatusChange, other_side, same_status
 from app.sync.plan import plan as plan_change
 from app.sync.snapshot import issue_snapshot
 from app.sync.store import PairStore
@@ -101,7 +101,10 @@ class Engine:
         state = self.store.sync_state()
         acting = bool(state.get("initial_sync_done")) or self.config.initial_sync_enabled
         observed, _ = self._observe(state)
-        return [(item.change, self._plan(item.change, acting)) for item in observed]
+        return [
+            (item.change, self._plan(item.change, acting, self._mapping_before(item.change)))
+            for item in observed
+        ]
 
     # -- snapshot ----------------------------------------------------------------------------
 
@@ -130,29 +133,29 @@ class Engine:
 
     # -- plan and execute --------------------------------------------------------------------
 
-    def _plan(self, change: StatusChange, acting: bool, mapping: Mapping | None = None) -> Plan:
+    def _plan(self, change: StatusChange, acting: bool, mapping: Mapping | None) -> Plan:
         if not acting:
             return Plan(None, (), "initial sync disabled: status recorded as baseline")
         issue = change.issue
-        mapping = mapping or self.store.mapping_for(issue.side, issue.id)
         partner_status = None
         if mapping:
             partner = self.store.issue_states([mapping.id_of(other_side(issue.side))])
             partner_status = next(iter(partner.values()), {}).get("status")
         return plan_change(change, mapping, self.config, partner_status)
 
-    def _mapping_before(self, change: StatusChange, change_id: str) -> Mapping | None:
-        """The mapping as it was before `change` was first handled.
+    def _mapping_before(self, change: StatusChange) -> Mapping | None:
+        """The mapping as the plan must see it: absent while a creation is unfinished.
 
-        A pass aborted after this change created the Dev issue leaves a mapping behind; planning
-        against it would drop the creation's other actions (attachments, link, comment), so the
-        change is planned again as the creation it was, and each action finds its own work done.
+        A pass aborted after the Dev issue was created leaves a mapping behind; planning against
+        it would drop the creation's other actions (attachments, link, comment). Until the whole
+        creating plan has run, the issue is planned again as the creation it was, and each
+        action finds its own work already done.
         """
         issue = change.issue
         mapping = self.store.mapping_for(issue.side, issue.id)
         if mapping and issue.side == "user":
-            creation = self.store.intent(f"create:{issue.id}")
-            if creation and creation.get("change_id") == change_id:
+            creation = self.store.intent(creation_intent(issue.id))
+            if creation and not creation.get("completed"):
                 return None
         return mapping
 
@@ -163,8 +166,8 @@ class Engine:
             self.store.update_mapping_key(issue.side, issue.id, issue.key)
         if change.status_changed:
             counts["changes"] += 1
-        change_id = f"{issue.id}@{issue.updated.isoformat()}"
-        mapping = self._mapping_before(change, change_id)
+        change_id = _change_id(change)
+        mapping = self._mapping_before(change)
         decided = self._plan(change, acting, mapping)
         if decided.actions:
             self.store.clear_failures_of_issue(issue.id)
@@ -184,6 +187,8 @@ class Engine:
             self._record_failure(change, decided, mapping, change_id, failed)
             return {"result": "failed", "actions": [action_name(failed.action)], "error": str(failed), "mapping": mapping}
         self.store.clear_failure(change_id)
+        if any(isinstance(action, CreateDevIssue) for action in decided.actions):
+            self.store.finish_intent(creation_intent(change.issue.id), completed=True)
         for name in outcome.done:
             counts[f"actions.{name}"] += 1
         return {"result": "done", "actions": outcome.done, "mapping": outcome.mapping}
@@ -227,7 +232,7 @@ class Engine:
                 self.store.clear_failure(failure["_id"])  # the issue moved on; its newer change decides
                 continue
             change = StatusChange(issue, failure["from_status"])
-            mapping = self._mapping_before(change, failure["_id"]) if failure["had_mapping"] else None
+            mapping = self._mapping_before(change) if failure["had_mapping"] else None
             decided = plan_change(change, mapping, self.config, None)
             result = self._execute(change, decided, mapping, failure["_id"], counts)
             self._record(change, decided, mapping, result)
@@ -277,6 +282,11 @@ class _Progress:
                 "pass progress",
                 extra={"processed": self.done, "total": self.total, "rate_per_s": round(rate, 1), "initial": self.first_pass},
             )
+
+
+def _change_id(change: StatusChange) -> str:
+    """Names one observed version of an issue; stable across passes and retries."""
+    return f"{change.issue.id}@{change.issue.updated.isoformat()}"
 
 
 def _batches(items: Iterator, size: int) -> Iterator[list]:

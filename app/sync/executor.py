@@ -112,7 +112,7 @@ class ActionExecutor:
         existing = self.store.mapping_for("user", action.user_issue_id)
         if existing:
             return existing, False
-        intent_id = f"create:{action.user_issue_id}"
+        intent_id = creation_intent(action.user_issue_id)
         if self.store.intent(intent_id):
             recovered = self._find_created_dev_issue(action)
             if recovered:
@@ -255,6 +255,12 @@ class ActionExecutor:
                 if prop.get("key") == MARKER_PROPERTY and (prop.get("value") or {}).get("changeId") == change_id:
                     return True
         return False
+
+
+def creation_intent(user_issue_id: str) -> str:
+    """The write-ahead record of a Dev issue's creation; the engine marks it `completed` once
+    the whole creating plan ran (see Engine._mapping_before)."""
+    return f"create:{user_issue_id}"
 
 
 def action_name(action: Action) -> str:

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from app.sync.beat import HeartbeatThread, utc_now
+from app.sync.metrics import WorkerMetrics
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,11 @@ PassFunction = Callable[[Callable[[], bool]], PassSummary]
 
 
 class SyncLoop:
-    """Runs `run_pass` every `interval` seconds until `request_stop()`; records each outcome."""
+    """Runs `run_pass` every `interval` seconds until `request_stop()`; records each outcome.
+
+    Each pass is also folded into `metrics` (cumulative since start), whose document rides in
+    the heartbeat as `metrics` for the health service's /metrics.
+    """
 
     def __init__(
         self,
@@ -47,8 +52,10 @@ class SyncLoop:
         interval: float,
         clock: Callable[[], datetime] = utc_now,
         monotonic: Callable[[], float] = time.monotonic,
+        metrics: WorkerMetrics | None = None,
     ) -> None:
         self._run_pass = run_pass
+        self.metrics = metrics if metrics is not None else WorkerMetrics()
         self._heartbeat = heartbeat
         self._interval = interval
         self._clock = clock
@@ -83,10 +90,12 @@ class SyncLoop:
         summary.finished_at = summary.finished_at or self._clock()
         summary.duration_s = round(self._monotonic() - started, 3)
         pending = summary.counts.get("failures_pending")
+        self.metrics.record_pass(summary)
         self._heartbeat.update(
             state="stopping" if self._stop.is_set() else "sleeping",
             last_pass=summary.as_document(),
             last_error=summary.error,
+            metrics=self.metrics.as_document(),
             **({} if pending is None else {"failures_pending": pending}),
         )
         return summary

@@ -5,6 +5,7 @@ Reads Jira (search) and MongoDB (the pair's state) and writes to neither: it onl
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import TextIO
 
@@ -58,7 +59,7 @@ def main(pair_name: str, out: TextIO = sys.stdout) -> int:
     time_zone = config.jira.time_zone or jira.myself().get("timeZone")
     client = mongo_client(settings)
     try:
-        store = PairStore(client[pair.name])
+        store = PairStore(client[os.environ.get("WORKER_DATABASE_NAME") or pair.name])
         for line in plan_lines(Engine(config, jira, store, time_zone).preview()):
             print(line, file=out)
     finally:

@@ -132,10 +132,11 @@ class PairStore:
 
     def due_failures(self, now: datetime) -> list[dict[str, Any]]:
         due = self.db.failures.find({"next_attempt_at": {"$lte": encode_instant(now)}})
-        return [decode_instants(doc) for doc in due.sort("next_attempt_at", pymongo.ASCENDING)]
+        return [_failure(doc) for doc in due.sort("next_attempt_at", pymongo.ASCENDING)]
 
     def failure(self, change_id: str) -> dict[str, Any] | None:
-        return decode_instants(self.db.failures.find_one({"_id": change_id}))
+        doc = self.db.failures.find_one({"_id": change_id})
+        return _failure(doc) if doc else None
 
     def record_failure(self, change_id: str, fields: dict[str, Any]) -> None:
         self.db.failures.update_one({"_id": change_id}, {"$set": encode_instants(fields)}, upsert=True)
@@ -148,12 +149,17 @@ class PairStore:
         self.db.failures.delete_many({"issue_id": issue_id})
 
     def pending_failures(self) -> list[dict[str, Any]]:
-        return [decode_instants(doc) for doc in self.db.failures.find({}).sort("first_failed_at", pymongo.ASCENDING)]
+        return [_failure(doc) for doc in self.db.failures.find({}).sort("first_failed_at", pymongo.ASCENDING)]
 
     # -- events ------------------------------------------------------------------------------
 
     def record_event(self, event: dict[str, Any]) -> None:
         self.db.events.insert_one(dict(event))
+
+
+def _failure(doc: dict[str, Any]) -> dict[str, Any]:
+    # The embedded server hands booleans updated by `$set` back as 0/1.
+    return {**decode_instants(doc), "given_up": bool(doc.get("given_up")), "had_mapping": bool(doc.get("had_mapping"))}
 
 
 def _mapping(doc: dict[str, Any]) -> Mapping:

@@ -25,6 +25,7 @@ from app.settings import Settings, get_settings
 from app.sync.beat import HeartbeatThread
 from app.sync.engine import Engine
 from app.sync.loop import SyncLoop
+from app.sync.metrics import WorkerMetrics
 from app.sync.store import PairStore
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,8 @@ def run_worker(config_path: Path, settings: Settings) -> int:
         return EXIT_STARTUP_FAILED
 
     engine = Engine(config=config, jira=jira, store=store, time_zone=config.jira.time_zone or myself.get("timeZone"))
-    loop = SyncLoop(engine.run_pass, heartbeat, config.interval_seconds)
+    metrics = WorkerMetrics(request_counts=lambda: jira.status_counts)
+    loop = SyncLoop(engine.run_pass, heartbeat, config.interval_seconds, metrics=metrics)
     signal.signal(signal.SIGTERM, loop.request_stop)
     signal.signal(signal.SIGINT, loop.request_stop)
     log.info("worker started", extra={"interval_s": config.interval_seconds, "database": store.db.name})

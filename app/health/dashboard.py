@@ -1,0 +1,163 @@
+"""The operator dashboard at `/`: the `/health` body as a page a person reads at a glance.
+
+`dashboard_view` (pure) turns the report body into display values: badges, ages written for
+people ("12 s ago"), counts with readable labels. `render_dashboard` only formats them through
+templates/dashboard.html with autoescaping on. It renders nothing but the body `/health`
+returns, which assess() has already scrubbed of secrets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATE_NAME = "dashboard.html"
+REFRESH_SECONDS = 5
+ERROR_SHOWN_CHARS = 400  # a stack of Jira messages can be long; the page stays scannable
+
+OVERALL = {"ok": ("ok", "All pairs healthy"), "degraded": ("warn", "Degraded"), "unhealthy": ("bad", "Unhealthy")}
+COUNT_ORDER = ("processed", "changes", "failed", "retried")
+COUNT_LABELS = {"processed": "issues", "changes": "changes", "failed": "failed", "retried": "retried"}
+
+
+def dashboard_view(body: Mapping[str, Any]) -> dict[str, Any]:
+    """Display values for one report body (the JSON `/health` answers)."""
+    now = _parse(body.get("timestamp"))
+    tone, label = OVERALL.get(body.get("status"), ("bad", str(body.get("status"))))
+    return {
+        "status": {"tone": tone, "label": label},
+        "timestamp": body.get("timestamp"),
+        "time_text": display_time(body.get("timestamp")),
+        "reasons": list(body.get("reasons") or []),
+        "stale_after": body.get("staleAfterSeconds"),
+        "pairs": [_pair(worker, now) for worker in body.get("workers") or []],
+        "invalid_configs": list(body.get("invalidConfigs") or []),
+        "sources": [
+            _source("MongoDB", body.get("mongodb") or {}),
+            _source("supervisord", body.get("supervisor") or {}),
+        ],
+        "refresh_seconds": REFRESH_SECONDS,
+    }
+
+
+def render_dashboard(body: Mapping[str, Any]) -> str:
+    """The page's HTML for one report body."""
+    return _environment().get_template(TEMPLATE_NAME).render(view=dashboard_view(body))
+
+
+def display_time(moment: str | None) -> str:
+    """An ISO instant from the body as "2025-03-01 12:00:00 UTC" (the body's times are UTC)."""
+    parsed = _parse(moment)
+    return parsed.strftime("%Y-%m-%d %H:%M:%S UTC") if parsed else (moment or "—")
+
+
+def human_duration(seconds: float | None) -> str:
+    """Seconds as a person says them: "0.4 s", "12 s", "3 min 5 s", "2 h 4 min", "3 d 1 h"."""
+    if seconds is None:
+        return "—"
+    seconds = max(0.0, float(seconds))
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    whole = int(seconds)
+    for unit, size, smaller, smaller_size in (("d", 86400, "h", 3600), ("h", 3600, "min", 60), ("min", 60, "s", 1)):
+        if whole >= size:
+            rest = (whole % size) // smaller_size
+            return f"{whole // size} {unit}" + (f" {rest} {smaller}" if rest else "")
+    return f"{whole} s"
+
+
+def _pair(worker: Mapping[str, Any], now: datetime | None) -> dict[str, Any]:
+    healthy = worker.get("status") == "healthy"
+    last_pass = worker.get("lastPass") or None
+    return {
+        "name": worker.get("name"),
+        "healthy": healthy,
+        "state": {"tone": "ok" if healthy else "bad", "label": "Healthy" if healthy else "Unhealthy"},
+        "process_state": worker.get("processState"),
+        "worker_state": worker.get("workerState"),
+        "pid": worker.get("pid"),
+        "reasons": list(worker.get("reasons") or []),
+        "heartbeat": {
+            "at": worker.get("lastHeartbeat"),
+            "text": display_time(worker.get("lastHeartbeat")),
+            "age": None if worker.get("heartbeatAgeSeconds") is None
+            else human_duration(worker["heartbeatAgeSeconds"]) + " ago",
+        },
+        "last_pass": _last_pass(last_pass, now) if last_pass else None,
+        "failures_pending": worker.get("failuresPending"),
+        "failures": [_failure(failure) for failure in worker.get("failures") or []],
+        "last_error": _shorten(worker.get("lastError")),
+    }
+
+
+def _last_pass(last_pass: Mapping[str, Any], now: datetime | None) -> dict[str, Any]:
+    finished = last_pass.get("finishedAt")
+    finished_at = _parse(finished)
+    ago = human_duration((now - finished_at).total_seconds()) + " ago" if now and finished_at else None
+    return {
+        "finished_at": finished,
+        "finished_text": display_time(finished),
+        "ago": ago,
+        "duration": human_duration(last_pass.get("durationSeconds")),
+        "ok": last_pass.get("ok") is not False,
+        "counts": _counts(last_pass.get("counts") or {}),
+    }
+
+
+def _counts(counts: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    shown = [(COUNT_LABELS[key], counts[key]) for key in COUNT_ORDER if key in counts]
+    shown += [(key.removeprefix("actions."), value) for key, value in sorted(counts.items())
+              if key.startswith("actions.")]
+    return shown
+
+
+def _failure(failure: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "issue_key": failure.get("issueKey") or "?",
+        "transition": " → ".join(status for status in (failure.get("fromStatus"), failure.get("toStatus")) if status),
+        "attempts": failure.get("attempts"),
+        "given_up": bool(failure.get("givenUp")),
+        "error": _shorten(failure.get("lastError")) or "no error recorded",
+        "next_attempt_at": failure.get("nextAttemptAt"),
+        "next_attempt_text": display_time(failure.get("nextAttemptAt")) if failure.get("nextAttemptAt") else None,
+    }
+
+
+def _source(name: str, reachability: Mapping[str, Any]) -> dict[str, Any]:
+    reachable = bool(reachability.get("reachable"))
+    return {
+        "name": name,
+        "tone": "ok" if reachable else "bad",
+        "label": "reachable" if reachable else "unreachable",
+        "error": reachability.get("error"),
+    }
+
+
+def _shorten(text: str | None) -> str | None:
+    if not text or len(text) <= ERROR_SHOWN_CHARS:
+        return text
+    return text[: ERROR_SHOWN_CHARS - 1] + "…"
+
+
+def _parse(moment: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(moment) if moment else None
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,  # every value on the page is data from configs, Jira or MongoDB
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )

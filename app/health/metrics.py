@@ -1,0 +1,119 @@
+"""`/metrics`: the health snapshot as Prometheus families, built fresh at every scrape.
+
+Workers cannot be scraped (separate processes under supervisord), so each one carries its
+cumulative counters in its heartbeat's `metrics` document (app.sync.metrics). This collector
+turns one HealthSnapshot — the same read `/health` judges — into families: the workers'
+counters as they reported them, plus what only the health service knows (heartbeat age,
+pending failures, process and source reachability, invalid configs). A pair whose worker has
+not reported metrics yet simply has no counter samples; its gauges are still there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from app.health.assess import HealthSnapshot, Unavailable, assess
+from app.heartbeats import heartbeat_age
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+PREFIX = "jira_sync"
+
+
+class HealthCollector(Collector):
+    """Reads `snapshot_source()` once per scrape; `stale_after` as for /health (pair_up)."""
+
+    def __init__(self, snapshot_source: Callable[[], HealthSnapshot], stale_after: float) -> None:
+        self._snapshot_source = snapshot_source
+        self._stale_after = stale_after
+
+    def collect(self) -> Iterator[Metric]:
+        snapshot = self._snapshot_source()
+        yield from metric_families(snapshot, self._stale_after)
+
+
+def metric_families(snapshot: HealthSnapshot, stale_after: float) -> list[Metric]:
+    """Every family for one snapshot (pure: no I/O, the same snapshot gives the same families)."""
+    report = assess(snapshot, stale_after)
+    heartbeats = {} if isinstance(snapshot.heartbeats, Unavailable) else snapshot.heartbeats
+    worker_metrics = {pair: (heartbeats.get(pair) or {}).get("metrics") or {} for pair in snapshot.pairs}
+    families = _worker_families(worker_metrics)
+    families += _pair_gauges(snapshot, heartbeats, report.body["workers"])
+    families += _service_gauges(snapshot)
+    return families
+
+
+def render_metrics(collector: Collector) -> bytes:
+    """The text exposition of `collector` alone (its own registry: no process/GC defaults)."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(collector)
+    return generate_latest(registry)
+
+
+def _worker_families(worker_metrics: Mapping[str, Mapping[str, Any]]) -> list[Metric]:
+    passes = CounterMetricFamily(f"{PREFIX}_passes", "Sync passes run since the worker started.", labels=["pair"])
+    failed = CounterMetricFamily(f"{PREFIX}_passes_failed", "Sync passes that failed (an error or a failed change).",
+                                 labels=["pair"])
+    actions = CounterMetricFamily(f"{PREFIX}_actions", "Actions applied to Jira, by kind.", labels=["pair", "kind"])
+    items = CounterMetricFamily(f"{PREFIX}_pass_items", "Issues processed, status changes seen, changes failed and "
+                                "failures retried, summed over passes.", labels=["pair", "item"])
+    requests = CounterMetricFamily(f"{PREFIX}_jira_requests", "HTTP requests sent to Jira by answer status "
+                                   "(retries included; 'dropped' = no answer).", labels=["pair", "status"])
+    duration = HistogramMetricFamily(f"{PREFIX}_pass_duration_seconds", "Duration of sync passes.", labels=["pair"])
+    for pair, metrics in worker_metrics.items():
+        if not metrics:
+            continue
+        passes.add_metric([pair], metrics.get("passes_total", 0))
+        failed.add_metric([pair], metrics.get("passes_failed", 0))
+        for kind, value in sorted((metrics.get("actions") or {}).items()):
+            actions.add_metric([pair, kind], value)
+        for item, value in (metrics.get("items") or {}).items():
+            items.add_metric([pair, item], value)
+        for status, value in sorted((metrics.get("jira_requests") or {}).items()):
+            requests.add_metric([pair, status], value)
+        histogram = metrics.get("pass_duration")
+        if histogram:
+            duration.add_metric([pair], _buckets(histogram), sum_value=histogram.get("sum", 0.0))
+    return [passes, failed, actions, items, duration, requests]
+
+
+def _buckets(histogram: Mapping[str, Any]) -> list[tuple[str, float]]:
+    bounds = [(_bound(le), count) for le, count in zip(histogram.get("le", []), histogram.get("counts", []))]
+    return bounds + [("+Inf", histogram.get("count", 0))]
+
+
+def _bound(value: float) -> str:
+    return repr(float(value))
+
+
+def _pair_gauges(snapshot: HealthSnapshot, heartbeats: Mapping[str, Any], workers: list[dict]) -> list[Metric]:
+    up = GaugeMetricFamily(f"{PREFIX}_pair_up", "1 when the pair is healthy as /health judges it, else 0.",
+                           labels=["pair"])
+    age = GaugeMetricFamily(f"{PREFIX}_heartbeat_age_seconds", "Seconds since the pair's worker last beat.",
+                            labels=["pair"])
+    pending = GaugeMetricFamily(f"{PREFIX}_failures_pending", "Failed changes waiting for a retry or given up.",
+                                labels=["pair"])
+    for worker in workers:
+        pair = worker["name"]
+        up.add_metric([pair], 1 if worker["status"] == "healthy" else 0)
+        if worker["failuresPending"] is not None:
+            pending.add_metric([pair], worker["failuresPending"])
+        beat_at = (heartbeats.get(pair) or {}).get("beat_at")
+        if beat_at is not None:
+            age.add_metric([pair], round(heartbeat_age(snapshot.now, beat_at), 3))
+    return [up, age, pending]
+
+
+def _service_gauges(snapshot: HealthSnapshot) -> list[Metric]:
+    configs = GaugeMetricFamily(f"{PREFIX}_configs_invalid", "Config files that did not load (no program runs "
+                                "for them).", value=len({error.file for error in snapshot.config_errors}))
+    pairs = GaugeMetricFamily(f"{PREFIX}_pairs_configured", "Valid pair configs.", value=len(snapshot.pairs))
+    mongodb = GaugeMetricFamily(f"{PREFIX}_mongodb_up", "1 when MongoDB answered the health service.",
+                                value=0 if isinstance(snapshot.heartbeats, Unavailable) else 1)
+    supervisor = GaugeMetricFamily(f"{PREFIX}_supervisor_up", "1 when supervisord answered the health service.",
+                                   value=0 if isinstance(snapshot.processes, Unavailable) else 1)
+    return [configs, pairs, mongodb, supervisor]

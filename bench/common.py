@@ -1,0 +1,156 @@
+"""What every benchmark needs: a MongoDB, a simulated Jira in its own process, RSS, tables.
+
+Every server is started here on loopback and stopped on exit. The simulator runs in a child
+process (`python -m app.simulator`, the same SimulatorServer) rather than in a thread, so that
+its request handling does not compete with the measured code for this process's GIL, and so
+that this process's RSS is the sync engine's alone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import psutil
+import requests
+
+from tests.support.bundle import ROOT, wait_for
+from tests.support.mongo import EmbeddedMongo, external_mongo_uri
+from tests.support.ports import free_port
+
+
+@contextlib.contextmanager
+def mongo(work_dir: Path) -> Iterator[str]:
+    """MONGO_URI when set, else an embedded MongoDB-wire server on a free loopback port."""
+    uri = external_mongo_uri()
+    if uri:
+        yield uri
+        return
+    server = EmbeddedMongo(work_dir / "mongo-data").start()
+    try:
+        yield server.uri
+    finally:
+        server.stop()
+
+
+def mongo_label() -> str:
+    return "MONGO_URI (external)" if external_mongo_uri() else "embedded nx-27017 (loopback)"
+
+
+class SimulatorProcess:
+    """`python -m app.simulator --seed FILE` on a free loopback port, in a child process."""
+
+    def __init__(self, seed: dict, work_dir: Path, deployment: str = "cloud") -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._seed_file = work_dir / f"seed-{self.port}.json"
+        self._seed_file.write_text(json.dumps(seed))
+        self._deployment = deployment
+        self._process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 60) -> "SimulatorProcess":
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "app.simulator", "--host", "127.0.0.1", "--port", str(self.port),
+             "--seed", str(self._seed_file), "--deployment", self._deployment],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        wait_for(lambda: requests.get(f"{self.url}/_sim/config", timeout=2).ok, timeout, 0.1, "the simulator")
+        return self
+
+    def stop(self) -> None:
+        if self._process and self._process.poll() is None:
+            self._process.send_signal(signal.SIGTERM)
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+
+    def admin(self, method: str, path: str, body: Any = None) -> Any:
+        response = requests.request(method, f"{self.url}/_sim/{path}", json=body, timeout=30)
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+    def rest_counts(self) -> dict[str, int]:
+        """Requests per "METHOD /rest/... template" since the last reset (Jira API calls only)."""
+        counts = self.admin("GET", "requests")["counts"]
+        return {key: n for key, n in counts.items() if key.split(" ", 1)[1].startswith("/rest/")}
+
+    def __enter__(self) -> "SimulatorProcess":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+@contextlib.contextmanager
+def work_dir(prefix: str) -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix=f"bench-{prefix}-") as path:
+        yield Path(path)
+
+
+# -- measurements ---------------------------------------------------------------------------
+
+def tree_rss(pid: int) -> int:
+    """Bytes of resident memory of `pid` and all its descendants (0 when it is gone)."""
+    try:
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0
+    total = 0
+    for process in processes:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            total += process.memory_info().rss
+    return total
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """Nearest-rank percentile (fraction in 0..1) of a non-empty sequence."""
+    ordered = sorted(values)
+    rank = max(1, math.ceil(fraction * len(ordered)))
+    return ordered[rank - 1]
+
+
+def mb(size: float) -> float:
+    return size / (1024 * 1024)
+
+
+def machine_line() -> str:
+    return (f"machine: {os.cpu_count()} CPU(s), {mb(psutil.virtual_memory().total) / 1024:.1f} GiB RAM, "
+            f"Python {sys.version.split()[0]}, MongoDB: {mongo_label()}")
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    cells = [[str(h) for h in headers], *[[_cell(v) for v in row] for row in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    for index, row in enumerate(cells):
+        print("  ".join(value.ljust(width) for value, width in zip(row, widths)).rstrip())
+        if index == 0:
+            print("  ".join("-" * width for width in widths))
+    sys.stdout.flush()
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+class Stopwatch:
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+
+    @property
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started

@@ -22,6 +22,9 @@ class Settings(BaseSettings):
         None, description="MongoDB connection string; unset runs the embedded MongoDB-wire server."
     )
     mongo_control_db: str = Field("jira_sync", description="Shared database holding the heartbeats.")
+    mongo_database_prefix: str = Field(
+        "", description="Prefix of every pair's own database name, for bundles sharing one MongoDB."
+    )
     mongo_timeout_ms: int = Field(
         1500, description="Server-selection timeout; bounds how long /health waits for MongoDB."
     )
@@ -54,6 +57,10 @@ class Settings(BaseSettings):
     @property
     def effective_mongo_uri(self) -> str:
         return self.mongo_uri or f"mongodb://127.0.0.1:{self.embedded_mongo_port}/"
+
+    def pair_database(self, pair: str) -> str:
+        """The name of a pair's own database (the original service used the pair name itself)."""
+        return f"{self.mongo_database_prefix}{pair}"
 
     @property
     def supervisor_socket(self) -> Path:

@@ -154,3 +154,12 @@ class Stopwatch:
     @property
     def elapsed(self) -> float:
         return time.perf_counter() - self.started
+
+
+def user_issues_seed(count: int, **demo_kwargs: Any) -> dict:
+    """The demo site (ABSUP/ABDEV) plus `count` User issues in To Do, created now."""
+    from app.simulator.seed import demo_seed
+
+    seed = demo_seed(**demo_kwargs)
+    seed["issues"] = [{"project": "ABSUP", "summary": f"Support issue {i + 1}", "issuetype": "Bug"} for i in range(count)]
+    return seed

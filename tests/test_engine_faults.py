@@ -11,26 +11,8 @@ from app.jira import JiraError
 from app.simulator.seed import demo_seed
 from app.simulator.server import SimulatorServer
 from app.sync.failures import MAX_ATTEMPTS
-from app.sync.store import PairStore
+from tests.support.faults import Crash, CrashingStore
 from tests.support.sync import SyncHarness
-
-
-class Crash(BaseException):
-    """Stands for kill -9 inside the engine: nothing after it runs, nothing catches it."""
-
-
-class CrashingStore(PairStore):
-    """The real store, except that one chosen method dies the first time it is called."""
-
-    def __init__(self, db, method: str, error: BaseException) -> None:
-        super().__init__(db)
-        self._armed = {method: error}
-
-    def __getattribute__(self, name):
-        armed = object.__getattribute__(self, "_armed")
-        if name in armed:
-            raise armed.pop(name)
-        return object.__getattribute__(self, name)
 
 
 @pytest.fixture

@@ -242,3 +242,20 @@ def test_reads_the_five_oldest_failures_of_a_pair_with_their_reasons(
     ]
     assert shown[0]["firstFailedAt"] == "2025-03-01T09:01:00.000Z"
     source.close()
+
+
+def test_failures_are_read_from_the_pair_database_the_bundle_names(
+        config_dir, supervisord, mongo_uri, mongo_client, control_db, pair):
+    from app.bundle.rpc import SupervisorRPC
+
+    mongo_client[f"{pair}_own"].failures.insert_one({"_id": "c1", "issue_key": "ABSUP-9", "last_error": "boom"})
+    mongo_client[pair].failures.insert_many([{"_id": "x1"}, {"_id": "x2"}])  # not this pair's database
+    source = HealthSource(config_dir=config_dir, supervisor=SupervisorRPC(supervisord.socket, timeout=0.8),
+                          mongo_client=health_mongo_client(mongo_uri), control_db=control_db,
+                          pair_database=lambda name: f"{name}_own")
+
+    snapshot = source()
+
+    assert snapshot.failures_pending == {pair: 1}
+    assert [failure["issue_key"] for failure in snapshot.failures[pair]] == ["ABSUP-9"]
+    source.close()

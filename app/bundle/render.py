@@ -96,7 +96,10 @@ def program_specs(
         programs.append(mongodb_program(settings))
     programs.append(health_program(settings, python))
     programs.append(watchdog_program(python))
-    programs.extend(worker_program(pair, python) for pair in sorted(result.pairs, key=lambda p: p.name))
+    programs.extend(
+        worker_program(pair, settings.pair_database(pair.name), python)
+        for pair in sorted(result.pairs, key=lambda p: p.name)
+    )
     programs.extend(extra_programs)
     for program in programs:
         check_program(program)
@@ -107,12 +110,12 @@ def program_specs(
     return programs
 
 
-def worker_program(pair, python: str = sys.executable) -> Program:
+def worker_program(pair, database: str, python: str = sys.executable) -> Program:
     """A pair's sync worker: its config path and database name, never the config's contents."""
     return Program(
         name=pair.name,
         command=(python, "-m", "app.sync.worker", "--config", str(Path(pair.path).absolute())),
-        environment={"WORKER_DATABASE_NAME": pair.name, "PAIR_CONFIG_FINGERPRINT": pair.fingerprint},
+        environment={"WORKER_DATABASE_NAME": database, "PAIR_CONFIG_FINGERPRINT": pair.fingerprint},
         priority=PRIORITY_WORKER,
         startsecs=WORKER_STARTSECS,
         startretries=3,
@@ -192,7 +195,7 @@ def screen_pairs(pairs: Iterable) -> tuple[list, list]:
     safe, errors = [], []
     for pair in pairs:
         try:
-            check_program(worker_program(pair, python="python"))
+            check_program(worker_program(pair, pair.name, python="python"))
         except UnsafeProgramValue as problem:
             field = "name" if problem.field == "name" else "file name"
             errors.append(ConfigError(str(pair.path), field, "contains characters supervisord.conf cannot carry safely"))

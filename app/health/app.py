@@ -1,9 +1,9 @@
-"""The health service's Flask app: `/health` and `/health/live`, each a few lines.
+"""The health service's Flask app: `/health`, `/health/live`, `/metrics` and the dashboard at `/`.
 
 `create_app` takes the snapshot source (a callable returning app.health.assess.HealthSnapshot)
 instead of reading anything itself, so the routes stay thin and the app never imports pymongo.
-Later pages (dashboard, /metrics) register on the returned app and reuse
-`app.extensions["health_report"]`, the one function that reads and judges.
+Every page is built from one fresh snapshot per request: `/health` and `/` from its assessment
+(`app.extensions["health_report"]`), `/metrics` from the snapshot itself (app.health.metrics).
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
 from app.health.assess import HealthReport, HealthSnapshot, assess
+from app.health.dashboard import render_dashboard
+from app.health.metrics import CONTENT_TYPE, metrics_registry, render_metrics
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +36,17 @@ def create_app(snapshot_source: Callable[[], HealthSnapshot], stale_after: float
     def health():
         report = health_report()
         return jsonify(report.body), report.http_status
+
+    @app.get("/")
+    def dashboard():
+        html = render_dashboard(health_report().body)
+        return html, 200, {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
+
+    registry = metrics_registry(snapshot_source, stale_after)
+
+    @app.get("/metrics")
+    def metrics():
+        return render_metrics(registry), 200, {"Content-Type": CONTENT_TYPE}
 
     @app.get("/health/live")
     def live():

@@ -51,10 +51,14 @@ def render_dashboard(body: Mapping[str, Any]) -> str:
     return _environment().get_template(TEMPLATE_NAME).render(view=dashboard_view(body))
 
 
-def display_time(moment: str | None) -> str:
-    """An ISO instant from the body as "2025-03-01 12:00:00 UTC" (the body's times are UTC)."""
+def display_time(moment: str | None, today: datetime | None = None) -> str:
+    """An ISO instant from the body as "2025-03-01 12:00:00 UTC" (the body's times are UTC),
+    or just "12:00:00 UTC" when it falls on the same day as `today`."""
     parsed = _parse(moment)
-    return parsed.strftime("%Y-%m-%d %H:%M:%S UTC") if parsed else (moment or "—")
+    if parsed is None:
+        return moment or "—"
+    same_day = today is not None and parsed.date() == today.date()
+    return parsed.strftime("%H:%M:%S UTC" if same_day else "%Y-%m-%d %H:%M:%S UTC")
 
 
 def human_duration(seconds: float | None) -> str:
@@ -85,13 +89,13 @@ def _pair(worker: Mapping[str, Any], now: datetime | None) -> dict[str, Any]:
         "reasons": list(worker.get("reasons") or []),
         "heartbeat": {
             "at": worker.get("lastHeartbeat"),
-            "text": display_time(worker.get("lastHeartbeat")),
+            "text": display_time(worker.get("lastHeartbeat"), now),
             "age": None if worker.get("heartbeatAgeSeconds") is None
             else human_duration(worker["heartbeatAgeSeconds"]) + " ago",
         },
         "last_pass": _last_pass(last_pass, now) if last_pass else None,
         "failures_pending": worker.get("failuresPending"),
-        "failures": [_failure(failure) for failure in worker.get("failures") or []],
+        "failures": [_failure(failure, now) for failure in worker.get("failures") or []],
         "last_error": _shorten(worker.get("lastError")),
     }
 
@@ -102,7 +106,7 @@ def _last_pass(last_pass: Mapping[str, Any], now: datetime | None) -> dict[str, 
     ago = human_duration((now - finished_at).total_seconds()) + " ago" if now and finished_at else None
     return {
         "finished_at": finished,
-        "finished_text": display_time(finished),
+        "finished_text": display_time(finished, now),
         "ago": ago,
         "duration": human_duration(last_pass.get("durationSeconds")),
         "ok": last_pass.get("ok") is not False,
@@ -117,7 +121,8 @@ def _counts(counts: Mapping[str, Any]) -> list[tuple[str, Any]]:
     return shown
 
 
-def _failure(failure: Mapping[str, Any]) -> dict[str, Any]:
+def _failure(failure: Mapping[str, Any], now: datetime | None) -> dict[str, Any]:
+    next_attempt = _parse(failure.get("nextAttemptAt"))
     return {
         "issue_key": failure.get("issueKey") or "?",
         "transition": " → ".join(status for status in (failure.get("fromStatus"), failure.get("toStatus")) if status),
@@ -125,8 +130,15 @@ def _failure(failure: Mapping[str, Any]) -> dict[str, Any]:
         "given_up": bool(failure.get("givenUp")),
         "error": _shorten(failure.get("lastError")) or "no error recorded",
         "next_attempt_at": failure.get("nextAttemptAt"),
-        "next_attempt_text": display_time(failure.get("nextAttemptAt")) if failure.get("nextAttemptAt") else None,
+        "next_attempt": _until(next_attempt, now),
     }
+
+
+def _until(moment: datetime | None, now: datetime | None) -> str | None:
+    if moment is None or now is None:
+        return None
+    seconds = (moment - now).total_seconds()
+    return "retry due" if seconds <= 0 else f"retry in {human_duration(seconds)}"
 
 
 def _source(name: str, reachability: Mapping[str, Any]) -> dict[str, Any]:

@@ -47,10 +47,16 @@ def metric_families(snapshot: HealthSnapshot, stale_after: float) -> list[Metric
     return families
 
 
-def render_metrics(collector: Collector) -> bytes:
-    """The text exposition of `collector` alone (its own registry: no process/GC defaults)."""
+def metrics_registry(snapshot_source: Callable[[], HealthSnapshot], stale_after: float) -> CollectorRegistry:
+    """A registry of its own holding only the HealthCollector (no process/GC defaults: the
+    health process's own numbers are not what an operator of the pairs watches)."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(collector)
+    registry.register(HealthCollector(snapshot_source, stale_after))
+    return registry
+
+
+def render_metrics(registry: CollectorRegistry) -> bytes:
+    """The text exposition format (version 0.0.4) of one fresh collection."""
     return generate_latest(registry)
 
 

@@ -36,7 +36,8 @@ class HealthSource:
     """A callable returning a fresh HealthSnapshot each time it is called.
 
     `supervisor` needs `process_states()` (app.bundle.rpc.SupervisorRPC); `mongo_client` is a
-    pymongo MongoClient whose timeouts should not exceed `budget` (see `health_mongo_client`).
+    pymongo MongoClient whose timeouts should not exceed `budget` (see `health_mongo_client`);
+    `pair_database` names a pair's own database as the bundle renders it (Settings.pair_database).
     """
 
     def __init__(
@@ -51,7 +52,9 @@ class HealthSource:
         load: Callable[[Path | str], LoadResult] = load_configs,
         clock: Callable[[], datetime] = utc_now,
         monotonic: Callable[[], float] = time.monotonic,
+        pair_database: Callable[[str], str] = lambda pair: pair,
     ) -> None:
+        self._pair_database = pair_database
         self._config_dir = config_dir
         self._supervisor = supervisor
         self._mongo = mongo_client
@@ -75,6 +78,7 @@ class HealthSource:
             ),
             control_db=settings.mongo_control_db,
             budget=budget,
+            pair_database=settings.pair_database,
         )
 
     def __call__(self) -> HealthSnapshot:
@@ -113,8 +117,9 @@ class HealthSource:
 
     def _read_mongo(self, pairs: list[str]) -> tuple[dict[str, dict], dict[str, int], dict[str, list[dict]]]:
         heartbeats = self._heartbeats.all()
-        pending = {pair: _count(self._mongo[pair].failures, PENDING_FAILURE) for pair in pairs}
-        oldest = {pair: _oldest_failures(self._mongo[pair].failures) for pair in pairs if pending[pair]}
+        failures = {pair: self._mongo[self._pair_database(pair)].failures for pair in pairs}
+        pending = {pair: _count(collection, PENDING_FAILURE) for pair, collection in failures.items()}
+        oldest = {pair: _oldest_failures(failures[pair]) for pair in pairs if pending[pair]}
         return heartbeats, pending, oldest
 
     def _result(self, future: Future, deadline: float, source: str) -> Any:

@@ -59,7 +59,7 @@ def main(pair_name: str, out: TextIO = sys.stdout) -> int:
     time_zone = config.jira.time_zone or jira.myself().get("timeZone")
     client = mongo_client(settings)
     try:
-        store = PairStore(client[os.environ.get("WORKER_DATABASE_NAME") or pair.name])
+        store = PairStore(client[os.environ.get("WORKER_DATABASE_NAME") or settings.pair_database(pair.name)])
         for line in plan_lines(Engine(config, jira, store, time_zone).preview()):
             print(line, file=out)
     finally:

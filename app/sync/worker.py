@@ -73,7 +73,7 @@ def run_worker(config_path: Path, settings: Settings) -> int:
     heartbeat = HeartbeatThread(
         HeartbeatStore(client[settings.mongo_control_db]), config.name, settings.heartbeat_interval
     ).start()
-    store = PairStore(client[os.environ.get("WORKER_DATABASE_NAME") or config.name])
+    store = PairStore(client[os.environ.get("WORKER_DATABASE_NAME") or settings.pair_database(config.name)])
     jira = JiraClient.from_config(config.jira)
     try:
         myself = check_jira(jira, config)

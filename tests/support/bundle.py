@@ -74,6 +74,8 @@ class Bundle:
             "CONFIG_DIR": str(self.config_dir),
             "RUNTIME_DIR": str(self.runtime_dir),
             "MONGO_CONTROL_DB": control_db,
+            # pair databases named after the control db's test prefix, so the test drops them
+            "MONGO_DATABASE_PREFIX": control_db.split("_")[0] + "-",
             "HEALTH_PORT": str(self.health_port),
             "HEARTBEAT_INTERVAL": "1",
             "HEARTBEAT_STALE_AFTER": "4",

@@ -1,0 +1,143 @@
+"""Jira API calls against the minimum, on a 1,000-issue workload: `python -m bench.api_calls`.
+
+The real engine runs in-process (tests.support.sync.SyncHarness: real client, store, MongoDB)
+against the simulator (child process). Calls are counted from the simulator's request log
+(GET /_sim/requests), /rest/ paths only, reset after the person's moves so only the sync's
+requests remain. Pair config: tests/data/sync-ab.json's rules (user-will-do creates the Dev
+issue with attachments, link and comment; dev-in-progress moves the User issue).
+
+Minimum per action (what a sync cannot do with less, on Jira Cloud):
+- a pass with no change: 1 search request per project per page, 100 issues per page
+  -> ceil(n/100) per project for n issues in the window (at least 1);
+- create: POST create (link and marker property go with it) + GET the created issue's status
+  (baseline) + attachments: GET list + per file (GET content + POST upload) + comment: POST;
+- transition: GET partner status + GET transitions + POST transition;
+- comment: POST;  link (when not already linked): GET issue links + POST link.
+
+Workload (ABSUP = User project, ABDEV = Dev project, both on the simulator):
+ 0. 1,000 User issues in To Do (100 of them with one small attachment): initial pass, baseline only;
+ 1. the person moves all 1,000 User issues to Will Do -> pass: 1,000 creates;
+ 2. the person moves all 1,000 Dev issues to In Progress -> pass: 1,000 transitions of User issues;
+ 3. a pass with no change.
+Every issue stays inside the 5-minute overlap window for the whole run, so every pass reads
+all issues of both projects (the minimum's n = all issues of the project).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pymongo
+
+from bench.common import SimulatorProcess, Stopwatch, machine_line, mongo, print_table, user_issues_seed, work_dir
+from tests.support.sync import SyncHarness
+
+ISSUES = 1000
+WITH_ATTACHMENT = 100
+PAGE = 100
+TARGET = 1.1
+
+
+def pages(n: int) -> int:
+    return max(1, math.ceil(n / PAGE))
+
+
+class CallSites:
+    """Counts the bot client's requests by the app/sync function that made them (diagnosis only:
+    it wraps the transport's `request` of this one client object, the code itself is unchanged)."""
+
+    def __init__(self, transport) -> None:
+        self.counts: Counter[str] = Counter()
+        original = transport.request
+
+        def counted(method: str, path: str, *args, **kwargs):
+            self.counts[f"{method} <- {_sync_caller()}"] += 1
+            return original(method, path, *args, **kwargs)
+
+        transport.request = counted
+
+
+def _sync_caller() -> str:
+    frame = sys._getframe(2)
+    while frame is not None:
+        path = Path(frame.f_code.co_filename)
+        if path.parent.name == "sync" and path.parent.parent.name == "app":
+            return f"{path.stem}.{frame.f_code.co_name}"
+        frame = frame.f_back
+    return "?"
+
+
+def run_phase(harness: SyncHarness, sim: SimulatorProcess, sites: CallSites) -> tuple[Counter, float, dict, Counter]:
+    sim.admin("POST", "requests/reset")
+    sites.counts.clear()
+    watch = Stopwatch()
+    summary = harness.engine.run_pass()
+    elapsed = watch.elapsed
+    if summary.error:
+        print(f"  pass reported: {summary.error}", file=sys.stderr)
+    return Counter(sim.rest_counts()), elapsed, summary.counts, Counter(sites.counts)
+
+
+def main() -> None:
+    print(__doc__.splitlines()[0])
+    print(machine_line())
+    rows, breakdowns = [], []
+    with work_dir("api") as root, mongo(root) as mongo_uri, SimulatorProcess(user_issues_seed(ISSUES), root) as sim:
+        client = pymongo.MongoClient(mongo_uri, tz_aware=True)
+        database = client["bench_api_calls"]
+        client.drop_database(database.name)
+        harness = SyncHarness(sim, database, root)
+        user_keys = [issue["key"] for issue in harness.human.search('project = "ABSUP" ORDER BY key ASC', fields=["status"])]
+        for key in user_keys[:WITH_ATTACHMENT]:
+            harness.human.add_attachment(key, "trace.log", b"x" * 2048)
+        sites = CallSites(harness.bot.transport)
+        total = Stopwatch()
+
+        phases = []
+        measured, seconds, counts, by_site = run_phase(harness, sim, sites)
+        phases.append(("0 initial pass (baseline)", measured, seconds, counts, by_site, pages(ISSUES) + pages(0)))
+
+        for key in user_keys:
+            harness.move(key, "Will Do")
+        measured, seconds, counts, by_site = run_phase(harness, sim, sites)
+        create_min = ISSUES * 4 + WITH_ATTACHMENT * 2  # create+baseline+attachment list+comment; per file 2
+        phases.append(("1 1,000 creates", measured, seconds, counts, by_site, pages(ISSUES) + pages(0) + create_min))
+
+        dev_keys = [issue["key"] for issue in harness.dev_issues()]
+        for key in dev_keys:
+            harness.move(key, "In Progress")
+        measured, seconds, counts, by_site = run_phase(harness, sim, sites)
+        phases.append(("2 1,000 transitions", measured, seconds, counts, by_site,
+                       pages(ISSUES) + pages(len(dev_keys)) + ISSUES * 3))
+
+        measured, seconds, counts, by_site = run_phase(harness, sim, sites)
+        phases.append(("3 no-change pass", measured, seconds, counts, by_site, pages(ISSUES) + pages(len(dev_keys))))
+        run_minutes = total.elapsed / 60
+        client.drop_database(database.name)
+        client.close()
+
+    all_measured = all_minimum = 0
+    for name, measured, seconds, counts, by_site, minimum in phases:
+        calls = sum(measured.values())
+        all_measured += calls
+        all_minimum += minimum
+        rows.append([name, calls, minimum, f"{calls / minimum:.3f}", f"<= {TARGET}", f"{seconds:.1f} s",
+                     counts.get("processed", 0)])
+        breakdowns.append((name, measured, by_site))
+    rows.append(["overall", all_measured, all_minimum, f"{all_measured / all_minimum:.3f}", f"<= {TARGET}", "", ""])
+    print(f"workload: {ISSUES} User issues ({WITH_ATTACHMENT} with one attachment); run took {run_minutes:.1f} min "
+          f"(inside the 5-min overlap window, so every pass reads every issue)\n")
+    print_table(["phase", "measured calls", "minimum", "ratio", "target", "pass time", "issues processed"], rows)
+    print("\nMeasured calls per endpoint")
+    for name, measured, _ in breakdowns:
+        print(f"  {name}: " + ", ".join(f"{key} x{n}" for key, n in sorted(measured.items())))
+    print("\nThe same requests by the app/sync function that made them (module.function)")
+    for name, _, by_site in breakdowns:
+        print(f"  {name}: " + ", ".join(f"{key} x{n}" for key, n in sorted(by_site.items())))
+
+
+if __name__ == "__main__":
+    main()

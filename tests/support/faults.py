@@ -1,0 +1,23 @@
+"""Faults injected inside the engine: a crash (kill -9) or an outage at a chosen store call."""
+
+from __future__ import annotations
+
+from app.sync.store import PairStore
+
+
+class Crash(BaseException):
+    """Stands for kill -9 inside the engine: nothing after it runs, nothing catches it."""
+
+
+class CrashingStore(PairStore):
+    """The real store, except that one chosen method dies the first time it is called."""
+
+    def __init__(self, db, method: str, error: BaseException) -> None:
+        super().__init__(db)
+        self._armed = {method: error}
+
+    def __getattribute__(self, name):
+        armed = object.__getattribute__(self, "_armed")
+        if name in armed:
+            raise armed.pop(name)
+        return object.__getattribute__(self, name)

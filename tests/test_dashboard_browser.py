@@ -1,0 +1,177 @@
+"""The dashboard as a person sees it: headless Debian Chromium (driven by Playwright) against the
+real health app served over HTTP, fed by a real HealthSource over a real supervisord and MongoDB.
+
+Screenshots (desktop and phone) are kept under test-artifacts/ for people to look at.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from app.bundle.rpc import SupervisorRPC
+from app.health.app import create_app
+from app.health.sources import HealthSource, health_mongo_client
+from app.heartbeats import HeartbeatStore
+from app.sync.failures import failure_document
+from app.sync.store import PairStore
+from tests.support.bundle import ROOT, pair_config
+from tests.support.tiny_supervisord import TinySupervisord
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = ROOT / "test-artifacts"
+TOKEN = "tok-MARKER-d45h-never-shown"
+PHONE = {"width": 390, "height": 844}
+
+if not CHROMIUM.exists():
+    pytest.skip(f"{CHROMIUM} is missing (Debian package 'chromium'; scripts/test installs it when run as root)",
+                allow_module_level=True)
+
+from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402 - only once a browser exists
+
+
+@pytest.fixture
+def pairs(db_prefix):
+    return {"ab": f"{db_prefix}-ab", "xy": f"{db_prefix}-xy"}
+
+
+@pytest.fixture
+def config_dir(tmp_path, pairs, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_TEST_TOKEN", TOKEN)
+    directory = tmp_path / "config"
+    directory.mkdir()
+    for short, name in pairs.items():
+        config = pair_config(name, "http://127.0.0.1:9", f"{short.upper()}SUP", f"{short.upper()}DEV",
+                             "DASHBOARD_TEST_TOKEN")
+        (directory / f"sync-{short}.json").write_text(json.dumps(config))
+    bad = pair_config("sync-bad", "http://127.0.0.1:9", "BDSUP", "BDDEV", "DASHBOARD_TEST_TOKEN",
+                      syncIntervalSeconds="every now and then")
+    (directory / "sync-bad.json").write_text(json.dumps(bad))
+    return directory
+
+
+@pytest.fixture
+def supervisord(pairs):
+    server = TinySupervisord({pairs["ab"]: ("sleep 600", 0), pairs["xy"]: ("false", 1)}).start()
+    server.wait_for_state(pairs["ab"], "RUNNING")
+    server.wait_for_state(pairs["xy"], "FATAL")
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture
+def state(mongo_client, db_prefix, pairs):
+    """Heartbeats and a failure as workers write them: `ab` syncing fine with one failed change
+    pending, `xy` stopped at start-up by a refused token (whose text must not show)."""
+    now = datetime.now(timezone.utc)
+    control = f"{db_prefix}_control"
+    beats = HeartbeatStore(mongo_client[control])
+    beats.beat(pairs["ab"], pid=4242, state="sleeping", last_error=None, failures_pending=1, last_pass={
+        "started_at": now - timedelta(seconds=4), "finished_at": now - timedelta(seconds=2.8), "duration_s": 1.2,
+        "ok": True, "error": None,
+        "counts": {"processed": 14, "changes": 3, "actions.create": 1, "actions.transition": 2, "failures_pending": 1},
+    })
+    beats.beat(pairs["xy"], pid=77, state="failed", last_error=f"Jira check failed: 401 for token {TOKEN}")
+    change = {"issue_id": "10001", "issue_key": "ABSUP-7", "side": "user", "from_status": "To Do",
+              "to_status": "Will Do"}
+    PairStore(mongo_client[pairs["ab"]]).record_failure(
+        "change-1", failure_document(None, change, "Jira said 400: Field 'priority' cannot be set", now))
+    return control
+
+
+@pytest.fixture
+def dashboard_url(config_dir, supervisord, mongo_uri, state) -> Iterator[str]:
+    source = HealthSource(config_dir=config_dir, supervisor=SupervisorRPC(supervisord.socket, timeout=0.8),
+                          mongo_client=health_mongo_client(mongo_uri), control_db=state)
+    server = make_server("127.0.0.1", 0, create_app(source, stale_after=30.0), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+    thread.join(timeout=5)
+    source.close()
+
+
+@pytest.fixture
+def browser(tmp_path):
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"), executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True,
+        )
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+def open_dashboard(browser, url: str, viewport: dict) -> Page:
+    page = browser.new_page()
+    page.set_viewport_size(viewport)
+    page.goto(url)
+    return page
+
+
+def test_a_person_sees_every_pair_its_failures_and_the_invalid_config(browser, dashboard_url, pairs):
+    page = open_dashboard(browser, dashboard_url, {"width": 1280, "height": 900})
+
+    healthy = page.locator(f'tr[data-pair="{pairs["ab"]}"]')
+    expect(healthy.get_by_role("rowheader")).to_contain_text(pairs["ab"])
+    expect(healthy).to_contain_text("Healthy")
+    expect(healthy).to_contain_text("ABSUP-7 To Do → Will Do")
+    expect(healthy).to_contain_text("Jira said 400: Field 'priority' cannot be set")
+    expect(healthy).to_contain_text("issues 14")
+    failed = page.locator(f'tr[data-pair="{pairs["xy"]}"]')
+    expect(failed).to_contain_text("Unhealthy")
+    expect(failed).to_contain_text("process FATAL")
+    expect(failed).to_contain_text("Jira check failed: 401 for token ***")
+    invalid = page.locator("table.invalid")
+    expect(invalid).to_contain_text("sync-bad.json")
+    expect(invalid).to_contain_text("syncIntervalSeconds")
+    expect(page.locator('[data-source="MongoDB"]')).to_contain_text("reachable")
+    expect(page.locator('[data-source="supervisord"]')).to_contain_text("reachable")
+    expect(page.locator("#overall")).to_contain_text("Degraded")
+    assert page.get_by_role("columnheader").all_inner_texts()[:6] == [
+        "PAIR", "STATE", "HEARTBEAT", "LAST PASS", "PENDING FAILURES", "LAST ERROR"]
+    assert TOKEN not in page.content()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "dashboard-desktop.png"), full_page=True)
+
+
+def test_on_a_phone_rows_become_cards_and_nothing_overflows(browser, dashboard_url, pairs):
+    page = open_dashboard(browser, dashboard_url, PHONE)
+    expect(page.locator(f'tr[data-pair="{pairs["xy"]}"]')).to_contain_text("Unhealthy")
+
+    assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
+    card = page.locator(f'tr[data-pair="{pairs["ab"]}"]')
+    assert card.evaluate("row => getComputedStyle(row).display") == "block"
+    box = card.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    assert card.locator('td[data-label="Pending failures"]').evaluate(
+        "cell => getComputedStyle(cell, '::before').content") == '"Pending failures"'
+    assert TOKEN not in page.content()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "dashboard-phone.png"), full_page=True)
+
+
+def test_the_page_refreshes_itself_with_what_changed(browser, dashboard_url, mongo_client, pairs):
+    page = open_dashboard(browser, dashboard_url, {"width": 1280, "height": 900})
+    row = page.locator(f'tr[data-pair="{pairs["ab"]}"]')
+    expect(row).to_contain_text("1 pending")
+    page.evaluate("window.__sameDocument = true")  # gone if the page were simply reloaded
+
+    change = {"issue_id": "10002", "issue_key": "ABSUP-8", "side": "user", "from_status": "Will Do",
+              "to_status": "Cancelled"}
+    PairStore(mongo_client[pairs["ab"]]).record_failure(
+        "change-2", failure_document(None, change, "no transition to Cancelled", datetime.now(timezone.utc)))
+
+    expect(row).to_contain_text("no transition to Cancelled", timeout=12_000)
+    expect(row).to_contain_text("2 pending")
+    assert page.evaluate("window.__sameDocument") is True

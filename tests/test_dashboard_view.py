@@ -1,0 +1,127 @@
+"""The dashboard without a browser: display values (pure) and the HTML the route serves."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from app.bundle.rpc import ProcessInfo
+from app.config import ConfigError
+from app.health.app import create_app
+from app.health.assess import HealthSnapshot, Unavailable, assess
+from app.health.dashboard import dashboard_view, display_time, human_duration
+
+NOW = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
+TOKEN = "tok-MARKER-91ab-never-shown"
+
+
+def running(name: str) -> ProcessInfo:
+    return ProcessInfo(name=name, group=name, statename="RUNNING", pid=321, description="", start=0, now=0,
+                       spawnerr="", exitstatus=0)
+
+
+def snapshot(**overrides) -> HealthSnapshot:
+    values = dict(
+        now=NOW,
+        pairs=["sync-ab"],
+        processes={"sync-ab": running("sync-ab")},
+        heartbeats={"sync-ab": {"beat_at": NOW - timedelta(seconds=3), "state": "sleeping", "last_pass": {
+            "started_at": NOW - timedelta(seconds=65), "finished_at": NOW - timedelta(seconds=63), "duration_s": 2.04,
+            "ok": True, "counts": {"actions.transition": 2, "processed": 9, "changes": 2, "failures_pending": 1}}}},
+        failures_pending={"sync-ab": 1},
+        failures={"sync-ab": [{"issue_key": "ABSUP-7", "from_status": "To Do", "to_status": "Will Do", "attempts": 3,
+                               "given_up": False, "last_error": "Jira said 400",
+                               "next_attempt_at": NOW + timedelta(minutes=2)}]},
+    )
+    values.update(overrides)
+    return HealthSnapshot(**values)
+
+
+def page(given: HealthSnapshot) -> str:
+    response = create_app(lambda: given, stale_after=30).test_client().get("/")
+    assert response.status_code == 200  # the page itself works; its content says what is wrong
+    assert response.mimetype == "text/html"
+    return response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("seconds", "text"), [
+    (None, "—"), (0.04, "0.0 s"), (2.04, "2.0 s"), (12, "12 s"), (60, "1 min"), (185, "3 min 5 s"),
+    (7440, "2 h 4 min"), (3 * 86400 + 3600, "3 d 1 h"), (-5, "0.0 s"),
+])
+def test_human_duration(seconds, text):
+    assert human_duration(seconds) == text
+
+
+def test_times_on_the_reports_day_drop_the_date():
+    assert display_time("2025-03-01T11:59:57.000Z", NOW) == "11:59:57 UTC"
+    assert display_time("2025-02-28T23:00:00.000Z", NOW) == "2025-02-28 23:00:00 UTC"
+    assert display_time(None, NOW) == "—"
+
+
+def test_view_of_a_pair_reads_like_a_person_would_say_it():
+    view = dashboard_view(assess(snapshot(), 30).body)
+
+    pair = view["pairs"][0]
+    assert (pair["name"], pair["state"], pair["heartbeat"]["age"]) == (
+        "sync-ab", {"tone": "ok", "label": "Healthy"}, "3.0 s ago")
+    assert pair["last_pass"]["ago"] == "1 min 3 s ago" and pair["last_pass"]["duration"] == "2.0 s"
+    assert pair["last_pass"]["counts"] == [("issues", 9), ("changes", 2), ("transition", 2)]
+    assert pair["failures"] == [{"issue_key": "ABSUP-7", "transition": "To Do → Will Do", "attempts": 3,
+                                 "given_up": False, "error": "Jira said 400",
+                                 "next_attempt_at": "2025-03-01T12:02:00.000Z", "next_attempt": "retry in 2 min"}]
+    assert view["status"] == {"tone": "ok", "label": "All pairs healthy"}
+
+
+def test_the_page_shows_pairs_failures_configs_and_sources():
+    html = page(snapshot(config_errors=[ConfigError("sync-bad.json", "rules", "List should have at least 1 item")]))
+
+    for text in ("sync-ab", "Healthy", "ABSUP-7", "Jira said 400", "retry in 2 min", "sync-bad.json",
+                 "List should have at least 1 item", "MongoDB", "supervisord", "2025-03-01 12:00:00 UTC"):
+        assert text in html
+
+
+def test_unreachable_sources_and_a_sick_pair_are_named():
+    html = page(snapshot(processes=Unavailable("connection refused on supervisor.sock"),
+                         heartbeats=Unavailable("MongoDB did not answer within 0.8 s")))
+
+    assert "unreachable" in html and "connection refused on supervisor.sock" in html
+    assert "MongoDB did not answer within 0.8 s" in html
+    assert "Unhealthy" in html
+
+
+def test_everything_from_configs_and_jira_is_escaped():
+    hostile = "<script>alert('x')</script>"
+    html = page(snapshot(
+        config_errors=[ConfigError(f"sync-{hostile}.json", hostile, hostile)],
+        failures={"sync-ab": [{"issue_key": hostile, "last_error": hostile, "attempts": 1}]},
+    ))
+
+    assert hostile not in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
+
+
+def test_a_token_in_an_error_text_never_reaches_the_page():
+    leaky = f"401 Unauthorized for Basic {TOKEN}"
+    html = page(snapshot(
+        heartbeats={"sync-ab": {"beat_at": NOW, "state": "failed", "last_error": leaky}},
+        failures={"sync-ab": [{"issue_key": "ABSUP-1", "last_error": leaky, "attempts": 1}]},
+        secrets=frozenset({TOKEN}),
+    ))
+
+    assert TOKEN not in html
+    assert "401 Unauthorized for Basic ***" in html
+
+
+def test_zero_pairs_says_what_to_do():
+    html = page(snapshot(pairs=[], processes={}, heartbeats={}, failures_pending={}, failures={}))
+
+    assert "No valid pair is configured" in html
+    assert "Unhealthy" in html  # the overall badge: zero pairs is not healthy
+
+
+def test_the_page_refreshes_itself():
+    html = page(snapshot())
+
+    assert '<meta http-equiv="refresh" content="5">' in html  # without JavaScript
+    assert "setInterval(refresh, 5000)" in html

@@ -133,26 +133,33 @@ class RuleConditions(_ConfigModel):
 
 
 class RuleActions(_ConfigModel):
-    create_issue: bool = False
-    sync_status: bool = False
-    sync_attachments: bool | None = Field(None, description="Default: defaultBehavior.syncAttachments.")
-    add_cross_link: bool = False
-    add_comment: bool = False
-    comment_template: str | None = Field(None, description="Placeholders: ${sourceKey}, ${targetKey}, ...")
+    create_issue: bool = Field(False, description="Create the Dev issue for a User issue that has none.")
+    sync_status: bool = Field(False, description="Move the partner issue to the target status.")
+    sync_attachments: bool | None = Field(
+        None, description="Copy attachments not copied yet; default: defaultBehavior.syncAttachments on creation."
+    )
+    add_cross_link: bool = Field(False, description="Link the two issues (a Jira issue link).")
+    add_comment: bool = Field(False, description="Post commentTemplate on the partner (on creation: the User issue).")
+    comment_template: str | None = Field(
+        None,
+        description="Placeholders: ${sourceKey}, ${targetKey}, ${sourceStatus}, ${targetStatus}, ${sourceUrl}, ${targetUrl}.",
+    )
     target_status: str | None = Field(None, min_length=1, description="Overrides the rule's targetStatus.")
 
 
 class Rule(_ConfigModel):
     id: str = Field(min_length=1, description="Unique within the file.")
     source_status: str = Field(min_length=1, description="Status name that triggers the rule; * = any.")
-    target_project: TargetProject
-    target_status: str | None = Field(None, min_length=1)
-    sync_direction: SyncDirection
-    enabled: bool = True
-    priority: int = Field(100, description="Lower runs first.")
-    description: str | None = None
-    conditions: RuleConditions = RuleConditions()
-    actions: RuleActions = RuleActions()
+    target_project: TargetProject = Field(description="The side the actions change: dev or user.")
+    target_status: str | None = Field(None, min_length=1, description="Status the partner is moved to.")
+    sync_direction: SyncDirection = Field(
+        description="Which side's changes fire the rule: user_to_dev, dev_to_user, both or none (never)."
+    )
+    enabled: bool = Field(True, description="A disabled rule is skipped.")
+    priority: int = Field(100, description="The first matching rule by priority wins; lower runs first.")
+    description: str | None = Field(None, description="Free text for people.")
+    conditions: RuleConditions = Field(RuleConditions(), description="When the rule may act.")
+    actions: RuleActions = Field(RuleActions(), description="What the rule does.")
 
     @property
     def effective_target_status(self) -> str | None:
@@ -161,24 +168,30 @@ class Rule(_ConfigModel):
 
 
 class DefaultBehavior(_ConfigModel):
-    sync_attachments: bool = True
-    add_cross_links: bool = True
-    only_on_status_change: bool = True
-    skip_intermediate_statuses: bool = True
-    fallback_behavior: FallbackBehavior = "ignore"
+    sync_attachments: bool = Field(True, description="Copy attachments when a rule creates the Dev issue.")
+    add_cross_links: bool = Field(True, description="Put a link back to the User issue in the Dev description.")
+    only_on_status_change: bool = Field(True, description="Rules fire on status changes, not on other edits.")
+    skip_intermediate_statuses: bool = Field(True, description="A status no rule matches does nothing.")
+    fallback_behavior: FallbackBehavior = Field(
+        "ignore",
+        description="Without a matching rule (and skipIntermediateStatuses off): ignore, "
+        "default_to_closed (partner to Closed) or sync_to_resolved (partner to Resolved).",
+    )
 
 
 class PairConfig(_ConfigModel):
     name: str | None = Field(None, description="Pair name; default: the file name without .json.")
-    description: str | None = None
-    jira: JiraConfig
+    description: str | None = Field(None, description="Free text for people.")
+    jira: JiraConfig = Field(description="The Jira site and the sync user's credentials.")
     user_project_key: str = Field(description="Support-facing project, e.g. ABSUP.")
     dev_project_key: str = Field(description="Development project, e.g. ABDEV.")
     sync_interval_minutes: float | None = Field(None, gt=0, description="Default 5 minutes.")
     sync_interval_seconds: float | None = Field(None, gt=0, description="Instead of syncIntervalMinutes.")
-    initial_sync_enabled: bool = True
-    default_behavior: DefaultBehavior = DefaultBehavior()
-    rules: list[Rule] = Field(min_length=1)
+    initial_sync_enabled: bool = Field(
+        True, description="On the first run, act on issues already in a rule's status; else only record them."
+    )
+    default_behavior: DefaultBehavior = Field(DefaultBehavior(), description="Defaults the rules fall back on.")
+    rules: list[Rule] = Field(min_length=1, description="Status rules, at least one.")
     dev_issue_type: str = Field("Bug", min_length=1, description="Issue type of created Dev issues.")
 
     @field_validator("name")

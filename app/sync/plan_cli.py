@@ -13,9 +13,16 @@ from app.config import load_configs
 from app.jira import JiraClient
 from app.settings import get_settings
 from app.sync.engine import Engine
-from app.sync.model import AddComment, CopyAttachments, CreateDevIssue, LinkIssues, Plan, StatusChange, TransitionPartner
-from app.sync.store import PairStore
-from app.sync.worker import mongo_client
+from app.sync.model import (
+    AddComment,
+    CopyAttachments,
+    CreateDevIssue,
+    LinkIssues,
+    Plan,
+    StatusChange,
+    TransitionPartner,
+)
+from app.sync.store import PairStore, connect
 
 
 def describe_action(action: object, change: StatusChange, plan: Plan) -> str:
@@ -57,7 +64,7 @@ def main(pair_name: str, out: TextIO = sys.stdout) -> int:
     config = pair.config
     jira = JiraClient.from_config(config.jira)
     time_zone = config.jira.time_zone or jira.myself().get("timeZone")
-    client = mongo_client(settings)
+    client = connect(settings, appname="jira-sync-plan")
     try:
         store = PairStore(client[os.environ.get("WORKER_DATABASE_NAME") or settings.pair_database(pair.name)])
         for line in plan_lines(Engine(config, jira, store, time_zone).preview()):

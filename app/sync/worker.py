@@ -26,7 +26,7 @@ from app.sync.beat import HeartbeatThread
 from app.sync.engine import Engine
 from app.sync.loop import SyncLoop
 from app.sync.metrics import WorkerMetrics
-from app.sync.store import PairStore
+from app.sync.store import PairStore, connect
 
 log = logging.getLogger(__name__)
 
@@ -49,16 +49,6 @@ def check_jira(jira: JiraClient, config: PairConfig) -> dict:
     return myself
 
 
-def mongo_client(settings: Settings) -> pymongo.MongoClient:
-    return pymongo.MongoClient(
-        settings.effective_mongo_uri,
-        tz_aware=True,
-        serverSelectionTimeoutMS=settings.mongo_timeout_ms,
-        connectTimeoutMS=settings.mongo_timeout_ms,
-        appname="jira-sync-worker",
-    )
-
-
 def run_worker(config_path: Path, settings: Settings) -> int:
     try:
         config = load_pair(config_path)
@@ -69,7 +59,7 @@ def run_worker(config_path: Path, settings: Settings) -> int:
         return EXIT_BAD_CONFIG
     configure_logging(config.name, settings.log_level, settings.log_format)
 
-    client = mongo_client(settings)
+    client = connect(settings, appname="jira-sync-worker")
     heartbeat = HeartbeatThread(
         HeartbeatStore(client[settings.mongo_control_db]), config.name, settings.heartbeat_interval
     ).start()

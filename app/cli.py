@@ -149,14 +149,22 @@ def cmd_demo(args) -> int:
     demo_mode.write_demo_files(settings, port)
     # Inherited by supervisord and so by every program; never written to a file.
     os.environ[demo_mode.DEMO_TOKEN_VARIABLE] = demo_mode.DEMO_TOKEN
+    os.environ[demo_mode.DEMO_HUMAN_TOKEN_VARIABLE] = demo_mode.DEMO_HUMAN_TOKEN
     os.environ["RUNTIME_DIR"] = str(settings.runtime_dir)
     os.environ["CONFIG_DIR"] = str(settings.config_dir)
+    every = demo_mode.DemoSettings().demo_actor_every
     print(f"demo: simulated Jira at http://127.0.0.1:{port}/, configs in {settings.config_dir}")
+    print(f"  actor      a scripted person (program demo-actor) moves an issue every {every:g} s: opens support")
+    print("             issues, accepts them, works the Dev issues the sync creates, reopens some")
     print(f"  dashboard  http://127.0.0.1:{settings.health_port}/")
     print(f"  health     curl http://127.0.0.1:{settings.health_port}/health")
     print(f"  programs   supervisorctl -c {settings.supervisord_conf} status")
+    print("  logs       every program (the actor's moves included) logs JSON lines to this terminal")
+    print(f"  issues     http://127.0.0.1:{port}/rest/api/3/search/jql?jql=project=ABDEV"
+          f" as {demo_mode.DEMO_HUMAN_EMAIL} (its token: app/simulator/seed.py)")
     print("  stop       Ctrl-C")
-    return cmd_run(args, settings=settings, extra_programs=demo_mode.demo_extra_programs(settings, port))
+    extra = demo_mode.demo_extra_programs(settings, port, actor_every=every)
+    return cmd_run(args, settings=settings, extra_programs=extra)
 
 
 def _profile(args):

@@ -61,13 +61,19 @@ class CallSites:
 
 
 def _sync_caller() -> str:
-    frame = sys._getframe(2)
-    while frame is not None:
+    """The innermost app/sync function on the stack, prefixed by its caller when it is a
+    private helper (`executor.link>_partner`)."""
+    frame, names = sys._getframe(2), []
+    while frame is not None and len(names) < 2:
         path = Path(frame.f_code.co_filename)
         if path.parent.name == "sync" and path.parent.parent.name == "app":
-            return f"{path.stem}.{frame.f_code.co_name}"
+            names.append(f"{path.stem}.{frame.f_code.co_name}")
+            if not frame.f_code.co_name.startswith("_"):
+                break
         frame = frame.f_back
-    return "?"
+    if not names:
+        return "?"
+    return names[0] if len(names) == 1 else f"{names[1]}>{names[0].split('.', 1)[1]}"
 
 
 def run_phase(harness: SyncHarness, sim: SimulatorProcess, sites: CallSites) -> tuple[Counter, float, dict, Counter]:
@@ -134,7 +140,7 @@ def main() -> None:
     print("\nMeasured calls per endpoint")
     for name, measured, _ in breakdowns:
         print(f"  {name}: " + ", ".join(f"{key} x{n}" for key, n in sorted(measured.items())))
-    print("\nThe same requests by the app/sync function that made them (module.function)")
+    print("\nThe same requests by the app/sync function that made them (module.function[>helper])")
     for name, _, by_site in breakdowns:
         print(f"  {name}: " + ", ".join(f"{key} x{n}" for key, n in sorted(by_site.items())))
 

@@ -1,4 +1,5 @@
-"""`demo`: seed + pair configs pointing at the simulator, rendered with the `jira-sim` program."""
+"""`demo`: seed + pair configs pointing at the simulator, rendered with the `jira-sim` and
+`demo-actor` programs; started, the actor's issues get Dev issues from the sync."""
 
 from __future__ import annotations
 
@@ -11,7 +12,14 @@ from pathlib import Path
 
 import requests
 
-from app.bundle.demo import DEMO_TOKEN, demo_extra_programs, demo_settings, write_demo_files
+from app.bundle.demo import (
+    DEMO_HUMAN_EMAIL,
+    DEMO_HUMAN_TOKEN,
+    DEMO_TOKEN,
+    demo_extra_programs,
+    demo_settings,
+    write_demo_files,
+)
 from app.bundle.render import PRIORITY_WORKER, program_specs, render_supervisord_conf
 from app.bundle.rpc import SupervisorRPC, SupervisorUnavailable
 from app.config import load_configs
@@ -68,7 +76,8 @@ def test_demo_renders_the_simulator_first_and_keeps_the_token_out(tmp_path):
 def test_demo_command_starts_the_bundle_and_ctrl_c_stops_it(tmp_path):
     jira_port = free_port()
     env = {key: value for key, value in os.environ.items() if key not in ("MONGO_URI", "CONFIG_DIR")}
-    env.update(RUNTIME_DIR=str(tmp_path / "rt"), HEALTH_PORT=str(free_port()), EMBEDDED_MONGO_PORT=str(free_port()))
+    env.update(RUNTIME_DIR=str(tmp_path / "rt"), HEALTH_PORT=str(free_port()), EMBEDDED_MONGO_PORT=str(free_port()),
+               DEMO_ACTOR_EVERY="1")
     process = subprocess.Popen([sys.executable, "entrypoint.py", "demo", "--jira-port", str(jira_port)], cwd=ROOT,
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     rpc = SupervisorRPC(tmp_path / "rt" / "demo" / "supervisor.sock", timeout=1)
@@ -86,11 +95,32 @@ def test_demo_command_starts_the_bundle_and_ctrl_c_stops_it(tmp_path):
         response = requests.get(f"http://127.0.0.1:{jira_port}/rest/api/3/myself",
                                 auth=("sync-bot@example.test", DEMO_TOKEN), timeout=5)
         assert response.status_code == 200
-        assert {"sync-ab", "sync-cd", "health", "watchdog"} <= set(rpc.process_states())
-        assert DEMO_TOKEN not in (tmp_path / "rt" / "demo" / "supervisord.conf").read_text()
+        assert {"sync-ab", "sync-cd", "health", "watchdog", "demo-actor"} <= set(rpc.process_states())
+        conf = (tmp_path / "rt" / "demo" / "supervisord.conf").read_text()
+        assert DEMO_TOKEN not in conf and DEMO_HUMAN_TOKEN not in conf
+        # The scripted person opens and accepts support issues; the sync creates their Dev issues.
+        wait_for(lambda: dev_issues_made_by_the_sync(jira_port), timeout=30, interval=0.5,
+                 message="a Dev issue created by the sync from an actor's support issue")
     finally:
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=90)
     assert process.returncode == 0, output
     assert f"supervisorctl -c {tmp_path / 'rt' / 'demo' / 'supervisord.conf'} status" in output
     assert "/health" in output
+    assert "moves an issue every 1 s" in output
+    assert '"pair": "demo-actor"' in output  # its moves are logged on the demo's stdout
+
+
+def dev_issues_made_by_the_sync(jira_port: int) -> list[str]:
+    """Keys of Dev issues linked to a support issue, read from the demo's simulator as a person."""
+    found = []
+    for dev_project, user_project in (("ABDEV", "ABSUP"), ("CDDEV", "CDSUP")):
+        response = requests.get(f"http://127.0.0.1:{jira_port}/rest/api/3/search/jql",
+                                auth=(DEMO_HUMAN_EMAIL, DEMO_HUMAN_TOKEN), timeout=5,
+                                params={"jql": f"project = {dev_project}", "fields": "issuelinks"})
+        for issue in response.json().get("issues", []):
+            links = issue["fields"]["issuelinks"]
+            linked = [link.get("inwardIssue") or link.get("outwardIssue") or {} for link in links]
+            if any(other.get("key", "").startswith(f"{user_project}-") for other in linked):
+                found.append(issue["key"])
+    return found

@@ -2,8 +2,9 @@
 
 Everything lives under RUNTIME_DIR/demo: the simulator's seed, two pair configs pointing at
 the simulator on loopback, and the bundle's runtime. The simulator is one more supervisord
-program (`jira-sim`), started before the workers. The demo token is put in the environment
-supervisord hands to its children, never in a file.
+program (`jira-sim`), started before the workers; a scripted person (`demo-actor`, started after
+them) moves issues through WORKFLOW.md every few seconds. The demo tokens (the sync bot's and
+the person's) are put in the environment supervisord hands to its children, never in a file.
 """
 
 from __future__ import annotations
@@ -15,19 +16,27 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from app.bundle.render import PRIORITY_SIMULATOR, Program
+from app.bundle.render import PRIORITY_SIMULATOR, PRIORITY_WORKER, Program
 
 DEMO_PAIRS = (("sync-ab", "ABSUP", "ABDEV"), ("sync-cd", "CDSUP", "CDDEV"))
 DEMO_TOKEN_VARIABLE = "JIRA_DEMO_TOKEN"
 DEMO_TOKEN = "sim-token-bot"  # the simulator's seeded bot user (app.simulator.seed)
 DEMO_BOT_EMAIL = "sync-bot@example.test"
+# The scripted person (app.bundle.demo_actor) acts as the simulator's seeded human user.
+DEMO_HUMAN_TOKEN_VARIABLE = "DEMO_HUMAN_TOKEN"  # the name app.bundle.demo_actor reads
+DEMO_HUMAN_TOKEN = "sim-token-human"
+DEMO_HUMAN_EMAIL = "human@example.test"
+DEMO_SYNC_INTERVAL_SECONDS = 5
+PRIORITY_DEMO_ACTOR = PRIORITY_WORKER + 100  # starts after the workers it feeds, stops before them
 SEED_FILE = "jira-seed.json"
+EXAMPLE_CONFIG = Path(__file__).resolve().parents[2] / "config" / "sync-rules.example.json"
 
 
 class DemoSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
 
     demo_jira_port: int = Field(8081, description="Loopback port of the demo's simulated Jira site.")
+    demo_actor_every: float = Field(4.0, gt=0, description="Seconds between two moves of the demo's scripted person.")
 
 
 def demo_settings(settings):
@@ -37,8 +46,12 @@ def demo_settings(settings):
 
 
 def demo_pair_config(name: str, user_key: str, dev_key: str, base_url: str) -> dict:
-    """A pair config in the seed format, modelled on shared/examples/sync-ab.json."""
+    """A pair config for the simulator, made from the shipped config/sync-rules.example.json, so
+    the demo runs exactly the rules an operator starts from (its `_` documentation keys dropped)."""
+    example = _without_doc_keys(json.loads(EXAMPLE_CONFIG.read_text(encoding="utf-8")))
+    example.pop("syncIntervalMinutes", None)  # the demo sets syncIntervalSeconds; one of the two
     return {
+        **example,
         "name": name,
         "description": f"Demo: support project {user_key} <-> development project {dev_key}",
         "jira": {
@@ -50,41 +63,17 @@ def demo_pair_config(name: str, user_key: str, dev_key: str, base_url: str) -> d
         },
         "userProjectKey": user_key,
         "devProjectKey": dev_key,
-        "syncIntervalSeconds": 5,
-        "initialSyncEnabled": True,
-        "defaultBehavior": {
-            "syncAttachments": True, "addCrossLinks": True,
-            "onlyOnStatusChange": True, "skipIntermediateStatuses": True,
-        },
-        "rules": [
-            _rule("user-will-do", "Will Do", "dev", "user_to_dev", 1, requireMapping=False,
-                  actions={"createIssue": True, "syncAttachments": True, "addCrossLink": True,
-                           "addComment": True, "commentTemplate": "Dev issue created: ${targetKey}"}),
-            _rule("user-reopened", "Reopened", "dev", "user_to_dev", 2,
-                  actions={"syncStatus": True, "targetStatus": "Reopened"}),
-            _rule("dev-in-progress", "In Progress", "user", "dev_to_user", 3,
-                  actions={"syncStatus": True, "targetStatus": "In Progress"}),
-            _rule("dev-closed", "Closed", "user", "dev_to_user", 4,
-                  actions={"syncStatus": True, "targetStatus": "Resolved", "addCrossLink": True,
-                           "addComment": True, "commentTemplate": "Fixed in ${sourceKey}"}),
-            _rule("dev-cancelled", "Cancelled", "user", "dev_to_user", 5,
-                  actions={"syncStatus": True, "targetStatus": "Cancelled"}),
-            _rule("dev-reopened", "Reopened", "user", "dev_to_user", 6,
-                  actions={"syncStatus": True, "targetStatus": "Reopened", "addComment": True,
-                           "commentTemplate": "${sourceKey} was reopened and needs more work"}),
-        ],
+        "syncIntervalSeconds": DEMO_SYNC_INTERVAL_SECONDS,
     }
 
 
-def _rule(rule_id, source_status, target_project, direction, priority, requireMapping=True, actions=None):
-    conditions = {"requireMapping": requireMapping}
-    if target_project == "user":
-        conditions["onStatusChange"] = True
-    return {
-        "id": rule_id, "sourceStatus": source_status, "targetProject": target_project,
-        "syncDirection": direction, "enabled": True, "priority": priority,
-        "conditions": conditions, "actions": actions or {},
-    }
+def _without_doc_keys(value):
+    """`value` without the keys the loader ignores (`_...` documentation and `$schema`), at any depth."""
+    if isinstance(value, dict):
+        return {k: _without_doc_keys(v) for k, v in value.items() if not k.startswith(("_", "$"))}
+    if isinstance(value, list):
+        return [_without_doc_keys(item) for item in value]
+    return value
 
 
 def simulator_program(port: int, seed_file: Path, python: str = sys.executable) -> Program:
@@ -98,9 +87,28 @@ def simulator_program(port: int, seed_file: Path, python: str = sys.executable) 
     )
 
 
-def demo_extra_programs(settings, jira_port: int, python: str = sys.executable) -> list[Program]:
-    """The programs the demo adds to the bundle (same list for `demo` and `reload --demo`)."""
-    return [simulator_program(jira_port, Path(settings.runtime_dir).absolute() / SEED_FILE, python)]
+def actor_program(jira_port: int, every: float, python: str = sys.executable) -> Program:
+    """The scripted person; its token comes from DEMO_HUMAN_TOKEN in the inherited environment."""
+    return Program(
+        name="demo-actor",
+        command=(python, "-m", "app.bundle.demo_actor", "--jira", f"http://127.0.0.1:{jira_port}",
+                 "--pairs", ",".join(f"{user}:{dev}" for _, user, dev in DEMO_PAIRS),
+                 "--email", DEMO_HUMAN_EMAIL, "--every", f"{every:g}"),
+        priority=PRIORITY_DEMO_ACTOR,
+        autorestart=True,
+        startsecs=1,
+        stopwaitsecs=5,
+    )
+
+
+def demo_extra_programs(
+    settings, jira_port: int, python: str = sys.executable, actor_every: float | None = None
+) -> list[Program]:
+    """The programs the demo adds to the bundle (same list for `demo` and `reload --demo`):
+    the simulated site and the scripted person moving issues on it."""
+    every = actor_every if actor_every is not None else DemoSettings().demo_actor_every
+    return [simulator_program(jira_port, Path(settings.runtime_dir).absolute() / SEED_FILE, python),
+            actor_program(jira_port, every, python)]
 
 
 def write_demo_files(settings, jira_port: int) -> list[Path]:

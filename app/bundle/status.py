@@ -14,7 +14,7 @@ from app.bundle.rpc import ProcessInfo
 from app.heartbeats import heartbeat_age, is_stale
 
 # Programs of the bundle itself; every other program is a pair's worker.
-INFRASTRUCTURE_PROGRAMS = frozenset({"health", "watchdog", "mongodb", "jira-sim"})
+INFRASTRUCTURE_PROGRAMS = frozenset({"health", "watchdog", "mongodb", "jira-sim", "demo-actor"})
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,9 @@ DONE_RESOLUTION = "Done"
 class PartnerMissing(Exception):
     """The mapped partner issue no longer exists in Jira; it is reported, never recreated."""
 
+    def __init__(self, key: str, issue_id: str) -> None:
+        super().__init__(f"partner issue {key} (id {issue_id}) no longer exists; not recreated")
+
 
 class ActionFailed(Exception):
     """An action could not be completed; `action` names it, `cause` says why."""
@@ -62,6 +65,7 @@ class Outcome:
     """What executing one plan did; `mapping` is the pair after any creation."""
 
     mapping: Mapping | None
+    created: bool = False  # the Dev issue was created by this plan, together with its link
     done: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
 
@@ -91,17 +95,17 @@ class ActionExecutor:
 
     def _run(self, action: Action, outcome: Outcome, change_id: str) -> bool:
         if isinstance(action, CreateDevIssue):
-            outcome.mapping, created = self.create_dev_issue(action, change_id)
-            return created
+            outcome.mapping, outcome.created = self.create_dev_issue(action, change_id)
+            return outcome.created
         mapping = outcome.mapping
         if mapping is None:
-            raise PartnerMissing("no Dev issue is mapped to this issue")
+            raise RuntimeError(f"{action_name(action)} planned without a mapping; the planner never does that")
         if isinstance(action, TransitionPartner):
             return self.transition(mapping, action)
         if isinstance(action, CopyAttachments):
             return self.copy_attachments(mapping, action) > 0
         if isinstance(action, LinkIssues):
-            return self.link(mapping, action)
+            return False if outcome.created else self.link(mapping, action)
         if isinstance(action, AddComment):
             return self.comment(mapping, action, change_id)
         raise TypeError(f"unknown action {action!r}")
@@ -184,7 +188,7 @@ class ActionExecutor:
         try:
             return self.jira.get_issue(issue_id, fields=fields)
         except JiraNotFound as error:
-            raise PartnerMissing(f"partner issue {key} (id {issue_id}) no longer exists; not recreated") from error
+            raise PartnerMissing(key, issue_id) from error
 
     # -- attachments -------------------------------------------------------------------------
 
@@ -193,9 +197,6 @@ class ActionExecutor:
         sources = self.jira.attachments(source_id)
         copied = self.store.copied_attachment_ids(str(a["id"]) for a in sources)
         pending = [a for a in sources if str(a["id"]) not in copied]
-        if not pending:
-            return 0
-        self._partner(target_id, mapping.key_of(action.to_side), ["status"])
         on_target: list[dict[str, Any]] | None = None
         count = 0
         for attachment in pending:
@@ -209,7 +210,10 @@ class ActionExecutor:
                     continue
             self.store.begin_intent(intent_id, self.clock(), target_issue_id=target_id)
             content = self.jira.download_attachment(attachment)
-            uploaded = self.jira.add_attachment(target_id, attachment["filename"], content)
+            try:
+                uploaded = self.jira.add_attachment(target_id, attachment["filename"], content)
+            except JiraNotFound as error:
+                raise PartnerMissing(mapping.key_of(action.to_side), target_id) from error
             self.store.record_attachment(str(attachment["id"]), target_id, str(uploaded[0]["id"]))
             self.store.finish_intent(intent_id)
             count += 1

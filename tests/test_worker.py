@@ -1,0 +1,82 @@
+"""`python -m app.sync.worker --config FILE` as supervisord runs it: start-up checks, beats, SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from app.heartbeats import HeartbeatStore
+from tests.support.bundle import ROOT, pair_config, wait_for
+
+
+@pytest.fixture
+def control(mongo_client, db_prefix):
+    return HeartbeatStore(mongo_client[f"{db_prefix}_control"])
+
+
+def start_worker(tmp_path, mongo_uri, db_prefix, config: dict, token: str = "sim-token-bot") -> subprocess.Popen:
+    path = tmp_path / "sync-ab.json"
+    path.write_text(json.dumps(config))
+    env = {
+        **os.environ,
+        "MONGO_URI": mongo_uri,
+        "MONGO_CONTROL_DB": f"{db_prefix}_control",
+        "WORKER_DATABASE_NAME": f"{db_prefix}-ab",
+        "HEARTBEAT_INTERVAL": "0.5",
+        "JIRA_AB_TOKEN": token,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "app.sync.worker", "--config", str(path)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+
+
+def test_beats_syncs_and_stops_cleanly_on_sigterm(jira_sim, tmp_path, mongo_uri, db_prefix, control):
+    worker = start_worker(tmp_path, mongo_uri, db_prefix, pair_config("sync-ab", jira_sim.url, "ABSUP", "ABDEV", "JIRA_AB_TOKEN"))
+    try:
+        beat = wait_for(lambda: (control.get("sync-ab") or {}).get("last_pass"), 20, what="a finished pass")
+        assert beat["ok"] is True
+        assert control.get("sync-ab")["pid"] == worker.pid
+        started = time.monotonic()
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=10) == 0
+        assert time.monotonic() - started < 5
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert control.get("sync-ab")["state"] == "stopped"
+    output = worker.stdout.read()
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    assert lines and all(line["pair"] == "sync-ab" for line in lines)
+    assert any(line["message"] == "worker stopped" for line in lines)
+
+
+def test_refused_credentials_exit_1_with_the_reason_in_the_heartbeat(jira_sim, tmp_path, mongo_uri, db_prefix, control):
+    config = pair_config("sync-ab", jira_sim.url, "ABSUP", "ABDEV", "JIRA_AB_TOKEN")
+    worker = start_worker(tmp_path, mongo_uri, db_prefix, config, token="wrong-token")
+    assert worker.wait(timeout=20) == 1
+    beat = control.get("sync-ab")
+    assert beat["state"] == "failed"
+    assert "401" in beat["last_error"]
+    assert "wrong-token" not in worker.stdout.read() + json.dumps(beat, default=str)
+
+
+def test_missing_project_exits_1(jira_sim, tmp_path, mongo_uri, db_prefix, control):
+    config = pair_config("sync-ab", jira_sim.url, "ABSUP", "NOPE", "JIRA_AB_TOKEN")
+    worker = start_worker(tmp_path, mongo_uri, db_prefix, config)
+    assert worker.wait(timeout=20) == 1
+    assert "NOPE" in control.get("sync-ab")["last_error"]
+
+
+def test_a_config_that_no_longer_loads_exits_2_naming_file_and_field(tmp_path, mongo_uri, db_prefix):
+    config = pair_config("sync-ab", "http://127.0.0.1:9", "ABSUP", "ABDEV", "JIRA_AB_TOKEN", syncIntervalSeconds=-1)
+    worker = start_worker(tmp_path, mongo_uri, db_prefix, config)
+    assert worker.wait(timeout=20) == 2
+    output = worker.stdout.read()
+    assert "sync-ab.json" in output and "syncIntervalSeconds" in output

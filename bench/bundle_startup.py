@@ -35,7 +35,8 @@ from app.simulator.seed import demo_seed
 from bench.common import (
     SimulatorProcess, Stopwatch, machine_line, mb, mongo, percentile, print_table, tree_rss, work_dir,
 )
-from tests.support.bundle import Bundle, pair_config, wait_for
+from tests.support.bundle import Bundle, pair_config
+from tests.support.waiting import wait_for
 
 PAIR_COUNTS = (1, 10, 30)
 ISSUES_PER_PROJECT = 5

@@ -12,7 +12,6 @@ import contextlib
 import json
 import math
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -24,7 +23,8 @@ from typing import Any
 import psutil
 import requests
 
-from tests.support.bundle import ROOT, wait_for
+from tests.support.bundle import ROOT
+from tests.support.waiting import terminate, wait_for
 from tests.support.mongo import EmbeddedMongo, external_mongo_uri
 from tests.support.ports import free_port
 
@@ -68,13 +68,7 @@ class SimulatorProcess:
         return self
 
     def stop(self) -> None:
-        if self._process and self._process.poll() is None:
-            self._process.send_signal(signal.SIGTERM)
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+        terminate(self._process, timeout=10)
 
     def admin(self, method: str, path: str, body: Any = None) -> Any:
         response = requests.request(method, f"{self.url}/_sim/{path}", json=body, timeout=30)

@@ -15,7 +15,8 @@ import requests
 from app.heartbeats import HeartbeatStore
 from app.simulator.seed import demo_seed
 from app.simulator.server import SimulatorServer
-from tests.support.bundle import Bundle, pair_config, wait_for
+from tests.support.bundle import Bundle, pair_config
+from tests.support.waiting import wait_for
 from tests.support.mongo import EmbeddedMongo
 
 PAIRS = [("sync-a", "ASUP", "ADEV"), ("sync-b", "BSUP", "BDEV"), ("sync-c", "CSUP", "CDEV")]

@@ -12,7 +12,8 @@ import requests
 from app.jira import BasicAuth, JiraClient
 from app.simulator.seed import demo_seed
 from app.simulator.server import SimulatorServer
-from tests.support.bundle import Bundle, pair_config, wait_for
+from tests.support.bundle import Bundle, pair_config
+from tests.support.waiting import wait_for
 
 PASS_TIMEOUT = 20  # seconds for a change to travel: interval 1 s, plus start-up and a retry
 

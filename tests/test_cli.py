@@ -12,7 +12,7 @@ import pytest
 
 from app.bundle.rpc import SupervisorRPC, SupervisorUnavailable
 from app.cli import main
-from tests.support.supervisord import wait_for
+from tests.support.waiting import wait_for
 from tests.test_render import TOKEN_MARKER, write_pair
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -110,7 +110,7 @@ def test_run_execs_supervisord_in_place_and_sigterm_stops_it_cleanly(tmp_path):
                 return None
 
         # The process we started *is* supervisord (exec, no wrapper left as PID 1).
-        assert wait_for(supervisord_pid, timeout=20, message="supervisord answering") == process.pid
+        assert wait_for(supervisord_pid, timeout=20, what="supervisord answering") == process.pid
         assert (tmp_path / "rt" / "supervisord.conf").is_file()
         assert {"health", "watchdog"} <= set(rpc.process_states())
     finally:

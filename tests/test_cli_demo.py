@@ -26,7 +26,7 @@ from app.config import load_configs
 from app.settings import Settings
 from app.simulator.server import SimulatorServer
 from tests.support.ports import free_port
-from tests.support.supervisord import wait_for
+from tests.support.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -91,7 +91,7 @@ def test_demo_command_starts_the_bundle_and_ctrl_c_stops_it(tmp_path):
         return all(name in states and states[name].statename == "RUNNING" for name in names)
 
     try:
-        wait_for(lambda: running({"jira-sim", "mongodb"}), timeout=30, message="jira-sim and mongodb RUNNING")
+        wait_for(lambda: running({"jira-sim", "mongodb"}), timeout=30, what="jira-sim and mongodb RUNNING")
         response = requests.get(f"http://127.0.0.1:{jira_port}/rest/api/3/myself",
                                 auth=("sync-bot@example.test", DEMO_TOKEN), timeout=5)
         assert response.status_code == 200
@@ -100,7 +100,7 @@ def test_demo_command_starts_the_bundle_and_ctrl_c_stops_it(tmp_path):
         assert DEMO_TOKEN not in conf and DEMO_HUMAN_TOKEN not in conf
         # The scripted person opens and accepts support issues; the sync creates their Dev issues.
         wait_for(lambda: dev_issues_made_by_the_sync(jira_port), timeout=30, interval=0.5,
-                 message="a Dev issue created by the sync from an actor's support issue")
+                 what="a Dev issue created by the sync from an actor's support issue")
     finally:
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=90)

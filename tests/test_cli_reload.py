@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app.bundle.reload import ReloadPlan, apply_reload, plan_reload
-from tests.support.supervisord import Supervisord, sleeper, wait_for
+from tests.support.supervisord import Supervisord, sleeper
+from tests.support.waiting import wait_for
 
 INFRA = ["health", "watchdog"]
 
@@ -58,7 +59,7 @@ def test_reload_adds_removes_and_restarts_while_the_others_keep_running(tmp_path
             lambda: (states := rpc.process_states())
             and all(states.get(n) and states[n].statename == "RUNNING" for n in ("keep", "change", "fresh"))
             and states,
-            message="every desired program RUNNING",
+            what="every desired program RUNNING",
         )
         assert set(after) == {"keep", "change", "fresh"}
         assert after["keep"].pid == before["keep"].pid

@@ -12,7 +12,8 @@ import pytest
 from supervisor.xmlrpc import Faults
 
 from app.bundle.rpc import SupervisorFault, SupervisorRPC, SupervisorUnavailable
-from tests.support.supervisord import Supervisord, sleeper, wait_for
+from tests.support.supervisord import Supervisord, sleeper
+from tests.support.waiting import wait_for
 
 
 @pytest.fixture
@@ -39,7 +40,7 @@ def test_stop_and_start_one_program_leaves_the_other_running(supervisord):
     assert rpc.stop("alpha") is True
     assert rpc.process_states()["alpha"].statename == "STOPPED"
     rpc.start("alpha")
-    wait_for(lambda: rpc.process_states()["alpha"].statename == "RUNNING", message="alpha RUNNING again")
+    wait_for(lambda: rpc.process_states()["alpha"].statename == "RUNNING", what="alpha RUNNING again")
 
     assert rpc.process_states()["beta"].pid == beta_pid
 
@@ -55,7 +56,7 @@ def test_restart_gives_a_new_process(supervisord):
 
     rpc.restart("alpha")
 
-    wait_for(lambda: _restarted(rpc, "alpha", before), message="alpha RUNNING with a new pid")
+    wait_for(lambda: _restarted(rpc, "alpha", before), what="alpha RUNNING with a new pid")
     assert not psutil.pid_exists(before) or psutil.Process(before).status() == psutil.STATUS_ZOMBIE
 
 
@@ -66,7 +67,7 @@ def test_signal_reaches_the_program(supervisord):
     assert rpc.signal("alpha", "KILL") is True
 
     # Killed, then brought back by autorestart=true under a new pid.
-    wait_for(lambda: _restarted(rpc, "alpha", before), message="alpha restarted after SIGKILL")
+    wait_for(lambda: _restarted(rpc, "alpha", before), what="alpha restarted after SIGKILL")
 
 
 def test_an_unknown_program_is_a_fault_with_its_code(supervisord):

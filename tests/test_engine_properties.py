@@ -134,8 +134,14 @@ class WorkflowMachine(RuleBasedStateMachine):
             assert len(created) <= 1, f"{key} announced twice"
 
 
-def test_random_workflows_with_killed_passes_keep_the_invariants(mongo_for_machine, tmp_path):
+@pytest.mark.parametrize(
+    "examples, steps",
+    [(12, 14), pytest.param(150, 40, marks=pytest.mark.slow, id="soak")],
+)
+def test_random_workflows_with_killed_passes_keep_the_invariants(mongo_for_machine, tmp_path, examples, steps):
     run_state_machine_as_test(
         lambda: WorkflowMachine(mongo_for_machine, tmp_path),
-        settings=settings(max_examples=12, stateful_step_count=14, deadline=None, suppress_health_check=list(HealthCheck)),
+        settings=settings(
+            max_examples=examples, stateful_step_count=steps, deadline=None, suppress_health_check=list(HealthCheck)
+        ),
     )

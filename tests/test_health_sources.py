@@ -20,7 +20,8 @@ import requests
 from app.health.app import create_app
 from app.health.sources import HealthSource, health_mongo_client
 from app.heartbeats import HeartbeatStore
-from tests.support.bundle import ROOT, pair_config, wait_for
+from tests.support.bundle import ROOT, pair_config
+from tests.support.waiting import wait_for
 from tests.support.ports import free_port
 from tests.support.tiny_supervisord import TinySupervisord
 

@@ -12,7 +12,8 @@ import time
 import pytest
 
 from app.heartbeats import HeartbeatStore
-from tests.support.bundle import ROOT, pair_config, wait_for
+from tests.support.bundle import ROOT, pair_config
+from tests.support.waiting import wait_for
 
 
 @pytest.fixture

@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +18,7 @@ import requests
 
 from app.bundle.rpc import SupervisorRPC
 from tests.support.ports import free_port
+from tests.support.waiting import terminate, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,21 +43,6 @@ def pair_config(name: str, base_url: str, user_key: str, dev_key: str, token_env
     config.pop("syncIntervalMinutes", None)
     config.update(overrides)
     return config
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float, interval: float = 0.2, what: str = "condition") -> Any:
-    """Poll `predicate` until it returns a truthy value; raise AssertionError after `timeout`."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        try:
-            last = predicate()
-        except Exception as error:  # noqa: BLE001 - keep polling; report the last error on timeout
-            last = error
-        if last and not isinstance(last, Exception):
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}; last: {last!r}")
 
 
 class Bundle:
@@ -120,15 +103,9 @@ class Bundle:
     def stop(self) -> int | None:
         if self.process is None:
             return None
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        status = terminate(self.process, timeout=60)
         self._log.close()
-        return self.process.returncode
+        return status
 
     def cli(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
         return subprocess.run(

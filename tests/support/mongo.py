@@ -8,6 +8,7 @@ from pathlib import Path
 
 from app.embedded_mongo import server_command, wait_until_reachable
 from tests.support.ports import free_port
+from tests.support.waiting import terminate
 
 
 class EmbeddedMongo:
@@ -33,13 +34,7 @@ class EmbeddedMongo:
         return self
 
     def stop(self) -> None:
-        if self._process and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+        terminate(self._process, timeout=10)
         self._process = None
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import signal
 import subprocess
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -12,6 +10,7 @@ from app.bundle.render import Program, render_supervisord_conf
 from app.bundle.rpc import SupervisorRPC, SupervisorUnavailable
 from app.bundle.runtime import supervisord_executable
 from app.settings import Settings
+from tests.support.waiting import terminate, wait_for
 
 
 def sleeper(name: str, fingerprint: str = "0", seconds: int = 1000) -> Program:
@@ -23,18 +22,6 @@ def sleeper(name: str, fingerprint: str = "0", seconds: int = 1000) -> Program:
         startsecs=0,
         stopwaitsecs=5,
     )
-
-
-def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05, message: str = "condition"):
-    """Poll `predicate` until it returns a truthy value; fail the test after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {message}")
-        time.sleep(interval)
 
 
 class Supervisord:
@@ -61,23 +48,14 @@ class Supervisord:
         with self.log.open("wb") as out:
             self.process = subprocess.Popen([supervisord_executable(), "-c", str(self.conf)],
                                             stdout=out, stderr=subprocess.STDOUT)
-        wait_for(self._ready, message="supervisord to answer on its socket")
+        wait_for(self._ready, what="supervisord to answer on its socket")
         names = {program.name for program in programs}
-        wait_for(lambda: self._all_running(names), message=f"{sorted(names)} RUNNING")
+        wait_for(lambda: self._all_running(names), what=f"{sorted(names)} RUNNING")
         return self
 
     def stop(self) -> int:
         """SIGTERM, as docker stop sends it; returns supervisord's exit status."""
-        if self.process is None:
-            return 0
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        return self.process.returncode
+        return terminate(self.process, timeout=30) or 0
 
     def _ready(self) -> bool:
         try:

@@ -7,7 +7,6 @@ bundle: each program is a plain command (`sleep`, `false`) under the given name.
 from __future__ import annotations
 
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -15,6 +14,7 @@ import time
 from pathlib import Path
 
 from app.bundle.rpc import SupervisorRPC, SupervisorUnavailable
+from tests.support.waiting import terminate
 
 CONFIG = """\
 [unix_http_server]
@@ -88,13 +88,7 @@ class TinySupervisord:
             time.sleep(0.05)
 
     def stop(self) -> None:
-        if self._process and self._process.poll() is None:
-            self._process.send_signal(signal.SIGTERM)
-            try:
-                self._process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+        terminate(self._process)
         self._process = None
 
     def cleanup(self) -> None:

@@ -28,7 +28,8 @@ def snapshot(**overrides) -> HealthSnapshot:
         processes={"sync-ab": running("sync-ab")},
         heartbeats={"sync-ab": {"beat_at": NOW - timedelta(seconds=3), "state": "sleeping", "last_pass": {
             "started_at": NOW - timedelta(seconds=65), "finished_at": NOW - timedelta(seconds=63), "duration_s": 2.04,
-            "ok": True, "counts": {"actions.transition": 2, "processed": 9, "changes": 2, "failures_pending": 1}}}},
+            "ok": True, "counts": {"actions.transition": 2, "processed": 9, "changes": 2, "failures_pending": 1}},
+            "metrics": {"passes_total": 40, "passes_failed": 0, "actions": {"create": 3, "transition": 7}}}},
         failures_pending={"sync-ab": 1},
         failures={"sync-ab": [{"issue_key": "ABSUP-7", "from_status": "To Do", "to_status": "Will Do", "attempts": 3,
                                "given_up": False, "last_error": "Jira said 400",
@@ -67,6 +68,7 @@ def test_view_of_a_pair_reads_like_a_person_would_say_it():
         "sync-ab", {"tone": "ok", "label": "Healthy"}, "3.0 s ago")
     assert pair["last_pass"]["ago"] == "1 min 3 s ago" and pair["last_pass"]["duration"] == "2.0 s"
     assert pair["last_pass"]["counts"] == [("issues", 9), ("changes", 2), ("transition", 2)]
+    assert pair["since_start"] == [("passes", 40), ("create", 3), ("transition", 7)]
     assert pair["failures"] == [{"issue_key": "ABSUP-7", "transition": "To Do → Will Do", "attempts": 3,
                                  "given_up": False, "error": "Jira said 400",
                                  "next_attempt_at": "2025-03-01T12:02:00.000Z", "next_attempt": "retry in 2 min"}]
@@ -76,7 +78,7 @@ def test_view_of_a_pair_reads_like_a_person_would_say_it():
 def test_the_page_shows_pairs_failures_configs_and_sources():
     html = page(snapshot(config_errors=[ConfigError("sync-bad.json", "rules", "List should have at least 1 item")]))
 
-    for text in ("sync-ab", "Healthy", "ABSUP-7", "Jira said 400", "retry in 2 min", "sync-bad.json",
+    for text in ("sync-ab", "Healthy", "since start", "create <b>3</b>", "ABSUP-7", "Jira said 400", "retry in 2 min", "sync-bad.json",
                  "List should have at least 1 item", "MongoDB", "supervisord", "2025-03-01 12:00:00 UTC"):
         assert text in html
 

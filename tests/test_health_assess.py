@@ -116,7 +116,8 @@ def test_body_keeps_the_original_keys_and_adds_the_details_per_pair():
     given = snapshot(
         pairs=["sync-ab"],
         processes={"sync-ab": proc("sync-ab", pid=4242, description="pid 4242, uptime 0:05:00")},
-        heartbeats={"sync-ab": beat(age=3.25, last_pass=last_pass, last_error=None, failures_pending=9)},
+        heartbeats={"sync-ab": beat(age=3.25, last_pass=last_pass, last_error=None, failures_pending=9,
+                                    metrics={"passes_total": 40, "passes_failed": 1, "actions": {"create": 3}})},
         failures_pending={"sync-ab": 2},
         config_errors=[ConfigError("sync-bad.json", "jira.baseUrl", "Field required")],
     )
@@ -140,6 +141,7 @@ def test_body_keeps_the_original_keys_and_adds_the_details_per_pair():
             "heartbeatAgeSeconds": 3.2,
             "lastPass": {"startedAt": "2025-03-01T11:58:50.000Z", "finishedAt": "2025-03-01T11:58:51.500Z",
                          "durationSeconds": 1.5, "ok": True, "counts": {"issues": 12, "transitions": 1}},
+            "sinceStart": {"passes": 40, "failedPasses": 1, "actions": {"create": 3}},
             "lastError": None,
             "failuresPending": 2,
             "failures": [],

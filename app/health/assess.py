@@ -136,6 +136,7 @@ def _assess_pair(name: str, snapshot: HealthSnapshot, stale_after: float) -> dic
         "workerState": beat.get("state"),
         "heartbeatAgeSeconds": round(heartbeat_age(snapshot.now, beat_at), 1) if beat_at else None,
         "lastPass": _last_pass(beat.get("last_pass")),
+        "sinceStart": _since_start(beat.get("metrics")),
         "lastError": beat.get("last_error"),
         "failuresPending": _failures_pending(name, snapshot.failures_pending, beat),
         "failures": [_failure(document) for document in (_lookup(snapshot.failures, name) or ())],
@@ -229,6 +230,17 @@ def _last_pass(last_pass: Mapping[str, Any] | None) -> dict[str, Any] | None:
         "durationSeconds": last_pass.get("duration_s"),
         "ok": last_pass.get("ok"),
         "counts": dict(last_pass.get("counts") or {}),
+    }
+
+
+def _since_start(metrics: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The worker's running totals (app.sync.metrics), so people see the sync at work."""
+    if not metrics:
+        return None
+    return {
+        "passes": metrics.get("passes_total", 0),
+        "failedPasses": metrics.get("passes_failed", 0),
+        "actions": dict(metrics.get("actions") or {}),
     }
 
 

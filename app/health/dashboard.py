@@ -94,6 +94,7 @@ def _pair(worker: Mapping[str, Any], now: datetime | None) -> dict[str, Any]:
             else human_duration(worker["heartbeatAgeSeconds"]) + " ago",
         },
         "last_pass": _last_pass(last_pass, now) if last_pass else None,
+        "since_start": _since_start(worker.get("sinceStart")),
         "failures_pending": worker.get("failuresPending"),
         "failures": [_failure(failure, now) for failure in worker.get("failures") or []],
         "last_error": _shorten(worker.get("lastError")),
@@ -119,6 +120,13 @@ def _counts(counts: Mapping[str, Any]) -> list[tuple[str, Any]]:
     shown += [(key.removeprefix("actions."), value) for key, value in sorted(counts.items())
               if key.startswith("actions.")]
     return shown
+
+
+def _since_start(totals: Mapping[str, Any] | None) -> list[tuple[str, Any]]:
+    """Passes and actions since the worker started, e.g. [("passes", 40), ("create", 3)]."""
+    if not totals:
+        return []
+    return [("passes", totals.get("passes", 0))] + sorted((totals.get("actions") or {}).items())
 
 
 def _failure(failure: Mapping[str, Any], now: datetime | None) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from app.config import ConfigFileError, load_configs, load_pair, validate_lines
-from tests.test_config_original import ORIGINAL_SYNC_AB
+from tests.support.original import ORIGINAL_SYNC_AB
 
 REPO = Path(__file__).resolve().parents[1]
 TOKEN = "tok-SECRET-9f8e7d6c5b4a"

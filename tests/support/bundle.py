@@ -17,6 +17,7 @@ from typing import Any
 import requests
 
 from app.bundle.rpc import SupervisorRPC
+from tests.support.original import ORIGINAL_SYNC_AB
 from tests.support.ports import free_port
 from tests.support.waiting import terminate, wait_for
 
@@ -25,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def pair_config(name: str, base_url: str, user_key: str, dev_key: str, token_env: str, **overrides: Any) -> dict:
     """A pair config in the original format, modelled on shared/examples/sync-ab.json."""
-    example = json.loads((ROOT / "tests" / "data" / "sync-ab.json").read_text())
+    example = json.loads(ORIGINAL_SYNC_AB)
     config = {
         **example,
         "name": name,

@@ -144,7 +144,7 @@ def test_issue_links_and_remote_links(jira):
     again = jira.put_remote_link(a, "jira-sync:AB-1", "https://s.test/AB-1", "AB-1 (renamed)")
     assert first["id"] == again["id"]
     links = jira.remote_links(a)
-    assert [(l["globalId"], l["object"]["title"]) for l in links] == [("jira-sync:AB-1", "AB-1 (renamed)")]
+    assert [(link["globalId"], link["object"]["title"]) for link in links] == [("jira-sync:AB-1", "AB-1 (renamed)")]
 
 
 def test_issue_properties_at_create_and_by_put(jira):

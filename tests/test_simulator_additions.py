@@ -37,8 +37,8 @@ def test_create_with_links_shows_them_like_issue_link_does(any_sim):
     new_key = response.json()["key"]
 
     new_links = _links(any_sim, session, new_key)
-    assert [(l["type"]["name"], l.get("outwardIssue", {}).get("key"), l.get("inwardIssue", {}).get("key"))
-            for l in new_links] == [("Relates", dev_key, None), ("Blocks", None, blocker_key)]
+    assert [(link["type"]["name"], link.get("outwardIssue", {}).get("key"), link.get("inwardIssue", {}).get("key"))
+            for link in new_links] == [("Relates", dev_key, None), ("Blocks", None, blocker_key)]
     assert _links(any_sim, session, dev_key)[0]["inwardIssue"]["key"] == new_key
     assert _links(any_sim, session, blocker_key)[0]["outwardIssue"]["key"] == new_key
 

@@ -88,7 +88,7 @@ def _worker_families(worker_metrics: Mapping[str, Mapping[str, Any]]) -> list[Me
 
 
 def _buckets(histogram: Mapping[str, Any]) -> list[tuple[str, float]]:
-    bounds = [(_bound(le), count) for le, count in zip(histogram.get("le", []), histogram.get("counts", []))]
+    bounds = [(_bound(le), count) for le, count in zip(histogram.get("le", []), histogram.get("counts", []), strict=False)]
     return bounds + [("+Inf", histogram.get("count", 0))]
 
 

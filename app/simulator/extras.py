@@ -83,16 +83,16 @@ def put_remote_link(site: Site, issue: Issue, payload: dict) -> tuple[RemoteLink
     if not isinstance(obj, dict) or not obj.get("url") or not obj.get("title"):
         raise field_errors(**{"object": "'object' with 'url' and 'title' is required."})
     global_id = payload.get("globalId")
-    existing = next((l for l in issue.remote_links if global_id and l.global_id == global_id), None)
+    existing = next((rl for rl in issue.remote_links if global_id and rl.global_id == global_id), None)
     link = RemoteLink(existing.id if existing else site.next_id("remotelink"), global_id, obj,
                       payload.get("relationship"), payload.get("application"))
-    others = tuple(l for l in issue.remote_links if l is not existing)
+    others = tuple(rl for rl in issue.remote_links if rl is not existing)
     site.save(replace(issue, remote_links=(*others, link)))
     return link, existing is None
 
 
 def delete_remote_link(site: Site, issue: Issue, link_id: str) -> None:
-    remaining = tuple(l for l in issue.remote_links if str(l.id) != str(link_id))
+    remaining = tuple(rl for rl in issue.remote_links if str(rl.id) != str(link_id))
     if len(remaining) == len(issue.remote_links):
         raise JiraApiError(404, ["Remote link does not exist."])
     site.save(replace(issue, remote_links=remaining))

@@ -116,7 +116,7 @@ def list_remote_links(version: str, key: str):
         issue = visible_issue(key)
         links = [remote_link_json(c, issue, link) for link in issue.remote_links]
     if global_id is not None:
-        match = next((l for l in links if l.get("globalId") == global_id), None)
+        match = next((link for link in links if link.get("globalId") == global_id), None)
         if match is None:
             raise JiraApiError(404, ["No remote link with the given globalId exists."])
         return jsonify(match)

@@ -25,7 +25,7 @@ class SearchIndex:
     def visible(self, now: datetime) -> list[Issue]:
         """The latest version of every issue whose indexing is complete at ``now``."""
         found: list[Issue] = []
-        for issue_id, versions in self._versions.items():
+        for versions in self._versions.values():
             current = _latest_visible(versions, now)
             if current is not None:
                 found.append(current)

@@ -115,7 +115,7 @@ class Site:
         del self.issues[issue.id]
         for key in (issue.key, *issue.old_keys):
             self.keys.pop(key, None)
-        for link_id in [i for i, l in self.links.items() if issue.id in (l.inward_issue_id, l.outward_issue_id)]:
+        for link_id in [i for i, lk in self.links.items() if issue.id in (lk.inward_issue_id, lk.outward_issue_id)]:
             del self.links[link_id]
         self.index.record(issue.id, None, self._visible_at())
 

@@ -1,0 +1,15 @@
+"""The code passes the linter configured in pyproject.toml (pyflakes, pycodestyle, bugbear)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_ruff_finds_nothing():
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "app", "tests", "bench", "entrypoint.py"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

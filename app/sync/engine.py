@@ -22,7 +22,9 @@ from typing import Any
 from app.config import PairConfig
 from app.jira import JiraClient, JiraError, JiraNotFound
 from app.sync.beat import utc_now
-from app.sync.executor import ActionExecutor, ActionFailed, action_name, creation_intent
+from app.sync.audit import Progress, processed_event
+from app.sync.creation import creation_intent
+from app.sync.executor import ActionExecutor, ActionFailed, action_name
 from app.sync.failures import failure_document
 from app.sync.loop import PassSummary
 from app.sync.model import CreateDevIssue, Mapping, Plan, Side, StatusChange, other_side, same_status
@@ -34,7 +36,6 @@ from app.sync.window import DEFAULT_OVERLAP, SEARCH_FIELDS, advance_watermark, i
 log = logging.getLogger(__name__)
 
 SIDES: tuple[Side, Side] = ("user", "dev")
-PROGRESS_EVERY_S = 10.0
 STATE_BATCH = 200
 
 
@@ -74,9 +75,9 @@ class Engine:
         summary = PassSummary(started_at=self.clock())
         counts: Counter[str] = Counter()
         state = self.store.sync_state()
-        acting = bool(state.get("initial_sync_done")) or self.config.initial_sync_enabled
+        acting = self._acting(state)
         observed, watermarks = self._observe(state)
-        progress = _Progress(len(observed), self.monotonic, first_pass=not state.get("initial_sync_done"))
+        progress = Progress(len(observed), self.monotonic, first_pass=not state.get("initial_sync_done"))
         interrupted = False
         for item in observed:
             if should_stop():
@@ -89,7 +90,7 @@ class Engine:
             self.store.save_sync_state(
                 initial_sync_done=True, **{f"{side}_watermark": mark for side, mark in watermarks.items() if mark}
             )
-        counts["failures_pending"] = len(self.store.pending_failures())
+        counts["failures_pending"] = self.store.failure_count()
         summary.counts = dict(counts)
         summary.ok = counts["failed"] == 0
         summary.error = None if summary.ok else f"{counts['failed']} change(s) failed; see failures"
@@ -99,12 +100,16 @@ class Engine:
     def preview(self) -> list[tuple[StatusChange, Plan]]:
         """What the next pass would decide, reading only (the `plan` command)."""
         state = self.store.sync_state()
-        acting = bool(state.get("initial_sync_done")) or self.config.initial_sync_enabled
+        acting = self._acting(state)
         observed, _ = self._observe(state)
         return [
             (item.change, self._plan(item.change, acting, self._mapping_before(item.change)))
             for item in observed
         ]
+
+    def _acting(self, state: dict[str, Any]) -> bool:
+        """False only on a first pass with initialSyncEnabled off: it records a baseline."""
+        return bool(state.get("initial_sync_done")) or self.config.initial_sync_enabled
 
     # -- snapshot ----------------------------------------------------------------------------
 
@@ -240,48 +245,9 @@ class Engine:
     # -- audit -------------------------------------------------------------------------------
 
     def _record(self, change: StatusChange, decided: Plan, mapping: Mapping | None, result: dict[str, Any]) -> None:
-        issue = change.issue
-        final_mapping = result.get("mapping") or mapping
-        event = {
-            "event": "issue.processed",
-            "issueKey": issue.key,
-            "issueId": issue.id,
-            "projectType": issue.side,
-            "from": change.previous_status,
-            "to": issue.status,
-            "ruleId": decided.rule_id,
-            "action": ",".join(result["actions"]) or "none",
-            "result": result["result"],
-            "reason": decided.reason,
-            "targetKey": final_mapping.key_of(other_side(issue.side)) if final_mapping else None,
-            "mappingExists": mapping is not None,
-        }
-        if "error" in result:
-            event["error"] = result["error"]
+        event = processed_event(change, decided, mapping, result)
         log.info("issue.processed", extra=event)
         self.store.record_event({**event, "at": self.clock()})
-
-
-class _Progress:
-    """Logs `n of total` and the rate every PROGRESS_EVERY_S seconds of a long pass."""
-
-    def __init__(self, total: int, monotonic: Callable[[], float], first_pass: bool) -> None:
-        self.total = total
-        self.done = 0
-        self.monotonic = monotonic
-        self.started = self.last = monotonic()
-        self.first_pass = first_pass
-
-    def tick(self) -> None:
-        self.done += 1
-        now = self.monotonic()
-        if now - self.last >= PROGRESS_EVERY_S or (self.done == self.total and now - self.started >= PROGRESS_EVERY_S):
-            self.last = now
-            rate = self.done / max(now - self.started, 1e-9)
-            log.info(
-                "pass progress",
-                extra={"processed": self.done, "total": self.total, "rate_per_s": round(rate, 1), "initial": self.first_pass},
-            )
 
 
 def _change_id(change: StatusChange) -> str:

@@ -3,9 +3,7 @@
 A pass may die between any two steps (kill -9, MongoDB or Jira down), and a failed change is
 retried on later passes, so every action first finds out whether it already happened:
 
-- create:      a write-ahead intent, then the Dev issue is created *with* its link to the User
-               issue and a `jira-sync` issue property naming it; an unfinished intent is
-               recovered from that link before anything is created again;
+- create:      see app.sync.creation (write-ahead intent, link and marker made with the issue);
 - transition:  reads the partner's status and does nothing when it is already there;
 - attachments: each source attachment id is recorded once copied; an unfinished copy is
                matched on the target by file name and size;
@@ -31,16 +29,13 @@ from app.sync.model import (
     CreateDevIssue,
     LinkIssues,
     Mapping,
-    Side,
     TransitionPartner,
     same_status,
 )
-from app.sync.snapshot import parse_jira_datetime
+from app.sync.creation import LINK_TYPE, MARKER_PROPERTY, DevIssueCreation
 from app.sync.store import PairStore
 from app.sync.templates import browse_url, description_has_link, link_line
 
-MARKER_PROPERTY = "jira-sync"
-LINK_TYPE = "Relates"
 DONE_RESOLUTION = "Done"
 
 
@@ -82,6 +77,7 @@ class ActionExecutor:
         self.store = store
         self.config = config
         self.clock = clock
+        self.creation = DevIssueCreation(jira, store, config, clock)
 
     def execute(self, actions: tuple[Action, ...], mapping: Mapping | None, change_id: str) -> Outcome:
         outcome = Outcome(mapping)
@@ -95,7 +91,7 @@ class ActionExecutor:
 
     def _run(self, action: Action, outcome: Outcome, change_id: str) -> bool:
         if isinstance(action, CreateDevIssue):
-            outcome.mapping, outcome.created = self.create_dev_issue(action, change_id)
+            outcome.mapping, outcome.created = self.creation.ensure(action, change_id)
             return outcome.created
         mapping = outcome.mapping
         if mapping is None:
@@ -109,64 +105,6 @@ class ActionExecutor:
         if isinstance(action, AddComment):
             return self.comment(mapping, action, change_id)
         raise TypeError(f"unknown action {action!r}")
-
-    # -- create ------------------------------------------------------------------------------
-
-    def create_dev_issue(self, action: CreateDevIssue, change_id: str) -> tuple[Mapping, bool]:
-        existing = self.store.mapping_for("user", action.user_issue_id)
-        if existing:
-            return existing, False
-        intent_id = creation_intent(action.user_issue_id)
-        if self.store.intent(intent_id):
-            recovered = self._find_created_dev_issue(action)
-            if recovered:
-                self._record_mapping(intent_id, recovered)
-                self._record_baseline("dev", recovered.dev_id)
-                return recovered, False
-        self.store.begin_intent(intent_id, self.clock(), user_key=action.user_issue_key, change_id=change_id)
-        fields: dict[str, Any] = {
-            "project": {"key": action.project_key},
-            "issuetype": {"name": action.issue_type},
-            "summary": action.summary,
-            "description": action.description,
-        }
-        if action.priority:
-            fields["priority"] = {"name": action.priority}
-        created = self.jira.create_issue(
-            fields,
-            properties={MARKER_PROPERTY: self._marker(action)},
-            links=[(LINK_TYPE, action.user_issue_key)],
-        )
-        mapping = Mapping(action.user_issue_id, action.user_issue_key, str(created["id"]), created["key"])
-        self._record_mapping(intent_id, mapping)
-        self._record_baseline("dev", mapping.dev_id)
-        return mapping, True
-
-    def _marker(self, action: CreateDevIssue) -> dict[str, str]:
-        return {"pair": self.config.name, "userIssueId": action.user_issue_id, "userIssueKey": action.user_issue_key}
-
-    def _find_created_dev_issue(self, action: CreateDevIssue) -> Mapping | None:
-        """The Dev issue an interrupted create made, found through its link and marker."""
-        user_issue = self.jira.get_issue(action.user_issue_id, fields=["issuelinks"])
-        for link in user_issue["fields"].get("issuelinks") or []:
-            other = link.get("inwardIssue") or link.get("outwardIssue") or {}
-            if not other.get("key", "").startswith(f"{action.project_key}-"):
-                continue
-            marker = self.jira.get_property(other["key"], MARKER_PROPERTY) or {}
-            if marker.get("userIssueId") == action.user_issue_id:
-                return Mapping(action.user_issue_id, action.user_issue_key, str(other["id"]), other["key"])
-        return None
-
-    def _record_baseline(self, side: Side, issue_id: str) -> None:
-        """Store the new issue's first status, so that its next move is seen as a change."""
-        fields = self.jira.get_issue(issue_id, fields=["status", "updated"])
-        self.store.save_issue_state(
-            issue_id, side, fields["key"], fields["fields"]["status"]["name"], parse_jira_datetime(fields["fields"]["updated"])
-        )
-
-    def _record_mapping(self, intent_id: str, mapping: Mapping) -> None:
-        self.store.save_mapping(mapping)
-        self.store.finish_intent(intent_id, dev_id=mapping.dev_id, dev_key=mapping.dev_key)
 
     # -- transition --------------------------------------------------------------------------
 
@@ -259,12 +197,6 @@ class ActionExecutor:
                 if prop.get("key") == MARKER_PROPERTY and (prop.get("value") or {}).get("changeId") == change_id:
                     return True
         return False
-
-
-def creation_intent(user_issue_id: str) -> str:
-    """The write-ahead record of a Dev issue's creation; the engine marks it `completed` once
-    the whole creating plan ran (see Engine._mapping_before)."""
-    return f"create:{user_issue_id}"
 
 
 def action_name(action: Action) -> str:

@@ -68,22 +68,6 @@ class PairStore:
             fields["updated"] = encode_instant(updated)
         self.db.issue_state.update_one({"_id": issue_id}, {"$set": fields}, upsert=True)
 
-    def save_issue_states(self, states: list[dict[str, Any]]) -> None:
-        """Bulk form of save_issue_state; each item has id, side, key, status, updated."""
-        if not states:
-            return
-        self.db.issue_state.bulk_write(
-            [
-                pymongo.UpdateOne(
-                    {"_id": s["id"]},
-                    {"$set": encode_instants({k: s[k] for k in ("side", "key", "status", "updated")})},
-                    upsert=True,
-                )
-                for s in states
-            ],
-            ordered=False,
-        )
-
     # -- mappings ----------------------------------------------------------------------------
 
     def mapping_for(self, side: Side, issue_id: str) -> Mapping | None:
@@ -159,6 +143,9 @@ class PairStore:
     def clear_failures_of_issue(self, issue_id: str) -> None:
         """A newer change of the issue supersedes its older failed ones."""
         self.db.failures.delete_many({"issue_id": issue_id})
+
+    def failure_count(self) -> int:
+        return self.db.failures.count_documents({})
 
     def pending_failures(self) -> list[dict[str, Any]]:
         return [_failure(doc) for doc in self.db.failures.find({}).sort("first_failed_at", pymongo.ASCENDING)]

@@ -1,0 +1,62 @@
+"""What a pass tells people: one `issue.processed` event per issue, and progress of long passes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from app.sync.model import Mapping, Plan, StatusChange, other_side
+
+log = logging.getLogger("app.sync.engine")
+
+PROGRESS_EVERY_S = 10.0
+
+
+def processed_event(change: StatusChange, decided: Plan, mapping: Mapping | None, result: dict[str, Any]) -> dict[str, Any]:
+    """The audit record of one processed issue (logged and stored in `events`); pure.
+
+    `mapping` is the one the plan saw; `result` holds what execution did: "result", "actions",
+    the "mapping" after it (a creation makes one) and an "error" when it failed.
+    """
+    issue = change.issue
+    final_mapping = result.get("mapping") or mapping
+    event = {
+        "event": "issue.processed",
+        "issueKey": issue.key,
+        "issueId": issue.id,
+        "projectType": issue.side,
+        "from": change.previous_status,
+        "to": issue.status,
+        "ruleId": decided.rule_id,
+        "action": ",".join(result["actions"]) or "none",
+        "result": result["result"],
+        "reason": decided.reason,
+        "targetKey": final_mapping.key_of(other_side(issue.side)) if final_mapping else None,
+        "mappingExists": mapping is not None,
+    }
+    if "error" in result:
+        event["error"] = result["error"]
+    return event
+
+
+class Progress:
+    """Logs `n of total` and the rate every PROGRESS_EVERY_S seconds of a long pass."""
+
+    def __init__(self, total: int, monotonic: Callable[[], float], first_pass: bool) -> None:
+        self.total = total
+        self.done = 0
+        self.monotonic = monotonic
+        self.started = self.last = monotonic()
+        self.first_pass = first_pass
+
+    def tick(self) -> None:
+        self.done += 1
+        now = self.monotonic()
+        if now - self.last >= PROGRESS_EVERY_S or (self.done == self.total and now - self.started >= PROGRESS_EVERY_S):
+            self.last = now
+            rate = self.done / max(now - self.started, 1e-9)
+            log.info(
+                "pass progress",
+                extra={"processed": self.done, "total": self.total, "rate_per_s": round(rate, 1), "initial": self.first_pass},
+            )

@@ -1,0 +1,91 @@
+"""Creating a Dev issue so that a crash at any point never leads to a second one.
+
+1. A write-ahead intent `create:<user issue id>` is recorded in the pair's database.
+2. The Dev issue is created in one request *with* its link to the User issue and a `jira-sync`
+   issue property naming that User issue (Jira stores both atomically with the issue).
+3. The mapping is recorded, then the intent is marked done; the engine marks it `completed`
+   once the whole creating plan (attachments, comment) ran.
+A later attempt that finds the intent without a mapping looks for the issue through the User
+issue's links and the marker before creating anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from app.config import PairConfig
+from app.jira import JiraClient
+from app.sync.model import CreateDevIssue, Mapping
+from app.sync.snapshot import parse_jira_datetime
+from app.sync.store import PairStore
+
+MARKER_PROPERTY = "jira-sync"
+LINK_TYPE = "Relates"
+
+
+def creation_intent(user_issue_id: str) -> str:
+    """The write-ahead record of a Dev issue's creation (see Engine._mapping_before)."""
+    return f"create:{user_issue_id}"
+
+
+class DevIssueCreation:
+    def __init__(self, jira: JiraClient, store: PairStore, config: PairConfig, clock: Callable[[], datetime]) -> None:
+        self.jira = jira
+        self.store = store
+        self.config = config
+        self.clock = clock
+
+    def ensure(self, action: CreateDevIssue, change_id: str) -> tuple[Mapping, bool]:
+        """The Dev issue of `action`'s User issue, created unless it exists: (mapping, created)."""
+        existing = self.store.mapping_for("user", action.user_issue_id)
+        if existing:
+            return existing, False
+        intent_id = creation_intent(action.user_issue_id)
+        if self.store.intent(intent_id):
+            recovered = self._find_created_dev_issue(action)
+            if recovered:
+                self._record(intent_id, recovered)
+                return recovered, False
+        self.store.begin_intent(intent_id, self.clock(), user_key=action.user_issue_key, change_id=change_id)
+        fields: dict[str, Any] = {
+            "project": {"key": action.project_key},
+            "issuetype": {"name": action.issue_type},
+            "summary": action.summary,
+            "description": action.description,
+        }
+        if action.priority:
+            fields["priority"] = {"name": action.priority}
+        created = self.jira.create_issue(
+            fields,
+            properties={MARKER_PROPERTY: self._marker(action)},
+            links=[(LINK_TYPE, action.user_issue_key)],
+        )
+        mapping = Mapping(action.user_issue_id, action.user_issue_key, str(created["id"]), created["key"])
+        self._record(intent_id, mapping)
+        return mapping, True
+
+    def _marker(self, action: CreateDevIssue) -> dict[str, str]:
+        return {"pair": self.config.name, "userIssueId": action.user_issue_id, "userIssueKey": action.user_issue_key}
+
+    def _find_created_dev_issue(self, action: CreateDevIssue) -> Mapping | None:
+        """The Dev issue an interrupted create made, found through its link and marker."""
+        user_issue = self.jira.get_issue(action.user_issue_id, fields=["issuelinks"])
+        for link in user_issue["fields"].get("issuelinks") or []:
+            other = link.get("inwardIssue") or link.get("outwardIssue") or {}
+            if not other.get("key", "").startswith(f"{action.project_key}-"):
+                continue
+            marker = self.jira.get_property(other["key"], MARKER_PROPERTY) or {}
+            if marker.get("userIssueId") == action.user_issue_id:
+                return Mapping(action.user_issue_id, action.user_issue_key, str(other["id"]), other["key"])
+        return None
+
+    def _record(self, intent_id: str, mapping: Mapping) -> None:
+        """Record the mapping, close the intent, and store the Dev issue's first status as its
+        baseline so that its next move is seen as a change."""
+        self.store.save_mapping(mapping)
+        self.store.finish_intent(intent_id, dev_id=mapping.dev_id, dev_key=mapping.dev_key)
+        dev = self.jira.get_issue(mapping.dev_id, fields=["status", "updated"])
+        status, updated = dev["fields"]["status"]["name"], parse_jira_datetime(dev["fields"]["updated"])
+        self.store.save_issue_state(mapping.dev_id, "dev", dev["key"], status, updated)

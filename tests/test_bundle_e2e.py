@@ -9,6 +9,7 @@ import subprocess
 import time
 import uuid
 
+import pymongo
 import pytest
 import requests
 
@@ -40,11 +41,16 @@ def three_pair_bundle(tmp_path, mongo_uri, control_db, sim) -> Bundle:
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory, mongo_uri, sim):
-    control_db = f"t{uuid.uuid4().hex[:10]}_control"
-    running = three_pair_bundle(tmp_path_factory.mktemp("bundle"), mongo_uri, control_db, sim).start()
+    prefix = f"t{uuid.uuid4().hex[:10]}"
+    running = three_pair_bundle(tmp_path_factory.mktemp("bundle"), mongo_uri, f"{prefix}_control", sim).start()
     running.wait_healthy(timeout=60)
     yield running
     running.stop()
+    client = pymongo.MongoClient(mongo_uri, serverSelectionTimeoutMS=2000)
+    for name in client.list_database_names():
+        if name.startswith(prefix):
+            client.drop_database(name)
+    client.close()
 
 
 def heartbeat(bundle: Bundle, mongo_client, pair: str) -> dict:

@@ -140,3 +140,17 @@ def test_every_processed_issue_leaves_an_event(pair):
     assert created[-1]["targetKey"] == dev_key
     assert "create" in created[-1]["action"]
     assert created[-1]["mappingExists"] is False
+
+
+def test_the_same_workflow_on_data_center(jira_sim_dc, mongo_client, db_prefix, tmp_path):
+    pair = SyncHarness(jira_sim_dc, mongo_client[f"{db_prefix}-ab"], tmp_path, deployment="datacenter")
+    pair.sync()
+    user_key, dev_key = accepted(pair, description="Plain text on v2.")
+    assert "Plain text on v2." in pair.human.get_issue(dev_key, fields=["description"])["fields"]["description"]
+    pair.move(dev_key, "In Progress", "Done", "Closed")
+    pair.sync()
+    assert pair.status(user_key) == "Resolved"
+    assert pair.comments(user_key) == [f"Dev issue created: {dev_key}", f"Fixed in {dev_key}"]
+    pair.reset_requests()
+    pair.sync()
+    assert pair.bot_writes() == []

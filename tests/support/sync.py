@@ -37,9 +37,13 @@ class ShiftableClock:
         self.offset += timedelta(**delta)
 
 
-def write_pair_file(tmp_path: Path, base_url: str, name: str = "sync-ab", **overrides: Any) -> Path:
+def write_pair_file(
+    tmp_path: Path, base_url: str, name: str = "sync-ab", deployment: str = "cloud", **overrides: Any
+) -> Path:
+    config = pair_config(name, base_url, "ABSUP", "ABDEV", "JIRA_AB_TOKEN", **overrides)
+    config["jira"]["deployment"] = deployment
     path = tmp_path / f"{name}.json"
-    path.write_text(json.dumps(pair_config(name, base_url, "ABSUP", "ABDEV", "JIRA_AB_TOKEN", **overrides)))
+    path.write_text(json.dumps(config))
     return path
 
 

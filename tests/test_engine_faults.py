@@ -199,3 +199,22 @@ def test_jira_error_bursts_slow_the_sync_but_change_nothing_in_the_outcome(pair)
     assert pair.status(user_key) == "In Progress"
     assert len(pair.dev_issues()) == 1
     assert pair.store.pending_failures() == []
+
+
+def test_an_issue_edited_between_two_pages_costs_no_other_issue(mongo_client, db_prefix, tmp_path):
+    sim = SimulatorServer(demo_seed(issues_per_project=250), deployment="datacenter").start()
+    try:
+        pair = SyncHarness(sim, mongo_client[f"{db_prefix}-ab"], tmp_path, deployment="datacenter")
+        search = pair.bot.search
+
+        def search_with_an_edit_after_the_first_page(jql, fields, page_size=100):
+            for n, issue in enumerate(search(jql, fields, page_size=page_size)):
+                if n == page_size and "ABDEV" in jql:
+                    pair.human.edit_issue("ABDEV-5", {"summary": "edited while the sync reads"})
+                yield issue
+
+        pair.bot.search = search_with_an_edit_after_the_first_page
+        pair.sync()
+        assert pair.store.db.issue_state.count_documents({}) == 500
+    finally:
+        sim.stop()

@@ -22,7 +22,11 @@ def window_jql(project_key: str, since: datetime | None, time_zone: str, overlap
     clauses = [f"project = {jql_string(project_key)}"]
     if since is not None:
         clauses.append(f'updated >= "{jql_datetime(since - overlap, time_zone)}"')
-    return " AND ".join(clauses) + " ORDER BY updated ASC, key ASC"
+    # Ordered by creation, not by `updated`: an issue edited while the pages are read would
+    # jump to the end of an `updated` order and shift every later row back by one, so the row at
+    # each page boundary would never be read. Creation order does not move under edits; the
+    # engine sorts what it read by `updated` itself.
+    return " AND ".join(clauses) + " ORDER BY created ASC, key ASC"
 
 
 def is_new_version(stored_updated: datetime | None, updated: datetime) -> bool:

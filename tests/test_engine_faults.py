@@ -218,3 +218,35 @@ def test_an_issue_edited_between_two_pages_costs_no_other_issue(mongo_client, db
         assert pair.store.db.issue_state.count_documents({}) == 500
     finally:
         sim.stop()
+
+
+def test_a_snapshot_taken_before_the_sync_moved_the_issue_does_not_echo(pair):
+    user_key, dev_key = accepted(pair)
+    pair.move(dev_key, "In Progress", "Done", "Closed")
+    pair.sync()
+    pair.move(user_key, "Reopened")
+    pair.human.add_comment(dev_key, "looking into it")  # a newer Dev version, still Closed
+    pair.sync()
+    assert pair.status(dev_key) == "Reopened"
+    pair.reset_requests()
+    pair.sync()
+    assert pair.bot_writes() == [], "the stale Closed snapshot must not come back as Closed -> Reopened"
+    assert not any("was reopened" in body for body in pair.comments(user_key))
+
+
+def test_an_unfinished_creation_does_not_hide_the_pair_once_the_user_issue_moves_on(pair):
+    user_key = pair.new_user_issue()
+    pair.human.add_attachment(user_key, "big.log", b"x" * 10)
+    pair.move(user_key, "Will Do")
+    pair.admin("POST", "config", faults={"next_errors": 1, "error_status": 500, "path_contains": "/attachments"})
+    pair.sync()
+    dev_key = pair.dev_key(user_key)
+    assert dev_key and len(pair.store.pending_failures()) == 1, "created, but the attachment copy failed"
+    pair.move(dev_key, "In Progress")
+    pair.sync()
+    pair.move(dev_key, "Done", "Closed")
+    pair.sync()
+    assert pair.status(user_key) == "Resolved"
+    pair.move(user_key, "Reopened")
+    pair.sync()
+    assert pair.status(dev_key) == "Reopened"

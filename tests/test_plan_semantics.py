@@ -175,10 +175,10 @@ def test_attachments_without_creation_only_when_the_rule_asks(rule_value, copies
 
 
 @pytest.mark.parametrize("add_cross_links", [True, False])
-def test_cross_link_on_existing_pair_asks_for_description_link_per_default(add_cross_links):
+def test_cross_link_on_existing_pair_is_an_issue_link_only(add_cross_links):
     config = pair(with_(REOPEN_DEV, actions={"addCrossLink": True}), addCrossLinks=add_cross_links)
     actions = plan(change("user", "Closed", "Reopened"), MAPPING, config).actions
-    assert LinkIssues(description_link=add_cross_links) in actions
+    assert LinkIssues() in actions
 
 
 def test_add_comment_without_template_posts_nothing():

@@ -55,7 +55,7 @@ def describe(action) -> str:
         case CopyAttachments():
             return f"copy attachments {action.from_side} to {action.to_side}"
         case LinkIssues():
-            return "link issues" + (" + description link" if action.description_link else "")
+            return "link issues"
         case AddComment():
             created = CREATED_KEY if action.context.target_key is None else None
             return f"comment on {action.side}: {action.text(target_key=created)}"
@@ -86,7 +86,7 @@ WORKFLOW = [
                  id="dev-in-progress-user-already-there"),
     # --- a Dev issue is Closed: User Resolved, comment "Fixed in DEV-n"
     pytest.param("dev", "Done", "Closed", True, "In Progress", "dev-closed",
-                 ["transition user to Resolved", "link issues + description link",
+                 ["transition user to Resolved", "link issues",
                   "comment on user: Fixed in ABDEV-1"], id="dev-closed"),
     # --- a Dev issue is Cancelled: its User issue is Cancelled
     pytest.param("dev", "To Do", "Cancelled", True, "Will Do", "dev-cancelled",
@@ -136,7 +136,7 @@ def test_created_dev_issue_carries_summary_priority_type_and_link_back(sync_ab):
     assert create == CreateDevIssue(
         user_issue_id="10001", user_issue_key="ABSUP-1", project_key="ABDEV", issue_type="Bug",
         summary="Login fails", description=f"Steps: open the app.\n\nUser issue: {user_url}",
-        priority="High", user_url=user_url,
+        priority="High", user_status="Will Do",
     )
 
 

@@ -37,7 +37,7 @@ class DevIssueCreation:
         self.config = config
         self.clock = clock
 
-    def ensure(self, action: CreateDevIssue, change_id: str) -> tuple[Mapping, bool]:
+    def ensure(self, action: CreateDevIssue) -> tuple[Mapping, bool]:
         """The Dev issue of `action`'s User issue, created unless it exists: (mapping, created)."""
         existing = self.store.mapping_for("user", action.user_issue_id)
         if existing:
@@ -48,7 +48,7 @@ class DevIssueCreation:
             if recovered:
                 self._record(intent_id, recovered)
                 return recovered, False
-        self.store.begin_intent(intent_id, self.clock(), user_key=action.user_issue_key, change_id=change_id)
+        self.store.begin_intent(intent_id, self.clock(), user_key=action.user_issue_key, status=action.user_status)
         fields: dict[str, Any] = {
             "project": {"key": action.project_key},
             "issuetype": {"name": action.issue_type},

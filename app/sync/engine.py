@@ -79,11 +79,16 @@ class Engine:
         observed, watermarks = self._observe(state)
         progress = Progress(len(observed), self.monotonic, first_pass=not state.get("initial_sync_done"))
         interrupted = False
+        baselined: set[str] = set()
         for item in observed:
             if should_stop():
                 interrupted = True
                 break
-            self._process(item, acting, counts)
+            if item.change.issue.id in baselined:
+                # This pass moved the issue after its snapshot was taken: the snapshot is stale and
+                # must not overwrite the status the sync set. The next pass reads the new version.
+                continue
+            baselined |= self._process(item, acting, counts)
             progress.tick()
         if not interrupted and not should_stop():
             self._retry_due_failures(counts, should_stop)
@@ -91,9 +96,9 @@ class Engine:
                 initial_sync_done=True, **{f"{side}_watermark": mark for side, mark in watermarks.items() if mark}
             )
         counts["failures_pending"] = self.store.failure_count()
+        # A pass that completes is ok: changes that failed are kept and shown as failures pending.
+        # A pass that cannot complete (search or MongoDB down) raises, and the loop reports it.
         summary.counts = dict(counts)
-        summary.ok = counts["failed"] == 0
-        summary.error = None if summary.ok else f"{counts['failed']} change(s) failed; see failures"
         summary.finished_at = self.clock()
         return summary
 
@@ -152,19 +157,22 @@ class Engine:
         """The mapping as the plan must see it: absent while a creation is unfinished.
 
         A pass aborted after the Dev issue was created leaves a mapping behind; planning against
-        it would drop the creation's other actions (attachments, link, comment). Until the whole
-        creating plan has run, the issue is planned again as the creation it was, and each
-        action finds its own work already done.
+        it would drop the creation's other actions (attachments, link, comment). While the User
+        issue is still in the status that created it and the whole creating plan has not run,
+        it is planned again as the creation it was, and each action finds its own work done.
+        Once the User issue has moved on, the mapping is what its new status needs.
         """
         issue = change.issue
         mapping = self.store.mapping_for(issue.side, issue.id)
         if mapping and issue.side == "user":
             creation = self.store.intent(creation_intent(issue.id))
-            if creation and not creation.get("completed"):
+            if creation and not creation.get("completed") and same_status(creation.get("status"), issue.status):
                 return None
         return mapping
 
-    def _process(self, item: Observed, acting: bool, counts: Counter[str]) -> None:
+    def _process(self, item: Observed, acting: bool, counts: Counter[str]) -> set[str]:
+        """Plan and execute one observed version; returns the ids of issues whose stored status
+        the sync set meanwhile (their snapshots in this pass are stale)."""
         issue, change = item.change.issue, item.change
         counts["processed"] += 1
         if item.stored and item.stored.get("key") != issue.key:
@@ -179,24 +187,31 @@ class Engine:
         result = self._execute(change, decided, mapping, change_id, counts)
         self.store.save_issue_state(issue.id, issue.side, issue.key, issue.status, issue.updated)
         self._record(change, decided, mapping, result)
+        return result["baselined"]
 
     def _execute(
         self, change: StatusChange, decided: Plan, mapping: Mapping | None, change_id: str, counts: Counter[str]
     ) -> dict[str, Any]:
         if not decided.actions:
-            return {"result": "nothing to do", "actions": [], "mapping": mapping}
+            return {"result": "nothing to do", "actions": [], "mapping": mapping, "baselined": set()}
         try:
             outcome = self.executor.execute(decided.actions, mapping, change_id)
         except ActionFailed as failed:
             counts["failed"] += 1
             self._record_failure(change, decided, mapping, change_id, failed)
-            return {"result": "failed", "actions": [action_name(failed.action)], "error": str(failed), "mapping": mapping}
+            return {
+                "result": "failed",
+                "actions": [action_name(failed.action)],
+                "error": str(failed),
+                "mapping": failed.outcome.mapping or mapping,
+                "baselined": failed.outcome.baselined,
+            }
         self.store.clear_failure(change_id)
         if any(isinstance(action, CreateDevIssue) for action in decided.actions):
             self.store.finish_intent(creation_intent(change.issue.id), completed=True)
         for name in outcome.done:
             counts[f"actions.{name}"] += 1
-        return {"result": "done", "actions": outcome.done, "mapping": outcome.mapping}
+        return {"result": "done", "actions": outcome.done, "mapping": outcome.mapping, "baselined": outcome.baselined}
 
     def _record_failure(
         self, change: StatusChange, decided: Plan, mapping: Mapping | None, change_id: str, failed: ActionFailed
@@ -239,6 +254,8 @@ class Engine:
             change = StatusChange(issue, failure["from_status"])
             mapping = self._mapping_before(change) if failure["had_mapping"] else None
             decided = plan_change(change, mapping, self.config, None)
+            if not decided.actions:
+                self.store.clear_failure(failure["_id"])  # nothing left to do (e.g. the rule changed)
             result = self._execute(change, decided, mapping, failure["_id"], counts)
             self._record(change, decided, mapping, result)
 

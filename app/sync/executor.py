@@ -32,9 +32,9 @@ from app.sync.model import (
     TransitionPartner,
     same_status,
 )
-from app.sync.creation import LINK_TYPE, MARKER_PROPERTY, DevIssueCreation
+from app.sync.creation import LINK_TYPE, MARKER_PROPERTY, DevIssueCreation, creation_intent
 from app.sync.store import PairStore
-from app.sync.templates import browse_url, description_has_link, link_line
+from app.sync.templates import browse_url
 
 DONE_RESOLUTION = "Done"
 
@@ -47,12 +47,14 @@ class PartnerMissing(Exception):
 
 
 class ActionFailed(Exception):
-    """An action could not be completed; `action` names it, `cause` says why."""
+    """An action could not be completed; `action` names it, `cause` says why, `outcome` holds
+    what the actions before it did."""
 
-    def __init__(self, action: Action, cause: Exception) -> None:
+    def __init__(self, action: Action, cause: Exception, outcome: "Outcome") -> None:
         super().__init__(f"{type(action).__name__} failed: {cause}")
         self.action = action
         self.cause = cause
+        self.outcome = outcome
 
 
 @dataclass
@@ -62,7 +64,7 @@ class Outcome:
     mapping: Mapping | None
     created: bool = False  # the Dev issue was created by this plan, together with its link
     done: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
+    baselined: set[str] = field(default_factory=set)  # issue ids whose stored status the sync set
 
 
 class ActionExecutor:
@@ -80,28 +82,35 @@ class ActionExecutor:
         self.creation = DevIssueCreation(jira, store, config, clock)
 
     def execute(self, actions: tuple[Action, ...], mapping: Mapping | None, change_id: str) -> Outcome:
+        creating = next((a for a in actions if isinstance(a, CreateDevIssue)), None)
+        if creating:
+            # A creation may be re-planned from a newer version of the User issue (the link it
+            # made bumps `updated`); its comment must still be recognised as the same one.
+            change_id = creation_intent(creating.user_issue_id)
         outcome = Outcome(mapping)
         for action in actions:
             try:
                 did = self._run(action, outcome, change_id)
             except (JiraError, PartnerMissing) as error:
-                raise ActionFailed(action, error) from error
-            (outcome.done if did else outcome.skipped).append(action_name(action))
+                raise ActionFailed(action, error, outcome) from error
+            if did:
+                outcome.done.append(action_name(action))
         return outcome
 
     def _run(self, action: Action, outcome: Outcome, change_id: str) -> bool:
         if isinstance(action, CreateDevIssue):
-            outcome.mapping, outcome.created = self.creation.ensure(action, change_id)
+            outcome.mapping, outcome.created = self.creation.ensure(action)
             return outcome.created
         mapping = outcome.mapping
         if mapping is None:
             raise RuntimeError(f"{action_name(action)} planned without a mapping; the planner never does that")
         if isinstance(action, TransitionPartner):
+            outcome.baselined.add(mapping.id_of(action.side))
             return self.transition(mapping, action)
         if isinstance(action, CopyAttachments):
             return self.copy_attachments(mapping, action) > 0
         if isinstance(action, LinkIssues):
-            return False if outcome.created else self.link(mapping, action)
+            return False if outcome.created else self.link(mapping)
         if isinstance(action, AddComment):
             return self.comment(mapping, action, change_id)
         raise TypeError(f"unknown action {action!r}")
@@ -113,14 +122,14 @@ class ActionExecutor:
         partner = self._partner(partner_id, mapping.key_of(action.side), ["status"])
         if partner["key"] != mapping.key_of(action.side):
             self.store.update_mapping_key(action.side, partner_id, partner["key"])  # it moved
-        current = partner["fields"]["status"]["name"]
-        done = same_status(current, action.target_status)
-        if not done:
-            self.jira.transition_to(partner_id, action.target_status, resolution=DONE_RESOLUTION)
+        reached = partner["fields"]["status"]["name"]
+        already_there = same_status(reached, action.target_status)
+        if not already_there:
+            reached = self.jira.transition_to(partner_id, action.target_status, resolution=DONE_RESOLUTION).to_status
         # The status the sync set becomes the partner's baseline, so the next pass does not
         # sync it back (no echo).
-        self.store.save_issue_state(partner_id, action.side, partner["key"], action.target_status, None)
-        return not done
+        self.store.save_issue_state(partner_id, action.side, partner["key"], reached, None)
+        return not already_there
 
     def _partner(self, issue_id: str, key: str, fields: list[str]) -> dict[str, Any]:
         try:
@@ -159,18 +168,12 @@ class ActionExecutor:
 
     # -- link --------------------------------------------------------------------------------
 
-    def link(self, mapping: Mapping, action: LinkIssues) -> bool:
-        dev = self._partner(mapping.dev_id, mapping.dev_key, ["issuelinks", "description"])
-        did = False
-        if not _links_to(dev["fields"].get("issuelinks") or [], mapping.user_id):
-            self.jira.create_issue_link(LINK_TYPE, mapping.dev_key, mapping.user_key)
-            did = True
-        user_url = browse_url(self.config.jira.base_url, mapping.user_key)
-        description = dev["fields"].get("description") or ""
-        if action.description_link and not description_has_link(description, user_url):
-            self.jira.edit_issue(mapping.dev_id, {"description": f"{description}\n\n{link_line(user_url)}".strip()})
-            did = True
-        return did
+    def link(self, mapping: Mapping) -> bool:
+        dev = self._partner(mapping.dev_id, mapping.dev_key, ["issuelinks"])
+        if _links_to(dev["fields"].get("issuelinks") or [], mapping.user_id):
+            return False
+        self.jira.create_issue_link(LINK_TYPE, mapping.dev_key, mapping.user_key)
+        return True
 
     # -- comment -----------------------------------------------------------------------------
 

@@ -123,7 +123,7 @@ class CreateDevIssue:
     summary: str
     description: str
     priority: str | None
-    user_url: str
+    user_status: str  # the User issue's status that called for the Dev issue
 
 
 @dataclass(frozen=True)
@@ -144,10 +144,9 @@ class CopyAttachments:
 
 @dataclass(frozen=True)
 class LinkIssues:
-    """Add a Jira issue link between the two issues. With `description_link`, also make sure
-    the Dev issue's description carries the User issue's link line (see templates.dev_description)."""
-
-    description_link: bool
+    """Make sure a Jira issue link joins the two issues. (The User issue's link line goes into
+    the Dev description only when the sync creates it: rewriting an existing description as
+    plain text would flatten its rich text.)"""
 
 
 @dataclass(frozen=True)

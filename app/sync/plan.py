@@ -19,9 +19,8 @@ Pure: no I/O, no clock. Decisions the original service left implicit, made expli
   issue's own status (mirror). No transition when the partner is known to be in it already.
 - Attachments: `actions.syncAttachments` when set; when unset, `defaultBehavior.syncAttachments`
   for a rule that creates the Dev issue, and no copy otherwise.
-- Links: `addCrossLink` -> LinkIssues. With `defaultBehavior.addCrossLinks` the Dev issue's
-  description carries the User link line: written into the created description, or ensured
-  by LinkIssues(description_link=True) on an existing pair.
+- Links: `addCrossLink` -> LinkIssues (a Jira issue link). With `defaultBehavior.addCrossLinks`
+  the created Dev issue's description also carries the User link line.
 - Comments: `addComment` with a non-empty `commentTemplate`. A creating rule's comment goes on
   the User issue (it announces the new Dev issue, WORKFLOW.md); any other rule's comment goes
   on the rule's target (the partner). `${source*}` is always the issue that changed.
@@ -184,7 +183,7 @@ def _creation_actions(rule: Rule, change: StatusChange, config: PairConfig) -> t
             summary=issue.summary,
             description=description,
             priority=issue.priority,
-            user_url=user_url,
+            user_status=issue.status,
         )
     ]
     target_status = None
@@ -196,7 +195,7 @@ def _creation_actions(rule: Rule, change: StatusChange, config: PairConfig) -> t
     if behavior.sync_attachments if copy is None else copy:
         actions.append(CopyAttachments(from_side="user", to_side="dev"))
     if rule.actions.add_cross_link:
-        actions.append(LinkIssues(description_link=False))
+        actions.append(LinkIssues())
     template = _comment_template(rule)
     if template:
         context = CommentContext(issue.key, issue.status, user_url, None, target_status, None)
@@ -217,7 +216,7 @@ def _follow_up_actions(
     if rule.actions.sync_attachments:
         actions.append(CopyAttachments(from_side=source, to_side=target))
     if rule.actions.add_cross_link:
-        actions.append(LinkIssues(description_link=config.default_behavior.add_cross_links))
+        actions.append(LinkIssues())
     template = _comment_template(rule)
     if template:
         base_url = config.jira.base_url

@@ -113,9 +113,13 @@ class PairStore:
 
     # -- attachments -------------------------------------------------------------------------
 
-    def copied_attachment_ids(self, source_ids: Iterable[str]) -> set[str]:
-        ids = list(source_ids)
-        return {doc["_id"] for doc in self.db.attachments.find({"_id": {"$in": ids}}, {"_id": 1})} if ids else set()
+    def copied_attachment_ids(self, attachment_ids: Iterable[str]) -> set[str]:
+        """Those of `attachment_ids` already copied, or themselves copies (never copied back)."""
+        ids = list(attachment_ids)
+        if not ids:
+            return set()
+        done = self.db.attachments.find({"$or": [{"_id": {"$in": ids}}, {"target_attachment_id": {"$in": ids}}]})
+        return {value for doc in done for value in (doc["_id"], doc.get("target_attachment_id")) if value in ids}
 
     def record_attachment(self, source_id: str, target_issue_id: str, target_attachment_id: str) -> None:
         self.db.attachments.update_one(

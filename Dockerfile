@@ -15,11 +15,15 @@ WORKDIR /app
 RUN groupadd --system --gid 10001 jirasync \
  && useradd --system --uid 10001 --gid jirasync --home-dir /app --shell /usr/sbin/nologin jirasync
 
-# Dependencies first so a code change does not reinstall them.
+# Dependencies first, from pyproject.toml alone (against an empty package), so a code change
+# does not reinstall them. The code itself runs from /app, the working directory.
 COPY pyproject.toml README.md ./
-COPY app ./app
-RUN pip install ".[embedded]"
+RUN mkdir app && touch app/__init__.py \
+ && pip install ".[embedded]" \
+ && pip uninstall --yes jira-sync \
+ && rm -rf app build ./*.egg-info
 
+COPY app ./app
 COPY templates ./templates
 COPY config ./config
 COPY entrypoint.py ./

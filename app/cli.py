@@ -152,6 +152,7 @@ def cmd_demo(args) -> int:
     os.environ[demo_mode.DEMO_HUMAN_TOKEN_VARIABLE] = demo_mode.DEMO_HUMAN_TOKEN
     os.environ["RUNTIME_DIR"] = str(settings.runtime_dir)
     os.environ["CONFIG_DIR"] = str(settings.config_dir)
+    os.environ.pop("MONGO_URI", None)  # the programs read their settings from this environment
     every = demo_mode.DemoSettings().demo_actor_every
     print(f"demo: simulated Jira at http://127.0.0.1:{port}/, configs in {settings.config_dir}")
     print(f"  actor      a scripted person (program demo-actor) moves an issue every {every:g} s: opens support")

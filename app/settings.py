@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -35,7 +35,9 @@ class Settings(BaseSettings):
     heartbeat_stale_after: float | None = Field(
         None, description="Seconds after which a heartbeat is stale; default 3 x heartbeat_interval."
     )
-    log_level: str = Field("INFO", description="Python logging level name.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
+        "INFO", description="Python logging level name."
+    )
     log_format: Literal["json", "text"] = Field("json", description="json for machines, text for people.")
     runtime_dir: Path = Field(
         Path("runtime"), description="Where supervisord.conf, its socket, pid file and embedded data go."
@@ -43,6 +45,11 @@ class Settings(BaseSettings):
     supervisor_timeout: float = Field(1.0, gt=0, description="Seconds allowed for one supervisord RPC call.")
     watchdog_cooldown_min: float = Field(30.0, description="First wait before bringing a FATAL program back.")
     watchdog_cooldown_max: float = Field(600.0, description="Cap of the growing FATAL cool-down.")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_case_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _default_stale_after(self) -> "Settings":

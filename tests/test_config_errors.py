@@ -41,7 +41,7 @@ def test_unknown_keys_get_a_hint_from_the_keys_valid_at_that_place() -> None:
 
 
 def test_messages_never_contain_the_input() -> None:
-    secret = "very-secret-input-value"
+    secret = "very secret input value"
     with pytest.raises(ValidationError) as raised:
         PairConfig.model_validate(
             {"jira": {"apiToken": 5, "baseUrl": secret, "email": secret}, "userProjectKey": secret,

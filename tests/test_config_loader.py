@@ -248,7 +248,7 @@ def test_validate_lines_one_line_per_file_sorted(tmp_path: Path) -> None:
     assert len(lines) == 2
 
 
-def test_fingerprint_changes_with_the_file_bytes_only(tmp_path: Path) -> None:
+def test_fingerprint_follows_the_content_but_never_the_token(tmp_path: Path) -> None:
     write(tmp_path, "sync-ab.json", doc_bytes(name=None))
 
     def fingerprint(environ: dict[str, str]) -> str:
@@ -260,6 +260,11 @@ def test_fingerprint_changes_with_the_file_bytes_only(tmp_path: Path) -> None:
     assert fingerprint({"JIRA_AB_TOKEN": TOKEN + "2"}) == first, "no digest of a secret"
     write(tmp_path, "sync-ab.json", doc_bytes(set_at("description", "changed"), name=None))
     assert fingerprint(ENV) != first
+    fingerprints = set()
+    for token in ("literal-token-1", "literal-token-2"):
+        write(tmp_path, "sync-ab.json", doc_bytes(set_at("jira", "apiToken", token), name=None))
+        fingerprints.add(fingerprint(ENV))
+    assert len(fingerprints) == 1, "a literal token in an original-format file leaves no trace either"
 
 
 def test_load_pair_returns_config_with_name_from_file_stem(tmp_path: Path) -> None:

@@ -68,11 +68,24 @@ def test_interval_seconds(minutes, seconds, expected) -> None:
 
 @pytest.mark.parametrize(
     ("jira_overrides", "expected"),
-    [({}, "cloud"), ({"authType": "pat"}, "datacenter"), ({"authType": "pat", "deployment": "cloud"}, "cloud"),
+    [({}, "cloud"), ({"baseUrl": "https://jira.corp.example/jira"}, "datacenter"),
+     ({"baseUrl": "https://jira.corp.example", "authType": "pat"}, "datacenter"),
+     ({"baseUrl": "https://jira.corp.example", "deployment": "cloud"}, "cloud"),
      ({"deployment": "datacenter"}, "datacenter")],
 )
-def test_deployment_explicit_or_inferred_from_auth_type(jira_overrides, expected) -> None:
+def test_deployment_explicit_or_inferred_from_the_site(jira_overrides, expected) -> None:
     assert JiraConfig.model_validate(jira(**jira_overrides)).deployment == expected
+
+
+def test_data_center_logs_in_with_a_user_name_cloud_with_an_email() -> None:
+    assert JiraConfig.model_validate(jira(baseUrl="https://jira.corp.example", email="jsmith")).email == "jsmith"
+    with pytest.raises(ValidationError, match="email address on Jira Cloud"):
+        JiraConfig.model_validate(jira(email="jsmith"))
+
+
+def test_cloud_has_no_personal_access_tokens() -> None:
+    with pytest.raises(ValidationError, match="no personal access tokens"):
+        JiraConfig.model_validate(jira(authType="pat", deployment="cloud"))
 
 
 def test_pat_needs_no_email_and_base_url_loses_trailing_slash() -> None:

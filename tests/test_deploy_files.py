@@ -61,7 +61,9 @@ def test_compose_sync_service(compose):
     assert "8080:8080" in service["ports"]
     assert service["env_file"] == ".env.consolidated"
     assert service["environment"]["CONFIG_DIR"] == "/app/config"
-    assert "mongo:27017" in service["environment"]["MONGO_URI"]
+    assert "MONGO_URI" not in service["environment"], "it would silently override .env.consolidated"
+    env_example = (ROOT / ".env.consolidated.example").read_text()
+    assert "\nMONGO_URI=mongodb://mongo:27017/\n" in env_example, "the example points the sync at the mongo service"
     assert "/health/live" in python_probe(service["healthcheck"]["test"])
 
 

@@ -106,9 +106,10 @@ def test_hung_worker_is_restarted_and_a_beating_one_is_left_alone(supervisord, h
     heartbeats.beat(fine, beat_at=now - timedelta(seconds=2), state="sleeping")
     policy = WatchdogPolicy(stale_after=30)
 
-    stdout = run_listener(Watchdog(policy, supervisord.rpc(), heartbeats, clock=lambda: now), tick())
+    clock = Clock(now - timedelta(seconds=31), now)  # heartbeats judged after stale_after of watching
+    stdout = run_listener(Watchdog(policy, supervisord.rpc(), heartbeats, clock=clock), tick(), tick())
 
-    assert stdout == "READY\n" + OK + "READY\n"
+    assert stdout == ("READY\n" + OK) * 2 + "READY\n"
     after = supervisord.wait_for_state(hung, "RUNNING")
     assert after.pid != pids[hung]
     assert supervisord.rpc().process_states()[fine].pid == pids[fine]

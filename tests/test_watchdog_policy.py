@@ -148,6 +148,16 @@ def test_no_restart_when_a_source_is_unreadable(policy, unreadable):
     assert actions == []
 
 
+def test_after_a_mongodb_outage_heartbeats_get_stale_after_to_recover_before_anyone_is_killed(policy):
+    processes = states(sync_ab=("RUNNING", at(-500)))
+    policy.tick(at(-400), processes, {})
+    policy.tick(at(-120), processes, None)  # MongoDB gone: no beat could be written
+    assert policy.tick(at(0), processes, beats(sync_ab=120))[1] == [], "readable again just now"
+    assert policy.tick(at(20), processes, beats(sync_ab=120))[1] == []
+    assert policy.tick(at(31), processes, beats(sync_ab=120))[1] == [
+        Restart("sync-ab", "heartbeat stale (151 s old, limit 30 s)")], "still silent once judgeable: hung"
+
+
 def test_a_restart_that_left_the_program_stopped_is_completed_with_a_start(policy):
     processes = states(sync_ab=("RUNNING", at(-500)))
     policy.tick(at(-400), processes, {})

@@ -40,9 +40,10 @@ class DemoSettings(BaseSettings):
 
 
 def demo_settings(settings):
-    """The bundle settings of the demo: its own runtime and config directories."""
+    """The bundle settings of the demo: its own runtime and config directories, and always the
+    embedded MongoDB, so that a demo started beside production never writes into its databases."""
     demo_dir = Path(settings.runtime_dir).absolute() / "demo"
-    return settings.model_copy(update={"runtime_dir": demo_dir, "config_dir": demo_dir / "config"})
+    return settings.model_copy(update={"runtime_dir": demo_dir, "config_dir": demo_dir / "config", "mongo_uri": None})
 
 
 def demo_pair_config(name: str, user_key: str, dev_key: str, base_url: str) -> dict:

@@ -65,6 +65,7 @@ class WatchdogPolicy:
         self._scheduled: dict[str, Scheduled] = {}
         self._started: dict[str, datetime] = {}
         self._restarting: set[str] = set()
+        self._heartbeats_readable_since: datetime | None = None
 
     def cooldown(self, attempt: int) -> float:
         """Seconds to wait before the `attempt`-th start after FATAL: min, 2×min, 4×min … ≤ max."""
@@ -87,6 +88,7 @@ class WatchdogPolicy:
         """Newly scheduled starts and the actions due now; `None` = that source is unreadable."""
         if processes is None:
             return [], []
+        heartbeats = self._judgeable(heartbeats, now)
         for removed in set(self._scheduled) - set(processes):  # a reload took the program away
             del self._scheduled[removed]
         scheduled: list[Scheduled] = []
@@ -104,6 +106,19 @@ class WatchdogPolicy:
             if info.statename == "RUNNING":
                 actions += self._check_running(program, info, now, heartbeats)
         return scheduled, actions
+
+    def _judgeable(self, heartbeats: Mapping[str, Mapping[str, Any]] | None, now: datetime):
+        """`heartbeats`, or None while they cannot be judged: unreadable, or readable again for
+        less than `stale_after` (workers could not beat while MongoDB was away; killing them all
+        on its return would turn an outage into a restart storm)."""
+        if heartbeats is None:
+            self._heartbeats_readable_since = None
+            return None
+        if self._heartbeats_readable_since is None:
+            self._heartbeats_readable_since = now
+        if (now - self._heartbeats_readable_since).total_seconds() < self.stale_after:
+            return None
+        return heartbeats
 
     def _due_start(self, program: str, now: datetime) -> list[Start]:
         plan = self._scheduled[program]

@@ -8,6 +8,7 @@ file, its problems. Only `sync-*.json` files are read; `*.example.json` and
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from collections import defaultdict
 from collections.abc import Mapping
@@ -27,7 +28,7 @@ NEVER_LOADED_SUFFIXES = (".example.json", ".schema.json")
 
 @dataclass(frozen=True)
 class LoadedPair:
-    """A valid pair. `fingerprint` (sha256 of the file's bytes) changes when the file does.
+    """A valid pair. `fingerprint` changes when the file's content (its token aside) does.
 
     It is written into supervisord.conf so that `reload` restarts exactly the changed pairs.
     Environment values are deliberately left out: a digest of a token is still derived from a
@@ -134,7 +135,15 @@ def _load_file(path: Path, config_dir: Path, environ: Mapping[str, str]) -> Load
         secrets = substitution.used.values()
         return [ConfigError(e.file, e.field, redact(e.message, secrets)) for e in errors]
     assert config.name is not None  # set from the file stem above
-    return LoadedPair(config.name, path, config, hashlib.sha256(raw).hexdigest())
+    return LoadedPair(config.name, path, config, _fingerprint(document))
+
+
+def _fingerprint(document: dict) -> str:
+    """A digest of the file's content without `jira.apiToken`: a file written in the original
+    format may hold a literal token, and a digest of a secret must not reach supervisord.conf."""
+    jira = {key: value for key, value in (document.get("jira") or {}).items() if key != "apiToken"}
+    canonical = json.dumps({**document, "jira": jira}, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def _reject_duplicate_names(pairs: list[LoadedPair]) -> tuple[list[LoadedPair], list[ConfigError]]:

@@ -17,6 +17,7 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from app.config.errors import Loc
+from app.jira.deployment import infer_deployment
 
 PAIR_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
 PAIR_NAME_RULE = "1-48 characters of a-z, 0-9, '_' and '-', starting with a letter or digit"
@@ -59,22 +60,26 @@ def _raise_at(model: str, problems: list[tuple[Loc, str]]) -> None:
 
 class JiraConfig(_ConfigModel):
     base_url: str = Field(description="Jira site, e.g. https://team.atlassian.net (http or https).")
-    email: str | None = Field(None, description="Login of the sync user; required for authType basic.")
+    email: str | None = Field(
+        None, description="Login of the sync user (Cloud: an email; Data Center: the user name); required for basic."
+    )
     api_token: SecretStr = Field(description='API token (basic) or personal access token (pat); use "${ENV}".')
     auth_type: Literal["basic", "pat"] = Field("basic", description="basic = email + API token; pat = Bearer.")
     deployment: Literal["cloud", "datacenter"] = Field(
-        "cloud", description="Default: datacenter when authType is pat (Cloud has no PATs), else cloud."
+        "cloud", description="Default: cloud for *.atlassian.net sites, else datacenter."
     )
     time_zone: str | None = Field(
-        None, description="IANA zone for JQL dates; default: the API user's zone from /myself."
+        None,
+        description="IANA zone for JQL dates; default: the API user's zone from /myself, which is the one "
+        "Jira reads them in (set this only when /myself reports none).",
     )
 
     @model_validator(mode="before")
     @classmethod
     def _infer_deployment(cls, data: object) -> object:
         if isinstance(data, dict) and "deployment" not in data:
-            auth = data.get("authType", data.get("auth_type"))
-            return {**data, "deployment": "datacenter" if auth == "pat" else "cloud"}
+            base_url = data.get("baseUrl", data.get("base_url"))
+            return {**data, "deployment": infer_deployment(base_url) if isinstance(base_url, str) else "cloud"}
         return data
 
     @field_validator("base_url")
@@ -95,9 +100,9 @@ class JiraConfig(_ConfigModel):
 
     @field_validator("email")
     @classmethod
-    def _looks_like_email(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+", value):
-            raise ValueError("must be an email address")
+    def _usable_login(cls, value: str | None) -> str | None:
+        if value is not None and (not value or any(char.isspace() for char in value)):
+            raise ValueError("must be a login without spaces (an email on Cloud, the user name on Data Center)")
         return value
 
     @field_validator("api_token")
@@ -122,8 +127,14 @@ class JiraConfig(_ConfigModel):
 
     @model_validator(mode="after")
     def _basic_needs_email(self) -> JiraConfig:
+        problems: list[tuple[Loc, str]] = []
         if self.auth_type == "basic" and not self.email:
-            _raise_at("JiraConfig", [(("email",), "required when authType is 'basic' (email + API token)")])
+            problems.append((("email",), "required when authType is 'basic' (email + API token)"))
+        if self.deployment == "cloud" and self.email and "@" not in self.email:
+            problems.append((("email",), "must be an email address on Jira Cloud"))
+        if self.deployment == "cloud" and self.auth_type == "pat":
+            problems.append((("authType",), "Jira Cloud has no personal access tokens: use basic (email + API token)"))
+        _raise_at("JiraConfig", problems)
         return self
 
 

@@ -16,6 +16,7 @@ import email.utils
 import logging
 import random
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -114,7 +115,7 @@ class RetryPolicy:
     jitter: Callable[[], float] = random.random
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
     retries: int = 0
-    waits: list[float] = field(default_factory=list)
+    waits: deque[float] = field(default_factory=lambda: deque(maxlen=100))  # the latest, for tests
 
     def backoff(self, retry_number: int) -> float:
         """Exponential wait for the n-th retry (1-based), between half and all of the capped value."""

@@ -66,7 +66,9 @@ def run_worker(config_path: Path, settings: Settings) -> int:
     store = PairStore(client[os.environ.get("WORKER_DATABASE_NAME") or settings.pair_database(config.name)])
     jira = JiraClient.from_config(config.jira)
     try:
-        myself = check_jira(jira, config)
+        # No retries: a start-up that fails must fail within supervisord's startsecs, so the
+        # program goes FATAL and the watchdog's cool-down takes over instead of a restart loop.
+        myself = check_jira(JiraClient.from_config(config.jira, max_retries=0, timeout=(2, 2)), config)
         store.ensure_indexes()
     except (StartupCheckFailed, pymongo.errors.PyMongoError) as error:
         log.error("start-up check failed: %s", error)
@@ -74,7 +76,13 @@ def run_worker(config_path: Path, settings: Settings) -> int:
         heartbeat.stop("failed")
         return EXIT_STARTUP_FAILED
 
-    engine = Engine(config=config, jira=jira, store=store, time_zone=config.jira.time_zone or myself.get("timeZone"))
+    profile_zone = myself.get("timeZone")
+    if config.jira.time_zone and profile_zone and config.jira.time_zone != profile_zone:
+        log.warning(
+            "jira.timeZone differs from the API user's profile zone, in which Jira reads JQL dates",
+            extra={"configured": config.jira.time_zone, "profile": profile_zone},
+        )
+    engine = Engine(config=config, jira=jira, store=store, time_zone=config.jira.time_zone or profile_zone)
     metrics = WorkerMetrics(request_counts=lambda: jira.status_counts)
     loop = SyncLoop(engine.run_pass, heartbeat, config.interval_seconds, metrics=metrics)
     signal.signal(signal.SIGTERM, loop.request_stop)

@@ -33,7 +33,7 @@ def test_a_failed_change_carries_its_error_and_no_mapping_means_no_target():
 def test_long_passes_report_n_of_total_and_the_rate(caplog):
     now = [100.0]
     progress = Progress(total=1000, monotonic=lambda: now[0], first_pass=True)
-    caplog.set_level(logging.INFO, logger="app.sync.engine")
+    caplog.set_level(logging.INFO, logger="app.sync.audit")
     step = 0.0625  # exact in binary: 160 issues per 10 s progress interval
     for _ in range(int(2 * PROGRESS_EVERY_S / step)):
         now[0] += step
@@ -44,7 +44,7 @@ def test_long_passes_report_n_of_total_and_the_rate(caplog):
 
 
 def test_short_passes_stay_quiet(caplog):
-    caplog.set_level(logging.INFO, logger="app.sync.engine")
+    caplog.set_level(logging.INFO, logger="app.sync.audit")
     progress = Progress(total=3, monotonic=lambda: 5.0, first_pass=False)
     for _ in range(3):
         progress.tick()

@@ -17,8 +17,8 @@ from app.heartbeats import HeartbeatStore
 from app.simulator.seed import demo_seed
 from app.simulator.server import SimulatorServer
 from tests.support.bundle import Bundle, pair_config
-from tests.support.waiting import wait_for
 from tests.support.mongo import EmbeddedMongo
+from tests.support.waiting import wait_for
 
 PAIRS = [("sync-a", "ASUP", "ADEV"), ("sync-b", "BSUP", "BDEV"), ("sync-c", "CSUP", "CDEV")]
 TOKEN = f"tok-{uuid.uuid4().hex}"

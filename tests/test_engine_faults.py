@@ -161,7 +161,7 @@ def test_changes_are_found_whatever_the_api_users_time_zone(mongo_client, db_pre
     sim = SimulatorServer(demo_seed(time_zone=time_zone)).start()
     try:
         pair = SyncHarness(sim, mongo_client[f"{db_prefix}-ab"], tmp_path)
-        pair.engine.time_zone = time_zone
+        pair.engine = pair.new_engine(time_zone=time_zone)
         pair.sync()
         user_key, dev_key = accepted(pair)
         pair.move(dev_key, "In Progress")
@@ -250,3 +250,48 @@ def test_an_unfinished_creation_does_not_hide_the_pair_once_the_user_issue_moves
     pair.move(user_key, "Reopened")
     pair.sync()
     assert pair.status(dev_key) == "Reopened"
+
+
+@pytest.fixture
+def pair_without_links_at_create(mongo_client, db_prefix, tmp_path):
+    seed = demo_seed()
+    next(p for p in seed["projects"] if p["key"] == "ABDEV")["createScreenLinks"] = False
+    sim = SimulatorServer(seed).start()
+    harness = SyncHarness(sim, mongo_client[f"{db_prefix}-ab"], tmp_path)
+    harness.sync()
+    yield harness
+    sim.stop()
+
+
+def test_a_create_screen_without_links_creates_then_links(pair_without_links_at_create):
+    pair = pair_without_links_at_create
+    user_key, dev_key = accepted(pair)
+    assert [link["outwardIssue"]["key"] for link in pair.human.issue_links(dev_key)] == [user_key]
+    assert pair.comments(user_key) == [f"Dev issue created: {dev_key}"]
+
+
+def test_without_links_at_create_a_crash_is_recovered_through_the_marker(pair_without_links_at_create):
+    pair = pair_without_links_at_create
+    user_key = pair.new_user_issue(status="Will Do")
+    with pytest.raises(Crash):
+        pair.new_engine(CrashingStore(pair.store.db, "save_mapping", Crash())).run_pass()
+    pair.sync()
+    assert len(pair.dev_issues()) == 1
+    assert pair.dev_key(user_key) == pair.dev_issues()[0]["key"]
+
+
+def test_without_links_at_create_a_lost_link_is_recovered_through_the_marker(pair_without_links_at_create):
+    pair = pair_without_links_at_create
+    user_key = pair.new_user_issue(status="Will Do")
+    pair.admin("POST", "config", faults={"next_errors": 1, "error_status": 500, "path_contains": "/issueLink"})
+    assert pair.engine.run_pass().counts["failed"] == 1
+    assert len(pair.dev_issues()) == 1 and pair.dev_key(user_key) is None, "created, never linked nor mapped"
+
+    pair.clock.advance(minutes=5)
+    pair.sync()
+
+    [dev] = pair.dev_issues()
+    assert pair.dev_key(user_key) == dev["key"]
+    assert [link["outwardIssue"]["key"] for link in pair.human.issue_links(dev["key"])] == [user_key]
+    assert pair.comments(user_key) == [f"Dev issue created: {dev['key']}"]
+    assert pair.store.pending_failures() == []

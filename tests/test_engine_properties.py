@@ -19,8 +19,8 @@ from hypothesis.stateful import (
 )
 
 from app.simulator.server import SimulatorServer
-from tests.support.sync import SyncHarness
 from tests.support.faults import Crash, CrashingStore
+from tests.support.sync import SyncHarness
 
 # What a Dev move makes of the User issue (sync-ab.json), and a User move of the Dev issue.
 DEV_DRIVES_USER = {"In Progress": "In Progress", "Closed": "Resolved", "Cancelled": "Cancelled", "Reopened": "Reopened"}

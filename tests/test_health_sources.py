@@ -21,9 +21,9 @@ from app.health.app import create_app
 from app.health.sources import HealthSource, health_mongo_client
 from app.heartbeats import HeartbeatStore
 from tests.support.bundle import ROOT, pair_config
-from tests.support.waiting import wait_for
 from tests.support.ports import free_port
 from tests.support.tiny_supervisord import TinySupervisord
+from tests.support.waiting import wait_for
 
 TOKEN = "tok-MARKER-7f3a9c-never-shown"
 STALE_AFTER = 30.0

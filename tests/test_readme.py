@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from app.config.models import PairConfig
 from app.config.reference import main as reference_main
 from app.config.reference import pair_rows, settings_rows, with_reference
-from app.config.models import PairConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

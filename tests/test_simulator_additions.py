@@ -164,7 +164,7 @@ def test_drop_rate_also_drops_after_processing(jira_sim):
 
 def test_request_log_records_the_caller(any_sim):
     api_session().get(f"{api_base(any_sim)}/myself")
-    api_session(bearer="sim-pat-bot").get(f"{api_base(any_sim)}/myself")
+    api_session().get(f"{api_base(any_sim)}/myself")
     api_session(auth=None).get(f"{api_base(any_sim)}/myself")
     api_session(auth=None).get(f"{api_base(any_sim)}/serverInfo")
     snapshot = requests.get(f"{any_sim.url}/_sim/requests").json()

@@ -22,9 +22,14 @@ def test_bad_credentials_are_401(any_sim, credentials):
     assert "sim-token" not in response.text
 
 
-def test_bearer_pat_authenticates_and_bad_pat_does_not(any_sim):
-    assert api_session(bearer="sim-pat-bot").get(f"{api_base(any_sim)}/myself").json()["emailAddress"] == "sync-bot@example.test"
-    assert api_session(bearer="sim-pat-nope").get(f"{api_base(any_sim)}/myself").status_code == 401
+def test_bearer_pat_authenticates_on_data_center_and_bad_pat_does_not(jira_sim_dc):
+    assert api_session(bearer="sim-pat-bot").get(f"{api_base(jira_sim_dc)}/myself").json()["emailAddress"] == "sync-bot@example.test"
+    assert api_session(bearer="sim-pat-nope").get(f"{api_base(jira_sim_dc)}/myself").status_code == 401
+
+
+def test_cloud_knows_no_personal_access_tokens_and_no_login_by_account_id(jira_sim):
+    assert api_session(bearer="sim-pat-bot").get(f"{api_base(jira_sim)}/myself").status_code == 401
+    assert api_session(auth=("sim-sync-bot", "sim-token-bot")).get(f"{api_base(jira_sim)}/myself").status_code == 401
 
 
 def test_rotated_token_takes_effect(jira_sim):

@@ -10,7 +10,6 @@ from jira import JIRA
 from jira.exceptions import JIRAError
 
 
-
 @pytest.fixture
 def client(any_sim):
     jira = JIRA(server=any_sim.url, basic_auth=("sync-bot@example.test", "sim-token-bot"), max_retries=0)

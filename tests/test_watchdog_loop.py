@@ -16,11 +16,11 @@ import pytest
 
 from app.bundle.rpc import SupervisorRPC
 from app.bundle.watchdog import Watchdog, WatchdogPolicy, serve
-from app.heartbeats import HeartbeatStore
 from app.health.sources import health_mongo_client
-from tests.support.waiting import wait_for
+from app.heartbeats import HeartbeatStore
 from tests.support.ports import free_port
 from tests.support.tiny_supervisord import TinySupervisord
+from tests.support.waiting import wait_for
 
 OK = "RESULT 2\nOK"
 

@@ -94,7 +94,7 @@ class JiraClient:
         return list(self.policy.waits)
 
     def _get(self, path: str, **kwargs: Any) -> Any:
-        return self.transport.request("GET", self.api + path, **kwargs).json()
+        return self.transport.request_json("GET", self.api + path, **kwargs)
 
     def _issue_path(self, key: str) -> str:
         return f"/issue/{_segment(key)}"
@@ -144,7 +144,7 @@ class JiraClient:
                     {"add": {"type": {"name": type_name}, "outwardIssue": {"key": other}}} for type_name, other in links
                 ]
             }
-        return self.transport.request("POST", self.api + "/issue", json=body).json()
+        return self.transport.request_json("POST", self.api + "/issue", json=body)
 
     def edit_issue(self, key: str, fields: dict[str, Any]) -> None:
         body = {"fields": outgoing_fields(fields, self.deployment)}
@@ -191,7 +191,7 @@ class JiraClient:
         if properties:
             body["properties"] = _entity_properties(properties)
         path = self.api + self._issue_path(key) + "/comment"
-        return incoming_comment(self.transport.request("POST", path, json=body).json())
+        return incoming_comment(self.transport.request_json("POST", path, json=body))
 
     # --- links --------------------------------------------------------------------------
     def create_issue_link(self, type_name: str, inward_key: str, outward_key: str) -> None:
@@ -208,7 +208,7 @@ class JiraClient:
         """Create or update (by `global_id`) a remote link; keyed, so safe to retry."""
         body = {"globalId": global_id, "object": {"url": url, "title": title}}
         path = self.api + self._issue_path(key) + "/remotelink"
-        return self.transport.request("POST", path, json=body, idempotent=True).json()
+        return self.transport.request_json("POST", path, json=body, idempotent=True)
 
     # --- properties ---------------------------------------------------------------------
     def get_property(self, key: str, prop: str) -> Any | None:
@@ -239,7 +239,7 @@ class JiraClient:
         """Upload one file (multipart field `file`); returns Jira's list of created attachments."""
         files = {"file": (filename, content, "application/octet-stream")}
         path = self.api + self._issue_path(key) + "/attachments"
-        return self.transport.request("POST", path, files=files, headers=NO_CHECK).json()
+        return self.transport.request_json("POST", path, files=files, headers=NO_CHECK)
 
 
 def _entity_properties(properties: dict[str, Any]) -> list[dict[str, Any]]:

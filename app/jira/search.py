@@ -33,7 +33,7 @@ def search_cloud(transport: Transport, jql: str, fields: list[str], page_size: i
         body: dict[str, Any] = {"jql": jql, "fields": list(fields), "maxResults": page_size}
         if token:
             body["nextPageToken"] = token
-        page = transport.request("POST", CLOUD_SEARCH_PATH, json=body, idempotent=True).json()
+        page = transport.request_json("POST", CLOUD_SEARCH_PATH, json=body, idempotent=True)
         issues = page.get("issues") or []
         yield issues
         token = page.get("nextPageToken")
@@ -52,7 +52,7 @@ def search_datacenter(transport: Transport, jql: str, fields: list[str], page_si
     start_at = 0
     while True:
         body = {"jql": jql, "fields": list(fields), "maxResults": page_size, "startAt": start_at}
-        page = transport.request("POST", DATACENTER_SEARCH_PATH, json=body, idempotent=True).json()
+        page = transport.request_json("POST", DATACENTER_SEARCH_PATH, json=body, idempotent=True)
         issues = page.get("issues") or []
         yield issues
         start_at += len(issues)

@@ -43,6 +43,16 @@ class JiraTransport:
         # error, timeout); retried attempts count too. Read by the worker's metrics.
         self.status_counts: Counter[str] = Counter()
 
+    def request_json(self, method: str, path: str, **kwargs: Any) -> Any:
+        """`request`, then the answer's JSON; a non-JSON answer (a proxy's or a login page) is a
+        JiraError too, so callers only ever handle JiraErrors."""
+        response = self.request(method, path, **kwargs)
+        try:
+            return response.json()
+        except ValueError:
+            shown = urlsplit(response.url or path).path
+            raise JiraError(response.status_code, method.upper(), shown, ["the answer is not JSON"]) from None
+
     def request(
         self,
         method: str,

@@ -1,7 +1,10 @@
-"""Who is calling: HTTP basic (email + API token) or a bearer personal access token.
+"""Who is calling, as each deployment accepts it.
 
-Never logs or echoes credentials. Data Center basic auth also accepts the user name
-(the account id) instead of the email address.
+- Cloud: HTTP basic with the account's email address and an API token. Cloud has no personal
+  access tokens, so a bearer PAT is refused, and so is a login by account id.
+- Data Center: a bearer personal access token, or HTTP basic with the user name (the
+  account id here) or, as many sites allow, the email address.
+Never logs or echoes credentials.
 """
 
 from __future__ import annotations
@@ -20,15 +23,16 @@ def authenticate(site: Site, authorization: str | None) -> User | None:
     if not authorization:
         return None
     scheme, _, credentials = authorization.partition(" ")
+    cloud = site.deployment == "cloud"
     if scheme.lower() == "bearer":
-        return site.user_by_pat(credentials.strip())
+        return None if cloud else site.user_by_pat(credentials.strip())
     if scheme.lower() != "basic":
         return None
     try:
         login, _, secret = base64.b64decode(credentials.strip()).decode("utf-8").partition(":")
     except (binascii.Error, UnicodeDecodeError):
         return None
-    user = site.user_by_email(login) or site.users.get(login)
+    user = site.user_by_email(login) or (None if cloud else site.users.get(login))
     if user is None or not user.api_token:
         return None
     return user if hmac.compare_digest(user.api_token, secret) else None

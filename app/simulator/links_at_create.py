@@ -23,6 +23,9 @@ SIDES = ("inwardIssue", "outwardIssue")
 def create_with_links(site: Site, caller: User, payload: dict, adf: bool, resolve: Callable[[dict], Issue]) -> Issue:
     """Create the issue of ``payload`` and the links its ``update`` asks for, or nothing."""
     planned = planned_links(site, payload.get("update"), resolve)
+    project = site.projects.get(str(((payload.get("fields") or {}).get("project") or {}).get("key", "")))
+    if planned and project is not None and not project.create_screen_links:
+        raise field_errors(issuelinks="Field 'issuelinks' cannot be set. It is not on the appropriate screen, or unknown.")
     issue = create_issue(site, caller, payload, adf)
     for link in planned:
         new_side = next(side for side in SIDES if side not in link)

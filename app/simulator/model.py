@@ -36,6 +36,9 @@ class Project:
     issue_types: tuple[str, ...]
     lead: str | None = None
     next_number: int = 1
+    # Whether the create screen has the "Linked Issues" field; without it Jira refuses
+    # `update.issuelinks` at create with 400, as a project configured that way does.
+    create_screen_links: bool = True
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ Seed format (all keys optional except where noted)::
     {"users": [{"accountId", "displayName", "emailAddress", "apiToken", "pat", "timeZone",
                 "projects": ["KEY", ...] | null}],
      "projects": [{"key", "name", "lead", "issueTypes": [...],
-                   "workflow": "user" | "dev" | {"statuses": [...], "transitions": [...], "initial"}}],
+                   "workflow": "user" | "dev" | {"statuses": [...], "transitions": [...], "initial"},
+                   "createScreenLinks": true}],  # false: create refuses update.issuelinks
      "issues": [{"project", "summary", "issuetype", "status", "priority", "description", "labels",
                  "created", "updated"}],          # timestamps in Jira format; default: now
      "generate": {"issuesPerProject": N},      # N cheap issues per project (benchmarks)
@@ -61,7 +62,7 @@ def load_seed(site: Site, seed: dict) -> None:
             definition = NAMED_WORKFLOWS[workflow] if isinstance(workflow, str) else workflow
             site.add_project(Project(str(site.next_id("project")), item["key"], item.get("name", item["key"]),
                                      workflow_from_dict(definition), tuple(item.get("issueTypes", ["Bug", "Task"])),
-                                     item.get("lead")))
+                                     item.get("lead"), create_screen_links=item.get("createScreenLinks", True)))
         for item in seed.get("issues", []):
             _seed_issue(site, item)
         count = int((seed.get("generate") or {}).get("issuesPerProject", 0))

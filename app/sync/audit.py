@@ -8,7 +8,7 @@ from typing import Any
 
 from app.sync.model import Mapping, Plan, StatusChange, other_side
 
-log = logging.getLogger("app.sync.engine")
+log = logging.getLogger(__name__)
 
 PROGRESS_EVERY_S = 10.0
 

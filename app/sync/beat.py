@@ -12,18 +12,16 @@ import os
 import socket
 import threading
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Protocol
+
+from app.heartbeats import utc_now
 
 log = logging.getLogger(__name__)
 
 
 class BeatSink(Protocol):
     def beat(self, pair: str, **fields: Any) -> None: ...
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class HeartbeatThread:

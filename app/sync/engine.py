@@ -20,8 +20,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from app.config import PairConfig
+from app.heartbeats import utc_now
 from app.jira import JiraClient, JiraError, JiraNotFound
-from app.sync.beat import utc_now
 from app.sync.audit import Progress, processed_event
 from app.sync.creation import creation_intent
 from app.sync.executor import ActionExecutor, ActionFailed, action_name
@@ -67,7 +67,7 @@ class Engine:
         self.clock = clock
         self.overlap = overlap
         self.monotonic = monotonic
-        self.executor = ActionExecutor(jira, store, config, clock)
+        self.executor = ActionExecutor(jira, store, config, clock, self.time_zone)
 
     # -- the pass ----------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from app.config import PairConfig
 from app.jira import JiraClient, JiraError, JiraNotFound
+from app.sync.creation import LINK_TYPE, MARKER_PROPERTY, DevIssueCreation, creation_intent
 from app.sync.model import (
     Action,
     AddComment,
@@ -32,7 +33,6 @@ from app.sync.model import (
     TransitionPartner,
     same_status,
 )
-from app.sync.creation import LINK_TYPE, MARKER_PROPERTY, DevIssueCreation, creation_intent
 from app.sync.store import PairStore
 from app.sync.templates import browse_url
 
@@ -74,12 +74,14 @@ class ActionExecutor:
     read again on the next pass, and the actions above make that repetition harmless.
     """
 
-    def __init__(self, jira: JiraClient, store: PairStore, config: PairConfig, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, jira: JiraClient, store: PairStore, config: PairConfig, clock: Callable[[], datetime], time_zone: str
+    ) -> None:
         self.jira = jira
         self.store = store
         self.config = config
         self.clock = clock
-        self.creation = DevIssueCreation(jira, store, config, clock)
+        self.creation = DevIssueCreation(jira, store, config, clock, time_zone)
 
     def execute(self, actions: tuple[Action, ...], mapping: Mapping | None, change_id: str) -> Outcome:
         creating = next((a for a in actions if isinstance(a, CreateDevIssue)), None)

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from app.sync.beat import HeartbeatThread, utc_now
+from app.heartbeats import utc_now
+from app.sync.beat import HeartbeatThread
 from app.sync.metrics import WorkerMetrics
 
 log = logging.getLogger(__name__)
@@ -81,12 +82,12 @@ class SyncLoop:
 
     def run_once(self) -> PassSummary:
         self._heartbeat.update(state="syncing")
-        started = self._monotonic()
+        started, started_at = self._monotonic(), self._clock()
         try:
             summary = self._run_pass(lambda: self._stop.is_set())
         except Exception as error:  # noqa: BLE001 - a failed pass is reported and retried next interval
             log.exception("sync pass failed")
-            summary = PassSummary(started_at=self._clock(), ok=False, error=_describe(error))
+            summary = PassSummary(started_at=started_at, ok=False, error=_describe(error))
         summary.finished_at = summary.finished_at or self._clock()
         summary.duration_s = round(self._monotonic() - started, 3)
         pending = summary.counts.get("failures_pending")

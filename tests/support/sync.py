@@ -59,8 +59,8 @@ class SyncHarness:
         self.clock = ShiftableClock()
         self.engine = self.new_engine()
 
-    def new_engine(self, store: PairStore | None = None) -> Engine:
-        return Engine(self.config, self.bot, store or self.store, time_zone="UTC", clock=self.clock)
+    def new_engine(self, store: PairStore | None = None, time_zone: str = "UTC") -> Engine:
+        return Engine(self.config, self.bot, store or self.store, time_zone=time_zone, clock=self.clock)
 
     # -- the person ---------------------------------------------------------------------------
 

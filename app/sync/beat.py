@@ -43,6 +43,9 @@ class HeartbeatThread:
         self._interval = interval
         self._clock = clock
         self._lock = threading.Lock()
+        # Beats come from this thread and from update() on the loop's: one at a time, each with
+        # the status as it is when its turn comes, so an older status never lands last.
+        self._write_lock = threading.Lock()
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"heartbeat-{pair}", daemon=True)
         self._failing = False
@@ -74,19 +77,20 @@ class HeartbeatThread:
         self.update(state=final_state)
 
     def beat_now(self) -> bool:
-        with self._lock:
-            fields = dict(self._status, beat_at=self._clock())
-        try:
-            self._sink.beat(self._pair, **fields)
-        except Exception as error:  # noqa: BLE001 - a beat must never take the worker down
-            if not self._failing:
-                log.warning("heartbeat write failed, will retry: %s", error)
-            self._failing = True
-            return False
-        if self._failing:
-            log.info("heartbeat write recovered")
-        self._failing = False
-        return True
+        with self._write_lock:
+            with self._lock:
+                fields = dict(self._status, beat_at=self._clock())
+            try:
+                self._sink.beat(self._pair, **fields)
+            except Exception as error:  # noqa: BLE001 - a beat must never take the worker down
+                if not self._failing:
+                    log.warning("heartbeat write failed, will retry: %s", error)
+                self._failing = True
+                return False
+            if self._failing:
+                log.info("heartbeat write recovered")
+            self._failing = False
+            return True
 
     def _run(self) -> None:
         while not self._stopped.wait(self._interval):

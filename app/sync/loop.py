@@ -67,10 +67,6 @@ class SyncLoop:
         """Ask the loop to finish the current issue and return; safe from a signal handler."""
         self._stop.set()
 
-    @property
-    def stopping(self) -> bool:
-        return self._stop.is_set()
-
     def run(self) -> None:
         try:
             while not self._stop.is_set():

@@ -25,7 +25,7 @@ from app.sync.model import (
 from app.sync.store import PairStore, connect
 
 
-def describe_action(action: object, change: StatusChange, plan: Plan) -> str:
+def describe_action(action: object, change: StatusChange) -> str:
     issue = change.issue
     if isinstance(action, CreateDevIssue):
         return f"create {action.issue_type} in {action.project_key} for {issue.key}: {action.summary!r}"
@@ -47,7 +47,7 @@ def plan_lines(previews: list[tuple[StatusChange, Plan]]) -> list[str]:
         issue = change.issue
         movement = f"{change.previous_status or '(new)'} -> {issue.status}"
         for action in plan.actions:
-            lines.append(f"{issue.key} [{issue.side}] {movement} rule={plan.rule_id}: {describe_action(action, change, plan)}")
+            lines.append(f"{issue.key} [{issue.side}] {movement} rule={plan.rule_id}: {describe_action(action, change)}")
     acting = sum(1 for _, plan in previews if plan.actions)
     lines.append(f"{len(previews)} issue version(s) to process, {acting} with actions, {len(lines)} action(s); nothing was written")
     return lines

@@ -26,7 +26,7 @@ class Settings(BaseSettings):
         "", description="Prefix of every pair's own database name, for bundles sharing one MongoDB."
     )
     mongo_timeout_ms: int = Field(
-        1500, description="Server-selection timeout; bounds how long /health waits for MongoDB."
+        1500, description="Server-selection timeout of the workers' and commands' MongoDB connections."
     )
     embedded_mongo_port: int = Field(27017, description="Loopback port of the embedded server.")
     health_host: str = Field("127.0.0.1", description="Bind address of the health service.")

@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pymongo
 
@@ -38,6 +39,13 @@ class StartupCheckFailed(Exception):
     """Jira refused the pair's credentials or one of its projects is missing."""
 
 
+def warn_if_cleartext(base_url: str) -> None:
+    """The token travels in every request: say so when it would cross a network unencrypted."""
+    parts = urlsplit(base_url)
+    if parts.scheme == "http" and parts.hostname not in ("localhost", "127.0.0.1", "::1"):
+        log.warning("jira.baseUrl is plain http: the API token is sent unencrypted", extra={"host": parts.hostname})
+
+
 def check_jira(jira: JiraClient, config: PairConfig) -> dict:
     """Prove the credentials and both projects before the first pass; returns `/myself`."""
     try:
@@ -58,6 +66,7 @@ def run_worker(config_path: Path, settings: Settings) -> int:
             log.error("config error: %s", problem)
         return EXIT_BAD_CONFIG
     configure_logging(config.name, settings.log_level, settings.log_format)
+    warn_if_cleartext(config.jira.base_url)
 
     client = connect(settings, appname="jira-sync-worker")
     heartbeat = HeartbeatThread(

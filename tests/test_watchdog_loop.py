@@ -161,8 +161,8 @@ def test_runs_as_a_real_event_listener_under_supervisord(mongo_uri, db_prefix):
                  what="the watchdog to start the FATAL program")
 
         assert server.rpc().process_states()["watchdog"].statename == "RUNNING"
-        log = (server.dir / "watchdog.err").read_text()
-        assert f"start {bad}: FATAL; cool-down of 1 s over (attempt 1)" in log
+        logged = f"start {bad}: FATAL; cool-down of 1 s over (attempt 1)"
+        wait_for(lambda: logged in (server.dir / "watchdog.err").read_text(), 5, what="the start to be logged")
     finally:
         server.cleanup()
 

@@ -14,6 +14,7 @@ creating anything.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,15 +35,15 @@ def creation_intent(user_issue_id: str) -> str:
     return f"create:{user_issue_id}"
 
 
+@dataclass
 class DevIssueCreation:
-    def __init__(
-        self, jira: JiraClient, store: PairStore, config: PairConfig, clock: Callable[[], datetime], time_zone: str
-    ) -> None:
-        self.jira = jira
-        self.store = store
-        self.config = config
-        self.clock = clock
-        self.time_zone = time_zone
+    """Creates a User issue's Dev issue at most once (see the module docstring)."""
+
+    jira: JiraClient
+    store: PairStore
+    config: PairConfig
+    clock: Callable[[], datetime]
+    time_zone: str
 
     def ensure(self, action: CreateDevIssue) -> tuple[Mapping, bool]:
         """The Dev issue of `action`'s User issue, created unless it exists: (mapping, created)."""

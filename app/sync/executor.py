@@ -67,6 +67,7 @@ class Outcome:
     baselined: set[str] = field(default_factory=set)  # issue ids whose stored status the sync set
 
 
+@dataclass
 class ActionExecutor:
     """Runs the actions of one plan in order; the first Jira failure stops the rest (ActionFailed).
 
@@ -74,14 +75,14 @@ class ActionExecutor:
     read again on the next pass, and the actions above make that repetition harmless.
     """
 
-    def __init__(
-        self, jira: JiraClient, store: PairStore, config: PairConfig, clock: Callable[[], datetime], time_zone: str
-    ) -> None:
-        self.jira = jira
-        self.store = store
-        self.config = config
-        self.clock = clock
-        self.creation = DevIssueCreation(jira, store, config, clock, time_zone)
+    jira: JiraClient
+    store: PairStore
+    config: PairConfig
+    clock: Callable[[], datetime]
+    time_zone: str
+
+    def __post_init__(self) -> None:
+        self.creation = DevIssueCreation(self.jira, self.store, self.config, self.clock, self.time_zone)
 
     def execute(self, actions: tuple[Action, ...], mapping: Mapping | None, change_id: str) -> Outcome:
         creating = next((a for a in actions if isinstance(a, CreateDevIssue)), None)

@@ -170,12 +170,9 @@ class _PagesTransport:
         self.pages = list(pages)
         self.bodies: list[dict] = []
 
-    def request(self, method, path, **kwargs):
+    def request_json(self, method, path, **kwargs):
         self.bodies.append(kwargs["json"])
-        response = requests.Response()
-        response.status_code = 200
-        response._content = requests.compat.json.dumps(self.pages.pop(0)).encode()
-        return response
+        return self.pages.pop(0)
 
 
 def test_cloud_search_refuses_to_follow_a_repeated_token():

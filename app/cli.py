@@ -195,13 +195,12 @@ def _with_errors(result: LoadResult, extra_errors) -> LoadResult:
 
 
 def _heartbeats(settings) -> dict:
-    import pymongo
     import pymongo.errors
 
     from app.heartbeats import HeartbeatStore
+    from app.mongo import connect
 
-    client = pymongo.MongoClient(settings.effective_mongo_uri, serverSelectionTimeoutMS=settings.mongo_timeout_ms,
-                                 tz_aware=True)
+    client = connect(settings, appname="jira-sync-status")
     try:
         return HeartbeatStore(client[settings.mongo_control_db]).all()
     except pymongo.errors.PyMongoError as error:

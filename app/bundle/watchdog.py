@@ -234,18 +234,16 @@ def serve(watchdog: Watchdog, stdin: TextIO, stdout: TextIO) -> None:
 
 
 def main() -> None:
-    import pymongo
-
     from app.bundle.rpc import SupervisorRPC
     from app.heartbeats import HeartbeatStore
     from app.logs import configure_logging
+    from app.mongo import connect
     from app.settings import get_settings
 
     settings = get_settings()
     configure_logging("watchdog", settings.log_level, settings.log_format)
     logging.getLogger().handlers[0].setStream(sys.stderr)
-    client = pymongo.MongoClient(settings.effective_mongo_uri, tz_aware=True, serverSelectionTimeoutMS=2000,
-                                 connectTimeoutMS=2000, socketTimeoutMS=5000, appname="jira-sync-watchdog")
+    client = connect(settings, appname="jira-sync-watchdog")
     policy = WatchdogPolicy(settings.watchdog_cooldown_min, settings.watchdog_cooldown_max,
                             stale_after=settings.heartbeat_stale_after)
     supervisor = SupervisorRPC(settings.supervisor_socket, timeout=settings.supervisor_timeout)

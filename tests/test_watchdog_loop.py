@@ -151,6 +151,12 @@ stderr_logfile={{dir}}/watchdog.err
 """
 
 
+def logged_in(path, line: str) -> bool:
+    text = path.read_text()
+    assert line in text, text  # on timeout, wait_for shows the last failure: the whole log
+    return True
+
+
 def test_runs_as_a_real_event_listener_under_supervisord(mongo_uri, db_prefix):
     bad = f"{db_prefix}-bad"
     listener = LISTENER.format(python=sys.executable, mongo_uri=mongo_uri, control_db=f"{db_prefix}_control")
@@ -165,7 +171,7 @@ def test_runs_as_a_real_event_listener_under_supervisord(mongo_uri, db_prefix):
 
         assert server.rpc().process_states()["watchdog"].statename == "RUNNING"
         logged = f"start {bad}: FATAL; cool-down of 1 s over (attempt 1)"
-        wait_for(lambda: logged in (server.dir / "watchdog.err").read_text(), 5, what="the start to be logged")
+        wait_for(lambda: logged_in(server.dir / "watchdog.err", logged), 5, what="the start to be logged")
     finally:
         server.cleanup()
 

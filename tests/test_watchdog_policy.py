@@ -36,10 +36,25 @@ def policy():
     return WatchdogPolicy(cooldown_min=30, cooldown_max=600, stale_after=30, stable_after=60)
 
 
-def test_cool_down_doubles_per_consecutive_fatal_up_to_the_cap(policy):
-    delays = [policy.process_fatal("sync-ab", T0).delay for _ in range(7)]
+def fatal_and_started(policy, times, since=-10_000):
+    """`times` FATALs of sync-ab, each started by the watchdog after its cool-down; their delays."""
+    delays = []
+    for n in range(times):
+        delays.append(policy.process_fatal("sync-ab", at(since + n * 1000)).delay)
+        policy.tick(at(since + n * 1000 + 600), states(sync_ab="FATAL"), {})
+    return delays
 
-    assert delays == [30, 60, 120, 240, 480, 600, 600]
+
+def test_cool_down_doubles_per_consecutive_fatal_up_to_the_cap(policy):
+    assert fatal_and_started(policy, 7) == [30, 60, 120, 240, 480, 600, 600]
+
+
+def test_a_fatal_seen_by_a_tick_before_its_event_counts_once(policy):
+    scheduled, _ = policy.tick(T0, states(sync_ab="FATAL"), {})
+    late_event = policy.process_fatal("sync-ab", at(1))
+
+    assert [plan.attempt for plan in scheduled] == [1] and late_event is None
+    assert policy.tick(at(30), states(sync_ab="FATAL"), {})[1] == [Start("sync-ab", "FATAL; cool-down of 30 s over (attempt 1)")]
 
 
 def test_a_fatal_program_is_started_once_its_cool_down_is_over(policy):
@@ -62,8 +77,7 @@ def test_the_second_fatal_waits_twice_as_long(policy):
 
 
 def test_the_count_starts_over_once_the_program_stayed_running(policy):
-    for _ in range(3):
-        policy.process_fatal("sync-ab", T0)
+    fatal_and_started(policy, 3)
     policy.process_started("sync-ab", at(100))
     policy.tick(at(159), states(sync_ab=("RUNNING", at(100))), {"sync-ab": {"beat_at": at(158)}})
     assert policy.process_fatal("sync-ab", at(159)).delay == 240, "59 s running is not yet stable"

@@ -72,7 +72,9 @@ class WatchdogPolicy:
         return min(self.cooldown_max, self.cooldown_min * 2 ** (attempt - 1))
 
     def process_fatal(self, program: str, now: datetime) -> Scheduled | None:
-        if program in self.ignore:
+        """Schedule a start for a program that went FATAL; None when ignored or already scheduled
+        (a tick can see the state before the listener receives the event: one FATAL, one attempt)."""
+        if program in self.ignore or program in self._scheduled:
             return None
         attempt = self._fatal_count.get(program, 0) + 1
         self._fatal_count[program] = attempt

@@ -55,11 +55,10 @@ def create_app(site: Site, sleep: Callable[[float], None] = time.sleep) -> Flask
             sleep(site.knobs.latency_ms / 1000)
         with site.lock:
             decision = site.knobs.decide(request.path, site.now())
-        if decision.action == "drop":
-            _drop_connection()
-            g.dropped = True
+        if decision.action == "drop":  # before any work: the view does not run
+            g.drop_connection = True
             return Response(status=500)
-        g.drop_after_processing = decision.action == "drop_after"
+        g.drop_connection = decision.action == "drop_after"
         if decision.action == "error":
             raise JiraApiError(decision.status, ["Service temporarily unavailable (simulated fault)."],
                                headers={"Retry-After": "1"} if decision.status == 503 else {})
@@ -77,16 +76,17 @@ def create_app(site: Site, sleep: Callable[[float], None] = time.sleep) -> Flask
     def record(response: Response) -> Response:
         if request.path.startswith("/_sim/"):
             return response  # the admin API is not part of the traffic being measured
-        if g.get("drop_after_processing"):  # the work is done and kept; only the answer is lost
-            _drop_connection()
-            g.dropped = True
-            response = Response(status=500)
+        dropped = bool(g.get("drop_connection"))  # after the work, if any, was done and kept
         for name, value in (g.get("rate_headers") or {}).items():
             response.headers.setdefault(name, value)
         caller = g.get("caller")
-        site.request_log.record(request.method, request.path, _template(), "dropped" if g.get("dropped") else
+        site.request_log.record(request.method, request.path, _template(), "dropped" if dropped else
                                 response.status_code, format_jira(site.now(), "UTC"),
                                 caller.account_id if caller else None)
+        if dropped:
+            # Logged first: whoever sees the drop and reads the log at once finds the entry there.
+            _drop_connection()
+            return Response(status=500)
         return response
 
     app.register_error_handler(JiraApiError, error_response)

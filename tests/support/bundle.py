@@ -62,7 +62,7 @@ class Bundle:
             "MONGO_DATABASE_PREFIX": control_db.split("_")[0] + "-",
             "HEALTH_PORT": str(self.health_port),
             "HEARTBEAT_INTERVAL": "1",
-            "HEARTBEAT_STALE_AFTER": "4",
+            "HEARTBEAT_STALE_AFTER": "8",  # beats every 1 s; room for a loaded 2-core machine
             "WATCHDOG_COOLDOWN_MIN": "2",
             "WATCHDOG_COOLDOWN_MAX": "4",
             "LOG_FORMAT": "json",

@@ -23,6 +23,9 @@ from tests.support.tiny_supervisord import TinySupervisord
 from tests.support.waiting import wait_for
 
 OK = "RESULT 2\nOK"
+# Fails within startsecs, so it goes FATAL, but not at once: a program already dead when
+# startProcess returns makes supervisord answer SPAWN_ERROR although it did start it.
+DIES_SOON = "sleep 0.3; exit 1"
 
 
 def event(name: str, payload: str) -> str:
@@ -62,7 +65,7 @@ def names(db_prefix):
 def supervisord(names):
     bad, hung, fine = names
     server = TinySupervisord({
-        bad: (f"sh -c 'echo run >> {{dir}}/{bad}.runs; exit 1'", 1),
+        bad: (f"sh -c 'echo run >> {{dir}}/{bad}.runs; {DIES_SOON}'", 1),
         hung: ("sleep 600", 0),
         fine: ("sleep 600", 0),
     })
@@ -160,7 +163,7 @@ def logged_in(path, line: str) -> bool:
 def test_runs_as_a_real_event_listener_under_supervisord(mongo_uri, db_prefix):
     bad = f"{db_prefix}-bad"
     listener = LISTENER.format(python=sys.executable, mongo_uri=mongo_uri, control_db=f"{db_prefix}_control")
-    server = TinySupervisord({bad: ("false", 1)}, extra=listener).start()
+    server = TinySupervisord({bad: (f"sh -c '{DIES_SOON}'", 1)}, extra=listener).start()
     try:
         server.wait_for_state(bad, "FATAL")
         first_start = server.rpc().process_states()[bad].start

@@ -24,6 +24,7 @@ from app.config import ConfigError, LoadResult, load_configs
 from app.health.assess import HealthSnapshot, Unavailable
 from app.heartbeats import HeartbeatStore, utc_now
 from app.instants import decode_instants
+from app.mongo import count
 
 DEFAULT_BUDGET = 0.8  # seconds per source; leaves room under the 1 s promise for the rest
 PENDING_FAILURE = {"resolved_at": None}  # matches a missing `resolved_at` too
@@ -118,7 +119,7 @@ class HealthSource:
     def _read_mongo(self, pairs: list[str]) -> tuple[dict[str, dict], dict[str, int], dict[str, list[dict]]]:
         heartbeats = self._heartbeats.all()
         failures = {pair: self._mongo[self._pair_database(pair)].failures for pair in pairs}
-        pending = {pair: _count(collection, PENDING_FAILURE) for pair, collection in failures.items()}
+        pending = {pair: count(collection, PENDING_FAILURE) for pair, collection in failures.items()}
         oldest = {pair: _oldest_failures(failures[pair]) for pair in pairs if pending[pair]}
         return heartbeats, pending, oldest
 
@@ -146,12 +147,6 @@ def health_mongo_client(uri: str, budget: float = DEFAULT_BUDGET) -> pymongo.Mon
         appname="jira-sync-health",
         connect=False,  # gunicorn may fork after import; connect in the process that serves
     )
-
-
-def _count(collection: Any, query: dict) -> int:
-    # Not count_documents: its aggregation on the embedded server misses documents that lack
-    # the field when matching None, where a find matches them as MongoDB does.
-    return sum(1 for _ in collection.find(query, {"_id": 1}))
 
 
 def _oldest_failures(collection: Any) -> list[dict]:

@@ -26,6 +26,7 @@ import pymongo
 from pymongo.database import Database
 
 from app.instants import decode_instants, encode_instant, encode_instants
+from app.mongo import count
 from app.sync.model import Mapping, Side
 
 EVENTS_TTL = timedelta(days=30)
@@ -76,7 +77,7 @@ class PairStore:
         self.db.mappings.update_one({field: issue_id}, {"$set": {key_field: key}})
 
     def mapping_count(self) -> int:
-        return self.db.mappings.count_documents({})
+        return count(self.db.mappings)
 
     # -- sync_state --------------------------------------------------------------------------
 
@@ -137,7 +138,7 @@ class PairStore:
         self.db.failures.delete_many({"issue_id": issue_id})
 
     def failure_count(self) -> int:
-        return self.db.failures.count_documents({})
+        return count(self.db.failures)
 
     def pending_failures(self) -> list[dict[str, Any]]:
         return [_failure(doc) for doc in self.db.failures.find({}).sort("first_failed_at", pymongo.ASCENDING)]

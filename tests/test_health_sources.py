@@ -66,11 +66,12 @@ DATA_BUDGET = 5.0
 HANG_BUDGET = 0.3
 
 
-def make_source(config_dir, socket_path, mongo_uri, control_db, budget=DATA_BUDGET):
+def make_source(config_dir, socket_path, mongo_uri, control_db, budget=DATA_BUDGET, **options):
     from app.bundle.rpc import SupervisorRPC
 
     return HealthSource(config_dir=config_dir, supervisor=SupervisorRPC(socket_path, timeout=budget),
-                        mongo_client=health_mongo_client(mongo_uri, budget), control_db=control_db, budget=budget)
+                        mongo_client=health_mongo_client(mongo_uri, budget), control_db=control_db, budget=budget,
+                        **options)
 
 
 def get_health(source):
@@ -255,13 +256,9 @@ def test_reads_the_five_oldest_failures_of_a_pair_with_their_reasons(
 
 def test_failures_are_read_from_the_pair_database_the_bundle_names(
         config_dir, supervisord, mongo_uri, mongo_client, control_db, pair):
-    from app.bundle.rpc import SupervisorRPC
-
     mongo_client[f"{pair}_own"].failures.insert_one({"_id": "c1", "issue_key": "ABSUP-9", "last_error": "boom"})
     mongo_client[pair].failures.insert_many([{"_id": "x1"}, {"_id": "x2"}])  # not this pair's database
-    source = HealthSource(config_dir=config_dir, supervisor=SupervisorRPC(supervisord.socket, timeout=DATA_BUDGET),
-                          mongo_client=health_mongo_client(mongo_uri, DATA_BUDGET), control_db=control_db,
-                          pair_database=lambda name: f"{name}_own", budget=DATA_BUDGET)
+    source = make_source(config_dir, supervisord.socket, mongo_uri, control_db, pair_database=lambda name: f"{name}_own")
 
     snapshot = source()
 

@@ -6,7 +6,6 @@ Screenshots (desktop and phone) are kept under test-artifacts/ for people to loo
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -21,7 +20,7 @@ from app.health.sources import HealthSource, health_mongo_client
 from app.heartbeats import HeartbeatStore
 from app.sync.failures import failure_document
 from app.sync.store import PairStore
-from tests.support.bundle import ROOT, pair_config
+from tests.support.bundle import ROOT, write_config_dir
 from tests.support.tiny_supervisord import TinySupervisord
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -46,16 +45,8 @@ def pairs(db_prefix):
 @pytest.fixture
 def config_dir(tmp_path, pairs, monkeypatch):
     monkeypatch.setenv("DASHBOARD_TEST_TOKEN", TOKEN)
-    directory = tmp_path / "config"
-    directory.mkdir()
-    for short, name in pairs.items():
-        config = pair_config(name, "http://127.0.0.1:9", f"{short.upper()}SUP", f"{short.upper()}DEV",
-                             "DASHBOARD_TEST_TOKEN")
-        (directory / f"sync-{short}.json").write_text(json.dumps(config))
-    bad = pair_config("sync-bad", "http://127.0.0.1:9", "BDSUP", "BDDEV", "DASHBOARD_TEST_TOKEN",
-                      syncIntervalSeconds="every now and then")
-    (directory / "sync-bad.json").write_text(json.dumps(bad))
-    return directory
+    return write_config_dir(tmp_path / "config", "DASHBOARD_TEST_TOKEN", {
+        f"sync-{short}": (name, f"{short.upper()}SUP", f"{short.upper()}DEV") for short, name in pairs.items()})
 
 
 @pytest.fixture

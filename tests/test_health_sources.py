@@ -6,7 +6,6 @@ supervisord's socket is gone, when MongoDB refuses connections, and when it acce
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess
@@ -20,7 +19,7 @@ import requests
 from app.health.app import create_app
 from app.health.sources import HealthSource, health_mongo_client
 from app.heartbeats import HeartbeatStore
-from tests.support.bundle import ROOT, pair_config
+from tests.support.bundle import ROOT, write_config_dir
 from tests.support.ports import free_port
 from tests.support.tiny_supervisord import TinySupervisord
 from tests.support.waiting import wait_for
@@ -37,14 +36,7 @@ def pair(db_prefix):
 @pytest.fixture
 def config_dir(tmp_path, pair, monkeypatch):
     monkeypatch.setenv("HEALTH_TEST_TOKEN", TOKEN)
-    directory = tmp_path / "config"
-    directory.mkdir()
-    good = pair_config(pair, "http://127.0.0.1:9", "ABSUP", "ABDEV", "HEALTH_TEST_TOKEN")
-    (directory / "sync-ab.json").write_text(json.dumps(good))
-    bad = pair_config("sync-bad", "http://127.0.0.1:9", "XYSUP", "XYDEV", "HEALTH_TEST_TOKEN",
-                      syncIntervalSeconds="every now and then")
-    (directory / "sync-bad.json").write_text(json.dumps(bad))
-    return directory
+    return write_config_dir(tmp_path / "config", "HEALTH_TEST_TOKEN", {"sync-ab": (pair, "ABSUP", "ABDEV")})
 
 
 @pytest.fixture

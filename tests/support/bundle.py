@@ -46,6 +46,19 @@ def pair_config(name: str, base_url: str, user_key: str, dev_key: str, token_env
     return config
 
 
+def write_config_dir(directory: Path, token_env: str, pairs: dict[str, tuple[str, str, str]]) -> Path:
+    """`directory` with one valid config per pair (file stem -> (name, User key, Dev key)) and
+    `sync-bad.json`, whose interval is text: a health service shows it under invalidConfigs."""
+    directory.mkdir()
+    for stem, (name, user_key, dev_key) in pairs.items():
+        config = pair_config(name, "http://127.0.0.1:9", user_key, dev_key, token_env)
+        (directory / f"{stem}.json").write_text(json.dumps(config))
+    bad = pair_config("sync-bad", "http://127.0.0.1:9", "BADSUP", "BADDEV", token_env,
+                      syncIntervalSeconds="every now and then")
+    (directory / "sync-bad.json").write_text(json.dumps(bad))
+    return directory
+
+
 class Bundle:
     def __init__(self, tmp_path: Path, mongo_uri: str | None, control_db: str, env: dict[str, str] | None = None):
         self.config_dir = tmp_path / "config"

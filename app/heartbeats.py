@@ -16,13 +16,9 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
-from app.instants import decode_instants, encode_instants
+from app.instants import decode_instants, encode_instants, utc_now
 
 COLLECTION = "heartbeats"
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class HeartbeatStore:

@@ -16,6 +16,11 @@ from typing import Any
 _FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
+def utc_now() -> datetime:
+    """The product's one clock: now, as an aware UTC datetime (injected wherever time matters)."""
+    return datetime.now(timezone.utc)
+
+
 def encode_instant(moment: datetime) -> str:
     """An aware datetime as sortable UTC text; a naive one is read as UTC."""
     if moment.tzinfo is None:

@@ -12,7 +12,8 @@ from app.health.app import create_app
 from app.health.assess import HealthSnapshot, Unavailable
 from app.heartbeats import HeartbeatStore
 from app.sync.beat import HeartbeatThread
-from app.sync.loop import PassSummary, SyncLoop
+from app.sync.loop import SyncLoop
+from app.sync.model import PassSummary
 from app.sync.metrics import WorkerMetrics
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)

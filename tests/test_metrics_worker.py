@@ -9,7 +9,8 @@ import pytest
 
 from app.heartbeats import HeartbeatStore
 from app.sync.beat import HeartbeatThread
-from app.sync.loop import PassSummary, SyncLoop
+from app.sync.loop import SyncLoop
+from app.sync.model import PassSummary
 from app.sync.metrics import PASS_DURATION_BUCKETS, WorkerMetrics
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)

@@ -24,7 +24,8 @@ from typing import Any, TextIO
 
 from supervisor import childutils
 
-from app.heartbeats import heartbeat_age, is_stale, utc_now
+from app.heartbeats import heartbeat_age, is_stale
+from app.instants import utc_now
 
 logger = logging.getLogger("app.bundle.watchdog")
 

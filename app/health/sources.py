@@ -22,7 +22,8 @@ import pymongo.errors
 from app.bundle.rpc import SupervisorRPC, SupervisorUnavailable
 from app.config import ConfigError, LoadResult, load_configs
 from app.health.assess import HealthSnapshot, Unavailable
-from app.heartbeats import HeartbeatStore, utc_now
+from app.heartbeats import HeartbeatStore
+from app.instants import utc_now
 from app.instants import decode_instants
 from app.mongo import count
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol
 
-from app.heartbeats import utc_now
+from app.instants import utc_now
 
 log = logging.getLogger(__name__)
 

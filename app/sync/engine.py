@@ -20,13 +20,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from app.config import PairConfig
-from app.heartbeats import utc_now
+from app.instants import utc_now
 from app.jira import JiraClient, JiraError, JiraNotFound
 from app.sync.audit import Progress, processed_event
 from app.sync.creation import creation_intent
 from app.sync.executor import ActionExecutor, ActionFailed, action_name
 from app.sync.failures import failure_document
-from app.sync.loop import PassSummary
+from app.sync.model import PassSummary
 from app.sync.model import CreateDevIssue, Mapping, Plan, Side, StatusChange, other_side, same_status
 from app.sync.plan import plan as plan_change
 from app.sync.snapshot import issue_snapshot

@@ -10,29 +10,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from app.heartbeats import utc_now
+from app.instants import utc_now
 from app.sync.beat import HeartbeatThread
 from app.sync.metrics import WorkerMetrics
+from app.sync.model import PassSummary
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class PassSummary:
-    """What one pass did; `counts` keys are free-form (seen, changed, actions, failed, ...)."""
-
-    started_at: datetime
-    finished_at: datetime | None = None
-    duration_s: float = 0.0
-    ok: bool = True
-    error: str | None = None
-    counts: dict[str, int] = field(default_factory=dict)
-
-    def as_document(self) -> dict:
-        return asdict(self)
 
 
 PassFunction = Callable[[Callable[[], bool]], PassSummary]

@@ -6,7 +6,7 @@ into a `Plan` of the action types below; the engine executes them against Jira.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Literal, Union
 
@@ -182,3 +182,18 @@ class Plan:
     rule_id: str | None
     actions: tuple[Action, ...] = field(default=())
     reason: str = ""
+
+
+@dataclass
+class PassSummary:
+    """What one pass did; `counts` keys are free-form (seen, changed, actions, failed, ...)."""
+
+    started_at: datetime
+    finished_at: datetime | None = None
+    duration_s: float = 0.0
+    ok: bool = True
+    error: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def as_document(self) -> dict:
+        return asdict(self)

@@ -17,7 +17,7 @@ from app.config import PairConfig, load_pair
 from app.jira import JiraClient
 from app.simulator.server import SimulatorServer
 from app.sync.engine import Engine
-from app.sync.loop import PassSummary
+from app.sync.model import PassSummary
 from app.sync.store import PairStore
 from tests.support.bundle import pair_config
 

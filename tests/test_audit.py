@@ -6,7 +6,8 @@ import logging
 from datetime import datetime, timezone
 
 from app.sync.audit import PROGRESS_EVERY_S, Progress, processed_event
-from app.sync.model import IssueSnapshot, Mapping, Plan, StatusChange
+from app.sync.actions import Plan
+from app.sync.model import Execution, IssueSnapshot, Mapping, StatusChange
 
 ISSUE = IssueSnapshot("10", "ABDEV-3", "dev", "Closed", "done", datetime(2026, 1, 1, tzinfo=timezone.utc), "Printer")
 MAPPING = Mapping("7", "ABSUP-7", "10", "ABDEV-3")
@@ -15,7 +16,7 @@ MAPPING = Mapping("7", "ABSUP-7", "10", "ABDEV-3")
 def test_processed_event_names_issue_change_rule_actions_and_target():
     event = processed_event(
         StatusChange(ISSUE, "Done"), Plan("dev-closed", (), "rule applies"), MAPPING,
-        {"result": "done", "actions": ["transition", "comment"], "mapping": MAPPING},
+        Execution("done", ("transition", "comment"), MAPPING),
     )
     assert event == {
         "event": "issue.processed", "issueKey": "ABDEV-3", "issueId": "10", "projectType": "dev",
@@ -26,7 +27,7 @@ def test_processed_event_names_issue_change_rule_actions_and_target():
 
 def test_a_failed_change_carries_its_error_and_no_mapping_means_no_target():
     event = processed_event(StatusChange(ISSUE, None), Plan(None), None,
-                            {"result": "failed", "actions": ["transition"], "error": "HTTP 500"})
+                            Execution("failed", ("transition",), error="HTTP 500"))
     assert (event["targetKey"], event["mappingExists"], event["error"], event["from"]) == (None, False, "HTTP 500", None)
 
 

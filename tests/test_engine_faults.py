@@ -279,12 +279,14 @@ def test_without_links_at_create_a_crash_is_recovered_through_the_marker(pair_wi
     assert pair.dev_key(user_key) == pair.dev_issues()[0]["key"]
 
 
-def test_without_links_at_create_a_lost_link_is_recovered_through_the_marker(pair_without_links_at_create):
+def test_without_links_at_create_a_failed_link_is_owed_by_the_creation(pair_without_links_at_create):
     pair = pair_without_links_at_create
     user_key = pair.new_user_issue(status="Will Do")
     pair.admin("POST", "config", faults={"next_errors": 1, "error_status": 500, "path_contains": "/issueLink"})
     assert pair.engine.run_pass().counts["failed"] == 1
-    assert len(pair.dev_issues()) == 1 and pair.dev_key(user_key) is None, "created, never linked nor mapped"
+    [dev] = pair.dev_issues()
+    assert pair.dev_key(user_key) == dev["key"], "created and mapped at once; the link is still owed"
+    assert pair.human.issue_links(dev["key"]) == []
 
     pair.clock.advance(minutes=5)
     pair.sync()
@@ -294,3 +296,22 @@ def test_without_links_at_create_a_lost_link_is_recovered_through_the_marker(pai
     assert [link["outwardIssue"]["key"] for link in pair.human.issue_links(dev["key"])] == [user_key]
     assert pair.comments(user_key) == [f"Dev issue created: {dev['key']}"]
     assert pair.store.pending_failures() == []
+
+
+def test_a_failed_creation_comment_is_still_posted_after_the_issue_moved_on(pair):
+    user_key = pair.new_user_issue(status="Will Do")
+    pair.admin("POST", "config", faults={"next_errors": 1, "error_status": 500, "path_contains": "/comment"})
+    assert pair.engine.run_pass().counts["failed"] == 1
+    dev_key = pair.dev_key(user_key)
+    assert dev_key and pair.comments(user_key) == [], "created; the announcing comment failed"
+
+    pair.move(dev_key, "In Progress")  # the creation's comment is owed to the creation, not to Will Do
+    pair.sync()
+    assert pair.status(user_key) == "In Progress"
+    pair.clock.advance(minutes=2)
+    pair.sync()
+
+    assert pair.comments(user_key) == [f"Dev issue created: {dev_key}"]
+    assert pair.store.pending_failures() == []
+    assert pair.store.db.intents.count_documents({"done": {"$ne": True}}) == 0, "no write-ahead intent stays open"
+    assert pair.store.db.creations.find_one()["phase"] == "finished"

@@ -25,7 +25,7 @@ from tests.support.sync import SyncHarness
 # What a Dev move makes of the User issue (sync-ab.json), and a User move of the Dev issue.
 DEV_DRIVES_USER = {"In Progress": "In Progress", "Closed": "Resolved", "Cancelled": "Cancelled", "Reopened": "Reopened"}
 USER_DRIVES_DEV = {"Reopened": "Reopened"}
-STORE_WRITES = ["save_mapping", "finish_intent", "begin_intent", "save_issue_state", "record_attachment",
+STORE_WRITES = ["save_mapping", "save_creation", "finish_intent", "begin_intent", "save_issue_state", "record_attachment",
                 "record_event", "save_sync_state", "record_failure"]
 
 

@@ -9,16 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.config import PairConfig
-from app.sync.model import (
-    AddComment,
-    CopyAttachments,
-    CreateDevIssue,
-    IssueSnapshot,
-    LinkIssues,
-    Mapping,
-    StatusChange,
-    TransitionPartner,
-)
+from app.sync.actions import AddComment, CopyAttachments, CreateDevIssue, LinkIssues, TransitionPartner
+from app.sync.model import IssueSnapshot, Mapping, StatusChange
 from app.sync.plan import plan
 
 MAPPING = Mapping(user_id="1", user_key="SUP-1", dev_id="2", dev_key="DEV-1")

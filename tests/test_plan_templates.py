@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.sync.model import AddComment, CommentContext
+from app.sync.actions import AddComment, CommentContext
 from app.sync.templates import browse_url, description_has_link, dev_description, render_template
 
 VALUES = {"sourceKey": "DEV-1", "targetKey": "SUP-1", "sourceStatus": "Closed", "targetStatus": "Resolved",

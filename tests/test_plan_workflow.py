@@ -12,16 +12,8 @@ from pathlib import Path
 import pytest
 
 from app.config import PairConfig, load_pair
-from app.sync.model import (
-    AddComment,
-    CopyAttachments,
-    CreateDevIssue,
-    IssueSnapshot,
-    LinkIssues,
-    Mapping,
-    StatusChange,
-    TransitionPartner,
-)
+from app.sync.actions import AddComment, CopyAttachments, CreateDevIssue, LinkIssues, TransitionPartner
+from app.sync.model import IssueSnapshot, Mapping, StatusChange
 from app.sync.plan import plan
 
 SYNC_AB = Path("/work/shared/examples/sync-ab.json")

@@ -6,21 +6,22 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from app.sync.model import Mapping, Plan, StatusChange, other_side
+from app.sync.actions import Plan
+from app.sync.creation import CreationRecord
+from app.sync.model import Execution, Mapping, StatusChange, other_side
 
 log = logging.getLogger(__name__)
 
 PROGRESS_EVERY_S = 10.0
 
 
-def processed_event(change: StatusChange, decided: Plan, mapping: Mapping | None, result: dict[str, Any]) -> dict[str, Any]:
+def processed_event(change: StatusChange, decided: Plan, mapping: Mapping | None, execution: Execution) -> dict[str, Any]:
     """The audit record of one processed issue (logged and stored in `events`); pure.
 
-    `mapping` is the one the plan saw; `result` holds what execution did: "result", "actions",
-    the "mapping" after it (a creation makes one) and an "error" when it failed.
+    `mapping` is the one the plan saw; `execution` says what carrying the plan out did.
     """
     issue = change.issue
-    final_mapping = result.get("mapping") or mapping
+    final_mapping = execution.mapping or mapping
     event = {
         "event": "issue.processed",
         "issueKey": issue.key,
@@ -29,14 +30,31 @@ def processed_event(change: StatusChange, decided: Plan, mapping: Mapping | None
         "from": change.previous_status,
         "to": issue.status,
         "ruleId": decided.rule_id,
-        "action": ",".join(result["actions"]) or "none",
-        "result": result["result"],
+        "action": ",".join(execution.actions_done) or "none",
+        "result": execution.result,
         "reason": decided.reason,
         "targetKey": final_mapping.key_of(other_side(issue.side)) if final_mapping else None,
         "mappingExists": mapping is not None,
     }
-    if "error" in result:
-        event["error"] = result["error"]
+    if execution.error is not None:
+        event["error"] = execution.error
+    return event
+
+
+def creation_event(record: CreationRecord, execution: Execution) -> dict[str, Any]:
+    """The audit record of a creation carried out again (after a crash or a failure); pure."""
+    mapping = execution.mapping or record.mapping
+    event = {
+        "event": "creation.carried_out",
+        "issueKey": record.create.user_issue_key,
+        "issueId": record.user_issue_id,
+        "projectType": "user",
+        "action": ",".join(execution.actions_done) or "none",
+        "result": execution.result,
+        "targetKey": mapping.dev_key if mapping else None,
+    }
+    if execution.error is not None:
+        event["error"] = execution.error
     return event
 
 

@@ -1,43 +1,120 @@
-"""Creating a Dev issue so that a crash at any point never leads to a second one.
+"""Creating a User issue's Dev issue so that a crash at any point never leads to a second one,
+and so that everything the creation owes is done once, whatever the issues do meanwhile.
 
-1. A write-ahead intent `create:<user issue id>` is recorded in the pair's database.
-2. The Dev issue is created in one request *with* its link to the User issue and a `jira-sync`
-   issue property naming that User issue (Jira stores both atomically with the issue). Where
-   the Dev project's create screen has no "Linked Issues" field, the link follows separately.
-3. The mapping is recorded, then the intent is marked done; the engine marks it `completed`
-   once the whole creating plan (attachments, comment) ran.
-A later attempt that finds the intent without a mapping looks for the issue by its marker,
-among the User issue's links or else among the Dev issues created since the intent, before
-creating anything.
+A creation is recorded in the pair's `creations` collection (`_id` = the User issue id) before
+anything is sent to Jira, and moves through phases:
+
+    creating   written ahead of the create request: the Dev issue may or may not exist yet
+    created    the Dev issue is known and mapped; the parts may still be owed
+    finished   the link and every part of the creating plan ran
+    abandoned  nothing was created and the User issue no longer asks for it
+
+The Dev issue is created in one request *with* its link to the User issue and a `jira-sync`
+issue property naming that User issue (Jira stores all three together). Where the Dev
+project's create screen has no "Linked Issues" field, the link follows separately and the
+record remembers that it is still owed (`linked`).
+
+The *parts* are the actions planned with the creation (transition, attachments, comment):
+they are written into the record with it and owed to the creation, not to the User issue's
+status, so a creation whose comment failed still posts it after the issue moved on. Each part
+is marked done (`parts_done`) once it ran, and never runs twice.
+
+A record found in phase `creating` (a crash, or a create whose answer was lost) is recovered
+before anything is created again: the Dev issue is looked for by its marker, among the User
+issue's links or else among the Dev issues created since the record was written.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from app.config import PairConfig
 from app.instants import decode_instant
 from app.jira import JiraBadRequest, JiraClient, jql_datetime, jql_string
-from app.sync.model import CreateDevIssue, Mapping
-from app.sync.snapshot import parse_jira_datetime
+from app.sync.actions import Action, CreateDevIssue, action_document, action_from_document
+from app.sync.model import Mapping, same_status
+from app.sync.observe import parse_jira_datetime
 from app.sync.store import PairStore
 
 MARKER_PROPERTY = "jira-sync"
 LINK_TYPE = "Relates"
 RECOVERY_WINDOW = timedelta(minutes=2)  # JQL dates are minute-precise; the clocks may differ a little
 
+Phase = Literal["creating", "created", "finished", "abandoned"]
+OWING: tuple[Phase, ...] = ("creating", "created")
 
-def creation_intent(user_issue_id: str) -> str:
-    """The write-ahead record of a Dev issue's creation (see Engine._mapping_before)."""
+
+@dataclass(frozen=True)
+class CreationRecord:
+    """One creation as stored (see the module docstring for the phases)."""
+
+    create: CreateDevIssue
+    parts: tuple[Action, ...]
+    started_at: datetime
+    phase: Phase = "creating"
+    dev_id: str | None = None
+    dev_key: str | None = None
+    linked: bool = False
+    parts_done: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def user_issue_id(self) -> str:
+        return self.create.user_issue_id
+
+    @property
+    def change_id(self) -> str:
+        """Names the creation in the failures and on its comment: the same across every attempt
+        and every newer version of the User issue (the link it makes bumps `updated`)."""
+        return creation_id(self.user_issue_id)
+
+    @property
+    def mapping(self) -> Mapping | None:
+        if self.dev_id is None or self.dev_key is None:
+            return None
+        return Mapping(self.create.user_issue_id, self.create.user_issue_key, self.dev_id, self.dev_key)
+
+    def owed_parts(self) -> list[tuple[int, Action]]:
+        return [(index, part) for index, part in enumerate(self.parts) if index not in self.parts_done]
+
+    def to_document(self) -> dict[str, Any]:
+        return {
+            "create": action_document(self.create),
+            "parts": [action_document(part) for part in self.parts],
+            "started_at": self.started_at,
+            "phase": self.phase,
+            "dev_id": self.dev_id,
+            "dev_key": self.dev_key,
+            "linked": self.linked,
+            "parts_done": sorted(self.parts_done),
+            "user_key": self.create.user_issue_key,
+        }
+
+    @classmethod
+    def from_document(cls, document: dict[str, Any]) -> CreationRecord:
+        create = action_from_document(document["create"])
+        assert isinstance(create, CreateDevIssue)
+        return cls(
+            create=create,
+            parts=tuple(action_from_document(part) for part in document.get("parts") or ()),
+            started_at=decode_instant(document["started_at"]),
+            phase=document.get("phase", "creating"),
+            dev_id=document.get("dev_id"),
+            dev_key=document.get("dev_key"),
+            linked=bool(document.get("linked")),  # the embedded server hands `$set` booleans back as 0/1
+            parts_done=frozenset(int(index) for index in document.get("parts_done") or ()),
+        )
+
+
+def creation_id(user_issue_id: str) -> str:
     return f"create:{user_issue_id}"
 
 
 @dataclass
 class DevIssueCreation:
-    """Creates a User issue's Dev issue at most once (see the module docstring)."""
+    """The creations of one pair: their records, and the Dev issue each one makes at most once."""
 
     jira: JiraClient
     store: PairStore
@@ -45,19 +122,58 @@ class DevIssueCreation:
     clock: Callable[[], datetime]
     time_zone: str
 
-    def ensure(self, action: CreateDevIssue) -> tuple[Mapping, bool]:
-        """The Dev issue of `action`'s User issue, created unless it exists: (mapping, created)."""
-        existing = self.store.mapping_for("user", action.user_issue_id)
-        if existing:
+    def begin(self, action: CreateDevIssue, parts: tuple[Action, ...]) -> tuple[CreationRecord, bool]:
+        """The record of `action`'s creation, written ahead now unless one exists: (record, new)."""
+        existing = self.record(action.user_issue_id)
+        if existing is not None and existing.phase != "abandoned":
             return existing, False
-        intent_id = creation_intent(action.user_issue_id)
-        intent = self.store.intent(intent_id)
-        if intent:
-            recovered = self._find_created_dev_issue(action, decode_instant(intent["at"]))
-            if recovered:
-                self._record(intent_id, recovered)
-                return recovered, False
-        self.store.begin_intent(intent_id, self.clock(), user_key=action.user_issue_key, status=action.user_status)
+        record = CreationRecord(action, tuple(parts), self.clock())
+        self._save(record)
+        return record, True
+
+    def record(self, user_issue_id: str) -> CreationRecord | None:
+        document = self.store.creation(user_issue_id)
+        return CreationRecord.from_document(document) if document else None
+
+    def owed(self) -> list[CreationRecord]:
+        """Creations not finished yet (a crash or a failure interrupted them), oldest first."""
+        return sorted((CreationRecord.from_document(doc) for doc in self.store.creations_in(OWING)),
+                      key=lambda record: record.started_at)
+
+    def ensure_dev_issue(self, record: CreationRecord, new: bool) -> tuple[CreationRecord, bool]:
+        """The record with its Dev issue known (phase `created` or later) or `abandoned`, and
+        whether this call created the Dev issue.
+
+        A new record is created at once. Otherwise the Dev issue a previous attempt may have
+        made is looked for first; only when there is none, and the User issue still stands in
+        the status that asked for it, is it created (else the creation is abandoned).
+        """
+        if record.phase != "creating":
+            return record, False
+        mapped = self.store.mapping_for("user", record.user_issue_id)
+        if mapped is not None:  # a crash between the mapping and the record: is the link there?
+            return self._mapped(record, mapped, linked=False), False
+        if not new:
+            found = self._find_created_dev_issue(record)
+            if found is not None:
+                return self._mapped(record, *found), False
+            if not self._still_wanted(record):
+                return self._save(replace(record, phase="abandoned")), False
+        return self._create(record), True
+
+    def link_made(self, record: CreationRecord) -> CreationRecord:
+        return self._save(replace(record, linked=True))
+
+    def part_done(self, record: CreationRecord, index: int) -> CreationRecord:
+        return self._save(replace(record, parts_done=record.parts_done | {index}))
+
+    def finish(self, record: CreationRecord) -> CreationRecord:
+        return self._save(replace(record, phase="finished"))
+
+    # -- creating and recovering ---------------------------------------------------------------
+
+    def _create(self, record: CreationRecord) -> CreationRecord:
+        action = record.create
         fields: dict[str, Any] = {
             "project": {"key": action.project_key},
             "issuetype": {"name": action.issue_type},
@@ -69,30 +185,43 @@ class DevIssueCreation:
         marker = {MARKER_PROPERTY: self._marker(action)}
         try:
             created = self.jira.create_issue(fields, properties=marker, links=[(LINK_TYPE, action.user_issue_key)])
+            linked = True
         except JiraBadRequest as refused:
             if "issuelinks" not in refused.errors:
                 raise
-            # The Dev project's create screen lacks "Linked Issues": create, then link. A crash in
-            # between is recovered through the marker (see _find_created_dev_issue).
+            # The Dev project's create screen lacks "Linked Issues": create now, link as the
+            # creation's next step (a crash in between is recovered through the marker).
             created = self.jira.create_issue(fields, properties=marker)
-            self.jira.create_issue_link(LINK_TYPE, created["key"], action.user_issue_key)
+            linked = False
         mapping = Mapping(action.user_issue_id, action.user_issue_key, str(created["id"]), created["key"])
-        self._record(intent_id, mapping)
-        return mapping, True
+        return self._mapped(record, mapping, linked)
+
+    def _mapped(self, record: CreationRecord, mapping: Mapping, linked: bool) -> CreationRecord:
+        """Record the mapping and the Dev issue's first status as its baseline (so that its next
+        move is seen as a change), then the record's new phase."""
+        self.store.save_mapping(mapping)
+        dev = self.jira.get_issue(mapping.dev_id, fields=["status", "updated"])
+        status, updated = dev["fields"]["status"]["name"], parse_jira_datetime(dev["fields"]["updated"])
+        self.store.save_issue_state(mapping.dev_id, "dev", dev["key"], status, updated)
+        return self._save(replace(record, phase="created", dev_id=mapping.dev_id, dev_key=mapping.dev_key,
+                                  linked=linked))
 
     def _marker(self, action: CreateDevIssue) -> dict[str, str]:
         return {"pair": self.config.name, "userIssueId": action.user_issue_id, "userIssueKey": action.user_issue_key}
 
-    def _find_created_dev_issue(self, action: CreateDevIssue, since: datetime) -> Mapping | None:
-        """The Dev issue an interrupted create made: among the User issue's links, else among the
-        Dev issues created since the intent (a create screen without links), by its marker."""
+    def _find_created_dev_issue(self, record: CreationRecord) -> tuple[Mapping, bool] | None:
+        """The Dev issue an interrupted create made, and whether it is linked: among the User
+        issue's links, else among the Dev issues created since the record (a create screen
+        without links), by its marker."""
+        action = record.create
         user_issue = self.jira.get_issue(action.user_issue_id, fields=["issuelinks"])
         linked = [link.get("inwardIssue") or link.get("outwardIssue") or {} for link in user_issue["fields"].get("issuelinks") or []]
         candidates = [issue for issue in linked if issue.get("key", "").startswith(f"{action.project_key}-")]
-        for candidate in candidates or self._created_since(action.project_key, since):
+        for candidate in candidates or self._created_since(action.project_key, record.started_at):
             marker = self.jira.get_property(candidate["key"], MARKER_PROPERTY) or {}
             if marker.get("userIssueId") == action.user_issue_id:
-                return Mapping(action.user_issue_id, action.user_issue_key, str(candidate["id"]), candidate["key"])
+                mapping = Mapping(action.user_issue_id, action.user_issue_key, str(candidate["id"]), candidate["key"])
+                return mapping, bool(candidates)
         return None
 
     def _created_since(self, project_key: str, since: datetime) -> list[dict[str, Any]]:
@@ -100,11 +229,10 @@ class DevIssueCreation:
         jql = f'project = {jql_string(project_key)} AND created >= "{window}" ORDER BY created ASC'
         return list(self.jira.search(jql, fields=["summary"]))
 
-    def _record(self, intent_id: str, mapping: Mapping) -> None:
-        """Record the mapping, close the intent, and store the Dev issue's first status as its
-        baseline so that its next move is seen as a change."""
-        self.store.save_mapping(mapping)
-        self.store.finish_intent(intent_id, dev_id=mapping.dev_id, dev_key=mapping.dev_key)
-        dev = self.jira.get_issue(mapping.dev_id, fields=["status", "updated"])
-        status, updated = dev["fields"]["status"]["name"], parse_jira_datetime(dev["fields"]["updated"])
-        self.store.save_issue_state(mapping.dev_id, "dev", dev["key"], status, updated)
+    def _still_wanted(self, record: CreationRecord) -> bool:
+        issue = self.jira.get_issue(record.user_issue_id, fields=["status"])
+        return same_status(issue["fields"]["status"]["name"], record.create.user_status)
+
+    def _save(self, record: CreationRecord) -> CreationRecord:
+        self.store.save_creation(record.user_issue_id, record.to_document())
+        return record

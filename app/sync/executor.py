@@ -3,7 +3,8 @@
 A pass may die between any two steps (kill -9, MongoDB or Jira down), and a failed change is
 retried on later passes, so every action first finds out whether it already happened:
 
-- create:      see app.sync.creation (write-ahead intent, link and marker made with the issue);
+- create:      see app.sync.creation (write-ahead record, link and marker made with the issue;
+               the rest of a creating plan is owed to the creation and done once);
 - transition:  reads the partner's status and does nothing when it is already there;
 - attachments: each source attachment id is recorded once copied; an unfinished copy is
                matched on the target by file name and size;
@@ -11,6 +12,10 @@ retried on later passes, so every action first finds out whether it already happ
 - comment:     an intent per (change, side), and a `jira-sync` comment property to find a
                comment whose intent was never marked done.
 Each action records its own state only after its remote write succeeded.
+
+A Jira failure stops the plan and comes back as an Execution with result "failed". Anything
+else (MongoDB unreachable, a bug) propagates and aborts the pass: its changes are read again
+on the next pass, and the actions above make that repetition harmless.
 """
 
 from __future__ import annotations
@@ -22,17 +27,9 @@ from typing import Any
 
 from app.config import PairConfig
 from app.jira import JiraClient, JiraError, JiraNotFound
-from app.sync.creation import LINK_TYPE, MARKER_PROPERTY, DevIssueCreation, creation_intent
-from app.sync.model import (
-    Action,
-    AddComment,
-    CopyAttachments,
-    CreateDevIssue,
-    LinkIssues,
-    Mapping,
-    TransitionPartner,
-    same_status,
-)
+from app.sync.actions import Action, AddComment, CopyAttachments, CreateDevIssue, LinkIssues, TransitionPartner
+from app.sync.creation import LINK_TYPE, MARKER_PROPERTY, CreationRecord, DevIssueCreation
+from app.sync.model import Execution, Mapping, same_status
 from app.sync.store import PairStore
 from app.sync.templates import browse_url
 
@@ -46,34 +43,21 @@ class PartnerMissing(Exception):
         super().__init__(f"partner issue {key} (id {issue_id}) no longer exists; not recreated")
 
 
-class ActionFailed(Exception):
-    """An action could not be completed; `action` names it, `cause` says why, `outcome` holds
-    what the actions before it did."""
-
-    def __init__(self, action: Action, cause: Exception, outcome: "Outcome") -> None:
-        super().__init__(f"{type(action).__name__} failed: {cause}")
-        self.action = action
-        self.cause = cause
-        self.outcome = outcome
-
-
 @dataclass
-class Outcome:
-    """What executing one plan did; `mapping` is the pair after any creation."""
+class _Progress:
+    """What a plan has done so far (the executor's scratch pad while it runs one plan)."""
 
     mapping: Mapping | None
-    created: bool = False  # the Dev issue was created by this plan, together with its link
     done: list[str] = field(default_factory=list)
-    baselined: set[str] = field(default_factory=set)  # issue ids whose stored status the sync set
+    baselined: set[str] = field(default_factory=set)
+
+    def execution(self, result: str, error: str | None = None) -> Execution:
+        return Execution(result, tuple(self.done), self.mapping, error, frozenset(self.baselined))  # type: ignore[arg-type]
 
 
 @dataclass
 class ActionExecutor:
-    """Runs the actions of one plan in order; the first Jira failure stops the rest (ActionFailed).
-
-    Anything else (MongoDB unreachable, a bug) propagates and aborts the pass: its changes are
-    read again on the next pass, and the actions above make that repetition harmless.
-    """
+    """Runs the actions of one plan in order; the first Jira failure stops the rest."""
 
     jira: JiraClient
     store: PairStore
@@ -83,45 +67,72 @@ class ActionExecutor:
 
     def __post_init__(self) -> None:
         self.creation = DevIssueCreation(self.jira, self.store, self.config, self.clock, self.time_zone)
+        self._handlers: dict[type, Callable[[Action, Mapping, str, _Progress], bool]] = {
+            TransitionPartner: self._transition,
+            CopyAttachments: self._copy_attachments,
+            LinkIssues: self._link,
+            AddComment: self._comment,
+        }
 
-    def execute(self, actions: tuple[Action, ...], mapping: Mapping | None, change_id: str) -> Outcome:
-        creating = next((a for a in actions if isinstance(a, CreateDevIssue)), None)
-        if creating:
-            # A creation may be re-planned from a newer version of the User issue (the link it
-            # made bumps `updated`); its comment must still be recognised as the same one.
-            change_id = creation_intent(creating.user_issue_id)
-        outcome = Outcome(mapping)
+    def execute(self, actions: tuple[Action, ...], mapping: Mapping | None, change_id: str) -> Execution:
+        """Carry out one plan; a creating plan (its first action creates) hands the rest to the creation."""
+        if not actions:
+            return Execution("nothing to do", mapping=mapping)
+        first = actions[0]
+        if isinstance(first, CreateDevIssue):
+            record, new = self.creation.begin(first, actions[1:])
+            return self.carry_out_creation(record, new)
+        progress = _Progress(mapping)
         for action in actions:
-            try:
-                did = self._run(action, outcome, change_id)
-            except (JiraError, PartnerMissing) as error:
-                raise ActionFailed(action, error, outcome) from error
-            if did:
-                outcome.done.append(action_name(action))
-        return outcome
+            failed = self._run(action, progress, change_id)
+            if failed:
+                return progress.execution("failed", failed)
+        return progress.execution("done")
 
-    def _run(self, action: Action, outcome: Outcome, change_id: str) -> bool:
-        if isinstance(action, CreateDevIssue):
-            outcome.mapping, outcome.created = self.creation.ensure(action)
-            return outcome.created
-        mapping = outcome.mapping
+    def carry_out_creation(self, record: CreationRecord, new: bool = False) -> Execution:
+        """Make the creation's Dev issue (unless it exists) and do whatever it still owes."""
+        progress = _Progress(record.mapping)
+        try:
+            record, created = self.creation.ensure_dev_issue(record, new)
+        except JiraError as error:
+            return progress.execution("failed", f"{CreateDevIssue.__name__} failed: {error}")
+        if record.phase == "abandoned":
+            return progress.execution("abandoned")
+        if created:
+            progress.done.append(CreateDevIssue.name)
+        progress.mapping = record.mapping
+        if not record.linked:
+            failed = self._run(LinkIssues(), progress, record.change_id)
+            if failed:
+                return progress.execution("failed", failed)
+            record = self.creation.link_made(record)
+        for index, part in record.owed_parts():
+            # The creation made its link: a LinkIssues part has nothing left to do.
+            failed = None if isinstance(part, LinkIssues) else self._run(part, progress, record.change_id)
+            if failed:
+                return progress.execution("failed", failed)
+            record = self.creation.part_done(record, index)
+        self.creation.finish(record)
+        return progress.execution("done")
+
+    def _run(self, action: Action, progress: _Progress, change_id: str) -> str | None:
+        """Run one action against the plan's mapping; the failure's text, or None when it ran."""
+        mapping = progress.mapping
         if mapping is None:
-            raise RuntimeError(f"{action_name(action)} planned without a mapping; the planner never does that")
-        if isinstance(action, TransitionPartner):
-            outcome.baselined.add(mapping.id_of(action.side))
-            return self.transition(mapping, action)
-        if isinstance(action, CopyAttachments):
-            return self.copy_attachments(mapping, action) > 0
-        if isinstance(action, LinkIssues):
-            return False if outcome.created else self.link(mapping)
-        if isinstance(action, AddComment):
-            return self.comment(mapping, action, change_id)
-        raise TypeError(f"unknown action {action!r}")
+            raise RuntimeError(f"{action.name} planned without a mapping; the planner never does that")
+        try:
+            did = self._handlers[type(action)](action, mapping, change_id, progress)
+        except (JiraError, PartnerMissing) as error:
+            return f"{type(action).__name__} failed: {error}"
+        if did:
+            progress.done.append(action.name)
+        return None
 
     # -- transition --------------------------------------------------------------------------
 
-    def transition(self, mapping: Mapping, action: TransitionPartner) -> bool:
+    def _transition(self, action: TransitionPartner, mapping: Mapping, change_id: str, progress: _Progress) -> bool:
         partner_id = mapping.id_of(action.side)
+        progress.baselined.add(partner_id)
         partner = self._partner(partner_id, mapping.key_of(action.side), ["status"])
         if partner["key"] != mapping.key_of(action.side):
             self.store.update_mapping_key(action.side, partner_id, partner["key"])  # it moved
@@ -142,7 +153,7 @@ class ActionExecutor:
 
     # -- attachments -------------------------------------------------------------------------
 
-    def copy_attachments(self, mapping: Mapping, action: CopyAttachments) -> int:
+    def _copy_attachments(self, action: CopyAttachments, mapping: Mapping, change_id: str, progress: _Progress) -> bool:
         source_id, target_id = mapping.id_of(action.from_side), mapping.id_of(action.to_side)
         sources = self.jira.attachments(source_id)
         copied = self.store.copied_attachment_ids(str(a["id"]) for a in sources)
@@ -167,11 +178,11 @@ class ActionExecutor:
             self.store.record_attachment(str(attachment["id"]), target_id, str(uploaded[0]["id"]))
             self.store.finish_intent(intent_id)
             count += 1
-        return count
+        return count > 0
 
     # -- link --------------------------------------------------------------------------------
 
-    def link(self, mapping: Mapping) -> bool:
+    def _link(self, action: LinkIssues, mapping: Mapping, change_id: str, progress: _Progress) -> bool:
         dev = self._partner(mapping.dev_id, mapping.dev_key, ["issuelinks"])
         if _links_to(dev["fields"].get("issuelinks") or [], mapping.user_id):
             return False
@@ -180,7 +191,7 @@ class ActionExecutor:
 
     # -- comment -----------------------------------------------------------------------------
 
-    def comment(self, mapping: Mapping, action: AddComment, change_id: str) -> bool:
+    def _comment(self, action: AddComment, mapping: Mapping, change_id: str, progress: _Progress) -> bool:
         intent_id = f"comment:{change_id}:{action.side}"
         issue_id = mapping.id_of(action.side)
         intent = self.store.intent(intent_id)
@@ -203,16 +214,6 @@ class ActionExecutor:
                 if prop.get("key") == MARKER_PROPERTY and (prop.get("value") or {}).get("changeId") == change_id:
                     return True
         return False
-
-
-def action_name(action: Action) -> str:
-    return {
-        CreateDevIssue: "create",
-        TransitionPartner: "transition",
-        CopyAttachments: "attachments",
-        LinkIssues: "link",
-        AddComment: "comment",
-    }[type(action)]
 
 
 def _same_file(attachment: dict[str, Any], candidates: list[dict[str, Any]]) -> dict[str, Any] | None:

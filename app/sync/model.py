@@ -1,16 +1,15 @@
-"""Plain data of a sync pass: what was seen, what is linked, and what to do.
+"""Plain data of a sync pass: what was seen, what is linked, and what a pass did.
 
-Frozen dataclasses only, no I/O. The planner (`app.sync.plan`) turns a `StatusChange`
-into a `Plan` of the action types below; the engine executes them against Jira.
+Dataclasses only, no I/O. The planner (app.sync.plan) turns a `StatusChange` into a Plan of
+actions (app.sync.actions); the executor carries it out and answers with an `Execution`; a
+pass adds everything up in a `PassSummary`.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Literal, Union
-
-from app.sync.templates import render_template
+from typing import Literal
 
 Side = Literal["user", "dev"]
 
@@ -86,102 +85,25 @@ class Mapping:
         return self.user_id if side == "user" else self.dev_id
 
 
-@dataclass(frozen=True)
-class CommentContext:
-    """Values for a comment template. "source" is the issue whose change fired the rule,
-    "target" its partner, whichever side the comment is posted on. None = not known yet
-    (e.g. `target_key` before the Dev issue is created) and renders as an empty string."""
-
-    source_key: str
-    source_status: str
-    source_url: str | None = None
-    target_key: str | None = None
-    target_status: str | None = None
-    target_url: str | None = None
-
-    def placeholders(self) -> dict[str, str]:
-        """The `${name}` values, keyed by their template names."""
-        return {
-            "sourceKey": self.source_key,
-            "sourceStatus": self.source_status,
-            "sourceUrl": self.source_url or "",
-            "targetKey": self.target_key or "",
-            "targetStatus": self.target_status or "",
-            "targetUrl": self.target_url or "",
-        }
+ExecutionResult = Literal["done", "failed", "nothing to do", "abandoned"]
 
 
 @dataclass(frozen=True)
-class CreateDevIssue:
-    """Create the Dev issue for a User issue that has none. `description` already carries
-    the link line back to the User issue when the pair's `addCrossLinks` is on."""
+class Execution:
+    """What carrying out one plan did.
 
-    user_issue_id: str
-    user_issue_key: str
-    project_key: str
-    issue_type: str
-    summary: str
-    description: str
-    priority: str | None
-    user_status: str  # the User issue's status that called for the Dev issue
-
-
-@dataclass(frozen=True)
-class TransitionPartner:
-    """Move the partner issue (on `side`) to the status named `target_status`."""
-
-    side: Side
-    target_status: str
-
-
-@dataclass(frozen=True)
-class CopyAttachments:
-    """Copy the attachments of the `from_side` issue not yet copied to the `to_side` issue."""
-
-    from_side: Side
-    to_side: Side
-
-
-@dataclass(frozen=True)
-class LinkIssues:
-    """Make sure a Jira issue link joins the two issues. (The User issue's link line goes into
-    the Dev description only when the sync creates it: rewriting an existing description as
-    plain text would flatten its rich text.)"""
-
-
-@dataclass(frozen=True)
-class AddComment:
-    """Post the rendered `template` on the issue of `side`.
-
-    Rendering waits for execution because the target key of a freshly created Dev issue
-    is only known then: call `text(target_key=..., target_url=...)`.
+    `result`: "done" (every action ran), "failed" (the first failing action stopped the rest;
+    `error` says why), "nothing to do", or "abandoned" (a creation no longer wanted, see
+    app.sync.creation). `actions_done` names the actions that changed something in Jira;
+    `mapping` is the pair after the plan (a creation makes one); `baselined` holds the ids of
+    issues whose stored status the sync set meanwhile.
     """
 
-    side: Side
-    template: str
-    context: CommentContext
-
-    def text(self, target_key: str | None = None, target_url: str | None = None) -> str:
-        """The comment body; given values fill (and override) the context's target fields."""
-        context = self.context
-        if target_key is not None:
-            context = replace(context, target_key=target_key)
-        if target_url is not None:
-            context = replace(context, target_url=target_url)
-        return render_template(self.template, context.placeholders())
-
-
-Action = Union[CreateDevIssue, TransitionPartner, CopyAttachments, LinkIssues, AddComment]
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What to do about one status change: the rule that decided (None = no rule), the
-    actions in execution order (empty = nothing to do), and why, for logs and dry runs."""
-
-    rule_id: str | None
-    actions: tuple[Action, ...] = field(default=())
-    reason: str = ""
+    result: ExecutionResult
+    actions_done: tuple[str, ...] = ()
+    mapping: Mapping | None = None
+    error: str | None = None
+    baselined: frozenset[str] = frozenset()
 
 
 @dataclass

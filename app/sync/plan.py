@@ -34,20 +34,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from app.sync.model import (
+from app.sync.actions import (
     Action,
     AddComment,
     CommentContext,
     CopyAttachments,
     CreateDevIssue,
     LinkIssues,
-    Mapping,
     Plan,
-    StatusChange,
     TransitionPartner,
-    other_side,
-    same_status,
 )
+from app.sync.model import Mapping, StatusChange, other_side, same_status
 from app.sync.rules import match_rule
 from app.sync.templates import browse_url, dev_description
 

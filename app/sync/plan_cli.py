@@ -13,32 +13,10 @@ from app.config import load_configs
 from app.jira import JiraClient
 from app.settings import get_settings
 from app.sync.engine import Engine
-from app.sync.model import (
-    AddComment,
-    CopyAttachments,
-    CreateDevIssue,
-    LinkIssues,
-    Plan,
-    StatusChange,
-    TransitionPartner,
-)
+from app.sync.actions import Plan
+from app.sync.model import StatusChange
 from app.mongo import connect
 from app.sync.store import PairStore
-
-
-def describe_action(action: object, change: StatusChange) -> str:
-    issue = change.issue
-    if isinstance(action, CreateDevIssue):
-        return f"create {action.issue_type} in {action.project_key} for {issue.key}: {action.summary!r}"
-    if isinstance(action, TransitionPartner):
-        return f"transition the {action.side} issue of {issue.key} to {action.target_status!r}"
-    if isinstance(action, CopyAttachments):
-        return f"copy new attachments {action.from_side} -> {action.to_side} for {issue.key}"
-    if isinstance(action, LinkIssues):
-        return f"link {issue.key} with its partner"
-    if isinstance(action, AddComment):
-        return f"comment on the {action.side} issue of {issue.key}: {action.text()!r}"
-    return repr(action)
 
 
 def plan_lines(previews: list[tuple[StatusChange, Plan]]) -> list[str]:
@@ -48,7 +26,7 @@ def plan_lines(previews: list[tuple[StatusChange, Plan]]) -> list[str]:
         issue = change.issue
         movement = f"{change.previous_status or '(new)'} -> {issue.status}"
         for action in plan.actions:
-            lines.append(f"{issue.key} [{issue.side}] {movement} rule={plan.rule_id}: {describe_action(action, change)}")
+            lines.append(f"{issue.key} [{issue.side}] {movement} rule={plan.rule_id}: {action.describe(issue.key)}")
     acting = sum(1 for _, plan in previews if plan.actions)
     lines.append(f"{len(previews)} issue version(s) to process, {acting} with actions, {len(lines)} action(s); nothing was written")
     return lines

@@ -4,10 +4,13 @@ Collections (all keyed by Jira issue **ids**, which survive a move; keys are kep
 - `issue_state`  `_id` = issue id: side, key, last seen status, its `updated`.
 - `mappings`     `_id` = User issue id: dev id/key, user key; unique on `dev_id` too.
 - `sync_state`   `_id` = "pair": per-side watermarks, initial sync done.
-- `intents`      write-ahead records of remote writes that cannot be repeated blindly
-                 (create, comment, attachment copy); `done` once the write is recorded.
+- `creations`    `_id` = User issue id: a Dev issue's creation and the parts it owes
+                 (app.sync.creation owns the document).
+- `intents`      write-ahead records of the other remote writes that cannot be repeated
+                 blindly (comment, attachment copy); `done` once the write is recorded.
 - `attachments`  `_id` = source attachment id: target issue and target attachment id.
-- `failures`     `_id` = change id: the change, attempts, next attempt, last error.
+- `failures`     `_id` = change id (or creation id): the change, attempts, next attempt, last
+                 error; `kind` "creation" for a creation's, which no newer change supersedes.
 - `events`       audit trail, expired by a TTL index.
 
 Writes use `update_one(..., upsert=True)` with `$set` only: the embedded MongoDB-wire server
@@ -87,6 +90,17 @@ class PairStore:
     def save_sync_state(self, **fields: Any) -> None:
         self.db.sync_state.update_one({"_id": "pair"}, {"$set": encode_instants(fields)}, upsert=True)
 
+    # -- creations ---------------------------------------------------------------------------
+
+    def creation(self, user_issue_id: str) -> dict[str, Any] | None:
+        return self.db.creations.find_one({"_id": user_issue_id})
+
+    def save_creation(self, user_issue_id: str, document: dict[str, Any]) -> None:
+        self.db.creations.update_one({"_id": user_issue_id}, {"$set": encode_instants(document)}, upsert=True)
+
+    def creations_in(self, phases: Iterable[str]) -> list[dict[str, Any]]:
+        return list(self.db.creations.find({"phase": {"$in": list(phases)}}))
+
     # -- intents (write-ahead records for writes that must not be repeated) -------------------
 
     def intent(self, intent_id: str) -> dict[str, Any] | None:
@@ -133,9 +147,9 @@ class PairStore:
     def clear_failure(self, change_id: str) -> None:
         self.db.failures.delete_one({"_id": change_id})
 
-    def clear_failures_of_issue(self, issue_id: str) -> None:
-        """A newer change of the issue supersedes its older failed ones."""
-        self.db.failures.delete_many({"issue_id": issue_id})
+    def clear_failures_of_issue(self, issue_id: str, keep: str) -> None:
+        """The change `keep` of the issue supersedes its other failed changes (not its creation's)."""
+        self.db.failures.delete_many({"issue_id": issue_id, "kind": {"$ne": "creation"}, "_id": {"$ne": keep}})
 
     def failure_count(self) -> int:
         return count(self.db.failures)

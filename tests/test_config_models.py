@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from app.config import DefaultBehavior, JiraConfig, PairConfig, Rule, RuleActions, RuleConditions
 from app.config.envsubst import substitute
 from app.config.source import strip_documentation
+from app.config.models import credential_problems
 
 REPO = Path(__file__).resolve().parents[1]
 TOKEN = "tok-SECRET-models-123456"
@@ -47,7 +48,7 @@ def test_minimal_pair_gets_documented_defaults() -> None:
         sync_attachments=True, add_cross_links=True, only_on_status_change=True,
         skip_intermediate_statuses=True, fallback_behavior="ignore",
     )
-    assert config.jira.auth_type == "basic" and config.jira.deployment == "cloud" and config.jira.time_zone is None
+    assert config.jira.auth_type == "basic" and config.jira.deployment is None and config.jira.time_zone is None
     rule = config.rules[0]
     assert (rule.enabled, rule.priority, rule.target_status, rule.description) == (True, 100, None, None)
     assert rule.conditions == RuleConditions(require_mapping=True, on_status_change=None)
@@ -68,19 +69,22 @@ def test_interval_seconds(minutes, seconds, expected) -> None:
 
 @pytest.mark.parametrize(
     ("jira_overrides", "expected"),
-    [({}, "cloud"), ({"baseUrl": "https://jira.corp.example/jira"}, "datacenter"),
-     ({"baseUrl": "https://jira.corp.example", "authType": "pat"}, "datacenter"),
+    # Never guessed from the host name: unset means "the server says at start" (serverInfo).
+    [({}, None), ({"baseUrl": "https://jira.corp.example/jira"}, None),
+     ({"baseUrl": "https://jira.corp.example", "authType": "pat"}, None),
      ({"baseUrl": "https://jira.corp.example", "deployment": "cloud"}, "cloud"),
      ({"deployment": "datacenter"}, "datacenter")],
 )
-def test_deployment_explicit_or_inferred_from_the_site(jira_overrides, expected) -> None:
+def test_deployment_is_explicit_or_left_to_the_server(jira_overrides, expected) -> None:
     assert JiraConfig.model_validate(jira(**jira_overrides)).deployment == expected
 
 
 def test_data_center_logs_in_with_a_user_name_cloud_with_an_email() -> None:
     assert JiraConfig.model_validate(jira(baseUrl="https://jira.corp.example", email="jsmith")).email == "jsmith"
+    assert JiraConfig.model_validate(jira(email="jsmith")).email == "jsmith", "unknown deployment: checked at start"
     with pytest.raises(ValidationError, match="email address on Jira Cloud"):
-        JiraConfig.model_validate(jira(email="jsmith"))
+        JiraConfig.model_validate(jira(email="jsmith", deployment="cloud"))
+    assert credential_problems("cloud", "basic", "jsmith") and not credential_problems("datacenter", "basic", "jsmith")
 
 
 def test_cloud_has_no_personal_access_tokens() -> None:

@@ -206,8 +206,8 @@ def test_an_issue_edited_between_two_pages_costs_no_other_issue(mongo_client, db
         pair = SyncHarness(sim, mongo_client[f"{db_prefix}-ab"], tmp_path, deployment="datacenter")
         search = pair.bot.search
 
-        def search_with_an_edit_after_the_first_page(jql, fields, page_size=100):
-            for n, issue in enumerate(search(jql, fields, page_size=page_size)):
+        def search_with_an_edit_after_the_first_page(jql, fields, page_size=100, **options):
+            for n, issue in enumerate(search(jql, fields, page_size=page_size, **options)):
                 if n == page_size and "ABDEV" in jql:
                     pair.human.edit_issue("ABDEV-5", {"summary": "edited while the sync reads"})
                 yield issue

@@ -13,10 +13,12 @@ from app.jira import (
     BasicAuth,
     BearerAuth,
     JiraClient,
+    JiraError,
     JiraNotFound,
     SearchPaginationError,
+    Site,
     TransitionUnavailable,
-    infer_deployment,
+    deployment_of,
     jql_datetime,
     jql_string,
 )
@@ -59,7 +61,9 @@ def _response(status: int, headers: dict[str, str] | None = None) -> requests.Re
     [
         ({"Retry-After": "7"}, 7.0),
         ({"Retry-After": "Sat, 28 Nov 2026 09:00:30 GMT"}, 30.0),
-        ({"X-RateLimit-Reset": "2026-11-28T09:02Z"}, 120.0),
+        # Minute precision, as Jira Cloud writes it: the reset falls within that minute, so its end.
+        ({"X-RateLimit-Reset": "2026-11-28T09:02Z"}, 180.0),
+        ({"X-RateLimit-Reset": "2026-11-28T09:00Z"}, 60.0),
         ({"X-RateLimit-Reset": "2026-11-28T09:00:05Z"}, 5.0),
         ({"Retry-After": "3", "X-RateLimit-Reset": "2026-11-28T09:02Z"}, 3.0),
         ({"X-RateLimit-Reset": "2026-11-28T08:59Z"}, None),
@@ -150,17 +154,33 @@ def test_auth_and_client_reprs_hide_the_token():
     assert prepared.headers["Authorization"].startswith("Basic ")
 
 
-def test_from_config_builds_auth_and_infers_the_deployment():
-    cloud = JiraClient.from_config(SimpleNamespace(base_url="https://acme.atlassian.net", email="bot@acme.test",
-                                                   api_token=SecretStr("t"), auth_type="basic", deployment=None))
+def test_from_config_builds_auth_and_takes_the_deployment_from_the_config_or_the_site():
+    cloud = JiraClient.from_config(SimpleNamespace(base_url="https://jira.acme.test", email="bot@acme.test",
+                                                   api_token=SecretStr("t"), auth_type="basic", deployment=None),
+                                   site=Site("cloud", "https://acme.atlassian.net"))
     dc = JiraClient.from_config(SimpleNamespace(base_url="https://jira.acme.test", email=None,
-                                                api_token=SecretStr("t"), auth_type="pat", deployment=None))
+                                                api_token=SecretStr("t"), auth_type="pat", deployment=None),
+                                site=Site("datacenter", "https://jira.acme.test"))
     forced = JiraClient.from_config(SimpleNamespace(base_url="https://jira.acme.test", email="e", api_token="t",
-                                                    auth_type="basic", deployment="cloud"))
-    assert (cloud.deployment, type(cloud.transport.auth)) == ("cloud", BasicAuth)
+                                                    auth_type="basic", deployment="cloud"),
+                                    site=Site("datacenter", "https://jira.acme.test"))
+    assert (cloud.deployment, type(cloud.transport.auth), cloud.site_url) == ("cloud", BasicAuth, "https://acme.atlassian.net")
     assert (dc.deployment, type(dc.transport.auth)) == ("datacenter", BearerAuth)
     assert forced.deployment == "cloud"
-    assert infer_deployment("http://127.0.0.1:8080") == "datacenter"
+    with pytest.raises(ValueError, match="discover the site"):
+        JiraClient.from_config(SimpleNamespace(base_url="https://acme.atlassian.net", email="e", api_token="t",
+                                               auth_type="basic", deployment=None))
+
+
+@pytest.mark.parametrize(("deployment_type", "expected"),
+                         [("Cloud", "cloud"), ("Server", "datacenter"), ("DataCenter", "datacenter")])
+def test_the_server_names_its_deployment(deployment_type, expected):
+    assert deployment_of({"deploymentType": deployment_type}) == expected
+
+
+def test_an_answer_naming_no_deployment_is_refused():
+    with pytest.raises(ValueError, match="names no Jira deployment"):
+        deployment_of({"baseUrl": "https://proxy.example"})
 
 
 class _PagesTransport:
@@ -188,12 +208,33 @@ def test_cloud_search_refuses_to_follow_a_repeated_token():
     assert [b.get("nextPageToken") for b in transport.bodies] == [None, "a", "b"]
 
 
-def test_cloud_search_stops_on_is_last_and_datacenter_on_total():
-    cloud = _PagesTransport([{"issues": [{"id": "1"}], "nextPageToken": "x", "isLast": True}])
-    assert list(search_cloud(cloud, "q", ["summary"], 5)) == [[{"id": "1"}]]
+def test_cloud_search_ends_where_the_token_ends_and_datacenter_on_total():
+    # isLast alone does not end it: the page that carries no nextPageToken does.
+    cloud = _PagesTransport([{"issues": [{"id": "1"}], "nextPageToken": "x", "isLast": True},
+                             {"issues": [{"id": "2"}], "isLast": True}])
+    assert list(search_cloud(cloud, "q", ["summary"], 5)) == [[{"id": "1"}], [{"id": "2"}]]
     dc = _PagesTransport([
         {"issues": [{"id": "1"}, {"id": "2"}], "startAt": 0, "total": 3},
         {"issues": [{"id": "3"}], "startAt": 2, "total": 3},
     ])
     assert [len(p) for p in search_datacenter(dc, "q", ["summary"], 2)] == [2, 1]
     assert [b["startAt"] for b in dc.bodies] == [0, 2]
+
+
+@pytest.mark.parametrize("page", [
+    {"errorMessages": ["The search is temporarily unavailable."]},
+    {"total": 0},
+    {"issues": "none"},
+    ["not", "a", "page"],
+])
+def test_a_search_answer_that_is_not_a_page_is_an_error_not_no_issues(page):
+    for pages in (search_cloud(_PagesTransport([page]), "q", ["status"], 5),
+                  search_datacenter(_PagesTransport([page]), "q", ["status"], 5)):
+        with pytest.raises(JiraError):
+            next(pages)
+
+
+def test_cloud_search_asks_to_reconcile_at_most_the_last_fifty_ids():
+    transport = _PagesTransport([{"issues": []}])
+    list(search_cloud(transport, "q", ["status"], 5, reconcile=[str(n) for n in range(60)]))
+    assert transport.bodies[0]["reconcileIssues"] == list(range(10, 60))

@@ -17,12 +17,12 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from app.config.errors import Loc
-from app.jira.deployment import infer_deployment
 
 PAIR_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
 PAIR_NAME_RULE = "1-48 characters of a-z, 0-9, '_' and '-', starting with a letter or digit"
 PROJECT_KEY_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]*$")
 DEFAULT_INTERVAL_SECONDS = 300.0
+DEFAULT_FULL_SCAN_SECONDS = 3600.0
 
 SyncDirection = Literal["user_to_dev", "dev_to_user", "both", "none"]
 TargetProject = Literal["dev", "user"]
@@ -58,6 +58,17 @@ def _raise_at(model: str, problems: list[tuple[Loc, str]]) -> None:
         raise ValidationError.from_exception_data(model, details)
 
 
+def credential_problems(deployment: str, auth_type: str, email: str | None) -> list[tuple[Loc, str]]:
+    """What a deployment refuses in these credentials; checked offline when `deployment` is
+    configured, and by the worker once the server has named it."""
+    problems: list[tuple[Loc, str]] = []
+    if deployment == "cloud" and email and "@" not in email:
+        problems.append((("email",), "must be an email address on Jira Cloud"))
+    if deployment == "cloud" and auth_type == "pat":
+        problems.append((("authType",), "Jira Cloud has no personal access tokens: use basic (email + API token)"))
+    return problems
+
+
 class JiraConfig(_ConfigModel):
     base_url: str = Field(description="Jira site, e.g. https://team.atlassian.net (http or https).")
     email: str | None = Field(
@@ -65,22 +76,14 @@ class JiraConfig(_ConfigModel):
     )
     api_token: SecretStr = Field(description='API token (basic) or personal access token (pat); use "${ENV}".')
     auth_type: Literal["basic", "pat"] = Field("basic", description="basic = email + API token; pat = Bearer.")
-    deployment: Literal["cloud", "datacenter"] = Field(
-        "cloud", description="Default: cloud for *.atlassian.net sites, else datacenter."
+    deployment: Literal["cloud", "datacenter"] | None = Field(
+        None, description="Default: what the site's /rest/api/2/serverInfo says (deploymentType), asked at start."
     )
     time_zone: str | None = Field(
         None,
         description="IANA zone for JQL dates; default: the API user's zone from /myself, which is the one "
         "Jira reads them in (set this only when /myself reports none).",
     )
-
-    @model_validator(mode="before")
-    @classmethod
-    def _infer_deployment(cls, data: object) -> object:
-        if isinstance(data, dict) and "deployment" not in data:
-            base_url = data.get("baseUrl", data.get("base_url"))
-            return {**data, "deployment": infer_deployment(base_url) if isinstance(base_url, str) else "cloud"}
-        return data
 
     @field_validator("base_url")
     @classmethod
@@ -130,10 +133,8 @@ class JiraConfig(_ConfigModel):
         problems: list[tuple[Loc, str]] = []
         if self.auth_type == "basic" and not self.email:
             problems.append((("email",), "required when authType is 'basic' (email + API token)"))
-        if self.deployment == "cloud" and self.email and "@" not in self.email:
-            problems.append((("email",), "must be an email address on Jira Cloud"))
-        if self.deployment == "cloud" and self.auth_type == "pat":
-            problems.append((("authType",), "Jira Cloud has no personal access tokens: use basic (email + API token)"))
+        if self.deployment is not None:
+            problems += credential_problems(self.deployment, self.auth_type, self.email)
         _raise_at("JiraConfig", problems)
         return self
 
@@ -198,6 +199,11 @@ class PairConfig(_ConfigModel):
     dev_project_key: str = Field(description="Development project, e.g. ABDEV.")
     sync_interval_minutes: float | None = Field(None, gt=0, description="Default 5 minutes.")
     sync_interval_seconds: float | None = Field(None, gt=0, description="Instead of syncIntervalMinutes.")
+    full_scan_interval_minutes: float | None = Field(
+        None, gt=0, description="Between two full scans (ids, statuses, `updated` of both projects) that catch "
+        "changes the search index showed too late for the window; default 60 minutes.",
+    )
+    full_scan_interval_seconds: float | None = Field(None, gt=0, description="Instead of fullScanIntervalMinutes.")
     initial_sync_enabled: bool = Field(
         True, description="On the first run, act on issues already in a rule's status; else only record them."
     )
@@ -227,6 +233,9 @@ class PairConfig(_ConfigModel):
             problems.append((("devProjectKey",), "must differ from userProjectKey"))
         if self.sync_interval_minutes is not None and self.sync_interval_seconds is not None:
             problems.append((("syncIntervalSeconds",), "set syncIntervalMinutes or syncIntervalSeconds, not both"))
+        if self.full_scan_interval_minutes is not None and self.full_scan_interval_seconds is not None:
+            problems.append((("fullScanIntervalSeconds",),
+                             "set fullScanIntervalMinutes or fullScanIntervalSeconds, not both"))
         first_index: dict[str, int] = {}
         for index, rule in enumerate(self.rules):
             if rule.id in first_index:
@@ -243,3 +252,12 @@ class PairConfig(_ConfigModel):
         if self.sync_interval_minutes is not None:
             return self.sync_interval_minutes * 60
         return DEFAULT_INTERVAL_SECONDS
+
+    @property
+    def full_scan_seconds(self) -> float:
+        """Seconds between full scans: fullScanIntervalSeconds, else fullScanIntervalMinutes * 60, else 3600."""
+        if self.full_scan_interval_seconds is not None:
+            return self.full_scan_interval_seconds
+        if self.full_scan_interval_minutes is not None:
+            return self.full_scan_interval_minutes * 60
+        return DEFAULT_FULL_SCAN_SECONDS

@@ -2,14 +2,15 @@
 
 from app.jira.adf import adf_to_text, text_to_adf
 from app.jira.auth import BasicAuth, BearerAuth, auth_for
-from app.jira.client import JiraClient
-from app.jira.deployment import infer_deployment
+from app.jira.client import JiraClient, Site
+from app.jira.deployment import deployment_of
 from app.jira.errors import (
     JiraAuthError,
     JiraBadRequest,
     JiraError,
     JiraForbidden,
     JiraNotFound,
+    JiraPayloadTooLarge,
     JiraRateLimited,
     JiraServerError,
     JiraUnavailable,
@@ -28,15 +29,17 @@ __all__ = [
     "JiraError",
     "JiraForbidden",
     "JiraNotFound",
+    "JiraPayloadTooLarge",
     "JiraRateLimited",
     "JiraServerError",
     "JiraUnavailable",
     "SearchPaginationError",
+    "Site",
     "Transition",
     "TransitionUnavailable",
     "adf_to_text",
     "auth_for",
-    "infer_deployment",
+    "deployment_of",
     "jql_datetime",
     "jql_string",
     "text_to_adf",

@@ -10,7 +10,8 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
@@ -20,8 +21,8 @@ from requests.auth import AuthBase
 
 from app.jira.auth import auth_for
 from app.jira.bodies import incoming_comment, incoming_issue, outgoing_fields, wire_text
-from app.jira.deployment import api_prefix, infer_deployment
-from app.jira.errors import JiraNotFound, TransitionUnavailable, parse_error_body
+from app.jira.deployment import SERVER_INFO_PATH, Deployment, api_prefix, deployment_of
+from app.jira.errors import JiraAuthError, JiraError, JiraForbidden, JiraNotFound, TransitionUnavailable, parse_error_body
 from app.jira.retry import RetryPolicy
 from app.jira.search import search_cloud, search_datacenter
 from app.jira.transitions import Transition, choose_transition, parse_transitions, transition_payload
@@ -34,8 +35,26 @@ def _segment(value: str) -> str:
     return quote(str(value), safe="")
 
 
+@dataclass(frozen=True)
+class Site:
+    """What a Jira site says of itself: its flavour, and its own URL (`serverInfo.baseUrl`).
+
+    The URL is the one people use: links the sync writes into Jira (the description's link
+    back, comments) are built on it, never on the API's base URL, which may be a gateway
+    (`https://api.atlassian.com/ex/jira/{cloudId}`) or a proxy.
+    """
+
+    deployment: Deployment
+    url: str
+
+
 class JiraClient:
-    """A client for one Jira site as one user."""
+    """A client for one Jira site as one user.
+
+    `base_url` is where the REST API is reached, path included (a Data Center context path,
+    the Cloud gateway); every request and every URL the client follows keeps it. `site_url`
+    is the site's own URL for links people follow (default: `base_url`).
+    """
 
     def __init__(
         self,
@@ -49,20 +68,44 @@ class JiraClient:
         session: requests.Session | None = None,
         jitter: Callable[[], float] = random.random,
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        site_url: str | None = None,
     ) -> None:
         self.deployment = deployment
         self.api = api_prefix(deployment)
         self.policy = RetryPolicy(max_retries=max_retries, backoff_cap=backoff_cap, sleep=sleep, jitter=jitter, clock=clock)
-        self.transport = JiraTransport(base_url, auth, timeout, self.policy, session)
+        self.transport = JiraTransport(base_url, auth, timeout, self.policy, session, site_url=site_url)
 
     @classmethod
-    def from_config(cls, jira: Any, **overrides: Any) -> JiraClient:
+    def from_config(cls, jira: Any, site: Site | None = None, **overrides: Any) -> JiraClient:
         """A client from a pair config's `jira` section (any object with base_url, email,
-        api_token (str or SecretStr), auth_type "basic"|"pat", deployment or None)."""
+        api_token (str or SecretStr), auth_type "basic"|"pat", deployment or None).
+
+        An explicit `deployment` wins; else the `site` found by `discover_site` decides.
+        """
         base_url = str(jira.base_url)
-        deployment = _plain(getattr(jira, "deployment", None)) or infer_deployment(base_url)
+        deployment = _plain(getattr(jira, "deployment", None)) or (site.deployment if site else None)
+        if deployment is None:
+            raise ValueError("the Jira deployment is not configured: discover the site first (JiraClient.discover_site)")
         auth_type = _plain(getattr(jira, "auth_type", None)) or "basic"
-        return cls(base_url, auth_for(auth_type, getattr(jira, "email", None), jira.api_token), deployment=deployment, **overrides)
+        auth = auth_for(auth_type, getattr(jira, "email", None), jira.api_token)
+        return cls(base_url, auth, deployment=deployment, site_url=site.url if site else None, **overrides)
+
+    @classmethod
+    def discover_site(cls, jira: Any, **overrides: Any) -> Site:
+        """Ask the site what it is: `GET /rest/api/2/serverInfo`, which both products answer
+        anonymously (a gateway that will not, is asked again with the credentials). An explicit
+        `deployment` in `jira` still wins over the answer."""
+        probe = cls.from_config(jira, Site("datacenter", str(jira.base_url)), **overrides)
+        try:
+            info = probe.transport.request_json("GET", SERVER_INFO_PATH, anonymous=True)
+        except (JiraAuthError, JiraForbidden):
+            info = probe.transport.request_json("GET", SERVER_INFO_PATH)
+        try:
+            found = deployment_of(info if isinstance(info, dict) else {})
+        except ValueError as error:
+            raise JiraError(200, "GET", SERVER_INFO_PATH, [str(error)]) from None
+        deployment = _plain(getattr(jira, "deployment", None)) or found
+        return Site(deployment, str(info.get("baseUrl") or jira.base_url).rstrip("/"))  # type: ignore[arg-type]
 
     def __repr__(self) -> str:
         return f"JiraClient(base_url={self.base_url!r}, deployment={self.deployment!r}, auth={self.transport.auth!r})"
@@ -72,6 +115,11 @@ class JiraClient:
     @property
     def base_url(self) -> str:
         return self.transport.base_url
+
+    @property
+    def site_url(self) -> str:
+        """The site's own URL, for links people follow (see `Site`)."""
+        return self.transport.site_url
 
     @property
     def request_count(self) -> int:
@@ -115,10 +163,18 @@ class JiraClient:
         return self._get(f"/project/{_segment(key)}/statuses")
 
     # --- issues -------------------------------------------------------------------------
-    def search(self, jql: str, fields: list[str], page_size: int = 100) -> Iterator[dict]:
-        """Every issue matching `jql`, page after page, with only `fields` (text fields as plain text)."""
-        pages = search_cloud if self.deployment == "cloud" else search_datacenter
-        for page in pages(self.transport, jql, fields, page_size):
+    def search(
+        self, jql: str, fields: list[str], page_size: int = 100,
+        reconcile: Sequence[str] = (), properties: Sequence[str] = (),
+    ) -> Iterator[dict]:
+        """Every issue matching `jql`, page after page, with only `fields` (text fields as plain
+        text) and the issue `properties` named. `reconcile` (Cloud only; the last 50 count) names
+        issue ids whose latest version the answer must reflect, whatever the index's lag."""
+        if self.deployment == "cloud":
+            pages = search_cloud(self.transport, jql, fields, page_size, reconcile, properties)
+        else:
+            pages = search_datacenter(self.transport, jql, fields, page_size, properties)
+        for page in pages:
             for issue in page:
                 yield incoming_issue(issue)
 

@@ -1,20 +1,31 @@
-"""Which Jira flavour a site is, and the REST prefix that goes with it."""
+"""Which Jira flavour a site is, and the REST prefix that goes with it.
+
+The flavour is the server's word, never the host name's: Jira Cloud is also reached through
+custom domains, proxies and the gateway `https://api.atlassian.com/ex/jira/{cloudId}`, and
+`GET /rest/api/2/serverInfo` answers on both products (anonymously) with its `deploymentType`.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
-from urllib.parse import urlsplit
+from collections.abc import Mapping
+from typing import Any, Literal
 
 Deployment = Literal["cloud", "datacenter"]
 DEPLOYMENTS: tuple[str, ...] = ("cloud", "datacenter")
+SERVER_INFO_PATH = "/rest/api/2/serverInfo"  # the one path both products answer
+
+_BY_DEPLOYMENT_TYPE: dict[str, Deployment] = {"cloud": "cloud", "server": "datacenter", "datacenter": "datacenter"}
 
 
-def infer_deployment(base_url: str) -> Deployment:
-    """Cloud sites live under *.atlassian.net (and the jira-dev staging domain); anything else is Data Center."""
-    host = (urlsplit(base_url).hostname or "").lower()
-    if host.endswith(".atlassian.net") or host.endswith(".jira-dev.com"):
-        return "cloud"
-    return "datacenter"
+def deployment_of(server_info: Mapping[str, Any]) -> Deployment:
+    """The flavour a `serverInfo` answer names: `Cloud` -> cloud, `Server`/`DataCenter` -> datacenter.
+
+    Raises ValueError for an answer that is not Jira's (a proxy's page, another product).
+    """
+    kind = str(server_info.get("deploymentType") or "").replace(" ", "").lower()
+    if kind not in _BY_DEPLOYMENT_TYPE:
+        raise ValueError(f"the site's serverInfo names no Jira deployment (deploymentType {kind or 'missing'!r})")
+    return _BY_DEPLOYMENT_TYPE[kind]
 
 
 def api_prefix(deployment: str) -> str:

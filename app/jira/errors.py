@@ -42,7 +42,12 @@ class JiraBadRequest(JiraError):
 
 
 class JiraAuthError(JiraError):
-    """401: the credentials are missing, wrong or expired."""
+    """The credentials are missing, wrong, expired or revoked: a 401, or any answer whose
+    `X-Seraph-LoginReason` says the login failed (Jira Cloud serves such a request as an
+    anonymous one, so its 404 or 400 says nothing about the resource)."""
+
+    def _describe(self) -> str:
+        return f"credentials rejected: {super()._describe()}"
 
 
 class JiraForbidden(JiraError):
@@ -51,6 +56,11 @@ class JiraForbidden(JiraError):
 
 class JiraNotFound(JiraError):
     """404: the issue/project/resource does not exist or the user cannot see it."""
+
+
+class JiraPayloadTooLarge(JiraError):
+    """413: Jira refuses the request body as too large (an attachment over the site's limit).
+    Sending it again cannot help."""
 
 
 class JiraRateLimited(JiraError):
@@ -99,6 +109,7 @@ _BY_STATUS: dict[int, type[JiraError]] = {
     401: JiraAuthError,
     403: JiraForbidden,
     404: JiraNotFound,
+    413: JiraPayloadTooLarge,
     429: JiraRateLimited,
 }
 

@@ -15,11 +15,12 @@ from __future__ import annotations
 import email.utils
 import logging
 import random
+import re
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import TypeVar
 
 import requests
@@ -31,6 +32,7 @@ T = TypeVar("T")
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 HONOURS_RETRY_HINTS = frozenset({429, 503})
+MINUTE_PRECISION = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(Z|[+-]\d{2}:?\d{2})")
 HINT_JITTER_FRACTION = 0.1  # spreads clients that were all told "retry after N s" over N..1.1 N
 
 
@@ -70,16 +72,24 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
 
 
 def parse_rate_limit_reset(value: str | None, now: datetime) -> float | None:
-    """Seconds until `X-RateLimit-Reset` (`yyyy-MM-ddTHH:mmZ`, any ISO 8601 accepted); None if past/unreadable."""
+    """Seconds until `X-RateLimit-Reset`; None if past or unreadable.
+
+    Jira Cloud writes it at minute precision (`yyyy-MM-ddTHH:mmZ`): the reset falls somewhere
+    in that minute, and a request sent before it only earns a longer wait, so a minute-precise
+    value is read as the end of its minute. Any other ISO 8601 instant is taken as written.
+    """
     if not value:
         return None
-    text = value.strip().replace("Z", "+00:00")
+    text = value.strip()
+    minute_precise = MINUTE_PRECISION.fullmatch(text) is not None
     try:
-        when = datetime.fromisoformat(text)
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
+    if minute_precise:
+        when += timedelta(minutes=1)
     seconds = (when - now).total_seconds()
     return seconds if seconds > 0 else None
 

@@ -2,6 +2,12 @@
 
 Only the path (never the query string or body) reaches logs and error text, so JQL, tokens
 and issue content stay out of both.
+
+Credentials that stop working are not always a 401: Jira Cloud serves a request whose token
+is expired or revoked as an *anonymous* one (an issue answers 404, a search 400, a write is
+refused) and says so only in the `X-Seraph-LoginReason` header. Any answer carrying a failed
+login reason is therefore a JiraAuthError, whatever its status, so that nobody downstream
+mistakes a rejected token for a deleted issue.
 """
 
 from __future__ import annotations
@@ -14,12 +20,14 @@ from urllib.parse import urlsplit
 import requests
 from requests.auth import AuthBase
 
-from app.jira.errors import JiraError, JiraRateLimited, JiraUnavailable, error_class_for, parse_error_body
+from app.jira.errors import JiraAuthError, JiraError, JiraRateLimited, JiraUnavailable, error_class_for, parse_error_body
 from app.jira.retry import IDEMPOTENT_METHODS, HintBeyondCap, RetryableStatus, RetryPolicy
 
 log = logging.getLogger("app.jira")
 
 Timeout = float | tuple[float, float]
+LOGIN_REASON_HEADER = "X-Seraph-LoginReason"
+FAILED_LOGIN_REASONS = frozenset({"AUTHENTICATED_FAILED", "AUTHENTICATION_DENIED"})
 
 
 class JiraTransport:
@@ -32,8 +40,10 @@ class JiraTransport:
         timeout: Timeout,
         policy: RetryPolicy,
         session: requests.Session | None = None,
+        site_url: str | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.site_url = (site_url or base_url).rstrip("/")
         self.auth = auth
         self.timeout = timeout
         self.policy = policy
@@ -64,15 +74,18 @@ class JiraTransport:
         headers: dict[str, str] | None = None,
         idempotent: bool | None = None,
         allow_status: tuple[int, ...] = (),
+        anonymous: bool = False,
     ) -> requests.Response:
         """Send `method path` and return the response; raise a JiraError for any error status.
 
         `idempotent` defaults from the method (GET/PUT/DELETE yes, POST no); read-only or
         keyed POSTs (search, remote link by globalId) pass True. Statuses in `allow_status`
-        are returned instead of raised (e.g. 404 for an absent property).
+        are returned instead of raised (e.g. 404 for an absent property). `anonymous` sends
+        no credentials.
         """
         method = method.upper()
-        url = path if path.startswith(("http://", "https://")) else self.base_url + path
+        url = self.absolute(path)
+        auth = None if anonymous else self.auth
         shown = urlsplit(url).path
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
@@ -82,7 +95,7 @@ class JiraTransport:
             try:
                 response = self.session.request(
                     method, url, params=params, json=json, files=files, headers=headers,
-                    auth=self.auth, timeout=self.timeout,
+                    auth=auth, timeout=self.timeout,
                 )
             except requests.exceptions.RequestException:
                 self.status_counts["dropped"] += 1
@@ -100,32 +113,55 @@ class JiraTransport:
             raise self._error(method, shown, response, retry_after=wait) from None
         except requests.exceptions.RequestException as failure:
             raise JiraUnavailable(method, shown, type(failure).__name__) from None
+        if not anonymous and _login_failed(response):
+            raise self._error(method, shown, response, cls=JiraAuthError)
         if response.status_code >= 400 and response.status_code not in allow_status:
             raise self._error(method, shown, response)
         return response
 
     def absolute(self, url_or_path: str) -> str:
-        """A URL on this site for `url_or_path`; a foreign host is rebased so credentials never leave the site."""
-        parts = urlsplit(url_or_path)
-        if not parts.scheme:
+        """The URL to send a request for `url_or_path` to: always under `base_url`.
+
+        A path is taken relative to `base_url` (its own path prefix included). A URL under
+        `base_url` is kept. Any other URL (the site's own, as Jira writes `self` and `content`
+        links when reached through a gateway, or a foreign host) is rebased onto `base_url`,
+        so that credentials never leave the site and the prefix is never lost.
+        """
+        if not url_or_path.startswith(("http://", "https://")):
             return self.base_url + url_or_path
-        base = urlsplit(self.base_url)
-        if (parts.scheme, parts.netloc) == (base.scheme, base.netloc):
+        if url_or_path == self.base_url or url_or_path.startswith(self.base_url + "/"):
             return url_or_path
-        return f"{base.scheme}://{base.netloc}{parts.path}" + (f"?{parts.query}" if parts.query else "")
+        parts = urlsplit(url_or_path)
+        path = parts.path
+        for known in (self.site_url, self.base_url):
+            prefix = urlsplit(known).path.rstrip("/")
+            if prefix and (path == prefix or path.startswith(prefix + "/")):
+                path = path[len(prefix):]
+                break
+        return self.base_url + path + (f"?{parts.query}" if parts.query else "")
 
     @staticmethod
-    def _error(method: str, path: str, response: requests.Response, retry_after: float | None = None) -> JiraError:
+    def _error(
+        method: str, path: str, response: requests.Response, retry_after: float | None = None,
+        cls: type[JiraError] | None = None,
+    ) -> JiraError:
         try:
             body = response.json()
         except ValueError:
             body = None
         messages, errors = parse_error_body(body, response.text if body is None else "")
-        cls = error_class_for(response.status_code)
+        reason = response.headers.get(LOGIN_REASON_HEADER)
+        if reason in FAILED_LOGIN_REASONS:
+            messages = [f"{LOGIN_REASON_HEADER}: {reason}", *messages]
+        cls = cls or error_class_for(response.status_code)
         if cls is JiraRateLimited:
             hint = retry_after if retry_after is not None else _header_seconds(response.headers.get("Retry-After"))
             return JiraRateLimited(response.status_code, method, path, messages, errors, retry_after=hint)
         return cls(response.status_code, method, path, messages, errors)
+
+
+def _login_failed(response: requests.Response) -> bool:
+    return response.headers.get(LOGIN_REASON_HEADER) in FAILED_LOGIN_REASONS
 
 
 def _header_seconds(value: str | None) -> float | None:

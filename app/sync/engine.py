@@ -9,6 +9,9 @@
    changes, from the issue as it is now; creations that still owe something (a crash or a
    failure interrupted them) are carried out by the creation itself (app.sync.creation).
 4. Advance each watermark from the `updated` values Jira returned, only after a full pass.
+
+Every `fullScanInterval` the observation also includes what a full scan found the windows
+missed (an index that showed a change too late); those versions go through the same path.
 """
 
 from __future__ import annotations
@@ -22,14 +25,14 @@ from typing import Any
 
 from app.config import PairConfig
 from app.instants import utc_now
-from app.jira import JiraClient, JiraError, JiraNotFound
+from app.jira import JiraAuthError, JiraClient, JiraError, JiraNotFound
 from app.sync.actions import CreateDevIssue, Plan
 from app.sync.audit import Progress, creation_event, processed_event
 from app.sync.creation import CreationRecord, creation_id
 from app.sync.executor import ActionExecutor
 from app.sync.failures import failure_document
 from app.sync.model import Execution, Mapping, PassSummary, StatusChange, other_side, same_status
-from app.sync.observe import DEFAULT_OVERLAP, Observed, Observer
+from app.sync.observe import DEFAULT_OVERLAP, Observed, Observer, full_scan_due
 from app.sync.plan import plan as plan_change
 from app.sync.store import PairStore
 
@@ -53,6 +56,7 @@ class Engine:
         self.store = store
         self.clock = clock
         self.monotonic = monotonic
+        self.jira = jira
         self.observer = Observer(config, jira, store, time_zone or "UTC", overlap)
         self.executor = ActionExecutor(jira, store, config, clock, time_zone or "UTC")
 
@@ -61,13 +65,20 @@ class Engine:
     def run_pass(self, should_stop: Callable[[], bool] = lambda: False) -> PassSummary:
         summary = PassSummary(started_at=self.clock())
         counts: Counter[str] = Counter()
+        self.executor.credentials.new_pass()
         state = self.store.sync_state()
         acting = self._acting(state)
-        observation = self.observer.observe(state)
-        progress = Progress(len(observation.changes), self.monotonic, first_pass=not state.get("initial_sync_done"))
+        observation = self.observer.observe(state, summary.started_at)
+        changes = observation.changes
+        scanning = full_scan_due(state.get("last_full_scan_at"), summary.started_at, self.config.full_scan_seconds)
+        if scanning:
+            missed = self.observer.full_scan({item.change.issue.id for item in changes})
+            counts["full_scan_missed"] = len(missed)
+            changes = sorted(changes + missed, key=lambda item: item.change.issue.updated)
+        progress = Progress(len(changes), self.monotonic, first_pass=not state.get("initial_sync_done"))
         interrupted = False
         baselined: set[str] = set()
-        for item in observation.changes:
+        for item in changes:
             if should_stop():
                 interrupted = True
                 break
@@ -82,8 +93,10 @@ class Engine:
         if not interrupted and not should_stop():
             self._retry_due_failures(acting, counts, should_stop)
             self._carry_out_owed_creations(counts, should_stop)
+            scanned = {"last_full_scan_at": summary.started_at} if scanning or not state.get("last_full_scan_at") else {}
             self.store.save_sync_state(
                 initial_sync_done=True,
+                **scanned,
                 **{f"{side}_watermark": mark for side, mark in observation.watermarks.items() if mark},
             )
         counts["failures_pending"] = self.store.failure_count()
@@ -97,7 +110,7 @@ class Engine:
         """What the next pass would decide, reading only (the `plan` command)."""
         state = self.store.sync_state()
         acting = self._acting(state)
-        changes = self.observer.observe(state).changes
+        changes = self.observer.observe(state, self.clock()).changes
         return [(item.change, self._plan(item.change, acting, self._mapping(item.change))) for item in changes]
 
     def _acting(self, state: dict[str, Any]) -> bool:
@@ -120,9 +133,19 @@ class Engine:
             self.store.clear_failures_of_issue(issue.id, keep=change_id)
         execution = self.executor.execute(decided.actions, mapping, change_id)
         self._settle(execution, counts, *_failure_of(change, decided, mapping, change_id))
+        self._note_recent(change, execution)
         self.store.save_issue_state(issue.id, issue.side, issue.key, issue.status, issue.updated)
         self._record(processed_event(change, decided, mapping, execution))
         return execution.baselined
+
+    def _note_recent(self, change: StatusChange, execution: Execution) -> None:
+        """Remember what the sync saw change or wrote, for the next searches to reconcile."""
+        written = set(execution.baselined)
+        if CreateDevIssue.name in execution.actions_done and execution.mapping:
+            written.add(execution.mapping.dev_id)
+        if change.status_changed:
+            written.add(change.issue.id)
+        self.observer.recent.note(sorted(written), self.clock())
 
     def _mapping(self, change: StatusChange) -> Mapping | None:
         return self.store.mapping_for(change.issue.side, change.issue.id)
@@ -134,7 +157,7 @@ class Engine:
         if mapping:
             partner = self.store.issue_states([mapping.id_of(other_side(change.issue.side))])
             partner_status = next(iter(partner.values()), {}).get("status")
-        return plan_change(change, mapping, self.config, partner_status)
+        return plan_change(change, mapping, self.config, partner_status, self.jira.site_url)
 
     def _settle(self, execution: Execution, counts: Counter[str], failure_id: str, described: dict[str, Any]) -> None:
         """Count what an execution did and keep (or clear) its failure."""
@@ -164,8 +187,11 @@ class Engine:
             try:
                 issue = self.observer.fetch(failure["issue_id"], failure["side"])
             except JiraNotFound:
+                self.executor.credentials.prove()  # a 404 to rejected credentials is no deletion
                 self.store.clear_failure(failure["_id"])  # the source issue is gone: nothing to sync
                 continue
+            except JiraAuthError:
+                raise
             except JiraError as error:
                 log.warning("retry postponed: %s", error, extra={"issueKey": failure["issue_key"]})
                 continue

@@ -26,9 +26,11 @@ from datetime import datetime
 from typing import Any
 
 from app.config import PairConfig
-from app.jira import JiraClient, JiraError, JiraNotFound
+from app.jira import JiraAuthError, JiraClient, JiraError, JiraNotFound, JiraPayloadTooLarge
 from app.sync.actions import Action, AddComment, CopyAttachments, CreateDevIssue, LinkIssues, TransitionPartner
 from app.sync.creation import LINK_TYPE, MARKER_PROPERTY, CreationRecord, DevIssueCreation
+from app.sync.credentials import CredentialCheck
+from app.sync.failures import refusal_document
 from app.sync.model import Execution, Mapping, same_status
 from app.sync.store import PairStore
 from app.sync.templates import browse_url
@@ -67,6 +69,7 @@ class ActionExecutor:
 
     def __post_init__(self) -> None:
         self.creation = DevIssueCreation(self.jira, self.store, self.config, self.clock, self.time_zone)
+        self.credentials = CredentialCheck(self.jira)
         self._handlers: dict[type, Callable[[Action, Mapping, str, _Progress], bool]] = {
             TransitionPartner: self._transition,
             CopyAttachments: self._copy_attachments,
@@ -94,6 +97,8 @@ class ActionExecutor:
         progress = _Progress(record.mapping)
         try:
             record, created = self.creation.ensure_dev_issue(record, new)
+        except JiraAuthError:
+            raise  # the pass stops: nothing is decided on an answer given to nobody
         except JiraError as error:
             return progress.execution("failed", f"{CreateDevIssue.__name__} failed: {error}")
         if record.phase == "abandoned":
@@ -122,6 +127,8 @@ class ActionExecutor:
             raise RuntimeError(f"{action.name} planned without a mapping; the planner never does that")
         try:
             did = self._handlers[type(action)](action, mapping, change_id, progress)
+        except JiraAuthError:
+            raise  # the pass stops: nothing is decided on an answer given to nobody
         except (JiraError, PartnerMissing) as error:
             return f"{type(action).__name__} failed: {error}"
         if did:
@@ -149,6 +156,7 @@ class ActionExecutor:
         try:
             return self.jira.get_issue(issue_id, fields=fields)
         except JiraNotFound as error:
+            self.credentials.prove()
             raise PartnerMissing(key, issue_id) from error
 
     # -- attachments -------------------------------------------------------------------------
@@ -174,11 +182,25 @@ class ActionExecutor:
             try:
                 uploaded = self.jira.add_attachment(target_id, attachment["filename"], content)
             except JiraNotFound as error:
+                self.credentials.prove()
                 raise PartnerMissing(mapping.key_of(action.to_side), target_id) from error
-            self.store.record_attachment(str(attachment["id"]), target_id, str(uploaded[0]["id"]))
+            except JiraPayloadTooLarge as error:
+                self._refuse(attachment, mapping, action, error)
+            else:
+                self.store.record_attachment(str(attachment["id"]), target_id, str(uploaded[0]["id"]))
+                count += 1
             self.store.finish_intent(intent_id)
-            count += 1
         return count > 0
+
+    def _refuse(self, attachment: dict[str, Any], mapping: Mapping, action: CopyAttachments, error: JiraError) -> None:
+        """Jira will never take this file: never try it again, and keep it in sight as a failure."""
+        attachment_id = str(attachment["id"])
+        self.store.record_attachment(attachment_id, mapping.id_of(action.to_side), None)
+        reason = (f"{attachment.get('filename')!r} ({attachment.get('size', '?')} bytes) was refused by Jira as too "
+                  f"large for {mapping.key_of(action.to_side)}; not copied ({error})")
+        described = {"issue_id": mapping.id_of(action.from_side), "issue_key": mapping.key_of(action.from_side),
+                     "side": action.from_side, "from_status": None, "to_status": None}
+        self.store.record_failure(f"refused:{attachment_id}", refusal_document(described, reason, self.clock()))
 
     # -- link --------------------------------------------------------------------------------
 
@@ -202,7 +224,7 @@ class ActionExecutor:
             return False
         # Only a creating rule's comment lacks its target key: the Dev issue it just created.
         target_key = action.context.target_key or mapping.dev_key
-        text = action.text(target_key=target_key, target_url=browse_url(self.config.jira.base_url, target_key))
+        text = action.text(target_key=target_key, target_url=browse_url(self.jira.site_url, target_key))
         self.store.begin_intent(intent_id, self.clock(), issue_id=issue_id)
         self.jira.add_comment(issue_id, text, properties={MARKER_PROPERTY: {"changeId": change_id}})
         self.store.finish_intent(intent_id)

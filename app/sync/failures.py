@@ -1,7 +1,8 @@
 """When a failed change is tried again, and when it is given up (pure).
 
 A change whose action failed stays in the pair's `failures` collection until it succeeds or a
-newer change of the same issue supersedes it. It is retried on later passes with exponential
+newer change of the same issue supersedes it (a creation's failure stays until the creation is
+done: app.sync.creation). It is retried on later passes with exponential
 backoff; after `MAX_ATTEMPTS` it is marked given up (shown as such in /health) and only
 tried once per `RETRY_CAP` from then on, so a fixed cause still heals it.
 """
@@ -43,4 +44,18 @@ def failure_document(
         "last_error": error,
         "given_up": given_up,
         "next_attempt_at": now + (RETRY_CAP if given_up else retry_delay(attempts)),
+    }
+
+
+def refusal_document(change: dict[str, Any], reason: str, now: datetime) -> dict[str, Any]:
+    """A failure that no retry can mend (Jira refused the content itself): shown as given up,
+    never due. It names the issue and the reason; `change` as for `failure_document`."""
+    return {
+        **change,
+        "kind": "refused",
+        "attempts": 1,
+        "first_failed_at": now,
+        "last_failed_at": now,
+        "last_error": reason,
+        "given_up": True,
     }

@@ -5,6 +5,14 @@ may lag a write by seconds. So a pass asks for everything updated since its wate
 an overlap, floored to the minute, and keeps only the versions it has not processed yet (by
 issue id and `updated`). A watermark only ever comes from `updated` values Jira returned.
 
+The index can lag longer than the overlap ("seconds to minutes", longer after bulk edits), so
+two more reads make late changes safe:
+- on Cloud every search names, in `reconcileIssues`, the issues the sync wrote or saw change
+  lately (`RecentIssues`), which Jira then answers read-after-write consistently;
+- every `fullScanInterval` a full scan reads both projects' ids, statuses and `updated` only,
+  compares them with the stored state, and fetches (GET, never the index) every version the
+  windows missed, which the pass then processes like any other change.
+
 `Observer` does the reading (Jira search, the stored states); the functions around it are pure.
 """
 
@@ -24,7 +32,10 @@ from app.sync.templates import browse_url
 SIDES: tuple[Side, Side] = ("user", "dev")
 DEFAULT_OVERLAP = timedelta(minutes=5)
 SEARCH_FIELDS = ("summary", "status", "updated", "created", "priority", "issuetype", "description", "attachment")
+SCAN_FIELDS = ("status", "updated")
+SCAN_PAGE = 5000  # Jira pages a search that asks few fields up to 5,000 issues (it may answer fewer)
 STATE_BATCH = 200  # stored states are read for this many issues at a time
+RECENT_LIMIT = 50  # what reconcileIssues accepts
 
 
 @dataclass(frozen=True)
@@ -43,27 +54,53 @@ class Observation:
     watermarks: dict[Side, datetime | None]
 
 
+class RecentIssues:
+    """The issues the sync wrote or saw change lately (within `keep`), newest last, at most
+    RECENT_LIMIT: what a Cloud search asks Jira to reconcile."""
+
+    def __init__(self, keep: timedelta) -> None:
+        self.keep = keep
+        self._at: dict[str, datetime] = {}
+
+    def note(self, issue_ids: Iterable[str], now: datetime) -> None:
+        for issue_id in issue_ids:
+            self._at.pop(issue_id, None)
+            self._at[issue_id] = now
+        while len(self._at) > RECENT_LIMIT:
+            del self._at[next(iter(self._at))]
+
+    def ids(self, now: datetime) -> list[str]:
+        for issue_id in [i for i, at in self._at.items() if now - at > self.keep]:
+            del self._at[issue_id]
+        return list(self._at)
+
+
 class Observer:
-    """Reads one pair's projects: the windowed searches of a pass, and single issues for retries."""
+    """Reads one pair's projects: the windowed searches of a pass, the full scan, and single
+    issues for retries."""
 
     def __init__(
         self, config: PairConfig, jira: JiraClient, store: PairStore, time_zone: str,
-        overlap: timedelta = DEFAULT_OVERLAP,
+        overlap: timedelta = DEFAULT_OVERLAP, recent: RecentIssues | None = None,
     ) -> None:
         self.config = config
         self.jira = jira
         self.store = store
         self.time_zone = time_zone
         self.overlap = overlap
+        self.recent = recent if recent is not None else RecentIssues(keep=overlap)
 
-    def observe(self, sync_state: dict[str, Any]) -> Observation:
+    def observe(self, sync_state: dict[str, Any], now: datetime) -> Observation:
         """Every new version in both projects since the stored watermarks, oldest first."""
         changes: list[Observed] = []
         watermarks: dict[Side, datetime | None] = {}
+        reconcile = self.recent.ids(now)
         for side in SIDES:
             since = sync_state.get(f"{side}_watermark")
             seen_updates: list[datetime] = []
-            for batch in _batches(self._search(side, since), STATE_BATCH):
+            search = self._search(side, window_jql(self._project(side), since, self.time_zone, self.overlap),
+                                  SEARCH_FIELDS, reconcile=reconcile)
+            for batch in _batches((issue_snapshot(raw, side, self.jira.site_url) for raw in search), STATE_BATCH):
                 stored = self.store.issue_states(issue.id for issue in batch)
                 for issue in batch:
                     seen_updates.append(issue.updated)
@@ -74,15 +111,36 @@ class Observer:
         changes.sort(key=lambda item: item.change.issue.updated)
         return Observation(changes, watermarks)
 
+    def full_scan(self, already: set[str]) -> list[Observed]:
+        """The versions the windows missed: every issue of both projects whose `updated` is newer
+        than the stored one (or that was never stored), fetched as it is now, oldest first.
+        `already` names issues this pass observed anyway."""
+        missed: list[Observed] = []
+        for side in SIDES:
+            jql = f"project = {jql_string(self._project(side))} ORDER BY created ASC, key ASC"
+            listed = self._search(side, jql, SCAN_FIELDS, page_size=SCAN_PAGE)
+            for batch in _batches(listed, STATE_BATCH):
+                stored = self.store.issue_states(str(raw["id"]) for raw in batch)
+                for raw in batch:
+                    issue_id, before = str(raw["id"]), stored.get(str(raw["id"]))
+                    updated = parse_jira_datetime(raw["fields"]["updated"])
+                    if issue_id in already or not is_new_version(before.get("updated") if before else None, updated):
+                        continue
+                    issue = self.fetch(issue_id, side)
+                    missed.append(Observed(StatusChange(issue, before["status"] if before else None), before))
+        missed.sort(key=lambda item: item.change.issue.updated)
+        return missed
+
     def fetch(self, issue_id: str, side: Side) -> IssueSnapshot:
         """One issue as it is now (a GET, never the search index); JiraNotFound when it is gone."""
-        return issue_snapshot(self.jira.get_issue(issue_id, fields=list(SEARCH_FIELDS)), side, self.config.jira.base_url)
+        return issue_snapshot(self.jira.get_issue(issue_id, fields=list(SEARCH_FIELDS)), side, self.jira.site_url)
 
-    def _search(self, side: Side, since: datetime | None) -> Iterator[IssueSnapshot]:
-        project = self.config.user_project_key if side == "user" else self.config.dev_project_key
-        jql = window_jql(project, since, self.time_zone, self.overlap)
-        for raw in self.jira.search(jql, fields=list(SEARCH_FIELDS)):
-            yield issue_snapshot(raw, side, self.config.jira.base_url)
+    def _project(self, side: Side) -> str:
+        return self.config.user_project_key if side == "user" else self.config.dev_project_key
+
+    def _search(self, side: Side, jql: str, fields: tuple[str, ...], page_size: int = 100,
+                reconcile: list[str] | None = None) -> Iterator[dict[str, Any]]:
+        return self.jira.search(jql, fields=list(fields), page_size=page_size, reconcile=reconcile or ())
 
 
 def window_jql(project_key: str, since: datetime | None, time_zone: str, overlap: timedelta = DEFAULT_OVERLAP) -> str:
@@ -95,6 +153,12 @@ def window_jql(project_key: str, since: datetime | None, time_zone: str, overlap
     # each page boundary would never be read. Creation order does not move under edits; the
     # observer sorts what it read by `updated` itself.
     return " AND ".join(clauses) + " ORDER BY created ASC, key ASC"
+
+
+def full_scan_due(last_scan: datetime | None, now: datetime, interval_seconds: float) -> bool:
+    """Whether a full scan is due: never done yet (the first pass reads everything anyway and
+    counts as one), or the interval has passed since the last."""
+    return last_scan is not None and (now - last_scan).total_seconds() >= interval_seconds
 
 
 def is_new_version(stored_updated: datetime | None, updated: datetime) -> bool:
@@ -115,8 +179,9 @@ def parse_jira_datetime(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
 
-def issue_snapshot(raw: dict[str, Any], side: Side, base_url: str) -> IssueSnapshot:
-    """One issue of a search or GET answer; its text fields already plain text (app.jira)."""
+def issue_snapshot(raw: dict[str, Any], side: Side, site_url: str) -> IssueSnapshot:
+    """One issue of a search or GET answer; its text fields already plain text (app.jira), its
+    browse URL on the site's own URL."""
     fields = raw["fields"]
     status = fields["status"]
     return IssueSnapshot(
@@ -130,7 +195,7 @@ def issue_snapshot(raw: dict[str, Any], side: Side, base_url: str) -> IssueSnaps
         description=fields.get("description"),
         priority=(fields.get("priority") or {}).get("name"),
         issue_type=(fields.get("issuetype") or {}).get("name"),
-        url=browse_url(base_url, raw["key"]),
+        url=browse_url(site_url, raw["key"]),
     )
 
 

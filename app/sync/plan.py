@@ -63,16 +63,18 @@ def plan(
     mapping: Mapping | None,
     config: PairConfig,
     partner_status: str | None = None,
+    site_url: str | None = None,
 ) -> Plan:
     """Decide what one observed issue status means for its partner (see the module docstring).
 
     `partner_status` is the partner issue's current status when the engine knows it; it only
-    suppresses transitions the partner has already made. Deterministic for equal inputs.
+    suppresses transitions the partner has already made. `site_url` is the site's own URL for
+    the links written for people (default: the configured base URL). Deterministic for equal inputs.
     """
     rule = match_rule(config.rules, change.issue.status, change.issue.side)
     if rule is None:
         return _plan_without_rule(change, mapping, config.default_behavior, partner_status)
-    return _plan_for_rule(rule, change, mapping, config, partner_status)
+    return _plan_for_rule(rule, change, mapping, config, partner_status, site_url or config.jira.base_url)
 
 
 def fires(change: StatusChange, only_on_status_change: bool) -> bool:
@@ -113,6 +115,7 @@ def _plan_for_rule(
     mapping: Mapping | None,
     config: PairConfig,
     partner_status: str | None,
+    site_url: str,
 ) -> Plan:
     source = change.issue.side
     if rule.sync_direction != "both" and rule.target_project == source:
@@ -129,16 +132,14 @@ def _plan_for_rule(
             return Plan(rule.id, (), f"{label}: no mapping and nothing to create")
         if not (change.first_sighting or fires(change, only_on_change)):
             return Plan(rule.id, (), f"{label}: {_no_trigger_reason(change)}")
-        return Plan(rule.id, _creation_actions(rule, change, config), f"{label}: create Dev issue")
+        return Plan(rule.id, _creation_actions(rule, change, config, site_url), f"{label}: create Dev issue")
     if not fires(change, only_on_change):
         return Plan(rule.id, (), f"{label}: {_no_trigger_reason(change)}")
     target_status = effective_target_status(rule, change) if rule.actions.sync_status else None
     transition, note = _transition(change, target_status, partner_status)
     if creates:
         return Plan(rule.id, transition, f"{label}: mapping exists, Dev issue not created again{note}")
-    actions = transition + _follow_up_actions(
-        rule, change, mapping, config, target_status or partner_status
-    )
+    actions = transition + _follow_up_actions(rule, change, mapping, site_url, target_status or partner_status)
     return Plan(rule.id, actions, f"{label} applies{note}" if actions else f"{label}: nothing to do{note}")
 
 
@@ -162,10 +163,10 @@ def _transition(
     return (TransitionPartner(other_side(change.issue.side), target_status),), ""
 
 
-def _creation_actions(rule: Rule, change: StatusChange, config: PairConfig) -> tuple[Action, ...]:
+def _creation_actions(rule: Rule, change: StatusChange, config: PairConfig, site_url: str) -> tuple[Action, ...]:
     issue = change.issue
     behavior = config.default_behavior
-    user_url = issue.url or browse_url(config.jira.base_url, issue.key)
+    user_url = issue.url or browse_url(site_url, issue.key)
     description = (
         dev_description(issue.description, user_url)
         if behavior.add_cross_links
@@ -204,7 +205,7 @@ def _follow_up_actions(
     rule: Rule,
     change: StatusChange,
     mapping: Mapping,
-    config: PairConfig,
+    site_url: str,
     target_status: str | None,
 ) -> tuple[Action, ...]:
     issue = change.issue
@@ -216,15 +217,14 @@ def _follow_up_actions(
         actions.append(LinkIssues())
     template = _comment_template(rule)
     if template:
-        base_url = config.jira.base_url
         target_key = mapping.key_of(target)
         context = CommentContext(
             source_key=issue.key,
             source_status=issue.status,
-            source_url=issue.url or browse_url(base_url, issue.key),
+            source_url=issue.url or browse_url(site_url, issue.key),
             target_key=target_key,
             target_status=target_status,
-            target_url=browse_url(base_url, target_key),
+            target_url=browse_url(site_url, target_key),
         )
         actions.append(AddComment(target, template, context))
     return tuple(actions)

@@ -10,13 +10,13 @@ import sys
 from typing import TextIO
 
 from app.config import load_configs
-from app.jira import JiraClient
 from app.settings import get_settings
 from app.sync.engine import Engine
 from app.sync.actions import Plan
 from app.sync.model import StatusChange
 from app.mongo import connect
 from app.sync.store import PairStore
+from app.sync.worker import StartupCheckFailed, connect_jira
 
 
 def plan_lines(previews: list[tuple[StatusChange, Plan]]) -> list[str]:
@@ -41,8 +41,12 @@ def main(pair_name: str, out: TextIO = sys.stdout) -> int:
         print(f"no valid pair named {pair_name!r} in {settings.config_dir} (valid pairs: {known})", file=sys.stderr)
         return 1
     config = pair.config
-    jira = JiraClient.from_config(config.jira)
-    time_zone = config.jira.time_zone or jira.myself().get("timeZone")
+    try:
+        jira, myself = connect_jira(config)
+    except StartupCheckFailed as error:
+        print(f"{pair_name}: {error}", file=sys.stderr)
+        return 1
+    time_zone = config.jira.time_zone or myself.get("timeZone")
     client = connect(settings, appname="jira-sync-plan")
     try:
         store = PairStore(client[os.environ.get("WORKER_DATABASE_NAME") or settings.pair_database(pair.name)])

@@ -124,7 +124,8 @@ class PairStore:
         done = self.db.attachments.find({"$or": [{"_id": {"$in": ids}}, {"target_attachment_id": {"$in": ids}}]})
         return {value for doc in done for value in (doc["_id"], doc.get("target_attachment_id")) if value in ids}
 
-    def record_attachment(self, source_id: str, target_issue_id: str, target_attachment_id: str) -> None:
+    def record_attachment(self, source_id: str, target_issue_id: str, target_attachment_id: str | None) -> None:
+        """`source_id` is copied as `target_attachment_id` (None: Jira refused it; never copied)."""
         self.db.attachments.update_one(
             {"_id": source_id},
             {"$set": {"target_issue_id": target_issue_id, "target_attachment_id": target_attachment_id}},

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 LINK_LINE_PREFIX = "User issue: "
+JIRA_TEXT_LIMIT = 32_767  # Jira refuses a description or comment longer than this
+TRUNCATION_NOTE = "\n\n[… cut by jira-sync to fit Jira's limit of {limit:,} characters; the whole text is on {url}]"
 
 
 def render_template(template: str, values: Mapping[str, str]) -> str:
@@ -43,10 +45,21 @@ def description_has_link(description: str | None, url: str) -> bool:
 def dev_description(user_description: str | None, user_url: str) -> str:
     """The description of a Dev issue: the User issue's text, then the link line back to it.
 
-    Idempotent: a text that already mentions `user_url` is returned unchanged (trimmed).
+    Idempotent: a text that already mentions `user_url` is returned unchanged (trimmed). A text
+    that would pass Jira's limit (JIRA_TEXT_LIMIT characters, which Jira refuses) is cut, with
+    a note saying so, and keeps its link line.
     """
     body = (user_description or "").strip()
     if description_has_link(body, user_url):
-        return body
+        return fit_text(body, user_url)
     line = link_line(user_url)
-    return f"{body}\n\n{line}" if body else line
+    return f"{fit_text(body, user_url, reserve=len(line) + 2)}\n\n{line}" if body else line
+
+
+def fit_text(text: str, user_url: str, reserve: int = 0, limit: int = JIRA_TEXT_LIMIT) -> str:
+    """`text` if it fits in `limit - reserve` characters, else its head and a note pointing at the whole."""
+    room = limit - reserve
+    if len(text) <= room:
+        return text
+    note = TRUNCATION_NOTE.format(limit=limit, url=user_url)
+    return text[: max(0, room - len(note))].rstrip() + note

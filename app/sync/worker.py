@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import pymongo
 
 from app.config import ConfigFileError, PairConfig, load_pair
+from app.config.models import credential_problems
 from app.heartbeats import HeartbeatStore
 from app.jira import JiraClient, JiraError
 from app.logs import configure_logging
@@ -47,15 +48,27 @@ def warn_if_cleartext(base_url: str) -> None:
         log.warning("jira.baseUrl is plain http: the API token is sent unencrypted", extra={"host": parts.hostname})
 
 
-def check_jira(jira: JiraClient, config: PairConfig) -> dict:
-    """Prove the credentials and both projects before the first pass; returns `/myself`."""
+def connect_jira(config: PairConfig) -> tuple[JiraClient, dict]:
+    """The pair's Jira client, once the site said what it is and the credentials and both
+    projects are proven; returns it with `/myself`. Raises StartupCheckFailed.
+
+    The checks make no retries: a start-up that fails must fail within supervisord's
+    startsecs, so the program goes FATAL and the watchdog's cool-down takes over instead of
+    a restart loop.
+    """
+    quick = {"max_retries": 0, "timeout": (2, 2)}
     try:
-        myself = jira.myself()
+        site = JiraClient.discover_site(config.jira, **quick)
+        problems = credential_problems(site.deployment, config.jira.auth_type, config.jira.email)
+        if problems:
+            raise StartupCheckFailed("; ".join(f"jira.{loc[0]}: {message}" for loc, message in problems))
+        checking = JiraClient.from_config(config.jira, site=site, **quick)
+        myself = checking.myself()
         for key in (config.user_project_key, config.dev_project_key):
-            jira.project(key)
+            checking.project(key)
     except JiraError as error:
         raise StartupCheckFailed(f"Jira check failed: {error}") from error
-    return myself
+    return JiraClient.from_config(config.jira, site=site), myself
 
 
 def run_worker(config_path: Path, settings: Settings) -> int:
@@ -74,11 +87,8 @@ def run_worker(config_path: Path, settings: Settings) -> int:
         HeartbeatStore(client[settings.mongo_control_db]), config.name, settings.heartbeat_interval
     ).start()
     store = PairStore(client[os.environ.get("WORKER_DATABASE_NAME") or settings.pair_database(config.name)])
-    jira = JiraClient.from_config(config.jira)
     try:
-        # No retries: a start-up that fails must fail within supervisord's startsecs, so the
-        # program goes FATAL and the watchdog's cool-down takes over instead of a restart loop.
-        myself = check_jira(JiraClient.from_config(config.jira, max_retries=0, timeout=(2, 2)), config)
+        jira, myself = connect_jira(config)
         store.ensure_indexes()
     except (StartupCheckFailed, pymongo.errors.PyMongoError) as error:
         log.error("start-up check failed: %s", error)
@@ -97,7 +107,8 @@ def run_worker(config_path: Path, settings: Settings) -> int:
     loop = SyncLoop(engine.run_pass, heartbeat, config.interval_seconds, metrics=metrics)
     signal.signal(signal.SIGTERM, loop.request_stop)
     signal.signal(signal.SIGINT, loop.request_stop)
-    log.info("worker started", extra={"interval_s": config.interval_seconds, "database": store.db.name})
+    log.info("worker started", extra={"interval_s": config.interval_seconds, "database": store.db.name,
+                                      "deployment": jira.deployment, "site": jira.site_url})
     heartbeat.update(state="running")
     loop.run()
     log.info("worker stopped")

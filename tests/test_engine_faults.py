@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 import pymongo.errors
+import requests
 import pytest
 
 from app.jira import JiraError
@@ -315,3 +316,52 @@ def test_a_failed_creation_comment_is_still_posted_after_the_issue_moved_on(pair
     assert pair.store.pending_failures() == []
     assert pair.store.db.intents.count_documents({"done": {"$ne": True}}) == 0, "no write-ahead intent stays open"
     assert pair.store.db.creations.find_one()["phase"] == "finished"
+
+
+class LoseAnswer(requests.Session):
+    """Sends every request; the answer to the first that `lose` picks never comes back (a proxy
+    or a node dying after Jira did the work)."""
+
+    def __init__(self, lose) -> None:
+        super().__init__()
+        self.lose = lose
+
+    def request(self, method, url, **kwargs):
+        response = super().request(method, url, **kwargs)
+        if self.lose and self.lose(method, url, kwargs):
+            self.lose = None
+            raise requests.exceptions.ConnectionError("connection reset after the request was handled")
+        return response
+
+
+def test_a_lost_create_answer_with_a_lagging_index_makes_one_dev_issue(pair_without_links_at_create):
+    pair = pair_without_links_at_create
+    user_key = pair.new_user_issue(status="Will Do")
+    pair.admin("POST", "config", index_lag_seconds=60)  # the new Dev issue is not searchable for a minute
+    pair.bot.transport.session = LoseAnswer(
+        lambda method, url, kw: method == "POST" and url.endswith("/issue") and "update" not in (kw.get("json") or {}))
+
+    assert pair.engine.run_pass().counts["failed"] == 1, "the create reached Jira; its answer did not"
+    pair.clock.advance(minutes=1)
+    pair.sync()
+
+    dev_issues = [issue for issue in pair.sim.site.issues.values() if issue.project_key == "ABDEV"]
+    assert len(dev_issues) == 1
+    assert pair.dev_key(user_key) == dev_issues[0].key
+    assert pair.comments(user_key) == [f"Dev issue created: {dev_issues[0].key}"]
+    assert pair.store.pending_failures() == []
+
+
+def test_a_create_that_may_not_be_searchable_yet_is_not_sent_again_before_the_index_caught_up(pair):
+    user_key = pair.new_user_issue(status="Will Do")
+    pair.admin("POST", "config", faults={"next_drops": 1, "path_contains": "/rest/api/3/issue"})  # lost on the way
+    assert pair.engine.run_pass().counts["failed"] == 1
+    pair.clock.advance(minutes=1)
+    pair.sync()
+    [waiting] = pair.store.pending_failures()
+    assert "not created again before" in waiting["last_error"] and pair.dev_issues() == []
+
+    pair.clock.advance(minutes=5)
+    pair.sync()
+    [dev] = pair.dev_issues()
+    assert pair.dev_key(user_key) == dev["key"] and pair.store.pending_failures() == []

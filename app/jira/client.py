@@ -178,9 +178,13 @@ class JiraClient:
             for issue in page:
                 yield incoming_issue(issue)
 
-    def get_issue(self, key_or_id: str, fields: list[str] | None = None) -> dict:
-        params = {"fields": ",".join(fields)} if fields else None
-        return incoming_issue(self._get(self._issue_path(key_or_id), params=params))
+    def get_issue(self, key_or_id: str, fields: list[str] | None = None, properties: list[str] | None = None) -> dict:
+        """One issue, read directly (never through the search index); its issue `properties`
+        named come back under `properties` ({key: value})."""
+        params = {"fields": ",".join(fields)} if fields else {}
+        if properties:
+            params["properties"] = ",".join(properties)
+        return incoming_issue(self._get(self._issue_path(key_or_id), params=params or None))
 
     def create_issue(
         self,

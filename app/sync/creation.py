@@ -21,7 +21,11 @@ is marked done (`parts_done`) once it ran, and never runs twice.
 
 A record found in phase `creating` (a crash, or a create whose answer was lost) is recovered
 before anything is created again: the Dev issue is looked for by its marker, among the User
-issue's links or else among the Dev issues created since the record was written.
+issue's links, then directly by key (GETs never go through the search index: the keys after
+the highest Dev key the pair had seen when the record was written), then among the Dev issues
+the search finds created since. As the search index may lag and a key probe stops at a gap,
+nothing is created again while the record is younger than INDEX_LAG_ALLOWANCE: the creation
+waits as a pending failure instead.
 """
 
 from __future__ import annotations
@@ -33,8 +37,9 @@ from typing import Any, Literal
 
 from app.config import PairConfig
 from app.instants import decode_instant
-from app.jira import JiraBadRequest, JiraClient, jql_datetime, jql_string
+from app.jira import JiraBadRequest, JiraClient, JiraNotFound, jql_datetime, jql_string
 from app.sync.actions import Action, CreateDevIssue, action_document, action_from_document
+from app.sync.credentials import CredentialCheck
 from app.sync.model import Mapping, same_status
 from app.sync.observe import parse_jira_datetime
 from app.sync.store import PairStore
@@ -42,6 +47,9 @@ from app.sync.store import PairStore
 MARKER_PROPERTY = "jira-sync"
 LINK_TYPE = "Relates"
 RECOVERY_WINDOW = timedelta(minutes=2)  # JQL dates are minute-precise; the clocks may differ a little
+INDEX_LAG_ALLOWANCE = timedelta(minutes=5)  # Atlassian: search lags "seconds to minutes"
+PROBE_GAP = 5  # consecutive missing keys that end a probe (deleted issues leave gaps)
+PROBE_LIMIT = 200  # keys probed at most in one recovery
 
 Phase = Literal["creating", "created", "finished", "abandoned"]
 OWING: tuple[Phase, ...] = ("creating", "created")
@@ -59,6 +67,7 @@ class CreationRecord:
     dev_key: str | None = None
     linked: bool = False
     parts_done: frozenset[int] = field(default_factory=frozenset)
+    dev_key_floor: int | None = None  # the highest Dev key number the pair knew when it began
 
     @property
     def user_issue_id(self) -> str:
@@ -89,6 +98,7 @@ class CreationRecord:
             "dev_key": self.dev_key,
             "linked": self.linked,
             "parts_done": sorted(self.parts_done),
+            "dev_key_floor": self.dev_key_floor,
             "user_key": self.create.user_issue_key,
         }
 
@@ -105,11 +115,17 @@ class CreationRecord:
             dev_key=document.get("dev_key"),
             linked=bool(document.get("linked")),  # the embedded server hands `$set` booleans back as 0/1
             parts_done=frozenset(int(index) for index in document.get("parts_done") or ()),
+            dev_key_floor=document.get("dev_key_floor"),
         )
 
 
 def creation_id(user_issue_id: str) -> str:
     return f"create:{user_issue_id}"
+
+
+class CreationDeferred(Exception):
+    """An interrupted create was not found yet, and may still show up: it is not sent again
+    before the search index has had time to catch up."""
 
 
 @dataclass
@@ -121,13 +137,15 @@ class DevIssueCreation:
     config: PairConfig
     clock: Callable[[], datetime]
     time_zone: str
+    credentials: CredentialCheck
 
     def begin(self, action: CreateDevIssue, parts: tuple[Action, ...]) -> tuple[CreationRecord, bool]:
         """The record of `action`'s creation, written ahead now unless one exists: (record, new)."""
         existing = self.record(action.user_issue_id)
         if existing is not None and existing.phase != "abandoned":
             return existing, False
-        record = CreationRecord(action, tuple(parts), self.clock())
+        floor = self.store.sync_state().get("dev_key_high")
+        record = CreationRecord(action, tuple(parts), self.clock(), dev_key_floor=floor)
         self._save(record)
         return record, True
 
@@ -159,6 +177,10 @@ class DevIssueCreation:
                 return self._mapped(record, *found), False
             if not self._still_wanted(record):
                 return self._save(replace(record, phase="abandoned")), False
+            if self.clock() - record.started_at < INDEX_LAG_ALLOWANCE:
+                until = (record.started_at + INDEX_LAG_ALLOWANCE).strftime("%H:%M:%S UTC")
+                raise CreationDeferred(f"the interrupted create of {record.create.user_issue_key}'s Dev issue was not "
+                                       f"found (yet); not created again before {until}, once Jira's search has caught up")
         return self._create(record), True
 
     def link_made(self, record: CreationRecord) -> CreationRecord:
@@ -211,18 +233,52 @@ class DevIssueCreation:
 
     def _find_created_dev_issue(self, record: CreationRecord) -> tuple[Mapping, bool] | None:
         """The Dev issue an interrupted create made, and whether it is linked: among the User
-        issue's links, else among the Dev issues created since the record (a create screen
-        without links), by its marker."""
+        issue's links, else by key after the record's floor, else among the Dev issues the
+        search finds created since the record (a create screen without links), by its marker."""
         action = record.create
         user_issue = self.jira.get_issue(action.user_issue_id, fields=["issuelinks"])
         linked = [link.get("inwardIssue") or link.get("outwardIssue") or {} for link in user_issue["fields"].get("issuelinks") or []]
         candidates = [issue for issue in linked if issue.get("key", "").startswith(f"{action.project_key}-")]
-        for candidate in candidates or self._created_since(action.project_key, record.started_at):
-            marker = self.jira.get_property(candidate["key"], MARKER_PROPERTY) or {}
-            if marker.get("userIssueId") == action.user_issue_id:
-                mapping = Mapping(action.user_issue_id, action.user_issue_key, str(candidate["id"]), candidate["key"])
-                return mapping, bool(candidates)
+        for candidate in candidates:
+            if self._marks(self.jira.get_property(candidate["key"], MARKER_PROPERTY), action):
+                return self._mapping_of(action, candidate), True
+        probed = self._probe_keys(record)
+        if probed is not None:
+            return probed
+        for candidate in self._created_since(action.project_key, record.started_at):
+            if self._marks(self.jira.get_property(candidate["key"], MARKER_PROPERTY), action):
+                return self._mapping_of(action, candidate), False
         return None
+
+    def _probe_keys(self, record: CreationRecord) -> tuple[Mapping, bool] | None:
+        """GET the Dev keys after the record's floor, one by one, until PROBE_GAP in a row are missing."""
+        action = record.create
+        first, missing = (record.dev_key_floor or 0) + 1, 0
+        for number in range(first, first + PROBE_LIMIT):
+            try:
+                issue = self.jira.get_issue(f"{action.project_key}-{number}", fields=["issuelinks"],
+                                            properties=[MARKER_PROPERTY])
+            except JiraNotFound:
+                missing += 1
+                if missing == PROBE_GAP:
+                    break
+                continue
+            missing = 0
+            if self._marks((issue.get("properties") or {}).get(MARKER_PROPERTY), action):
+                links = issue["fields"].get("issuelinks") or []
+                linked = any(str((link.get("inwardIssue") or link.get("outwardIssue") or {}).get("id")) ==
+                             action.user_issue_id for link in links)
+                return self._mapping_of(action, issue), linked
+        self.credentials.prove()  # the missing keys were missing, not hidden from rejected credentials
+        return None
+
+    @staticmethod
+    def _marks(marker: Any, action: CreateDevIssue) -> bool:
+        return isinstance(marker, dict) and marker.get("userIssueId") == action.user_issue_id
+
+    @staticmethod
+    def _mapping_of(action: CreateDevIssue, issue: dict[str, Any]) -> Mapping:
+        return Mapping(action.user_issue_id, action.user_issue_key, str(issue["id"]), issue["key"])
 
     def _created_since(self, project_key: str, since: datetime) -> list[dict[str, Any]]:
         window = jql_datetime(since - RECOVERY_WINDOW, self.time_zone)

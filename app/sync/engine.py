@@ -94,9 +94,11 @@ class Engine:
             self._retry_due_failures(acting, counts, should_stop)
             self._carry_out_owed_creations(counts, should_stop)
             scanned = {"last_full_scan_at": summary.started_at} if scanning or not state.get("last_full_scan_at") else {}
+            highest = max(state.get("dev_key_high") or 0, observation.highest_dev_key or 0)
             self.store.save_sync_state(
                 initial_sync_done=True,
                 **scanned,
+                **({"dev_key_high": highest} if highest else {}),
                 **{f"{side}_watermark": mark for side, mark in observation.watermarks.items() if mark},
             )
         counts["failures_pending"] = self.store.failure_count()

@@ -28,7 +28,7 @@ from typing import Any
 from app.config import PairConfig
 from app.jira import JiraAuthError, JiraClient, JiraError, JiraNotFound, JiraPayloadTooLarge
 from app.sync.actions import Action, AddComment, CopyAttachments, CreateDevIssue, LinkIssues, TransitionPartner
-from app.sync.creation import LINK_TYPE, MARKER_PROPERTY, CreationRecord, DevIssueCreation
+from app.sync.creation import LINK_TYPE, MARKER_PROPERTY, CreationDeferred, CreationRecord, DevIssueCreation
 from app.sync.credentials import CredentialCheck
 from app.sync.failures import refusal_document
 from app.sync.model import Execution, Mapping, same_status
@@ -68,8 +68,8 @@ class ActionExecutor:
     time_zone: str
 
     def __post_init__(self) -> None:
-        self.creation = DevIssueCreation(self.jira, self.store, self.config, self.clock, self.time_zone)
         self.credentials = CredentialCheck(self.jira)
+        self.creation = DevIssueCreation(self.jira, self.store, self.config, self.clock, self.time_zone, self.credentials)
         self._handlers: dict[type, Callable[[Action, Mapping, str, _Progress], bool]] = {
             TransitionPartner: self._transition,
             CopyAttachments: self._copy_attachments,
@@ -99,7 +99,7 @@ class ActionExecutor:
             record, created = self.creation.ensure_dev_issue(record, new)
         except JiraAuthError:
             raise  # the pass stops: nothing is decided on an answer given to nobody
-        except JiraError as error:
+        except (JiraError, CreationDeferred) as error:
             return progress.execution("failed", f"{CreateDevIssue.__name__} failed: {error}")
         if record.phase == "abandoned":
             return progress.execution("abandoned")

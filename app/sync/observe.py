@@ -48,10 +48,12 @@ class Observed:
 
 @dataclass(frozen=True)
 class Observation:
-    """What one pass read: the new versions, oldest first, and the watermark each side reached."""
+    """What one pass read: the new versions, oldest first, the watermark each side reached, and
+    the highest Dev key number seen (where a lost create is looked for: app.sync.creation)."""
 
     changes: list[Observed]
     watermarks: dict[Side, datetime | None]
+    highest_dev_key: int | None = None
 
 
 class RecentIssues:
@@ -95,6 +97,7 @@ class Observer:
         changes: list[Observed] = []
         watermarks: dict[Side, datetime | None] = {}
         reconcile = self.recent.ids(now)
+        highest: int | None = None
         for side in SIDES:
             since = sync_state.get(f"{side}_watermark")
             seen_updates: list[datetime] = []
@@ -104,12 +107,14 @@ class Observer:
                 stored = self.store.issue_states(issue.id for issue in batch)
                 for issue in batch:
                     seen_updates.append(issue.updated)
+                    if side == "dev":
+                        highest = max(highest or 0, key_number(issue.key, self.config.dev_project_key) or 0) or None
                     before = stored.get(issue.id)
                     if is_new_version(before.get("updated") if before else None, issue.updated):
                         changes.append(Observed(StatusChange(issue, before["status"] if before else None), before))
             watermarks[side] = advance_watermark(since, seen_updates)
         changes.sort(key=lambda item: item.change.issue.updated)
-        return Observation(changes, watermarks)
+        return Observation(changes, watermarks, highest)
 
     def full_scan(self, already: set[str]) -> list[Observed]:
         """The versions the windows missed: every issue of both projects whose `updated` is newer
@@ -153,6 +158,12 @@ def window_jql(project_key: str, since: datetime | None, time_zone: str, overlap
     # each page boundary would never be read. Creation order does not move under edits; the
     # observer sorts what it read by `updated` itself.
     return " AND ".join(clauses) + " ORDER BY created ASC, key ASC"
+
+
+def key_number(key: str, project_key: str) -> int | None:
+    """The number of `PROJECT-123` when the key belongs to `project_key` (a moved issue's may not)."""
+    prefix, _, number = key.rpartition("-")
+    return int(number) if prefix == project_key and number.isdigit() else None
 
 
 def full_scan_due(last_scan: datetime | None, now: datetime, interval_seconds: float) -> bool:

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 from app.bundle.rpc import ProcessInfo
 from app.health.app import create_app
 from app.health.assess import HealthSnapshot, Unavailable
+from app.heartbeats import Heartbeat
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -18,7 +19,7 @@ def running(name):
 
 def healthy_snapshot():
     return HealthSnapshot(now=NOW, pairs=["sync-ab"], processes={"sync-ab": running("sync-ab")},
-                          heartbeats={"sync-ab": {"pid": 321, "beat_at": NOW - timedelta(seconds=2)}})
+                          heartbeats={"sync-ab": Heartbeat("sync-ab", NOW - timedelta(seconds=2), pid=321)})
 
 
 def test_health_is_200_json_with_the_original_keys_when_all_pairs_are_healthy():
@@ -38,7 +39,7 @@ def test_health_is_200_json_with_the_original_keys_when_all_pairs_are_healthy():
 def test_health_is_503_with_reasons_when_a_source_is_down():
     def source():
         return HealthSnapshot(now=NOW, pairs=["sync-ab"], processes=Unavailable("socket gone"),
-                              heartbeats={"sync-ab": {"beat_at": NOW}})
+                              heartbeats={"sync-ab": Heartbeat("sync-ab", NOW)})
 
     response = create_app(source, stale_after=30).test_client().get("/health")
 

@@ -9,6 +9,7 @@ import pytest
 from app.bundle.rpc import ProcessInfo
 from app.config import ConfigError
 from app.health.assess import HealthSnapshot, Unavailable, assess, iso_timestamp
+from app.heartbeats import Heartbeat, LastPass, WorkerState
 
 NOW = datetime(2025, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
 STALE_AFTER = 30.0
@@ -19,8 +20,9 @@ def proc(name, statename="RUNNING", pid=100, spawnerr="", description=""):
                        start=0, now=0, spawnerr=spawnerr, exitstatus=0)
 
 
-def beat(age=5.0, **fields):
-    return {"pid": 100, "state": "sleeping", "beat_at": NOW - timedelta(seconds=age), **fields}
+def beat(age=5.0, pair="sync-ab", **fields):
+    return Heartbeat(**{"pair": pair, "pid": 100, "state": WorkerState.SLEEPING,
+                        "beat_at": NOW - timedelta(seconds=age), **fields})
 
 
 def snapshot(pairs=("sync-ab", "sync-xy"), processes=None, heartbeats=None, **overrides):
@@ -28,7 +30,7 @@ def snapshot(pairs=("sync-ab", "sync-xy"), processes=None, heartbeats=None, **ov
         now=NOW,
         pairs=list(pairs),
         processes={name: proc(name) for name in pairs} if processes is None else processes,
-        heartbeats={name: beat() for name in pairs} if heartbeats is None else heartbeats,
+        heartbeats={name: beat(pair=name) for name in pairs} if heartbeats is None else heartbeats,
         **overrides,
     )
 
@@ -41,7 +43,7 @@ HEALTHY = snapshot()
 CASES = {
     "all healthy": (HEALTHY, 200, "ok", []),
     "one stale heartbeat": (
-        snapshot(heartbeats=with_pair(HEALTHY.heartbeats, "sync-xy", beat(age=45))),
+        snapshot(heartbeats=with_pair(HEALTHY.heartbeats, "sync-xy", beat(age=45, pair="sync-xy"))),
         503, "degraded", ["sync-xy: heartbeat stale (45 s old, limit 30 s)"],
     ),
     "FATAL with spawn error and the worker's own reason": (
@@ -49,7 +51,7 @@ CASES = {
             processes=with_pair(HEALTHY.processes, "sync-ab", proc(
                 "sync-ab", "FATAL", pid=0, spawnerr="Exited too quickly (process log may have details)")),
             heartbeats=with_pair(HEALTHY.heartbeats, "sync-ab", beat(
-                state="failed", last_error="Jira rejected the credentials (401)")),
+                state=WorkerState.FAILED, last_error="Jira rejected the credentials (401)")),
         ),
         503, "degraded", [
             "sync-ab: process FATAL (Exited too quickly (process log may have details))",
@@ -66,12 +68,12 @@ CASES = {
     ),
     "last pass failed": (
         snapshot(heartbeats=with_pair(HEALTHY.heartbeats, "sync-ab", beat(
-            last_pass={"ok": False, "duration_s": 2.0, "counts": {}}, last_error="JiraServerError 502"))),
+            last_pass=LastPass(ok=False, duration_s=2.0), last_error="JiraServerError 502"))),
         503, "degraded", ["sync-ab: last pass failed: JiraServerError 502"],
     ),
     "last pass failed, its own error preferred": (
         snapshot(heartbeats=with_pair(HEALTHY.heartbeats, "sync-ab", beat(
-            last_pass={"ok": False, "error": "JiraUnavailable: timeout"}, last_error="older error"))),
+            last_pass=LastPass(ok=False, error="JiraUnavailable: timeout"), last_error="older error"))),
         503, "degraded", ["sync-ab: last pass failed: JiraUnavailable: timeout"],
     ),
     "zero pairs": (snapshot(pairs=()), 503, "unhealthy", ["no valid pair configured"]),
@@ -111,8 +113,8 @@ def test_assess_table(given, http_status, status, reasons):
 
 
 def test_body_keeps_the_original_keys_and_adds_the_details_per_pair():
-    last_pass = {"started_at": NOW - timedelta(seconds=70), "finished_at": NOW - timedelta(seconds=68.5),
-                 "duration_s": 1.5, "ok": True, "counts": {"issues": 12, "transitions": 1}}
+    last_pass = LastPass(started_at=NOW - timedelta(seconds=70), finished_at=NOW - timedelta(seconds=68.5),
+                         duration_s=1.5, ok=True, counts={"issues": 12, "transitions": 1})
     given = snapshot(
         pairs=["sync-ab"],
         processes={"sync-ab": proc("sync-ab", pid=4242, description="pid 4242, uptime 0:05:00")},
@@ -178,7 +180,7 @@ def test_a_secret_that_slipped_into_an_error_text_is_masked():
     token = "tok-SECRET-marker-123"
     given = snapshot(
         pairs=["sync-ab"],
-        heartbeats={"sync-ab": beat(state="failed", last_error=f"HTTP 401 for token {token}")},
+        heartbeats={"sync-ab": beat(state=WorkerState.FAILED, last_error=f"HTTP 401 for token {token}")},
         secrets=frozenset({token}),
     )
 

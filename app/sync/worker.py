@@ -19,11 +19,10 @@ from urllib.parse import urlsplit
 import pymongo
 
 from app.config import ConfigFileError, PairConfig, load_pair
-from app.heartbeats import HeartbeatStore
+from app.heartbeats import HeartbeatStore, HeartbeatThread, WorkerState
 from app.jira import JiraClient, JiraError
 from app.logs import configure_logging
 from app.settings import Settings, get_settings
-from app.sync.beat import HeartbeatThread
 from app.sync.engine import Engine
 from app.sync.loop import SyncLoop
 from app.sync.metrics import WorkerMetrics
@@ -82,8 +81,7 @@ def run_worker(config_path: Path, settings: Settings) -> int:
         store.ensure_indexes()
     except (StartupCheckFailed, pymongo.errors.PyMongoError) as error:
         log.error("start-up check failed: %s", error)
-        heartbeat.update(last_error=str(error))
-        heartbeat.stop("failed")
+        heartbeat.fail(str(error))
         return EXIT_STARTUP_FAILED
 
     profile_zone = myself.get("timeZone")
@@ -98,7 +96,7 @@ def run_worker(config_path: Path, settings: Settings) -> int:
     signal.signal(signal.SIGTERM, loop.request_stop)
     signal.signal(signal.SIGINT, loop.request_stop)
     log.info("worker started", extra={"interval_s": config.interval_seconds, "database": store.db.name})
-    heartbeat.update(state="running")
+    heartbeat.enter(WorkerState.RUNNING)
     loop.run()
     log.info("worker stopped")
     return 0

@@ -67,8 +67,9 @@ class TestSharedBundle:
         assert {states[name] for name, _, _ in PAIRS} == {"RUNNING"}
         assert states["health"] == "RUNNING" and states["watchdog"] == "RUNNING"
         body = bundle.wait_healthy()
-        assert body["status"] == "ok"
+        assert (body["status"], body["state"]) == ("healthy", "ok")
         assert sorted(w["name"] for w in body["workers"]) == [name for name, _, _ in PAIRS]
+        assert {(w["status"], w["health"]) for w in body["workers"]} == {("running", "healthy")}
         for name, _, _ in PAIRS:
             # A worker beats "running" before its first pass ends; healthy does not wait for that.
             beat = wait_for(lambda pair=name: (b := heartbeat(bundle, mongo_client, pair)) and b.last_pass and b,
@@ -99,7 +100,8 @@ class TestSharedBundle:
             def reported_stale():
                 response = bundle.health()
                 worker = next(w for w in response.json()["workers"] if w["name"] == victim)
-                return response.status_code == 503 and any("stale" in r for r in worker["reasons"])
+                return response.status_code == 503 and any("stale" in r for r in worker["reasons"]) \
+                    and worker["status"] == "error"
 
             wait_for(reported_stale, timeout=25, what="/health to report the hung worker stale")
             wait_for(lambda: bundle.pid(victim) not in (0, old_pid), timeout=30, what="the watchdog to restart it")
@@ -139,7 +141,8 @@ def test_wrong_credentials_go_fatal_then_the_watchdog_recovers_the_pair(tmp_path
 
         response, worker = wait_for(reported_fatal, timeout=60, what="/health to report sync-x FATAL")
         assert "401" in (worker["lastError"] or ""), worker
-        assert next(w for w in response.json()["workers"] if w["name"] == "sync-a")["status"] == "healthy"
+        assert next(w for w in response.json()["workers"] if w["name"] == "sync-a")["status"] == "running"
+        assert worker["status"] == "error" and response.json()["status"] == "degraded"
 
         requests.patch(f"{sim.url}/_sim/users/sim-human", json={"apiToken": "rotated"}, timeout=5).raise_for_status()
         wait_for(lambda: bundle.states().get("sync-x") == "RUNNING", timeout=60, what="the watchdog to bring sync-x back")

@@ -104,12 +104,57 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize(("given", "http_status", "status", "reasons"), CASES.values(), ids=CASES.keys())
-def test_assess_table(given, http_status, status, reasons):
+@pytest.mark.parametrize(("given", "http_status", "state", "reasons"), CASES.values(), ids=CASES.keys())
+def test_assess_table(given, http_status, state, reasons):
     report = assess(given, STALE_AFTER)
 
-    assert (report.http_status, report.body["status"], report.body["reasons"]) == (http_status, status, reasons)
+    assert (report.http_status, report.body["state"], report.body["reasons"]) == (http_status, state, reasons)
     assert report.healthy is (http_status == 200)
+
+
+@pytest.mark.parametrize(("given", "http_status"), [(given, http) for given, http, _, _ in CASES.values()],
+                         ids=CASES.keys())
+def test_the_original_status_is_healthy_exactly_when_the_answer_is_200(given, http_status):
+    assert assess(given, STALE_AFTER).body["status"] == ("healthy" if http_status == 200 else "degraded")
+
+
+def fresh(**fields):
+    return beat(age=2, **fields)
+
+
+WORKER_STATUS_CASES = {
+    # name: (supervisord's answer for the program, its heartbeat, the original's worker status)
+    "RUNNING and healthy": (proc("sync-ab"), fresh(), "running"),
+    "STOPPED by intent": (proc("sync-ab", "STOPPED", pid=0), fresh(state=WorkerState.STOPPED), "stopped"),
+    "EXITED": (proc("sync-ab", "EXITED", pid=0), fresh(state=WorkerState.STOPPED), "stopped"),
+    "STOPPING": (proc("sync-ab", "STOPPING"), fresh(state=WorkerState.STOPPING), "stopped"),
+    "not loaded in supervisord": (None, fresh(), "stopped"),
+    "FATAL": (proc("sync-ab", "FATAL", pid=0, spawnerr="Exited too quickly"), fresh(state=WorkerState.FAILED), "error"),
+    "BACKOFF": (proc("sync-ab", "BACKOFF", pid=0), fresh(), "error"),
+    "STARTING": (proc("sync-ab", "STARTING"), fresh(state=WorkerState.STARTING), "error"),
+    "RUNNING with a stale heartbeat": (proc("sync-ab"), beat(age=45), "error"),
+    "RUNNING with a failed pass": (proc("sync-ab"), fresh(last_pass=LastPass(ok=False, error="502")), "error"),
+    "RUNNING with a failed worker": (proc("sync-ab"), fresh(state=WorkerState.FAILED, last_error="401"), "error"),
+    "RUNNING but never beat": (proc("sync-ab"), None, "error"),
+    "supervisord unreachable": (Unavailable("socket gone"), fresh(), "error"),
+    "MongoDB unreachable": (proc("sync-ab"), Unavailable("refused"), "error"),
+}
+
+
+@pytest.mark.parametrize(("process", "heartbeat", "status"), WORKER_STATUS_CASES.values(),
+                         ids=WORKER_STATUS_CASES.keys())
+def test_worker_status_keeps_the_original_values(process, heartbeat, status):
+    given = snapshot(pairs=["sync-ab"],
+                     processes=process if isinstance(process, Unavailable) else {"sync-ab": process} if process else {},
+                     heartbeats=heartbeat if isinstance(heartbeat, Unavailable) else
+                     {"sync-ab": heartbeat} if heartbeat else {})
+
+    report = assess(given, STALE_AFTER)
+    worker = report.body["workers"][0]
+
+    assert worker["status"] == status
+    assert worker["health"] == ("healthy" if status == "running" else "unhealthy")
+    assert report.body["status"] == ("healthy" if status == "running" else "degraded")
 
 
 def test_body_keeps_the_original_keys_and_adds_the_details_per_pair():
@@ -127,13 +172,15 @@ def test_body_keeps_the_original_keys_and_adds_the_details_per_pair():
     body = assess(given, STALE_AFTER).body
 
     assert body == {
-        "status": "ok",
+        "status": "healthy",
+        "state": "ok",
         "timestamp": "2025-03-01T12:00:00.000Z",
         "reasons": [],
         "staleAfterSeconds": 30.0,
         "workers": [{
             "name": "sync-ab",
-            "status": "healthy",
+            "status": "running",
+            "health": "healthy",
             "lastHeartbeat": "2025-03-01T11:59:56.750Z",
             "pid": 4242,
             "processState": "RUNNING",
@@ -173,7 +220,8 @@ def test_a_stopped_program_reports_no_pid_even_if_its_last_heartbeat_had_one():
 
     worker = assess(given, STALE_AFTER).body["workers"][0]
 
-    assert (worker["pid"], worker["status"], worker["reasons"]) == (None, "unhealthy", ["process STOPPED"])
+    assert (worker["pid"], worker["status"], worker["health"], worker["reasons"]) \
+        == (None, "stopped", "unhealthy", ["process STOPPED"])
 
 
 def test_a_secret_that_slipped_into_an_error_text_is_masked():

@@ -70,7 +70,7 @@ def test_status_and_health_agree(process, heartbeat):
                               heartbeats={"sync-ab": heartbeat} if heartbeat else {})
     worker = assess(snapshot, STALE_AFTER).body["workers"][0]
 
-    assert status.healthy is (worker["status"] == "healthy")
+    assert status.healthy is (worker["health"] == "healthy")
     assert status.healthy is pair_health(process, heartbeat, NOW, STALE_AFTER).healthy
 
 

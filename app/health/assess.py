@@ -7,8 +7,12 @@ else is 503, including zero pairs and an unreachable supervisord or MongoDB (the
 pairs is then unknown). Invalid config files are listed in the body but do not by themselves
 make the answer 503: no program runs for them, and the good pairs are fine.
 
-The body keeps the original service's keys (`status`, `workers[] {name, status, lastHeartbeat,
-pid}`, `timestamp`) and adds per pair details, `invalidConfigs`, `mongodb` and `supervisor`.
+The body keeps the original service's keys with their values and meanings, so its monitors keep
+working: `status` is "healthy" exactly when the answer is 200, else "degraded"; `workers[]
+{name, status, lastHeartbeat, pid}` with `status` "running" (RUNNING and healthy), "stopped" (its
+program is not running by intent or has exited) or "error" (anything else); `timestamp`. Our own
+judgement rides beside them: `state` ("ok" | "degraded": some pairs healthy | "unhealthy": none),
+per worker `health` ("healthy" | "unhealthy") and details, `invalidConfigs`, `mongodb`, `supervisor`.
 """
 
 from __future__ import annotations
@@ -18,10 +22,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from app.heartbeats import Heartbeat, LastPass, ProcessLike, Unavailable, pair_health
+from app.heartbeats import Heartbeat, LastPass, PairHealth, ProcessLike, Unavailable, pair_health
 from app.instants import as_utc
 
 REDACTED = "***"
+# supervisord states of a program that is not running by intent or has exited: "stopped" as the
+# original service said of a worker that exited; FATAL and BACKOFF (failing to start) are errors.
+STOPPED_STATES = frozenset({"STOPPED", "EXITED", "STOPPING"})
 
 
 class ConfigErrorLike(Protocol):
@@ -73,10 +80,11 @@ def assess(snapshot: HealthSnapshot, stale_after: float) -> HealthReport:
     if not snapshot.pairs:
         reasons.append("no valid pair configured")
     reasons += [f"{worker['name']}: {reason}" for worker in workers for reason in worker["reasons"]]
-    healthy_count = sum(worker["status"] == "healthy" for worker in workers)
+    healthy_count = sum(worker["health"] == "healthy" for worker in workers)
     all_healthy = bool(workers) and healthy_count == len(workers)
     body = {
-        "status": "ok" if all_healthy else ("degraded" if healthy_count else "unhealthy"),
+        "status": "healthy" if all_healthy else "degraded",
+        "state": "ok" if all_healthy else ("degraded" if healthy_count else "unhealthy"),
         "timestamp": iso_timestamp(snapshot.now),
         "reasons": list(dict.fromkeys(reasons)),
         "staleAfterSeconds": stale_after,
@@ -89,6 +97,17 @@ def assess(snapshot: HealthSnapshot, stale_after: float) -> HealthReport:
         "supervisor": _reachability(snapshot.processes),
     }
     return HealthReport(200 if all_healthy else 503, _scrub(body, snapshot.secrets))
+
+
+def worker_status(process: ProcessLike | Unavailable | None, health: PairHealth) -> str:
+    """The original service's `workers[].status`: "running" | "stopped" | "error".
+
+    A program supervisord does not know (not loaded) is stopped; one whose state could not be
+    read is an error, as is a RUNNING one that is not healthy (stale, failed pass, failed worker).
+    """
+    if process is None or (not isinstance(process, Unavailable) and process.statename in STOPPED_STATES):
+        return "stopped"
+    return "running" if health.healthy else "error"
 
 
 def iso_timestamp(moment: datetime | str | None) -> str | None:
@@ -108,7 +127,8 @@ def _assess_pair(name: str, snapshot: HealthSnapshot, stale_after: float) -> dic
     beat = read if isinstance(read, Heartbeat) else None
     return {
         "name": name,
-        "status": "healthy" if health.healthy else "unhealthy",
+        "status": worker_status(process, health),
+        "health": "healthy" if health.healthy else "unhealthy",
         "lastHeartbeat": iso_timestamp(beat.beat_at) if beat else None,
         "pid": _pid(process, beat),
         **_process_details(process),

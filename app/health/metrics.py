@@ -104,7 +104,7 @@ def _pair_gauges(snapshot: HealthSnapshot, beats: Mapping[str, Heartbeat], worke
     pending = GaugeMetricFamily(f"{PREFIX}_failures_pending", "Failed changes waiting for a retry or given up.",
                                 labels=["pair"])
     for worker in workers:
-        up.add_metric([worker["name"]], 1 if worker["status"] == "healthy" else 0)
+        up.add_metric([worker["name"]], 1 if worker["health"] == "healthy" else 0)
         if worker["failuresPending"] is not None:
             pending.add_metric([worker["name"]], worker["failuresPending"])
     for pair, beat in beats.items():

@@ -21,11 +21,16 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """`moment` in UTC; a naive datetime is read as UTC (pymongo returns them without `tz_aware`)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
 def encode_instant(moment: datetime) -> str:
     """An aware datetime as sortable UTC text; a naive one is read as UTC."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime(_FORMAT)
+    return as_utc(moment).strftime(_FORMAT)
 
 
 def decode_instant(value: Any) -> Any:

@@ -112,7 +112,8 @@ def kill_and_recover(bundle: Bundle, beats: HeartbeatStore, name: str) -> tuple[
     old_pid = bundle.pid(name)
     watch = Stopwatch()
     os.kill(old_pid, signal.SIGKILL)
-    wait_for(lambda: (beats.get(name) or {}).get("pid") not in (None, old_pid), 30, 0.01, f"{name} new heartbeat")
+    wait_for(lambda: (beat := beats.get(name)) is not None and beat.pid not in (None, old_pid), 30, 0.01,
+             f"{name} new heartbeat")
     new_beat = watch.elapsed
     try:
         wait_for(lambda: bundle.health(timeout=2).status_code == 200, 60, 0.05, "/health 200 again")

@@ -13,7 +13,7 @@ import pymongo
 import pytest
 import requests
 
-from app.heartbeats import HeartbeatStore
+from app.heartbeats import Heartbeat, HeartbeatStore, WorkerState
 from app.simulator.seed import demo_seed
 from app.simulator.server import SimulatorServer
 from tests.support.bundle import Bundle, pair_config
@@ -55,8 +55,8 @@ def bundle(tmp_path_factory, mongo_uri, sim):
     client.close()
 
 
-def heartbeat(bundle: Bundle, mongo_client, pair: str) -> dict:
-    return HeartbeatStore(mongo_client[bundle.env["MONGO_CONTROL_DB"]]).get(pair) or {}
+def heartbeat(bundle: Bundle, mongo_client, pair: str) -> Heartbeat | None:
+    return HeartbeatStore(mongo_client[bundle.env["MONGO_CONTROL_DB"]]).get(pair)
 
 
 class TestSharedBundle:
@@ -67,14 +67,15 @@ class TestSharedBundle:
         assert {states[name] for name, _, _ in PAIRS} == {"RUNNING"}
         assert states["health"] == "RUNNING" and states["watchdog"] == "RUNNING"
         body = bundle.wait_healthy()
-        assert body["status"] == "ok"
+        assert (body["status"], body["state"]) == ("healthy", "ok")
         assert sorted(w["name"] for w in body["workers"]) == [name for name, _, _ in PAIRS]
+        assert {(w["status"], w["health"]) for w in body["workers"]} == {("running", "healthy")}
         for name, _, _ in PAIRS:
             # A worker beats "running" before its first pass ends; healthy does not wait for that.
-            beat = wait_for(lambda pair=name: (b := heartbeat(bundle, mongo_client, pair)).get("last_pass") and b,
+            beat = wait_for(lambda pair=name: (b := heartbeat(bundle, mongo_client, pair)) and b.last_pass and b,
                             30, what=f"{name}'s first pass")
-            assert beat["pid"] == bundle.pid(name)
-            assert beat["last_pass"]["ok"] is True
+            assert beat.pid == bundle.pid(name)
+            assert beat.last_pass.ok is True
 
     def test_kill_9_of_one_worker_brings_it_back_and_leaves_the_others_alone(self, bundle, mongo_client):
         victim, others = "sync-a", ["sync-b", "sync-c"]
@@ -84,7 +85,8 @@ class TestSharedBundle:
 
         def beats_again():
             beat = heartbeat(bundle, mongo_client, victim)
-            return beat.get("pid") not in (None, old_pid) and beat.get("state") in ("running", "syncing", "sleeping")
+            return beat is not None and beat.pid not in (None, old_pid) and beat.state in (
+                WorkerState.RUNNING, WorkerState.SYNCING, WorkerState.SLEEPING)
 
         wait_for(beats_again, timeout=10, what=f"{victim} to beat again")  # the issue's promise: within 10 s
         assert {name: bundle.pid(name) for name in others} == pids_before
@@ -98,7 +100,8 @@ class TestSharedBundle:
             def reported_stale():
                 response = bundle.health()
                 worker = next(w for w in response.json()["workers"] if w["name"] == victim)
-                return response.status_code == 503 and any("stale" in r for r in worker["reasons"])
+                return response.status_code == 503 and any("stale" in r for r in worker["reasons"]) \
+                    and worker["status"] == "error"
 
             wait_for(reported_stale, timeout=25, what="/health to report the hung worker stale")
             wait_for(lambda: bundle.pid(victim) not in (0, old_pid), timeout=30, what="the watchdog to restart it")
@@ -138,7 +141,8 @@ def test_wrong_credentials_go_fatal_then_the_watchdog_recovers_the_pair(tmp_path
 
         response, worker = wait_for(reported_fatal, timeout=60, what="/health to report sync-x FATAL")
         assert "401" in (worker["lastError"] or ""), worker
-        assert next(w for w in response.json()["workers"] if w["name"] == "sync-a")["status"] == "healthy"
+        assert next(w for w in response.json()["workers"] if w["name"] == "sync-a")["status"] == "running"
+        assert worker["status"] == "error" and response.json()["status"] == "degraded"
 
         requests.patch(f"{sim.url}/_sim/users/sim-human", json={"apiToken": "rotated"}, timeout=5).raise_for_status()
         wait_for(lambda: bundle.states().get("sync-x") == "RUNNING", timeout=60, what="the watchdog to bring sync-x back")

@@ -8,6 +8,7 @@ import pytest
 
 from app.bundle.rpc import ProcessInfo
 from app.bundle.status import pair_names, pair_status
+from app.heartbeats import Heartbeat, LastPass, WorkerState
 
 NOW = datetime(2025, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
 
@@ -17,14 +18,15 @@ def process(name: str, state: str = "RUNNING", pid: int = 4242, spawnerr: str = 
                        spawnerr=spawnerr, exitstatus=0)
 
 
-def beat(age_s: float, state: str = "sleeping", ok: bool = True, error: str | None = None) -> dict:
-    return {
-        "beat_at": NOW - timedelta(seconds=age_s),
-        "state": state,
-        "last_pass": {"started_at": NOW - timedelta(seconds=70), "finished_at": NOW - timedelta(seconds=60),
-                      "duration_s": 10.04, "ok": ok, "counts": {"seen": 3}},
-        "last_error": error,
-    }
+def beat(age_s: float, state: WorkerState = WorkerState.SLEEPING, ok: bool = True, error: str | None = None) -> Heartbeat:
+    return Heartbeat(
+        pair="sync-ab",
+        beat_at=NOW - timedelta(seconds=age_s),
+        state=state,
+        last_pass=LastPass(started_at=NOW - timedelta(seconds=70), finished_at=NOW - timedelta(seconds=60),
+                           duration_s=10.04, ok=ok, counts={"seen": 3}),
+        last_error=error,
+    )
 
 
 @pytest.mark.parametrize(("info", "heartbeat", "healthy", "fragments"), [
@@ -38,6 +40,8 @@ def beat(age_s: float, state: str = "sleeping", ok: bool = True, error: str | No
                  ["FATAL", "heartbeat never", "last pass: none yet", "last error: Exited too quickly"],
                  id="fatal without heartbeat"),
     pytest.param(None, beat(1), False, ["NOT-LOADED"], id="configured but not loaded in supervisord"),
+    pytest.param(process("sync-ab"), beat(1, state=WorkerState.FAILED, error="JiraAuthError: 401"), False,
+                 ["heartbeat 1s ago (failed)", "last error: JiraAuthError: 401"], id="worker failed"),
 ])
 def test_pair_status(info, heartbeat, healthy, fragments):
     status = pair_status("sync-ab", info, heartbeat, NOW, stale_after=30)

@@ -17,7 +17,7 @@ from werkzeug.serving import make_server
 from app.bundle.rpc import SupervisorRPC
 from app.health.app import create_app
 from app.health.sources import HealthSource, health_mongo_client
-from app.heartbeats import HeartbeatStore
+from app.heartbeats import Heartbeat, HeartbeatStore, LastPass, WorkerState
 from app.sync.failures import failure_document
 from app.sync.store import PairStore
 from tests.support.bundle import ROOT, write_config_dir
@@ -65,12 +65,12 @@ def state(mongo_client, db_prefix, pairs):
     now = datetime.now(timezone.utc)
     control = f"{db_prefix}_control"
     beats = HeartbeatStore(mongo_client[control])
-    beats.beat(pairs["ab"], pid=4242, state="sleeping", last_error=None, failures_pending=1, last_pass={
-        "started_at": now - timedelta(seconds=4), "finished_at": now - timedelta(seconds=2.8), "duration_s": 1.2,
-        "ok": True, "error": None,
-        "counts": {"processed": 14, "changes": 3, "actions.create": 1, "actions.transition": 2, "failures_pending": 1},
-    })
-    beats.beat(pairs["xy"], pid=77, state="failed", last_error=f"Jira check failed: 401 for token {TOKEN}")
+    beats.write(Heartbeat(pairs["ab"], now, pid=4242, state=WorkerState.SLEEPING, failures_pending=1, last_pass=LastPass(
+        started_at=now - timedelta(seconds=4), finished_at=now - timedelta(seconds=2.8), duration_s=1.2, ok=True,
+        counts={"processed": 14, "changes": 3, "actions.create": 1, "actions.transition": 2, "failures_pending": 1},
+    )))
+    beats.write(Heartbeat(pairs["xy"], now, pid=77, state=WorkerState.FAILED,
+                          last_error=f"Jira check failed: 401 for token {TOKEN}"))
     change = {"issue_id": "10001", "issue_key": "ABSUP-7", "side": "user", "from_status": "To Do",
               "to_status": "Will Do"}
     PairStore(mongo_client[pairs["ab"]]).record_failure(

@@ -11,6 +11,7 @@ from app.config import ConfigError
 from app.health.app import create_app
 from app.health.assess import HealthSnapshot, Unavailable, assess
 from app.health.dashboard import dashboard_view, display_time, human_duration
+from app.heartbeats import Heartbeat, LastPass, WorkerState
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
 TOKEN = "tok-MARKER-91ab-never-shown"
@@ -26,10 +27,10 @@ def snapshot(**overrides) -> HealthSnapshot:
         now=NOW,
         pairs=["sync-ab"],
         processes={"sync-ab": running("sync-ab")},
-        heartbeats={"sync-ab": {"beat_at": NOW - timedelta(seconds=3), "state": "sleeping", "last_pass": {
-            "started_at": NOW - timedelta(seconds=65), "finished_at": NOW - timedelta(seconds=63), "duration_s": 2.04,
-            "ok": True, "counts": {"actions.transition": 2, "processed": 9, "changes": 2, "failures_pending": 1}},
-            "metrics": {"passes_total": 40, "passes_failed": 0, "actions": {"create": 3, "transition": 7}}}},
+        heartbeats={"sync-ab": Heartbeat("sync-ab", NOW - timedelta(seconds=3), WorkerState.SLEEPING, last_pass=LastPass(
+            started_at=NOW - timedelta(seconds=65), finished_at=NOW - timedelta(seconds=63), duration_s=2.04,
+            ok=True, counts={"actions.transition": 2, "processed": 9, "changes": 2, "failures_pending": 1}),
+            metrics={"passes_total": 40, "passes_failed": 0, "actions": {"create": 3, "transition": 7}})},
         failures_pending={"sync-ab": 1},
         failures={"sync-ab": [{"issue_key": "ABSUP-7", "from_status": "To Do", "to_status": "Will Do", "attempts": 3,
                                "given_up": False, "last_error": "Jira said 400",
@@ -106,7 +107,7 @@ def test_everything_from_configs_and_jira_is_escaped():
 def test_a_token_in_an_error_text_never_reaches_the_page():
     leaky = f"401 Unauthorized for Basic {TOKEN}"
     html = page(snapshot(
-        heartbeats={"sync-ab": {"beat_at": NOW, "state": "failed", "last_error": leaky}},
+        heartbeats={"sync-ab": Heartbeat("sync-ab", NOW, WorkerState.FAILED, last_error=leaky)},
         failures={"sync-ab": [{"issue_key": "ABSUP-1", "last_error": leaky, "attempts": 1}]},
         secrets=frozenset({TOKEN}),
     ))

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 from app.bundle.rpc import ProcessInfo
 from app.health.app import create_app
 from app.health.assess import HealthSnapshot, Unavailable
+from app.heartbeats import Heartbeat
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -18,7 +19,7 @@ def running(name):
 
 def healthy_snapshot():
     return HealthSnapshot(now=NOW, pairs=["sync-ab"], processes={"sync-ab": running("sync-ab")},
-                          heartbeats={"sync-ab": {"pid": 321, "beat_at": NOW - timedelta(seconds=2)}})
+                          heartbeats={"sync-ab": Heartbeat("sync-ab", NOW - timedelta(seconds=2), pid=321)})
 
 
 def test_health_is_200_json_with_the_original_keys_when_all_pairs_are_healthy():
@@ -29,21 +30,23 @@ def test_health_is_200_json_with_the_original_keys_when_all_pairs_are_healthy():
     assert response.status_code == 200
     assert response.mimetype == "application/json"
     body = response.get_json()
-    assert body["status"] == "ok"
+    assert (body["status"], body["state"]) == ("healthy", "ok")
     assert body["timestamp"] == "2025-03-01T12:00:00.000Z"
     assert [{key: worker[key] for key in ("name", "status", "lastHeartbeat", "pid")} for worker in body["workers"]] \
-        == [{"name": "sync-ab", "status": "healthy", "lastHeartbeat": "2025-03-01T11:59:58.000Z", "pid": 321}]
+        == [{"name": "sync-ab", "status": "running", "lastHeartbeat": "2025-03-01T11:59:58.000Z", "pid": 321}]
 
 
 def test_health_is_503_with_reasons_when_a_source_is_down():
     def source():
         return HealthSnapshot(now=NOW, pairs=["sync-ab"], processes=Unavailable("socket gone"),
-                              heartbeats={"sync-ab": {"beat_at": NOW}})
+                              heartbeats={"sync-ab": Heartbeat("sync-ab", NOW)})
 
     response = create_app(source, stale_after=30).test_client().get("/health")
 
     assert response.status_code == 503
-    assert response.get_json()["reasons"][0] == "supervisord unreachable: socket gone"
+    body = response.get_json()
+    assert (body["status"], body["state"], body["workers"][0]["status"]) == ("degraded", "unhealthy", "error")
+    assert body["reasons"][0] == "supervisord unreachable: socket gone"
 
 
 def test_each_request_reads_a_fresh_snapshot():
@@ -76,6 +79,7 @@ def test_a_broken_source_gives_a_503_without_its_error_text():
     response = create_app(source, stale_after=30).test_client().get("/health")
 
     assert response.status_code == 503
+    assert (response.get_json()["status"], response.get_json()["state"]) == ("degraded", "unhealthy")
     assert "tok-LEAK-42" not in response.get_data(as_text=True)
 
 

@@ -9,6 +9,7 @@ import pytest
 from app.bundle.rpc import ProcessInfo
 from app.config import ConfigError
 from app.health.assess import HealthSnapshot, Unavailable, assess, iso_timestamp
+from app.heartbeats import Heartbeat, LastPass, WorkerState
 
 NOW = datetime(2025, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
 STALE_AFTER = 30.0
@@ -19,8 +20,9 @@ def proc(name, statename="RUNNING", pid=100, spawnerr="", description=""):
                        start=0, now=0, spawnerr=spawnerr, exitstatus=0)
 
 
-def beat(age=5.0, **fields):
-    return {"pid": 100, "state": "sleeping", "beat_at": NOW - timedelta(seconds=age), **fields}
+def beat(age=5.0, pair="sync-ab", **fields):
+    return Heartbeat(**{"pair": pair, "pid": 100, "state": WorkerState.SLEEPING,
+                        "beat_at": NOW - timedelta(seconds=age), **fields})
 
 
 def snapshot(pairs=("sync-ab", "sync-xy"), processes=None, heartbeats=None, **overrides):
@@ -28,7 +30,7 @@ def snapshot(pairs=("sync-ab", "sync-xy"), processes=None, heartbeats=None, **ov
         now=NOW,
         pairs=list(pairs),
         processes={name: proc(name) for name in pairs} if processes is None else processes,
-        heartbeats={name: beat() for name in pairs} if heartbeats is None else heartbeats,
+        heartbeats={name: beat(pair=name) for name in pairs} if heartbeats is None else heartbeats,
         **overrides,
     )
 
@@ -41,7 +43,7 @@ HEALTHY = snapshot()
 CASES = {
     "all healthy": (HEALTHY, 200, "ok", []),
     "one stale heartbeat": (
-        snapshot(heartbeats=with_pair(HEALTHY.heartbeats, "sync-xy", beat(age=45))),
+        snapshot(heartbeats=with_pair(HEALTHY.heartbeats, "sync-xy", beat(age=45, pair="sync-xy"))),
         503, "degraded", ["sync-xy: heartbeat stale (45 s old, limit 30 s)"],
     ),
     "FATAL with spawn error and the worker's own reason": (
@@ -49,7 +51,7 @@ CASES = {
             processes=with_pair(HEALTHY.processes, "sync-ab", proc(
                 "sync-ab", "FATAL", pid=0, spawnerr="Exited too quickly (process log may have details)")),
             heartbeats=with_pair(HEALTHY.heartbeats, "sync-ab", beat(
-                state="failed", last_error="Jira rejected the credentials (401)")),
+                state=WorkerState.FAILED, last_error="Jira rejected the credentials (401)")),
         ),
         503, "degraded", [
             "sync-ab: process FATAL (Exited too quickly (process log may have details))",
@@ -66,12 +68,12 @@ CASES = {
     ),
     "last pass failed": (
         snapshot(heartbeats=with_pair(HEALTHY.heartbeats, "sync-ab", beat(
-            last_pass={"ok": False, "duration_s": 2.0, "counts": {}}, last_error="JiraServerError 502"))),
+            last_pass=LastPass(ok=False, duration_s=2.0), last_error="JiraServerError 502"))),
         503, "degraded", ["sync-ab: last pass failed: JiraServerError 502"],
     ),
     "last pass failed, its own error preferred": (
         snapshot(heartbeats=with_pair(HEALTHY.heartbeats, "sync-ab", beat(
-            last_pass={"ok": False, "error": "JiraUnavailable: timeout"}, last_error="older error"))),
+            last_pass=LastPass(ok=False, error="JiraUnavailable: timeout"), last_error="older error"))),
         503, "degraded", ["sync-ab: last pass failed: JiraUnavailable: timeout"],
     ),
     "zero pairs": (snapshot(pairs=()), 503, "unhealthy", ["no valid pair configured"]),
@@ -102,17 +104,62 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize(("given", "http_status", "status", "reasons"), CASES.values(), ids=CASES.keys())
-def test_assess_table(given, http_status, status, reasons):
+@pytest.mark.parametrize(("given", "http_status", "state", "reasons"), CASES.values(), ids=CASES.keys())
+def test_assess_table(given, http_status, state, reasons):
     report = assess(given, STALE_AFTER)
 
-    assert (report.http_status, report.body["status"], report.body["reasons"]) == (http_status, status, reasons)
+    assert (report.http_status, report.body["state"], report.body["reasons"]) == (http_status, state, reasons)
     assert report.healthy is (http_status == 200)
 
 
+@pytest.mark.parametrize(("given", "http_status"), [(given, http) for given, http, _, _ in CASES.values()],
+                         ids=CASES.keys())
+def test_the_original_status_is_healthy_exactly_when_the_answer_is_200(given, http_status):
+    assert assess(given, STALE_AFTER).body["status"] == ("healthy" if http_status == 200 else "degraded")
+
+
+def fresh(**fields):
+    return beat(age=2, **fields)
+
+
+WORKER_STATUS_CASES = {
+    # name: (supervisord's answer for the program, its heartbeat, the original's worker status)
+    "RUNNING and healthy": (proc("sync-ab"), fresh(), "running"),
+    "STOPPED by intent": (proc("sync-ab", "STOPPED", pid=0), fresh(state=WorkerState.STOPPED), "stopped"),
+    "EXITED": (proc("sync-ab", "EXITED", pid=0), fresh(state=WorkerState.STOPPED), "stopped"),
+    "STOPPING": (proc("sync-ab", "STOPPING"), fresh(state=WorkerState.STOPPING), "stopped"),
+    "not loaded in supervisord": (None, fresh(), "stopped"),
+    "FATAL": (proc("sync-ab", "FATAL", pid=0, spawnerr="Exited too quickly"), fresh(state=WorkerState.FAILED), "error"),
+    "BACKOFF": (proc("sync-ab", "BACKOFF", pid=0), fresh(), "error"),
+    "STARTING": (proc("sync-ab", "STARTING"), fresh(state=WorkerState.STARTING), "error"),
+    "RUNNING with a stale heartbeat": (proc("sync-ab"), beat(age=45), "error"),
+    "RUNNING with a failed pass": (proc("sync-ab"), fresh(last_pass=LastPass(ok=False, error="502")), "error"),
+    "RUNNING with a failed worker": (proc("sync-ab"), fresh(state=WorkerState.FAILED, last_error="401"), "error"),
+    "RUNNING but never beat": (proc("sync-ab"), None, "error"),
+    "supervisord unreachable": (Unavailable("socket gone"), fresh(), "error"),
+    "MongoDB unreachable": (proc("sync-ab"), Unavailable("refused"), "error"),
+}
+
+
+@pytest.mark.parametrize(("process", "heartbeat", "status"), WORKER_STATUS_CASES.values(),
+                         ids=WORKER_STATUS_CASES.keys())
+def test_worker_status_keeps_the_original_values(process, heartbeat, status):
+    given = snapshot(pairs=["sync-ab"],
+                     processes=process if isinstance(process, Unavailable) else {"sync-ab": process} if process else {},
+                     heartbeats=heartbeat if isinstance(heartbeat, Unavailable) else
+                     {"sync-ab": heartbeat} if heartbeat else {})
+
+    report = assess(given, STALE_AFTER)
+    worker = report.body["workers"][0]
+
+    assert worker["status"] == status
+    assert worker["health"] == ("healthy" if status == "running" else "unhealthy")
+    assert report.body["status"] == ("healthy" if status == "running" else "degraded")
+
+
 def test_body_keeps_the_original_keys_and_adds_the_details_per_pair():
-    last_pass = {"started_at": NOW - timedelta(seconds=70), "finished_at": NOW - timedelta(seconds=68.5),
-                 "duration_s": 1.5, "ok": True, "counts": {"issues": 12, "transitions": 1}}
+    last_pass = LastPass(started_at=NOW - timedelta(seconds=70), finished_at=NOW - timedelta(seconds=68.5),
+                         duration_s=1.5, ok=True, counts={"issues": 12, "transitions": 1})
     given = snapshot(
         pairs=["sync-ab"],
         processes={"sync-ab": proc("sync-ab", pid=4242, description="pid 4242, uptime 0:05:00")},
@@ -125,13 +172,15 @@ def test_body_keeps_the_original_keys_and_adds_the_details_per_pair():
     body = assess(given, STALE_AFTER).body
 
     assert body == {
-        "status": "ok",
+        "status": "healthy",
+        "state": "ok",
         "timestamp": "2025-03-01T12:00:00.000Z",
         "reasons": [],
         "staleAfterSeconds": 30.0,
         "workers": [{
             "name": "sync-ab",
-            "status": "healthy",
+            "status": "running",
+            "health": "healthy",
             "lastHeartbeat": "2025-03-01T11:59:56.750Z",
             "pid": 4242,
             "processState": "RUNNING",
@@ -171,14 +220,15 @@ def test_a_stopped_program_reports_no_pid_even_if_its_last_heartbeat_had_one():
 
     worker = assess(given, STALE_AFTER).body["workers"][0]
 
-    assert (worker["pid"], worker["status"], worker["reasons"]) == (None, "unhealthy", ["process STOPPED"])
+    assert (worker["pid"], worker["status"], worker["health"], worker["reasons"]) \
+        == (None, "stopped", "unhealthy", ["process STOPPED"])
 
 
 def test_a_secret_that_slipped_into_an_error_text_is_masked():
     token = "tok-SECRET-marker-123"
     given = snapshot(
         pairs=["sync-ab"],
-        heartbeats={"sync-ab": beat(state="failed", last_error=f"HTTP 401 for token {token}")},
+        heartbeats={"sync-ab": beat(state=WorkerState.FAILED, last_error=f"HTTP 401 for token {token}")},
         secrets=frozenset({token}),
     )
 

@@ -18,7 +18,8 @@ import requests
 
 from app.health.app import create_app
 from app.health.sources import HealthSource, health_mongo_client
-from app.heartbeats import HeartbeatStore
+from app.heartbeats import Heartbeat, HeartbeatStore, WorkerState
+from app.instants import utc_now
 from tests.support.bundle import ROOT, write_config_dir
 from tests.support.ports import free_port
 from tests.support.tiny_supervisord import TinySupervisord
@@ -66,6 +67,11 @@ def make_source(config_dir, socket_path, mongo_uri, control_db, budget=DATA_BUDG
                         **options)
 
 
+def write_beat(control, pair, **fields):
+    """A beat of `pair` written now, as its worker would."""
+    HeartbeatStore(control).write(Heartbeat(pair, utc_now(), **fields))
+
+
 def get_health(source):
     client = create_app(source, stale_after=STALE_AFTER).test_client()
     started = time.monotonic()
@@ -75,7 +81,7 @@ def get_health(source):
 
 def test_gathers_configs_processes_heartbeats_and_pending_failures(
         config_dir, supervisord, mongo_uri, mongo_client, control_db, pair):
-    HeartbeatStore(mongo_client[control_db]).beat(pair, pid=1, state="sleeping", last_error=None)
+    write_beat(mongo_client[control_db], pair, pid=1, state=WorkerState.SLEEPING, last_error=None)
     mongo_client[pair].failures.insert_many([{"_id": "c1"}, {"_id": "c2", "resolved_at": None}])
     source = make_source(config_dir, supervisord.socket, mongo_uri, control_db)
 
@@ -85,14 +91,14 @@ def test_gathers_configs_processes_heartbeats_and_pending_failures(
     assert [(error.file.endswith("sync-bad.json"), error.field) for error in snapshot.config_errors] \
         == [(True, "syncIntervalSeconds")]
     assert snapshot.processes[pair].statename == "RUNNING"
-    assert snapshot.heartbeats[pair]["state"] == "sleeping"
+    assert snapshot.heartbeats[pair].state is WorkerState.SLEEPING
     assert snapshot.failures_pending == {pair: 2}
     source.close()
 
 
 def test_health_is_200_with_the_invalid_config_listed_and_no_token_anywhere(
         config_dir, supervisord, mongo_uri, mongo_client, control_db, pair):
-    HeartbeatStore(mongo_client[control_db]).beat(pair, pid=1, state="sleeping")
+    write_beat(mongo_client[control_db], pair, pid=1, state=WorkerState.SLEEPING)
     source = make_source(config_dir, supervisord.socket, mongo_uri, control_db)
 
     response, _ = get_health(source)
@@ -109,7 +115,7 @@ def test_a_fatal_program_gives_503_with_supervisords_reason(config_dir, mongo_ur
     server = TinySupervisord({pair: ("false", 1)}).start()
     try:
         server.wait_for_state(pair, "FATAL")
-        HeartbeatStore(mongo_client[control_db]).beat(pair, state="failed", last_error="Jira said 401")
+        write_beat(mongo_client[control_db], pair, state=WorkerState.FAILED, last_error="Jira said 401")
         source = make_source(config_dir, server.socket, mongo_uri, control_db)
 
         response, _ = get_health(source)
@@ -191,7 +197,7 @@ def test_zero_pairs_is_503(tmp_path, supervisord, mongo_uri, control_db):
 
 def test_gunicorn_serves_the_wsgi_app_from_settings(config_dir, supervisord, mongo_uri, mongo_client, control_db,
                                                     pair, tmp_path):
-    HeartbeatStore(mongo_client[control_db]).beat(pair, pid=1, state="sleeping")
+    write_beat(mongo_client[control_db], pair, pid=1, state=WorkerState.SLEEPING)
     runtime = tmp_path / "runtime"
     runtime.mkdir()
     (runtime / "supervisor.sock").symlink_to(supervisord.socket)
@@ -224,7 +230,7 @@ def test_reads_the_five_oldest_failures_of_a_pair_with_their_reasons(
     from app.sync.failures import failure_document
     from app.sync.store import PairStore
 
-    HeartbeatStore(mongo_client[control_db]).beat(pair, pid=1, state="sleeping")
+    write_beat(mongo_client[control_db], pair, pid=1, state=WorkerState.SLEEPING)
     store = PairStore(mongo_client[pair])
     first = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
     for n in (7, 1, 5, 3, 2, 6, 4):  # written out of order: the source sorts by first failure

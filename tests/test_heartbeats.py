@@ -1,44 +1,88 @@
-"""HeartbeatStore against the real MongoDB fixture; staleness as a pure table."""
+"""Heartbeats: the value and its document, the store against the real MongoDB fixture, the thread."""
 
 from __future__ import annotations
 
+import logging
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from app.heartbeats import HeartbeatStore, heartbeat_age, is_stale
+from app.health.sources import health_mongo_client
+from app.heartbeats import (
+    Heartbeat, HeartbeatDocumentError, HeartbeatStore, HeartbeatThread, LastPass, WorkerState,
+)
+from app.sync.model import PassSummary
+from tests.support.ports import free_port
 
 T0 = datetime(2025, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
+FULL = Heartbeat(
+    pair="sync-ab", beat_at=T0, state=WorkerState.SLEEPING, pid=123, host="box", started_at=T0 - timedelta(hours=1),
+    last_pass=LastPass(started_at=T0 - timedelta(seconds=5), finished_at=T0 - timedelta(seconds=4), duration_s=1.5,
+                       ok=False, error="JiraServerError: 502", counts={"processed": 4}),
+    last_error="JiraServerError: 502", failures_pending=2, metrics={"passes_total": 3, "actions": {"create": 1}},
+)
+# A document as the worker stored it before Heartbeat existed (app/sync/beat.py, app/heartbeats.py).
+STORED_BEFORE = {
+    "_id": "sync-ab", "pid": 123, "host": "box", "state": "sleeping", "started_at": "2025-03-01T11:00:00.000000Z",
+    "last_pass": {"started_at": "2025-03-01T11:59:55.000000Z", "finished_at": "2025-03-01T11:59:56.000000Z",
+                  "duration_s": 1.5, "ok": False, "error": "JiraServerError: 502", "counts": {"processed": 4}},
+    "last_error": "JiraServerError: 502", "failures_pending": 2,
+    "metrics": {"passes_total": 3, "actions": {"create": 1}}, "beat_at": "2025-03-01T12:00:00.000000Z",
+}
 
 
 @pytest.fixture
-def store(mongo_client, db_prefix):
-    return HeartbeatStore(mongo_client[f"{db_prefix}_control"], clock=lambda: T0)
+def control(mongo_client, db_prefix):
+    return mongo_client[f"{db_prefix}_control"]
 
 
-def test_beat_creates_the_document_keyed_by_pair_and_stamps_the_clock(store, mongo_client, db_prefix):
-    store.beat("sync-ab", pid=123, state="running")
-
-    raw = mongo_client[f"{db_prefix}_control"].heartbeats.find_one({"_id": "sync-ab"})
-    assert raw["_id"] == "sync-ab"
-    assert store.get("sync-ab") == {"pid": 123, "state": "running", "beat_at": T0}
+@pytest.fixture
+def store(control):
+    return HeartbeatStore(control)
 
 
-def test_a_partial_beat_keeps_the_fields_it_does_not_name(store):
-    last_pass = {"ok": True, "duration_s": 1.5, "counts": {"issues": 4}}
-    store.beat("sync-ab", pid=1, state="syncing", last_pass=last_pass, last_error=None)
-    later = T0 + timedelta(seconds=10)
-    store.beat("sync-ab", state="sleeping", beat_at=later)
+def test_a_document_stored_before_keeps_reading_and_writes_back_the_same_fields():
+    assert Heartbeat.from_document(STORED_BEFORE) == FULL
+    assert FULL.to_document() == STORED_BEFORE
+    assert Heartbeat.from_document(FULL.to_document()) == FULL
 
-    assert store.get("sync-ab") == {
-        "pid": 1, "state": "sleeping", "last_pass": last_pass, "last_error": None, "beat_at": later,
-    }
+
+def test_fields_a_reader_does_not_know_are_ignored():
+    assert Heartbeat.from_document({**STORED_BEFORE, "bundle": "east", "lease_until": "later"}) == FULL
+
+
+@pytest.mark.parametrize(("document", "message"), [
+    ({"beat_at": "2025-03-01T12:00:00.000000Z"}, "heartbeat None: field '_id'"),
+    ({"_id": "sync-ab", "pid": 1}, "heartbeat 'sync-ab': field 'beat_at': an instant is required, got None"),
+    ({"_id": "sync-ab", "beat_at": "yesterday"}, "field 'beat_at': an instant is required, got 'yesterday'"),
+    ({"_id": "sync-ab", "beat_at": T0, "state": "dozing"}, "field 'state': 'dozing' is not one of starting,"),
+])
+def test_a_document_that_is_no_heartbeat_is_refused_naming_pair_and_field(document, message):
+    with pytest.raises(HeartbeatDocumentError, match=re.escape(message)):
+        Heartbeat.from_document(document)
+
+
+def test_write_stores_the_document_keyed_by_pair_and_get_reads_it_back(store, control):
+    store.write(FULL)
+
+    assert control.heartbeats.find_one({"_id": "sync-ab"}) == STORED_BEFORE
+    assert store.get("sync-ab") == FULL
+
+
+def test_a_write_keeps_fields_a_newer_writer_added(store, control):
+    control.heartbeats.insert_one({**STORED_BEFORE, "bundle": "east"})
+
+    store.write(Heartbeat("sync-ab", T0 + timedelta(seconds=10), WorkerState.SYNCING))
+
+    assert control.heartbeats.find_one({"_id": "sync-ab"})["bundle"] == "east"
+    assert store.get("sync-ab") == Heartbeat("sync-ab", T0 + timedelta(seconds=10), WorkerState.SYNCING)
 
 
 def test_all_returns_every_pair_and_remove_forgets_one(store):
-    store.beat("sync-ab", pid=1)
-    store.beat("sync-xy", pid=2)
-    assert {name: beat["pid"] for name, beat in store.all().items()} == {"sync-ab": 1, "sync-xy": 2}
+    store.write(Heartbeat("sync-ab", T0, pid=1))
+    store.write(Heartbeat("sync-xy", T0, pid=2))
+    assert {name: beat.pid for name, beat in store.all().items()} == {"sync-ab": 1, "sync-xy": 2}
 
     store.remove("sync-ab")
     store.remove("never-beat")
@@ -61,9 +105,63 @@ def test_all_returns_every_pair_and_remove_forgets_one(store):
     ids=["now", "exactly-at-limit", "just-past", "long-gone", "clock-skew", "naive-is-utc", "other-offset"],
 )
 def test_age_and_staleness(beat_at, stale_after, expected_age, expected_stale):
-    assert heartbeat_age(T0, beat_at) == pytest.approx(expected_age)
-    assert is_stale(T0, beat_at, stale_after) is expected_stale
+    beat = Heartbeat("sync-ab", beat_at)
+
+    assert beat.age(T0) == pytest.approx(expected_age)
+    assert beat.is_stale(T0, stale_after) is expected_stale
 
 
-def test_no_beat_at_all_is_stale():
-    assert is_stale(T0, None, 30) is True
+def test_last_pass_keeps_what_a_pass_summary_says():
+    summary = PassSummary(started_at=T0, finished_at=T0 + timedelta(seconds=2), duration_s=2.0, ok=False,
+                          error="boom", counts={"processed": 3})
+
+    assert LastPass.of(summary) == LastPass(T0, T0 + timedelta(seconds=2), 2.0, False, "boom", {"processed": 3})
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+def test_the_thread_writes_each_typed_update_at_once_stamped_by_its_clock(store):
+    clock = Clock()
+    thread = HeartbeatThread(store, "sync-ab", interval=60, clock=clock).start()
+    first = store.get("sync-ab")
+    assert (first.state, first.started_at, first.last_pass, first.metrics) == (WorkerState.STARTING, T0 + timedelta(
+        seconds=1), None, None)
+
+    thread.enter(WorkerState.RUNNING)
+    assert store.get("sync-ab").state is WorkerState.RUNNING
+    thread.record_pass(LastPass(ok=False, error="boom"), WorkerState.SLEEPING, {"passes_total": 1}, failures_pending=3)
+    thread.record_pass(LastPass(ok=True), WorkerState.SLEEPING, {"passes_total": 2})  # pending not counted this time
+    thread.stop()
+
+    last = store.get("sync-ab")
+    assert last == thread.current and last.beat_at == clock.now
+    assert (last.state, last.last_error, last.failures_pending, last.metrics) == (
+        WorkerState.STOPPED, None, 3, {"passes_total": 2})
+
+
+def test_a_worker_that_gives_up_says_why_in_its_last_beat(store):
+    thread = HeartbeatThread(store, "sync-ab", interval=60).start()
+
+    thread.fail("Jira check failed: 401")
+
+    beat = store.get("sync-ab")
+    assert (beat.state, beat.last_error) == (WorkerState.FAILED, "Jira check failed: 401")
+
+
+def test_a_failed_write_is_logged_once_per_outage_and_never_raised(caplog):
+    unreachable = HeartbeatStore(health_mongo_client(f"mongodb://127.0.0.1:{free_port()}/", budget=0.2)["c"])
+    thread = HeartbeatThread(unreachable, "sync-ab", interval=60)
+
+    with caplog.at_level(logging.WARNING, logger="app.heartbeats.thread"):
+        assert thread.beat_now() is False
+        thread.enter(WorkerState.RUNNING)
+
+    assert caplog.text.count("heartbeat write failed, will retry") == 1
+    assert thread.current.state is WorkerState.RUNNING

@@ -10,8 +10,7 @@ from app.bundle.rpc import ProcessInfo
 from app.config import ConfigError
 from app.health.app import create_app
 from app.health.assess import HealthSnapshot, Unavailable
-from app.heartbeats import HeartbeatStore
-from app.sync.beat import HeartbeatThread
+from app.heartbeats import Heartbeat, HeartbeatStore, HeartbeatThread, WorkerState
 from app.sync.loop import SyncLoop
 from app.sync.model import PassSummary
 from app.sync.metrics import WorkerMetrics
@@ -39,8 +38,8 @@ def snapshot(**overrides) -> HealthSnapshot:
         pairs=["sync-ab", "sync-xy"],
         processes={"sync-ab": process("sync-ab"), "sync-xy": process("sync-xy", "FATAL")},
         heartbeats={
-            "sync-ab": {"beat_at": NOW - timedelta(seconds=4.5), "state": "sleeping", "metrics": WORKER_METRICS},
-            "sync-xy": {"beat_at": NOW - timedelta(seconds=90), "state": "failed"},  # never finished a pass
+            "sync-ab": Heartbeat("sync-ab", NOW - timedelta(seconds=4.5), WorkerState.SLEEPING, metrics=WORKER_METRICS),
+            "sync-xy": Heartbeat("sync-xy", NOW - timedelta(seconds=90), WorkerState.FAILED),  # never finished a pass
         },
         failures_pending={"sync-ab": 2, "sync-xy": 0},
         config_errors=[ConfigError("sync-bad.json", "jira", "Field required"),
@@ -113,8 +112,8 @@ def test_unreachable_sources_are_down_and_no_pair_is_up():
 
 
 def test_every_scrape_reads_a_fresh_snapshot():
-    seen = iter([snapshot(), snapshot(heartbeats={"sync-ab": {"beat_at": NOW, "metrics": {**WORKER_METRICS,
-                                                                                          "passes_total": 8}}})])
+    seen = iter([snapshot(), snapshot(heartbeats={"sync-ab": Heartbeat("sync-ab", NOW, metrics={
+        **WORKER_METRICS, "passes_total": 8})})])
     client = create_app(lambda: next(seen), stale_after=STALE_AFTER).test_client()
 
     first, second = (client.get("/metrics").get_data(as_text=True) for _ in range(2))
@@ -131,7 +130,7 @@ def test_counters_travel_from_a_worker_loop_through_mongodb_to_metrics(mongo_cli
         metrics=WorkerMetrics(request_counts=lambda: {"200": 11, "429": 3}),
     )
     loop.run_once()
-    beat_at = store.get("sync-ab")["beat_at"]
+    beat_at = store.get("sync-ab").beat_at
 
     _, samples = scrape(snapshot(now=beat_at, pairs=["sync-ab"], processes={"sync-ab": process("sync-ab")},
                                  heartbeats=store.all(), failures_pending={}, config_errors=[]))

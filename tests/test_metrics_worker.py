@@ -7,8 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from app.heartbeats import HeartbeatStore
-from app.sync.beat import HeartbeatThread
+from app.heartbeats import HeartbeatStore, HeartbeatThread
 from app.sync.loop import SyncLoop
 from app.sync.model import PassSummary
 from app.sync.metrics import PASS_DURATION_BUCKETS, WorkerMetrics
@@ -97,7 +96,7 @@ def test_run_once_puts_the_metrics_into_the_heartbeat_stored_in_mongodb(mongo_cl
     loop.run_once()
     loop.run_once()
 
-    stored = store.get("sync-ab")["metrics"]
+    stored = store.get("sync-ab").metrics
     assert (stored["passes_total"], stored["passes_failed"]) == (2, 1)
     assert stored["actions"] == {"create": 1}
     assert stored["items"]["failed"] == 1

@@ -8,6 +8,7 @@ from pathlib import Path
 from app.config.models import PairConfig
 from app.config.reference import main as reference_main
 from app.config.reference import pair_rows, settings_rows, with_reference
+from app.health.assess import STOPPED_STATES
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -40,3 +41,11 @@ def test_reference_lists_every_key_and_variable():
     assert all(row.description for row in pair_rows()), "every key explains itself"
     nested = {name for name in PairConfig.model_fields}
     assert len(pair_rows()) > len(nested)
+
+
+def test_health_table_gives_every_value_a_migrating_monitor_sees():
+    rows = {(key, value): when for key, value, when in
+            re.findall(r"^\| `([^`]+)` \| `([^`]+)` \| (.+) \|$", README, re.M)}
+    assert set(rows) == {("status", "healthy"), ("status", "degraded"), ("workers[].status", "running"),
+                         ("workers[].status", "stopped"), ("workers[].status", "error")}
+    assert all(state in rows["workers[].status", "stopped"] for state in STOPPED_STATES)

@@ -17,7 +17,7 @@ import pytest
 from app.bundle.rpc import SupervisorRPC
 from app.bundle.watchdog import Watchdog, WatchdogPolicy, serve
 from app.health.sources import health_mongo_client
-from app.heartbeats import HeartbeatStore
+from app.heartbeats import Heartbeat, HeartbeatStore, WorkerState
 from tests.support.ports import free_port
 from tests.support.tiny_supervisord import TinySupervisord
 from tests.support.waiting import wait_for
@@ -105,8 +105,8 @@ def test_hung_worker_is_restarted_and_a_beating_one_is_left_alone(supervisord, h
     _, hung, fine = names
     pids = {name: info.pid for name, info in supervisord.rpc().process_states().items()}
     now = datetime.now(timezone.utc) + timedelta(seconds=100)  # the workers have run for 100 s
-    heartbeats.beat(hung, beat_at=now - timedelta(seconds=45), state="syncing")
-    heartbeats.beat(fine, beat_at=now - timedelta(seconds=2), state="sleeping")
+    heartbeats.write(Heartbeat(hung, beat_at=now - timedelta(seconds=45), state=WorkerState.SYNCING))
+    heartbeats.write(Heartbeat(fine, beat_at=now - timedelta(seconds=2), state=WorkerState.SLEEPING))
     policy = WatchdogPolicy(stale_after=30)
 
     clock = Clock(now - timedelta(seconds=31), now)  # heartbeats judged after stale_after of watching
@@ -183,7 +183,7 @@ def test_a_running_event_gives_the_program_its_grace(supervisord, heartbeats, na
     _, hung, _ = names
     pid_before = supervisord.rpc().process_states()[hung].pid
     now = datetime.now(timezone.utc) + timedelta(seconds=100)
-    heartbeats.beat(hung, beat_at=now - timedelta(seconds=45))
+    heartbeats.write(Heartbeat(hung, beat_at=now - timedelta(seconds=45)))
     watchdog = Watchdog(WatchdogPolicy(stale_after=30), supervisord.rpc(), heartbeats,
                         clock=Clock(now - timedelta(seconds=10), now))
 

@@ -8,6 +8,7 @@ import pytest
 
 from app.bundle.rpc import ProcessInfo
 from app.bundle.watchdog import Restart, Start, WatchdogPolicy
+from app.heartbeats import Heartbeat
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -28,7 +29,11 @@ def states(**by_name):
 
 
 def beats(**ages):
-    return {name.replace("_", "-"): {"beat_at": at(-age) if age is not None else None} for name, age in ages.items()}
+    return {name.replace("_", "-"): Heartbeat(name.replace("_", "-"), at(-age)) for name, age in ages.items()}
+
+
+def beat_at(moment):
+    return {"sync-ab": Heartbeat("sync-ab", moment)}
 
 
 @pytest.fixture
@@ -79,11 +84,11 @@ def test_the_second_fatal_waits_twice_as_long(policy):
 def test_the_count_starts_over_once_the_program_stayed_running(policy):
     fatal_and_started(policy, 3)
     policy.process_started("sync-ab", at(100))
-    policy.tick(at(159), states(sync_ab=("RUNNING", at(100))), {"sync-ab": {"beat_at": at(158)}})
+    policy.tick(at(159), states(sync_ab=("RUNNING", at(100))), beat_at(at(158)))
     assert policy.process_fatal("sync-ab", at(159)).delay == 240, "59 s running is not yet stable"
 
     policy.process_started("sync-ab", at(200))
-    policy.tick(at(260), states(sync_ab=("RUNNING", at(200))), {"sync-ab": {"beat_at": at(259)}})
+    policy.tick(at(260), states(sync_ab=("RUNNING", at(200))), beat_at(at(259)))
     assert policy.process_fatal("sync-ab", at(261)).delay == 30
 
 
@@ -124,7 +129,7 @@ def test_stale_running_workers_are_restarted_after_their_grace(policy, started_a
     processes = states(sync_ab=("RUNNING", now - timedelta(seconds=started_ago)))
     policy.tick(at(0), processes, {})  # the watchdog has known it for a long time
 
-    _, actions = policy.tick(now, processes, {"sync-ab": {"beat_at": now - timedelta(seconds=age)}}
+    _, actions = policy.tick(now, processes, beat_at(now - timedelta(seconds=age))
                              if age is not None else {})
 
     assert actions == ([Restart("sync-ab", "heartbeat stale (45 s old, limit 30 s)")] if restart else [])
@@ -135,15 +140,15 @@ def test_no_restart_while_the_watchdog_itself_has_not_watched_for_stale_after(po
     processes = states(sync_ab="RUNNING")
 
     assert policy.tick(at(0), processes, beats(sync_ab=300))[1] == []
-    assert policy.tick(at(30), processes, {"sync-ab": {"beat_at": at(-300)}})[1] == []
-    assert policy.tick(at(31), processes, {"sync-ab": {"beat_at": at(-300)}})[1] == [
+    assert policy.tick(at(30), processes, beat_at(at(-300)))[1] == []
+    assert policy.tick(at(31), processes, beat_at(at(-300)))[1] == [
         Restart("sync-ab", "heartbeat stale (331 s old, limit 30 s)")]
 
 
 def test_a_restart_is_not_repeated_before_the_new_worker_had_time_to_beat(policy):
     processes = states(sync_ab=("RUNNING", at(-500)))
     policy.tick(at(-400), processes, {})
-    stale = {"sync-ab": {"beat_at": at(-100)}}
+    stale = beat_at(at(-100))
 
     assert len(policy.tick(at(0), processes, stale)[1]) == 1
     assert policy.tick(at(5), processes, stale)[1] == []

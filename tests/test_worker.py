@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from app.heartbeats import HeartbeatStore
+from app.heartbeats import HeartbeatStore, WorkerState
 from tests.support.bundle import ROOT, pair_config
 from tests.support.waiting import wait_for
 
@@ -41,9 +41,9 @@ def start_worker(tmp_path, mongo_uri, db_prefix, config: dict, token: str = "sim
 def test_beats_syncs_and_stops_cleanly_on_sigterm(jira_sim, tmp_path, mongo_uri, db_prefix, control):
     worker = start_worker(tmp_path, mongo_uri, db_prefix, pair_config("sync-ab", jira_sim.url, "ABSUP", "ABDEV", "JIRA_AB_TOKEN"))
     try:
-        beat = wait_for(lambda: (control.get("sync-ab") or {}).get("last_pass"), 20, what="a finished pass")
-        assert beat["ok"] is True
-        assert control.get("sync-ab")["pid"] == worker.pid
+        last_pass = wait_for(lambda: (beat := control.get("sync-ab")) and beat.last_pass, 20, what="a finished pass")
+        assert last_pass.ok is True
+        assert control.get("sync-ab").pid == worker.pid
         started = time.monotonic()
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(timeout=10) == 0
@@ -51,7 +51,7 @@ def test_beats_syncs_and_stops_cleanly_on_sigterm(jira_sim, tmp_path, mongo_uri,
     finally:
         if worker.poll() is None:
             worker.kill()
-    assert control.get("sync-ab")["state"] == "stopped"
+    assert control.get("sync-ab").state is WorkerState.STOPPED
     output = worker.stdout.read()
     lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
     assert lines and all(line["pair"] == "sync-ab" for line in lines)
@@ -63,16 +63,16 @@ def test_refused_credentials_exit_1_with_the_reason_in_the_heartbeat(jira_sim, t
     worker = start_worker(tmp_path, mongo_uri, db_prefix, config, token="wrong-token")
     assert worker.wait(timeout=20) == 1
     beat = control.get("sync-ab")
-    assert beat["state"] == "failed"
-    assert "401" in beat["last_error"]
-    assert "wrong-token" not in worker.stdout.read() + json.dumps(beat, default=str)
+    assert beat.state is WorkerState.FAILED
+    assert "401" in beat.last_error
+    assert "wrong-token" not in worker.stdout.read() + json.dumps(beat.to_document())
 
 
 def test_missing_project_exits_1(jira_sim, tmp_path, mongo_uri, db_prefix, control):
     config = pair_config("sync-ab", jira_sim.url, "ABSUP", "NOPE", "JIRA_AB_TOKEN")
     worker = start_worker(tmp_path, mongo_uri, db_prefix, config)
     assert worker.wait(timeout=20) == 1
-    assert "NOPE" in control.get("sync-ab")["last_error"]
+    assert "NOPE" in control.get("sync-ab").last_error
 
 
 def test_a_config_that_no_longer_loads_exits_2_naming_file_and_field(tmp_path, mongo_uri, db_prefix):

@@ -1,6 +1,7 @@
 """`entrypoint.py status`: one line per pair from supervisord's view and the pair's heartbeat.
 
 Pure formatting over plain values; the CLI gathers them (rpc, HeartbeatStore) and prints.
+Whether a pair is healthy is app.heartbeats.pair_health's verdict, as for `/health`.
 """
 
 from __future__ import annotations
@@ -8,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from app.bundle.rpc import ProcessInfo
-from app.heartbeats import heartbeat_age, is_stale
+from app.heartbeats import Heartbeat, LastPass, Unavailable, pair_health
 
 # Programs of the bundle itself; every other program is a pair's worker.
 INFRASTRUCTURE_PROGRAMS = frozenset({"health", "watchdog", "mongodb", "jira-sim", "demo-actor"})
@@ -33,16 +33,18 @@ def pair_names(configured: Iterable[str], processes: Mapping[str, ProcessInfo]) 
 def pair_status(
     name: str,
     process: ProcessInfo | None,
-    heartbeat: Mapping[str, Any] | None,
+    heartbeat: Heartbeat | None,
     now: datetime,
     stale_after: float,
     process_unknown: bool = False,
 ) -> PairStatus:
     """`name  STATE  pid N  heartbeat 3s ago (sleeping)  last pass ...  last error ...`.
 
-    Healthy means RUNNING per supervisord, a fresh heartbeat and a last pass that did not fail.
+    Healthy as app.heartbeats.pair_health judges it, the same verdict as `/health`'s.
     `process_unknown` says supervisord could not be asked (rather than not knowing the name).
     """
+    health = pair_health(Unavailable("supervisord unreachable") if process_unknown else process,
+                         heartbeat, now, stale_after)
     if process_unknown:
         state = "UNKNOWN"
     else:
@@ -50,36 +52,30 @@ def pair_status(
     parts = [f"{name:<20}", f"{state:<10}"]
     if process and process.pid:
         parts.append(f"pid {process.pid}")
-    beat_at = heartbeat.get("beat_at") if heartbeat else None
-    if beat_at is None:
-        parts.append("heartbeat never")
-    else:
-        stale = " STALE" if is_stale(now, beat_at, stale_after) else ""
-        worker_state = heartbeat.get("state") or "?"
-        parts.append(f"heartbeat {heartbeat_age(now, beat_at):.0f}s ago ({worker_state}){stale}")
-    last_pass = (heartbeat or {}).get("last_pass") or None
-    parts.append(_last_pass_text(last_pass))
-    last_error = (heartbeat or {}).get("last_error")
+    parts.append(_heartbeat_text(heartbeat, now, health.stale))
+    parts.append(_last_pass_text(heartbeat.last_pass if heartbeat else None))
+    last_error = heartbeat.last_error if heartbeat else None
     if process and process.statename in ("FATAL", "BACKOFF") and process.spawnerr:
         last_error = last_error or process.spawnerr
     parts.append(f"last error: {_one_line(last_error) if last_error else '-'}")
-    healthy = (
-        state == "RUNNING"
-        and beat_at is not None
-        and not is_stale(now, beat_at, stale_after)
-        and (last_pass is None or last_pass.get("ok", True))
-    )
-    return PairStatus(name, "  ".join(parts), healthy)
+    return PairStatus(name, "  ".join(parts), health.healthy)
 
 
-def _last_pass_text(last_pass: Mapping[str, Any] | None) -> str:
-    if not last_pass:
+def _heartbeat_text(heartbeat: Heartbeat | None, now: datetime, stale: bool) -> str:
+    if heartbeat is None:
+        return "heartbeat never"
+    worker_state = heartbeat.state.value if heartbeat.state else "?"
+    return f"heartbeat {heartbeat.age(now):.0f}s ago ({worker_state})" + (" STALE" if stale else "")
+
+
+def _last_pass_text(last_pass: LastPass | None) -> str:
+    if last_pass is None:
         return "last pass: none yet"
-    finished = last_pass.get("finished_at") or last_pass.get("started_at")
-    when = finished.strftime("%Y-%m-%dT%H:%M:%SZ") if isinstance(finished, datetime) else str(finished)
-    outcome = "ok" if last_pass.get("ok") else "FAILED"
-    duration = last_pass.get("duration_s")
-    took = f" in {duration:.1f}s" if isinstance(duration, (int, float)) else ""
+    finished = last_pass.finished_at or last_pass.started_at
+    when = finished.strftime("%Y-%m-%dT%H:%M:%SZ") if finished else "?"
+    outcome = "ok" if last_pass.ok else "FAILED"
+    duration = last_pass.duration_s
+    took = f" in {duration:.1f}s" if duration is not None else ""
     return f"last pass: {when} {outcome}{took}"
 
 

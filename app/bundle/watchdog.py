@@ -3,9 +3,9 @@
 - A program that went FATAL (it kept failing within `startsecs`, e.g. its Jira was down at
   boot) is started again after a cool-down that doubles per consecutive FATAL, from
   `watchdog_cooldown_min` up to `watchdog_cooldown_max`, and resets once it stayed RUNNING.
-- A RUNNING worker whose heartbeat is older than `heartbeat_stale_after` is hung: it is
-  killed (SIGKILL) and supervisord's autorestart starts it again, unless it started less than
-  `stale_after` ago (it has not had time to beat).
+- A RUNNING worker whose heartbeat is stale (app.heartbeats.pair_health, with
+  `heartbeat_stale_after`) is hung: it is killed (SIGKILL) and supervisord's autorestart starts
+  it again, unless it started less than `stale_after` ago (it has not had time to beat).
 - No data, no restart: when MongoDB or supervisord cannot be read, nothing is decided.
 
 `WatchdogPolicy` decides over plain values; `Watchdog` and `serve` only carry events in and
@@ -24,7 +24,7 @@ from typing import Any, TextIO
 
 from supervisor import childutils
 
-from app.heartbeats import heartbeat_age, is_stale
+from app.heartbeats import Heartbeat, pair_health
 from app.instants import utc_now
 
 logger = logging.getLogger("app.bundle.watchdog")
@@ -87,7 +87,7 @@ class WatchdogPolicy:
         self._started[program] = now
 
     def tick(self, now: datetime, processes: Mapping[str, Any] | None,
-             heartbeats: Mapping[str, Mapping[str, Any]] | None) -> tuple[list[Scheduled], list[Start | Restart]]:
+             heartbeats: Mapping[str, Heartbeat] | None) -> tuple[list[Scheduled], list[Start | Restart]]:
         """Newly scheduled starts and the actions due now; `None` = that source is unreadable."""
         if processes is None:
             return [], []
@@ -110,7 +110,7 @@ class WatchdogPolicy:
                 actions += self._check_running(program, info, now, heartbeats)
         return scheduled, actions
 
-    def _judgeable(self, heartbeats: Mapping[str, Mapping[str, Any]] | None, now: datetime):
+    def _judgeable(self, heartbeats: Mapping[str, Heartbeat] | None, now: datetime):
         """`heartbeats`, or None while they cannot be judged: unreadable, or readable again for
         less than `stale_after` (workers could not beat while MongoDB was away; killing them all
         on its return would turn an outage into a restart storm)."""
@@ -138,20 +138,19 @@ class WatchdogPolicy:
         return [Start(program, "restart left it stopped")] if statename in RESTART_PENDING_STATES else []
 
     def _check_running(self, program: str, info: Any, now: datetime,
-                       heartbeats: Mapping[str, Mapping[str, Any]] | None) -> list[Restart]:
+                       heartbeats: Mapping[str, Heartbeat] | None) -> list[Restart]:
         started = self._started_at(program, info, now)
         running_for = (now - started).total_seconds()
         if running_for >= self.stable_after:
             self._fatal_count.pop(program, None)
-        beat_at = ((heartbeats or {}).get(program) or {}).get("beat_at")
-        if heartbeats is None or beat_at is None or running_for <= self.stale_after:
+        if heartbeats is None or running_for <= self.stale_after:
             return []
-        if not is_stale(now, beat_at, self.stale_after):
+        health = pair_health(info, heartbeats.get(program), now, self.stale_after)
+        if not health.stale:  # a program that never beat (health, mongodb, ...) is never stale
             return []
         self._started[program] = now  # grace again: the restarted worker needs time to beat
         self._restarting.add(program)
-        return [Restart(program, f"heartbeat stale ({heartbeat_age(now, beat_at):.0f} s old, "
-                                 f"limit {self.stale_after:g} s)")]
+        return [Restart(program, "; ".join(health.reasons))]
 
     def _started_at(self, program: str, info: Any, now: datetime) -> datetime:
         """The latest start known from supervisord or from events, else when first seen running."""

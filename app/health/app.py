@@ -60,6 +60,6 @@ def create_app(snapshot_source: Callable[[], HealthSnapshot], stale_after: float
         frame = traceback.extract_tb(error.__traceback__)[-1:] or [None]
         where = f"{frame[0].filename}:{frame[0].lineno}" if frame[0] else "?"
         logger.error("health request failed: %s at %s", type(error).__name__, where)
-        return jsonify(status="unhealthy", reasons=["health service error (see its log)"]), 503
+        return jsonify(status="degraded", state="unhealthy", reasons=["health service error (see its log)"]), 503
 
     return app

@@ -1,35 +1,34 @@
 """Health as a pure function: one snapshot of what the health service could read → one report.
 
-The contract (DESIGN.md, Health): HTTP 200 only when every *valid* configured pair is healthy —
-its program RUNNING per supervisord, its heartbeat no older than `stale_after` seconds, its last
-pass not failing. Anything else is 503, including zero pairs and an unreachable supervisord or
-MongoDB (the state of the pairs is then unknown). Invalid config files are listed in the body but
-do not by themselves make the answer 503: no program runs for them, and the good pairs are fine.
+The contract (DESIGN.md, Health): HTTP 200 only when every *valid* configured pair is healthy as
+app.heartbeats.pair_health judges it — its program RUNNING per supervisord, its heartbeat no
+older than `stale_after` seconds, its worker not failed, its last pass not failing. Anything
+else is 503, including zero pairs and an unreachable supervisord or MongoDB (the state of the
+pairs is then unknown). Invalid config files are listed in the body but do not by themselves
+make the answer 503: no program runs for them, and the good pairs are fine.
 
-The body keeps the original service's keys (`status`, `workers[] {name, status, lastHeartbeat,
-pid}`, `timestamp`) and adds per pair details, `invalidConfigs`, `mongodb` and `supervisor`.
+The body keeps the original service's keys with their values and meanings, so its monitors keep
+working: `status` is "healthy" exactly when the answer is 200, else "degraded"; `workers[]
+{name, status, lastHeartbeat, pid}` with `status` "running" (RUNNING and healthy), "stopped" (its
+program is not running by intent or has exited) or "error" (anything else); `timestamp`. Our own
+judgement rides beside them: `state` ("ok" | "degraded": some pairs healthy | "unhealthy": none),
+per worker `health` ("healthy" | "unhealthy") and details, `invalidConfigs`, `mongodb`, `supervisor`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Protocol
 
-from app.heartbeats import heartbeat_age, is_stale
+from app.heartbeats import Heartbeat, LastPass, PairHealth, ProcessLike, Unavailable, pair_health
+from app.instants import as_utc
 
-RUNNING = "RUNNING"
 REDACTED = "***"
-
-
-class ProcessLike(Protocol):
-    """What supervisord says about one program (app.bundle.rpc.ProcessInfo fits)."""
-
-    statename: str
-    pid: int
-    description: str
-    spawnerr: str
+# supervisord states of a program that is not running by intent or has exited: "stopped" as the
+# original service said of a worker that exited; FATAL and BACKOFF (failing to start) are errors.
+STOPPED_STATES = frozenset({"STOPPED", "EXITED", "STOPPING"})
 
 
 class ConfigErrorLike(Protocol):
@@ -38,13 +37,6 @@ class ConfigErrorLike(Protocol):
     file: str
     field: str
     message: str
-
-
-@dataclass(frozen=True)
-class Unavailable:
-    """A source that could not be read; `reason` tells a person why."""
-
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -63,7 +55,7 @@ class HealthSnapshot:
     pairs: Sequence[str]
     config_errors: Sequence[ConfigErrorLike] = ()
     processes: Mapping[str, ProcessLike] | Unavailable = field(default_factory=dict)
-    heartbeats: Mapping[str, Mapping[str, Any]] | Unavailable = field(default_factory=dict)
+    heartbeats: Mapping[str, Heartbeat] | Unavailable = field(default_factory=dict)
     failures_pending: Mapping[str, int] | Unavailable = field(default_factory=dict)
     failures: Mapping[str, Sequence[Mapping[str, Any]]] | Unavailable = field(default_factory=dict)
     secrets: frozenset[str] = field(default=frozenset(), repr=False)
@@ -88,10 +80,11 @@ def assess(snapshot: HealthSnapshot, stale_after: float) -> HealthReport:
     if not snapshot.pairs:
         reasons.append("no valid pair configured")
     reasons += [f"{worker['name']}: {reason}" for worker in workers for reason in worker["reasons"]]
-    healthy_count = sum(worker["status"] == "healthy" for worker in workers)
+    healthy_count = sum(worker["health"] == "healthy" for worker in workers)
     all_healthy = bool(workers) and healthy_count == len(workers)
     body = {
-        "status": "ok" if all_healthy else ("degraded" if healthy_count else "unhealthy"),
+        "status": "healthy" if all_healthy else "degraded",
+        "state": "ok" if all_healthy else ("degraded" if healthy_count else "unhealthy"),
         "timestamp": iso_timestamp(snapshot.now),
         "reasons": list(dict.fromkeys(reasons)),
         "staleAfterSeconds": stale_after,
@@ -106,6 +99,17 @@ def assess(snapshot: HealthSnapshot, stale_after: float) -> HealthReport:
     return HealthReport(200 if all_healthy else 503, _scrub(body, snapshot.secrets))
 
 
+def worker_status(process: ProcessLike | Unavailable | None, health: PairHealth) -> str:
+    """The original service's `workers[].status`: "running" | "stopped" | "error".
+
+    A program supervisord does not know (not loaded) is stopped; one whose state could not be
+    read is an error, as is a RUNNING one that is not healthy (stale, failed pass, failed worker).
+    """
+    if process is None or (not isinstance(process, Unavailable) and process.statename in STOPPED_STATES):
+        return "stopped"
+    return "running" if health.healthy else "error"
+
+
 def iso_timestamp(moment: datetime | str | None) -> str | None:
     """`moment` as the original service wrote times (JavaScript's toISOString: ms, `Z`).
 
@@ -113,67 +117,45 @@ def iso_timestamp(moment: datetime | str | None) -> str | None:
     """
     if moment is None or isinstance(moment, str):
         return moment
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return as_utc(moment).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _assess_pair(name: str, snapshot: HealthSnapshot, stale_after: float) -> dict[str, Any]:
-    process = _lookup(snapshot.processes, name)
-    beat = _lookup(snapshot.heartbeats, name) or {}
-    reasons = _process_reasons(process, snapshot.processes) + _heartbeat_reasons(
-        beat, snapshot.heartbeats, snapshot.now, stale_after
-    )
-    beat_at = beat.get("beat_at")
+    process = _entry(snapshot.processes, name)
+    read = _entry(snapshot.heartbeats, name)
+    health = pair_health(process, read, snapshot.now, stale_after)
+    beat = read if isinstance(read, Heartbeat) else None
     return {
         "name": name,
-        "status": "unhealthy" if reasons else "healthy",
-        "lastHeartbeat": iso_timestamp(beat_at),
-        "pid": _pid(process, snapshot.processes, beat),
-        "processState": process.statename if process else None,
-        "processDescription": process.description if process else None,
-        "spawnError": (process.spawnerr or None) if process else None,
-        "workerState": beat.get("state"),
-        "heartbeatAgeSeconds": round(heartbeat_age(snapshot.now, beat_at), 1) if beat_at else None,
-        "lastPass": _last_pass(beat.get("last_pass")),
-        "sinceStart": _since_start(beat.get("metrics")),
-        "lastError": beat.get("last_error"),
-        "failuresPending": _failures_pending(name, snapshot.failures_pending, beat),
-        "failures": [_failure(document) for document in (_lookup(snapshot.failures, name) or ())],
-        "reasons": reasons,
+        "status": worker_status(process, health),
+        "health": "healthy" if health.healthy else "unhealthy",
+        "lastHeartbeat": iso_timestamp(beat.beat_at) if beat else None,
+        "pid": _pid(process, beat),
+        **_process_details(process),
+        **_heartbeat_details(beat, snapshot.now),
+        "failuresPending": _readable(snapshot.failures_pending).get(name, beat.failures_pending if beat else None),
+        "failures": [_failure(document) for document in _readable(snapshot.failures).get(name, ())],
+        "reasons": list(health.reasons),
     }
 
 
-def _process_reasons(process: ProcessLike | None, processes: object) -> list[str]:
-    if isinstance(processes, Unavailable):
-        return ["process state unknown (supervisord unreachable)"]
-    if process is None:
-        return ["no such program in supervisord"]
-    if process.statename == RUNNING:
-        return []
-    detail = process.spawnerr or process.description
-    return [f"process {process.statename}" + (f" ({detail})" if detail else "")]
+def _process_details(process: ProcessLike | Unavailable | None) -> dict[str, Any]:
+    if process is None or isinstance(process, Unavailable):
+        return dict.fromkeys(("processState", "processDescription", "spawnError"))
+    return {"processState": process.statename, "processDescription": process.description,
+            "spawnError": process.spawnerr or None}
 
 
-def _heartbeat_reasons(
-    beat: Mapping[str, Any], heartbeats: object, now: datetime, stale_after: float
-) -> list[str]:
-    if isinstance(heartbeats, Unavailable):
-        return ["heartbeat unknown (MongoDB unreachable)"]
-    beat_at = beat.get("beat_at")
-    if beat_at is None:
-        return ["no heartbeat yet"]
-    reasons = []
-    if is_stale(now, beat_at, stale_after):
-        reasons.append(f"heartbeat stale ({heartbeat_age(now, beat_at):.0f} s old, limit {stale_after:g} s)")
-    last_pass = beat.get("last_pass") or {}
-    if beat.get("state") == "failed":
-        error = beat.get("last_error")
-        reasons.append("worker failed" + (f": {error}" if error else ""))
-    elif last_pass.get("ok") is False:
-        error = last_pass.get("error") or beat.get("last_error")
-        reasons.append("last pass failed" + (f": {error}" if error else ""))
-    return reasons
+def _heartbeat_details(beat: Heartbeat | None, now: datetime) -> dict[str, Any]:
+    if beat is None:
+        return dict.fromkeys(("workerState", "heartbeatAgeSeconds", "lastPass", "sinceStart", "lastError"))
+    return {
+        "workerState": beat.state.value if beat.state else None,
+        "heartbeatAgeSeconds": round(beat.age(now), 1),
+        "lastPass": _last_pass(beat.last_pass) if beat.last_pass else None,
+        "sinceStart": _since_start(beat.metrics),
+        "lastError": beat.last_error,
+    }
 
 
 def _source_reasons(snapshot: HealthSnapshot) -> list[str]:
@@ -191,20 +173,20 @@ def _reachability(source: object) -> dict[str, Any]:
     return {"reachable": True, "error": None}
 
 
-def _lookup(source: Mapping[str, Any] | Unavailable, name: str) -> Any:
-    return None if isinstance(source, Unavailable) else source.get(name)
+def _entry(source: Mapping[str, Any] | Unavailable, name: str) -> Any:
+    """`name`'s entry of a source that was read (None when absent), or the source's Unavailable."""
+    return source if isinstance(source, Unavailable) else source.get(name)
 
 
-def _pid(process: ProcessLike | None, processes: object, beat: Mapping[str, Any]) -> int | None:
-    if isinstance(processes, Unavailable):
-        return beat.get("pid")
+def _pid(process: ProcessLike | Unavailable | None, beat: Heartbeat | None) -> int | None:
+    # supervisord knows best; only when it cannot be asked does the worker's own word stand.
+    if isinstance(process, Unavailable):
+        return beat.pid if beat else None
     return process.pid if process and process.pid else None
 
 
-def _failures_pending(name: str, counts: object, beat: Mapping[str, Any]) -> int | None:
-    if isinstance(counts, Mapping) and name in counts:
-        return counts[name]
-    return beat.get("failures_pending")
+def _readable(source: Mapping[str, Any] | Unavailable) -> Mapping[str, Any]:
+    return {} if isinstance(source, Unavailable) else source
 
 
 def _failure(document: Mapping[str, Any]) -> dict[str, Any]:
@@ -221,15 +203,13 @@ def _failure(document: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _last_pass(last_pass: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    if not last_pass:
-        return None
+def _last_pass(last_pass: LastPass) -> dict[str, Any]:
     return {
-        "startedAt": iso_timestamp(last_pass.get("started_at")),
-        "finishedAt": iso_timestamp(last_pass.get("finished_at")),
-        "durationSeconds": last_pass.get("duration_s"),
-        "ok": last_pass.get("ok"),
-        "counts": dict(last_pass.get("counts") or {}),
+        "startedAt": iso_timestamp(last_pass.started_at),
+        "finishedAt": iso_timestamp(last_pass.finished_at),
+        "durationSeconds": last_pass.duration_s,
+        "ok": last_pass.ok,
+        "counts": dict(last_pass.counts),
     }
 
 

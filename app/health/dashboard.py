@@ -21,6 +21,7 @@ TEMPLATE_NAME = "dashboard.html"
 REFRESH_SECONDS = 5
 ERROR_SHOWN_CHARS = 400  # a stack of Jira messages can be long; the page stays scannable
 
+# Keyed by the body's `state` (ours), not `status` (the original's two values).
 OVERALL = {"ok": ("ok", "All pairs healthy"), "degraded": ("warn", "Degraded"), "unhealthy": ("bad", "Unhealthy")}
 COUNT_ORDER = ("processed", "changes", "failed", "retried")
 COUNT_LABELS = {"processed": "issues", "changes": "changes", "failed": "failed", "retried": "retried"}
@@ -29,7 +30,7 @@ COUNT_LABELS = {"processed": "issues", "changes": "changes", "failed": "failed",
 def dashboard_view(body: Mapping[str, Any]) -> dict[str, Any]:
     """Display values for one report body (the JSON `/health` answers)."""
     now = _parse(body.get("timestamp"))
-    tone, label = OVERALL.get(body.get("status"), ("bad", str(body.get("status"))))
+    tone, label = OVERALL.get(body.get("state"), ("bad", str(body.get("state"))))
     return {
         "status": {"tone": tone, "label": label},
         "timestamp": body.get("timestamp"),
@@ -77,7 +78,7 @@ def human_duration(seconds: float | None) -> str:
 
 
 def _pair(worker: Mapping[str, Any], now: datetime | None) -> dict[str, Any]:
-    healthy = worker.get("status") == "healthy"
+    healthy = worker.get("health") == "healthy"
     last_pass = worker.get("lastPass") or None
     return {
         "name": worker.get("name"),

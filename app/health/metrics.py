@@ -18,7 +18,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from prometheus_client.registry import Collector
 
 from app.health.assess import HealthSnapshot, Unavailable, assess
-from app.heartbeats import heartbeat_age
+from app.heartbeats import Heartbeat
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 PREFIX = "jira_sync"
@@ -40,9 +40,9 @@ def metric_families(snapshot: HealthSnapshot, stale_after: float) -> list[Metric
     """Every family for one snapshot (pure: no I/O, the same snapshot gives the same families)."""
     report = assess(snapshot, stale_after)
     heartbeats = {} if isinstance(snapshot.heartbeats, Unavailable) else snapshot.heartbeats
-    worker_metrics = {pair: (heartbeats.get(pair) or {}).get("metrics") or {} for pair in snapshot.pairs}
-    families = _worker_families(worker_metrics)
-    families += _pair_gauges(snapshot, heartbeats, report.body["workers"])
+    beats = {pair: heartbeats[pair] for pair in snapshot.pairs if pair in heartbeats}
+    families = _worker_families({pair: beat.metrics or {} for pair, beat in beats.items()})
+    families += _pair_gauges(snapshot, beats, report.body["workers"])
     families += _service_gauges(snapshot)
     return families
 
@@ -96,7 +96,7 @@ def _bound(value: float) -> str:
     return repr(float(value))
 
 
-def _pair_gauges(snapshot: HealthSnapshot, heartbeats: Mapping[str, Any], workers: list[dict]) -> list[Metric]:
+def _pair_gauges(snapshot: HealthSnapshot, beats: Mapping[str, Heartbeat], workers: list[dict]) -> list[Metric]:
     up = GaugeMetricFamily(f"{PREFIX}_pair_up", "1 when the pair is healthy as /health judges it, else 0.",
                            labels=["pair"])
     age = GaugeMetricFamily(f"{PREFIX}_heartbeat_age_seconds", "Seconds since the pair's worker last beat.",
@@ -104,13 +104,11 @@ def _pair_gauges(snapshot: HealthSnapshot, heartbeats: Mapping[str, Any], worker
     pending = GaugeMetricFamily(f"{PREFIX}_failures_pending", "Failed changes waiting for a retry or given up.",
                                 labels=["pair"])
     for worker in workers:
-        pair = worker["name"]
-        up.add_metric([pair], 1 if worker["status"] == "healthy" else 0)
+        up.add_metric([worker["name"]], 1 if worker["health"] == "healthy" else 0)
         if worker["failuresPending"] is not None:
-            pending.add_metric([pair], worker["failuresPending"])
-        beat_at = (heartbeats.get(pair) or {}).get("beat_at")
-        if beat_at is not None:
-            age.add_metric([pair], round(heartbeat_age(snapshot.now, beat_at), 3))
+            pending.add_metric([worker["name"]], worker["failuresPending"])
+    for pair, beat in beats.items():
+        age.add_metric([pair], round(beat.age(snapshot.now), 3))
     return [up, age, pending]
 
 

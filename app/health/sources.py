@@ -22,9 +22,8 @@ import pymongo.errors
 from app.bundle.rpc import SupervisorRPC, SupervisorUnavailable
 from app.config import ConfigError, LoadResult, load_configs
 from app.health.assess import HealthSnapshot, Unavailable
-from app.heartbeats import HeartbeatStore
-from app.instants import utc_now
-from app.instants import decode_instants
+from app.heartbeats import Heartbeat, HeartbeatStore
+from app.instants import decode_instants, utc_now
 from app.mongo import count
 
 DEFAULT_BUDGET = 0.8  # seconds per source; leaves room under the 1 s promise for the rest
@@ -117,7 +116,7 @@ class HealthSource:
             self._configs = (now, result)
         return self._configs[1]
 
-    def _read_mongo(self, pairs: list[str]) -> tuple[dict[str, dict], dict[str, int], dict[str, list[dict]]]:
+    def _read_mongo(self, pairs: list[str]) -> tuple[dict[str, Heartbeat], dict[str, int], dict[str, list[dict]]]:
         heartbeats = self._heartbeats.all()
         failures = {pair: self._mongo[self._pair_database(pair)].failures for pair in pairs}
         pending = {pair: count(collection, PENDING_FAILURE) for pair, collection in failures.items()}

@@ -12,8 +12,8 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
+from app.heartbeats import HeartbeatThread, LastPass, WorkerState
 from app.instants import utc_now
-from app.sync.beat import HeartbeatThread
 from app.sync.metrics import WorkerMetrics
 from app.sync.model import PassSummary
 
@@ -59,10 +59,10 @@ class SyncLoop:
                 self.run_once()
                 self._stop.wait(max(0.0, self._interval - (self._monotonic() - begun)))
         finally:
-            self._heartbeat.stop("stopped")
+            self._heartbeat.stop()
 
     def run_once(self) -> PassSummary:
-        self._heartbeat.update(state="syncing")
+        self._heartbeat.enter(WorkerState.SYNCING)
         started, started_at = self._monotonic(), self._clock()
         try:
             summary = self._run_pass(lambda: self._stop.is_set())
@@ -71,14 +71,12 @@ class SyncLoop:
             summary = PassSummary(started_at=started_at, ok=False, error=_describe(error))
         summary.finished_at = summary.finished_at or self._clock()
         summary.duration_s = round(self._monotonic() - started, 3)
-        pending = summary.counts.get("failures_pending")
         self.metrics.record_pass(summary)
-        self._heartbeat.update(
-            state="stopping" if self._stop.is_set() else "sleeping",
-            last_pass=summary.as_document(),
-            last_error=summary.error,
+        self._heartbeat.record_pass(
+            LastPass.of(summary),
+            state=WorkerState.STOPPING if self._stop.is_set() else WorkerState.SLEEPING,
             metrics=self.metrics.as_document(),
-            **({} if pending is None else {"failures_pending": pending}),
+            failures_pending=summary.counts.get("failures_pending"),
         )
         return summary
 

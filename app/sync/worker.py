@@ -20,11 +20,10 @@ import pymongo
 
 from app.config import ConfigFileError, PairConfig, load_pair
 from app.config.models import credential_problems
-from app.heartbeats import HeartbeatStore
+from app.heartbeats import HeartbeatStore, HeartbeatThread, WorkerState
 from app.jira import JiraClient, JiraError
 from app.logs import configure_logging
 from app.settings import Settings, get_settings
-from app.sync.beat import HeartbeatThread
 from app.sync.engine import Engine
 from app.sync.loop import SyncLoop
 from app.sync.metrics import WorkerMetrics
@@ -92,8 +91,7 @@ def run_worker(config_path: Path, settings: Settings) -> int:
         store.ensure_indexes()
     except (StartupCheckFailed, pymongo.errors.PyMongoError) as error:
         log.error("start-up check failed: %s", error)
-        heartbeat.update(last_error=str(error))
-        heartbeat.stop("failed")
+        heartbeat.fail(str(error))
         return EXIT_STARTUP_FAILED
 
     profile_zone = myself.get("timeZone")
@@ -109,7 +107,7 @@ def run_worker(config_path: Path, settings: Settings) -> int:
     signal.signal(signal.SIGINT, loop.request_stop)
     log.info("worker started", extra={"interval_s": config.interval_seconds, "database": store.db.name,
                                       "deployment": jira.deployment, "site": jira.site_url})
-    heartbeat.update(state="running")
+    heartbeat.enter(WorkerState.RUNNING)
     loop.run()
     log.info("worker stopped")
     return 0

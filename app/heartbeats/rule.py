@@ -1,0 +1,92 @@
+"""When a pair is healthy: the one rule `/health`, `entrypoint.py status` and the watchdog share.
+
+A pair is healthy when its program is RUNNING per supervisord, its worker's heartbeat is no
+older than `stale_after` seconds, the worker has not given up (state FAILED) and its last pass
+did not fail. `pair_health` is pure: it judges what the caller read, including "could not be
+read" (`Unavailable`), and says why in words a person reads out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from app.heartbeats.record import Heartbeat, WorkerState
+
+RUNNING = "RUNNING"
+
+
+class ProcessLike(Protocol):
+    """What supervisord says about one program (app.bundle.rpc.ProcessInfo fits)."""
+
+    statename: str
+    pid: int
+    description: str
+    spawnerr: str
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    """A source that could not be read; `reason` tells a person why."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class PairHealth:
+    """The verdict on one pair: healthy exactly when there is no reason against it.
+
+    `stale` says the worker has beaten, but not for longer than `stale_after`: hung or gone
+    (the watchdog restarts such a worker; a worker that never beat is not judged hung).
+    """
+
+    reasons: tuple[str, ...] = ()
+    stale: bool = False
+
+    @property
+    def healthy(self) -> bool:
+        return not self.reasons
+
+
+def pair_health(
+    process: ProcessLike | Unavailable | None,
+    heartbeat: Heartbeat | Unavailable | None,
+    now: datetime,
+    stale_after: float,
+) -> PairHealth:
+    """Judge one pair. `process` None: supervisord does not know the program; `heartbeat` None:
+    the worker never beat; `Unavailable`: that source could not be read."""
+    stale = isinstance(heartbeat, Heartbeat) and heartbeat.is_stale(now, stale_after)
+    return PairHealth(_process_reasons(process) + _heartbeat_reasons(heartbeat, now, stale_after), stale)
+
+
+def _process_reasons(process: ProcessLike | Unavailable | None) -> tuple[str, ...]:
+    if isinstance(process, Unavailable):
+        return ("process state unknown (supervisord unreachable)",)
+    if process is None:
+        return ("no such program in supervisord",)
+    if process.statename == RUNNING:
+        return ()
+    detail = process.spawnerr or process.description
+    return (f"process {process.statename}" + (f" ({detail})" if detail else ""),)
+
+
+def _heartbeat_reasons(heartbeat: Heartbeat | Unavailable | None, now: datetime, stale_after: float) -> tuple[str, ...]:
+    if isinstance(heartbeat, Unavailable):
+        return ("heartbeat unknown (MongoDB unreachable)",)
+    if heartbeat is None:
+        return ("no heartbeat yet",)
+    reasons = []
+    if heartbeat.is_stale(now, stale_after):
+        reasons.append(f"heartbeat stale ({heartbeat.age(now):.0f} s old, limit {stale_after:g} s)")
+    last_pass = heartbeat.last_pass
+    if heartbeat.state is WorkerState.FAILED:
+        reasons.append(_with("worker failed", heartbeat.last_error))
+    elif last_pass is not None and not last_pass.ok:
+        reasons.append(_with("last pass failed", last_pass.error or heartbeat.last_error))
+    return tuple(reasons)
+
+
+def _with(what: str, error: str | None) -> str:
+    return what + (f": {error}" if error else "")

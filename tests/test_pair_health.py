@@ -1,0 +1,89 @@
+"""One rule for "a pair is healthy": pair_health as a table, and `status`, `/health` and the
+watchdog agreeing because they all ask it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from app.bundle.rpc import ProcessInfo
+from app.bundle.status import pair_status
+from app.bundle.watchdog import Restart, WatchdogPolicy
+from app.health.assess import HealthSnapshot, assess
+from app.heartbeats import Heartbeat, LastPass, PairHealth, Unavailable, WorkerState, pair_health
+
+NOW = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
+STALE_AFTER = 30.0
+
+
+def proc(statename="RUNNING", spawnerr="", start=0):
+    return ProcessInfo(name="sync-ab", group="sync-ab", statename=statename, pid=7 if statename == "RUNNING" else 0,
+                       description="", start=start, now=0, spawnerr=spawnerr, exitstatus=0)
+
+
+def beat(age=2.0, state=WorkerState.SLEEPING, **fields):
+    return Heartbeat("sync-ab", NOW - timedelta(seconds=age), state, **fields)
+
+
+CASES = {
+    "healthy": (proc(), beat(), PairHealth()),
+    "healthy before its first pass": (proc(), beat(state=WorkerState.RUNNING), PairHealth()),
+    "worker failed": (proc(), beat(state=WorkerState.FAILED, last_error="401"), PairHealth(("worker failed: 401",))),
+    "stale": (proc(), beat(age=45), PairHealth(("heartbeat stale (45 s old, limit 30 s)",), stale=True)),
+    "last pass failed, its own error first": (
+        proc(), beat(last_pass=LastPass(ok=False, error="502"), last_error="older"),
+        PairHealth(("last pass failed: 502",))),
+    "last pass failed, the last error else": (
+        proc(), beat(last_pass=LastPass(ok=False), last_error="older"), PairHealth(("last pass failed: older",))),
+    "stale and failed": (
+        proc(), beat(age=45, last_pass=LastPass(ok=False)),
+        PairHealth(("heartbeat stale (45 s old, limit 30 s)", "last pass failed"), stale=True)),
+    "FATAL": (proc("FATAL", spawnerr="Exited too quickly"), beat(), PairHealth(("process FATAL (Exited too quickly)",))),
+    "STOPPED": (proc("STOPPED"), beat(state=WorkerState.STOPPED), PairHealth(("process STOPPED",))),
+    "not loaded": (None, beat(), PairHealth(("no such program in supervisord",))),
+    "never beat": (proc(), None, PairHealth(("no heartbeat yet",))),
+    "supervisord unreachable": (
+        Unavailable("gone"), beat(), PairHealth(("process state unknown (supervisord unreachable)",))),
+    "MongoDB unreachable": (proc(), Unavailable("gone"), PairHealth(("heartbeat unknown (MongoDB unreachable)",))),
+}
+
+
+@pytest.mark.parametrize(("process", "heartbeat", "expected"), CASES.values(), ids=CASES.keys())
+def test_pair_health_table(process, heartbeat, expected):
+    health = pair_health(process, heartbeat, NOW, STALE_AFTER)
+
+    assert health == expected
+    assert health.healthy is (not expected.reasons)
+
+
+# Cases `status` can see (it reads heartbeats, or finds none, and flags supervisord unknown).
+AGREEMENT = {name: case for name, case in CASES.items() if not isinstance(case[1], Unavailable)}
+
+
+@pytest.mark.parametrize(("process", "heartbeat"), [case[:2] for case in AGREEMENT.values()], ids=AGREEMENT.keys())
+def test_status_and_health_agree(process, heartbeat):
+    unknown = isinstance(process, Unavailable)
+    status = pair_status("sync-ab", None if unknown else process, heartbeat, NOW, STALE_AFTER, process_unknown=unknown)
+    snapshot = HealthSnapshot(now=NOW, pairs=["sync-ab"], processes=process if unknown else
+                              {"sync-ab": process} if process else {},
+                              heartbeats={"sync-ab": heartbeat} if heartbeat else {})
+    worker = assess(snapshot, STALE_AFTER).body["workers"][0]
+
+    assert status.healthy is (worker["health"] == "healthy")
+    assert status.healthy is pair_health(process, heartbeat, NOW, STALE_AFTER).healthy
+
+
+# Cases the watchdog judges: RUNNING programs with heartbeats read.
+RUNNING_CASES = {name: case for name, case in AGREEMENT.items()
+                 if isinstance(case[0], ProcessInfo) and case[0].statename == "RUNNING"}
+
+
+@pytest.mark.parametrize(("process", "heartbeat", "expected"), RUNNING_CASES.values(), ids=RUNNING_CASES.keys())
+def test_the_watchdog_restarts_a_running_worker_exactly_when_the_rule_calls_it_stale(process, heartbeat, expected):
+    policy = WatchdogPolicy(stale_after=STALE_AFTER)
+    policy.tick(NOW - timedelta(seconds=300), {"sync-ab": process}, {})  # known RUNNING for long
+
+    _, actions = policy.tick(NOW, {"sync-ab": process}, {"sync-ab": heartbeat} if heartbeat else {})
+
+    assert actions == ([Restart("sync-ab", "; ".join(expected.reasons))] if expected.stale else [])

@@ -135,11 +135,18 @@ ACTION_TYPES: dict[str, type] = {kind.name: kind for kind in (CreateDevIssue, Tr
 @dataclass(frozen=True)
 class Plan:
     """What to do about one status change: the rule that decided (None = no rule), the
-    actions in execution order (empty = nothing to do), and why, for logs and dry runs."""
+    actions in execution order (empty = nothing to do), and why, for logs and dry runs.
+    `wants_partner`: a rule would act, but needs the partner the issue has no mapping for."""
 
     rule_id: str | None
     actions: tuple[Action, ...] = field(default=())
     reason: str = ""
+    wants_partner: bool = False
+
+    @property
+    def creates(self) -> bool:
+        """The plan creates the Dev issue (its first action); the rest is owed to the creation."""
+        return bool(self.actions) and isinstance(self.actions[0], CreateDevIssue)
 
 
 def action_document(action: Action) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from app.sync.actions import Plan
 from app.sync.creation import CreationRecord
-from app.sync.model import Execution, Mapping, StatusChange, other_side
+from app.sync.model import Execution, IssueSnapshot, Mapping, StatusChange, other_side
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,18 @@ def creation_event(record: CreationRecord, execution: Execution) -> dict[str, An
     if execution.error is not None:
         event["error"] = execution.error
     return event
+
+
+def adopted_event(issue: IssueSnapshot, mapping: Mapping, via: str) -> dict[str, Any]:
+    """The audit record of a partner found in Jira and adopted (app.sync.adoption); pure."""
+    return {
+        "event": "issue.adopted",
+        "issueKey": issue.key,
+        "issueId": issue.id,
+        "projectType": issue.side,
+        "targetKey": mapping.key_of(other_side(issue.side)),
+        "via": via,
+    }
 
 
 class Progress:

@@ -41,10 +41,9 @@ from app.jira import JiraBadRequest, JiraClient, JiraNotFound, jql_datetime, jql
 from app.sync.actions import Action, CreateDevIssue, action_document, action_from_document
 from app.sync.credentials import CredentialCheck
 from app.sync.model import Mapping, same_status
-from app.sync.observe import parse_jira_datetime
+from app.sync.observe import MARKER_PROPERTY, parse_jira_datetime
 from app.sync.store import PairStore
 
-MARKER_PROPERTY = "jira-sync"
 LINK_TYPE = "Relates"
 RECOVERY_WINDOW = timedelta(minutes=2)  # JQL dates are minute-precise; the clocks may differ a little
 INDEX_LAG_ALLOWANCE = timedelta(minutes=5)  # Atlassian: search lags "seconds to minutes"

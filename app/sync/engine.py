@@ -20,6 +20,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,7 +28,8 @@ from app.config import PairConfig
 from app.instants import utc_now
 from app.jira import JiraAuthError, JiraClient, JiraError, JiraNotFound
 from app.sync.actions import CreateDevIssue, Plan
-from app.sync.audit import Progress, creation_event, processed_event
+from app.sync.adoption import Adoption, Ambiguous
+from app.sync.audit import Progress, adopted_event, creation_event, processed_event
 from app.sync.creation import CreationRecord, creation_id
 from app.sync.executor import ActionExecutor
 from app.sync.failures import failure_document
@@ -37,6 +39,16 @@ from app.sync.plan import plan as plan_change
 from app.sync.store import PairStore
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a pass would do about one change: its plan, and the partner it would adopt first."""
+
+    change: StatusChange
+    plan: Plan
+    adopts: Mapping | None = None
+    via: str | None = None
 
 
 class Engine:
@@ -59,6 +71,7 @@ class Engine:
         self.jira = jira
         self.observer = Observer(config, jira, store, time_zone or "UTC", overlap)
         self.executor = ActionExecutor(jira, store, config, clock, time_zone or "UTC")
+        self.adoption = Adoption(jira, store, config, clock, self.executor.credentials)
 
     # -- the pass ----------------------------------------------------------------------------
 
@@ -108,12 +121,28 @@ class Engine:
         summary.finished_at = self.clock()
         return summary
 
-    def preview(self) -> list[tuple[StatusChange, Plan]]:
-        """What the next pass would decide, reading only (the `plan` command)."""
+    def preview(self) -> list[Preview]:
+        """What the next pass would decide, reading only (the `plan` command): each change's plan,
+        with the partner it would adopt from Jira first, if any."""
         state = self.store.sync_state()
         acting = self._acting(state)
-        changes = self.observer.observe(state, self.clock()).changes
-        return [(item.change, self._plan(item.change, acting, self._mapping(item.change))) for item in changes]
+        previews = []
+        adopted: dict[str, Mapping] = {}  # issue id -> the pairing this preview already found
+        for item in self.observer.observe(state, self.clock()).changes:
+            change, issue = item.change, item.change.issue
+            mapping = self._mapping(change) or adopted.get(issue.id)
+            decided = self._plan(change, acting, mapping)
+            found = self.adoption.find(issue) if mapping is None and (decided.creates or decided.wants_partner) else None
+            if isinstance(found, Ambiguous):
+                previews.append(Preview(change, Plan(decided.rule_id, (), found.reason)))
+                continue
+            if found is not None:
+                mapping = self.adoption.pairing(issue, found)
+                adopted.update({mapping.user_id: mapping, mapping.dev_id: mapping})
+                previews.append(Preview(change, self._plan(change, acting, mapping), mapping, found.via))
+                continue
+            previews.append(Preview(change, decided))
+        return previews
 
     def _acting(self, state: dict[str, Any]) -> bool:
         """False only on a first pass with initialSyncEnabled off: it records a baseline."""
@@ -129,11 +158,24 @@ class Engine:
         if item.stored and item.stored.get("key") != issue.key:
             self.store.update_mapping_key(issue.side, issue.id, issue.key)
         mapping = self._mapping(change)
+        if mapping is None:
+            self.adoption.note_hints(issue)
         decided = self._plan(change, acting, mapping)
         change_id = change_id or _change_id(change)
+        execution: Execution | None = None
+        if mapping is None and (decided.creates or decided.wants_partner):
+            found = self.adoption.find(issue)  # Jira may know the partner the database lost (or never had)
+            if isinstance(found, Ambiguous):
+                execution = Execution("failed", error=found.reason)
+            elif found is not None:
+                mapping = self.adoption.adopt(issue, found)
+                counts["adopted"] += 1
+                self._record(adopted_event(issue, mapping, found.via))
+                decided = self._plan(change, acting, mapping)
         if decided.actions:
             self.store.clear_failures_of_issue(issue.id, keep=change_id)
-        execution = self.executor.execute(decided.actions, mapping, change_id)
+        if execution is None:
+            execution = self.executor.execute(decided.actions, mapping, change_id)
         self._settle(execution, counts, *_failure_of(change, decided, mapping, change_id))
         self._note_recent(change, execution)
         self.store.save_issue_state(issue.id, issue.side, issue.key, issue.status, issue.updated)
@@ -243,7 +285,7 @@ def _failure_of(change: StatusChange, decided: Plan, mapping: Mapping | None, ch
         "rule_id": decided.rule_id,
         "kind": "change",
     }
-    if decided.actions and isinstance(decided.actions[0], CreateDevIssue):
+    if decided.creates:
         return creation_id(issue.id), {**described, "kind": "creation"}
     return change_id, described
 

@@ -30,11 +30,21 @@ def same_status(a: str | None, b: str | None) -> bool:
 
 
 @dataclass(frozen=True)
+class IssueRef:
+    """Another issue, as a link names it."""
+
+    id: str
+    key: str
+
+
+@dataclass(frozen=True)
 class IssueSnapshot:
     """One issue as a search returned it. `id` is stable; `key` changes when the issue moves.
 
     `status_category` is Jira's category key ("new", "indeterminate", "done");
-    `url` is the browse URL when the engine knows it (else the planner derives it).
+    `url` is the browse URL when the engine knows it (else the planner derives it);
+    `linked` the issues its issue links join it to; `marker` its `jira-sync` issue property
+    (set on the Dev issues the sync creates) when it has one.
     """
 
     id: str
@@ -48,6 +58,9 @@ class IssueSnapshot:
     priority: str | None = None
     issue_type: str | None = None
     url: str | None = None
+    linked: tuple[IssueRef, ...] = ()
+    marker: dict | None = None
+    attachment_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -25,13 +25,15 @@ from typing import Any
 
 from app.config import PairConfig
 from app.jira import JiraClient, jql_datetime, jql_string
-from app.sync.model import IssueSnapshot, Side, StatusChange
+from app.sync.model import IssueRef, IssueSnapshot, Side, StatusChange
 from app.sync.store import PairStore
 from app.sync.templates import browse_url
 
 SIDES: tuple[Side, Side] = ("user", "dev")
 DEFAULT_OVERLAP = timedelta(minutes=5)
-SEARCH_FIELDS = ("summary", "status", "updated", "created", "priority", "issuetype", "description", "attachment")
+SEARCH_FIELDS = ("summary", "status", "updated", "created", "priority", "issuetype", "description", "attachment",
+                 "issuelinks")
+MARKER_PROPERTY = "jira-sync"  # the issue property the sync sets on the Dev issues it creates
 SCAN_FIELDS = ("status", "updated")
 SCAN_PAGE = 5000  # Jira pages a search that asks few fields up to 5,000 issues (it may answer fewer)
 STATE_BATCH = 200  # stored states are read for this many issues at a time
@@ -138,14 +140,16 @@ class Observer:
 
     def fetch(self, issue_id: str, side: Side) -> IssueSnapshot:
         """One issue as it is now (a GET, never the search index); JiraNotFound when it is gone."""
-        return issue_snapshot(self.jira.get_issue(issue_id, fields=list(SEARCH_FIELDS)), side, self.jira.site_url)
+        raw = self.jira.get_issue(issue_id, fields=list(SEARCH_FIELDS), properties=[MARKER_PROPERTY])
+        return issue_snapshot(raw, side, self.jira.site_url)
 
     def _project(self, side: Side) -> str:
         return self.config.user_project_key if side == "user" else self.config.dev_project_key
 
     def _search(self, side: Side, jql: str, fields: tuple[str, ...], page_size: int = 100,
                 reconcile: list[str] | None = None) -> Iterator[dict[str, Any]]:
-        return self.jira.search(jql, fields=list(fields), page_size=page_size, reconcile=reconcile or ())
+        return self.jira.search(jql, fields=list(fields), page_size=page_size, reconcile=reconcile or (),
+                                properties=[MARKER_PROPERTY] if fields == SEARCH_FIELDS else ())
 
 
 def window_jql(project_key: str, since: datetime | None, time_zone: str, overlap: timedelta = DEFAULT_OVERLAP) -> str:
@@ -207,7 +211,17 @@ def issue_snapshot(raw: dict[str, Any], side: Side, site_url: str) -> IssueSnaps
         priority=(fields.get("priority") or {}).get("name"),
         issue_type=(fields.get("issuetype") or {}).get("name"),
         url=browse_url(site_url, raw["key"]),
+        linked=tuple(_linked(fields.get("issuelinks") or [])),
+        marker=(raw.get("properties") or {}).get(MARKER_PROPERTY),
+        attachment_ids=tuple(str(a["id"]) for a in fields.get("attachment") or [] if a.get("id") is not None),
     )
+
+
+def _linked(links: list[dict[str, Any]]) -> Iterator[IssueRef]:
+    for link in links:
+        other = link.get("inwardIssue") or link.get("outwardIssue") or {}
+        if other.get("id") and other.get("key"):
+            yield IssueRef(str(other["id"]), other["key"])
 
 
 def _batches(items: Iterator, size: int) -> Iterator[list]:

@@ -127,7 +127,7 @@ def _plan_for_rule(
     label = f"rule {rule.id!r}"
     if mapping is None:
         if rule.conditions.require_mapping:
-            return Plan(rule.id, (), f"{label} requires a mapping; none exists")
+            return Plan(rule.id, (), f"{label} requires a mapping; none exists", wants_partner=fires(change, only_on_change))
         if not creates:
             return Plan(rule.id, (), f"{label}: no mapping and nothing to create")
         if not (change.first_sighting or fires(change, only_on_change)):

@@ -11,23 +11,25 @@ from typing import TextIO
 
 from app.config import load_configs
 from app.settings import get_settings
-from app.sync.engine import Engine
-from app.sync.actions import Plan
-from app.sync.model import StatusChange
+from app.sync.engine import Engine, Preview
 from app.mongo import connect
 from app.sync.store import PairStore
 from app.sync.worker import StartupCheckFailed, connect_jira
 
 
-def plan_lines(previews: list[tuple[StatusChange, Plan]]) -> list[str]:
-    """One line per change with actions, then a count line (pure)."""
+def plan_lines(previews: list[Preview]) -> list[str]:
+    """One line per adoption and per action, then a count line (pure)."""
     lines = []
-    for change, plan in previews:
-        issue = change.issue
+    for preview in previews:
+        change, plan, issue = preview.change, preview.plan, preview.change.issue
         movement = f"{change.previous_status or '(new)'} -> {issue.status}"
+        if preview.adopts:
+            partner = preview.adopts.key_of("dev" if issue.side == "user" else "user")
+            lines.append(f"{issue.key} [{issue.side}] adopt {partner} as its partner (found by {preview.via}; "
+                         "no comment, no copy)")
         for action in plan.actions:
             lines.append(f"{issue.key} [{issue.side}] {movement} rule={plan.rule_id}: {action.describe(issue.key)}")
-    acting = sum(1 for _, plan in previews if plan.actions)
+    acting = sum(1 for preview in previews if preview.plan.actions or preview.adopts)
     lines.append(f"{len(previews)} issue version(s) to process, {acting} with actions, {len(lines)} action(s); nothing was written")
     return lines
 

@@ -8,7 +8,10 @@ Collections (all keyed by Jira issue **ids**, which survive a move; keys are kep
                  (app.sync.creation owns the document).
 - `intents`      write-ahead records of the other remote writes that cannot be repeated
                  blindly (comment, attachment copy); `done` once the write is recorded.
-- `attachments`  `_id` = source attachment id: target issue and target attachment id.
+- `attachments`  `_id` = source attachment id: target issue and target attachment id (None:
+                 never to be copied: there before an adoption, or refused by Jira).
+- `partner_hints` `_id` = issue id: the partner keys an unmapped issue's link lines name
+                 (app.sync.adoption).
 - `failures`     `_id` = change id (or creation id): the change, attempts, next attempt, last
                  error; `kind` "creation" for a creation's, which no newer change supersedes.
 - `events`       audit trail, expired by a TTL index.
@@ -30,7 +33,7 @@ from pymongo.database import Database
 
 from app.instants import decode_instants, encode_instant, encode_instants
 from app.mongo import count
-from app.sync.model import Mapping, Side
+from app.sync.model import IssueRef, Mapping, Side
 
 EVENTS_TTL = timedelta(days=30)
 
@@ -44,6 +47,8 @@ class PairStore:
     def ensure_indexes(self) -> None:
         self.db.mappings.create_index("dev_id", unique=True)
         self.db.failures.create_index("next_attempt_at")
+        # No index on partner_hints.names: the embedded server answers nothing for an array
+        # element matched through an index on the array (the collection stays small anyway).
         self.db.events.create_index("at", expireAfterSeconds=int(EVENTS_TTL.total_seconds()))
 
     # -- issue_state -------------------------------------------------------------------------
@@ -131,6 +136,16 @@ class PairStore:
             {"$set": {"target_issue_id": target_issue_id, "target_attachment_id": target_attachment_id}},
             upsert=True,
         )
+
+    # -- partner hints -----------------------------------------------------------------------
+
+    def save_hint(self, issue_id: str, side: Side, key: str, names: list[str]) -> None:
+        self.db.partner_hints.update_one({"_id": issue_id}, {"$set": {"side": side, "key": key, "names": names}},
+                                         upsert=True)
+
+    def hints_naming(self, key: str, side: Side) -> list[IssueRef]:
+        """The issues of `side` whose link lines name `key`."""
+        return [IssueRef(doc["_id"], doc["key"]) for doc in self.db.partner_hints.find({"side": side, "names": key})]
 
     # -- failures ----------------------------------------------------------------------------
 

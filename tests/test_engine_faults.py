@@ -365,3 +365,13 @@ def test_a_create_that_may_not_be_searchable_yet_is_not_sent_again_before_the_in
     pair.sync()
     [dev] = pair.dev_issues()
     assert pair.dev_key(user_key) == dev["key"] and pair.store.pending_failures() == []
+
+
+def test_a_partners_later_move_is_never_overwritten_by_an_older_change(pair):
+    user_key, dev_key = accepted(pair)
+    pair.move(user_key, "Resolved", "Reopened")  # first the support side reopens ...
+    pair.move(dev_key, "Cancelled")  # ... then, later, development cancels
+    pair.sync()
+    assert pair.status(dev_key) == "Cancelled", "the older Reopened must not undo the newer Cancelled"
+    [failure] = pair.store.pending_failures()  # the User workflow has no Reopened -> Cancelled: shown, kept
+    assert failure["issue_key"] == dev_key and "Cancelled" in failure["last_error"]

@@ -5,7 +5,9 @@ retried on later passes, so every action first finds out whether it already happ
 
 - create:      see app.sync.creation (write-ahead record, link and marker made with the issue;
                the rest of a creating plan is owed to the creation and done once);
-- transition:  reads the partner's status and does nothing when it is already there;
+- transition:  reads the partner's status and does nothing when it is already there, or when
+               a person moved the partner after the change being synced (its own, newer
+               change decides: the sync never overwrites a later move with an older one);
 - attachments: each source attachment id is recorded once copied; an unfinished copy is
                matched on the target by file name and size;
 - link:        looks for an existing link between the two issues;
@@ -32,6 +34,7 @@ from app.sync.creation import LINK_TYPE, MARKER_PROPERTY, CreationDeferred, Crea
 from app.sync.credentials import CredentialCheck
 from app.sync.failures import refusal_document
 from app.sync.model import Execution, Mapping, same_status
+from app.sync.observe import parse_jira_datetime
 from app.sync.store import PairStore
 from app.sync.templates import browse_url
 
@@ -50,6 +53,7 @@ class _Progress:
     """What a plan has done so far (the executor's scratch pad while it runs one plan)."""
 
     mapping: Mapping | None
+    source_updated: datetime | None = None  # when the change being synced was made
     done: list[str] = field(default_factory=list)
     baselined: set[str] = field(default_factory=set)
 
@@ -77,15 +81,17 @@ class ActionExecutor:
             AddComment: self._comment,
         }
 
-    def execute(self, actions: tuple[Action, ...], mapping: Mapping | None, change_id: str) -> Execution:
-        """Carry out one plan; a creating plan (its first action creates) hands the rest to the creation."""
+    def execute(self, actions: tuple[Action, ...], mapping: Mapping | None, change_id: str,
+                source_updated: datetime | None = None) -> Execution:
+        """Carry out one plan; a creating plan (its first action creates) hands the rest to the
+        creation. `source_updated` is the `updated` of the change being synced."""
         if not actions:
             return Execution("nothing to do", mapping=mapping)
         first = actions[0]
         if isinstance(first, CreateDevIssue):
             record, new = self.creation.begin(first, actions[1:])
             return self.carry_out_creation(record, new)
-        progress = _Progress(mapping)
+        progress = _Progress(mapping, source_updated)
         for action in actions:
             failed = self._run(action, progress, change_id)
             if failed:
@@ -139,11 +145,13 @@ class ActionExecutor:
 
     def _transition(self, action: TransitionPartner, mapping: Mapping, change_id: str, progress: _Progress) -> bool:
         partner_id = mapping.id_of(action.side)
-        progress.baselined.add(partner_id)
-        partner = self._partner(partner_id, mapping.key_of(action.side), ["status"])
+        partner = self._partner(partner_id, mapping.key_of(action.side), ["status", "updated"])
         if partner["key"] != mapping.key_of(action.side):
             self.store.update_mapping_key(action.side, partner_id, partner["key"])  # it moved
         reached = partner["fields"]["status"]["name"]
+        if self._moved_later(partner_id, reached, partner["fields"].get("updated"), progress.source_updated):
+            return False  # a person moved the partner after this change: its own change decides
+        progress.baselined.add(partner_id)
         already_there = same_status(reached, action.target_status)
         if not already_there:
             reached = self.jira.transition_to(partner_id, action.target_status, resolution=DONE_RESOLUTION).to_status
@@ -151,6 +159,13 @@ class ActionExecutor:
         # sync it back (no echo).
         self.store.save_issue_state(partner_id, action.side, partner["key"], reached, None)
         return not already_there
+
+    def _moved_later(self, partner_id: str, status: str, updated: str | None, source_updated: datetime | None) -> bool:
+        """Whether the partner left the status the sync last knew, after the change being synced."""
+        known = self.store.issue_states([partner_id]).get(partner_id, {}).get("status")
+        if source_updated is None or updated is None or known is None or same_status(known, status):
+            return False
+        return parse_jira_datetime(updated) > source_updated
 
     def _partner(self, issue_id: str, key: str, fields: list[str]) -> dict[str, Any]:
         try:

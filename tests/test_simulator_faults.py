@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
+from jira_sim.seed import BOT
 from tests.support.jira_fixtures import api_base, api_session, create_issue
 
 
@@ -14,33 +15,33 @@ def _configure(server, **knobs):
     return response.json()
 
 
-@pytest.mark.parametrize("credentials", [None, ("sync-bot@example.test", "wrong"), ("nobody@example.test", "x")])
+@pytest.mark.parametrize("credentials", [None, (BOT.email, "wrong"), ("nobody@example.test", "x")])
 def test_bad_credentials_are_401(any_sim, credentials):
     response = api_session(auth=credentials).get(f"{api_base(any_sim)}/myself")
     assert response.status_code == 401
     assert response.json()["errorMessages"] and response.json()["errors"] == {}
-    assert "sim-token" not in response.text
+    assert BOT.api_token not in response.text
 
 
 def test_bearer_pat_authenticates_on_data_center_and_bad_pat_does_not(jira_sim_dc):
-    assert api_session(bearer="sim-pat-bot").get(f"{api_base(jira_sim_dc)}/myself").json()["emailAddress"] == "sync-bot@example.test"
+    assert api_session(bearer=BOT.pat).get(f"{api_base(jira_sim_dc)}/myself").json()["emailAddress"] == BOT.email
     assert api_session(bearer="sim-pat-nope").get(f"{api_base(jira_sim_dc)}/myself").status_code == 401
 
 
 def test_cloud_knows_no_personal_access_tokens_and_no_login_by_account_id(jira_sim):
-    assert api_session(bearer="sim-pat-bot").get(f"{api_base(jira_sim)}/myself").status_code == 401
-    assert api_session(auth=("sim-sync-bot", "sim-token-bot")).get(f"{api_base(jira_sim)}/myself").status_code == 401
+    assert api_session(bearer=BOT.pat).get(f"{api_base(jira_sim)}/myself").status_code == 401
+    assert api_session(auth=(BOT.account_id, BOT.api_token)).get(f"{api_base(jira_sim)}/myself").status_code == 401
 
 
 def test_rotated_token_takes_effect(jira_sim):
-    requests.patch(f"{jira_sim.url}/_sim/users/sim-sync-bot", json={"apiToken": "rotated"})
+    requests.patch(f"{jira_sim.url}/_sim/users/{BOT.account_id}", json={"apiToken": "rotated"})
     assert api_session().get(f"{api_base(jira_sim)}/myself").status_code == 401
-    assert api_session(("sync-bot@example.test", "rotated")).get(f"{api_base(jira_sim)}/myself").status_code == 200
+    assert api_session((BOT.email, "rotated")).get(f"{api_base(jira_sim)}/myself").status_code == 200
 
 
 def test_hidden_project_is_403(jira_sim):
     key = create_issue(jira_sim, api_session(), project="ABDEV")["key"]
-    requests.patch(f"{jira_sim.url}/_sim/users/sim-sync-bot", json={"projects": ["ABSUP"]})
+    requests.patch(f"{jira_sim.url}/_sim/users/{BOT.account_id}", json={"projects": ["ABSUP"]})
     session = api_session()
     assert session.get(f"{api_base(jira_sim)}/project/ABDEV").status_code == 403
     hidden = session.get(f"{api_base(jira_sim)}/issue/{key}")

@@ -1,4 +1,4 @@
-"""Seeds: the demo site, and loading a seed dict (or JSON file) into a :class:`Site`.
+"""Seeds: the demo site and its two accounts, the named workflows, and loading a seed into a :class:`Site`.
 
 Seed format (all keys optional except where noted)::
 
@@ -11,37 +11,116 @@ Seed format (all keys optional except where noted)::
                  "created", "updated"}],          # timestamps in Jira format; default: now
      "generate": {"issuesPerProject": N},      # N cheap issues per project (benchmarks)
      "config": {... /_sim/config knobs ...}}
+
+:data:`BOT` (the sync's account) and :data:`HUMAN` (a person) are the demo seed's users; tests,
+benchmarks and the demo take their credentials from here rather than repeating them.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from app.simulator.adf import text_to_adf
-from app.simulator.model import Issue, Project, User
-from app.simulator.site import Site
-from app.simulator.timefmt import parse_jira
-from app.simulator.workflow import DEV_WORKFLOW, USER_WORKFLOW, workflow_from_dict
+from jira_sim.formats import parse_jira, text_to_adf
+from jira_sim.model import CATEGORIES, Issue, Project, Transition, User, Workflow
+from jira_sim.site import Site
 
-BOT = {"accountId": "sim-sync-bot", "displayName": "Sync Bot", "emailAddress": "sync-bot@example.test",
-       "apiToken": "sim-token-bot", "pat": "sim-pat-bot", "timeZone": "UTC"}
-HUMAN = {"accountId": "sim-human", "displayName": "Hannah Human", "emailAddress": "human@example.test",
-         "apiToken": "sim-token-human", "pat": "sim-pat-human", "timeZone": "UTC"}
-NAMED_WORKFLOWS = {"user": USER_WORKFLOW, "dev": DEV_WORKFLOW}
+
+@dataclass(frozen=True)
+class Account:
+    """A seeded user's identity and credentials (Cloud: email + API token; Data Center also a PAT)."""
+
+    account_id: str
+    display_name: str
+    email: str
+    api_token: str
+    pat: str
+
+    @property
+    def basic_auth(self) -> tuple[str, str]:
+        """``(email, API token)``: HTTP basic credentials on either deployment."""
+        return (self.email, self.api_token)
+
+    def seed_user(self, time_zone: str = "UTC") -> dict:
+        """This account as a ``users`` entry of a seed."""
+        return {"accountId": self.account_id, "displayName": self.display_name, "emailAddress": self.email,
+                "apiToken": self.api_token, "pat": self.pat, "timeZone": time_zone}
+
+
+BOT = Account("sim-sync-bot", "Sync Bot", "sync-bot@example.test", "sim-token-bot", "sim-pat-bot")
+HUMAN = Account("sim-human", "Hannah Human", "human@example.test", "sim-token-human", "sim-pat-human")
 DEMO_SEED_FILE = Path(__file__).parent / "seeds" / "demo.json"  # demo_seed() plus a few sample issues
+
+USER_WORKFLOW = {
+    "initial": "To Do",
+    "statuses": [
+        {"name": "To Do", "category": "new"},
+        {"name": "Will Do", "category": "new"},
+        {"name": "In Progress", "category": "indeterminate"},
+        {"name": "Resolved", "category": "done"},
+        {"name": "Closed", "category": "done"},
+        {"name": "Reopened", "category": "new"},
+        {"name": "Cancelled", "category": "done"},
+    ],
+    "transitions": [
+        {"id": "11", "name": "Accept", "from": ["To Do"], "to": "Will Do"},
+        {"id": "21", "name": "Start work", "from": ["To Do", "Will Do", "Reopened"], "to": "In Progress"},
+        {"id": "31", "name": "Resolve issue", "from": ["Will Do", "In Progress", "Reopened"], "to": "Resolved"},
+        {"id": "41", "name": "Close issue", "from": ["Resolved"], "to": "Closed"},
+        {"id": "51", "name": "Reopen issue", "from": ["Resolved", "Closed", "Cancelled"], "to": "Reopened"},
+        {"id": "61", "name": "Cancel request", "from": ["To Do", "Will Do"], "to": "Cancelled"},
+    ],
+}
+
+DEV_WORKFLOW = {
+    "initial": "To Do",
+    "statuses": [
+        {"name": "To Do", "category": "new"},
+        {"name": "In Progress", "category": "indeterminate"},
+        {"name": "Done", "category": "done"},
+        {"name": "Closed", "category": "done"},
+        {"name": "Reopened", "category": "new"},
+        {"name": "Cancelled", "category": "done"},
+    ],
+    "transitions": [
+        {"id": "11", "name": "Start progress", "from": ["To Do", "Reopened"], "to": "In Progress"},
+        {"id": "21", "name": "Mark done", "from": ["In Progress", "Reopened"], "to": "Done"},
+        {"id": "31", "name": "Close", "from": ["Done"], "to": "Closed"},
+        {"id": "41", "name": "Reopen", "from": ["Done", "Closed", "Cancelled"], "to": "Reopened"},
+        {"id": "51", "name": "Cancel", "from": ["To Do", "Reopened"], "to": "Cancelled"},
+    ],
+}
+NAMED_WORKFLOWS = {"user": USER_WORKFLOW, "dev": DEV_WORKFLOW}
+
+
+def workflow_from_dict(data: dict) -> Workflow:
+    """Build from the seed format: statuses [{name, category}], transitions [{id, name, from, to}]."""
+    statuses = tuple((s["name"], s["category"]) for s in data["statuses"])
+    known = dict(statuses)
+    transitions = []
+    for item in data["transitions"]:
+        sources = tuple(item.get("from") or ())
+        for name in (*sources, item["to"]):
+            if name not in known:
+                raise ValueError(f"transition {item['name']!r} names unknown status {name!r}")
+        transitions.append(Transition(str(item["id"]), item["name"], sources, item["to"]))
+    for _, category in statuses:
+        if category not in CATEGORIES:
+            raise ValueError(f"unknown status category {category!r}")
+    return Workflow(statuses, tuple(transitions), data.get("initial", statuses[0][0]))
 
 
 def demo_seed(pairs: list[tuple[str, str]] | None = None, issues_per_project: int = 0, time_zone: str = "UTC") -> dict:
     """Users (bot + human, both in ``time_zone``) and, per (USER, DEV) pair, the two projects."""
     projects = []
     for user_key, dev_key in pairs or [("ABSUP", "ABDEV")]:
-        projects.append({"key": user_key, "name": f"{user_key} support", "lead": "sim-human",
+        projects.append({"key": user_key, "name": f"{user_key} support", "lead": HUMAN.account_id,
                          "issueTypes": ["Task", "Bug", "Story"], "workflow": "user"})
-        projects.append({"key": dev_key, "name": f"{dev_key} development", "lead": "sim-human",
+        projects.append({"key": dev_key, "name": f"{dev_key} development", "lead": HUMAN.account_id,
                          "issueTypes": ["Bug", "Task", "Story"], "workflow": "dev"})
-    return {"users": [{**BOT, "timeZone": time_zone}, {**HUMAN, "timeZone": time_zone}], "projects": projects,
+    return {"users": [BOT.seed_user(time_zone), HUMAN.seed_user(time_zone)], "projects": projects,
             "issues": [], "generate": {"issuesPerProject": issues_per_project}}
 
 
@@ -73,7 +152,7 @@ def load_seed(site: Site, seed: dict) -> None:
 
 
 def _reporter(site: Site) -> str:
-    return "sim-human" if "sim-human" in site.users else next(iter(site.users))
+    return HUMAN.account_id if HUMAN.account_id in site.users else next(iter(site.users))
 
 
 def _seed_issue(site: Site, item: dict) -> Issue:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
 
-from app.simulator.errors import JiraApiError
-from app.simulator.render import issue_json, select_fields
-from app.simulator.routes_common import API, ctx, int_param, property_map, site, split_list
-from app.simulator.search import DC_PAGE_CAP, DEFAULT_PAGE, cloud_cap, make_token, page_size, read_token, run_query
+from jira_sim.errors import JiraApiError
+from jira_sim.render import issue_json, select_fields
+from jira_sim.routes_common import API, ctx, int_param, property_map, site, split_list
+from jira_sim.search import DC_PAGE_CAP, DEFAULT_PAGE, cloud_cap, make_token, page_size, read_token, run_query
 
 blueprint = Blueprint("search", __name__, url_prefix=API)
 

@@ -1,7 +1,11 @@
-"""The simulated site's records (plain dataclasses).
+"""The simulated site's records (plain dataclasses), workflows included.
 
 Issue collections are tuples and property maps are replaced, never mutated, so a shallow copy
 of an :class:`Issue` is a consistent snapshot (the search index keeps such snapshots).
+
+A workflow's transition has its own id and name ("Start work") distinct from the status it
+leads to ("In Progress"); one transition may be available from several statuses, as Jira's
+common transitions are. Entering a *done*-category status sets a resolution, leaving one clears it.
 """
 
 from __future__ import annotations
@@ -10,7 +14,38 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from app.simulator.workflow import Workflow
+CATEGORIES = {
+    "new": {"id": 2, "key": "new", "colorName": "blue-gray", "name": "To Do"},
+    "indeterminate": {"id": 4, "key": "indeterminate", "colorName": "yellow", "name": "In Progress"},
+    "done": {"id": 3, "key": "done", "colorName": "green", "name": "Done"},
+}
+
+
+@dataclass(frozen=True)
+class Transition:
+    id: str
+    name: str
+    sources: tuple[str, ...]  # status names it is available from; empty = global
+    target: str
+
+
+@dataclass(frozen=True)
+class Workflow:
+    statuses: tuple[tuple[str, str], ...]  # (status name, category key)
+    transitions: tuple[Transition, ...]
+    initial: str
+
+    def category_of(self, status: str) -> str:
+        return dict(self.statuses)[status]
+
+    def has_status(self, status: str) -> bool:
+        return status in dict(self.statuses)
+
+    def available_from(self, status: str) -> list[Transition]:
+        return [t for t in self.transitions if not t.sources or status in t.sources]
+
+    def find_available(self, status: str, transition_id: str) -> Transition | None:
+        return next((t for t in self.available_from(status) if t.id == str(transition_id)), None)
 
 
 @dataclass

@@ -9,11 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from app.simulator.adf import adf_to_text
-from app.simulator.model import Attachment, Comment, Issue, Project, RemoteLink, User
-from app.simulator.site import ISSUE_TYPES, PRIORITIES, RESOLUTIONS, Site
-from app.simulator.timefmt import format_jira
-from app.simulator.workflow import CATEGORIES
+from jira_sim.formats import adf_to_text, format_jira
+from jira_sim.model import CATEGORIES, Attachment, Comment, Issue, Project, RemoteLink, User
+from jira_sim.site import ISSUE_TYPES, PRIORITIES, RESOLUTIONS, Site
 
 ALL_FIELDS = (
     "summary", "description", "status", "issuetype", "priority", "project", "created", "updated",

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from app.simulator.adf import is_adf_document, text_to_adf
-from app.simulator.errors import JiraApiError, field_errors
-from app.simulator.model import Issue, User
-from app.simulator.site import ISSUE_TYPES, PRIORITIES, RESOLUTIONS, Site
+from jira_sim.errors import JiraApiError, field_errors
+from jira_sim.formats import is_adf_document, text_to_adf
+from jira_sim.model import Issue, User
+from jira_sim.site import ISSUE_TYPES, PRIORITIES, RESOLUTIONS, Site
 
 EDITABLE = frozenset({"summary", "description", "priority", "labels", "assignee"})
 ADF_REQUIRED = "Operation value must be an Atlassian Document (see the Atlassian Document Format)"

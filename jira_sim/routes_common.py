@@ -1,16 +1,49 @@
-"""Helpers shared by the REST blueprints: the caller's context, look-ups that answer like Jira."""
+"""What every REST route shares: who is calling, what they may see, the request's parameters.
+
+Authentication, as each deployment accepts it:
+
+- Cloud: HTTP basic with the account's email address and an API token. Cloud has no personal
+  access tokens, so a bearer PAT is refused, and so is a login by account id.
+- Data Center: a bearer personal access token, or HTTP basic with the user name (the
+  account id here) or, as many sites allow, the email address.
+
+Never logs or echoes credentials.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hmac
+
 from flask import current_app, g, request
 
-from app.simulator.auth import forbidden_project
-from app.simulator.errors import JiraApiError, not_found_issue
-from app.simulator.model import Issue, Project
-from app.simulator.render import Ctx
-from app.simulator.site import Site
+from jira_sim.errors import JiraApiError, forbidden_project, not_found_issue
+from jira_sim.model import Issue, Project, User
+from jira_sim.render import Ctx
+from jira_sim.site import Site
 
 API = "/rest/api/<any('2','3','latest'):version>"
+
+
+def authenticate(site: Site, authorization: str | None) -> User | None:
+    """The user the ``Authorization`` header proves, or None."""
+    if not authorization:
+        return None
+    scheme, _, credentials = authorization.partition(" ")
+    cloud = site.deployment == "cloud"
+    if scheme.lower() == "bearer":
+        return None if cloud else site.user_by_pat(credentials.strip())
+    if scheme.lower() != "basic":
+        return None
+    try:
+        login, _, secret = base64.b64decode(credentials.strip()).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    user = site.user_by_email(login) or (None if cloud else site.users.get(login))
+    if user is None or not user.api_token:
+        return None
+    return user if hmac.compare_digest(user.api_token, secret) else None
 
 
 def site() -> Site:

@@ -9,7 +9,7 @@
                   "next_drops": 0, "seed": 0, "path_contains": "", "drop_after_processing": false}}
 
 - ``GET /_sim/requests`` — ``{"total", "counts": {"GET /rest/api/3/issue/{key}": n}, "requests": [...]}``
-  (entries as in :mod:`requestlog`, with the caller's ``user``);
+  (entries as in :mod:`site`, with the caller's ``user``);
   ``POST /_sim/requests/reset`` empties it.
 - ``PATCH /_sim/users/<accountId>`` — ``{"apiToken", "pat", "timeZone", "projects"}`` (any subset).
 - ``POST /_sim/issues/<key>/move`` — ``{"project": "KEY"}``: new key, same id, old key still resolves.
@@ -24,10 +24,10 @@ from dataclasses import replace
 
 from flask import Blueprint, jsonify, request
 
-from app.simulator.errors import JiraApiError, not_found_issue
-from app.simulator.issues import move_issue
-from app.simulator.routes_common import site
-from app.simulator.timefmt import format_jira, parse_jira
+from jira_sim.errors import JiraApiError, not_found_issue
+from jira_sim.formats import format_jira, parse_jira
+from jira_sim.issues import move_issue
+from jira_sim.routes_common import site
 
 blueprint = Blueprint("sim_admin", __name__, url_prefix="/_sim")
 

@@ -1,4 +1,4 @@
-"""``python -m app.simulator --port N [--host H] [--seed FILE] [--deployment cloud|datacenter]``.
+"""``python -m jira_sim --port N [--host H] [--seed FILE] [--deployment cloud|datacenter]``.
 
 Without ``--seed`` the demo seed is served. Runs until SIGTERM or Ctrl-C.
 """
@@ -10,12 +10,12 @@ import signal
 import sys
 import threading
 
-from app.simulator.seed import demo_seed, read_seed_file
-from app.simulator.server import SimulatorServer
+from jira_sim.seed import demo_seed, read_seed_file
+from jira_sim.server import SimulatorServer
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m app.simulator", description="Simulated Jira site")
+    parser = argparse.ArgumentParser(prog="python -m jira_sim", description="Simulated Jira site")
     parser.add_argument("--port", type=int, default=8090)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--seed", help="seed JSON file (default: the demo seed)")

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
 
-from app.simulator.errors import JiraApiError
-from app.simulator.render import ALL_FIELDS, NOT_NAVIGABLE, project_ref, resolution_json, status_json, user_json
-from app.simulator.routes_common import API, ctx, site, visible_project
-from app.simulator.site import ISSUE_TYPES, PRIORITIES, RESOLUTIONS
+from jira_sim.errors import JiraApiError
+from jira_sim.render import ALL_FIELDS, NOT_NAVIGABLE, project_ref, resolution_json, status_json, user_json
+from jira_sim.routes_common import API, ctx, site, visible_project
+from jira_sim.site import ISSUE_TYPES, PRIORITIES, RESOLUTIONS
 
 blueprint = Blueprint("meta", __name__, url_prefix=API)
 

@@ -6,10 +6,10 @@ from dataclasses import replace
 
 from flask import Blueprint, Response, jsonify, request
 
-from app.simulator import extras
-from app.simulator.errors import JiraApiError
-from app.simulator.render import attachment_json
-from app.simulator.routes_common import API, ctx, site, visible_issue
+from jira_sim import extras
+from jira_sim.errors import JiraApiError
+from jira_sim.render import attachment_json
+from jira_sim.routes_common import API, ctx, site, visible_issue
 
 blueprint = Blueprint("attachments", __name__, url_prefix=API)
 

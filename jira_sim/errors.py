@@ -34,6 +34,18 @@ def not_found_issue() -> JiraApiError:
     return JiraApiError(404, ["Issue does not exist or you do not have permission to see it."])
 
 
+def unauthorized() -> JiraApiError:
+    return JiraApiError(
+        401,
+        ["You are not authenticated. Authentication required to perform this operation."],
+        headers={"WWW-Authenticate": 'Basic realm="protected-area"'},
+    )
+
+
+def forbidden_project(project_key: str) -> JiraApiError:
+    return JiraApiError(403, [f"You do not have permission to view project '{project_key}'."])
+
+
 def bad_request(message: str) -> JiraApiError:
     return JiraApiError(400, [message])
 

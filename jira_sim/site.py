@@ -1,18 +1,31 @@
-"""The simulated Jira site: all state behind one lock, plus look-ups and id allocation.
+"""The simulated Jira site: all state behind one lock, look-ups, id allocation, the search
+index and the request log.
 
 Every request handler works inside ``with site.lock``; writes go through :meth:`Site.save`
 so the search index sees them (after the configured lag).
+
+The search index lags behind the issue store, as Jira's does: every write records a snapshot
+of the issue that becomes searchable ``lag`` seconds later; until then search keeps answering
+from the previous indexed version (or does not know the issue at all). A deletion is a ``None``
+snapshot. GET issue never goes through the index.
+
+The request log keeps every request the simulator received, and counts per method + route.
+Entries are ``{"method", "path", "template", "status", "at", "user"}``; ``template`` is the route
+with its variables in braces (``/rest/api/3/issue/{key}``), ``status`` is ``"dropped"`` for
+connections closed without an answer and ``user`` is the authenticated caller's accountId (the
+user name on Data Center), None when the request was not authenticated. Counts are keyed
+``"GET /rest/api/3/issue/{key}"``.
 """
 
 from __future__ import annotations
 
+import copy
 import threading
+from collections import Counter
 from datetime import datetime, timedelta, timezone
 
-from app.simulator.faults import Knobs
-from app.simulator.model import Attachment, Issue, IssueLink, LinkType, Project, User
-from app.simulator.requestlog import RequestLog
-from app.simulator.search_index import SearchIndex
+from jira_sim.knobs import Knobs
+from jira_sim.model import Attachment, Issue, IssueLink, LinkType, Project, User
 
 ISSUE_TYPES = {"Epic": "10000", "Story": "10001", "Task": "10002", "Sub-task": "10003", "Bug": "10004"}
 PRIORITIES = {"Highest": "1", "High": "2", "Medium": "3", "Low": "4", "Lowest": "5"}
@@ -23,6 +36,78 @@ LINK_TYPES = (
     LinkType("10002", "Duplicate", "is duplicated by", "duplicates"),
     LinkType("10003", "Relates", "relates to", "relates to"),
 )
+
+
+class SearchIndex:
+    def __init__(self) -> None:
+        self._versions: dict[int, list[tuple[datetime, Issue | None]]] = {}
+
+    def record(self, issue_id: int, issue: Issue | None, visible_at: datetime) -> None:
+        """Index ``issue`` (a snapshot is taken now) as of ``visible_at``."""
+        snapshot = copy.copy(issue) if issue is not None else None
+        self._versions.setdefault(issue_id, []).append((visible_at, snapshot))
+
+    def visible(self, now: datetime) -> list[Issue]:
+        """The latest version of every issue whose indexing is complete at ``now``."""
+        found: list[Issue] = []
+        for versions in self._versions.values():
+            current = _latest_visible(versions, now)
+            if current is not None:
+                found.append(current)
+        return found
+
+    def pending(self, now: datetime) -> int:
+        """How many writes are not yet searchable."""
+        return sum(1 for versions in self._versions.values() for at, _ in versions if at > now)
+
+
+def _latest_visible(versions: list[tuple[datetime, Issue | None]], now: datetime) -> Issue | None:
+    if len(versions) == 1:
+        at, snapshot = versions[0]
+        return snapshot if at <= now else None
+    chosen = -1
+    for position, (at, _) in enumerate(versions):
+        if at <= now:
+            chosen = position
+    if chosen < 0:
+        return None
+    del versions[:chosen]  # older versions can never be visible again
+    return versions[0][1]
+
+
+class RequestLog:
+    def __init__(self, keep: int = 20000) -> None:
+        self._lock = threading.Lock()
+        self._entries: list[dict] = []
+        self._counts: Counter[str] = Counter()
+        self._keep = keep
+
+    def record(self, method: str, path: str, template: str, status: int | str, at: str,
+               user: str | None = None) -> None:
+        with self._lock:
+            self._counts[f"{method} {template}"] += 1
+            self._entries.append({"method": method, "path": path, "template": template, "status": status, "at": at,
+                                  "user": user})
+            if len(self._entries) > self._keep:
+                del self._entries[: len(self._entries) - self._keep]
+
+    def snapshot(self) -> dict:
+        with self._lock:
+            return {"total": sum(self._counts.values()), "counts": dict(self._counts), "requests": list(self._entries)}
+
+    def count(self, method: str | None = None, template: str | None = None) -> int:
+        with self._lock:
+            return sum(
+                n
+                for key, n in self._counts.items()
+                if (method is None or key.split(" ", 1)[0] == method)
+                and (template is None or key.split(" ", 1)[1] == template)
+            )
+
+    def reset(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._counts.clear()
 
 
 class SimClock:

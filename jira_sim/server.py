@@ -1,46 +1,49 @@
-"""``create_app(site)``: the Flask app serving a :class:`Site` as Jira's REST API.
+"""The simulated Jira as a real HTTP server: the Flask app and ``SimulatorServer`` serving it.
 
 Every ``/rest/`` and ``/secure/`` request passes the gate in order: request log, latency,
 injected faults (dropped connection or 5xx), rate limit, then authentication. A drop decided
 "after processing" lets the request be handled in full and closes the connection instead of
-sending the answer. Data Center
-has no REST v3 (404). ``/rest/api/*/serverInfo`` answers anonymous callers, as Jira does.
+sending the answer. Data Center has no REST v3 (404). ``/rest/api/*/serverInfo`` answers
+anonymous callers, as Jira does.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import socket
+import threading
 import time
 from typing import Callable
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.serving import make_server
 
-from app.simulator import (
+from jira_sim import (
     routes_admin,
     routes_attachments,
-    routes_extras,
     routes_issues,
     routes_links,
     routes_meta,
     routes_search,
 )
-from app.simulator.auth import authenticate, unauthorized
-from app.simulator.errors import JiraApiError, error_response
-from app.simulator.routes_attachments import download
-from app.simulator.site import Site
-from app.simulator.timefmt import format_jira
+from jira_sim.errors import JiraApiError, error_response, unauthorized
+from jira_sim.formats import format_jira
+from jira_sim.routes_attachments import download
+from jira_sim.routes_common import authenticate
+from jira_sim.seed import demo_seed, load_seed
+from jira_sim.site import Site
 
 _VARIABLE = re.compile(r"<(?:[^:<>]+:)?(\w+)>")
 
 
 def create_app(site: Site, sleep: Callable[[float], None] = time.sleep) -> Flask:
+    """The Flask app serving ``site`` as Jira's REST API (plus the ``/_sim/`` admin API)."""
     app = Flask(__name__)
     app.config["SIM_SITE"] = site
     app.json.sort_keys = False
-    for module in (routes_issues, routes_extras, routes_attachments, routes_links, routes_meta, routes_search,
-                   routes_admin):
+    for module in (routes_issues, routes_attachments, routes_links, routes_meta, routes_search, routes_admin):
         app.register_blueprint(module.blueprint)
 
     @app.get("/secure/attachment/<attachment_id>/<path:filename>")
@@ -117,3 +120,55 @@ def _drop_connection() -> None:
         except OSError:
             pass
 
+
+class SimulatorServer:
+    """Serve a fresh :class:`Site` seeded from ``seed`` (None = :func:`demo_seed`); ``port=0`` picks a free port.
+
+    ``.url`` is the base URL (``http://127.0.0.1:41234``), ``.site`` the in-memory state.
+    """
+
+    def __init__(self, seed: dict | None = None, deployment: str = "cloud", host: str = "127.0.0.1",
+                 port: int = 0) -> None:
+        self.site = Site(deployment=deployment)
+        load_seed(self.site, demo_seed() if seed is None else seed)
+        self._host = host
+        self._port = port
+        self._server = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the simulator is not started")
+        return f"http://{self._host}:{self._server.server_port}"
+
+    def start(self) -> "SimulatorServer":
+        self._server = self._make_server()
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
+                                        name="jira-simulator", daemon=True)
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Run in the calling thread (the CLI) until ``stop()`` from another thread or a signal."""
+        self._server = self._make_server()
+        self._server.serve_forever()
+
+    def _make_server(self):
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        server = make_server(self._host, self._port, create_app(self.site), threaded=True)
+        server.daemon_threads = True
+        return server
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> "SimulatorServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

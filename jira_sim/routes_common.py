@@ -51,7 +51,7 @@ def site() -> Site:
 
 
 def ctx(version: str) -> Ctx:
-    return Ctx(site(), g.get("caller"), "2" if version == "latest" else version, request.host_url.rstrip("/"))
+    return Ctx(site(), g.get("caller"), "2" if version == "latest" else version, request.url_root.rstrip("/"))
 
 
 def visible_issue(key_or_id: str) -> Issue:

@@ -43,7 +43,7 @@ def get_user(version: str):
 def server_info(version: str):
     c = ctx(version)
     name, numbers, deployment = SERVER_VERSIONS[site().deployment]
-    return jsonify({"baseUrl": c.base_url, "version": name, "versionNumbers": numbers,
+    return jsonify({"baseUrl": site().site_url or c.base_url, "version": name, "versionNumbers": numbers,
                     "deploymentType": deployment, "buildNumber": 100300, "buildDate": "2026-11-01T00:00:00.000+0000",
                     "serverTime": c.time(site().now()), "scmInfo": "simulated", "serverTitle": "Jira (simulated)"})
 

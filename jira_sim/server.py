@@ -1,163 +1,69 @@
-"""The simulated Jira as a real HTTP server: the Flask app and ``SimulatorServer`` serving it.
+"""``SimulatorServer``: the simulated Jira as a real HTTP server on loopback, in daemon threads.
 
-Every ``/rest/`` and ``/secure/`` request passes the gate in order: request log, latency,
-injected faults (dropped connection or 5xx), rate limit, then authentication. A drop decided
-"after processing" lets the request be handled in full and closes the connection instead of
-sending the answer. Data Center has no REST v3 (404). ``/rest/api/*/serverInfo`` answers
-anonymous callers, as Jira does.
+``prefix`` mounts every route under a path: the Cloud gateway shape (``/ex/jira/<cloudId>``) or
+a Data Center context path (``/jira``); anything outside it answers 404. ``.url`` is what a
+client uses as its base URL (the served address plus the prefix) and every URL the site emits
+starts with it. ``site_url`` is the site's own address, which ``serverInfo.baseUrl`` names; it
+defaults to ``.url`` (behind the gateway, Cloud names ``https://<site>.atlassian.net``).
 """
 
 from __future__ import annotations
 
 import logging
-import re
-import socket
 import threading
-import time
-from typing import Callable
 
-from flask import Flask, Response, g, request
-from werkzeug.exceptions import HTTPException
-from werkzeug.serving import make_server
+from werkzeug.exceptions import NotFound
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+from werkzeug.serving import BaseWSGIServer, make_server
 
-from jira_sim import (
-    routes_admin,
-    routes_attachments,
-    routes_issues,
-    routes_links,
-    routes_meta,
-    routes_search,
-)
-from jira_sim.errors import JiraApiError, error_response, unauthorized
-from jira_sim.formats import format_jira
-from jira_sim.routes_attachments import download
-from jira_sim.routes_common import authenticate
+from jira_sim.app import create_app
 from jira_sim.seed import demo_seed, load_seed
 from jira_sim.site import Site
-
-_VARIABLE = re.compile(r"<(?:[^:<>]+:)?(\w+)>")
-
-
-def create_app(site: Site, sleep: Callable[[float], None] = time.sleep) -> Flask:
-    """The Flask app serving ``site`` as Jira's REST API (plus the ``/_sim/`` admin API)."""
-    app = Flask(__name__)
-    app.config["SIM_SITE"] = site
-    app.json.sort_keys = False
-    for module in (routes_issues, routes_attachments, routes_links, routes_meta, routes_search, routes_admin):
-        app.register_blueprint(module.blueprint)
-
-    @app.get("/secure/attachment/<attachment_id>/<path:filename>")
-    def dc_attachment(attachment_id: str, filename: str):
-        return download(attachment_id)
-
-    @app.before_request
-    def gate():
-        if not (request.path.startswith("/rest/") or request.path.startswith("/secure/")):
-            return None
-        if site.knobs.latency_ms:
-            sleep(site.knobs.latency_ms / 1000)
-        with site.lock:
-            decision = site.knobs.decide(request.path, site.now())
-        if decision.action == "drop":  # before any work: the view does not run
-            g.drop_connection = True
-            return Response(status=500)
-        g.drop_connection = decision.action == "drop_after"
-        if decision.action == "error":
-            raise JiraApiError(decision.status, ["Service temporarily unavailable (simulated fault)."],
-                               headers={"Retry-After": "1"} if decision.status == 503 else {})
-        if decision.action == "rate_limited":
-            raise JiraApiError(429, ["Rate limit exceeded."], headers=decision.headers)
-        g.rate_headers = decision.headers
-        if site.deployment == "datacenter" and request.path.startswith("/rest/api/3/"):
-            raise JiraApiError(404, ["null for uri: " + request.url])
-        g.caller = authenticate(site, request.headers.get("Authorization"))
-        if g.caller is None and not request.path.endswith("/serverInfo"):
-            raise unauthorized()
-        return None
-
-    @app.after_request
-    def record(response: Response) -> Response:
-        if request.path.startswith("/_sim/"):
-            return response  # the admin API is not part of the traffic being measured
-        dropped = bool(g.get("drop_connection"))  # after the work, if any, was done and kept
-        for name, value in (g.get("rate_headers") or {}).items():
-            response.headers.setdefault(name, value)
-        caller = g.get("caller")
-        site.request_log.record(request.method, request.path, _template(), "dropped" if dropped else
-                                response.status_code, format_jira(site.now(), "UTC"),
-                                caller.account_id if caller else None)
-        if dropped:
-            # Logged first: whoever sees the drop and reads the log at once finds the entry there.
-            _drop_connection()
-            return Response(status=500)
-        return response
-
-    app.register_error_handler(JiraApiError, error_response)
-
-    @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException):
-        messages = ["null for uri: " + request.url] if error.code == 404 else [error.description or error.name]
-        return error_response(JiraApiError(error.code or 500, messages))
-
-    return app
-
-
-def _template() -> str:
-    rule = request.url_rule
-    if rule is None:
-        return request.path
-    version = (request.view_args or {}).get("version")
-    text = rule.rule.replace("<any('2','3','latest'):version>", version) if version else rule.rule
-    return _VARIABLE.sub(lambda m: "{" + m.group(1) + "}", text)
-
-
-def _drop_connection() -> None:
-    """Close the connection without answering, as a dying node or proxy does."""
-    connection = request.environ.get("werkzeug.socket")
-    if connection is not None:
-        try:
-            connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
 
 class SimulatorServer:
     """Serve a fresh :class:`Site` seeded from ``seed`` (None = :func:`demo_seed`); ``port=0`` picks a free port.
 
-    ``.url`` is the base URL (``http://127.0.0.1:41234``), ``.site`` the in-memory state.
+    ``.url`` is the base URL (``http://127.0.0.1:41234`` plus the prefix), ``.site`` the in-memory state.
     """
 
     def __init__(self, seed: dict | None = None, deployment: str = "cloud", host: str = "127.0.0.1",
-                 port: int = 0) -> None:
+                 port: int = 0, prefix: str = "", site_url: str | None = None) -> None:
+        if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
+            raise ValueError(f"prefix must start with '/' and not end with one, not {prefix!r}")
         self.site = Site(deployment=deployment)
         load_seed(self.site, demo_seed() if seed is None else seed)
         self._host = host
         self._port = port
-        self._server = None
+        self._prefix = prefix
+        self._site_url = site_url.rstrip("/") if site_url else None
+        self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
         if self._server is None:
             raise RuntimeError("the simulator is not started")
-        return f"http://{self._host}:{self._server.server_port}"
+        return f"http://{self._host}:{self._server.server_port}{self._prefix}"
 
     def start(self) -> "SimulatorServer":
-        self._server = self._make_server()
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
-                                        name="jira-simulator", daemon=True)
-        self._thread.start()
+        self._server = self._bind()
+        self._thread = _serve_in_thread(self._server, "jira-simulator")
         return self
 
     def serve_forever(self) -> None:
         """Run in the calling thread (the CLI) until ``stop()`` from another thread or a signal."""
-        self._server = self._make_server()
+        self._server = self._bind()
         self._server.serve_forever()
 
-    def _make_server(self):
+    def _bind(self) -> BaseWSGIServer:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        server = make_server(self._host, self._port, create_app(self.site), threaded=True)
+        app = create_app(self.site)
+        wsgi = DispatcherMiddleware(NotFound(), {self._prefix: app}) if self._prefix else app
+        server = make_server(self._host, self._port, wsgi, threaded=True)
         server.daemon_threads = True
+        with self.site.lock:
+            self.site.site_url = self._site_url or f"http://{self._host}:{server.server_port}{self._prefix}"
         return server
 
     def stop(self) -> None:
@@ -172,3 +78,9 @@ class SimulatorServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def _serve_in_thread(server: BaseWSGIServer, name: str) -> threading.Thread:
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, name=name, daemon=True)
+    thread.start()
+    return thread

@@ -142,6 +142,7 @@ class Site:
         self.index = SearchIndex()
         self.knobs = Knobs()
         self.request_log = RequestLog()
+        self.site_url = ""  # the site's own address (serverInfo.baseUrl); set by the server that serves it
         self._counters: dict[str, int] = {}
 
     # ids -----------------------------------------------------------------

@@ -1,10 +1,10 @@
 """``create_app(site)``: the Flask app serving a :class:`Site` as Jira's REST API.
 
 Every ``/rest/`` and ``/secure/`` request passes the gate in order: request log, latency,
-injected faults (dropped connection or 5xx), rate limit, then authentication. A drop decided
-"after processing" lets the request be handled in full and closes the connection instead of
-sending the answer. Data Center has no REST v3 (404). ``/rest/api/*/serverInfo`` answers
-anonymous callers, as Jira does.
+injected faults (dropped connection or 5xx), rate limit, then authentication and what a caller
+who is nobody may do (see :mod:`routes_common`). A drop decided "after processing" lets the
+request be handled in full and closes the connection instead of sending the answer. Data Center
+has no REST v3 (404).
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ from jira_sim import (
     routes_meta,
     routes_search,
 )
-from jira_sim.errors import JiraApiError, error_response, unauthorized
+from jira_sim.errors import JiraApiError, error_response
 from jira_sim.formats import format_jira
 from jira_sim.routes_attachments import download
-from jira_sim.routes_common import authenticate
+from jira_sim.routes_common import ANONYMOUS, authenticate, refusal
 from jira_sim.site import Site
 
 _VARIABLE = re.compile(r"<(?:[^:<>]+:)?(\w+)>")
@@ -41,6 +41,7 @@ def create_app(site: Site, sleep: Callable[[float], None] = time.sleep) -> Flask
     app.json.sort_keys = False
     for module in (routes_issues, routes_attachments, routes_links, routes_meta, routes_search, routes_admin):
         app.register_blueprint(module.blueprint)
+    app.register_blueprint(routes_meta.session_blueprint)
 
     @app.get("/secure/attachment/<attachment_id>/<path:filename>")
     def dc_attachment(attachment_id: str, filename: str):
@@ -66,9 +67,11 @@ def create_app(site: Site, sleep: Callable[[float], None] = time.sleep) -> Flask
         g.rate_headers = decision.headers
         if site.deployment == "datacenter" and request.path.startswith("/rest/api/3/"):
             raise JiraApiError(404, ["null for uri: " + request.url])
-        g.caller = authenticate(site, request.headers.get("Authorization"))
-        if g.caller is None and not request.path.endswith("/serverInfo"):
-            raise unauthorized()
+        g.login = authenticate(site, request.headers.get("Authorization"))
+        g.caller = g.login.user or ANONYMOUS
+        refused = refusal(site.deployment, g.login, request.method, request.path)
+        if refused is not None:
+            raise refused
         return None
 
     @app.after_request
@@ -78,10 +81,12 @@ def create_app(site: Site, sleep: Callable[[float], None] = time.sleep) -> Flask
         dropped = bool(g.get("drop_connection"))  # after the work, if any, was done and kept
         for name, value in (g.get("rate_headers") or {}).items():
             response.headers.setdefault(name, value)
-        caller = g.get("caller")
+        login = g.get("login")
+        if login is not None and login.reason:
+            response.headers["X-Seraph-LoginReason"] = login.reason
         site.request_log.record(request.method, request.path, _template(), "dropped" if dropped else
                                 response.status_code, format_jira(site.now(), "UTC"),
-                                caller.account_id if caller else None)
+                                login.user.account_id if login and login.user else None)
         if dropped:
             # Logged first: whoever sees the drop and reads the log at once finds the entry there.
             _drop_connection()

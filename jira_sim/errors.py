@@ -42,10 +42,6 @@ def unauthorized() -> JiraApiError:
     )
 
 
-def forbidden_project(project_key: str) -> JiraApiError:
-    return JiraApiError(403, [f"You do not have permission to view project '{project_key}'."])
-
-
 def bad_request(message: str) -> JiraApiError:
     return JiraApiError(400, [message])
 

@@ -57,6 +57,7 @@ class User:
     pat: str | None = None
     time_zone: str = "UTC"
     projects: tuple[str, ...] | None = None  # None = every project is visible
+    revoked: frozenset[str] = frozenset()  # credentials that no longer authenticate: "apiToken", "pat"
 
     def can_see(self, project_key: str) -> bool:
         return self.projects is None or project_key in self.projects

@@ -12,6 +12,9 @@
   (entries as in :mod:`site`, with the caller's ``user``);
   ``POST /_sim/requests/reset`` empties it.
 - ``PATCH /_sim/users/<accountId>`` — ``{"apiToken", "pat", "timeZone", "projects"}`` (any subset).
+- ``POST /_sim/users/<accountId>/revoke`` / ``.../restore`` — optional ``{"credentials": ["apiToken", "pat"]}``
+  (default both): the credential stops (or starts again) proving the user; answers
+  ``{"accountId", "revoked": [...]}``. See :mod:`routes_common` for what a revoked caller gets.
 - ``POST /_sim/issues/<key>/move`` — ``{"project": "KEY"}``: new key, same id, old key still resolves.
 - ``PATCH /_sim/issues/<key>`` — ``{"created", "updated"}`` (Jira timestamps) to place an issue in time.
 - ``GET /_sim/clock`` / ``POST /_sim/clock/advance`` ``{"seconds": n}`` — the site's clock (lag, timestamps).
@@ -28,6 +31,8 @@ from jira_sim.errors import JiraApiError, not_found_issue
 from jira_sim.formats import format_jira, parse_jira
 from jira_sim.issues import move_issue
 from jira_sim.routes_common import site
+
+CREDENTIALS = ("apiToken", "pat")
 
 blueprint = Blueprint("sim_admin", __name__, url_prefix="/_sim")
 
@@ -66,13 +71,18 @@ def reset_requests():
     return "", 204
 
 
+def _user(account_id: str):
+    user = site().users.get(account_id)
+    if user is None:
+        raise JiraApiError(404, [f"no user {account_id}"])
+    return user
+
+
 @blueprint.patch("/users/<account_id>")
 def patch_user(account_id: str):
     body = _body()
     with site().lock:
-        user = site().users.get(account_id)
-        if user is None:
-            raise JiraApiError(404, [f"no user {account_id}"])
+        user = _user(account_id)
         names = {"apiToken": "api_token", "pat": "pat", "timeZone": "time_zone", "projects": "projects"}
         unknown = set(body) - set(names)
         if unknown:
@@ -82,6 +92,18 @@ def patch_user(account_id: str):
                 value = body[name]
                 setattr(user, attribute, tuple(value) if name == "projects" and value is not None else value)
         return jsonify({"accountId": user.account_id, "timeZone": user.time_zone, "projects": user.projects})
+
+
+@blueprint.post("/users/<account_id>/<any(revoke, restore):action>")
+def revoke_or_restore(account_id: str, action: str):
+    body = request.get_json(silent=True) or {}
+    credentials = set(body.get("credentials", CREDENTIALS)) if isinstance(body, dict) else set()
+    if not credentials or not credentials <= set(CREDENTIALS):
+        raise JiraApiError(400, [f"credentials must be a non-empty subset of {list(CREDENTIALS)}"])
+    with site().lock:
+        user = _user(account_id)
+        user.revoked = user.revoked | credentials if action == "revoke" else user.revoked - credentials
+        return jsonify({"accountId": user.account_id, "revoked": sorted(user.revoked)})
 
 
 @blueprint.post("/issues/<key>/move")

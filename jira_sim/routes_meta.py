@@ -11,6 +11,7 @@ from jira_sim.routes_common import API, ctx, site, visible_project
 from jira_sim.site import ISSUE_TYPES, PRIORITIES, RESOLUTIONS
 
 blueprint = Blueprint("meta", __name__, url_prefix=API)
+session_blueprint = Blueprint("session", __name__)
 
 SERVER_VERSIONS = {"cloud": ("1001.0.0-SNAPSHOT", [1001, 0, 0], "Cloud"), "datacenter": ("9.12.15", [9, 12, 15], "Server")}
 FIELD_NAMES = {"summary": "Summary", "description": "Description", "status": "Status", "issuetype": "Issue Type",
@@ -27,6 +28,14 @@ def myself(version: str):
     document.update({"locale": "en_US", "groups": {"size": 1, "items": []},
                      "applicationRoles": {"size": 1, "items": []}, "expand": "groups,applicationRoles"})
     return jsonify(document)
+
+
+@session_blueprint.get("/rest/auth/1/session")
+def current_session():
+    """The caller's login session, as the ``jira`` package's ``validate=True`` reads it."""
+    c = ctx("2")
+    name = g.caller.account_id
+    return jsonify({"self": user_json(c, g.caller)["self"], "name": name, "loginInfo": {"loginCount": 1}})
 
 
 @blueprint.get("/user")

@@ -39,13 +39,16 @@ def test_rotated_token_takes_effect(jira_sim):
     assert api_session((BOT.email, "rotated")).get(f"{api_base(jira_sim)}/myself").status_code == 200
 
 
-def test_hidden_project_is_403(jira_sim):
+def test_hidden_project_and_its_issues_are_404_as_if_they_did_not_exist(jira_sim):
     key = create_issue(jira_sim, api_session(), project="ABDEV")["key"]
     requests.patch(f"{jira_sim.url}/_sim/users/{BOT.account_id}", json={"projects": ["ABSUP"]})
     session = api_session()
-    assert session.get(f"{api_base(jira_sim)}/project/ABDEV").status_code == 403
+    project = session.get(f"{api_base(jira_sim)}/project/ABDEV")
+    assert project.status_code == 404 and project.json()["errorMessages"] == ["No project could be found with key 'ABDEV'."]
     hidden = session.get(f"{api_base(jira_sim)}/issue/{key}")
-    assert hidden.status_code == 403 and hidden.json()["errorMessages"]
+    assert hidden.status_code == 404
+    assert hidden.json()["errorMessages"] == ["Issue does not exist or you do not have permission to see it."]
+    assert session.get(f"{api_base(jira_sim)}/issue/{key}/comment").status_code == 404
     assert session.get(f"{api_base(jira_sim)}/project/ABSUP").status_code == 200
 
 

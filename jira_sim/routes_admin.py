@@ -18,12 +18,17 @@
 - ``POST /_sim/issues/<key>/move`` — ``{"project": "KEY"}``: new key, same id, old key still resolves.
 - ``PATCH /_sim/issues/<key>`` — ``{"created", "updated"}`` (Jira timestamps) to place an issue in time.
 - ``GET /_sim/clock`` / ``POST /_sim/clock/advance`` ``{"seconds": n}`` — the site's clock (lag, timestamps).
-- ``GET /_sim/index`` — ``{"pending": n}`` writes not yet searchable.
+- ``GET /_sim/index`` — ``{"pending": n, "held": {"KEY-1": until}}``: writes not yet searchable, holds in force.
+- ``POST /_sim/index/hold`` — ``{"key": "KEY-1", "seconds": n, "current": false}``: the issue's writes
+  from now on (with ``"current": true`` its current version too) become searchable only ``n`` clock
+  seconds from now, their ``updated`` untouched; search answers from the version before
+  meanwhile. Answers ``{"key", "until"}``.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 from flask import Blueprint, jsonify, request
 
@@ -144,4 +149,24 @@ def advance_clock():
 @blueprint.get("/index")
 def index_state():
     with site().lock:
-        return jsonify({"pending": site().index.pending(site().now())})
+        now = site().now()
+        held = {site().issues[i].key: format_jira(until, "UTC") for i, until in site().index.holds(now).items()
+                if i in site().issues}
+        return jsonify({"pending": site().index.pending(now), "held": held})
+
+
+@blueprint.post("/index/hold")
+def hold_in_index():
+    body = _body()
+    seconds, current = body.get("seconds"), body.get("current", False)
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0:
+        raise JiraApiError(400, ["seconds must be a positive number"])
+    if not isinstance(current, bool):
+        raise JiraApiError(400, ["current must be true or false"])
+    with site().lock:
+        issue = site().issue(str(body.get("key", "")))
+        if issue is None:
+            raise not_found_issue()
+        until = site().now() + timedelta(seconds=seconds)
+        site().index.hold(issue.id, until, current)
+        return jsonify({"key": issue.key, "until": format_jira(until, "UTC")})

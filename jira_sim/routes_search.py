@@ -8,7 +8,16 @@ from flask import Blueprint, g, jsonify, request
 from jira_sim.errors import JiraApiError
 from jira_sim.render import issue_json, select_fields
 from jira_sim.routes_common import API, ctx, int_param, property_map, site, split_list
-from jira_sim.search import DC_PAGE_CAP, DEFAULT_PAGE, cloud_cap, make_token, page_size, read_token, run_query
+from jira_sim.search import (
+    DC_PAGE_CAP,
+    DEFAULT_PAGE,
+    cloud_cap,
+    make_token,
+    page_size,
+    read_token,
+    reconcile_ids,
+    run_query,
+)
 
 blueprint = Blueprint("search", __name__, url_prefix=API)
 
@@ -22,17 +31,18 @@ def _params() -> dict:
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
             raise JiraApiError(400, ["Invalid request payload. Refer to the REST API documentation and try again."])
-        return {**body, "fields": _as_list(body.get("fields")), "properties": _as_list(body.get("properties"))}
+        return {**body, "fields": _as_list(body.get("fields")), "properties": _as_list(body.get("properties")),
+                "reconcileIssues": _as_list(body.get("reconcileIssues"))}
     params = request.args.to_dict()
-    params["fields"] = request.args.getlist("fields")
-    params["properties"] = request.args.getlist("properties")
+    for name in ("fields", "properties", "reconcileIssues"):
+        params[name] = request.args.getlist(name)
     return params
 
 
 def _as_list(value) -> list:
     if value is None:
         return []
-    return value if isinstance(value, list) else [str(value)]
+    return value if isinstance(value, list) else [value if isinstance(value, int) else str(value)]
 
 
 @blueprint.route("/search/jql", methods=["GET", "POST"])
@@ -45,9 +55,10 @@ def enhanced_search(version: str):
     fields = select_fields(params["fields"], "id")
     explicit = split_list(params["fields"])
     limit = page_size(int_param(params.get("maxResults"), "maxResults", DEFAULT_PAGE), cloud_cap(explicit or ["id"]))
+    reconcile = reconcile_ids(params["reconcileIssues"])
     with site().lock:
         offset = read_token(jql, params.get("nextPageToken"))
-        matched = run_query(site(), g.caller, jql, require_bounded=True)
+        matched = run_query(site(), g.caller, jql, require_bounded=True, reconcile=reconcile)
         page = matched[offset:offset + limit]
         issues = [_render(c, issue, fields, explicit, split_list(params["properties"])) for issue in page]
     answer: dict = {"issues": issues, "isLast": offset + limit >= len(matched)}

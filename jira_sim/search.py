@@ -5,7 +5,8 @@ Dates are read in the caller's time zone at minute precision, as Jira does:
 (``-5m``, ``-2h``, ``-1d``, ``-1w``) count back from now. Unknown projects, statuses or keys are
 errors (400), as in Jira.
 
-Cloud's enhanced search pages with an opaque ``nextPageToken`` (absent on the last page) and
+Cloud's enhanced search pages with an opaque ``nextPageToken`` (absent on the last page), takes
+``reconcileIssues`` (at most 50 issue ids matched on their current version) and
 caps ``maxResults`` at :data:`CLOUD_PAGE_CAP` when fields are requested (5000 for ids only);
 Data Center pages with ``startAt``/``total`` and caps at :data:`DC_PAGE_CAP`.
 """
@@ -30,6 +31,7 @@ CLOUD_PAGE_CAP = 100
 CLOUD_ID_ONLY_CAP = 5000
 DC_PAGE_CAP = 1000
 DEFAULT_PAGE = 50
+MAX_RECONCILE = 50  # "API can accept a maximum of 50 reconcile issues" (search-and-reconcile guide)
 UNBOUNDED = "Unbounded JQL queries are not allowed here. Please add a search restriction to your query."
 _RELATIVE = re.compile(r"^([-+]?)(\d+)([mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -132,8 +134,12 @@ def _issue_id(site: Site, value: str) -> int:
     return issue.id
 
 
-def run_query(site: Site, caller: User, jql: str, require_bounded: bool) -> list[Issue]:
-    """Every indexed issue matching ``jql`` that the caller may see, in the query's order."""
+def run_query(site: Site, caller: User, jql: str, require_bounded: bool, reconcile: tuple[int, ...] = ()) -> list[Issue]:
+    """Every indexed issue matching ``jql`` that the caller may see, in the query's order.
+
+    The ``reconcile`` issues (Cloud's ``reconcileIssues``) are matched on their current version,
+    not the indexed one: read-after-write for them alone.
+    """
     now = site.now()
     try:
         compiled = compile_query(parse(jql), site, caller, now)
@@ -141,8 +147,28 @@ def run_query(site: Site, caller: User, jql: str, require_bounded: bool) -> list
         raise JiraApiError(400, [str(error)]) from error
     if require_bounded and not compiled.bounded:
         raise JiraApiError(400, [UNBOUNDED])
-    found = [i for i in site.index.visible(now) if caller.can_see(i.project_key) and compiled.matches(i)]
+    candidates = {issue.id: issue for issue in site.index.visible(now)}
+    for issue_id in reconcile:
+        current = site.issues.get(issue_id)
+        candidates.pop(issue_id, None)
+        if current is not None:
+            candidates[issue_id] = current
+    found = [i for i in candidates.values() if caller.can_see(i.project_key) and compiled.matches(i)]
     return compiled.sort(found)
+
+
+def reconcile_ids(values: list) -> tuple[int, ...]:
+    """``reconcileIssues`` as issue ids: integers (GET: repeated or comma-separated), at most :data:`MAX_RECONCILE`."""
+    parts = [part.strip() if isinstance(part, str) else part
+             for value in values for part in (value.split(",") if isinstance(value, str) else [value])]
+    ids = []
+    for part in parts:
+        if isinstance(part, bool) or not str(part).isdigit():
+            raise JiraApiError(400, [f"The value '{part}' is not valid for reconcileIssues: issue ids are numbers."])
+        ids.append(int(part))
+    if len(ids) > MAX_RECONCILE:
+        raise JiraApiError(400, [f"reconcileIssues accepts at most {MAX_RECONCILE} issue ids, not {len(ids)}."])
+    return tuple(ids)
 
 
 def page_size(requested: int, cap: int) -> int:

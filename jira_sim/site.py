@@ -7,7 +7,9 @@ so the search index sees them (after the configured lag).
 The search index lags behind the issue store, as Jira's does: every write records a snapshot
 of the issue that becomes searchable ``lag`` seconds later; until then search keeps answering
 from the previous indexed version (or does not know the issue at all). A deletion is a ``None``
-snapshot. GET issue never goes through the index.
+snapshot. A *hold* makes one issue's writes until the hold ends (and, if asked, its current
+version) searchable only when it ends, their ``updated`` untouched: the index answers from the
+version before meanwhile. GET issue never goes through the index.
 
 The request log keeps every request the simulator received, and counts per method + route.
 Entries are ``{"method", "path", "template", "status", "at", "user"}``; ``template`` is the route
@@ -41,11 +43,29 @@ LINK_TYPES = (
 class SearchIndex:
     def __init__(self) -> None:
         self._versions: dict[int, list[tuple[datetime, Issue | None]]] = {}
+        self._holds: dict[int, datetime] = {}
 
     def record(self, issue_id: int, issue: Issue | None, visible_at: datetime) -> None:
-        """Index ``issue`` (a snapshot is taken now) as of ``visible_at``."""
+        """Index ``issue`` (a snapshot is taken now) as of ``visible_at``, or when its hold ends."""
+        held = self._holds.get(issue_id)
+        if held is not None:
+            if held <= visible_at:
+                del self._holds[issue_id]
+            visible_at = max(visible_at, held)
         snapshot = copy.copy(issue) if issue is not None else None
         self._versions.setdefault(issue_id, []).append((visible_at, snapshot))
+
+    def hold(self, issue_id: int, until: datetime, current: bool) -> None:
+        """The issue's writes from now on (and its current version when ``current``) become searchable at ``until``."""
+        self._holds[issue_id] = max(until, self._holds.get(issue_id, until))
+        versions = self._versions.get(issue_id)
+        if current and versions:
+            at, snapshot = versions[-1]
+            versions[-1] = (max(at, until), snapshot)
+
+    def holds(self, now: datetime) -> dict[int, datetime]:
+        """Issue id -> when its hold ends, for the holds still in force."""
+        return {issue_id: until for issue_id, until in self._holds.items() if until > now}
 
     def visible(self, now: datetime) -> list[Issue]:
         """The latest version of every issue whose indexing is complete at ``now``."""
@@ -62,17 +82,13 @@ class SearchIndex:
 
 
 def _latest_visible(versions: list[tuple[datetime, Issue | None]], now: datetime) -> Issue | None:
-    if len(versions) == 1:
-        at, snapshot = versions[0]
-        return snapshot if at <= now else None
-    chosen = -1
-    for position, (at, _) in enumerate(versions):
-        if at <= now:
-            chosen = position
+    chosen = max((position for position, (at, _) in enumerate(versions) if at <= now), default=-1)
     if chosen < 0:
         return None
-    del versions[:chosen]  # older versions can never be visible again
-    return versions[0][1]
+    found = versions[chosen][1]
+    # Versions older than the one before can never be visible again (a hold falls back to that one).
+    del versions[:max(chosen - 1, 0)]
+    return found
 
 
 class RequestLog:

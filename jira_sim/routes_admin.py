@@ -10,7 +10,9 @@
 
 - ``GET /_sim/requests`` — ``{"total", "counts": {"GET /rest/api/3/issue/{key}": n}, "requests": [...]}``
   (entries as in :mod:`site`, with the caller's ``user``);
-  ``POST /_sim/requests/reset`` empties it.
+  ``POST /_sim/requests/reset`` empties it and the media log.
+- ``GET /_sim/media`` — Cloud's media host: ``{"url", "requests": [{"path", "status", "headers": [names]}]}``
+  (header names only, lower-case: a test proves ``authorization`` never arrives there).
 - ``PATCH /_sim/users/<accountId>`` — ``{"apiToken", "pat", "timeZone", "projects"}`` (any subset).
 - ``POST /_sim/users/<accountId>/revoke`` / ``.../restore`` — optional ``{"credentials": ["apiToken", "pat"]}``
   (default both): the credential stops (or starts again) proving the user; answers
@@ -73,7 +75,15 @@ def get_requests():
 @blueprint.post("/requests/reset")
 def reset_requests():
     site().request_log.reset()
+    with site().lock:
+        site().media_requests.clear()
     return "", 204
+
+
+@blueprint.get("/media")
+def media_log():
+    with site().lock:
+        return jsonify({"url": site().media_url, "requests": list(site().media_requests)})
 
 
 def _user(account_id: str):

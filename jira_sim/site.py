@@ -22,6 +22,7 @@ user name on Data Center), None when the request was not authenticated. Counts a
 from __future__ import annotations
 
 import copy
+import secrets
 import threading
 from collections import Counter
 from datetime import datetime, timedelta, timezone
@@ -159,6 +160,9 @@ class Site:
         self.knobs = Knobs()
         self.request_log = RequestLog()
         self.site_url = ""  # the site's own address (serverInfo.baseUrl); set by the server that serves it
+        self.media_url = ""  # Cloud's media host for attachment bytes; set by the server that serves it
+        self.media_secret = secrets.token_bytes(32)  # signs media URLs
+        self.media_requests: list[dict] = []  # what the media host received: {"path", "status", "headers"}
         self._counters: dict[str, int] = {}
 
     # ids -----------------------------------------------------------------

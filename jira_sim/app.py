@@ -72,6 +72,7 @@ def create_app(site: Site, sleep: Callable[[float], None] = time.sleep) -> Flask
         refused = refusal(site.deployment, g.login, request.method, request.path)
         if refused is not None:
             raise refused
+        _limit_issue_writes(site)
         return None
 
     @app.after_request
@@ -101,6 +102,18 @@ def create_app(site: Site, sleep: Callable[[float], None] = time.sleep) -> Flask
         return error_response(JiraApiError(error.code or 500, messages))
 
     return app
+
+
+def _limit_issue_writes(site: Site) -> None:
+    """Jira Cloud's per-issue write limit, for writes to ``/issue/{key}`` and what hangs off it."""
+    key = (request.view_args or {}).get("key")
+    if request.method in ("GET", "HEAD") or key is None or "/issue/<key>" not in request.url_rule.rule:
+        return
+    with site.lock:
+        issue = site.issue(key)
+        decision = site.knobs.decide_issue_write(issue.id, site.now()) if issue else None
+    if decision is not None and decision.action == "rate_limited":
+        raise JiraApiError(429, ["Rate limit exceeded."], headers=decision.headers)
 
 
 def _template() -> str:

@@ -1,5 +1,5 @@
-"""REST: attachments — multipart upload (XSRF header required), metadata, content, delete — and
-Cloud's media host.
+"""REST: attachments — multipart upload (XSRF header required; a file over the ``max_bytes`` knob
+answers 413 as Jira does), metadata, content, delete — and Cloud's media host.
 
 Cloud answers ``GET .../attachment/content/{id}`` with 303 to a URL on its media host (another
 host:port, :func:`create_media_app`), signed and expiring ``media_url_seconds`` after it was
@@ -37,10 +37,14 @@ def add_attachments(version: str, key: str):
     files = request.files.getlist("file")
     if not files:
         raise JiraApiError(400, ["No attachment was found in the request: send multipart/form-data with a 'file' part."])
+    uploads = [(f.filename or "attachment", f.read(), f.mimetype) for f in files]
     with site().lock:
         issue = visible_issue(key)
-        added = [extras.add_attachment(site(), site().issues[issue.id], c.caller, f.filename or "attachment",
-                                       f.read(), f.mimetype) for f in files]
+        limit = site().knobs.attachments.max_bytes
+        if limit and any(len(content) > limit for _, content, _ in uploads):
+            raise JiraApiError(413, [f"The field file exceeds its maximum permitted size of {limit} bytes."])
+        added = [extras.add_attachment(site(), site().issues[issue.id], c.caller, name, content, mime)
+                 for name, content, mime in uploads]
         return jsonify([attachment_json(c, a) for a in added])
 
 

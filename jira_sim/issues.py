@@ -3,10 +3,15 @@
 Payloads are the REST request bodies; ``adf`` says whether rich-text fields must be ADF
 documents (REST v3) or plain strings (REST v2). Failures raise :class:`JiraApiError` with the
 messages Jira gives.
+
+A description or comment longer than :data:`TEXT_LIMIT` characters is refused (400, the field
+named in ``errors``). Characters are counted as Java does (UTF-16 code units) in the value as
+sent: the string on v2, the document's JSON on v3 (Cloud stores the document itself).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from typing import Any
 
@@ -17,19 +22,22 @@ from jira_sim.site import ISSUE_TYPES, PRIORITIES, RESOLUTIONS, Site
 
 EDITABLE = frozenset({"summary", "description", "priority", "labels", "assignee"})
 ADF_REQUIRED = "Operation value must be an Atlassian Document (see the Atlassian Document Format)"
+TEXT_LIMIT = 32767
+TOO_LONG = f"The entered text is too long. It exceeds the allowed limit of {TEXT_LIMIT:,} characters."
 
 
 def rich_text(value: Any, adf: bool, field: str) -> dict | None:
-    """A description/comment value as stored (ADF), validating the version's format."""
+    """A description/comment value as stored (ADF), validating the version's format and length."""
     if value is None:
         return None
-    if adf:
-        if not is_adf_document(value):
-            raise field_errors(**{field: ADF_REQUIRED})
-        return value
-    if not isinstance(value, str):
+    if adf and not is_adf_document(value):
+        raise field_errors(**{field: ADF_REQUIRED})
+    if not adf and not isinstance(value, str):
         raise field_errors(**{field: f"Field '{field}' must be a string."})
-    return text_to_adf(value)
+    sent = json.dumps(value, separators=(",", ":"), ensure_ascii=False) if adf else value
+    if len(sent.encode("utf-16-le")) // 2 > TEXT_LIMIT:
+        raise field_errors(**{field: TOO_LONG})
+    return value if adf else text_to_adf(value)
 
 
 def _named(value: Any, table: dict[str, str], field: str, message: str) -> str:

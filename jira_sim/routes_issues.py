@@ -1,8 +1,10 @@
 """REST: issues (create, get, edit, delete), their transitions, comments and properties.
 
 Create takes ``update.issuelinks`` (see :mod:`extras`); the issue and its links are made
-together or not at all. Comment answers include each comment's ``properties``
-(``[{"key", "value"}]``) only with ``expand=properties``.
+together or not at all. ``GET .../transitions?transitionId=X`` lists only that transition (none
+when it is not available). Comments list in ``orderBy`` order (``created``, ``+created``,
+``-created``; anything else is 400, as the OpenAPI description says); answers include each
+comment's ``properties`` (``[{"key", "value"}]``) only with ``expand=properties``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from jira_sim.routes_common import (
 from jira_sim.site import RESOLUTIONS
 
 blueprint = Blueprint("issues", __name__, url_prefix=API)
+COMMENT_ORDERS = ("created", "+created", "-created")
 
 
 @blueprint.post("/issue")
@@ -69,11 +72,14 @@ def delete_issue(version: str, key: str):
 def list_transitions(version: str, key: str):
     c = ctx(version)
     with_fields = "transitions.fields" in request.args.get("expand", "")
+    wanted = request.args.get("transitionId")
     with site().lock:
         issue = visible_issue(key)
         workflow = site().projects[issue.project_key].workflow
         found = []
         for transition in workflow.available_from(issue.status):
+            if wanted is not None and transition.id != wanted:
+                continue
             done = workflow.category_of(transition.target) == "done"
             entry = {"id": transition.id, "name": transition.name,
                      "to": status_json(c, transition.target, workflow.category_of(transition.target)),
@@ -109,9 +115,14 @@ def list_comments(version: str, key: str):
     c = ctx(version)
     start = int_param(request.args.get("startAt"), "startAt", 0)
     limit = min(int_param(request.args.get("maxResults"), "maxResults", 5000), 5000)
+    order = request.args.get("orderBy", "created")
+    if order not in COMMENT_ORDERS:
+        raise JiraApiError(400, [f"The value '{order}' is not valid for orderBy: use created, +created or -created."])
     with site().lock:
         issue = visible_issue(key)
-        comments = [comment_json(c, issue, comment, _expand_properties()) for comment in issue.comments]
+        ordered = sorted(issue.comments, key=lambda comment: (comment.created, int(comment.id)),
+                         reverse=order == "-created")
+        comments = [comment_json(c, issue, comment, _expand_properties()) for comment in ordered]
     return jsonify({"startAt": start, "maxResults": limit, "total": len(comments),
                     "comments": comments[start:start + limit]})
 

@@ -19,6 +19,13 @@ FIELD_NAMES = {"summary": "Summary", "description": "Description", "status": "St
                "resolution": "Resolution", "resolutiondate": "Resolved", "labels": "Labels", "reporter": "Reporter",
                "creator": "Creator", "assignee": "Assignee", "statuscategorychangedate": "Status Category Changed",
                "issuelinks": "Linked Issues", "attachment": "Attachment", "comment": "Comment"}
+FIELD_TYPES = {"summary": {"type": "string"}, "description": {"type": "string"}, "status": {"type": "status"},
+               "issuetype": {"type": "issuetype"}, "priority": {"type": "priority"}, "project": {"type": "project"},
+               "created": {"type": "datetime"}, "updated": {"type": "datetime"}, "resolution": {"type": "resolution"},
+               "resolutiondate": {"type": "datetime"}, "labels": {"type": "array", "items": "string"},
+               "reporter": {"type": "user"}, "creator": {"type": "user"}, "assignee": {"type": "user"},
+               "statuscategorychangedate": {"type": "datetime"}, "issuelinks": {"type": "array", "items": "issuelinks"},
+               "attachment": {"type": "array", "items": "attachment"}, "comment": {"type": "comments-page"}}
 
 
 @blueprint.get("/myself")
@@ -122,9 +129,12 @@ def statuses(version: str):
 
 @blueprint.get("/field")
 def fields(version: str):
-    return jsonify([
+    """The system fields as Jira lists them: ``schema.type`` (``items`` for arrays) and ``schema.system``."""
+    issue_key = {"id": "issuekey", "key": "issuekey", "name": "Key", "custom": False, "orderable": False,
+                 "navigable": True, "searchable": False, "clauseNames": ["id", "issue", "issuekey", "key"]}
+    return jsonify([issue_key] + [
         {"id": name, "key": name, "name": FIELD_NAMES[name], "custom": False, "orderable": True,
-         "navigable": name not in NOT_NAVIGABLE, "searchable": True,
-         "clauseNames": ["issuekey", "key"] if name == "key" else [name], "schema": {"system": name}}
+         "navigable": name not in NOT_NAVIGABLE, "searchable": True, "clauseNames": [name],
+         "schema": {**FIELD_TYPES[name], "system": name}}
         for name in ALL_FIELDS
     ])

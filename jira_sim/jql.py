@@ -4,7 +4,7 @@ Supported::
 
     clause  := field op value | field [NOT] IN ( value, ... )
     query   := [clause (AND clause)*] [ORDER BY field [ASC|DESC] (, field [ASC|DESC])*]
-    field   := project | status | key | issuekey | updated | created
+    field   := project | status | key | issuekey | issue | id | updated | created
     op      := = | != (project, status, key)   >= | > | <= | < (updated, created)
 
 Values are bare words or quoted strings. ``OR``, ``NOT`` (outside ``NOT IN``), parentheses
@@ -15,9 +15,9 @@ search endpoints answer with 400 — the simulator never silently mis-answers a 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-TEXT_FIELDS = {"project": "project", "status": "status", "key": "key", "issuekey": "key"}
+TEXT_FIELDS = {"project": "project", "status": "status", "key": "key", "issuekey": "key", "issue": "key", "id": "key"}
 DATE_FIELDS = {"updated": "updated", "created": "created", "updateddate": "updated", "createddate": "created"}
 SORT_FIELDS = {"updated", "created", "key", "issuekey", "id"}
 _TOKEN = re.compile(r"""\s*(?:("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(>=|<=|!=|!~|[=<>~(),])|([^\s=<>!~(),"']+))""")
@@ -32,6 +32,7 @@ class Clause:
     field: str  # canonical: project | status | key | updated | created
     op: str  # = != in "not in" >= > <= <
     values: tuple[str, ...]
+    name: str = field(default="", compare=False)  # the field as written (lower case), for Jira's messages
 
 
 @dataclass(frozen=True)
@@ -113,13 +114,13 @@ class _Parser:
                            "(functions, NOT, OR and parentheses are outside its JQL subset).")
         if name not in TEXT_FIELDS and name not in DATE_FIELDS:
             raise JqlError(f"Field '{token.text}' does not exist or you do not have permission to view it.")
-        field = TEXT_FIELDS.get(name) or DATE_FIELDS[name]
+        canonical = TEXT_FIELDS.get(name) or DATE_FIELDS[name]
         op = self.operator()
-        allowed = ("=", "!=", "in", "not in") if field in ("project", "status", "key") else (">=", ">", "<=", "<")
+        allowed = ("=", "!=", "in", "not in") if canonical in ("project", "status", "key") else (">=", ">", "<=", "<")
         if op not in allowed:
-            raise JqlError(f"The operator '{op}' is not supported by the '{field}' field in the simulator's subset.")
+            raise JqlError(f"The operator '{op}' is not supported by the '{canonical}' field in the simulator's subset.")
         values = self.value_list() if op in ("in", "not in") else (self.value(),)
-        return Clause(field, op, values)
+        return Clause(canonical, op, values, name)
 
     def operator(self) -> str:
         token = self.take()

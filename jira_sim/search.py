@@ -2,8 +2,9 @@
 
 Dates are read in the caller's time zone at minute precision, as Jira does:
 ``updated >= "2026/11/28 16:20"`` means 16:20:00.000 in the caller's zone. Relative values
-(``-5m``, ``-2h``, ``-1d``, ``-1w``) count back from now. Unknown projects, statuses or keys are
-errors (400), as in Jira.
+(``-5m``, ``-2h``, ``-1d``, ``-1w``) count back from now. Unknown projects, statuses, keys or ids
+(and those the caller may not see) are errors (400), as in Jira; ``key``, ``issuekey``, ``issue``
+and ``id`` are one clause that takes keys and ids.
 
 Cloud's enhanced search pages with an opaque ``nextPageToken`` (absent on the last page), takes
 ``reconcileIssues`` (at most 50 issue ids matched on their current version) and
@@ -99,7 +100,7 @@ def _predicate(clause: Clause, site: Site, caller: User, now: datetime) -> Calla
         wanted = {_status(site, value) for value in clause.values}
         accessor = lambda issue: issue.status.lower()  # noqa: E731
     else:
-        wanted = {_issue_id(site, value) for value in clause.values}
+        wanted = {_issue_id(site, caller, value, clause.name or "key") for value in clause.values}
         accessor = lambda issue: issue.id  # noqa: E731
     if clause.op in ("=", "in"):
         return lambda issue: accessor(issue) in wanted
@@ -123,14 +124,13 @@ def _status(site: Site, value: str) -> str:
     return by_id.get(value, value.lower())
 
 
-def _issue_id(site: Site, value: str) -> int:
-    if value.isdigit() and int(value) in site.issues:
-        return int(value)
-    if not _KEY.match(value.upper()):
-        raise JqlError(f"The issue key '{value}' for field 'key' is invalid.")
+def _issue_id(site: Site, caller: User, value: str, name: str) -> int:
+    """The id an issue key or id names; one the caller may not see does not exist, as in Jira."""
+    if not value.isdigit() and not _KEY.match(value.upper()):
+        raise JqlError(f"The issue key '{value}' for field '{name}' is invalid.")
     issue = site.issue(value)
-    if issue is None:
-        raise JqlError(f"An issue with key '{value}' does not exist for field 'key'.")
+    if issue is None or not caller.can_see(issue.project_key):
+        raise JqlError(f"An issue with key '{value}' does not exist for field '{name}'.")
     return issue.id
 
 

@@ -1,10 +1,11 @@
 """``create_app(site)``: the Flask app serving a :class:`Site` as Jira's REST API.
 
 Every ``/rest/`` and ``/secure/`` request passes the gate in order: request log, latency,
-injected faults (dropped connection or 5xx), rate limit, then authentication and what a caller
-who is nobody may do (see :mod:`routes_common`). A drop decided "after processing" lets the
-request be handled in full and closes the connection instead of sending the answer. Data Center
-has no REST v3 (404).
+injected faults (dropped connection, 5xx, or a proxy's 200 with an error body or with a search
+page that lacks ``issues``), the burst rate limit, authentication and what a caller who is
+nobody may do (see :mod:`routes_common`), then the per-issue write limit. A drop decided "after
+processing" lets the request be handled in full and closes the connection instead of sending
+the answer. Data Center has no REST v3 (404).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import socket
 import time
 from typing import Callable
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from jira_sim import (
@@ -64,6 +65,10 @@ def create_app(site: Site, sleep: Callable[[float], None] = time.sleep) -> Flask
                                headers={"Retry-After": "1"} if decision.status == 503 else {})
         if decision.action == "rate_limited":
             raise JiraApiError(429, ["Rate limit exceeded."], headers=decision.headers)
+        if decision.action == "ok_error":
+            return jsonify({"errorMessages": ["The request could not be completed (simulated proxy fault)."]})
+        if decision.action == "page_without_issues":
+            return jsonify({"isLast": True} if site.deployment == "cloud" else {"startAt": 0, "maxResults": 50, "total": 0})
         g.rate_headers = decision.headers
         if site.deployment == "datacenter" and request.path.startswith("/rest/api/3/"):
             raise JiraApiError(404, ["null for uri: " + request.url])

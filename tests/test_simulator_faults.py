@@ -114,3 +114,27 @@ def test_request_log_counts_per_method_and_template(jira_sim):
 
 def test_unknown_knob_is_rejected(jira_sim):
     assert requests.post(f"{jira_sim.url}/_sim/config", json={"latencyy": 1}).status_code == 400
+
+
+
+def test_a_proxy_fault_answers_200_with_an_error_body_and_changes_nothing(jira_sim):
+    key = create_issue(jira_sim, api_session())["key"]
+    _configure(jira_sim, faults={"next_ok_errors": 1, "path_contains": "/issue/"})
+    session = api_session()
+    faulted = session.put(f"{api_base(jira_sim)}/issue/{key}", json={"fields": {"summary": "changed"}})
+    assert faulted.status_code == 200 and faulted.json()["errorMessages"] and "issues" not in faulted.json()
+    assert jira_sim.site.issue(key).summary == "Printer on fire"
+    assert session.get(f"{api_base(jira_sim)}/issue/{key}").json()["key"] == key
+
+
+@pytest.mark.parametrize(("path", "lacking"), [("search/jql", {"isLast": True}), ("search", {"startAt": 0, "maxResults": 50,
+                                                                                             "total": 0})])
+def test_a_proxy_fault_answers_a_search_page_without_issues(request, path, lacking):
+    server = request.getfixturevalue("jira_sim" if path == "search/jql" else "jira_sim_dc")
+    create_issue(server, api_session())
+    _configure(server, faults={"next_pages_without_issues": 1, "path_contains": "/search"})
+    session = api_session()
+    url = f"{api_base(server)}/{path}"
+    faulted = session.post(url, json={"jql": "project = ABSUP", "fields": ["summary"]})
+    assert (faulted.status_code, faulted.json()) == (200, lacking)
+    assert len(session.post(url, json={"jql": "project = ABSUP", "fields": ["summary"]}).json()["issues"]) == 1

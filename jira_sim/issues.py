@@ -138,6 +138,16 @@ def edit_issue(site: Site, issue: Issue, payload: dict, adf: bool) -> None:
     site.save(replace(issue, **changes))
 
 
+def assign_issue(site: Site, issue: Issue, payload: dict) -> None:
+    """``PUT .../assignee``: ``{"accountId"}`` (Data Center: ``{"name"}``); null or "-1" (the project's
+    default, unassigned here) leave the issue unassigned."""
+    names = [name for name in ("accountId", "name", "key") if name in payload]
+    if len(names) != 1:
+        raise JiraApiError(400, ["Exactly one of accountId, name or key is required."])
+    account = payload[names[0]]
+    site.save(replace(issue, assignee=None if account in (None, "-1") else _assignee(site, {"accountId": account})))
+
+
 def _assignee(site: Site, value: Any) -> str | None:
     if value is None:
         return None

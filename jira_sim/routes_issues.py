@@ -1,4 +1,4 @@
-"""REST: issues (create, get, edit, delete), their transitions, comments and properties.
+"""REST: issues (create, get, edit, assign, delete), their transitions, comments and properties.
 
 Create takes ``update.issuelinks`` (see :mod:`extras`); the issue and its links are made
 together or not at all. ``GET .../transitions?transitionId=X`` lists only that transition (none
@@ -65,6 +65,13 @@ def edit_issue(version: str, key: str):
 def delete_issue(version: str, key: str):
     with site().lock:
         site().remove(visible_issue(key))
+    return Response(status=204)
+
+
+@blueprint.put("/issue/<key>/assignee")
+def assign(version: str, key: str):
+    with site().lock:
+        ops.assign_issue(site(), visible_issue(key), json_body())
     return Response(status=204)
 
 

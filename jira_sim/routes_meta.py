@@ -7,7 +7,7 @@ from flask import Blueprint, g, jsonify, request
 
 from jira_sim.errors import JiraApiError
 from jira_sim.render import ALL_FIELDS, NOT_NAVIGABLE, project_ref, resolution_json, status_json, user_json
-from jira_sim.routes_common import API, ctx, site, visible_project
+from jira_sim.routes_common import API, ctx, int_param, site, visible_project
 from jira_sim.site import ISSUE_TYPES, PRIORITIES, RESOLUTIONS
 
 blueprint = Blueprint("meta", __name__, url_prefix=API)
@@ -69,6 +69,26 @@ def list_projects(version: str):
     c = ctx(version)
     with site().lock:
         return jsonify([project_ref(c, p) for p in site().projects.values() if g.caller.can_see(p.key)])
+
+
+@blueprint.get("/project/search")
+def search_projects(version: str):
+    """Cloud's paginated project list (``startAt``, ``maxResults``, ``keys``, ``query``); Data Center has none."""
+    if site().deployment != "cloud":
+        return get_project(version, "search")
+    c = ctx(version)
+    start = int_param(request.args.get("startAt"), "startAt", 0)
+    limit = min(int_param(request.args.get("maxResults"), "maxResults", 50), 100)
+    keys, query = request.args.getlist("keys"), request.args.get("query", "").lower()
+    with site().lock:
+        found = [p for p in site().projects.values() if g.caller.can_see(p.key) and (not keys or p.key in keys)
+                 and (query in p.key.lower() or query in p.name.lower())]
+        page = {"self": f"{c.api}/project/search?startAt={start}&maxResults={limit}", "maxResults": limit,
+                "startAt": start, "total": len(found), "isLast": start + limit >= len(found),
+                "values": [project_ref(c, p) for p in found[start:start + limit]]}
+    if not page["isLast"]:
+        page["nextPage"] = f"{c.api}/project/search?startAt={start + limit}&maxResults={limit}"
+    return jsonify(page)
 
 
 @blueprint.get("/project/<key>")

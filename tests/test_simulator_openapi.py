@@ -1,10 +1,12 @@
-"""Details the OpenAPI description specifies: field schemas, one transition by id, comment order."""
+"""Details the OpenAPI description specifies: field schemas, one transition by id, comment order, project
+search, the assignee resource."""
 
 from __future__ import annotations
 
 import pytest
 import requests
 
+from jira_sim.seed import BOT
 from tests.support.jira_fixtures import api_base, api_session, body_text, create_issue
 
 
@@ -51,6 +53,35 @@ def test_ordering_comments_by_anything_but_created_is_400(any_sim):
     key = create_issue(any_sim, session)["key"]
     answer = session.get(f"{api_base(any_sim)}/issue/{key}/comment", params={"orderBy": "updated"})
     assert answer.status_code == 400 and answer.json()["errorMessages"]
+
+
+def test_cloud_pages_projects_through_project_search(jira_sim):
+    session = api_session()
+    url = f"{api_base(jira_sim)}/project/search"
+    first = session.get(url, params={"maxResults": 1}).json()
+    assert (first["total"], first["isLast"], len(first["values"])) == (2, False, 1)
+    second = session.get(first["nextPage"]).json()
+    assert second["isLast"] is True and "nextPage" not in second
+    assert {first["values"][0]["key"], second["values"][0]["key"]} == {"ABSUP", "ABDEV"}
+    assert [p["key"] for p in session.get(url, params={"keys": "ABDEV"}).json()["values"]] == ["ABDEV"]
+    assert [p["key"] for p in session.get(url, params={"query": "support"}).json()["values"]] == ["ABSUP"]
+
+
+def test_data_center_has_no_project_search(jira_sim_dc):
+    answer = api_session().get(f"{api_base(jira_sim_dc)}/project/search")
+    assert answer.status_code == 404 and answer.json()["errorMessages"] == ["No project could be found with key 'search'."]
+
+
+def test_assigning_through_the_assignee_resource(any_sim):
+    session = api_session()
+    key = create_issue(any_sim, session)["key"]
+    url = f"{api_base(any_sim)}/issue/{key}/assignee"
+    identity = "accountId" if any_sim.site.deployment == "cloud" else "name"
+    assert session.put(url, json={identity: BOT.account_id}).status_code == 204
+    assert any_sim.site.issue(key).assignee == BOT.account_id
+    assert session.put(url, json={identity: "-1"}).status_code == 204 and any_sim.site.issue(key).assignee is None
+    assert session.put(url, json={identity: "nobody"}).status_code == 400
+    assert session.put(url, json={"accountId": BOT.account_id, "name": BOT.account_id}).status_code == 400
 
 
 def _text(body) -> str:

@@ -1,12 +1,23 @@
-"""Test-only admin API under ``/_sim/`` (no auth; never part of Jira).
+"""Test-only admin API under ``/_sim/`` (no auth; never part of Jira), under the server's prefix if any.
 
-- ``GET /_sim/config`` / ``POST /_sim/config`` — knobs (partial update), shape::
+Everything here is state of the site: a fresh :class:`SimulatorServer` starts with every knob at
+its default, no revocation, no hold, an empty log.
+
+- ``GET /_sim/config`` / ``POST /_sim/config`` — knobs (partial update; unknown names are 400), shape::
 
       {"latency_ms": 0, "index_lag_seconds": 0.0,
        "rate_limit": {"capacity": 0, "refill_per_second": 1.0, "retry_after_seconds": 1, "next_n": 0,
                       "reason": "jira-burst-based"},
+       "per_issue_writes": {"limit": 0, "window_seconds": 2.0},
+       "attachments": {"max_bytes": 0, "media_url_seconds": 300.0},
        "faults": {"error_rate": 0.0, "drop_rate": 0.0, "error_status": 503, "next_errors": 0,
-                  "next_drops": 0, "seed": 0, "path_contains": "", "drop_after_processing": false}}
+                  "next_drops": 0, "next_ok_errors": 0, "next_pages_without_issues": 0, "seed": 0,
+                  "path_contains": "", "drop_after_processing": false}}
+
+  (meanings in :mod:`knobs`: ``per_issue_writes`` answers 429 ``jira-per-issue-on-write`` past
+  ``limit`` writes to one issue per window; ``max_bytes`` answers 413; ``next_ok_errors`` and
+  ``next_pages_without_issues`` answer 200 with an ``errorMessages`` body / a search page
+  without ``issues``.)
 
 - ``GET /_sim/requests`` — ``{"total", "counts": {"GET /rest/api/3/issue/{key}": n}, "requests": [...]}``
   (entries as in :mod:`site`, with the caller's ``user``);

@@ -96,3 +96,18 @@ def test_packaged_demo_seed_file_loads():
 def test_packaged_demo_seed_names_the_exported_accounts():
     assert read_seed_file(DEMO_SEED_FILE)["users"] == [BOT.seed_user(), HUMAN.seed_user()]
     assert demo_seed()["users"] == [BOT.seed_user(), HUMAN.seed_user()]
+
+
+def test_every_knob_starts_fresh_with_each_site():
+    with SimulatorServer(demo_seed()) as used:
+        defaults = requests.get(f"{used.url}/_sim/config").json()
+        key = create_issue(used, api_session())["key"]
+        changed = {"latency_ms": 1, "index_lag_seconds": 5, "rate_limit": {"capacity": 9},
+                   "per_issue_writes": {"limit": 3}, "attachments": {"max_bytes": 7}, "faults": {"next_ok_errors": 4}}
+        assert requests.post(f"{used.url}/_sim/config", json=changed).json() != defaults
+        requests.post(f"{used.url}/_sim/users/{BOT.account_id}/revoke")
+        requests.post(f"{used.url}/_sim/index/hold", json={"key": key, "seconds": 60})
+    with SimulatorServer(demo_seed()) as fresh:
+        assert requests.get(f"{fresh.url}/_sim/config").json() == defaults
+        assert requests.get(f"{fresh.url}/_sim/index").json() == {"pending": 0, "held": {}}
+        assert api_session().get(f"{fresh.url}/rest/api/3/myself").status_code == 200

@@ -24,6 +24,7 @@ RUN mkdir app && touch app/__init__.py \
  && rm -rf app build ./*.egg-info
 
 COPY app ./app
+COPY jira_sim ./jira_sim
 COPY templates ./templates
 COPY config ./config
 COPY entrypoint.py ./

@@ -162,7 +162,7 @@ def cmd_demo(args) -> int:
     print(f"  programs   supervisorctl -c {settings.supervisord_conf} status")
     print("  logs       every program (the actor's moves included) logs JSON lines to this terminal")
     print(f"  issues     http://127.0.0.1:{port}/rest/api/3/search/jql?jql=project=ABDEV"
-          f" as {demo_mode.DEMO_HUMAN_EMAIL} (its token: app/simulator/seed.py)")
+          f" as {demo_mode.DEMO_HUMAN_EMAIL} (its token: jira_sim/seed.py)")
     print("  stop       Ctrl-C")
     extra = demo_mode.demo_extra_programs(settings, port, actor_every=every)
     return cmd_run(args, settings=settings, extra_programs=extra)

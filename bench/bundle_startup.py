@@ -31,10 +31,10 @@ import pymongo
 import requests
 
 from app.heartbeats import HeartbeatStore
-from app.simulator.seed import demo_seed
 from bench.common import (
     SimulatorProcess, Stopwatch, machine_line, mb, mongo, percentile, print_table, tree_rss, work_dir,
 )
+from jira_sim.seed import BOT, demo_seed
 from tests.support.bundle import Bundle, pair_config
 from tests.support.waiting import wait_for
 
@@ -47,7 +47,7 @@ TOKEN_ENV = "JIRA_BENCH_TOKEN"
 BUNDLE_ENV = {
     "HEARTBEAT_INTERVAL": "1",
     "HEARTBEAT_STALE_AFTER": "5",
-    TOKEN_ENV: "sim-token-bot",
+    TOKEN_ENV: BOT.api_token,
     "LOG_LEVEL": "INFO",
 }
 

@@ -1,7 +1,7 @@
 """What every benchmark needs: a MongoDB, a simulated Jira in its own process, RSS, tables.
 
 Every server is started here on loopback and stopped on exit. The simulator runs in a child
-process (`python -m app.simulator`, the same SimulatorServer) rather than in a thread, so that
+process (`python -m jira_sim`, the same SimulatorServer) rather than in a thread, so that
 its request handling does not compete with the measured code for this process's GIL, and so
 that this process's RSS is the sync engine's alone.
 """
@@ -48,7 +48,7 @@ def mongo_label() -> str:
 
 
 class SimulatorProcess:
-    """`python -m app.simulator --seed FILE` on a free loopback port, in a child process."""
+    """`python -m jira_sim --seed FILE` on a free loopback port, in a child process."""
 
     def __init__(self, seed: dict, work_dir: Path, deployment: str = "cloud") -> None:
         self.port = free_port()
@@ -60,7 +60,7 @@ class SimulatorProcess:
 
     def start(self, timeout: float = 60) -> "SimulatorProcess":
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "app.simulator", "--host", "127.0.0.1", "--port", str(self.port),
+            [sys.executable, "-m", "jira_sim", "--host", "127.0.0.1", "--port", str(self.port),
              "--seed", str(self._seed_file), "--deployment", self._deployment],
             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
@@ -152,7 +152,7 @@ class Stopwatch:
 
 def user_issues_seed(count: int, **demo_kwargs: Any) -> dict:
     """The demo site (ABSUP/ABDEV) plus `count` User issues in To Do, created now."""
-    from app.simulator.seed import demo_seed
+    from jira_sim.seed import demo_seed
 
     seed = demo_seed(**demo_kwargs)
     seed["issues"] = [{"project": "ABSUP", "summary": f"Support issue {i + 1}", "issuetype": "Bug"} for i in range(count)]

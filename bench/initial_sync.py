@@ -27,8 +27,8 @@ import threading
 import psutil
 import pymongo
 
-from app.simulator.seed import demo_seed
 from bench.common import SimulatorProcess, Stopwatch, machine_line, mb, mongo, print_table, work_dir
+from jira_sim.seed import demo_seed
 from tests.support.sync import SyncHarness
 
 PER_PROJECT = 2450

@@ -14,8 +14,8 @@ import pytest
 import requests
 
 from app.heartbeats import Heartbeat, HeartbeatStore, WorkerState
-from app.simulator.seed import demo_seed
-from app.simulator.server import SimulatorServer
+from jira_sim.seed import BOT, HUMAN, demo_seed
+from jira_sim.server import SimulatorServer
 from tests.support.bundle import Bundle, pair_config
 from tests.support.mongo import EmbeddedMongo
 from tests.support.waiting import wait_for
@@ -27,7 +27,7 @@ TOKEN = f"tok-{uuid.uuid4().hex}"
 @pytest.fixture(scope="module")
 def sim():
     server = SimulatorServer(demo_seed(pairs=[(user, dev) for _, user, dev in PAIRS])).start()
-    requests.patch(f"{server.url}/_sim/users/sim-sync-bot", json={"apiToken": TOKEN}, timeout=5).raise_for_status()
+    requests.patch(f"{server.url}/_sim/users/{BOT.account_id}", json={"apiToken": TOKEN}, timeout=5).raise_for_status()
     yield server
     server.stop()
 
@@ -129,7 +129,7 @@ def test_wrong_credentials_go_fatal_then_the_watchdog_recovers_the_pair(tmp_path
     bundle = Bundle(tmp_path, mongo_uri, f"{db_prefix}_control", env={"JIRA_A_TOKEN": TOKEN, "JIRA_X_TOKEN": "rotated"})
     bundle.write_config("sync-a", pair_config("sync-a", sim.url, "ASUP", "ADEV", "JIRA_A_TOKEN"))
     bad = pair_config("sync-x", sim.url, "BSUP", "BDEV", "JIRA_X_TOKEN")
-    bad["jira"]["email"] = "human@example.test"
+    bad["jira"]["email"] = HUMAN.email
     bundle.write_config("sync-x", bad)
     bundle.start()
     try:
@@ -144,11 +144,11 @@ def test_wrong_credentials_go_fatal_then_the_watchdog_recovers_the_pair(tmp_path
         assert next(w for w in response.json()["workers"] if w["name"] == "sync-a")["status"] == "running"
         assert worker["status"] == "error" and response.json()["status"] == "degraded"
 
-        requests.patch(f"{sim.url}/_sim/users/sim-human", json={"apiToken": "rotated"}, timeout=5).raise_for_status()
+        requests.patch(f"{sim.url}/_sim/users/{HUMAN.account_id}", json={"apiToken": "rotated"}, timeout=5).raise_for_status()
         wait_for(lambda: bundle.states().get("sync-x") == "RUNNING", timeout=60, what="the watchdog to bring sync-x back")
         bundle.wait_healthy(timeout=30)
     finally:
-        requests.patch(f"{sim.url}/_sim/users/sim-human", json={"apiToken": "sim-token-human"}, timeout=5)
+        requests.patch(f"{sim.url}/_sim/users/{HUMAN.account_id}", json={"apiToken": HUMAN.api_token}, timeout=5)
         bundle.stop()
 
 

@@ -10,8 +10,8 @@ import pytest
 import requests
 
 from app.jira import BasicAuth, JiraClient
-from app.simulator.seed import demo_seed
-from app.simulator.server import SimulatorServer
+from jira_sim.seed import BOT, HUMAN, demo_seed
+from jira_sim.server import SimulatorServer
 from tests.support.bundle import Bundle, pair_config
 from tests.support.waiting import wait_for
 
@@ -27,7 +27,7 @@ def sim():
 
 @pytest.fixture
 def bundle(tmp_path, mongo_uri, db_prefix, sim):
-    running = Bundle(tmp_path, mongo_uri, f"{db_prefix}_control", env={"JIRA_AB_TOKEN": "sim-token-bot"})
+    running = Bundle(tmp_path, mongo_uri, f"{db_prefix}_control", env={"JIRA_AB_TOKEN": BOT.api_token})
     running.write_config("sync-ab", pair_config("sync-ab", sim.url, "ABSUP", "ABDEV", "JIRA_AB_TOKEN"))
     running.start()
     running.wait_healthy(timeout=60)
@@ -37,7 +37,7 @@ def bundle(tmp_path, mongo_uri, db_prefix, sim):
 
 @pytest.fixture
 def human(sim) -> JiraClient:
-    return JiraClient(sim.url, BasicAuth("human@example.test", "sim-token-human"), deployment="cloud")
+    return JiraClient(sim.url, BasicAuth(*HUMAN.basic_auth), deployment="cloud")
 
 
 @pytest.fixture

@@ -24,7 +24,8 @@ from app.bundle.render import PRIORITY_WORKER, program_specs, render_supervisord
 from app.bundle.rpc import SupervisorRPC, SupervisorUnavailable
 from app.config import load_configs
 from app.settings import Settings
-from app.simulator.server import SimulatorServer
+from jira_sim.seed import BOT
+from jira_sim.server import SimulatorServer
 from tests.support.ports import free_port
 from tests.support.waiting import wait_for
 
@@ -66,7 +67,7 @@ def test_demo_renders_the_simulator_first_and_keeps_the_token_out(tmp_path):
     text = render_supervisord_conf(programs, settings)
 
     [sim] = [p for p in programs if p.name == "jira-sim"]
-    assert sim.command[1:] == ("-m", "app.simulator", "--host", "127.0.0.1", "--port", "18081",
+    assert sim.command[1:] == ("-m", "jira_sim", "--host", "127.0.0.1", "--port", "18081",
                                "--seed", str(settings.runtime_dir / "jira-seed.json"), "--deployment", "cloud")
     assert sim.priority < PRIORITY_WORKER
     assert DEMO_TOKEN not in text
@@ -94,7 +95,7 @@ def test_demo_command_starts_the_bundle_and_ctrl_c_stops_it(tmp_path):
         wait_for(lambda: running({"jira-sim", "mongodb"}), timeout=30, what="jira-sim and mongodb RUNNING")
         # RUNNING is supervisord's word after startsecs, not a promise that the port is bound yet.
         wait_for(lambda: requests.get(f"http://127.0.0.1:{jira_port}/rest/api/3/myself",
-                                      auth=("sync-bot@example.test", DEMO_TOKEN), timeout=5),
+                                      auth=(BOT.email, DEMO_TOKEN), timeout=5),
                  timeout=30, what="jira-sim to answer /myself for the demo's bot")
         assert {"sync-ab", "sync-cd", "health", "watchdog", "demo-actor"} <= set(rpc.process_states())
         conf = (tmp_path / "rt" / "demo" / "supervisord.conf").read_text()

@@ -32,8 +32,8 @@ from app.bundle.demo_moves import (
 from app.bundle.render import PRIORITY_WORKER
 from app.jira import BasicAuth, JiraClient
 from app.settings import Settings
-from app.simulator.server import SimulatorServer
-from app.simulator.workflow import DEV_WORKFLOW, USER_WORKFLOW, workflow_from_dict
+from jira_sim.seed import BOT, DEV_WORKFLOW, HUMAN, USER_WORKFLOW, workflow_from_dict
+from jira_sim.server import SimulatorServer
 from tests.support.sync import SyncHarness
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,7 +46,7 @@ USER_TRIGGERS = {r["sourceStatus"] for r in RULES if r["syncDirection"] == "user
 
 
 def human_client(sim: SimulatorServer) -> JiraClient:
-    return JiraClient(sim.url, BasicAuth("human@example.test", "sim-token-human"), sleep=lambda seconds: None)
+    return JiraClient(sim.url, BasicAuth(*HUMAN.basic_auth), sleep=lambda seconds: None)
 
 
 # -- the policy, situation by situation -----------------------------------------------------------
@@ -237,7 +237,7 @@ def test_with_the_real_sync_the_actor_walks_issues_through_the_workflow(jira_sim
 
 
 def test_the_actor_process_logs_json_moves_and_stops_on_sigterm_without_waiting_out_its_sleep(jira_sim):
-    env = {**os.environ, "DEMO_HUMAN_TOKEN": "sim-token-human", "LOG_FORMAT": "json"}
+    env = {**os.environ, "DEMO_HUMAN_TOKEN": HUMAN.api_token, "LOG_FORMAT": "json"}
     process = subprocess.Popen(
         [sys.executable, "-m", "app.bundle.demo_actor", "--jira", jira_sim.url, "--pairs", "ABSUP:ABDEV",
          "--every", "30"],
@@ -253,7 +253,7 @@ def test_the_actor_process_logs_json_moves_and_stops_on_sigterm_without_waiting_
         rest = process.stdout.read()
     assert process.returncode == 0
     assert json.loads(rest.splitlines()[-1])["message"] == "demo actor stopped"
-    assert "sim-token-human" not in rest
+    assert HUMAN.api_token not in rest
 
 
 def test_the_actor_refuses_to_start_without_its_token(jira_sim):
@@ -280,6 +280,6 @@ def test_the_demo_runs_the_actor_after_the_workers_with_no_secret_in_its_command
     assert actor.name == "demo-actor" and actor.priority > PRIORITY_WORKER
     assert actor.autorestart and actor.startsecs == 1
     assert actor.command == ("/usr/bin/python3", "-m", "app.bundle.demo_actor", "--jira", "http://127.0.0.1:18081",
-                             "--pairs", "ABSUP:ABDEV,CDSUP:CDDEV", "--email", "human@example.test", "--every", "2.5")
+                             "--pairs", "ABSUP:ABDEV,CDSUP:CDDEV", "--email", HUMAN.email, "--every", "2.5")
     assert actor.environment == {}
-    assert "sim-token" not in " ".join(actor.command)
+    assert not {BOT.api_token, HUMAN.api_token} & set(actor.command)

@@ -8,8 +8,8 @@ import requests
 import pytest
 
 from app.jira import JiraError
-from app.simulator.seed import demo_seed
-from app.simulator.server import SimulatorServer
+from jira_sim.seed import demo_seed
+from jira_sim.server import SimulatorServer
 from app.sync.failures import MAX_ATTEMPTS
 from tests.support.faults import Crash, CrashingStore
 from tests.support.sync import SyncHarness

@@ -18,7 +18,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from app.simulator.server import SimulatorServer
+from jira_sim.server import SimulatorServer
 from tests.support.faults import Crash, CrashingStore
 from tests.support.sync import SyncHarness
 

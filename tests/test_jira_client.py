@@ -18,8 +18,9 @@ from app.jira import (
     TransitionUnavailable,
     jql_datetime,
 )
+from jira_sim.seed import BOT
 
-BOT_EMAIL, BOT_TOKEN, BOT_PAT = "sync-bot@example.test", "sim-token-bot", "sim-pat-bot"
+BOT_EMAIL, BOT_TOKEN, BOT_PAT = BOT.email, BOT.api_token, BOT.pat
 USER_PROJECT, DEV_PROJECT = "ABSUP", "ABDEV"
 
 
@@ -192,7 +193,7 @@ def _set_updated(server, key: str, moment: datetime) -> None:
 
 @pytest.mark.parametrize("zone", ["Asia/Ho_Chi_Minh", "America/Los_Angeles"])
 def test_updated_since_is_read_in_the_users_time_zone_at_minute_precision(jira, sim, zone):
-    requests.patch(f"{sim.url}/_sim/users/sim-sync-bot", json={"timeZone": zone}, timeout=5).raise_for_status()
+    requests.patch(f"{sim.url}/_sim/users/{BOT.account_id}", json={"timeZone": zone}, timeout=5).raise_for_status()
     assert jira.myself()["timeZone"] == zone
     boundary = datetime(2026, 11, 28, 17, 0, tzinfo=timezone.utc)  # a midnight in Ho Chi Minh City
     offsets = {"before": -1, "at": 0, "late_in_minute": 59, "next_minute": 60}

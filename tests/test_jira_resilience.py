@@ -17,8 +17,9 @@ from app.jira import (
     JiraServerError,
     JiraUnavailable,
 )
+from jira_sim.seed import BOT
 
-BOT_EMAIL, BOT_TOKEN, BOT_PAT = "sync-bot@example.test", "sim-token-bot", "sim-pat-bot"
+BOT_EMAIL, BOT_TOKEN, BOT_PAT = BOT.email, BOT.api_token, BOT.pat
 DEV_PROJECT = "ABDEV"
 
 

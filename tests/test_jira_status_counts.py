@@ -7,6 +7,7 @@ import pytest
 import requests
 
 from app.jira import BasicAuth, JiraClient, JiraNotFound, JiraRateLimited, JiraUnavailable
+from jira_sim.seed import BOT
 
 
 def configure(server, **knobs) -> None:
@@ -15,7 +16,7 @@ def configure(server, **knobs) -> None:
 
 @pytest.fixture
 def jira(jira_sim) -> JiraClient:
-    return JiraClient(jira_sim.url, BasicAuth("sync-bot@example.test", "sim-token-bot"),
+    return JiraClient(jira_sim.url, BasicAuth(*BOT.basic_auth),
                       sleep=lambda _seconds: None, jitter=lambda: 0.0, max_retries=3)
 
 

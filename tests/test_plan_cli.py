@@ -8,6 +8,7 @@ import sys
 
 import requests
 
+from jira_sim.seed import BOT
 from tests.support.bundle import ROOT
 from tests.support.sync import SyncHarness
 
@@ -32,7 +33,7 @@ def test_plan_prints_the_actions_and_writes_nothing(jira_sim, mongo_uri, mongo_c
             "CONFIG_DIR": str(tmp_path),
             "MONGO_URI": mongo_uri,
             "WORKER_DATABASE_NAME": pair_db,
-            "JIRA_AB_TOKEN": "sim-token-bot",
+            "JIRA_AB_TOKEN": BOT.api_token,
         },
         capture_output=True,
         text=True,

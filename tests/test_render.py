@@ -207,7 +207,7 @@ def test_a_config_file_name_that_cannot_be_rendered_is_an_error_for_that_file_on
 
 def test_extra_programs_are_added_and_names_must_be_unique(tmp_path, config_dir):
     settings = make_settings(tmp_path)
-    sim = Program(name="jira-sim", command=(PYTHON, "-m", "app.simulator"), priority=20)
+    sim = Program(name="jira-sim", command=(PYTHON, "-m", "jira_sim"), priority=20)
 
     names = [p.name for p in program_specs(load(config_dir), settings, [sim], python=PYTHON)]
     assert names[-1] == "jira-sim"

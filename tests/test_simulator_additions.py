@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
+from jira_sim.seed import BOT
 from tests.support.jira_fixtures import api_base, api_session, body_text, create_issue
 
 
@@ -169,7 +170,7 @@ def test_request_log_records_the_caller(any_sim):
     api_session(auth=None).get(f"{api_base(any_sim)}/serverInfo")
     snapshot = requests.get(f"{any_sim.url}/_sim/requests").json()
     me = requests.Session()
-    me.auth = ("sync-bot@example.test", "sim-token-bot")
+    me.auth = BOT.basic_auth
     myself = me.get(f"{api_base(any_sim)}/myself").json()
     bot = myself.get("accountId") or myself["name"]
     assert [(r["status"], r["user"]) for r in snapshot["requests"]] == [
@@ -188,4 +189,4 @@ def test_early_drop_logs_no_user_and_late_drop_logs_the_caller(jira_sim):
     with pytest.raises(requests.ConnectionError):
         session.get(f"{api_base(jira_sim)}/myself")
     log = requests.get(f"{jira_sim.url}/_sim/requests").json()["requests"]
-    assert [(r["status"], r["user"]) for r in log] == [("dropped", None), ("dropped", "sim-sync-bot")]
+    assert [(r["status"], r["user"]) for r in log] == [("dropped", None), ("dropped", BOT.account_id)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
+from jira_sim.seed import BOT
 from tests.support.jira_fixtures import api_base, api_session, create_issue
 
 
@@ -14,37 +15,40 @@ def _configure(server, **knobs):
     return response.json()
 
 
-@pytest.mark.parametrize("credentials", [None, ("sync-bot@example.test", "wrong"), ("nobody@example.test", "x")])
+@pytest.mark.parametrize("credentials", [None, (BOT.email, "wrong"), ("nobody@example.test", "x")])
 def test_bad_credentials_are_401(any_sim, credentials):
     response = api_session(auth=credentials).get(f"{api_base(any_sim)}/myself")
     assert response.status_code == 401
     assert response.json()["errorMessages"] and response.json()["errors"] == {}
-    assert "sim-token" not in response.text
+    assert BOT.api_token not in response.text
 
 
 def test_bearer_pat_authenticates_on_data_center_and_bad_pat_does_not(jira_sim_dc):
-    assert api_session(bearer="sim-pat-bot").get(f"{api_base(jira_sim_dc)}/myself").json()["emailAddress"] == "sync-bot@example.test"
+    assert api_session(bearer=BOT.pat).get(f"{api_base(jira_sim_dc)}/myself").json()["emailAddress"] == BOT.email
     assert api_session(bearer="sim-pat-nope").get(f"{api_base(jira_sim_dc)}/myself").status_code == 401
 
 
 def test_cloud_knows_no_personal_access_tokens_and_no_login_by_account_id(jira_sim):
-    assert api_session(bearer="sim-pat-bot").get(f"{api_base(jira_sim)}/myself").status_code == 401
-    assert api_session(auth=("sim-sync-bot", "sim-token-bot")).get(f"{api_base(jira_sim)}/myself").status_code == 401
+    assert api_session(bearer=BOT.pat).get(f"{api_base(jira_sim)}/myself").status_code == 401
+    assert api_session(auth=(BOT.account_id, BOT.api_token)).get(f"{api_base(jira_sim)}/myself").status_code == 401
 
 
 def test_rotated_token_takes_effect(jira_sim):
-    requests.patch(f"{jira_sim.url}/_sim/users/sim-sync-bot", json={"apiToken": "rotated"})
+    requests.patch(f"{jira_sim.url}/_sim/users/{BOT.account_id}", json={"apiToken": "rotated"})
     assert api_session().get(f"{api_base(jira_sim)}/myself").status_code == 401
-    assert api_session(("sync-bot@example.test", "rotated")).get(f"{api_base(jira_sim)}/myself").status_code == 200
+    assert api_session((BOT.email, "rotated")).get(f"{api_base(jira_sim)}/myself").status_code == 200
 
 
-def test_hidden_project_is_403(jira_sim):
+def test_hidden_project_and_its_issues_are_404_as_if_they_did_not_exist(jira_sim):
     key = create_issue(jira_sim, api_session(), project="ABDEV")["key"]
-    requests.patch(f"{jira_sim.url}/_sim/users/sim-sync-bot", json={"projects": ["ABSUP"]})
+    requests.patch(f"{jira_sim.url}/_sim/users/{BOT.account_id}", json={"projects": ["ABSUP"]})
     session = api_session()
-    assert session.get(f"{api_base(jira_sim)}/project/ABDEV").status_code == 403
+    project = session.get(f"{api_base(jira_sim)}/project/ABDEV")
+    assert project.status_code == 404 and project.json()["errorMessages"] == ["No project could be found with key 'ABDEV'."]
     hidden = session.get(f"{api_base(jira_sim)}/issue/{key}")
-    assert hidden.status_code == 403 and hidden.json()["errorMessages"]
+    assert hidden.status_code == 404
+    assert hidden.json()["errorMessages"] == ["Issue does not exist or you do not have permission to see it."]
+    assert session.get(f"{api_base(jira_sim)}/issue/{key}/comment").status_code == 404
     assert session.get(f"{api_base(jira_sim)}/project/ABSUP").status_code == 200
 
 
@@ -110,3 +114,27 @@ def test_request_log_counts_per_method_and_template(jira_sim):
 
 def test_unknown_knob_is_rejected(jira_sim):
     assert requests.post(f"{jira_sim.url}/_sim/config", json={"latencyy": 1}).status_code == 400
+
+
+
+def test_a_proxy_fault_answers_200_with_an_error_body_and_changes_nothing(jira_sim):
+    key = create_issue(jira_sim, api_session())["key"]
+    _configure(jira_sim, faults={"next_ok_errors": 1, "path_contains": "/issue/"})
+    session = api_session()
+    faulted = session.put(f"{api_base(jira_sim)}/issue/{key}", json={"fields": {"summary": "changed"}})
+    assert faulted.status_code == 200 and faulted.json()["errorMessages"] and "issues" not in faulted.json()
+    assert jira_sim.site.issue(key).summary == "Printer on fire"
+    assert session.get(f"{api_base(jira_sim)}/issue/{key}").json()["key"] == key
+
+
+@pytest.mark.parametrize(("path", "lacking"), [("search/jql", {"isLast": True}), ("search", {"startAt": 0, "maxResults": 50,
+                                                                                             "total": 0})])
+def test_a_proxy_fault_answers_a_search_page_without_issues(request, path, lacking):
+    server = request.getfixturevalue("jira_sim" if path == "search/jql" else "jira_sim_dc")
+    create_issue(server, api_session())
+    _configure(server, faults={"next_pages_without_issues": 1, "path_contains": "/search"})
+    session = api_session()
+    url = f"{api_base(server)}/{path}"
+    faulted = session.post(url, json={"jql": "project = ABSUP", "fields": ["summary"]})
+    assert (faulted.status_code, faulted.json()) == (200, lacking)
+    assert len(session.post(url, json={"jql": "project = ABSUP", "fields": ["summary"]}).json()["issues"]) == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from jira_sim.seed import BOT, HUMAN
 from tests.support.jira_fixtures import api_base, api_session, body_text, create_issue
 
 JIRA_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d{4}$")
@@ -144,7 +145,7 @@ def test_comments_v3_adf_v2_string(jira_sim):
     plain = session.post(f"{v3}/issue/{key}/comment", json={"body": "plain text"})
     assert plain.status_code == 400 and plain.json()["errors"]
     added = session.post(f"{v3}/issue/{key}/comment", json={"body": body_text(jira_sim, "Fixed in ABDEV-1")})
-    assert added.status_code == 201 and added.json()["author"]["accountId"] == "sim-sync-bot"
+    assert added.status_code == 201 and added.json()["author"]["accountId"] == BOT.account_id
     assert session.post(f"{v2}/issue/{key}/comment", json={"body": "line one\nline two"}).status_code == 201
     listed = session.get(f"{v2}/issue/{key}/comment").json()
     assert listed["total"] == 2
@@ -207,8 +208,8 @@ def test_single_comment_get_edit_delete(any_sim):
 def test_user_lookup(any_sim):
     session = api_session()
     param = "accountId" if any_sim.site.deployment == "cloud" else "username"
-    user = session.get(f"{api_base(any_sim)}/user", params={param: "sim-human"}).json()
-    assert user["emailAddress"] == "human@example.test" and user["displayName"] == "Hannah Human"
+    user = session.get(f"{api_base(any_sim)}/user", params={param: HUMAN.account_id}).json()
+    assert user["emailAddress"] == HUMAN.email and user["displayName"] == HUMAN.display_name
     assert session.get(f"{api_base(any_sim)}/user", params={param: "ghost"}).status_code == 404
 
 

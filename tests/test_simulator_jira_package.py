@@ -9,10 +9,12 @@ import requests
 from jira import JIRA
 from jira.exceptions import JIRAError
 
+from jira_sim.seed import BOT
+
 
 @pytest.fixture
 def client(any_sim):
-    jira = JIRA(server=any_sim.url, basic_auth=("sync-bot@example.test", "sim-token-bot"), max_retries=0)
+    jira = JIRA(server=any_sim.url, basic_auth=BOT.basic_auth, max_retries=0)
     yield jira
     jira.close()
 
@@ -63,12 +65,12 @@ def test_unavailable_transition_and_unknown_issue_raise(client):
 
 def test_myself_and_server_info(client, any_sim):
     identity = "accountId" if any_sim.site.deployment == "cloud" else "name"
-    assert client.myself()[identity] == "sim-sync-bot"
+    assert client.myself()[identity] == BOT.account_id
     assert client.server_info()["deploymentType"] == ("Cloud" if any_sim.site.deployment == "cloud" else "Server")
 
 
 def test_bad_credentials_rejected(jira_sim):
     with pytest.raises(JIRAError) as error:
-        JIRA(server=jira_sim.url, basic_auth=("sync-bot@example.test", "nope"), max_retries=0,
+        JIRA(server=jira_sim.url, basic_auth=(BOT.email, "nope"), max_retries=0,
              validate=True).myself()
     assert error.value.status_code == 401

@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from app.simulator.jql import Clause, JqlError, parse
-from app.simulator.jql_eval import parse_date
+from jira_sim.jql import Clause, JqlError, parse
+from jira_sim.search import parse_date
 
 NOW = datetime(2026, 11, 28, 9, 20, 31, tzinfo=timezone.utc)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from jira_sim.seed import BOT
 from tests.support.jira_fixtures import api_base, api_session, create_issue
 
 
@@ -75,18 +76,20 @@ def test_attachment_upload_list_and_download(any_sim):
     assert [a["id"] for a in listed] == [attachment["id"]]
     content = session.get(listed[0]["content"])
     assert content.status_code == 200 and content.content == b"line 1\nline 2\n"
-    assert api_session(auth=None).get(listed[0]["content"]).status_code == 401
+    # Data Center refuses anonymous callers; Cloud lets them in as someone who may see no issue.
+    anonymous = api_session(auth=None).get(listed[0]["content"], allow_redirects=False)
+    assert anonymous.status_code == (404 if any_sim.site.deployment == "cloud" else 401)
 
 
 def test_myself_server_info_and_projects(any_sim):
     session = api_session()
     base = api_base(any_sim)
     me = session.get(f"{base}/myself").json()
-    assert (me["emailAddress"], me["timeZone"]) == ("sync-bot@example.test", "UTC")
+    assert (me["emailAddress"], me["timeZone"]) == (BOT.email, "UTC")
     if any_sim.site.deployment == "cloud":
-        assert me["accountId"] == "sim-sync-bot"
+        assert me["accountId"] == BOT.account_id
     else:  # Data Center has no accountId: users are known by name and key
-        assert "accountId" not in me and (me["name"], me["key"]) == ("sim-sync-bot", "sim-sync-bot")
+        assert "accountId" not in me and (me["name"], me["key"]) == (BOT.account_id, BOT.account_id)
     info = api_session(auth=None).get(f"{base}/serverInfo").json()
     assert info["deploymentType"] == ("Cloud" if any_sim.site.deployment == "cloud" else "Server")
     project = session.get(f"{base}/project/ABDEV").json()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from app.simulator.seed import demo_seed
-from app.simulator.server import SimulatorServer
+from jira_sim.seed import BOT, demo_seed
+from jira_sim.server import SimulatorServer
 from tests.support.jira_fixtures import api_base, api_session, create_issue
 
 
@@ -151,7 +151,7 @@ def _place(server, key, updated_utc):
     ("America/Los_Angeles", "2026-11-28 16:20", "2026-11-29T00:20", "-0800"),
 ])
 def test_updated_is_read_in_callers_zone_at_minute_precision(jira_sim, zone, query_time, boundary_utc, offset):
-    requests.patch(f"{jira_sim.url}/_sim/users/sim-sync-bot", json={"timeZone": zone})
+    requests.patch(f"{jira_sim.url}/_sim/users/{BOT.account_id}", json={"timeZone": zone})
     session = api_session()
     before, at, after = (create_issue(jira_sim, session)["key"] for _ in range(3))
     _place(jira_sim, before, "2026-11-28T00:00:00.000+0000")
@@ -185,7 +185,7 @@ def test_index_lag_hides_writes_from_search_until_indexed(jira_sim):
 
 def test_search_hides_projects_the_caller_cannot_see(jira_sim):
     create_issue(jira_sim, api_session(), project="ABDEV")
-    requests.patch(f"{jira_sim.url}/_sim/users/sim-sync-bot", json={"projects": ["ABSUP"]})
+    requests.patch(f"{jira_sim.url}/_sim/users/{BOT.account_id}", json={"projects": ["ABSUP"]})
     response = api_session().get(f"{jira_sim.url}/rest/api/3/search/jql", params={"jql": "project = ABDEV"})
     assert response.status_code == 400
     assert response.json()["errorMessages"] == ["The value 'ABDEV' does not exist for the field 'project'."]

@@ -11,8 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from app.simulator.seed import DEMO_SEED_FILE, demo_seed, read_seed_file
-from app.simulator.server import SimulatorServer
+from jira_sim.seed import BOT, DEMO_SEED_FILE, HUMAN, demo_seed, read_seed_file
+from jira_sim.server import SimulatorServer
 from tests.support.jira_fixtures import api_base, api_session, create_issue
 from tests.support.ports import free_port
 
@@ -34,7 +34,7 @@ def test_cli_serves_a_seed_file_until_sigterm(tmp_path):
     (tmp_path / "seed.json").write_text(json.dumps(seed))
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "app.simulator", "--port", str(port), "--seed", str(tmp_path / "seed.json"),
+        [sys.executable, "-m", "jira_sim", "--port", str(port), "--seed", str(tmp_path / "seed.json"),
          "--deployment", "datacenter"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         info = _wait_until_serving(f"http://127.0.0.1:{port}/rest/api/2/serverInfo", process)
@@ -91,3 +91,23 @@ def test_packaged_demo_seed_file_loads():
         assert [i["fields"]["priority"]["name"] for i in page["issues"]] == ["High"]
     finally:
         server.stop()
+
+
+def test_packaged_demo_seed_names_the_exported_accounts():
+    assert read_seed_file(DEMO_SEED_FILE)["users"] == [BOT.seed_user(), HUMAN.seed_user()]
+    assert demo_seed()["users"] == [BOT.seed_user(), HUMAN.seed_user()]
+
+
+def test_every_knob_starts_fresh_with_each_site():
+    with SimulatorServer(demo_seed()) as used:
+        defaults = requests.get(f"{used.url}/_sim/config").json()
+        key = create_issue(used, api_session())["key"]
+        changed = {"latency_ms": 1, "index_lag_seconds": 5, "rate_limit": {"capacity": 9},
+                   "per_issue_writes": {"limit": 3}, "attachments": {"max_bytes": 7}, "faults": {"next_ok_errors": 4}}
+        assert requests.post(f"{used.url}/_sim/config", json=changed).json() != defaults
+        requests.post(f"{used.url}/_sim/users/{BOT.account_id}/revoke")
+        requests.post(f"{used.url}/_sim/index/hold", json={"key": key, "seconds": 60})
+    with SimulatorServer(demo_seed()) as fresh:
+        assert requests.get(f"{fresh.url}/_sim/config").json() == defaults
+        assert requests.get(f"{fresh.url}/_sim/index").json() == {"pending": 0, "held": {}}
+        assert api_session().get(f"{fresh.url}/rest/api/3/myself").status_code == 200

@@ -12,6 +12,7 @@ import time
 import pytest
 
 from app.heartbeats import HeartbeatStore, WorkerState
+from jira_sim.seed import BOT
 from tests.support.bundle import ROOT, pair_config
 from tests.support.waiting import wait_for
 
@@ -21,7 +22,7 @@ def control(mongo_client, db_prefix):
     return HeartbeatStore(mongo_client[f"{db_prefix}_control"])
 
 
-def start_worker(tmp_path, mongo_uri, db_prefix, config: dict, token: str = "sim-token-bot") -> subprocess.Popen:
+def start_worker(tmp_path, mongo_uri, db_prefix, config: dict, token: str = BOT.api_token) -> subprocess.Popen:
     path = tmp_path / "sync-ab.json"
     path.write_text(json.dumps(config))
     env = {

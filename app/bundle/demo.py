@@ -17,15 +17,16 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.bundle.render import PRIORITY_SIMULATOR, PRIORITY_WORKER, Program
+from jira_sim.seed import BOT, HUMAN, demo_seed
 
 DEMO_PAIRS = (("sync-ab", "ABSUP", "ABDEV"), ("sync-cd", "CDSUP", "CDDEV"))
 DEMO_TOKEN_VARIABLE = "JIRA_DEMO_TOKEN"
-DEMO_TOKEN = "sim-token-bot"  # the simulator's seeded bot user (app.simulator.seed)
-DEMO_BOT_EMAIL = "sync-bot@example.test"
+DEMO_TOKEN = BOT.api_token  # the simulator's seeded bot user
+DEMO_BOT_EMAIL = BOT.email
 # The scripted person (app.bundle.demo_actor) acts as the simulator's seeded human user.
 DEMO_HUMAN_TOKEN_VARIABLE = "DEMO_HUMAN_TOKEN"  # the name app.bundle.demo_actor reads
-DEMO_HUMAN_TOKEN = "sim-token-human"
-DEMO_HUMAN_EMAIL = "human@example.test"
+DEMO_HUMAN_TOKEN = HUMAN.api_token
+DEMO_HUMAN_EMAIL = HUMAN.email
 DEMO_SYNC_INTERVAL_SECONDS = 5
 PRIORITY_DEMO_ACTOR = PRIORITY_WORKER + 100  # starts after the workers it feeds, stops before them
 SEED_FILE = "jira-seed.json"
@@ -80,7 +81,7 @@ def _without_doc_keys(value):
 def simulator_program(port: int, seed_file: Path, python: str = sys.executable) -> Program:
     return Program(
         name="jira-sim",
-        command=(python, "-m", "app.simulator", "--host", "127.0.0.1", "--port", str(port),
+        command=(python, "-m", "jira_sim", "--host", "127.0.0.1", "--port", str(port),
                  "--seed", str(seed_file), "--deployment", "cloud"),
         priority=PRIORITY_SIMULATOR,
         startsecs=1,
@@ -114,8 +115,6 @@ def demo_extra_programs(
 
 def write_demo_files(settings, jira_port: int) -> list[Path]:
     """Write the simulator seed and the demo pair configs; returns the config files written."""
-    from app.simulator.seed import demo_seed
-
     runtime_dir = Path(settings.runtime_dir).absolute()
     config_dir = Path(settings.config_dir)
     config_dir.mkdir(parents=True, exist_ok=True)

@@ -23,9 +23,10 @@ from collections.abc import Callable, Sequence
 
 from app.bundle.demo_moves import Move, PairView, Tracked, next_move
 from app.jira import BasicAuth, JiraClient, JiraError
+from jira_sim.seed import HUMAN
 
 TOKEN_VARIABLE = "DEMO_HUMAN_TOKEN"
-DEFAULT_EMAIL = "human@example.test"  # the simulator's seeded human (app.simulator.seed.HUMAN)
+DEFAULT_EMAIL = HUMAN.email  # the simulator's seeded human
 DEFAULT_EVERY_SECONDS = 4.0
 ISSUE_TYPE = "Task"
 log = logging.getLogger("app.bundle.demo_actor")

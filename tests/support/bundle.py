@@ -17,6 +17,7 @@ from typing import Any
 import requests
 
 from app.bundle.rpc import SupervisorRPC
+from jira_sim.seed import BOT
 from tests.support.original import ORIGINAL_SYNC_AB
 from tests.support.ports import free_port
 from tests.support.waiting import terminate, wait_for
@@ -34,7 +35,7 @@ def pair_config(name: str, base_url: str, user_key: str, dev_key: str, token_env
         "devProjectKey": dev_key,
         "jira": {
             "baseUrl": base_url,
-            "email": "sync-bot@example.test",
+            "email": BOT.email,
             "apiToken": "${" + token_env + "}",
             "authType": "basic",
             "deployment": "cloud",

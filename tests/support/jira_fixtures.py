@@ -1,8 +1,8 @@
 """Pytest fixtures serving the Jira simulator over real HTTP on loopback.
 
 ``jira_sim`` (Cloud) and ``jira_sim_dc`` (Data Center): a fresh :class:`SimulatorServer`
-per test, seeded with :func:`demo_seed` (projects ABSUP/ABDEV, users sim-sync-bot and
-sim-human). Use ``.url`` for the base URL and ``.site`` to inspect state.
+per test, seeded with :func:`demo_seed` (projects ABSUP/ABDEV, users :data:`BOT` and
+:data:`HUMAN` of :mod:`jira_sim.seed`). Use ``.url`` for the base URL and ``.site`` to inspect state.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from app.simulator.seed import demo_seed
-from app.simulator.server import SimulatorServer
+from jira_sim.seed import BOT, HUMAN, demo_seed
+from jira_sim.server import SimulatorServer
 
 
 @pytest.fixture
@@ -34,8 +34,8 @@ def jira_sim_dc() -> Iterator[SimulatorServer]:
         server.stop()
 
 
-BOT_AUTH = ("sync-bot@example.test", "sim-token-bot")
-HUMAN_AUTH = ("human@example.test", "sim-token-human")
+BOT_AUTH = BOT.basic_auth
+HUMAN_AUTH = HUMAN.basic_auth
 
 
 def api_session(auth: tuple[str, str] | None = BOT_AUTH, bearer: str | None = None) -> requests.Session:

@@ -15,10 +15,11 @@ import requests
 
 from app.config import PairConfig, load_pair
 from app.jira import JiraClient
-from app.simulator.server import SimulatorServer
 from app.sync.engine import Engine
 from app.sync.model import PassSummary
 from app.sync.store import PairStore
+from jira_sim.seed import BOT, HUMAN
+from jira_sim.server import SimulatorServer
 from tests.support.bundle import pair_config
 
 WRITE_METHODS = ("POST", "PUT", "DELETE", "PATCH")
@@ -51,7 +52,7 @@ class SyncHarness:
     def __init__(self, sim: SimulatorServer, database, tmp_path: Path, **overrides: Any) -> None:
         self.sim = sim
         path = write_pair_file(tmp_path, sim.url, **overrides)
-        self.config: PairConfig = load_pair(path, environ={"JIRA_AB_TOKEN": "sim-token-bot"})
+        self.config: PairConfig = load_pair(path, environ={"JIRA_AB_TOKEN": BOT.api_token})
         self.bot = JiraClient.from_config(self.config.jira, sleep=lambda seconds: None)
         self.human = JiraClient(sim.url, _human_auth(), deployment=self.config.jira.deployment)
         self.store = PairStore(database)
@@ -115,4 +116,4 @@ class SyncHarness:
 def _human_auth():
     from app.jira import BasicAuth
 
-    return BasicAuth("human@example.test", "sim-token-human")
+    return BasicAuth(*HUMAN.basic_auth)

@@ -1,0 +1,214 @@
+"""REST: issues (create, get, edit, assign, delete), their transitions, comments and properties.
+
+Create takes ``update.issuelinks`` (see :mod:`extras`); the issue and its links are made
+together or not at all. ``GET .../transitions?transitionId=X`` lists only that transition (none
+when it is not available). Comments list in ``orderBy`` order (``created``, ``+created``,
+``-created``; anything else is 400, as the OpenAPI description says); answers include each
+comment's ``properties`` (``[{"key", "value"}]``) only with ``expand=properties``.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from jira_sim import extras
+from jira_sim import issues as ops
+from jira_sim.errors import JiraApiError
+from jira_sim.render import comment_json, issue_json, resolution_json, select_fields, status_json
+from jira_sim.routes_common import (
+    API,
+    ctx,
+    field_list,
+    int_param,
+    issue_reference,
+    json_body,
+    property_map,
+    site,
+    split_list,
+    visible_issue,
+)
+from jira_sim.site import RESOLUTIONS
+
+blueprint = Blueprint("issues", __name__, url_prefix=API)
+COMMENT_ORDERS = ("created", "+created", "-created")
+
+
+@blueprint.post("/issue")
+def create_issue(version: str):
+    c = ctx(version)
+    with site().lock:
+        issue = extras.create_with_links(site(), c.caller, json_body(), c.adf, issue_reference)
+    return jsonify({"id": str(issue.id), "key": issue.key, "self": f"{c.api}/issue/{issue.id}"}), 201
+
+
+@blueprint.get("/issue/<key>")
+def get_issue(version: str, key: str):
+    c = ctx(version)
+    with site().lock:
+        issue = visible_issue(key)
+        document = issue_json(c, issue, select_fields(field_list(), "*all"))
+        wanted = split_list(request.args.getlist("properties"))
+        if wanted:
+            document["properties"] = property_map(issue, wanted)
+    return jsonify(document)
+
+
+@blueprint.put("/issue/<key>")
+def edit_issue(version: str, key: str):
+    c = ctx(version)
+    with site().lock:
+        ops.edit_issue(site(), visible_issue(key), json_body(), c.adf)
+    return Response(status=204)
+
+
+@blueprint.delete("/issue/<key>")
+def delete_issue(version: str, key: str):
+    with site().lock:
+        site().remove(visible_issue(key))
+    return Response(status=204)
+
+
+@blueprint.put("/issue/<key>/assignee")
+def assign(version: str, key: str):
+    with site().lock:
+        ops.assign_issue(site(), visible_issue(key), json_body())
+    return Response(status=204)
+
+
+@blueprint.get("/issue/<key>/transitions")
+def list_transitions(version: str, key: str):
+    c = ctx(version)
+    with_fields = "transitions.fields" in request.args.get("expand", "")
+    wanted = request.args.get("transitionId")
+    with site().lock:
+        issue = visible_issue(key)
+        workflow = site().projects[issue.project_key].workflow
+        found = []
+        for transition in workflow.available_from(issue.status):
+            if wanted is not None and transition.id != wanted:
+                continue
+            done = workflow.category_of(transition.target) == "done"
+            entry = {"id": transition.id, "name": transition.name,
+                     "to": status_json(c, transition.target, workflow.category_of(transition.target)),
+                     "hasScreen": done, "isGlobal": not transition.sources, "isInitial": False,
+                     "isAvailable": True, "isConditional": False, "isLooped": False}
+            if with_fields:
+                entry["fields"] = {"resolution": _resolution_field(c)} if done else {}
+            found.append(entry)
+    return jsonify({"expand": "transitions", "transitions": found})
+
+
+def _resolution_field(c) -> dict:
+    return {"required": False, "schema": {"type": "resolution", "system": "resolution"}, "name": "Resolution",
+            "key": "resolution", "operations": ["set"],
+            "allowedValues": [resolution_json(c, name) for name in RESOLUTIONS]}
+
+
+@blueprint.post("/issue/<key>/transitions")
+def do_transition(version: str, key: str):
+    c = ctx(version)
+    body = json_body()
+    with site().lock:
+        issue = visible_issue(key)
+        ops.transition_issue(site(), issue, body)
+        for update in (body.get("update") or {}).get("comment", []):
+            if "add" in update:
+                extras.add_comment(site(), site().issues[issue.id], c.caller, update["add"], c.adf)
+    return Response(status=204)
+
+
+@blueprint.get("/issue/<key>/comment")
+def list_comments(version: str, key: str):
+    c = ctx(version)
+    start = int_param(request.args.get("startAt"), "startAt", 0)
+    limit = min(int_param(request.args.get("maxResults"), "maxResults", 5000), 5000)
+    order = request.args.get("orderBy", "created")
+    if order not in COMMENT_ORDERS:
+        raise JiraApiError(400, [f"The value '{order}' is not valid for orderBy: use created, +created or -created."])
+    with site().lock:
+        issue = visible_issue(key)
+        ordered = sorted(issue.comments, key=lambda comment: (comment.created, int(comment.id)),
+                         reverse=order == "-created")
+        comments = [comment_json(c, issue, comment, _expand_properties()) for comment in ordered]
+    return jsonify({"startAt": start, "maxResults": limit, "total": len(comments),
+                    "comments": comments[start:start + limit]})
+
+
+@blueprint.post("/issue/<key>/comment")
+def add_comment(version: str, key: str):
+    c = ctx(version)
+    with site().lock:
+        issue = visible_issue(key)
+        comment = extras.add_comment(site(), issue, c.caller, json_body(), c.adf)
+        return jsonify(comment_json(c, issue, comment, _expand_properties())), 201
+
+
+@blueprint.get("/issue/<key>/comment/<comment_id>")
+def get_comment(version: str, key: str, comment_id: str):
+    c = ctx(version)
+    with site().lock:
+        issue = visible_issue(key)
+        return jsonify(comment_json(c, issue, _comment(issue, comment_id), _expand_properties()))
+
+
+@blueprint.put("/issue/<key>/comment/<comment_id>")
+def edit_comment(version: str, key: str, comment_id: str):
+    c = ctx(version)
+    with site().lock:
+        issue = visible_issue(key)
+        comment = extras.edit_comment(site(), issue, _comment(issue, comment_id), json_body(), c.adf)
+        return jsonify(comment_json(c, site().issues[issue.id], comment, _expand_properties()))
+
+
+@blueprint.delete("/issue/<key>/comment/<comment_id>")
+def delete_comment(version: str, key: str, comment_id: str):
+    with site().lock:
+        issue = visible_issue(key)
+        extras.delete_comment(site(), issue, _comment(issue, comment_id))
+    return Response(status=204)
+
+
+def _expand_properties() -> bool:
+    return "properties" in split_list(request.args.getlist("expand"))
+
+
+def _comment(issue, comment_id: str):
+    found = next((c for c in issue.comments if c.id == comment_id), None)
+    if found is None:
+        raise JiraApiError(404, [f"Can not find a comment for the id: {comment_id}."])
+    return found
+
+
+@blueprint.get("/issue/<key>/properties")
+def list_properties(version: str, key: str):
+    c = ctx(version)
+    with site().lock:
+        issue = visible_issue(key)
+        keys = [{"self": f"{c.api}/issue/{issue.id}/properties/{k}", "key": k} for k in issue.properties]
+    return jsonify({"keys": keys})
+
+
+@blueprint.get("/issue/<key>/properties/<prop>")
+def get_property(version: str, key: str, prop: str):
+    with site().lock:
+        issue = visible_issue(key)
+        if prop not in issue.properties:
+            raise JiraApiError(404, [f"The property with key '{prop}' does not exist."])
+        return jsonify({"key": prop, "value": issue.properties[prop]})
+
+
+@blueprint.put("/issue/<key>/properties/<prop>")
+def put_property(version: str, key: str, prop: str):
+    value = request.get_json(silent=True)
+    if value is None and request.get_data().strip() != b"null":
+        raise JiraApiError(400, ["The property value must be valid JSON."])
+    with site().lock:
+        created = extras.set_property(site(), visible_issue(key), prop, value)
+    return Response(status=201 if created else 200)
+
+
+@blueprint.delete("/issue/<key>/properties/<prop>")
+def delete_property(version: str, key: str, prop: str):
+    with site().lock:
+        extras.delete_property(site(), visible_issue(key), prop)
+    return Response(status=204)

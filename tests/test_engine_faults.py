@@ -147,6 +147,7 @@ def test_moved_partner_keeps_its_mapping(jira_sim, mongo_client, db_prefix, tmp_
 
 def test_late_search_indexing_loses_nothing(pair):
     user_key, dev_key = accepted(pair)
+    pair.clock.advance(minutes=6)  # long enough ago that the sync no longer asks Jira to reconcile the pair
     pair.admin("POST", "config", index_lag_seconds=30)
     pair.move(dev_key, "In Progress")
     pair.sync()
@@ -375,3 +376,11 @@ def test_a_partners_later_move_is_never_overwritten_by_an_older_change(pair):
     assert pair.status(dev_key) == "Cancelled", "the older Reopened must not undo the newer Cancelled"
     [failure] = pair.store.pending_failures()  # the User workflow has no Reopened -> Cancelled: shown, kept
     assert failure["issue_key"] == dev_key and "Cancelled" in failure["last_error"]
+
+
+def test_an_issue_the_sync_just_wrote_is_read_consistently_despite_the_index_lag(pair):
+    user_key, dev_key = accepted(pair)  # the sync created the Dev issue: Cloud searches reconcile it
+    pair.admin("POST", "config", index_lag_seconds=600)
+    pair.move(dev_key, "In Progress")
+    pair.sync()
+    assert pair.status(user_key) == "In Progress", "reconcileIssues made the move visible at once"

@@ -26,7 +26,7 @@ def example_doc() -> dict:
 
 
 def doc_bytes(change: Callable[[dict], None] | None = None, name: str | None = "sync-bad") -> bytes:
-    """The shared example as a bad file's base: renamed, then changed by `change`."""
+    """The original example as a bad file's base: renamed, then changed by `change`."""
     doc = copy.deepcopy(example_doc())
     if name is None:
         del doc["name"]
@@ -184,7 +184,7 @@ def test_bad_file_is_reported_with_file_and_field_and_good_pair_still_loads(case
     assert all("\n" not in error.message for error in result.errors)
 
 
-def test_shared_example_loads_unchanged(tmp_path: Path) -> None:
+def test_original_example_loads_unchanged(tmp_path: Path) -> None:
     (tmp_path / "sync-ab.json").write_bytes(ORIGINAL_SYNC_AB.encode())
 
     result = load_configs(tmp_path, environ=ENV)

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from app.bundle import demo as demo_mode
-from app.bundle.render import program_specs, render_supervisord_conf, screen_pairs
+from app.bundle.render import program_specs, render_supervisord_conf
 from app.bundle.rpc import SupervisorRPC, SupervisorUnavailable
 from app.config import LoadResult, load_configs, validate_lines
 from app.settings import get_settings
@@ -55,10 +55,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def cmd_validate(args) -> int:
     result = load_configs(args.config_dir if args.config_dir else None)
-    _, unsafe = screen_pairs(result.pairs)
-    for line in validate_lines(_with_errors(result, unsafe)):
+    for line in validate_lines(result):
         print(line)
-    return 1 if result.errors or unsafe else 0
+    return 0 if result.ok else 1
 
 
 def cmd_render(args) -> int:
@@ -181,17 +180,10 @@ def _profile(args):
 def _render(settings, result: LoadResult, report, extra_programs=(), errors_reported=False):
     """(programs, supervisord.conf text) for the good pairs; every bad file is reported on
     `report` (unless the loader's errors were already printed) and gets no program."""
-    safe, unsafe = screen_pairs(result.pairs)
-    for error in [*([] if errors_reported else result.errors), *unsafe]:
+    for error in [] if errors_reported else result.errors:
         print(f"config error (pair not started): {error}", file=report)
-    programs = program_specs(LoadResult(safe, result.errors, result.config_dir), settings, extra_programs)
+    programs = program_specs(result, settings, extra_programs)
     return programs, render_supervisord_conf(programs, settings)
-
-
-def _with_errors(result: LoadResult, extra_errors) -> LoadResult:
-    bad_files = {error.file for error in extra_errors}
-    pairs = [pair for pair in result.pairs if str(pair.path) not in bad_files]
-    return LoadResult(pairs, [*result.errors, *extra_errors], result.config_dir)
 
 
 def _heartbeats(settings) -> dict:

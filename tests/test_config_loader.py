@@ -125,6 +125,12 @@ BAD_CASES = [
             file="sync-AB.json"),
     BadCase("null-name-bad-stem", bad_file(doc_bytes(name=None, change=set_at("name", None)), "sync-A.B.json"), "name",
             "file name gives an invalid", file="sync-A.B.json"),
+    BadCase("name-of-a-bundle-program", changed(set_at("name", "health")), "name", "bundle's own programs are named"),
+    # paths that supervisord.conf cannot carry in the worker's command line
+    BadCase("space-in-file-name", bad_file(doc_bytes(name="sync-sp"), "sync-a b.json"), "file name", "' ', which",
+            file="sync-a b.json"),
+    BadCase("semicolon-in-file-name", bad_file(doc_bytes(name="sync-semi"), "sync-a;b.json"), "file name", "';'",
+            file="sync-a;b.json"),
     BadCase("duplicate-names", same_name_twice, "name", "also used by", also=(("sync-twin.json", "name", "also used by"),)),
     # environment
     BadCase("unset-env", changed(set_at("jira", "apiToken", "${JIRA_UNSET}")), "jira.apiToken", "JIRA_UNSET is not set"),
@@ -285,6 +291,22 @@ def test_load_pair_raises_with_every_problem(tmp_path: Path) -> None:
 
     assert {e.field for e in raised.value.errors} == {"jira.email", "rules"}
     assert TOKEN not in str(raised.value)
+
+
+def test_a_config_directory_supervisord_cannot_carry_refuses_every_file_there_and_to_the_worker(tmp_path: Path) -> None:
+    config_dir = tmp_path / "my configs"
+    config_dir.mkdir()
+    write(config_dir, "sync-ab.json", doc_bytes(name=None))
+    write(config_dir, "sync-cd.json", doc_bytes(name=None))
+
+    result = load_configs(config_dir, environ=ENV)
+
+    assert result.pairs == []
+    assert [(Path(e.file).name, e.field) for e in result.errors] == [("sync-ab.json", "file path"), ("sync-cd.json", "file path")]
+    assert all("' '" in e.message and "move the config directory" in e.message for e in result.errors)
+    with pytest.raises(ConfigFileError) as raised:
+        load_pair(config_dir / "sync-ab.json", environ=ENV)
+    assert [e.field for e in raised.value.errors] == ["file path"]
 
 
 def test_print_load_configs_works_from_the_command_line(tmp_path: Path) -> None:

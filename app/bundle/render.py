@@ -10,7 +10,8 @@ file contributes its name, its absolute path and its fingerprint, nothing else: 
 `${ENV}` references resolved by the worker from the environment it inherits from supervisord.
 Anything outside those alphabets raises `UnsafeProgramValue` instead of being escaped, because
 supervisord's ini parser has several syntaxes (sections, `%(...)s` expansion, inline `;`
-comments, shlex quoting) that an escaped value could still trip.
+comments, shlex quoting) that an escaped value could still trip. The loader already refuses a
+pair whose name or path would not fit (app.config), so here that is a bug, not bad input.
 """
 
 from __future__ import annotations
@@ -182,26 +183,6 @@ def check_program(program: Program) -> None:
     for word in (program.stopsignal, *program.events):
         if not ENV_NAME_PATTERN.fullmatch(word):
             raise UnsafeProgramValue(program.name, "signal/events", word)
-
-
-def screen_pairs(pairs: Iterable) -> tuple[list, list]:
-    """Split loaded pairs into those that can be rendered and ConfigErrors for the others.
-
-    The loader already rejects bad names; this also catches a config *path* outside the safe
-    alphabet (e.g. a space in the file name), so one odd file cannot stop the good pairs.
-    """
-    from app.config import ConfigError
-
-    safe, errors = [], []
-    for pair in pairs:
-        try:
-            check_program(worker_program(pair, pair.name, python="python"))
-        except UnsafeProgramValue as problem:
-            field = "name" if problem.field == "name" else "file name"
-            errors.append(ConfigError(str(pair.path), field, "contains characters supervisord.conf cannot carry safely"))
-        else:
-            safe.append(pair)
-    return safe, errors
 
 
 def render_supervisord_conf(programs: Sequence[Program], settings) -> str:

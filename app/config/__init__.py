@@ -6,6 +6,7 @@
 from app.config.errors import ConfigError, ConfigFileError
 from app.config.loader import LoadedPair, LoadResult, config_files, load_configs, load_pair
 from app.config.models import (
+    BUNDLE_PROGRAM_NAMES,
     PAIR_NAME_PATTERN,
     DefaultBehavior,
     JiraConfig,
@@ -18,6 +19,7 @@ from app.config.models import (
 from app.config.report import validate_lines
 
 __all__ = [
+    "BUNDLE_PROGRAM_NAMES",
     "PAIR_NAME_PATTERN",
     "ConfigError",
     "ConfigFileError",

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from app.config.envsubst import substitute
 from app.config.errors import ConfigError, ConfigFileError, format_loc, redact, validation_errors
 from app.config.models import PairConfig, pair_name_problem
-from app.config.source import SourceError, parse_document, read_config_bytes, strip_documentation
+from app.config.source import SourceError, parse_document, path_problem, read_config_bytes, strip_documentation
 
 CONFIG_GLOB = "sync-*.json"
 NEVER_LOADED_SUFFIXES = (".example.json", ".schema.json")
@@ -109,14 +109,15 @@ def config_files(config_dir: Path) -> list[Path]:
 
 def _load_file(path: Path, config_dir: Path, environ: Mapping[str, str]) -> LoadedPair | list[ConfigError]:
     file = str(path)
+    unsafe_path = [ConfigError(file, *problem) for problem in [path_problem(path)] if problem]
     try:
         raw = read_config_bytes(path, config_dir)
         document = strip_documentation(parse_document(raw))
     except SourceError as exc:
-        return [ConfigError(file, "", exc.message)]
+        return [*unsafe_path, ConfigError(file, "", exc.message)]
     substitution = substitute(document, environ)
     data = substitution.data
-    errors = [
+    errors = unsafe_path + [
         ConfigError(file, format_loc(unset.loc), f"environment variable {unset.name} is not set (or is empty)")
         for unset in substitution.unset
     ]

@@ -12,6 +12,7 @@ import jsonschema
 import pytest
 
 from app.config.schema import SCHEMA_PATH, main, pair_config_schema, schema_text
+from app.bundle.demo import EXAMPLE_CONFIG
 from tests.support.original import ORIGINAL_SYNC_AB
 
 REPO = Path(__file__).resolve().parents[1]
@@ -50,6 +51,11 @@ def test_module_runs_as_a_command() -> None:
 def test_schema_accepts_the_shipped_and_the_original_example(validator) -> None:
     validator.validate(json.loads((REPO / "config" / "sync-rules.example.json").read_text(encoding="utf-8")))
     validator.validate(json.loads(ORIGINAL_SYNC_AB))
+
+
+def test_the_example_operators_copy_is_the_one_the_package_ships() -> None:
+    # config/ holds a link to the package data: README's `cp` and the demo read the same rules.
+    assert (REPO / "config" / "sync-rules.example.json").read_bytes() == EXAMPLE_CONFIG.read_bytes()
 
 
 def test_schema_rejects_typos_and_bad_enums_but_allows_comment_keys(validator) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+from importlib.resources import files
 from pathlib import Path
 
 from pydantic import Field
@@ -29,7 +30,8 @@ DEMO_HUMAN_EMAIL = "human@example.test"
 DEMO_SYNC_INTERVAL_SECONDS = 5
 PRIORITY_DEMO_ACTOR = PRIORITY_WORKER + 100  # starts after the workers it feeds, stops before them
 SEED_FILE = "jira-seed.json"
-EXAMPLE_CONFIG = Path(__file__).resolve().parents[2] / "config" / "sync-rules.example.json"
+# Package data; config/sync-rules.example.json (what README tells operators to copy) links to it.
+EXAMPLE_CONFIG = files("app.config") / "sync-rules.example.json"
 
 
 class DemoSettings(BaseSettings):

@@ -1,7 +1,7 @@
 """supervisord.conf from plain values: which programs run, with which command and settings.
 
 `program_specs` decides (pure: a LoadResult and the settings in, `Program` values out);
-`render_supervisord_conf` only formats them through templates/supervisord.conf.j2. The CLI
+`render_supervisord_conf` only formats them through the package's templates/supervisord.conf.j2. The CLI
 writes the text to disk.
 
 What reaches the file is deliberately narrow: a program name matching PROGRAM_NAME_PATTERN,
@@ -32,8 +32,7 @@ SAFE_ARGUMENT_PATTERN = re.compile(r"^[A-Za-z0-9_./:@+=,-]+$")
 ENV_NAME_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]*$")
 SAFE_ENV_VALUE_PATTERN = re.compile(r"^[A-Za-z0-9_./:@+-]*$")
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
-TEMPLATE_NAME = "supervisord.conf.j2"
+TEMPLATE_NAME = "supervisord.conf.j2"  # package data of app.bundle, under templates/
 
 # Lower priority numbers start first and stop last: MongoDB and the simulator outlive the
 # workers that use them, and the watchdog stops first so it never revives a program that
@@ -194,7 +193,7 @@ def render_supervisord_conf(programs: Sequence[Program], settings) -> str:
         if not SAFE_ARGUMENT_PATTERN.fullmatch(str(path)):
             raise UnsafeProgramValue("supervisord", "runtime_dir", str(path))
     environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        loader=jinja2.PackageLoader("app.bundle"),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,

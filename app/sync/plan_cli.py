@@ -5,14 +5,12 @@ Reads Jira (search) and MongoDB (the pair's state) and writes to neither: it onl
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import TextIO
 
 from app.config import load_configs
 from app.jira import JiraClient
 from app.settings import get_settings
-from app.sync.engine import Engine
 from app.sync.model import (
     AddComment,
     CopyAttachments,
@@ -23,7 +21,7 @@ from app.sync.model import (
     TransitionPartner,
 )
 from app.mongo import connect
-from app.sync.store import PairStore
+from app.sync.worker import pair_engine
 
 
 def describe_action(action: object, change: StatusChange) -> str:
@@ -62,13 +60,11 @@ def main(pair_name: str, out: TextIO = sys.stdout) -> int:
         known = ", ".join(p.name for p in result.pairs) or "none"
         print(f"no valid pair named {pair_name!r} in {settings.config_dir} (valid pairs: {known})", file=sys.stderr)
         return 1
-    config = pair.config
-    jira = JiraClient.from_config(config.jira)
-    time_zone = config.jira.time_zone or jira.myself().get("timeZone")
+    jira = JiraClient.from_config(pair.config.jira)
     client = connect(settings, appname="jira-sync-plan")
     try:
-        store = PairStore(client[os.environ.get("WORKER_DATABASE_NAME") or settings.pair_database(pair.name)])
-        for line in plan_lines(Engine(config, jira, store, time_zone).preview()):
+        engine = pair_engine(pair.config, jira, client, settings, jira.myself())
+        for line in plan_lines(engine.preview()):
             print(line, file=out)
     finally:
         client.close()

@@ -8,17 +8,15 @@ pure parts (app.config, app.bundle.render/reload/status) and prints. Exit codes:
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import sys
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
-from app.bundle import demo as demo_mode
 from app.bundle.render import program_specs, render_supervisord_conf
 from app.bundle.rpc import SupervisorRPC, SupervisorUnavailable
 from app.config import LoadResult, load_configs, validate_lines
+from app.demo import launch as demo_launch
 from app.settings import get_settings
 
 RELOAD_RPC_TIMEOUT = 10.0  # reloadConfig re-reads and compares every section
@@ -139,32 +137,10 @@ def cmd_plan(args) -> int:
 
 def cmd_demo(args) -> int:
     """Write the demo runtime (seed, pair configs), then run the bundle like `run`."""
-    base = get_settings()
-    settings = demo_mode.demo_settings(base)
-    port = args.jira_port or demo_mode.DemoSettings().demo_jira_port
-    settings.runtime_dir.mkdir(parents=True, exist_ok=True)
-    if settings.embedded_mongo:  # the simulator starts fresh, so the sync state must too
-        shutil.rmtree(settings.runtime_dir / "mongo-data", ignore_errors=True)
-    demo_mode.write_demo_files(settings, port)
-    # Inherited by supervisord and so by every program; never written to a file.
-    os.environ[demo_mode.DEMO_TOKEN_VARIABLE] = demo_mode.DEMO_TOKEN
-    os.environ[demo_mode.DEMO_HUMAN_TOKEN_VARIABLE] = demo_mode.DEMO_HUMAN_TOKEN
-    os.environ["RUNTIME_DIR"] = str(settings.runtime_dir)
-    os.environ["CONFIG_DIR"] = str(settings.config_dir)
-    os.environ.pop("MONGO_URI", None)  # the programs read their settings from this environment
-    every = demo_mode.DemoSettings().demo_actor_every
-    print(f"demo: simulated Jira at http://127.0.0.1:{port}/, configs in {settings.config_dir}")
-    print(f"  actor      a scripted person (program demo-actor) moves an issue every {every:g} s: opens support")
-    print("             issues, accepts them, works the Dev issues the sync creates, reopens some")
-    print(f"  dashboard  http://127.0.0.1:{settings.health_port}/")
-    print(f"  health     curl http://127.0.0.1:{settings.health_port}/health")
-    print(f"  programs   supervisorctl -c {settings.supervisord_conf} status")
-    print("  logs       every program (the actor's moves included) logs JSON lines to this terminal")
-    print(f"  issues     http://127.0.0.1:{port}/rest/api/3/search/jql?jql=project=ABDEV"
-          f" as {demo_mode.DEMO_HUMAN_EMAIL} (its token: app/simulator/seed.py)")
-    print("  stop       Ctrl-C")
-    extra = demo_mode.demo_extra_programs(settings, port, actor_every=every)
-    return cmd_run(args, settings=settings, extra_programs=extra)
+    launch = demo_launch.prepare(get_settings(), args.jira_port)
+    for line in demo_launch.banner(launch):
+        print(line)
+    return cmd_run(args, settings=launch.settings, extra_programs=launch.extra_programs)
 
 
 def _profile(args):
@@ -172,9 +148,7 @@ def _profile(args):
     settings = get_settings()
     if not getattr(args, "demo", False):
         return settings, []
-    settings = demo_mode.demo_settings(settings)
-    os.environ.setdefault(demo_mode.DEMO_TOKEN_VARIABLE, demo_mode.DEMO_TOKEN)  # the demo configs reference it
-    return settings, demo_mode.demo_extra_programs(settings, demo_mode.DemoSettings().demo_jira_port)
+    return demo_launch.demo_profile(settings)
 
 
 def _render(settings, result: LoadResult, report, extra_programs=(), errors_reported=False):

@@ -12,17 +12,12 @@ from pathlib import Path
 
 import requests
 
-from app.bundle.demo import (
-    DEMO_HUMAN_EMAIL,
-    DEMO_HUMAN_TOKEN,
-    DEMO_TOKEN,
-    demo_extra_programs,
-    demo_settings,
-    write_demo_files,
-)
 from app.bundle.render import PRIORITY_WORKER, program_specs, render_supervisord_conf
 from app.bundle.rpc import SupervisorRPC, SupervisorUnavailable
 from app.config import load_configs
+from app.demo.files import write_demo_files
+from app.demo.programs import demo_extra_programs
+from app.demo.settings import DEMO_HUMAN_EMAIL, DEMO_HUMAN_TOKEN, DEMO_TOKEN, demo_settings
 from app.settings import Settings
 from app.simulator.server import SimulatorServer
 from tests.support.ports import free_port

@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 
 from app.config.schema import SCHEMA_PATH, main, pair_config_schema, schema_text
-from app.bundle.demo import EXAMPLE_CONFIG
+from app.demo.files import EXAMPLE_CONFIG
 from tests.support.original import ORIGINAL_SYNC_AB
 
 REPO = Path(__file__).resolve().parents[1]

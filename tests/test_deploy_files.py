@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from app.bundle.demo import DemoSettings
 from app.bundle.render import WORKER_STOPWAITSECS, health_program, watchdog_program
 from app.cli import _parser
+from app.demo.settings import DemoSettings
 from app.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

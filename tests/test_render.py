@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 from supervisor.datatypes import RestartUnconditionally
 from supervisor.options import EventListenerPoolConfig, ServerOptions
 
-from app.bundle.demo import demo_extra_programs, demo_pair_config
 from app.bundle.render import (
     WORKER_STOPWAITSECS,
     Program,
@@ -28,6 +27,8 @@ from app.bundle.render import (
 )
 from app.config import BUNDLE_PROGRAM_NAMES, LoadedPair, load_configs
 from app.config.source import path_problem
+from app.demo.files import demo_pair_config
+from app.demo.programs import demo_extra_programs
 from app.embedded_mongo import server_command
 from app.settings import Settings
 

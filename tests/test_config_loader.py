@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from app.config import ConfigFileError, load_configs, load_pair, validate_lines
+from app.cli.validate import validate_lines
+from app.config import ConfigFileError, load_configs, load_pair
 from tests.support.original import ORIGINAL_SYNC_AB
 
 REPO = Path(__file__).resolve().parents[1]
@@ -307,15 +305,3 @@ def test_a_config_directory_supervisord_cannot_carry_refuses_every_file_there_an
     with pytest.raises(ConfigFileError) as raised:
         load_pair(config_dir / "sync-ab.json", environ=ENV)
     assert [e.field for e in raised.value.errors] == ["file path"]
-
-
-def test_print_load_configs_works_from_the_command_line(tmp_path: Path) -> None:
-    write(tmp_path, "sync-ab.json", doc_bytes(name=None))
-    code = "from app.config import load_configs; print(load_configs())"
-    env = {**os.environ, **ENV, "CONFIG_DIR": str(tmp_path)}
-
-    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
-
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == f"OK sync-ab ({tmp_path / 'sync-ab.json'}): ABSUP <-> ABDEV, 6 rules"
-    assert TOKEN not in done.stdout + done.stderr

@@ -1,6 +1,6 @@
 """Pair configs: models of the sync-*.json format and the directory loader.
 
-`from app.config import load_configs; print(load_configs())` prints one line per file.
+The loader alone decides whether a file is a valid pair; `jira-sync validate` prints its verdict.
 """
 
 from app.config.errors import ConfigError, ConfigFileError
@@ -16,7 +16,6 @@ from app.config.models import (
     RuleConditions,
     pair_name_problem,
 )
-from app.config.report import validate_lines
 
 __all__ = [
     "BUNDLE_PROGRAM_NAMES",
@@ -35,5 +34,4 @@ __all__ = [
     "load_configs",
     "load_pair",
     "pair_name_problem",
-    "validate_lines",
 ]

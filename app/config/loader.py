@@ -55,11 +55,6 @@ class LoadResult:
         """True when no file had a problem (zero pairs is still ok here; health decides)."""
         return not self.errors
 
-    def __str__(self) -> str:
-        from app.config.report import validate_lines
-
-        return "\n".join(validate_lines(self))
-
 
 def load_pair(path: Path | str, environ: Mapping[str, str] = os.environ) -> PairConfig:
     """Load one config file (symlinks judged against its own directory).

@@ -1,15 +1,16 @@
-"""`python entrypoint.py plan <pair>`: one pass, read-only, printed as what it would do.
+"""`plan <pair>`: one pass, read-only, printed as what it would do.
 
-Reads Jira (search) and MongoDB (the pair's state) and writes to neither: it only plans.
+Reads Jira (search) and MongoDB (the pair's state) and writes to neither: it only plans. The
+engine is wired exactly as the pair's worker wires it (app.sync.worker.pair_engine).
 """
 
 from __future__ import annotations
 
 import sys
-from typing import TextIO
 
 from app.config import load_configs
 from app.jira import JiraClient
+from app.mongo import connect
 from app.settings import get_settings
 from app.sync.model import (
     AddComment,
@@ -20,7 +21,6 @@ from app.sync.model import (
     StatusChange,
     TransitionPartner,
 )
-from app.mongo import connect
 from app.sync.worker import pair_engine
 
 
@@ -52,20 +52,20 @@ def plan_lines(previews: list[tuple[StatusChange, Plan]]) -> list[str]:
     return lines
 
 
-def main(pair_name: str, out: TextIO = sys.stdout) -> int:
+def main(args) -> int:
     settings = get_settings()
     result = load_configs(settings.config_dir)
-    pair = next((p for p in result.pairs if p.name == pair_name), None)
+    pair = next((p for p in result.pairs if p.name == args.pair), None)
     if pair is None:
         known = ", ".join(p.name for p in result.pairs) or "none"
-        print(f"no valid pair named {pair_name!r} in {settings.config_dir} (valid pairs: {known})", file=sys.stderr)
+        print(f"no valid pair named {args.pair!r} in {settings.config_dir} (valid pairs: {known})", file=sys.stderr)
         return 1
     jira = JiraClient.from_config(pair.config.jira)
     client = connect(settings, appname="jira-sync-plan")
     try:
         engine = pair_engine(pair.config, jira, client, settings, jira.myself())
         for line in plan_lines(engine.preview()):
-            print(line, file=out)
+            print(line)
     finally:
         client.close()
     return 0

@@ -1,20 +1,28 @@
-"""`entrypoint.py status`: one line per pair from supervisord's view and the pair's heartbeat.
+"""`status [--demo]`: one line per pair from supervisord's view and the pair's heartbeat.
 
-Pure formatting over plain values; the CLI gathers them (rpc, HeartbeatStore) and prints.
+`pair_names` and `pair_status` are pure formatting over plain values; `main` gathers them
+(supervisord's process states, the heartbeats) and prints. Exit 1 unless every pair is healthy.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app.bundle.rpc import ProcessInfo
-from app.heartbeats import heartbeat_age, is_stale
+import pymongo.errors
+
+from app.bundle.rpc import ProcessInfo, SupervisorRPC, SupervisorUnavailable
+from app.cli.bundle import profile
+from app.config import BUNDLE_PROGRAM_NAMES, load_configs
+from app.heartbeats import HeartbeatStore, heartbeat_age, is_stale
+from app.instants import utc_now
+from app.mongo import connect
 
 # Programs of the bundle itself; every other program is a pair's worker.
-INFRASTRUCTURE_PROGRAMS = frozenset({"health", "watchdog", "mongodb", "jira-sim", "demo-actor"})
+INFRASTRUCTURE_PROGRAMS = BUNDLE_PROGRAM_NAMES
 
 
 @dataclass(frozen=True)
@@ -86,3 +94,38 @@ def _last_pass_text(last_pass: Mapping[str, Any] | None) -> str:
 def _one_line(text: str, limit: int = 160) -> str:
     flat = " ".join(str(text).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def main(args) -> int:
+    settings, _ = profile(args)
+    result = load_configs(settings.config_dir)
+    processes, unavailable = {}, False
+    try:
+        processes = SupervisorRPC(settings.supervisor_socket, timeout=settings.supervisor_timeout).process_states()
+    except SupervisorUnavailable as error:
+        unavailable = True
+        print(f"supervisord: {error.reason}", file=sys.stderr)
+    heartbeats = _heartbeats(settings)
+    now = utc_now()
+    statuses = [
+        pair_status(name, processes.get(name), heartbeats.get(name), now, settings.heartbeat_stale_after, unavailable)
+        for name in pair_names([pair.name for pair in result.pairs], processes)
+    ]
+    for status in statuses:
+        print(status.line)
+    for error in result.errors:
+        print(f"{'invalid':<20}  {error}")
+    if not statuses:
+        print("no pairs configured")
+    return 0 if statuses and all(status.healthy for status in statuses) else 1
+
+
+def _heartbeats(settings) -> dict:
+    client = connect(settings, appname="jira-sync-status")
+    try:
+        return HeartbeatStore(client[settings.mongo_control_db]).all()
+    except pymongo.errors.PyMongoError as error:
+        print(f"mongodb: heartbeats unavailable ({type(error).__name__})", file=sys.stderr)
+        return {}
+    finally:
+        client.close()

@@ -11,7 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from app.config.schema import SCHEMA_PATH, main, pair_config_schema, schema_text
+from tools.schema import SCHEMA_PATH, main, pair_config_schema, schema_text
 from app.demo.files import EXAMPLE_CONFIG
 from tests.support.original import ORIGINAL_SYNC_AB
 
@@ -28,7 +28,7 @@ def validator() -> jsonschema.protocols.Validator:
 
 def test_committed_schema_is_current() -> None:
     assert SCHEMA_PATH == REPO / "config" / "sync-rules.schema.json"
-    assert SCHEMA_PATH.read_text(encoding="utf-8") == schema_text(), "stale: run python -m app.config.schema"
+    assert SCHEMA_PATH.read_text(encoding="utf-8") == schema_text(), "stale: run python -m tools.schema"
 
 
 def test_check_mode_fails_on_a_stale_file_and_write_mode_fixes_it(tmp_path: Path) -> None:
@@ -43,7 +43,7 @@ def test_check_mode_fails_on_a_stale_file_and_write_mode_fixes_it(tmp_path: Path
 
 def test_module_runs_as_a_command() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "app.config.schema", "--check"], cwd=REPO, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "tools.schema", "--check"], cwd=REPO, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stderr
 

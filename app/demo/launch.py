@@ -24,11 +24,12 @@ from app.demo.settings import (
     DemoSettings,
     demo_settings,
 )
+from app.settings import Settings
 
 
 @dataclass(frozen=True)
 class DemoLaunch:
-    settings: object  # app.settings.Settings of the demo's bundle
+    settings: Settings  # of the demo's bundle
     jira_port: int
     actor_every: float
     extra_programs: list[Program]
@@ -68,7 +69,7 @@ def banner(launch: DemoLaunch) -> list[str]:
     ]
 
 
-def demo_profile(base_settings, environ: MutableMapping[str, str] = os.environ) -> tuple[object, list[Program]]:
+def demo_profile(base_settings, environ: MutableMapping[str, str] = os.environ) -> tuple[Settings, list[Program]]:
     """The settings and extra programs of a running demo's bundle, for `reload --demo` and `status --demo`."""
     settings = demo_settings(base_settings)
     environ.setdefault(DEMO_TOKEN_VARIABLE, DEMO_TOKEN)  # the demo's configs reference it

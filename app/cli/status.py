@@ -21,9 +21,6 @@ from app.heartbeats import HeartbeatStore, heartbeat_age, is_stale
 from app.instants import utc_now
 from app.mongo import connect
 
-# Programs of the bundle itself; every other program is a pair's worker.
-INFRASTRUCTURE_PROGRAMS = BUNDLE_PROGRAM_NAMES
-
 
 @dataclass(frozen=True)
 class PairStatus:
@@ -33,8 +30,9 @@ class PairStatus:
 
 
 def pair_names(configured: Iterable[str], processes: Mapping[str, ProcessInfo]) -> list[str]:
-    """Configured pairs plus workers supervisord still runs (e.g. a config deleted, not reloaded)."""
-    running = {info.group for info in processes.values() if info.group not in INFRASTRUCTURE_PROGRAMS}
+    """Configured pairs plus workers supervisord still runs (e.g. a config deleted, not reloaded);
+    every program that is not one of the bundle's own is a pair's worker."""
+    running = {info.group for info in processes.values() if info.group not in BUNDLE_PROGRAM_NAMES}
     return sorted(set(configured) | running)
 
 

@@ -23,9 +23,10 @@ RUN mkdir app && touch app/__init__.py \
  && pip uninstall --yes jira-sync \
  && rm -rf app build ./*.egg-info
 
+# The package carries its templates and example config; config/ holds a relative link to the
+# example, which resolves inside the image as it does in the repository.
 COPY app ./app
 COPY jira_sim ./jira_sim
-COPY templates ./templates
 COPY config ./config
 COPY entrypoint.py ./
 

@@ -1,4 +1,4 @@
-"""`python entrypoint.py <command>`: see app/cli.py (validate, render, run, reload, status, plan, demo)."""
+"""`python entrypoint.py <command>`, the same as the `jira-sync` console script: see app/cli."""
 
 from app.cli import main
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import time
 import uuid
 
+import psutil
 import pymongo
 import pytest
 import requests
@@ -113,13 +113,12 @@ class TestSharedBundle:
 
     def test_no_secret_in_supervisord_conf_processes_logs_or_health(self, bundle):
         assert TOKEN not in (bundle.runtime_dir / "supervisord.conf").read_text()
-        processes = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True).stdout
+        # psutil reads /proc whole: `ps` would cut every line at the terminal's width.
+        processes = "\n".join(" ".join(process.info["cmdline"] or ()) for process in psutil.process_iter(["cmdline"]))
         assert "app.sync.worker" in processes
         assert TOKEN not in processes
         for name, _, _ in PAIRS:
-            arguments = (tmp := open(f"/proc/{bundle.pid(name)}/cmdline", "rb")).read().decode(errors="replace")
-            tmp.close()
-            assert TOKEN not in arguments
+            assert TOKEN not in " ".join(psutil.Process(bundle.pid(name)).cmdline())
         assert TOKEN not in bundle.health().text
         assert TOKEN not in bundle.logs()
         assert bundle.logs().count('"pair": "sync-a"') > 0, "worker lines name their pair"

@@ -67,6 +67,14 @@ def test_validate_through_the_entrypoint_reports_an_unset_token_variable(config_
     assert "JIRA_DEMO_TOKEN" in result.stdout and "sync-ab.json" in result.stdout
 
 
+def test_validate_reads_config_dir_from_the_environment_and_prints_no_token(config_dir):
+    result = cli("validate", env={"CONFIG_DIR": str(config_dir), "JIRA_DEMO_TOKEN": TOKEN_MARKER})
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"OK sync-ab ({config_dir / 'sync-ab.json'}): ABSUP <-> ABDEV, 6 rules"
+    assert TOKEN_MARKER not in result.stdout + result.stderr
+
+
 def test_render_prints_the_conf_and_reports_bad_files_on_stderr(config_dir, tmp_path):
     (config_dir / "sync-bad.json").write_text("[]")
 

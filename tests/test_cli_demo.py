@@ -12,17 +12,13 @@ from pathlib import Path
 
 import requests
 
-from app.bundle.demo import (
-    DEMO_HUMAN_EMAIL,
-    DEMO_HUMAN_TOKEN,
-    DEMO_TOKEN,
-    demo_extra_programs,
-    demo_settings,
-    write_demo_files,
-)
 from app.bundle.render import PRIORITY_WORKER, program_specs, render_supervisord_conf
 from app.bundle.rpc import SupervisorRPC, SupervisorUnavailable
 from app.config import load_configs
+from app.demo.files import write_demo_files
+from app.demo.launch import prepare
+from app.demo.programs import demo_extra_programs
+from app.demo.settings import DEMO_HUMAN_EMAIL, DEMO_HUMAN_TOKEN, DEMO_TOKEN, demo_settings
 from app.settings import Settings
 from jira_sim.seed import BOT
 from jira_sim.server import SimulatorServer
@@ -111,6 +107,27 @@ def test_demo_command_starts_the_bundle_and_ctrl_c_stops_it(tmp_path):
     assert "/health" in output
     assert "moves an issue every 1 s" in output
     assert '"pair": "demo-actor"' in output  # its moves are logged on the demo's stdout
+
+
+def test_status_and_reload_with_demo_act_on_the_demos_bundle(tmp_path):
+    runtime = tmp_path / "rt"
+    prepare(Settings(runtime_dir=runtime, mongo_uri=None), jira_port=18081, environ={})
+    env = {key: value for key, value in os.environ.items() if key not in ("MONGO_URI", "CONFIG_DIR", "JIRA_DEMO_TOKEN")}
+    env.update(RUNTIME_DIR=str(runtime), EMBEDDED_MONGO_PORT=str(free_port()), MONGO_TIMEOUT_MS="200")
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "entrypoint.py", *args], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=60)
+
+    status = cli("status", "--demo")
+    reload = cli("reload", "--demo")
+
+    assert status.returncode == 1  # nothing runs
+    assert [line.split()[:2] for line in status.stdout.splitlines()] == [["sync-ab", "UNKNOWN"], ["sync-cd", "UNKNOWN"]]
+    assert reload.returncode == 1 and "reload failed" in reload.stderr
+    conf = (runtime / "demo" / "supervisord.conf").read_text()
+    assert {"[program:jira-sim]", "[program:demo-actor]", "[program:sync-ab]"} <= set(conf.splitlines())
+    assert not (runtime / "supervisord.conf").exists(), "the real bundle's runtime is left alone"
 
 
 def dev_issues_made_by_the_sync(jira_port: int) -> list[str]:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from app.bundle.rpc import ProcessInfo
-from app.bundle.status import pair_names, pair_status
+from app.cli.status import pair_names, pair_status
 from app.heartbeats import Heartbeat, LastPass, WorkerState
 
 NOW = datetime(2025, 3, 1, 12, 0, 0, tzinfo=timezone.utc)

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from app.config import ConfigFileError, load_configs, load_pair, validate_lines
+from app.cli.validate import validate_lines
+from app.config import ConfigFileError, load_configs, load_pair
 from tests.support.original import ORIGINAL_SYNC_AB
 
 REPO = Path(__file__).resolve().parents[1]
@@ -26,7 +24,7 @@ def example_doc() -> dict:
 
 
 def doc_bytes(change: Callable[[dict], None] | None = None, name: str | None = "sync-bad") -> bytes:
-    """The shared example as a bad file's base: renamed, then changed by `change`."""
+    """The original example as a bad file's base: renamed, then changed by `change`."""
     doc = copy.deepcopy(example_doc())
     if name is None:
         del doc["name"]
@@ -125,6 +123,12 @@ BAD_CASES = [
             file="sync-AB.json"),
     BadCase("null-name-bad-stem", bad_file(doc_bytes(name=None, change=set_at("name", None)), "sync-A.B.json"), "name",
             "file name gives an invalid", file="sync-A.B.json"),
+    BadCase("name-of-a-bundle-program", changed(set_at("name", "health")), "name", "bundle's own programs are named"),
+    # paths that supervisord.conf cannot carry in the worker's command line
+    BadCase("space-in-file-name", bad_file(doc_bytes(name="sync-sp"), "sync-a b.json"), "file name", "' ', which",
+            file="sync-a b.json"),
+    BadCase("semicolon-in-file-name", bad_file(doc_bytes(name="sync-semi"), "sync-a;b.json"), "file name", "';'",
+            file="sync-a;b.json"),
     BadCase("duplicate-names", same_name_twice, "name", "also used by", also=(("sync-twin.json", "name", "also used by"),)),
     # environment
     BadCase("unset-env", changed(set_at("jira", "apiToken", "${JIRA_UNSET}")), "jira.apiToken", "JIRA_UNSET is not set"),
@@ -184,7 +188,7 @@ def test_bad_file_is_reported_with_file_and_field_and_good_pair_still_loads(case
     assert all("\n" not in error.message for error in result.errors)
 
 
-def test_shared_example_loads_unchanged(tmp_path: Path) -> None:
+def test_original_example_loads_unchanged(tmp_path: Path) -> None:
     (tmp_path / "sync-ab.json").write_bytes(ORIGINAL_SYNC_AB.encode())
 
     result = load_configs(tmp_path, environ=ENV)
@@ -287,13 +291,17 @@ def test_load_pair_raises_with_every_problem(tmp_path: Path) -> None:
     assert TOKEN not in str(raised.value)
 
 
-def test_print_load_configs_works_from_the_command_line(tmp_path: Path) -> None:
-    write(tmp_path, "sync-ab.json", doc_bytes(name=None))
-    code = "from app.config import load_configs; print(load_configs())"
-    env = {**os.environ, **ENV, "CONFIG_DIR": str(tmp_path)}
+def test_a_config_directory_supervisord_cannot_carry_refuses_every_file_there_and_to_the_worker(tmp_path: Path) -> None:
+    config_dir = tmp_path / "my configs"
+    config_dir.mkdir()
+    write(config_dir, "sync-ab.json", doc_bytes(name=None))
+    write(config_dir, "sync-cd.json", doc_bytes(name=None))
 
-    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+    result = load_configs(config_dir, environ=ENV)
 
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == f"OK sync-ab ({tmp_path / 'sync-ab.json'}): ABSUP <-> ABDEV, 6 rules"
-    assert TOKEN not in done.stdout + done.stderr
+    assert result.pairs == []
+    assert [(Path(e.file).name, e.field) for e in result.errors] == [("sync-ab.json", "file path"), ("sync-cd.json", "file path")]
+    assert all("' '" in e.message and "move the config directory" in e.message for e in result.errors)
+    with pytest.raises(ConfigFileError) as raised:
+        load_pair(config_dir / "sync-ab.json", environ=ENV)
+    assert [e.field for e in raised.value.errors] == ["file path"]

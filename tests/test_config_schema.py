@@ -11,7 +11,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from app.config.schema import SCHEMA_PATH, main, pair_config_schema, schema_text
+from tools.schema import SCHEMA_PATH, main, pair_config_schema, schema_text
+from app.demo.files import EXAMPLE_CONFIG
 from tests.support.original import ORIGINAL_SYNC_AB
 
 REPO = Path(__file__).resolve().parents[1]
@@ -27,7 +28,7 @@ def validator() -> jsonschema.protocols.Validator:
 
 def test_committed_schema_is_current() -> None:
     assert SCHEMA_PATH == REPO / "config" / "sync-rules.schema.json"
-    assert SCHEMA_PATH.read_text(encoding="utf-8") == schema_text(), "stale: run python -m app.config.schema"
+    assert SCHEMA_PATH.read_text(encoding="utf-8") == schema_text(), "stale: run python -m tools.schema"
 
 
 def test_check_mode_fails_on_a_stale_file_and_write_mode_fixes_it(tmp_path: Path) -> None:
@@ -42,7 +43,7 @@ def test_check_mode_fails_on_a_stale_file_and_write_mode_fixes_it(tmp_path: Path
 
 def test_module_runs_as_a_command() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "app.config.schema", "--check"], cwd=REPO, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "tools.schema", "--check"], cwd=REPO, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stderr
 
@@ -50,6 +51,11 @@ def test_module_runs_as_a_command() -> None:
 def test_schema_accepts_the_shipped_and_the_original_example(validator) -> None:
     validator.validate(json.loads((REPO / "config" / "sync-rules.example.json").read_text(encoding="utf-8")))
     validator.validate(json.loads(ORIGINAL_SYNC_AB))
+
+
+def test_the_example_operators_copy_is_the_one_the_package_ships() -> None:
+    # config/ holds a link to the package data: README's `cp` and the demo read the same rules.
+    assert (REPO / "config" / "sync-rules.example.json").read_bytes() == EXAMPLE_CONFIG.read_bytes()
 
 
 def test_schema_rejects_typos_and_bad_enums_but_allows_comment_keys(validator) -> None:

@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from app.bundle.demo import EXAMPLE_CONFIG, actor_program, demo_extra_programs, demo_settings
-from app.bundle.demo_actor import DemoActor, parse_pairs
-from app.bundle.demo_moves import (
+from app.bundle.render import PRIORITY_WORKER
+from app.demo.actor import DemoActor, parse_pairs
+from app.demo.files import EXAMPLE_CONFIG
+from app.demo.moves import (
     CREATE,
     MAX_OPEN_PER_PAIR,
     USER_MOVES,
@@ -29,7 +30,8 @@ from app.bundle.demo_moves import (
     candidate_moves,
     next_move,
 )
-from app.bundle.render import PRIORITY_WORKER
+from app.demo.programs import actor_program, demo_extra_programs
+from app.demo.settings import demo_settings
 from app.jira import BasicAuth, JiraClient
 from app.settings import Settings
 from jira_sim.seed import BOT, DEV_WORKFLOW, HUMAN, USER_WORKFLOW, workflow_from_dict
@@ -239,7 +241,7 @@ def test_with_the_real_sync_the_actor_walks_issues_through_the_workflow(jira_sim
 def test_the_actor_process_logs_json_moves_and_stops_on_sigterm_without_waiting_out_its_sleep(jira_sim):
     env = {**os.environ, "DEMO_HUMAN_TOKEN": HUMAN.api_token, "LOG_FORMAT": "json"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "app.bundle.demo_actor", "--jira", jira_sim.url, "--pairs", "ABSUP:ABDEV",
+        [sys.executable, "-m", "app.demo.actor", "--jira", jira_sim.url, "--pairs", "ABSUP:ABDEV",
          "--every", "30"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
@@ -258,7 +260,7 @@ def test_the_actor_process_logs_json_moves_and_stops_on_sigterm_without_waiting_
 
 def test_the_actor_refuses_to_start_without_its_token(jira_sim):
     env = {key: value for key, value in os.environ.items() if key != "DEMO_HUMAN_TOKEN"}
-    command = [sys.executable, "-m", "app.bundle.demo_actor", "--jira", jira_sim.url, "--pairs", "ABSUP:ABDEV"]
+    command = [sys.executable, "-m", "app.demo.actor", "--jira", jira_sim.url, "--pairs", "ABSUP:ABDEV"]
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=30)
     assert done.returncode == 2 and "DEMO_HUMAN_TOKEN is not set" in done.stdout
 
@@ -279,7 +281,7 @@ def test_the_demo_runs_the_actor_after_the_workers_with_no_secret_in_its_command
     assert actor == actor_program(18081, 2.5, python="/usr/bin/python3")
     assert actor.name == "demo-actor" and actor.priority > PRIORITY_WORKER
     assert actor.autorestart and actor.startsecs == 1
-    assert actor.command == ("/usr/bin/python3", "-m", "app.bundle.demo_actor", "--jira", "http://127.0.0.1:18081",
+    assert actor.command == ("/usr/bin/python3", "-m", "app.demo.actor", "--jira", "http://127.0.0.1:18081",
                              "--pairs", "ABSUP:ABDEV,CDSUP:CDDEV", "--email", HUMAN.email, "--every", "2.5")
     assert actor.environment == {}
     assert not {BOT.api_token, HUMAN.api_token} & set(actor.command)

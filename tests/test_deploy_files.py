@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from app.bundle.demo import DemoSettings
 from app.bundle.render import WORKER_STOPWAITSECS, health_program, watchdog_program
-from app.cli import _parser
+from app.cli import build_parser
+from app.demo.settings import DemoSettings
 from app.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,7 +35,7 @@ def dockerfile() -> dict[str, list[str]]:
 
 
 def cli_commands() -> set[str]:
-    subparsers = next(action for action in _parser()._actions if action.dest == "command")
+    subparsers = next(action for action in build_parser()._actions if action.dest == "command")
     return set(subparsers.choices)
 
 

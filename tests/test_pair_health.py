@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from app.bundle.rpc import ProcessInfo
-from app.bundle.status import pair_status
+from app.cli.status import pair_status
 from app.bundle.watchdog import Restart, WatchdogPolicy
 from app.health.assess import HealthSnapshot, assess
 from app.heartbeats import Heartbeat, LastPass, PairHealth, Unavailable, WorkerState, pair_health

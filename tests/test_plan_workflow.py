@@ -1,4 +1,4 @@
-"""WORKFLOW.md as a table: the shared sync-ab.json rules decide every row.
+"""docs/WORKFLOW.md as a table: the original sync-ab.json rules (tests/data) decide every row.
 
 Each row: the side whose issue moved, `from -> to` (None = first sighting), whether the pair
 is mapped, the partner's current status -> the rule that decides and the actions, in order.
@@ -7,16 +7,14 @@ is mapped, the partner's current status -> the rule that decides and the actions
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from pathlib import Path
-
 import pytest
 
 from app.config import PairConfig, load_pair
 from app.sync.actions import AddComment, CopyAttachments, CreateDevIssue, LinkIssues, TransitionPartner
 from app.sync.model import IssueSnapshot, Mapping, StatusChange
 from app.sync.plan import plan
+from tests.support.original import ORIGINAL_SYNC_AB_PATH
 
-SYNC_AB = Path("/work/shared/examples/sync-ab.json")
 BASE_URL = "https://team-a.atlassian.net"
 MAPPING = Mapping(user_id="10001", user_key="ABSUP-1", dev_id="20001", dev_key="ABDEV-1")
 CREATED_KEY = "ABDEV-7"  # what Jira answers when the engine creates the Dev issue
@@ -24,7 +22,7 @@ CREATED_KEY = "ABDEV-7"  # what Jira answers when the engine creates the Dev iss
 
 @pytest.fixture(scope="module")
 def sync_ab() -> PairConfig:
-    return load_pair(SYNC_AB, environ={"JIRA_AB_TOKEN": "x"})
+    return load_pair(ORIGINAL_SYNC_AB_PATH, environ={"JIRA_AB_TOKEN": "x"})
 
 
 def change(side: str, before: str | None, after: str) -> StatusChange:

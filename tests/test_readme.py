@@ -6,9 +6,9 @@ import re
 from pathlib import Path
 
 from app.config.models import PairConfig
-from app.config.reference import main as reference_main
-from app.config.reference import pair_rows, settings_rows, with_reference
 from app.health.assess import STOPPED_STATES
+from tools.reference import main as reference_main
+from tools.reference import pair_rows, settings_rows, with_reference
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -29,7 +29,7 @@ def test_ci_runs_the_readme_test_command_and_nothing_else():
 
 
 def test_configuration_reference_matches_the_models():
-    assert with_reference(README) == README, "run: python -m app.config.reference"
+    assert with_reference(README) == README, "run: python -m tools.reference"
     assert reference_main(["--check"]) == 0
 
 

@@ -10,19 +10,25 @@ import socket
 from pathlib import Path
 
 import pytest
+import hypothesis
+from hypothesis import assume, given
+from hypothesis import strategies as st
 from supervisor.datatypes import RestartUnconditionally
 from supervisor.options import EventListenerPoolConfig, ServerOptions
 
-from app.bundle.demo import demo_pair_config
 from app.bundle.render import (
     WORKER_STOPWAITSECS,
     Program,
     UnsafeProgramValue,
+    check_program,
     program_specs,
     render_supervisord_conf,
-    screen_pairs,
+    worker_program,
 )
-from app.config import load_configs
+from app.config import BUNDLE_PROGRAM_NAMES, LoadedPair, load_configs
+from app.config.source import path_problem
+from app.demo.files import demo_pair_config
+from app.demo.programs import demo_extra_programs
 from app.embedded_mongo import server_command
 from app.settings import Settings
 
@@ -194,15 +200,39 @@ def test_render_refuses_values_outside_the_safe_alphabet(tmp_path, field, progra
     assert raised.value.field == field
 
 
-def test_a_config_file_name_that_cannot_be_rendered_is_an_error_for_that_file_only(tmp_path, config_dir):
+def test_a_config_file_name_that_cannot_be_rendered_is_a_load_error_for_that_file_only(tmp_path, config_dir):
     write_pair(config_dir, "sync-xy", "XSUP", "XDEV", file_name="sync-x y.json")
+
     result = load(config_dir)
 
-    safe, errors = screen_pairs(result.pairs)
-
-    assert sorted(pair.name for pair in safe) == ["sync-ab", "sync-cd"]
-    [error] = errors
+    assert sorted(pair.name for pair in result.pairs) == ["sync-ab", "sync-cd"]
+    [error] = result.errors
     assert error.file.endswith("sync-x y.json") and error.field == "file name"
+    assert "' '" in error.message and "rename the file" in error.message
+    programs = program_specs(result, make_settings(tmp_path), python=PYTHON)
+    assert [program.name for program in programs][-2:] == ["sync-ab", "sync-cd"]
+
+
+@hypothesis.settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=20))
+def test_every_config_path_the_loader_accepts_renders(name):
+    assume("/" not in name and "\x00" not in name)
+    path = Path("/srv/config") / f"sync-{name}.json"
+
+    program = worker_program(LoadedPair("sync-ab", path, None, "f" * 64), "db", python=PYTHON)
+
+    if path_problem(path) is None:
+        check_program(program)
+    else:
+        with pytest.raises(UnsafeProgramValue):
+            check_program(program)
+
+
+def test_no_pair_can_take_the_name_of_a_program_of_the_bundle(tmp_path, config_dir):
+    extra = demo_extra_programs(make_settings(tmp_path), 18081, python=PYTHON)
+    programs = program_specs(load(config_dir), make_settings(tmp_path), extra, python=PYTHON)
+
+    assert {program.name for program in programs} - {"sync-ab", "sync-cd"} == BUNDLE_PROGRAM_NAMES
 
 
 def test_extra_programs_are_added_and_names_must_be_unique(tmp_path, config_dir):

@@ -1,7 +1,7 @@
 """supervisord.conf from plain values: which programs run, with which command and settings.
 
 `program_specs` decides (pure: a LoadResult and the settings in, `Program` values out);
-`render_supervisord_conf` only formats them through templates/supervisord.conf.j2. The CLI
+`render_supervisord_conf` only formats them through the package's templates/supervisord.conf.j2. The CLI
 writes the text to disk.
 
 What reaches the file is deliberately narrow: a program name matching PROGRAM_NAME_PATTERN,
@@ -10,7 +10,8 @@ file contributes its name, its absolute path and its fingerprint, nothing else: 
 `${ENV}` references resolved by the worker from the environment it inherits from supervisord.
 Anything outside those alphabets raises `UnsafeProgramValue` instead of being escaped, because
 supervisord's ini parser has several syntaxes (sections, `%(...)s` expansion, inline `;`
-comments, shlex quoting) that an escaped value could still trip.
+comments, shlex quoting) that an escaped value could still trip. The loader already refuses a
+pair whose name or path would not fit (app.config), so here that is a bug, not bad input.
 """
 
 from __future__ import annotations
@@ -31,8 +32,7 @@ SAFE_ARGUMENT_PATTERN = re.compile(r"^[A-Za-z0-9_./:@+=,-]+$")
 ENV_NAME_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]*$")
 SAFE_ENV_VALUE_PATTERN = re.compile(r"^[A-Za-z0-9_./:@+-]*$")
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
-TEMPLATE_NAME = "supervisord.conf.j2"
+TEMPLATE_NAME = "supervisord.conf.j2"  # package data of app.bundle, under templates/
 
 # Lower priority numbers start first and stop last: MongoDB and the simulator outlive the
 # workers that use them, and the watchdog stops first so it never revives a program that
@@ -184,26 +184,6 @@ def check_program(program: Program) -> None:
             raise UnsafeProgramValue(program.name, "signal/events", word)
 
 
-def screen_pairs(pairs: Iterable) -> tuple[list, list]:
-    """Split loaded pairs into those that can be rendered and ConfigErrors for the others.
-
-    The loader already rejects bad names; this also catches a config *path* outside the safe
-    alphabet (e.g. a space in the file name), so one odd file cannot stop the good pairs.
-    """
-    from app.config import ConfigError
-
-    safe, errors = [], []
-    for pair in pairs:
-        try:
-            check_program(worker_program(pair, pair.name, python="python"))
-        except UnsafeProgramValue as problem:
-            field = "name" if problem.field == "name" else "file name"
-            errors.append(ConfigError(str(pair.path), field, "contains characters supervisord.conf cannot carry safely"))
-        else:
-            safe.append(pair)
-    return safe, errors
-
-
 def render_supervisord_conf(programs: Sequence[Program], settings) -> str:
     """The text of supervisord.conf for these programs; checks every program again first."""
     for program in programs:
@@ -213,7 +193,7 @@ def render_supervisord_conf(programs: Sequence[Program], settings) -> str:
         if not SAFE_ARGUMENT_PATTERN.fullmatch(str(path)):
             raise UnsafeProgramValue("supervisord", "runtime_dir", str(path))
     environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        loader=jinja2.PackageLoader("app.bundle"),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,

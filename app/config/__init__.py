@@ -1,11 +1,12 @@
 """Pair configs: models of the sync-*.json format and the directory loader.
 
-`from app.config import load_configs; print(load_configs())` prints one line per file.
+The loader alone decides whether a file is a valid pair; `jira-sync validate` prints its verdict.
 """
 
 from app.config.errors import ConfigError, ConfigFileError
 from app.config.loader import LoadedPair, LoadResult, config_files, load_configs, load_pair
 from app.config.models import (
+    BUNDLE_PROGRAM_NAMES,
     PAIR_NAME_PATTERN,
     DefaultBehavior,
     JiraConfig,
@@ -15,9 +16,9 @@ from app.config.models import (
     RuleConditions,
     pair_name_problem,
 )
-from app.config.report import validate_lines
 
 __all__ = [
+    "BUNDLE_PROGRAM_NAMES",
     "PAIR_NAME_PATTERN",
     "ConfigError",
     "ConfigFileError",
@@ -33,5 +34,4 @@ __all__ = [
     "load_configs",
     "load_pair",
     "pair_name_problem",
-    "validate_lines",
 ]

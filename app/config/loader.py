@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from app.config.envsubst import substitute
 from app.config.errors import ConfigError, ConfigFileError, format_loc, redact, validation_errors
 from app.config.models import PairConfig, pair_name_problem
-from app.config.source import SourceError, parse_document, read_config_bytes, strip_documentation
+from app.config.source import SourceError, parse_document, path_problem, read_config_bytes, strip_documentation
 
 CONFIG_GLOB = "sync-*.json"
 NEVER_LOADED_SUFFIXES = (".example.json", ".schema.json")
@@ -54,11 +54,6 @@ class LoadResult:
     def ok(self) -> bool:
         """True when no file had a problem (zero pairs is still ok here; health decides)."""
         return not self.errors
-
-    def __str__(self) -> str:
-        from app.config.report import validate_lines
-
-        return "\n".join(validate_lines(self))
 
 
 def load_pair(path: Path | str, environ: Mapping[str, str] = os.environ) -> PairConfig:
@@ -109,33 +104,39 @@ def config_files(config_dir: Path) -> list[Path]:
 
 def _load_file(path: Path, config_dir: Path, environ: Mapping[str, str]) -> LoadedPair | list[ConfigError]:
     file = str(path)
+    unsafe_path = [ConfigError(file, *problem) for problem in [path_problem(path)] if problem]
     try:
         raw = read_config_bytes(path, config_dir)
         document = strip_documentation(parse_document(raw))
     except SourceError as exc:
-        return [ConfigError(file, "", exc.message)]
+        return [*unsafe_path, ConfigError(file, "", exc.message)]
     substitution = substitute(document, environ)
-    data = substitution.data
-    errors = [
+    data, unnamed = _named(substitution.data, path)
+    unset_variables = [
         ConfigError(file, format_loc(unset.loc), f"environment variable {unset.name} is not set (or is empty)")
         for unset in substitution.unset
     ]
-    if data.get("name") is None:
-        problem = pair_name_problem(path.stem)
-        if problem:
-            errors.append(ConfigError(file, "name", f'no "name" given, and the file name gives an {problem}'))
-        else:
-            data = {**data, "name": path.stem}
+    errors = unsafe_path + unset_variables + unnamed
     try:
         config = PairConfig.model_validate(data)
     except ValidationError as exc:
-        fields_with_unset = {error.field for error in errors}
-        errors += [e for e in validation_errors(file, exc, PairConfig) if e.field not in fields_with_unset]
+        already_reported = {error.field for error in errors}
+        errors += [e for e in validation_errors(file, exc, PairConfig) if e.field not in already_reported]
     if errors:
         secrets = substitution.used.values()
         return [ConfigError(e.file, e.field, redact(e.message, secrets)) for e in errors]
-    assert config.name is not None  # set from the file stem above
+    assert config.name is not None  # given, or taken from the file stem by _named
     return LoadedPair(config.name, path, config, _fingerprint(document))
+
+
+def _named(data: dict, path: Path) -> tuple[dict, list[ConfigError]]:
+    """`data` with its name, taken from the file stem when the file gives none (or why it cannot be)."""
+    if data.get("name") is not None:
+        return data, []
+    problem = pair_name_problem(path.stem)
+    if problem:
+        return data, [ConfigError(str(path), "name", f'no "name" given, and the file name gives an {problem}')]
+    return {**data, "name": path.stem}, []
 
 
 def _fingerprint(document: dict) -> str:

@@ -20,6 +20,8 @@ from app.config.errors import Loc
 
 PAIR_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
 PAIR_NAME_RULE = "1-48 characters of a-z, 0-9, '_' and '-', starting with a letter or digit"
+# The bundle's own supervisord programs (app.bundle.render, app.demo): no pair may take their names.
+BUNDLE_PROGRAM_NAMES = frozenset({"health", "watchdog", "mongodb", "jira-sim", "demo-actor"})
 PROJECT_KEY_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]*$")
 DEFAULT_INTERVAL_SECONDS = 300.0
 DEFAULT_FULL_SCAN_SECONDS = 3600.0
@@ -42,6 +44,9 @@ class _ConfigModel(BaseModel):
 
 def pair_name_problem(name: str) -> str | None:
     """Why `name` cannot name a pair (it becomes a supervisord section header), else None."""
+    if name in BUNDLE_PROGRAM_NAMES:
+        taken = ", ".join(sorted(BUNDLE_PROGRAM_NAMES))
+        return f"invalid pair name {name!r}: the bundle's own programs are named {taken}"
     if PAIR_NAME_PATTERN.fullmatch(name):
         return None
     shown = repr(name if len(name) <= 60 else name[:57] + "...")

@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from pathlib import Path
 from typing import Any
 
 MAX_CONFIG_BYTES = 1024 * 1024
 """Larger files are rejected before parsing: a pair config is a few KiB."""
+
+SAFE_PATH_PATTERN = re.compile(r"^[A-Za-z0-9_./:@+=,-]+$")
+"""A config file's absolute path goes into its worker's command line in supervisord.conf, whose
+ini syntax (`;` comments, `%(...)s` expansion, shlex quoting) only this alphabet survives
+unchanged; app.bundle.render refuses anything else outright."""
 
 
 class SourceError(Exception):
@@ -52,6 +58,23 @@ def read_config_bytes(path: Path, config_dir: Path) -> bytes:
     if len(raw) > MAX_CONFIG_BYTES:
         raise SourceError(f"file is larger than the limit of {MAX_CONFIG_BYTES} bytes (1 MiB)")
     return raw
+
+
+def path_problem(path: Path) -> tuple[str, str] | None:
+    """(field, reason) when supervisord.conf cannot carry the file's absolute path, else None.
+
+    The field is "file name" when the name itself has the odd characters, else "file path"
+    (the directory has them, so every file in it is refused for the same reason).
+    """
+    absolute = str(path.absolute())
+    if SAFE_PATH_PATTERN.fullmatch(absolute):
+        return None
+    odd = sorted({char for char in absolute if not SAFE_PATH_PATTERN.fullmatch(char)})
+    in_name = any(char in path.name for char in odd)
+    where = "file name" if in_name else "file path"
+    fix = "rename the file" if in_name else f"move the config directory {str(path.absolute().parent)!r}"
+    shown = ", ".join(repr(char) for char in odd)
+    return where, f"contains {shown}, which supervisord.conf cannot carry safely; {fix} with letters, digits, _ . - only"
 
 
 def parse_document(raw: bytes) -> dict[str, Any]:

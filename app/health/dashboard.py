@@ -11,12 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import jinja2
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 TEMPLATE_NAME = "dashboard.html"
 REFRESH_SECONDS = 5
 ERROR_SHOWN_CHARS = 400  # a stack of Jira messages can be long; the page stays scannable
@@ -176,7 +174,7 @@ def _parse(moment: str | None) -> datetime | None:
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        loader=jinja2.PackageLoader("app.health"),
         autoescape=True,  # every value on the page is data from configs, Jira or MongoDB
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -13,7 +13,9 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pymongo
@@ -70,6 +72,25 @@ def connect_jira(config: PairConfig) -> tuple[JiraClient, dict]:
     return JiraClient.from_config(config.jira, site=site), myself
 
 
+def pair_engine(config: PairConfig, jira: JiraClient, client: pymongo.MongoClient, settings: Settings,
+                myself: Mapping[str, Any]) -> Engine:
+    """The pair's Engine as its worker runs it (and `plan` previews it).
+
+    State lives in the pair's own database: WORKER_DATABASE_NAME (supervisord.conf sets it), else
+    the settings' name for the pair. JQL dates are written in the configured time zone, else in
+    the API user's profile zone from `myself`, which is the zone Jira reads them in; a configured
+    zone that differs from the profile's is worth a warning.
+    """
+    profile_zone = myself.get("timeZone")
+    if config.jira.time_zone and profile_zone and config.jira.time_zone != profile_zone:
+        log.warning(
+            "jira.timeZone differs from the API user's profile zone, in which Jira reads JQL dates",
+            extra={"configured": config.jira.time_zone, "profile": profile_zone},
+        )
+    store = PairStore(client[os.environ.get("WORKER_DATABASE_NAME") or settings.pair_database(config.name)])
+    return Engine(config=config, jira=jira, store=store, time_zone=config.jira.time_zone or profile_zone)
+
+
 def run_worker(config_path: Path, settings: Settings) -> int:
     try:
         config = load_pair(config_path)
@@ -85,27 +106,20 @@ def run_worker(config_path: Path, settings: Settings) -> int:
     heartbeat = HeartbeatThread(
         HeartbeatStore(client[settings.mongo_control_db]), config.name, settings.heartbeat_interval
     ).start()
-    store = PairStore(client[os.environ.get("WORKER_DATABASE_NAME") or settings.pair_database(config.name)])
     try:
         jira, myself = connect_jira(config)
-        store.ensure_indexes()
+        engine = pair_engine(config, jira, client, settings, myself)
+        engine.store.ensure_indexes()
     except (StartupCheckFailed, pymongo.errors.PyMongoError) as error:
         log.error("start-up check failed: %s", error)
         heartbeat.fail(str(error))
         return EXIT_STARTUP_FAILED
 
-    profile_zone = myself.get("timeZone")
-    if config.jira.time_zone and profile_zone and config.jira.time_zone != profile_zone:
-        log.warning(
-            "jira.timeZone differs from the API user's profile zone, in which Jira reads JQL dates",
-            extra={"configured": config.jira.time_zone, "profile": profile_zone},
-        )
-    engine = Engine(config=config, jira=jira, store=store, time_zone=config.jira.time_zone or profile_zone)
     metrics = WorkerMetrics(request_counts=lambda: jira.status_counts)
     loop = SyncLoop(engine.run_pass, heartbeat, config.interval_seconds, metrics=metrics)
     signal.signal(signal.SIGTERM, loop.request_stop)
     signal.signal(signal.SIGINT, loop.request_stop)
-    log.info("worker started", extra={"interval_s": config.interval_seconds, "database": store.db.name,
+    log.info("worker started", extra={"interval_s": config.interval_seconds, "database": engine.store.db.name,
                                       "deployment": jira.deployment, "site": jira.site_url})
     heartbeat.enter(WorkerState.RUNNING)
     loop.run()

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def pair_config(name: str, base_url: str, user_key: str, dev_key: str, token_env: str, **overrides: Any) -> dict:
-    """A pair config in the original format, modelled on shared/examples/sync-ab.json."""
+    """A pair config in the original format, modelled on the original tests/data/sync-ab.json."""
     example = json.loads(ORIGINAL_SYNC_AB)
     config = {
         **example,

@@ -1,6 +1,6 @@
 """The demo actor's next move: a pure function of what it sees, a seeded Random and a step.
 
-The actor plays the people of /work/shared/examples/WORKFLOW.md: a customer opens support
+The actor plays the people of docs/WORKFLOW.md: a customer opens support
 issues, a support agent accepts them (Will Do, so the sync creates the Dev issue), developers
 move Dev issues along (In Progress, Done, Closed, sometimes Reopened, sometimes Cancelled from
 To Do), and a customer now and then reopens a Resolved issue.

@@ -1,7 +1,7 @@
 """The JSON Schema of a pair config file, generated from the models.
 
-`python -m app.config.schema` writes config/sync-rules.schema.json;
-`python -m app.config.schema --check` exits 1 when that file is stale.
+`python -m tools.schema` writes config/sync-rules.schema.json;
+`python -m tools.schema --check` exits 1 when that file is stale.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 from app.config.models import PairConfig
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "config" / "sync-rules.schema.json"
+SCHEMA_PATH = Path(__file__).resolve().parents[1] / "config" / "sync-rules.schema.json"
 DOC_KEYS = {"^_": {"description": "Documentation; ignored by the loader."}}
 SCHEMA_KEY = {"type": "string", "description": "Path or URL of this JSON Schema; ignored by the loader."}
 
@@ -39,7 +39,7 @@ def schema_text() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m app.config.schema", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.schema", description=__doc__)
     parser.add_argument("--check", action="store_true", help="exit 1 when the file is stale, write nothing")
     parser.add_argument("--output", type=Path, default=SCHEMA_PATH)
     args = parser.parse_args(argv)
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     current = args.output.read_text(encoding="utf-8") if args.output.exists() else None
     if args.check:
         if current != text:
-            print(f"{args.output} is stale; run: python -m app.config.schema", file=sys.stderr)
+            print(f"{args.output} is stale; run: python -m tools.schema", file=sys.stderr)
             return 1
         print(f"{args.output} is up to date")
         return 0

@@ -1,20 +1,25 @@
-"""`entrypoint.py status`: one line per pair from supervisord's view and the pair's heartbeat.
+"""`status [--demo]`: one line per pair from supervisord's view and the pair's heartbeat.
 
-Pure formatting over plain values; the CLI gathers them (rpc, HeartbeatStore) and prints.
-Whether a pair is healthy is app.heartbeats.pair_health's verdict, as for `/health`.
+`pair_names` and `pair_status` are pure formatting over plain values; `main` gathers them
+(supervisord's process states, the heartbeats) and prints. Whether a pair is healthy is
+app.heartbeats.pair_health's verdict, as for `/health`. Exit 1 unless every pair is healthy.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.bundle.rpc import ProcessInfo
-from app.heartbeats import Heartbeat, LastPass, Unavailable, pair_health
+import pymongo.errors
 
-# Programs of the bundle itself; every other program is a pair's worker.
-INFRASTRUCTURE_PROGRAMS = frozenset({"health", "watchdog", "mongodb", "jira-sim", "demo-actor"})
+from app.bundle.rpc import ProcessInfo, SupervisorRPC, SupervisorUnavailable
+from app.cli.bundle import profile
+from app.config import BUNDLE_PROGRAM_NAMES, load_configs
+from app.heartbeats import Heartbeat, HeartbeatStore, LastPass, Unavailable, pair_health
+from app.instants import utc_now
+from app.mongo import connect
 
 
 @dataclass(frozen=True)
@@ -25,8 +30,9 @@ class PairStatus:
 
 
 def pair_names(configured: Iterable[str], processes: Mapping[str, ProcessInfo]) -> list[str]:
-    """Configured pairs plus workers supervisord still runs (e.g. a config deleted, not reloaded)."""
-    running = {info.group for info in processes.values() if info.group not in INFRASTRUCTURE_PROGRAMS}
+    """Configured pairs plus workers supervisord still runs (e.g. a config deleted, not reloaded);
+    every program that is not one of the bundle's own is a pair's worker."""
+    running = {info.group for info in processes.values() if info.group not in BUNDLE_PROGRAM_NAMES}
     return sorted(set(configured) | running)
 
 
@@ -82,3 +88,38 @@ def _last_pass_text(last_pass: LastPass | None) -> str:
 def _one_line(text: str, limit: int = 160) -> str:
     flat = " ".join(str(text).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def main(args) -> int:
+    settings, _ = profile(args)
+    result = load_configs(settings.config_dir)
+    processes, unavailable = {}, False
+    try:
+        processes = SupervisorRPC(settings.supervisor_socket, timeout=settings.supervisor_timeout).process_states()
+    except SupervisorUnavailable as error:
+        unavailable = True
+        print(f"supervisord: {error.reason}", file=sys.stderr)
+    heartbeats = _heartbeats(settings)
+    now = utc_now()
+    statuses = [
+        pair_status(name, processes.get(name), heartbeats.get(name), now, settings.heartbeat_stale_after, unavailable)
+        for name in pair_names([pair.name for pair in result.pairs], processes)
+    ]
+    for status in statuses:
+        print(status.line)
+    for error in result.errors:
+        print(f"{'invalid':<20}  {error}")
+    if not statuses:
+        print("no pairs configured")
+    return 0 if statuses and all(status.healthy for status in statuses) else 1
+
+
+def _heartbeats(settings) -> dict:
+    client = connect(settings, appname="jira-sync-status")
+    try:
+        return HeartbeatStore(client[settings.mongo_control_db]).all()
+    except pymongo.errors.PyMongoError as error:
+        print(f"mongodb: heartbeats unavailable ({type(error).__name__})", file=sys.stderr)
+        return {}
+    finally:
+        client.close()

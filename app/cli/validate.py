@@ -1,11 +1,18 @@
-"""People-facing summary of a LoadResult: what `entrypoint.py validate` prints."""
+"""`validate [--config-dir D]`: one line per config file, the loader's verdict; exit 1 on any error.
+
+`run` prints the same lines at start-up.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from app.config import LoadResult, load_configs
 
-if TYPE_CHECKING:
-    from app.config.loader import LoadResult
+
+def main(args) -> int:
+    result = load_configs(args.config_dir)
+    for line in validate_lines(result):
+        print(line)
+    return 0 if result.ok else 1
 
 
 def validate_lines(result: LoadResult) -> list[str]:

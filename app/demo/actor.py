@@ -1,10 +1,10 @@
 """The demo's scripted person: every few seconds one move of WORKFLOW.md on the simulated site.
 
-    DEMO_HUMAN_TOKEN=... python -m app.bundle.demo_actor --jira URL --pairs ABSUP:ABDEV,CDSUP:CDDEV [--every 4]
+    DEMO_HUMAN_TOKEN=... python -m app.demo.actor --jira URL --pairs ABSUP:ABDEV,CDSUP:CDDEV [--every 4]
 
 It acts through the real REST API as the seeded human user (email `--email`, API token from
 the environment variable DEMO_HUMAN_TOKEN, never from argv). Each step reads the statuses
-(one search per project), asks app.bundle.demo_moves.next_move what to do, does it and logs
+(one search per project), asks app.demo.moves.next_move what to do, does it and logs
 one JSON line. A Dev issue is matched to its support issue by the link the sync creates with
 it. Every support issue of the User projects counts as the actor's: the demo site is fresh.
 SIGTERM/SIGINT stop it within a second.
@@ -21,15 +21,13 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 
-from app.bundle.demo_moves import Move, PairView, Tracked, next_move
+from app.demo.moves import Move, PairView, Tracked, next_move
+from app.demo.settings import DEMO_HUMAN_EMAIL, DEMO_HUMAN_TOKEN_VARIABLE
 from app.jira import BasicAuth, JiraClient, JiraError
-from jira_sim.seed import HUMAN
 
-TOKEN_VARIABLE = "DEMO_HUMAN_TOKEN"
-DEFAULT_EMAIL = HUMAN.email  # the simulator's seeded human
 DEFAULT_EVERY_SECONDS = 4.0
 ISSUE_TYPE = "Task"
-log = logging.getLogger("app.bundle.demo_actor")
+log = logging.getLogger("app.demo.actor")
 
 
 class DemoActor:
@@ -148,18 +146,18 @@ def main(argv: Sequence[str] | None = None, environ=os.environ) -> int:
     from app.logs import configure_logging
     from app.settings import get_settings
 
-    parser = argparse.ArgumentParser(prog="python -m app.bundle.demo_actor", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m app.demo.actor", description=__doc__.splitlines()[0])
     parser.add_argument("--jira", required=True, help="base URL of the simulated Jira site")
     parser.add_argument("--pairs", required=True, type=parse_pairs, help="USER:DEV project keys, comma-separated")
     parser.add_argument("--every", type=float, default=DEFAULT_EVERY_SECONDS, help="seconds between moves")
-    parser.add_argument("--email", default=DEFAULT_EMAIL, help="the acting user's email")
+    parser.add_argument("--email", default=DEMO_HUMAN_EMAIL, help="the acting user's email")
     parser.add_argument("--seed", type=int, default=None, help="random seed (default: a fresh one)")
     args = parser.parse_args(argv)
     settings = get_settings()
     configure_logging("demo-actor", settings.log_level, settings.log_format)
-    token = environ.get(TOKEN_VARIABLE)
+    token = environ.get(DEMO_HUMAN_TOKEN_VARIABLE)
     if not token:
-        log.error("%s is not set", TOKEN_VARIABLE)
+        log.error("%s is not set", DEMO_HUMAN_TOKEN_VARIABLE)
         return 2
     # Few, short retries: the simulator is local, and a stop must not wait out a long back-off.
     jira = JiraClient(args.jira, BasicAuth(args.email, token), timeout=(2, 5), max_retries=1, backoff_cap=1.0)

@@ -1,20 +1,18 @@
-"""`python entrypoint.py plan <pair>`: one pass, read-only, printed as what it would do.
+"""`plan <pair>`: one pass, read-only, printed as what it would do.
 
-Reads Jira (search) and MongoDB (the pair's state) and writes to neither: it only plans.
+Reads Jira (search) and MongoDB (the pair's state) and writes to neither: it only plans. The
+engine is wired exactly as the pair's worker wires it (app.sync.worker.pair_engine).
 """
 
 from __future__ import annotations
 
-import os
 import sys
-from typing import TextIO
 
 from app.config import load_configs
-from app.settings import get_settings
-from app.sync.engine import Engine, Preview
 from app.mongo import connect
-from app.sync.store import PairStore
-from app.sync.worker import StartupCheckFailed, connect_jira
+from app.settings import get_settings
+from app.sync.engine import Preview
+from app.sync.worker import StartupCheckFailed, connect_jira, pair_engine
 
 
 def plan_lines(previews: list[Preview]) -> list[str]:
@@ -34,26 +32,24 @@ def plan_lines(previews: list[Preview]) -> list[str]:
     return lines
 
 
-def main(pair_name: str, out: TextIO = sys.stdout) -> int:
+def main(args) -> int:
     settings = get_settings()
     result = load_configs(settings.config_dir)
-    pair = next((p for p in result.pairs if p.name == pair_name), None)
+    pair = next((p for p in result.pairs if p.name == args.pair), None)
     if pair is None:
         known = ", ".join(p.name for p in result.pairs) or "none"
-        print(f"no valid pair named {pair_name!r} in {settings.config_dir} (valid pairs: {known})", file=sys.stderr)
+        print(f"no valid pair named {args.pair!r} in {settings.config_dir} (valid pairs: {known})", file=sys.stderr)
         return 1
-    config = pair.config
     try:
-        jira, myself = connect_jira(config)
+        jira, myself = connect_jira(pair.config)
     except StartupCheckFailed as error:
-        print(f"{pair_name}: {error}", file=sys.stderr)
+        print(f"{args.pair}: {error}", file=sys.stderr)
         return 1
-    time_zone = config.jira.time_zone or myself.get("timeZone")
     client = connect(settings, appname="jira-sync-plan")
     try:
-        store = PairStore(client[os.environ.get("WORKER_DATABASE_NAME") or settings.pair_database(pair.name)])
-        for line in plan_lines(Engine(config, jira, store, time_zone).preview()):
-            print(line, file=out)
+        engine = pair_engine(pair.config, jira, client, settings, myself)
+        for line in plan_lines(engine.preview()):
+            print(line)
     finally:
         client.close()
     return 0

@@ -1,0 +1,38 @@
+"""`jira-sync <command>` (or `python entrypoint.py <command>`): the parser, and one module per command.
+
+Each command module (app.cli.validate, render, run, reload, status, plan, demo) has
+`main(args) -> int`: it gathers its inputs (settings, config directory, supervisord, MongoDB),
+calls the pure parts and prints. A command's module is imported only when it runs. Exit codes:
+0 fine, 1 something to look at (a bad config, a pair not healthy, a failed reload step), 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from importlib import import_module
+from pathlib import Path
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return import_module(f"app.cli.{args.command}").main(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description="jira-sync: many Jira sync pairs under supervisord")
+    commands = parser.add_subparsers(dest="command", required=True)
+    validate = commands.add_parser("validate", help="check every sync-*.json; exit 1 on any error")
+    validate.add_argument("--config-dir", type=Path, help="directory of pair configs (default CONFIG_DIR)")
+    render = commands.add_parser("render", help="print (or write) supervisord.conf")
+    render.add_argument("--output", type=Path, help="write here instead of printing")
+    commands.add_parser("run", help="render into RUNTIME_DIR and exec supervisord in the foreground")
+    for name, text in (("reload", "rescan configs; add, remove and restart changed pairs"),
+                       ("status", "one line per pair: process, heartbeat, last pass, error")):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("--demo", action="store_true", help="act on the bundle started by `demo`")
+    plan = commands.add_parser("plan", help="dry run of one pair's next pass")
+    plan.add_argument("pair")
+    demo = commands.add_parser("demo", help="the bundle against a simulated Jira site, on embedded defaults")
+    demo.add_argument("--jira-port", type=int, default=None, help="port of the simulated Jira (default DEMO_JIRA_PORT or 8081)")
+    return parser

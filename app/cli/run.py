@@ -1,0 +1,26 @@
+"""`run`: validate (naming every file, good or bad), render into RUNTIME_DIR, exec supervisord."""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+from app.bundle.runtime import exec_supervisord, write_runtime
+from app.cli.bundle import render_bundle
+from app.cli.validate import validate_lines
+from app.config import load_configs
+from app.settings import Settings, get_settings
+
+
+def main(args) -> NoReturn:
+    run_bundle(get_settings())
+
+
+def run_bundle(settings: Settings, extra_programs=()) -> NoReturn:
+    """The start-up log names every config file; the bad ones get no program, the good ones run."""
+    result = load_configs(settings.config_dir)
+    for line in validate_lines(result):
+        print(line)
+    _, text = render_bundle(settings, result, report=None, extra_programs=extra_programs)
+    conf = write_runtime(settings, text)
+    print(f"supervisord.conf written to {conf}; starting supervisord", flush=True)
+    exec_supervisord(conf)

@@ -45,6 +45,13 @@ class Settings(BaseSettings):
     supervisor_timeout: float = Field(1.0, gt=0, description="Seconds allowed for one supervisord RPC call.")
     watchdog_cooldown_min: float = Field(30.0, description="First wait before bringing a FATAL program back.")
     watchdog_cooldown_max: float = Field(600.0, description="Cap of the growing FATAL cool-down.")
+    bundle_id: str | None = Field(
+        None, description="This bundle's name among the bundles sharing one MongoDB (pair leases); default: the "
+        "host name plus a suffix drawn at start, unique even for two bundles on one host.",
+    )
+    lease_seconds: float = Field(
+        30.0, ge=5, description="How long a pair's lease outlives its holder's last renewal before another bundle takes it.",
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -19,6 +19,7 @@ from hypothesis.stateful import (
 )
 
 from jira_sim.server import SimulatorServer
+from app.sync.store import PairStore
 from tests.support.faults import Crash, CrashingStore
 from tests.support.sync import SyncHarness
 
@@ -52,6 +53,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         self.pair.sync()
         self.user_keys: list[str] = []
         self.last_move: dict[str, tuple[str, str]] = {}  # user key -> (side moved by a person, status)
+        self.settled = False  # a clean pass ran since the last move: nothing is owed
 
     def teardown(self):
         if hasattr(self, "sim"):
@@ -65,6 +67,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         key = self.pair.new_user_issue(summary=f"issue {len(self.user_keys)}", status="Will Do" if to_will_do else None)
         self.user_keys.append(key)
         self.last_move[key] = ("user", self.pair.status(key))
+        self.settled = False
 
     @precondition(lambda self: self.user_keys)
     @rule(data=st.data())
@@ -86,6 +89,7 @@ class WorkflowMachine(RuleBasedStateMachine):
             status = data.draw(st.sampled_from(available))
             self.pair.move(key, status)
             self.last_move[user_key] = (side, status)
+            self.settled = False
 
     # -- what the sync does ------------------------------------------------------------------
 
@@ -95,6 +99,15 @@ class WorkflowMachine(RuleBasedStateMachine):
             self.pair.new_engine(CrashingStore(self.pair.store.db, method, Crash())).run_pass()
         except Crash:
             pass
+
+    @precondition(lambda self: self.settled)
+    @rule()
+    def database_lost(self):
+        """The pair's database is dropped (lost, or a new prefix): Jira still holds every pairing."""
+        self.client.drop_database(self.pair.store.db.name)
+        self.pair.store = PairStore(self.client[f"tprop{uuid.uuid4().hex[:10]}"])
+        self.pair.store.ensure_indexes()
+        self.pair.engine = self.pair.new_engine()
 
     @rule()
     def clean_pass(self):
@@ -120,6 +133,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         self.pair.reset_requests()
         self.pair.engine.run_pass()
         assert self.pair.bot_writes() == [], "a second pass with no new change writes nothing"
+        self.settled = True
 
     @invariant()
     def no_duplicate_dev_issue(self):

@@ -12,12 +12,14 @@ from app.config import load_configs
 from app.mongo import connect
 from app.settings import get_settings
 from app.sync.engine import Preview
+from app.sync.original import ImportPlan
 from app.sync.worker import StartupCheckFailed, connect_jira, pair_engine
 
 
-def plan_lines(previews: list[Preview]) -> list[str]:
-    """One line per adoption and per action, then a count line (pure)."""
-    lines = []
+def plan_lines(previews: list[Preview], imported: ImportPlan | None = None) -> list[str]:
+    """The import of the original service's state (if due), one line per adoption and per
+    action, then a count line (pure)."""
+    lines = [imported.summary()] if imported is not None else []
     for preview in previews:
         change, plan, issue = preview.change, preview.plan, preview.change.issue
         movement = f"{change.previous_status or '(new)'} -> {issue.status}"
@@ -28,7 +30,8 @@ def plan_lines(previews: list[Preview]) -> list[str]:
         for action in plan.actions:
             lines.append(f"{issue.key} [{issue.side}] {movement} rule={plan.rule_id}: {action.describe(issue.key)}")
     acting = sum(1 for preview in previews if preview.plan.actions or preview.adopts)
-    lines.append(f"{len(previews)} issue version(s) to process, {acting} with actions, {len(lines)} action(s); nothing was written")
+    actions = len(lines) - (imported is not None)
+    lines.append(f"{len(previews)} issue version(s) to process, {acting} with actions, {actions} action(s); nothing was written")
     return lines
 
 
@@ -48,7 +51,8 @@ def main(args) -> int:
     client = connect(settings, appname="jira-sync-plan")
     try:
         engine = pair_engine(pair.config, jira, client, settings, myself)
-        for line in plan_lines(engine.preview()):
+        imported = engine.preview_import()
+        for line in plan_lines(engine.preview(imported), imported):
             print(line)
     finally:
         client.close()

@@ -35,6 +35,7 @@ from app.sync.executor import ActionExecutor
 from app.sync.failures import failure_document
 from app.sync.model import Execution, Mapping, PassSummary, StatusChange, other_side, same_status
 from app.sync.observe import DEFAULT_OVERLAP, Observed, Observer, full_scan_due
+from app.sync.original import ImportPlan, OriginalImport, read_original
 from app.sync.plan import plan as plan_change
 from app.sync.store import PairStore
 
@@ -72,6 +73,7 @@ class Engine:
         self.observer = Observer(config, jira, store, time_zone or "UTC", overlap)
         self.executor = ActionExecutor(jira, store, config, clock, time_zone or "UTC")
         self.adoption = Adoption(jira, store, config, clock, self.executor.credentials)
+        self.original = OriginalImport(jira, store, clock, self.executor.credentials)
 
     # -- the pass ----------------------------------------------------------------------------
 
@@ -79,13 +81,14 @@ class Engine:
         summary = PassSummary(started_at=self.clock())
         counts: Counter[str] = Counter()
         self.executor.credentials.new_pass()
+        self._import_original()
         state = self.store.sync_state()
         acting = self._acting(state)
         observation = self.observer.observe(state, summary.started_at)
         changes = observation.changes
         scanning = full_scan_due(state.get("last_full_scan_at"), summary.started_at, self.config.full_scan_seconds)
         if scanning:
-            missed = self.observer.full_scan({item.change.issue.id for item in changes})
+            missed = self.observer.full_scan({item.change.issue.id for item in changes}, state.get("known_before"))
             counts["full_scan_missed"] = len(missed)
             changes = sorted(changes + missed, key=lambda item: item.change.issue.updated)
         progress = Progress(len(changes), self.monotonic, first_pass=not state.get("initial_sync_done"))
@@ -121,13 +124,26 @@ class Engine:
         summary.finished_at = self.clock()
         return summary
 
-    def preview(self) -> list[Preview]:
+    def preview_import(self) -> ImportPlan | None:
+        """What the first pass would import from the original service's state, reading only."""
+        if self.store.sync_state().get("original_import"):
+            return None
+        original = read_original(self.store.db)
+        return self.original.plan(original) if original is not None else None
+
+    def preview(self, imported: ImportPlan | None = None) -> list[Preview]:
         """What the next pass would decide, reading only (the `plan` command): each change's plan,
-        with the partner it would adopt from Jira first, if any."""
+        with the partner it would adopt from Jira first, if any; after the `imported` state of
+        the original service, when there is one to import."""
         state = self.store.sync_state()
+        adopted: dict[str, Mapping] = {}  # issue id -> the pairing this preview already found
+        if imported is not None:
+            adopted.update({issue_id: m for m in imported.mappings for issue_id in (m.user_id, m.dev_id)})
+            if imported.last_sync:
+                state = {**state, "initial_sync_done": True, "user_watermark": imported.last_sync,
+                         "dev_watermark": imported.last_sync}
         acting = self._acting(state)
         previews = []
-        adopted: dict[str, Mapping] = {}  # issue id -> the pairing this preview already found
         for item in self.observer.observe(state, self.clock()).changes:
             change, issue = item.change, item.change.issue
             mapping = self._mapping(change) or adopted.get(issue.id)
@@ -143,6 +159,15 @@ class Engine:
                 continue
             previews.append(Preview(change, decided))
         return previews
+
+    def _import_original(self) -> None:
+        """Once, before the first pass over a database the original service left behind."""
+        if self.store.sync_state().get("original_import"):
+            return
+        original = read_original(self.store.db)
+        if original is not None:
+            record = self.original.apply(original, self.original.plan(original))
+            self._record({"event": "original.imported", **{k: v for k, v in record.items() if k != "at"}})
 
     def _acting(self, state: dict[str, Any]) -> bool:
         """False only on a first pass with initialSyncEnabled off: it records a baseline."""

@@ -107,21 +107,24 @@ class Observer:
                                   SEARCH_FIELDS, reconcile=reconcile)
             for batch in _batches((issue_snapshot(raw, side, self.jira.site_url) for raw in search), STATE_BATCH):
                 stored = self.store.issue_states(issue.id for issue in batch)
+                legacy = self._legacy(side, [issue for issue in batch if issue.id not in stored], sync_state)
                 for issue in batch:
                     seen_updates.append(issue.updated)
                     if side == "dev":
                         highest = max(highest or 0, key_number(issue.key, self.config.dev_project_key) or 0) or None
                     before = stored.get(issue.id)
                     if is_new_version(before.get("updated") if before else None, issue.updated):
-                        changes.append(Observed(StatusChange(issue, before["status"] if before else None), before))
+                        previous = before["status"] if before else legacy.get(issue.key)
+                        changes.append(Observed(StatusChange(issue, previous), before))
             watermarks[side] = advance_watermark(since, seen_updates)
         changes.sort(key=lambda item: item.change.issue.updated)
         return Observation(changes, watermarks, highest)
 
-    def full_scan(self, already: set[str]) -> list[Observed]:
+    def full_scan(self, already: set[str], known_before: datetime | None = None) -> list[Observed]:
         """The versions the windows missed: every issue of both projects whose `updated` is newer
-        than the stored one (or that was never stored), fetched as it is now, oldest first.
-        `already` names issues this pass observed anyway."""
+        than the stored one (or that was never stored, unless it is older than `known_before`:
+        what the original service had seen), fetched as it is now, oldest first. `already` names
+        issues this pass observed anyway."""
         missed: list[Observed] = []
         for side in SIDES:
             jql = f"project = {jql_string(self._project(side))} ORDER BY created ASC, key ASC"
@@ -133,10 +136,18 @@ class Observer:
                     updated = parse_jira_datetime(raw["fields"]["updated"])
                     if issue_id in already or not is_new_version(before.get("updated") if before else None, updated):
                         continue
+                    if before is None and known_before is not None and updated < known_before:
+                        continue
                     issue = self.fetch(issue_id, side)
                     missed.append(Observed(StatusChange(issue, before["status"] if before else None), before))
         missed.sort(key=lambda item: item.change.issue.updated)
         return missed
+
+    def _legacy(self, side: Side, first_seen: list[IssueSnapshot], sync_state: dict[str, Any]) -> dict[str, str]:
+        """What the original service last saw of issues sighted for the first time (an import)."""
+        if not first_seen or not sync_state.get("original_import"):
+            return {}
+        return self.store.legacy_statuses(side, (issue.key for issue in first_seen))
 
     def fetch(self, issue_id: str, side: Side) -> IssueSnapshot:
         """One issue as it is now (a GET, never the search index); JiraNotFound when it is gone."""

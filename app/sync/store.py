@@ -12,6 +12,8 @@ Collections (all keyed by Jira issue **ids**, which survive a move; keys are kep
                  never to be copied: there before an adoption, or refused by Jira).
 - `partner_hints` `_id` = issue id: the partner keys an unmapped issue's link lines name
                  (app.sync.adoption).
+- `legacy_states` `_id` = "side:KEY": the status the original service last saw of an issue it
+                 did not pair (app.sync.original), read at the issue's first sighting.
 - `failures`     `_id` = change id (or creation id): the change, attempts, next attempt, last
                  error; `kind` "creation" for a creation's, which no newer change supersedes.
 - `events`       audit trail, expired by a TTL index.
@@ -136,6 +138,17 @@ class PairStore:
             {"$set": {"target_issue_id": target_issue_id, "target_attachment_id": target_attachment_id}},
             upsert=True,
         )
+
+    def save_legacy_states(self, rows: Iterable[tuple[Side, str, str]]) -> None:
+        for side, key, status in rows:
+            self.db.legacy_states.update_one({"_id": f"{side}:{key}"}, {"$set": {"status": status}}, upsert=True)
+
+    def legacy_statuses(self, side: Side, keys: Iterable[str]) -> dict[str, str]:
+        """The original service's last status of each of `keys` it knew (key -> status)."""
+        ids = [f"{side}:{key}" for key in keys]
+        if not ids:
+            return {}
+        return {doc["_id"].split(":", 1)[1]: doc["status"] for doc in self.db.legacy_states.find({"_id": {"$in": ids}})}
 
     # -- partner hints -----------------------------------------------------------------------
 

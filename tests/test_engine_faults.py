@@ -7,8 +7,8 @@ import pymongo.errors
 import requests
 import pytest
 
-from app.jira import JiraError
-from jira_sim.seed import demo_seed
+from app.jira import JiraAuthError, JiraError
+from jira_sim.seed import BOT, demo_seed
 from jira_sim.server import SimulatorServer
 from app.sync.failures import MAX_ATTEMPTS
 from tests.support.faults import Crash, CrashingStore
@@ -384,3 +384,51 @@ def test_an_issue_the_sync_just_wrote_is_read_consistently_despite_the_index_lag
     pair.move(dev_key, "In Progress")
     pair.sync()
     assert pair.status(user_key) == "In Progress", "reconcileIssues made the move visible at once"
+
+
+def test_rejected_credentials_stop_the_pass_and_clear_nothing(pair):
+    user_key, dev_key = accepted(pair)
+    pair.move(dev_key, "In Progress")
+    pair.admin("POST", "config", faults={"next_errors": 6, "error_status": 500, "path_contains": "/transitions"})
+    pair.sync()  # the transition fails, retries included: a pending failure
+    [pending] = pair.store.pending_failures()
+    pair.admin("POST", f"users/{BOT.account_id}/revoke")  # Cloud now answers the bot as nobody: 404s, 400s
+    pair.clock.advance(minutes=2)
+    with pytest.raises(JiraAuthError, match="credentials rejected"):
+        pair.engine.run_pass()
+    assert pair.store.pending_failures() == [pending], "a 404 to rejected credentials clears nothing"
+    assert pair.dev_key(user_key) == dev_key
+
+    pair.admin("POST", f"users/{BOT.account_id}/restore")
+    pair.sync()
+    assert pair.status(user_key) == "In Progress" and pair.store.pending_failures() == []
+
+
+class RevokedMidPass(requests.Session):
+    """A proxy that strips `X-Seraph-LoginReason`, and a token revoked right after the pass's
+    searches: the retry's GET then answers a bare 404, as for a deleted issue."""
+
+    def __init__(self, revoke) -> None:
+        super().__init__()
+        self.revoke = revoke
+
+    def request(self, method, url, **kwargs):
+        if self.revoke and "/search" not in url and method == "GET":
+            self.revoke()
+            self.revoke = None
+        response = super().request(method, url, **kwargs)
+        response.headers.pop("X-Seraph-LoginReason", None)
+        return response
+
+
+def test_a_bare_404_is_believed_only_once_myself_proved_the_credentials(pair):
+    user_key, dev_key = accepted(pair)
+    pair.move(dev_key, "In Progress")
+    pair.admin("POST", "config", faults={"next_errors": 6, "error_status": 500, "path_contains": "/transitions"})
+    pair.sync()
+    [pending] = pair.store.pending_failures()
+    pair.clock.advance(minutes=2)
+    pair.bot.transport.session = RevokedMidPass(lambda: pair.admin("POST", f"users/{BOT.account_id}/revoke"))
+    with pytest.raises(JiraAuthError):
+        pair.engine.run_pass()
+    assert pair.store.pending_failures() == [pending], "the 404 of a dead token is no deleted issue"

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from app.sync.actions import AddComment, CommentContext
-from app.sync.templates import JIRA_TEXT_LIMIT, browse_url, description_has_link, dev_description, render_template
+from app.sync.templates import (
+    JIRA_TEXT_LIMIT,
+    browse_url,
+    description_has_link,
+    dev_description,
+    fit_text,
+    render_template,
+)
 
 VALUES = {"sourceKey": "DEV-1", "targetKey": "SUP-1", "sourceStatus": "Closed", "targetStatus": "Resolved",
           "sourceUrl": "https://j/browse/DEV-1", "targetUrl": "https://j/browse/SUP-1"}
@@ -62,8 +69,11 @@ def test_dev_description_of_an_empty_text_is_the_link_line(empty):
 
 def test_a_description_over_jiras_limit_is_cut_with_a_note_and_keeps_its_link_line():
     url = "https://team.atlassian.net/browse/ABSUP-7"
-    text = dev_description("x" * 40_000, url)
-    assert len(text) <= JIRA_TEXT_LIMIT
+    whole = dev_description("x" * 40_000, url)
+    text = fit_text(whole, url)
+    assert len(text) == JIRA_TEXT_LIMIT
     assert text.endswith(f"User issue: {url}")
     assert "cut by jira-sync to fit Jira's limit of 32,767 characters" in text
-    assert dev_description("short", url) == f"short\n\nUser issue: {url}"
+    assert fit_text("short", url) == "short"
+    doubled = fit_text(whole, url, measure=lambda s: 2 * len(s))  # however Jira counts, it fits
+    assert 2 * len(doubled) <= JIRA_TEXT_LIMIT and doubled.endswith(f"User issue: {url}")

@@ -7,6 +7,7 @@ is a JiraError subclass. Reprs never show credentials.
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections import Counter
@@ -115,6 +116,13 @@ class JiraClient:
     @property
     def base_url(self) -> str:
         return self.transport.base_url
+
+    def text_length(self, text: str) -> int:
+        """A description's or comment's length as Jira counts it against its 32,767-character
+        limit: of what is sent (the ADF document on Cloud), in UTF-16 code units."""
+        wire = wire_text(text, self.deployment)
+        sent = wire if isinstance(wire, str) else json.dumps(wire, separators=(",", ":"), ensure_ascii=False)
+        return len(sent.encode("utf-16-le")) // 2
 
     @property
     def site_url(self) -> str:

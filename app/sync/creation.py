@@ -43,6 +43,7 @@ from app.sync.credentials import CredentialCheck
 from app.sync.model import Mapping, same_status
 from app.sync.observe import MARKER_PROPERTY, parse_jira_datetime
 from app.sync.store import PairStore
+from app.sync.templates import browse_url, fit_text
 
 LINK_TYPE = "Relates"
 RECOVERY_WINDOW = timedelta(minutes=2)  # JQL dates are minute-precise; the clocks may differ a little
@@ -195,11 +196,12 @@ class DevIssueCreation:
 
     def _create(self, record: CreationRecord) -> CreationRecord:
         action = record.create
+        user_url = browse_url(self.jira.site_url, action.user_issue_key)
         fields: dict[str, Any] = {
             "project": {"key": action.project_key},
             "issuetype": {"name": action.issue_type},
             "summary": action.summary,
-            "description": action.description,
+            "description": fit_text(action.description, user_url, self.jira.text_length),
         }
         if action.priority:
             fields["priority"] = {"name": action.priority}

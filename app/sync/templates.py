@@ -6,7 +6,7 @@ Pure string functions; nothing here raises on odd input.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 LINK_LINE_PREFIX = "User issue: "
@@ -45,21 +45,29 @@ def description_has_link(description: str | None, url: str) -> bool:
 def dev_description(user_description: str | None, user_url: str) -> str:
     """The description of a Dev issue: the User issue's text, then the link line back to it.
 
-    Idempotent: a text that already mentions `user_url` is returned unchanged (trimmed). A text
-    that would pass Jira's limit (JIRA_TEXT_LIMIT characters, which Jira refuses) is cut, with
-    a note saying so, and keeps its link line.
+    Idempotent: a text that already mentions `user_url` is returned unchanged (trimmed).
     """
     body = (user_description or "").strip()
     if description_has_link(body, user_url):
-        return fit_text(body, user_url)
+        return body
     line = link_line(user_url)
-    return f"{fit_text(body, user_url, reserve=len(line) + 2)}\n\n{line}" if body else line
+    return f"{body}\n\n{line}" if body else line
 
 
-def fit_text(text: str, user_url: str, reserve: int = 0, limit: int = JIRA_TEXT_LIMIT) -> str:
-    """`text` if it fits in `limit - reserve` characters, else its head and a note pointing at the whole."""
-    room = limit - reserve
-    if len(text) <= room:
+def fit_text(text: str, whole_at: str, measure: Callable[[str], int] = len, limit: int = JIRA_TEXT_LIMIT) -> str:
+    """`text` if Jira takes it (`measure` is how Jira counts it on the wire), else its head, a
+    note saying where the whole text is, and its last line kept (the link line back)."""
+    if measure(text) <= limit:
         return text
-    note = TRUNCATION_NOTE.format(limit=limit, url=user_url)
-    return text[: max(0, room - len(note))].rstrip() + note
+    head, _, last = text.rpartition("\n")
+    tail = f"\n{last}" if head and last.startswith(LINK_LINE_PREFIX) else ""
+    body = head if tail else text
+    note = TRUNCATION_NOTE.format(limit=limit, url=whole_at)
+    low, high = 0, len(body)  # the longest head that fits: measure grows with the head
+    while low < high:
+        middle = (low + high + 1) // 2
+        if measure(body[:middle].rstrip() + note + tail) <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    return body[:low].rstrip() + note + tail

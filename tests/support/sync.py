@@ -53,8 +53,9 @@ class SyncHarness:
         self.sim = sim
         path = write_pair_file(tmp_path, sim.url, **overrides)
         self.config: PairConfig = load_pair(path, environ={"JIRA_AB_TOKEN": BOT.api_token})
-        self.bot = JiraClient.from_config(self.config.jira, sleep=lambda seconds: None)
-        self.human = JiraClient(sim.url, _human_auth(), deployment=self.config.jira.deployment)
+        site = JiraClient.discover_site(self.config.jira)  # as the worker does at start
+        self.bot = JiraClient.from_config(self.config.jira, site=site, sleep=lambda seconds: None)
+        self.human = JiraClient(sim.url, _human_auth(), deployment=self.bot.deployment)
         self.store = PairStore(database)
         self.store.ensure_indexes()
         self.clock = ShiftableClock()

@@ -18,7 +18,9 @@ Workload (ABSUP = User project, ABDEV = Dev project, both on the simulator):
  0. 1,000 User issues in To Do (100 of them with one small attachment): initial pass, baseline only;
  1. the person moves all 1,000 User issues to Will Do -> pass: 1,000 creates;
  2. the person moves all 1,000 Dev issues to In Progress -> pass: 1,000 transitions of User issues;
- 3. a pass with no change.
+ 3. a pass with no change;
+ 4. the same pass an hour later, when the full scan is due (ids, statuses and `updated` of both
+    projects, which finds nothing missed): its cost is printed per 1,000 issues scanned.
 Every issue stays inside the 5-minute overlap window for the whole run, so every pass reads
 all issues of both projects (the minimum's n = all issues of the project).
 """
@@ -33,6 +35,7 @@ from pathlib import Path
 import pymongo
 
 from bench.common import SimulatorProcess, Stopwatch, machine_line, mongo, print_table, user_issues_seed, work_dir
+from app.sync.observe import SCAN_PAGE
 from tests.support.sync import SyncHarness
 
 ISSUES = 1000
@@ -121,6 +124,16 @@ def main() -> None:
 
         measured, seconds, counts, by_site = run_phase(harness, sim, sites)
         phases.append(("3 no-change pass", measured, seconds, counts, by_site, pages(ISSUES) + pages(len(dev_keys))))
+        window_calls = sum(measured.values())
+
+        harness.clock.advance(seconds=harness.config.full_scan_seconds)
+        measured, seconds, counts, by_site = run_phase(harness, sim, sites)
+        scan_calls = sum(measured.values()) - window_calls
+        scanned = ISSUES + len(dev_keys)
+        # The scan asks SCAN_PAGE per page; Jira (and the simulator) answer at most 100 when fields
+        # besides id/key are asked, so its minimum is one page of 100 per project per 100 issues.
+        phases.append(("4 no-change pass + full scan", measured, seconds, counts, by_site,
+                       2 * (pages(ISSUES) + pages(len(dev_keys)))))
         run_minutes = total.elapsed / 60
         client.drop_database(database.name)
         client.close()
@@ -137,6 +150,9 @@ def main() -> None:
     print(f"workload: {ISSUES} User issues ({WITH_ATTACHMENT} with one attachment); run took {run_minutes:.1f} min "
           f"(inside the 5-min overlap window, so every pass reads every issue)\n")
     print_table(["phase", "measured calls", "minimum", "ratio", "target", "pass time", "issues processed"], rows)
+    print(f"\nfull scan: {scan_calls} request(s) for {scanned} issues = {1000 * scan_calls / scanned:.1f} per 1,000 "
+          f"issues (asked {SCAN_PAGE} per page; Jira may answer fewer when fields are asked), "
+          f"{counts.get('full_scan_missed', 0)} missed version(s) found")
     print("\nMeasured calls per endpoint")
     for name, measured, _ in breakdowns:
         print(f"  {name}: " + ", ".join(f"{key} x{n}" for key, n in sorted(measured.items())))

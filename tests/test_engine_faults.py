@@ -432,3 +432,38 @@ def test_a_bare_404_is_believed_only_once_myself_proved_the_credentials(pair):
     with pytest.raises(JiraAuthError):
         pair.engine.run_pass()
     assert pair.store.pending_failures() == [pending], "the 404 of a dead token is no deleted issue"
+
+
+def test_the_syncs_own_transition_whose_answer_was_lost_does_not_echo(pair):
+    user_key, dev_key = accepted(pair)
+    pair.move(dev_key, "In Progress", "Done", "Closed")
+    pair.sync()
+    pair.move(user_key, "Reopened")
+    pair.bot.transport.session = LoseAnswer(lambda method, url, kw: method == "POST" and url.endswith("/transitions"))
+    pair.sync()  # Jira moved the Dev issue; its answer never came back
+    assert pair.status(dev_key) == "Reopened" and pair.store.pending_failures() == []
+    pair.sync()
+    assert not any("was reopened" in body for body in pair.comments(user_key)), "the sync's own move came back"
+
+
+@pytest.mark.parametrize("knob", ["next_ok_errors", "next_pages_without_issues"])
+def test_a_search_answer_that_is_an_error_in_disguise_fails_the_pass(pair, knob):
+    pair.admin("POST", "config", faults={knob: 1, "path_contains": "/search"})
+    with pytest.raises(JiraError):
+        pair.engine.run_pass()
+
+
+@pytest.mark.parametrize("created_before", [False, True], ids=["first creation", "initial status learned"])
+def test_a_move_made_while_a_creation_is_recovered_is_synced(pair, created_before):
+    earlier = [accepted(pair)[1]] if created_before else []
+    user_key = pair.new_user_issue(status="Will Do")
+    pair.bot.transport.session = LoseAnswer(lambda method, url, kw: method == "POST" and url.endswith("/issue"))
+    assert pair.engine.run_pass().counts["failed"] == 1, "created in Jira; the answer was lost"
+    [dev] = [issue for issue in pair.dev_issues() if issue["key"] not in earlier]
+    pair.move(dev["key"], "In Progress")  # a person takes the new Dev issue before the sync knows it
+    pair.clock.advance(minutes=1)
+    pair.sync()
+    pair.sync()
+    assert pair.dev_key(user_key) == dev["key"] and len(pair.dev_issues()) == 1 + len(earlier)
+    assert pair.status(user_key) == "In Progress", "the move made meanwhile was not taken for a start"
+    assert pair.store.pending_failures() == []

@@ -54,14 +54,19 @@ class JiraTransport:
         self.status_counts: Counter[str] = Counter()
 
     def request_json(self, method: str, path: str, **kwargs: Any) -> Any:
-        """`request`, then the answer's JSON; a non-JSON answer (a proxy's or a login page) is a
-        JiraError too, so callers only ever handle JiraErrors."""
+        """`request`, then the answer's JSON; a non-JSON answer (a proxy's or a login page), or a
+        success whose body is an error, is a JiraError too, so callers only ever handle JiraErrors."""
         response = self.request(method, path, **kwargs)
+        shown = urlsplit(response.url or path).path
         try:
-            return response.json()
+            body = response.json()
         except ValueError:
-            shown = urlsplit(response.url or path).path
             raise JiraError(response.status_code, method.upper(), shown, ["the answer is not JSON"]) from None
+        if isinstance(body, dict) and body.get("errorMessages"):
+            # Jira never sends errorMessages with a success; a proxy or a broken node may.
+            messages, errors = parse_error_body(body)
+            raise JiraError(response.status_code, method.upper(), shown, messages, errors)
+        return body
 
     def request(
         self,

@@ -170,11 +170,11 @@ class DevIssueCreation:
             return record, False
         mapped = self.store.mapping_for("user", record.user_issue_id)
         if mapped is not None:  # a crash between the mapping and the record: is the link there?
-            return self._mapped(record, mapped, linked=False), False
+            return self._mapped(record, mapped, linked=False, recovered=True), False
         if not new:
             found = self._find_created_dev_issue(record)
             if found is not None:
-                return self._mapped(record, *found), False
+                return self._mapped(record, *found, recovered=True), False
             if not self._still_wanted(record):
                 return self._save(replace(record, phase="abandoned")), False
             if self.clock() - record.started_at < INDEX_LAG_ALLOWANCE:
@@ -219,15 +219,46 @@ class DevIssueCreation:
         mapping = Mapping(action.user_issue_id, action.user_issue_key, str(created["id"]), created["key"])
         return self._mapped(record, mapping, linked)
 
-    def _mapped(self, record: CreationRecord, mapping: Mapping, linked: bool) -> CreationRecord:
+    def _mapped(self, record: CreationRecord, mapping: Mapping, linked: bool, recovered: bool = False) -> CreationRecord:
         """Record the mapping and the Dev issue's first status as its baseline (so that its next
-        move is seen as a change), then the record's new phase."""
+        move is seen as a change), then the record's new phase.
+
+        A recovered Dev issue may have moved already (a person took it while its create's answer
+        was lost): its baseline is then the status Jira creates issues in, with no `updated`, so
+        that the move comes out as a change on the next read instead of being taken as where it began.
+        """
         self.store.save_mapping(mapping)
-        dev = self.jira.get_issue(mapping.dev_id, fields=["status", "updated"])
+        dev = self.jira.get_issue(mapping.dev_id, fields=["status", "updated", "created", "statuscategorychangedate"])
         status, updated = dev["fields"]["status"]["name"], parse_jira_datetime(dev["fields"]["updated"])
-        self.store.save_issue_state(mapping.dev_id, "dev", dev["key"], status, updated)
+        initial = self._initial_status(record.create, dev["fields"]) if recovered else None
+        if initial is not None and not same_status(initial, status):
+            self.store.reset_baseline(mapping.dev_id, "dev", dev["key"], initial)
+        else:
+            self.store.save_issue_state(mapping.dev_id, "dev", dev["key"], status, updated)
+        if not recovered:
+            self._learn_initial_status(record.create.issue_type, status)
         return self._save(replace(record, phase="created", dev_id=mapping.dev_id, dev_key=mapping.dev_key,
                                   linked=linked))
+
+    def _learn_initial_status(self, issue_type: str, status: str) -> None:
+        known = self.store.sync_state().get("dev_initial_statuses") or {}
+        if known.get(issue_type) != status:
+            self.store.save_sync_state(dev_initial_statuses={**known, issue_type: status})
+
+    def _initial_status(self, action: CreateDevIssue, fields: dict[str, Any]) -> str | None:
+        """The status a new Dev issue of this type starts in, as seen after an earlier create; else,
+        when the issue's status category changed since its creation, the first status of the "new"
+        category the Dev project lists for the type (None: take the current status)."""
+        learned = (self.store.sync_state().get("dev_initial_statuses") or {}).get(action.issue_type)
+        if learned:
+            return learned
+        if fields.get("statuscategorychangedate") in (None, fields.get("created")):
+            return None
+        for entry in self.jira.project_statuses(action.project_key):
+            if entry.get("name") == action.issue_type:
+                new = [s["name"] for s in entry.get("statuses") or [] if (s.get("statusCategory") or {}).get("key") == "new"]
+                return new[0] if new else None
+        return None
 
     def _marker(self, action: CreateDevIssue) -> dict[str, str]:
         return {"pair": self.config.name, "userIssueId": action.user_issue_id, "userIssueKey": action.user_issue_key}

@@ -28,7 +28,7 @@ from datetime import datetime
 from typing import Any
 
 from app.config import PairConfig
-from app.jira import JiraAuthError, JiraClient, JiraError, JiraNotFound, JiraPayloadTooLarge
+from app.jira import JiraAuthError, JiraClient, JiraError, JiraNotFound, JiraPayloadTooLarge, JiraUnavailable
 from app.sync.actions import Action, AddComment, CopyAttachments, CreateDevIssue, LinkIssues, TransitionPartner
 from app.sync.creation import LINK_TYPE, MARKER_PROPERTY, CreationDeferred, CreationRecord, DevIssueCreation
 from app.sync.credentials import CredentialCheck
@@ -154,11 +154,22 @@ class ActionExecutor:
         progress.baselined.add(partner_id)
         already_there = same_status(reached, action.target_status)
         if not already_there:
-            reached = self.jira.transition_to(partner_id, action.target_status, resolution=DONE_RESOLUTION).to_status
+            reached = self._transition_to(partner_id, action.target_status)
         # The status the sync set becomes the partner's baseline, so the next pass does not
         # sync it back (no echo).
         self.store.save_issue_state(partner_id, action.side, partner["key"], reached, None)
         return not already_there
+
+    def _transition_to(self, issue_id: str, target_status: str) -> str:
+        """Move the issue; when the answer is lost, read it back: a move Jira made is the sync's
+        own and becomes the baseline (else the next pass would take it for a person's: an echo)."""
+        try:
+            return self.jira.transition_to(issue_id, target_status, resolution=DONE_RESOLUTION).to_status
+        except JiraUnavailable:
+            now = self.jira.get_issue(issue_id, fields=["status"])["fields"]["status"]["name"]
+            if same_status(now, target_status):
+                return now
+            raise
 
     def _moved_later(self, partner_id: str, status: str, updated: str | None, source_updated: datetime | None) -> bool:
         """Whether the partner left the status the sync last knew, after the change being synced."""

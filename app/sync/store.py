@@ -67,6 +67,11 @@ class PairStore:
             fields["updated"] = encode_instant(updated)
         self.db.issue_state.update_one({"_id": issue_id}, {"$set": fields}, upsert=True)
 
+    def reset_baseline(self, issue_id: str, side: Side, key: str, status: str) -> None:
+        """Store `status` as the issue's baseline with no version: its next sighting is new."""
+        self.db.issue_state.update_one({"_id": issue_id}, {"$set": {"side": side, "key": key, "status": status},
+                                                           "$unset": {"updated": ""}}, upsert=True)
+
     # -- mappings ----------------------------------------------------------------------------
 
     def mapping_for(self, side: Side, issue_id: str) -> Mapping | None:

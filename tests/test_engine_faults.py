@@ -467,3 +467,16 @@ def test_a_move_made_while_a_creation_is_recovered_is_synced(pair, created_befor
     assert pair.dev_key(user_key) == dev["key"] and len(pair.dev_issues()) == 1 + len(earlier)
     assert pair.status(user_key) == "In Progress", "the move made meanwhile was not taken for a start"
     assert pair.store.pending_failures() == []
+
+
+def test_a_retried_older_change_does_not_undo_the_partners_newer_move(pair):
+    user_key, dev_key = accepted(pair)
+    pair.move(user_key, "Cancelled", "Reopened")  # Dev To Do has no way to Reopened: a pending failure
+    pair.sync()
+    assert pair.store.pending_failures()
+    pair.move(dev_key, "Cancelled")  # then development cancels; the retry must not reopen it
+    pair.clock.advance(minutes=2)
+    pair.sync()
+    pair.clock.advance(minutes=5)
+    pair.sync()
+    assert pair.status(dev_key) == "Cancelled"

@@ -153,7 +153,7 @@ class WorkflowMachine(RuleBasedStateMachine):
 
 @pytest.mark.parametrize(
     "examples, steps",
-    [(12, 14), pytest.param(150, 40, marks=pytest.mark.slow, id="soak")],
+    [(12, 14), pytest.param(150, 40, marks=[pytest.mark.slow, pytest.mark.timeout(1800)], id="soak")],
 )
 def test_random_workflows_with_killed_passes_keep_the_invariants(mongo_for_machine, tmp_path, examples, steps):
     run_state_machine_as_test(

@@ -172,11 +172,16 @@ class ActionExecutor:
             raise
 
     def _moved_later(self, partner_id: str, status: str, updated: str | None, source_updated: datetime | None) -> bool:
-        """Whether the partner left the status the sync last knew, after the change being synced."""
-        known = self.store.issue_states([partner_id]).get(partner_id, {}).get("status")
-        if source_updated is None or updated is None or known is None or same_status(known, status):
+        """Whether the partner changed after the change being synced: a version of it newer than
+        that change was already processed (a retry of an older change), or it left the status
+        the sync last knew after that change (a person's move not processed yet)."""
+        if source_updated is None:
             return False
-        return parse_jira_datetime(updated) > source_updated
+        known = self.store.issue_states([partner_id]).get(partner_id, {})
+        if known.get("updated") is not None and known["updated"] > source_updated:
+            return True
+        moved = known.get("status") is not None and not same_status(known["status"], status)
+        return moved and updated is not None and parse_jira_datetime(updated) > source_updated
 
     def _partner(self, issue_id: str, key: str, fields: list[str]) -> dict[str, Any]:
         try:

@@ -1,0 +1,68 @@
+"""What a bundle's keeper does about each of its pairs this tick (pure).
+
+- A pair whose lease is free (never held, released, or expired — judged with a clock skew
+  allowance, as the holder's clock wrote the expiry) is acquired by the bundle the preference
+  names (app.leases.assign); any bundle takes it once it stayed free a whole lease longer, so a
+  preferred bundle that cannot act holds nobody up for good.
+- A pair this bundle holds but no longer prefers (another bundle arrived and has been live for
+  `settle` seconds) is handed over: its worker finishes the issue it is on and releases the lease,
+  which the preferred bundle then takes at its next tick.
+- Anything else is left as it is: the holding worker renews its own lease.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from app.leases.assign import preferred_holders
+from app.leases.store import BundleBeat, Lease
+
+
+@dataclass(frozen=True)
+class Acquire:
+    pair: str
+    previous: Lease | None
+
+
+@dataclass(frozen=True)
+class HandOver:
+    pair: str
+    lease: Lease
+    to: str
+
+
+def live_bundles(bundles: Mapping[str, BundleBeat], now: datetime, lease_seconds: float) -> dict[str, BundleBeat]:
+    """The bundles that beat within one lease time (a bundle silent longer is gone)."""
+    return {name: beat for name, beat in bundles.items() if (now - beat.beat_at).total_seconds() <= lease_seconds}
+
+
+def is_free(lease: Lease | None, now: datetime, skew: float) -> bool:
+    return lease is None or lease.owner is None or lease.expires_at + timedelta(seconds=skew) < now
+
+
+def keeper_actions(
+    me: str, pairs: Iterable[str], leases: Mapping[str, Lease], live: Mapping[str, BundleBeat], now: datetime,
+    lease_seconds: float, skew: float, settle: float, started_at: datetime,
+) -> list[Acquire | HandOver]:
+    """This tick's acquisitions and hand-overs for bundle `me` and the pairs it serves."""
+    mine = tuple(pairs)
+    serving = {name: beat.pairs for name, beat in live.items() if name != me}
+    serving[me] = mine
+    preferred = preferred_holders(serving)
+    actions: list[Acquire | HandOver] = []
+    for pair in mine:
+        lease, wanted = leases.get(pair), preferred.get(pair, me)
+        if lease is not None and lease.owner == me and lease.expires_at > now:
+            arrived = live.get(wanted)
+            if wanted != me and arrived is not None and (now - arrived.started_at).total_seconds() >= settle:
+                actions.append(HandOver(pair, lease, wanted))
+            continue
+        if not is_free(lease, now, skew):
+            continue
+        # Never held: free since the preferred bundle (and this one) came up.
+        free_since = lease.expires_at if lease is not None else max(started_at, getattr(live.get(wanted), "started_at", started_at))
+        if wanted == me or (now - free_since).total_seconds() > lease_seconds + skew:
+            actions.append(Acquire(pair, lease))
+    return actions

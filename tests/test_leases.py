@@ -1,0 +1,119 @@
+"""Pair leases as data and on a real MongoDB: the preference, the keeper's decisions, the
+compare-and-set that lets only one bundle take a lease."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from app.leases.assign import preferred_holders
+from app.leases.decide import Acquire, HandOver, keeper_actions
+from app.leases.store import BundleBeat, Lease, LeaseStore
+from app.leases.ticket import RELEASE, Ticket, read_ticket, remove_ticket, write_ticket
+
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
+LEASE, SKEW, SETTLE = 30.0, 5.0, 10.0
+
+
+def beat(name, pairs, age=1.0, up_for=600.0) -> BundleBeat:
+    return BundleBeat(name, NOW - timedelta(seconds=age), NOW - timedelta(seconds=up_for), "host", tuple(pairs))
+
+
+def lease(pair, owner, fence=1, expires_in=20.0, last_owner=None) -> Lease:
+    return Lease(pair, owner, fence, NOW + timedelta(seconds=expires_in), NOW - timedelta(minutes=5), last_owner)
+
+
+PAIRS = [f"sync-{n:02d}" for n in range(30)]
+
+
+@pytest.mark.parametrize("bundles", [1, 2, 3, 4, 7])
+def test_the_preference_spreads_pairs_evenly_and_every_bundle_computes_the_same(bundles):
+    names = [f"bundle-{n}" for n in range(bundles)]
+    chosen = preferred_holders({name: PAIRS for name in names})
+    again = preferred_holders({name: PAIRS for name in reversed(names)})
+    assert chosen == again and set(chosen) == set(PAIRS)
+    loads = [list(chosen.values()).count(name) for name in names]
+    assert max(loads) <= math.ceil(len(PAIRS) / bundles)
+
+
+def test_a_bundle_leaving_moves_only_its_own_pairs_mostly():
+    three = preferred_holders({name: PAIRS for name in ("a", "b", "c")})
+    two = preferred_holders({name: PAIRS for name in ("a", "b")})
+    stayed = sum(1 for pair in PAIRS if three[pair] != "c" and two[pair] == three[pair])
+    assert stayed >= 15, "most of a's and b's pairs stay where they are"
+
+
+def test_a_pair_only_one_bundle_serves_is_that_bundles():
+    assert preferred_holders({"a": ["sync-x"], "b": ["sync-y"]}) == {"sync-x": "a", "sync-y": "b"}
+
+
+def actions(me, pairs, leases, live, started_ago=600.0):
+    return keeper_actions(me, pairs, leases, live, NOW, LEASE, SKEW, SETTLE, NOW - timedelta(seconds=started_ago))
+
+
+def test_the_keeper_takes_free_pairs_it_prefers_and_leaves_the_others_their_chance():
+    live = {"a": beat("a", ["p1", "p2"], up_for=2), "b": beat("b", ["p1", "p2"], up_for=2)}
+    preferred = preferred_holders({"a": ["p1", "p2"], "b": ["p1", "p2"]})
+    mine = [pair for pair, holder in preferred.items() if holder == "a"]
+    assert 0 < len(mine) < 2 and [act.pair for act in actions("a", ["p1", "p2"], {}, live, started_ago=2)] == mine
+
+
+def test_held_pairs_are_left_alone_until_they_expire_past_the_skew():
+    live = {"a": beat("a", ["p1"])}
+    assert actions("a", ["p1"], {"p1": lease("p1", "b", expires_in=-3)}, live) == [], "within the skew allowance"
+    [taken] = actions("a", ["p1"], {"p1": lease("p1", "b", expires_in=-6)}, live)
+    assert isinstance(taken, Acquire) and taken.previous.owner == "b"
+
+
+def test_a_pair_nobody_takes_is_taken_by_anyone_after_a_lease_more():
+    live = {"a": beat("a", ["p1"]), "b": beat("b", ["p1"])}
+    other = "b" if preferred_holders({"a": ["p1"], "b": ["p1"]})["p1"] == "a" else "a"
+    released = Lease("p1", None, 3, NOW - timedelta(seconds=10), NOW - timedelta(minutes=5), "c")
+    assert actions(other, ["p1"], {"p1": released}, live) == []
+    stale = Lease("p1", None, 3, NOW - timedelta(seconds=LEASE + SKEW + 1), NOW - timedelta(minutes=5), "c")
+    assert [act.pair for act in actions(other, ["p1"], {"p1": stale}, live)] == ["p1"]
+
+
+def test_a_held_pair_is_handed_to_the_preferred_bundle_once_it_settled():
+    prefer = preferred_holders({"a": ["p1"], "b": ["p1"]})["p1"]
+    holder = "b" if prefer == "a" else "a"
+    held = {"p1": lease("p1", holder)}
+    fresh = {holder: beat(holder, ["p1"]), prefer: beat(prefer, ["p1"], up_for=3)}
+    assert actions(holder, ["p1"], held, fresh) == [], "the newcomer has not settled yet"
+    settled = {holder: beat(holder, ["p1"]), prefer: beat(prefer, ["p1"], up_for=SETTLE + 1)}
+    assert actions(holder, ["p1"], held, settled) == [HandOver("p1", held["p1"], prefer)]
+
+
+@pytest.fixture
+def store(mongo_client, db_prefix) -> LeaseStore:
+    return LeaseStore(mongo_client[f"{db_prefix}_control"])
+
+
+def test_only_one_bundle_takes_a_lease_and_every_new_holder_raises_the_fence(store):
+    assert store.acquire("p1", "a", None, NOW, LEASE).fence == 1
+    assert store.acquire("p1", "b", None, NOW, LEASE) is None, "it exists now"
+    seen = store.lease("p1")
+    taken = store.acquire("p1", "b", seen, NOW, LEASE)
+    assert (taken.owner, taken.fence, taken.handovers) == ("b", 2, 1)
+    assert store.acquire("p1", "c", seen, NOW, LEASE) is None, "b changed it since c looked"
+    assert store.renew("p1", "b", 2, NOW, LEASE) and not store.renew("p1", "a", 1, NOW, LEASE)
+    assert store.release("p1", "b", 2, NOW) and store.lease("p1").owner is None
+    again = store.acquire("p1", "a", store.lease("p1"), NOW, LEASE)
+    assert (again.owner, again.fence, again.last_owner, again.handovers) == ("a", 3, "b", 2)
+
+
+def test_bundle_beats_round_trip(store):
+    store.beat("a", "h1", ["p2", "p1"], NOW, NOW - timedelta(minutes=1))
+    assert store.bundles()["a"] == BundleBeat("a", NOW, NOW - timedelta(minutes=1), "h1", ("p1", "p2"))
+
+
+def test_tickets_are_written_whole_and_unreadable_ones_count_as_none(tmp_path):
+    assert read_ticket(tmp_path, "p1") is None
+    write_ticket(tmp_path, Ticket("p1", "a", 4, RELEASE))
+    assert read_ticket(tmp_path, "p1") == Ticket("p1", "a", 4, RELEASE)
+    (tmp_path / "leases" / "p1.json").write_text("{half")
+    assert read_ticket(tmp_path, "p1") is None
+    remove_ticket(tmp_path, "p1")
+    remove_ticket(tmp_path, "p1")

@@ -1,7 +1,13 @@
 """The pair's store on a real MongoDB: what the executor's idempotency relies on."""
 
+from datetime import datetime, timezone
+
+import pytest
+
 from app.sync.model import Mapping
-from app.sync.store import PairStore
+from app.sync.store import FenceLost, PairStore
+
+NOW = datetime(2026, 12, 1, tzinfo=timezone.utc)
 
 
 def test_copies_count_as_copied_so_they_are_never_copied_back(mongo_client, db_prefix):
@@ -18,3 +24,31 @@ def test_mappings_are_found_from_either_side_and_follow_a_moved_key(mongo_client
     store.update_mapping_key("dev", "2", "OTHER-7")
     assert store.mapping_for("user", "1") == Mapping("1", "SUP-1", "2", "OTHER-7")
     assert store.mapping_for("dev", "2") == store.mapping_for("user", "1")
+
+
+def test_a_store_with_an_older_fence_cannot_overwrite_the_newer_holders_state(mongo_client, db_prefix):
+    db = mongo_client[f"{db_prefix}-fence"]
+    old, new = PairStore(db, fence=1), PairStore(db, fence=2)
+    old.claim()
+    old.save_mapping(Mapping("1", "SUP-1", "2", "DEV-1"))
+    old.save_sync_state(user_watermark=None, initial_sync_done=True)
+    new.claim()  # the next holder of the pair's lease takes the database
+    new.save_mapping(Mapping("1", "SUP-1", "3", "DEV-2"))
+    with pytest.raises(FenceLost):
+        old.sync_state()
+    with pytest.raises(FenceLost):
+        old.save_mapping(Mapping("1", "SUP-1", "2", "DEV-1"))
+    with pytest.raises(FenceLost):
+        old.save_sync_state(initial_sync_done=False)
+    assert new.mapping_for("user", "1").dev_key == "DEV-2" and bool(new.sync_state()["initial_sync_done"])
+    new.record_failure("c1", {"issue_id": "1"})
+    with pytest.raises(FenceLost):
+        old.clear_failure("c1")
+    old.begin_intent("comment:x", NOW)  # a document the newer holder never wrote is still the old one's to write
+
+
+def test_an_unfenced_document_is_taken_over_by_the_first_fenced_write(mongo_client, db_prefix):
+    db = mongo_client[f"{db_prefix}-fence"]
+    PairStore(db).save_mapping(Mapping("1", "SUP-1", "2", "DEV-1"))
+    PairStore(db, fence=5).update_mapping_key("dev", "2", "DEV-9")
+    assert db.mappings.find_one({"_id": "1"})["fence"] == 5

@@ -18,10 +18,15 @@ Collections (all keyed by Jira issue **ids**, which survive a move; keys are kep
                  error; `kind` "creation" for a creation's, which no newer change supersedes.
 - `events`       audit trail, expired by a TTL index.
 
-Writes use `update_one(..., upsert=True)` with `$set` only: the embedded MongoDB-wire server
-drops the filter's `_id` on `replace_one` upserts and ignores `$setOnInsert`. Instants are
-stored as sortable UTC text (app.instants) for the same reason; `events.at` stays a BSON date
-for its TTL index.
+Writes use `update_one` with `$set` only: the embedded MongoDB-wire server drops the filter's
+`_id` on `replace_one` upserts and ignores `$setOnInsert`. Instants are stored as sortable UTC
+text (app.instants) for the same reason; `events.at` stays a BSON date for its TTL index.
+
+Fencing: a store made with the `fence` of the pair's lease (app.leases) stamps every document it
+writes with it and writes only over documents of an equal or older fence; meeting a newer one it
+raises FenceLost, as it does when the pair's `sync_state` says a newer holder claimed the
+database. So a worker that lost its lease while paused cannot overwrite its successor's
+intents, mappings or watermarks. (Audit events and hints are not fenced: only added to.)
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pymongo
+import pymongo.errors
+from pymongo.collection import Collection
 from pymongo.database import Database
 
 from app.instants import decode_instants, encode_instant, encode_instants
@@ -38,13 +45,28 @@ from app.mongo import count
 from app.sync.model import IssueRef, Mapping, Side
 
 EVENTS_TTL = timedelta(days=30)
+PAIR_STATE = "pair"  # the `_id` of the pair's sync_state document
+
+
+class FenceLost(Exception):
+    """A newer holder of the pair's lease has written to the pair's database: this one no
+    longer owns the pair and must stop acting."""
+
+    def __init__(self, collection: str, doc_id: str, fence: int) -> None:
+        super().__init__(f"{collection}/{doc_id} carries a newer fence than {fence}: the pair's lease moved on")
 
 
 class PairStore:
-    """All MongoDB reads and writes of one pair; plain values in, plain values out."""
+    """All MongoDB reads and writes of one pair; plain values in, plain values out. `fence`:
+    the lease fence every write carries (None: unfenced, for tools and tests)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, fence: int | None = None) -> None:
         self.db = db
+        self.fence = fence
+
+    def claim(self) -> None:
+        """Mark the pair's database as this fence's; FenceLost if a newer one claimed it."""
+        self._write(self.db.sync_state, PAIR_STATE, {})
 
     def ensure_indexes(self) -> None:
         self.db.mappings.create_index("dev_id", unique=True)
@@ -65,12 +87,11 @@ class PairStore:
         fields: dict[str, Any] = {"side": side, "key": key, "status": status}
         if updated is not None:
             fields["updated"] = encode_instant(updated)
-        self.db.issue_state.update_one({"_id": issue_id}, {"$set": fields}, upsert=True)
+        self._write(self.db.issue_state, issue_id, fields)
 
     def reset_baseline(self, issue_id: str, side: Side, key: str, status: str) -> None:
         """Store `status` as the issue's baseline with no version: its next sighting is new."""
-        self.db.issue_state.update_one({"_id": issue_id}, {"$set": {"side": side, "key": key, "status": status},
-                                                           "$unset": {"updated": ""}}, upsert=True)
+        self._write(self.db.issue_state, issue_id, {"side": side, "key": key, "status": status}, unset=("updated",))
 
     # -- mappings ----------------------------------------------------------------------------
 
@@ -80,16 +101,15 @@ class PairStore:
         return _mapping(doc) if doc else None
 
     def save_mapping(self, mapping: Mapping) -> None:
-        self.db.mappings.update_one(
-            {"_id": mapping.user_id},
-            {"$set": {"user_key": mapping.user_key, "dev_id": mapping.dev_id, "dev_key": mapping.dev_key}},
-            upsert=True,
-        )
+        self._write(self.db.mappings, mapping.user_id,
+                    {"user_key": mapping.user_key, "dev_id": mapping.dev_id, "dev_key": mapping.dev_key})
 
     def update_mapping_key(self, side: Side, issue_id: str, key: str) -> None:
         """An issue moved: its id is unchanged, its key is new."""
         field, key_field = ("_id", "user_key") if side == "user" else ("dev_id", "dev_key")
-        self.db.mappings.update_one({field: issue_id}, {"$set": {key_field: key}})
+        doc = self.db.mappings.find_one({field: issue_id}, {"_id": 1})
+        if doc is not None:
+            self._write(self.db.mappings, doc["_id"], {key_field: key})
 
     def mapping_count(self) -> int:
         return count(self.db.mappings)
@@ -97,10 +117,14 @@ class PairStore:
     # -- sync_state --------------------------------------------------------------------------
 
     def sync_state(self) -> dict[str, Any]:
-        return decode_instants(self.db.sync_state.find_one({"_id": "pair"}) or {})
+        """The pair's watermarks and flags; FenceLost once a newer lease holder claimed the pair."""
+        doc = self.db.sync_state.find_one({"_id": PAIR_STATE}) or {}
+        if self.fence is not None and int(doc.get("fence") or 0) > self.fence:
+            raise FenceLost("sync_state", PAIR_STATE, self.fence)
+        return decode_instants(doc)
 
     def save_sync_state(self, **fields: Any) -> None:
-        self.db.sync_state.update_one({"_id": "pair"}, {"$set": encode_instants(fields)}, upsert=True)
+        self._write(self.db.sync_state, PAIR_STATE, encode_instants(fields))
 
     # -- creations ---------------------------------------------------------------------------
 
@@ -108,7 +132,7 @@ class PairStore:
         return self.db.creations.find_one({"_id": user_issue_id})
 
     def save_creation(self, user_issue_id: str, document: dict[str, Any]) -> None:
-        self.db.creations.update_one({"_id": user_issue_id}, {"$set": encode_instants(document)}, upsert=True)
+        self._write(self.db.creations, user_issue_id, encode_instants(document))
 
     def creations_in(self, phases: Iterable[str]) -> list[dict[str, Any]]:
         return list(self.db.creations.find({"phase": {"$in": list(phases)}}))
@@ -119,12 +143,10 @@ class PairStore:
         return self.db.intents.find_one({"_id": intent_id})
 
     def begin_intent(self, intent_id: str, now: datetime, **fields: Any) -> None:
-        self.db.intents.update_one(
-            {"_id": intent_id}, {"$set": encode_instants({"done": False, "at": now, **fields})}, upsert=True
-        )
+        self._write(self.db.intents, intent_id, encode_instants({"done": False, "at": now, **fields}))
 
     def finish_intent(self, intent_id: str, **fields: Any) -> None:
-        self.db.intents.update_one({"_id": intent_id}, {"$set": {"done": True, **fields}}, upsert=True)
+        self._write(self.db.intents, intent_id, {"done": True, **fields})
 
     # -- attachments -------------------------------------------------------------------------
 
@@ -138,11 +160,8 @@ class PairStore:
 
     def record_attachment(self, source_id: str, target_issue_id: str, target_attachment_id: str | None) -> None:
         """`source_id` is copied as `target_attachment_id` (None: Jira refused it; never copied)."""
-        self.db.attachments.update_one(
-            {"_id": source_id},
-            {"$set": {"target_issue_id": target_issue_id, "target_attachment_id": target_attachment_id}},
-            upsert=True,
-        )
+        self._write(self.db.attachments, source_id,
+                    {"target_issue_id": target_issue_id, "target_attachment_id": target_attachment_id})
 
     def save_legacy_states(self, rows: Iterable[tuple[Side, str, str]]) -> None:
         for side, key, status in rows:
@@ -176,14 +195,14 @@ class PairStore:
         return _failure(doc) if doc else None
 
     def record_failure(self, change_id: str, fields: dict[str, Any]) -> None:
-        self.db.failures.update_one({"_id": change_id}, {"$set": encode_instants(fields)}, upsert=True)
+        self._write(self.db.failures, change_id, encode_instants(fields))
 
     def clear_failure(self, change_id: str) -> None:
-        self.db.failures.delete_one({"_id": change_id})
+        self._delete(self.db.failures, {"_id": change_id})
 
     def clear_failures_of_issue(self, issue_id: str, keep: str) -> None:
         """The change `keep` of the issue supersedes its other failed changes (not its creation's)."""
-        self.db.failures.delete_many({"issue_id": issue_id, "kind": {"$ne": "creation"}, "_id": {"$ne": keep}})
+        self._delete(self.db.failures, {"issue_id": issue_id, "kind": {"$ne": "creation"}, "_id": {"$ne": keep}})
 
     def failure_count(self) -> int:
         return count(self.db.failures)
@@ -195,6 +214,34 @@ class PairStore:
 
     def record_event(self, event: dict[str, Any]) -> None:
         self.db.events.insert_one(dict(event))
+
+
+    # -- fenced writes -----------------------------------------------------------------------
+
+    def _write(self, collection: Collection, doc_id: str, fields: dict[str, Any], unset: tuple[str, ...] = ()) -> None:
+        """Set `fields` on the document (made if missing), over an equal or older fence only."""
+        update: dict[str, Any] = {"$set": fields if self.fence is None else {**fields, "fence": self.fence}}
+        if unset:
+            update["$unset"] = {name: "" for name in unset}
+        if self.fence is None:
+            collection.update_one({"_id": doc_id}, update, upsert=True)
+            return
+        # Two plain filters, not one `$or`: the embedded server misapplies `$or` in updates.
+        for unfenced_or_older in ({"fence": {"$lte": self.fence}}, {"fence": {"$exists": False}}):
+            if collection.update_one({"_id": doc_id, **unfenced_or_older}, update).matched_count:
+                return
+        try:
+            collection.insert_one({"_id": doc_id, **update["$set"]})
+        except pymongo.errors.DuplicateKeyError:
+            raise FenceLost(collection.name, doc_id, self.fence) from None
+
+    def _delete(self, collection: Collection, query: dict[str, Any]) -> None:
+        """Delete what `query` matches; FenceLost when a newer fence wrote one of them."""
+        if self.fence is not None:
+            newer = collection.find_one({**query, "fence": {"$gt": self.fence}}, {"_id": 1})
+            if newer is not None:
+                raise FenceLost(collection.name, newer["_id"], self.fence)
+        collection.delete_many(query)
 
 
 def _failure(doc: dict[str, Any]) -> dict[str, Any]:

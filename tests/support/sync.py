@@ -56,7 +56,7 @@ class SyncHarness:
         site = JiraClient.discover_site(self.config.jira)  # as the worker does at start
         self.bot = JiraClient.from_config(self.config.jira, site=site, sleep=lambda seconds: None)
         self.human = JiraClient(sim.url, _human_auth(), deployment=self.bot.deployment)
-        self.store = PairStore(database)
+        self.store = PairStore(database, fence=1)  # as a worker holding its pair's first lease
         self.store.ensure_indexes()
         self.clock = ShiftableClock()
         self.engine = self.new_engine()

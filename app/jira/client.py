@@ -54,7 +54,8 @@ class JiraClient:
 
     `base_url` is where the REST API is reached, path included (a Data Center context path,
     the Cloud gateway); every request and every URL the client follows keeps it. `site_url`
-    is the site's own URL for links people follow (default: `base_url`).
+    is the site's own URL for links people follow (default: `base_url`). `write_guard`, when
+    given, allows every write first and bounds its timeout (app.leases.guard).
     """
 
     def __init__(
@@ -70,11 +71,13 @@ class JiraClient:
         jitter: Callable[[], float] = random.random,
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
         site_url: str | None = None,
+        write_guard: Callable[[], float] | None = None,
     ) -> None:
         self.deployment = deployment
         self.api = api_prefix(deployment)
         self.policy = RetryPolicy(max_retries=max_retries, backoff_cap=backoff_cap, sleep=sleep, jitter=jitter, clock=clock)
-        self.transport = JiraTransport(base_url, auth, timeout, self.policy, session, site_url=site_url)
+        self.transport = JiraTransport(base_url, auth, timeout, self.policy, session, site_url=site_url,
+                                       write_guard=write_guard)
 
     @classmethod
     def from_config(cls, jira: Any, site: Site | None = None, **overrides: Any) -> JiraClient:

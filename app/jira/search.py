@@ -49,7 +49,7 @@ def search_cloud(
             body["properties"] = list(properties)
         if token:
             body["nextPageToken"] = token
-        page = transport.request_json("POST", CLOUD_SEARCH_PATH, json=body, idempotent=True)
+        page = transport.request_json("POST", CLOUD_SEARCH_PATH, json=body, idempotent=True, read_only=True)
         issues = _issues_of(page, CLOUD_SEARCH_PATH)
         yield issues
         token = page.get("nextPageToken")
@@ -74,7 +74,7 @@ def search_datacenter(
         body: dict[str, Any] = {"jql": jql, "fields": list(fields), "maxResults": page_size, "startAt": start_at}
         if properties:
             body["properties"] = list(properties)
-        page = transport.request_json("POST", DATACENTER_SEARCH_PATH, json=body, idempotent=True)
+        page = transport.request_json("POST", DATACENTER_SEARCH_PATH, json=body, idempotent=True, read_only=True)
         issues = _issues_of(page, DATACENTER_SEARCH_PATH)
         yield issues
         start_at += len(issues)

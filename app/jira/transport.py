@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -41,9 +42,12 @@ class JiraTransport:
         policy: RetryPolicy,
         session: requests.Session | None = None,
         site_url: str | None = None,
+        write_guard: Callable[[], float] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.site_url = (site_url or base_url).rstrip("/")
+        # Asked before every write: the seconds the write may take, or it raises (app.leases.guard).
+        self.write_guard = write_guard
         self.auth = auth
         self.timeout = timeout
         self.policy = policy
@@ -80,13 +84,15 @@ class JiraTransport:
         idempotent: bool | None = None,
         allow_status: tuple[int, ...] = (),
         anonymous: bool = False,
+        read_only: bool = False,
     ) -> requests.Response:
         """Send `method path` and return the response; raise a JiraError for any error status.
 
         `idempotent` defaults from the method (GET/PUT/DELETE yes, POST no); read-only or
         keyed POSTs (search, remote link by globalId) pass True. Statuses in `allow_status`
         are returned instead of raised (e.g. 404 for an absent property). `anonymous` sends
-        no credentials.
+        no credentials. Every request but a GET or a `read_only` one (a search by POST) is a write:
+        `write_guard` allows it first, and its timeout is kept within what the guard allows.
         """
         method = method.upper()
         url = self.absolute(path)
@@ -95,12 +101,17 @@ class JiraTransport:
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
 
+        writes = method != "GET" and not read_only
+
         def attempt() -> requests.Response:
+            timeout = self.timeout
+            if writes and self.write_guard is not None:
+                timeout = _within(timeout, self.write_guard())
             self.request_count += 1
             try:
                 response = self.session.request(
                     method, url, params=params, json=json, files=files, headers=headers,
-                    auth=auth, timeout=self.timeout,
+                    auth=auth, timeout=timeout,
                 )
             except requests.exceptions.RequestException:
                 self.status_counts["dropped"] += 1
@@ -163,6 +174,13 @@ class JiraTransport:
             hint = retry_after if retry_after is not None else _header_seconds(response.headers.get("Retry-After"))
             return JiraRateLimited(response.status_code, method, path, messages, errors, retry_after=hint)
         return cls(response.status_code, method, path, messages, errors)
+
+
+def _within(timeout: Timeout, seconds: float) -> Timeout:
+    """`timeout` cut so that no part of one request waits longer than `seconds`."""
+    if isinstance(timeout, tuple):
+        return (min(timeout[0], seconds), min(timeout[1], seconds))
+    return min(timeout, seconds)
 
 
 def _login_failed(response: requests.Response) -> bool:

@@ -6,6 +6,7 @@ settings come from the pair's config file (app.config), never from here.
 
 from __future__ import annotations
 
+import socket
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -63,6 +64,20 @@ class Settings(BaseSettings):
         if self.heartbeat_stale_after is None:
             self.heartbeat_stale_after = 3 * self.heartbeat_interval
         return self
+
+    @property
+    def bundle_id_file(self) -> Path:
+        return self.runtime_dir.absolute() / "bundle-id"
+
+    @property
+    def effective_bundle_id(self) -> str:
+        """BUNDLE_ID, else the one `run` drew for this runtime directory, else the host's name."""
+        if self.bundle_id:
+            return self.bundle_id
+        try:
+            return self.bundle_id_file.read_text(encoding="utf-8").strip() or socket.gethostname()
+        except OSError:
+            return socket.gethostname()
 
     @property
     def embedded_mongo(self) -> bool:

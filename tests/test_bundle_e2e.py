@@ -239,7 +239,7 @@ def test_bad_config_files_are_reported_and_the_good_pair_still_runs(tmp_path, mo
             assert invalid[file]["message"]
         conf = (bundle.runtime_dir / "supervisord.conf").read_text()
         assert "[program:x]" not in conf and "program:ab" not in conf
-        assert set(bundle.states()) == {"sync-a", "health", "watchdog"}
+        assert set(bundle.states()) == {"sync-a", "health", "leases", "watchdog"}
         validate = bundle.cli("validate")
         assert validate.returncode == 1
         assert sum(line.startswith("ERROR") for line in validate.stdout.splitlines()) == len(expected_fields)

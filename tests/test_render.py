@@ -101,10 +101,10 @@ def test_supervisor_parses_every_program_as_intended(tmp_path, config_dir):
     groups = {group.name: group for group in options.process_group_configs}
 
     assert options.parse_warnings == [] and options.parse_criticals == []
-    assert set(groups) == {"mongodb", "health", "watchdog", "sync-ab", "sync-cd"}
+    assert set(groups) == {"mongodb", "health", "leases", "watchdog", "sync-ab", "sync-cd"}
     for name in ("sync-ab", "sync-cd"):
         [worker] = groups[name].process_configs
-        assert worker.command == f"{PYTHON} -m app.sync.worker --config {config_dir / (name + '.json')}"
+        assert worker.command == f"{PYTHON} -m app.sync.standby --config {config_dir / (name + '.json')}"
         assert worker.environment == {
             "WORKER_DATABASE_NAME": name,
             "PAIR_CONFIG_FINGERPRINT": next(p.fingerprint for p in load(config_dir).pairs if p.name == name),
@@ -125,8 +125,10 @@ def test_supervisor_parses_every_program_as_intended(tmp_path, config_dir):
         "ProcessStateEvent", "Tick5Event"}
     assert watchdog.stdout_logfile is None
     assert (watchdog.stderr_logfile, watchdog.stderr_logfile_maxbytes) == ("/dev/stderr", 0)
+    [keeper] = groups["leases"].process_configs
+    assert keeper.command == f"{PYTHON} -m app.leases.keeper"
     priorities = {name: group.priority for name, group in groups.items()}
-    assert priorities["mongodb"] < priorities["health"] < priorities["sync-ab"] < priorities["watchdog"]
+    assert priorities["mongodb"] < priorities["health"] < priorities["leases"] < priorities["sync-ab"] < priorities["watchdog"]
 
 
 def test_supervisord_section_logs_once_to_stdout_and_listens_on_a_private_socket(tmp_path, config_dir):
@@ -146,7 +148,7 @@ def test_supervisord_section_logs_once_to_stdout_and_listens_on_a_private_socket
 def test_external_mongo_has_no_mongodb_program(tmp_path, config_dir):
     options = parse(tmp_path, render(tmp_path, config_dir, mongo_uri="mongodb://mongo:27017/"))
 
-    assert {group.name for group in options.process_group_configs} == {"health", "watchdog", "sync-ab", "sync-cd"}
+    assert {group.name for group in options.process_group_configs} == {"health", "leases", "watchdog", "sync-ab", "sync-cd"}
 
 
 def test_embedded_mongo_keeps_its_data_in_the_runtime_dir(tmp_path, config_dir):
@@ -249,4 +251,4 @@ def test_zero_pairs_still_renders_the_bundle(tmp_path):
     (tmp_path / "config").mkdir()
     options = parse(tmp_path, render(tmp_path, tmp_path / "config"))
 
-    assert {group.name for group in options.process_group_configs} == {"mongodb", "health", "watchdog"}
+    assert {group.name for group in options.process_group_configs} == {"mongodb", "health", "leases", "watchdog"}

@@ -137,6 +137,6 @@ def test_jira_sync_validate_and_render_from_outside_the_repository(venv, tmp_pat
         f"ERROR {config_dir / 'sync-bad.json'}: the top level must be a JSON object, not an array",
     ]
     assert "[program:sync-ab]" in render.stdout and "[program:mongodb]" in render.stdout
-    assert f"{venv / 'python'} -m app.sync.worker --config {config_dir / 'sync-ab.json'}" in render.stdout
+    assert f"{venv / 'python'} -m app.sync.standby --config {config_dir / 'sync-ab.json'}" in render.stdout
     assert "sync-bad.json" in render.stderr
     assert "tok-wheel" not in validate.stdout + render.stdout + render.stderr

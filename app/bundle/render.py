@@ -40,6 +40,7 @@ TEMPLATE_NAME = "supervisord.conf.j2"  # package data of app.bundle, under templ
 PRIORITY_MONGODB = 10
 PRIORITY_SIMULATOR = 20
 PRIORITY_HEALTH = 50
+PRIORITY_LEASES = 60  # before the workers, which wait for its tickets; stops after them
 PRIORITY_WORKER = 100
 PRIORITY_WATCHDOG = 900
 
@@ -95,6 +96,7 @@ def program_specs(
     if settings.embedded_mongo:
         programs.append(mongodb_program(settings))
     programs.append(health_program(settings, python))
+    programs.append(leases_program(python))
     programs.append(watchdog_program(python))
     programs.extend(
         worker_program(pair, settings.pair_database(pair.name), python)
@@ -114,7 +116,9 @@ def worker_program(pair, database: str, python: str = sys.executable) -> Program
     """A pair's sync worker: its config path and database name, never the config's contents."""
     return Program(
         name=pair.name,
-        command=(python, "-m", "app.sync.worker", "--config", str(Path(pair.path).absolute())),
+        # It starts in standby (a bare interpreter) and becomes app.sync.worker, in the same
+        # process, once the bundle's keeper holds the pair's lease for it (app.sync.standby).
+        command=(python, "-m", "app.sync.standby", "--config", str(Path(pair.path).absolute())),
         environment={"WORKER_DATABASE_NAME": database, "PAIR_CONFIG_FINGERPRINT": pair.fingerprint},
         priority=PRIORITY_WORKER,
         startsecs=WORKER_STARTSECS,
@@ -137,6 +141,17 @@ def health_program(settings, python: str = sys.executable) -> Program:
             "app.health.wsgi:app",
         ),
         priority=PRIORITY_HEALTH,
+        startsecs=2,
+        stopwaitsecs=10,
+    )
+
+
+def leases_program(python: str = sys.executable) -> Program:
+    """The bundle's lease keeper: which pairs run here (app.leases.keeper)."""
+    return Program(
+        name="leases",
+        command=(python, "-m", "app.leases.keeper"),
+        priority=PRIORITY_LEASES,
         startsecs=2,
         stopwaitsecs=10,
     )

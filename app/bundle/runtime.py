@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import secrets
+import socket
 import shutil
 import sys
 from pathlib import Path
@@ -20,6 +22,17 @@ def write_runtime(settings, conf_text: str) -> Path:
     staging.write_text(conf_text, encoding="utf-8")
     os.replace(staging, conf)
     return conf
+
+
+def draw_bundle_identity(settings, environ=os.environ) -> str:
+    """This bundle's identity for its programs and its tools: BUNDLE_ID, else the host name and a
+    suffix drawn now (two bundles on one host differ). Written to RUNTIME_DIR/bundle-id, which
+    `status` reads, and put into the environment supervisord hands to every program."""
+    identity = settings.bundle_id or f"{socket.gethostname()}-{secrets.token_hex(3)}"
+    settings.bundle_id_file.write_text(identity + "\n", encoding="utf-8")
+    environ["BUNDLE_ID"] = identity
+    environ["RUNTIME_DIR"] = str(Path(settings.runtime_dir).absolute())
+    return identity
 
 
 def supervisord_executable() -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NoReturn
 
-from app.bundle.runtime import exec_supervisord, write_runtime
+from app.bundle.runtime import draw_bundle_identity, exec_supervisord, write_runtime
 from app.cli.bundle import render_bundle
 from app.cli.validate import validate_lines
 from app.config import load_configs
@@ -22,5 +22,6 @@ def run_bundle(settings: Settings, extra_programs=()) -> NoReturn:
         print(line)
     _, text = render_bundle(settings, result, report=None, extra_programs=extra_programs)
     conf = write_runtime(settings, text)
-    print(f"supervisord.conf written to {conf}; starting supervisord", flush=True)
+    bundle = draw_bundle_identity(settings)
+    print(f"supervisord.conf written to {conf}; starting supervisord as bundle {bundle}", flush=True)
     exec_supervisord(conf)

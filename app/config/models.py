@@ -21,7 +21,7 @@ from app.config.errors import Loc
 PAIR_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
 PAIR_NAME_RULE = "1-48 characters of a-z, 0-9, '_' and '-', starting with a letter or digit"
 # The bundle's own supervisord programs (app.bundle.render, app.demo): no pair may take their names.
-BUNDLE_PROGRAM_NAMES = frozenset({"health", "watchdog", "mongodb", "jira-sim", "demo-actor"})
+BUNDLE_PROGRAM_NAMES = frozenset({"health", "leases", "watchdog", "mongodb", "jira-sim", "demo-actor"})
 PROJECT_KEY_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]*$")
 DEFAULT_INTERVAL_SECONDS = 300.0
 DEFAULT_FULL_SCAN_SECONDS = 3600.0

@@ -20,12 +20,15 @@ from app.sync.model import PassSummary
 log = logging.getLogger(__name__)
 
 
+STOP_POLL_SECONDS = 1.0  # how soon a condition of `also_stop` ends the sleep between passes
+
 PassFunction = Callable[[Callable[[], bool]], PassSummary]
 """A pass takes `should_stop` (checked between issues) and returns its summary."""
 
 
 class SyncLoop:
-    """Runs `run_pass` every `interval` seconds until `request_stop()`; records each outcome.
+    """Runs `run_pass` every `interval` seconds until `request_stop()` (or `also_stop()` says so:
+    the pair's lease); records each outcome.
 
     Each pass is also folded into `metrics` (cumulative since start), whose document rides in
     the heartbeat as `metrics` for the health service's /metrics.
@@ -39,8 +42,10 @@ class SyncLoop:
         clock: Callable[[], datetime] = utc_now,
         monotonic: Callable[[], float] = time.monotonic,
         metrics: WorkerMetrics | None = None,
+        also_stop: Callable[[], bool] = lambda: False,
     ) -> None:
         self._run_pass = run_pass
+        self._also_stop = also_stop
         self.metrics = metrics if metrics is not None else WorkerMetrics()
         self._heartbeat = heartbeat
         self._interval = interval
@@ -52,12 +57,17 @@ class SyncLoop:
         """Ask the loop to finish the current issue and return; safe from a signal handler."""
         self._stop.set()
 
+    def stopping(self) -> bool:
+        return self._stop.is_set() or self._also_stop()
+
     def run(self) -> None:
         try:
-            while not self._stop.is_set():
+            while not self.stopping():
                 begun = self._monotonic()
                 self.run_once()
-                self._stop.wait(max(0.0, self._interval - (self._monotonic() - begun)))
+                deadline = begun + self._interval
+                while not self.stopping() and self._monotonic() < deadline:  # `also_stop` is polled
+                    self._stop.wait(min(STOP_POLL_SECONDS, max(0.0, deadline - self._monotonic())))
         finally:
             self._heartbeat.stop()
 
@@ -65,7 +75,7 @@ class SyncLoop:
         self._heartbeat.enter(WorkerState.SYNCING)
         started, started_at = self._monotonic(), self._clock()
         try:
-            summary = self._run_pass(lambda: self._stop.is_set())
+            summary = self._run_pass(self.stopping)
         except Exception as error:  # noqa: BLE001 - a failed pass is reported and retried next interval
             log.exception("sync pass failed")
             summary = PassSummary(started_at=started_at, ok=False, error=_describe(error))
@@ -74,7 +84,7 @@ class SyncLoop:
         self.metrics.record_pass(summary)
         self._heartbeat.record_pass(
             LastPass.of(summary),
-            state=WorkerState.STOPPING if self._stop.is_set() else WorkerState.SLEEPING,
+            state=WorkerState.STOPPING if self.stopping() else WorkerState.SLEEPING,
             metrics=self.metrics.as_document(),
             failures_pending=summary.counts.get("failures_pending"),
         )

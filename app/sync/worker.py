@@ -1,9 +1,16 @@
-"""One pair's process: `python -m app.sync.worker --config FILE`.
+"""One pair's active worker: `python -m app.sync.worker --config FILE [--fence N]`.
 
-Loads its config, connects to its own database, checks Jira, then loops sync passes while a
-thread beats into the control database. Exit codes: 0 after a requested stop, 1 when the
-start-up check fails (supervisord then retries and, past `startretries`, marks it FATAL for
-the watchdog to bring back later), 2 for a config file that does not load.
+In a bundle it is what app.sync.standby becomes (same process) once the bundle's keeper holds
+the pair's lease with fence N. It proves that lease and keeps renewing it (app.leases.held),
+loads its config, connects to its own database, checks Jira, then loops sync passes while a
+thread beats into the control database; every Jira write asks the lease guard first and every
+database write carries the fence. When the lease is lost or the keeper hands the pair over, it
+finishes the issue it is on and turns back into the standby worker (exec). Run on its own
+(no --fence) it takes the pair's lease if nobody holds it.
+
+Exit codes: 0 after a requested stop (the lease is released for the next holder at once), 1
+when the start-up check fails (supervisord then retries and, past `startretries`, marks it FATAL
+for the watchdog to bring back later), 2 for a config file that does not load.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,13 +31,17 @@ from app.config import ConfigFileError, PairConfig, load_pair
 from app.config.models import credential_problems
 from app.heartbeats import HeartbeatStore, HeartbeatThread, WorkerState
 from app.jira import JiraClient, JiraError
+from app.leases.guard import LeaseGuard, LeaseLost
+from app.leases.held import HeldLease, LeaseNotHeld
+from app.leases.keeper import skew_allowance
+from app.leases.store import LeaseStore
 from app.logs import configure_logging
 from app.settings import Settings, get_settings
 from app.sync.engine import Engine
 from app.sync.loop import SyncLoop
 from app.sync.metrics import WorkerMetrics
 from app.mongo import connect
-from app.sync.store import PairStore
+from app.sync.store import FenceLost, PairStore
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +60,10 @@ def warn_if_cleartext(base_url: str) -> None:
         log.warning("jira.baseUrl is plain http: the API token is sent unencrypted", extra={"host": parts.hostname})
 
 
-def connect_jira(config: PairConfig) -> tuple[JiraClient, dict]:
+def connect_jira(config: PairConfig, write_guard: Callable[[], float] | None = None) -> tuple[JiraClient, dict]:
     """The pair's Jira client, once the site said what it is and the credentials and both
-    projects are proven; returns it with `/myself`. Raises StartupCheckFailed.
+    projects are proven; returns it with `/myself`. Raises StartupCheckFailed. `write_guard`
+    allows each of its writes (app.leases.guard).
 
     The checks make no retries: a start-up that fails must fail within supervisord's
     startsecs, so the program goes FATAL and the watchdog's cool-down takes over instead of
@@ -69,11 +81,11 @@ def connect_jira(config: PairConfig) -> tuple[JiraClient, dict]:
             checking.project(key)
     except JiraError as error:
         raise StartupCheckFailed(f"Jira check failed: {error}") from error
-    return JiraClient.from_config(config.jira, site=site), myself
+    return JiraClient.from_config(config.jira, site=site, write_guard=write_guard), myself
 
 
 def pair_engine(config: PairConfig, jira: JiraClient, client: pymongo.MongoClient, settings: Settings,
-                myself: Mapping[str, Any]) -> Engine:
+                myself: Mapping[str, Any], fence: int | None = None) -> Engine:
     """The pair's Engine as its worker runs it (and `plan` previews it).
 
     State lives in the pair's own database: WORKER_DATABASE_NAME (supervisord.conf sets it), else
@@ -87,11 +99,11 @@ def pair_engine(config: PairConfig, jira: JiraClient, client: pymongo.MongoClien
             "jira.timeZone differs from the API user's profile zone, in which Jira reads JQL dates",
             extra={"configured": config.jira.time_zone, "profile": profile_zone},
         )
-    store = PairStore(client[os.environ.get("WORKER_DATABASE_NAME") or settings.pair_database(config.name)])
+    store = PairStore(client[os.environ.get("WORKER_DATABASE_NAME") or settings.pair_database(config.name)], fence)
     return Engine(config=config, jira=jira, store=store, time_zone=config.jira.time_zone or profile_zone)
 
 
-def run_worker(config_path: Path, settings: Settings) -> int:
+def run_worker(config_path: Path, settings: Settings, fence: int | None = None) -> int:
     try:
         config = load_pair(config_path)
     except ConfigFileError as error:
@@ -103,35 +115,79 @@ def run_worker(config_path: Path, settings: Settings) -> int:
     warn_if_cleartext(config.jira.base_url)
 
     client = connect(settings, appname="jira-sync-worker")
+    skew = skew_allowance(settings.lease_seconds)
+    guard = LeaseGuard(settings.lease_seconds, skew)
+    loop: SyncLoop | None = None
+    held = HeldLease(LeaseStore(client[settings.mongo_control_db]), config.name, settings.effective_bundle_id, guard,
+                     renew_every=min(settings.heartbeat_interval, settings.lease_seconds / 3),
+                     runtime_dir=settings.runtime_dir.absolute(), on_lost=lambda: loop and loop.request_stop())
+    try:
+        fence = held.take(fence, skew)
+    except LeaseNotHeld as error:
+        log.info("not this bundle's to sync: %s", error)
+        client.close()
+        return become_standby(config_path, fence or 0)
+    except pymongo.errors.PyMongoError as error:
+        log.error("start-up check failed: %s", error)
+        return EXIT_STARTUP_FAILED
     heartbeat = HeartbeatThread(
         HeartbeatStore(client[settings.mongo_control_db]), config.name, settings.heartbeat_interval
     ).start()
     try:
-        jira, myself = connect_jira(config)
-        engine = pair_engine(config, jira, client, settings, myself)
+        jira, myself = connect_jira(config, write_guard=guard.write_window)
+        engine = pair_engine(config, jira, client, settings, myself, fence)
         engine.store.ensure_indexes()
-    except (StartupCheckFailed, pymongo.errors.PyMongoError) as error:
+        engine.store.claim()
+    except (StartupCheckFailed, pymongo.errors.PyMongoError, FenceLost) as error:
         log.error("start-up check failed: %s", error)
         heartbeat.fail(str(error))
+        held.release()
         return EXIT_STARTUP_FAILED
 
     metrics = WorkerMetrics(request_counts=lambda: jira.status_counts)
-    loop = SyncLoop(engine.run_pass, heartbeat, config.interval_seconds, metrics=metrics)
+    loop = SyncLoop(_stepping_down(engine.run_pass, guard), heartbeat, config.interval_seconds, metrics=metrics,
+                    also_stop=lambda: guard.lost or held.handing_over())
     signal.signal(signal.SIGTERM, loop.request_stop)
     signal.signal(signal.SIGINT, loop.request_stop)
     log.info("worker started", extra={"interval_s": config.interval_seconds, "database": engine.store.db.name,
-                                      "deployment": jira.deployment, "site": jira.site_url})
+                                      "deployment": jira.deployment, "site": jira.site_url, "fence": fence})
     heartbeat.enter(WorkerState.RUNNING)
     loop.run()
+    if guard.lost or held.handing_over():
+        held.release()  # a hand-over: at once; a lost lease: a no-op
+        log.info("worker steps down", extra={"reason": guard.lost_reason or "handed over", "fence": fence})
+        client.close()
+        return become_standby(config_path, fence)
+    held.release()
     log.info("worker stopped")
     return 0
+
+
+def _stepping_down(run_pass, guard: LeaseGuard):
+    """The pass, with a lost lease or fence ending it as the loss of the lease."""
+    def run(should_stop):
+        try:
+            return run_pass(should_stop)
+        except (LeaseLost, FenceLost) as error:
+            guard.lose(str(error))
+            raise
+    return run
+
+
+def become_standby(config_path: Path, after_fence: int) -> int:
+    """Turn this process back into the standby worker (same pid), waiting for a newer lease."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, "-m", "app.sync.standby", "--config", str(config_path),
+                              "--after-fence", str(after_fence)])
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app.sync.worker", description=__doc__.splitlines()[0])
     parser.add_argument("--config", required=True, type=Path, help="the pair's sync-*.json file")
+    parser.add_argument("--fence", type=int, help="the fence of the lease the bundle's keeper holds for this pair")
     args = parser.parse_args(argv)
-    return run_worker(args.config, get_settings())
+    return run_worker(args.config, get_settings(), args.fence)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,117 @@
+"""A bundle's lease keeper: `python -m app.leases.keeper` (supervisord program `leases`).
+
+Every tick it beats for the bundle (`bundles`), reads every lease and live bundle, and acts on
+what app.leases.decide says for the pairs this bundle runs (its worker programs in supervisord):
+it acquires the leases it should hold and writes each worker's ticket (`hold`, with the new
+fence), asks a worker to hand its pair over (`release`), and withdraws a ticket whose lease is
+not this bundle's any more. It never renews a lease: the worker holding it does, so a lease
+whose worker died runs out. With MongoDB or supervisord unreadable it decides nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import socket
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import pymongo.errors
+
+from app.bundle.rpc import SupervisorRPC, SupervisorUnavailable
+from app.config import BUNDLE_PROGRAM_NAMES
+from app.instants import utc_now
+from app.leases.decide import Acquire, HandOver, keeper_actions, live_bundles
+from app.leases.store import LeaseStore
+from app.leases.ticket import HOLD, RELEASE, Ticket, read_ticket, remove_ticket, write_ticket
+
+log = logging.getLogger("app.leases.keeper")
+
+
+def skew_allowance(lease_seconds: float) -> float:
+    """How much older than its expiry a lease must look before another bundle takes it."""
+    return max(2.0, lease_seconds / 6)
+
+
+class Keeper:
+    def __init__(
+        self, store: LeaseStore, bundle: str, pairs: Callable[[], list[str]], runtime_dir: Path | str,
+        lease_seconds: float, clock: Callable[[], datetime] = utc_now, host: str = socket.gethostname(),
+    ) -> None:
+        self.store, self.bundle, self.pairs, self.runtime_dir = store, bundle, pairs, runtime_dir
+        self.lease_seconds, self.clock, self.host = lease_seconds, clock, host
+        self.skew = skew_allowance(lease_seconds)
+        self.settle = 2 * self.tick_seconds
+        self.started_at = clock()
+
+    @property
+    def tick_seconds(self) -> float:
+        return max(0.5, min(5.0, self.lease_seconds / 6))
+
+    def tick(self) -> None:
+        """One round: beat, decide, act. Raises what MongoDB or supervisord raise (nothing decided)."""
+        pairs = self.pairs()
+        now = self.clock()
+        self.store.beat(self.bundle, self.host, pairs, now, self.started_at)
+        leases = self.store.leases()
+        live = live_bundles(self.store.bundles(), now, self.lease_seconds)
+        for action in keeper_actions(self.bundle, pairs, leases, live, now, self.lease_seconds, self.skew,
+                                     self.settle, self.started_at):
+            if isinstance(action, Acquire):
+                taken = self.store.acquire(action.pair, self.bundle, action.previous, now, self.lease_seconds)
+                if taken is not None:
+                    write_ticket(self.runtime_dir, Ticket(action.pair, self.bundle, taken.fence, HOLD))
+                    leases[action.pair] = taken
+                    log.info("lease acquired", extra={"pair": action.pair, "fence": taken.fence,
+                                                      "from": action.previous.owner or action.previous.last_owner
+                                                      if action.previous else None})
+            elif isinstance(action, HandOver):
+                write_ticket(self.runtime_dir, Ticket(action.pair, self.bundle, action.lease.fence, RELEASE))
+                log.info("handing over", extra={"pair": action.pair, "to": action.to, "fence": action.lease.fence})
+        for pair in pairs:
+            lease, ticket = leases.get(pair), read_ticket(self.runtime_dir, pair)
+            if ticket is not None and (lease is None or (lease.owner, lease.fence) != (self.bundle, ticket.fence)):
+                remove_ticket(self.runtime_dir, pair)  # not ours any more: the worker waits in standby
+
+    def run(self, stop: threading.Event) -> None:
+        failing = False
+        while not stop.is_set():
+            try:
+                self.tick()
+                if failing:
+                    log.info("keeper recovered")
+                failing = False
+            except (pymongo.errors.PyMongoError, SupervisorUnavailable) as error:
+                if not failing:
+                    log.warning("keeper cannot decide this tick: %s", error)
+                failing = True
+            stop.wait(self.tick_seconds)
+
+
+def worker_programs(rpc: SupervisorRPC) -> list[str]:
+    """The pairs this bundle runs: its supervisord programs that are not the bundle's own."""
+    return sorted({info.group for info in rpc.process_states().values() if info.group not in BUNDLE_PROGRAM_NAMES})
+
+
+def main() -> None:
+    from app.logs import configure_logging
+    from app.mongo import connect
+    from app.settings import get_settings
+
+    settings = get_settings()
+    configure_logging("leases", settings.log_level, settings.log_format)
+    client = connect(settings, appname="jira-sync-leases")
+    rpc = SupervisorRPC(settings.supervisor_socket, timeout=settings.supervisor_timeout)
+    keeper = Keeper(LeaseStore(client[settings.mongo_control_db]), settings.effective_bundle_id,
+                    lambda: worker_programs(rpc), settings.runtime_dir.absolute(), settings.lease_seconds)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    log.info("keeper started", extra={"bundle": keeper.bundle, "lease_s": settings.lease_seconds})
+    keeper.run(stop)
+
+
+if __name__ == "__main__":
+    main()

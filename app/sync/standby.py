@@ -1,0 +1,63 @@
+"""A pair's worker while its lease is not this bundle's: `python -m app.sync.standby --config FILE`.
+
+It makes no Jira request and no MongoDB connection, and imports nothing but the standard
+library and the ticket module, so that a standby worker costs about a bare interpreter. It polls
+the ticket this bundle's keeper writes (app.leases.ticket); once the keeper holds the pair's
+lease for this bundle, with a fence newer than any this worker gave up, it becomes the active
+worker in the same process (same pid for supervisord): it execs `python -m app.sync.worker`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from app.leases.ticket import HOLD, read_ticket
+
+POLL_SECONDS = 0.5
+
+
+def pair_name(config_path: Path) -> str:
+    """The pair's name as the loader gives it: `name`, else the file name (the file loaded when
+    this program was rendered; a broken file now is the active worker's to report)."""
+    try:
+        name = json.loads(config_path.read_text(encoding="utf-8")).get("name")
+    except (OSError, ValueError, AttributeError):
+        name = None
+    return name if isinstance(name, str) and name else config_path.stem
+
+
+def wait_for_lease(runtime_dir: str, pair: str, bundle: str, after_fence: int, stop: threading.Event) -> int | None:
+    """The fence of this bundle's lease once the keeper holds it; None when asked to stop."""
+    while not stop.is_set():
+        ticket = read_ticket(runtime_dir, pair)
+        if ticket is not None and ticket.state == HOLD and ticket.owner == bundle and ticket.fence > after_fence:
+            return ticket.fence
+        stop.wait(POLL_SECONDS)
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m app.sync.standby", description=__doc__.splitlines()[0])
+    parser.add_argument("--config", required=True, type=Path)
+    parser.add_argument("--after-fence", type=int, default=0, help="a fence this worker already gave up")
+    args = parser.parse_args(argv)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    runtime_dir, bundle = os.environ.get("RUNTIME_DIR", "runtime"), os.environ.get("BUNDLE_ID", "")
+    fence = wait_for_lease(runtime_dir, pair_name(args.config), bundle, args.after_fence, stop)
+    if fence is None:
+        return 0
+    sys.stdout.flush()
+    os.execv(sys.executable, [sys.executable, "-m", "app.sync.worker", "--config", str(args.config),
+                              "--fence", str(fence)])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

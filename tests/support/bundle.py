@@ -140,7 +140,8 @@ class Bundle:
         return self.rpc().process_states()[name].pid
 
     def health(self, timeout: float = 3) -> requests.Response:
-        return requests.get(f"http://127.0.0.1:{self.health_port}/health", timeout=timeout)
+        """The detailed `/health` (a loopback caller needs no credentials when none are set)."""
+        return requests.get(f"http://127.0.0.1:{self.health_port}/health?detail=1", timeout=timeout)
 
     def wait_healthy(self, timeout: float = 60) -> dict:
         def healthy():

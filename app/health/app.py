@@ -54,10 +54,13 @@ def create_app(snapshot_source: Callable[[], HealthSnapshot], stale_after: float
         if verdict is Verdict.ALLOWED:
             return None
         logger.warning("refused %s %s from %s: %s", request.method, request.path, request.remote_addr, verdict.reason)
-        if verdict is Verdict.UNAUTHORIZED:
-            return jsonify(error=f"authentication required ({' or '.join(auth.schemes)})"), 401, [
-                ("WWW-Authenticate", challenge) for challenge in auth.challenges()]
-        return jsonify(error=f"served to loopback clients only; to open it to others, {CREDENTIALS_HINT}"), 403
+        if verdict is Verdict.FORBIDDEN:
+            return jsonify(error=f"served to loopback clients only; to open it to others, {CREDENTIALS_HINT}"), 403
+        response = jsonify(error=f"authentication required ({' or '.join(auth.schemes)})")
+        response.status_code = 401
+        for challenge in auth.challenges():
+            response.headers.add("WWW-Authenticate", challenge)
+        return response
 
     def protected(view):
         @functools.wraps(view)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -337,3 +338,10 @@ def test_gunicorn_serves_the_access_rules_from_the_environment_and_names_no_vers
     assert live.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
     assert "require Basic or Bearer credentials" in output
     assert TOKEN not in output and PASSWORD not in output
+
+
+def test_the_readme_names_exactly_the_open_keys():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    [row] = re.findall(r"^\| `/health` \| anyone \| (.+) \|$", readme, re.M)
+
+    assert re.findall(r"`([\w\[\]]+)`", row) == [*OPEN_KEYS[:-1], "workers[]", *OPEN_WORKER_KEYS]

@@ -11,12 +11,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+    # An error names the variable and the reason, never the value: MONGO_URI and the health
+    # credentials are secrets, and a model-level error would otherwise print every input.
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore", hide_input_in_errors=True)
 
     config_dir: Path = Field(Path("config"), description="Directory scanned for sync-*.json pair files.")
     mongo_uri: str | None = Field(
@@ -32,6 +34,14 @@ class Settings(BaseSettings):
     embedded_mongo_port: int = Field(27017, description="Loopback port of the embedded server.")
     health_host: str = Field("127.0.0.1", description="Bind address of the health service.")
     health_port: int = Field(8080, description="Port of /health, /metrics and the dashboard.")
+    health_auth_token: SecretStr | None = Field(
+        None, description="Bearer token that opens the dashboard, /metrics and /health?detail=1. With neither it nor "
+        "HEALTH_AUTH_USER set, those answer loopback clients only.",
+    )
+    health_auth_user: str | None = Field(
+        None, description="HTTP basic user name that opens the same (a person's browser); needs HEALTH_AUTH_PASSWORD.",
+    )
+    health_auth_password: SecretStr | None = Field(None, description="HTTP basic password of HEALTH_AUTH_USER.")
     heartbeat_interval: float = Field(10.0, gt=0, description="Seconds between two heartbeats of a worker.")
     heartbeat_stale_after: float | None = Field(
         None, description="Seconds after which a heartbeat is stale; default 3 x heartbeat_interval."
@@ -58,6 +68,25 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_case_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("health_auth_token", "health_auth_user", "health_auth_password", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # `HEALTH_AUTH_TOKEN=` in an env file means "not set", never "the empty secret".
+        return None if value == "" else value
+
+    @field_validator("health_auth_user")
+    @classmethod
+    def _user_without_colon(cls, value: str | None) -> str | None:
+        if value is not None and ":" in value:
+            raise ValueError("HEALTH_AUTH_USER may not contain ':' (HTTP basic credentials are user:password)")
+        return value
+
+    @model_validator(mode="after")
+    def _user_and_password_together(self) -> "Settings":
+        if (self.health_auth_user is None) != (self.health_auth_password is None):
+            raise ValueError("HEALTH_AUTH_USER and HEALTH_AUTH_PASSWORD go together: set both or neither")
+        return self
 
     @model_validator(mode="after")
     def _default_stale_after(self) -> "Settings":

@@ -1,5 +1,7 @@
 """The dashboard as a person sees it: headless Debian Chromium (driven by Playwright) against the
-real health app served over HTTP, fed by a real HealthSource over a real supervisord and MongoDB.
+real health app served over HTTP, fed by a real HealthSource over a real supervisord and MongoDB,
+with HTTP basic credentials configured (the browser logs in as a person would) and the
+Content-Security-Policy of every answer in force: a page that broke it would show it here.
 
 Screenshots (desktop and phone) are kept under test-artifacts/ for people to look at.
 """
@@ -12,10 +14,12 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from werkzeug.serving import make_server
 
 from app.bundle.rpc import SupervisorRPC
 from app.health.app import create_app
+from app.health.auth import HealthAuth
 from app.health.sources import HealthSource, health_mongo_client
 from app.heartbeats import Heartbeat, HeartbeatStore, LastPass, WorkerState
 from app.sync.failures import failure_document
@@ -29,12 +33,18 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 ARTIFACTS = ROOT / "test-artifacts"
 TOKEN = "tok-MARKER-d45h-never-shown"
 PHONE = {"width": 390, "height": 844}
+LOGIN = {"username": "ops", "password": "pw-dashboard-3c9e71"}
+# Collects what the page's Content-Security-Policy refused, before any script of the page runs.
+CSP_PROBE = ("window.__cspViolations = [];"
+             "document.addEventListener('securitypolicyviolation',"
+             " e => window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));")
 
 if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is missing (Debian package 'chromium'; scripts/test installs it when run as root)",
                 allow_module_level=True)
 
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402 - only once a browser exists
+from playwright.sync_api import Error as PlaywrightError  # noqa: E402 - only once a browser exists
+from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
 
 @pytest.fixture
@@ -83,7 +93,8 @@ def dashboard_url(config_dir, supervisord, mongo_uri, state) -> Iterator[str]:
     budget = 5.0  # what the page shows is under test here, not the time bound; a loaded machine needs room
     source = HealthSource(config_dir=config_dir, supervisor=SupervisorRPC(supervisord.socket, timeout=budget),
                           mongo_client=health_mongo_client(mongo_uri, budget), control_db=state, budget=budget)
-    server = make_server("127.0.0.1", 0, create_app(source, stale_after=30.0), threaded=True)
+    auth = HealthAuth(user=LOGIN["username"], password=SecretStr(LOGIN["password"]))
+    server = make_server("127.0.0.1", 0, create_app(source, stale_after=30.0, auth=auth), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}/"
@@ -93,15 +104,25 @@ def dashboard_url(config_dir, supervisord, mongo_uri, state) -> Iterator[str]:
 
 
 @pytest.fixture
-def browser(tmp_path):
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"), executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True,
-        )
-        try:
-            yield context
-        finally:
-            context.close()
+def playwright():
+    with sync_playwright() as running:
+        yield running
+
+
+def launch(playwright, profile: Path, **options):
+    context = playwright.chromium.launch_persistent_context(
+        str(profile), executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True, **options)
+    context.add_init_script(CSP_PROBE)
+    return context
+
+
+@pytest.fixture
+def browser(playwright, tmp_path):
+    context = launch(playwright, tmp_path / "chromium-profile", http_credentials=LOGIN)
+    try:
+        yield context
+    finally:
+        context.close()
 
 
 def open_dashboard(browser, url: str, viewport: dict) -> Page:
@@ -109,6 +130,10 @@ def open_dashboard(browser, url: str, viewport: dict) -> Page:
     page.set_viewport_size(viewport)
     page.goto(url)
     return page
+
+
+def csp_violations(page: Page) -> list[str]:
+    return page.evaluate("window.__cspViolations")
 
 
 def test_a_person_sees_every_pair_its_failures_and_the_invalid_config(browser, dashboard_url, pairs):
@@ -133,6 +158,9 @@ def test_a_person_sees_every_pair_its_failures_and_the_invalid_config(browser, d
     assert page.get_by_role("columnheader").all_inner_texts()[:6] == [
         "PAIR", "STATE", "HEARTBEAT", "LAST PASS", "PENDING FAILURES", "LAST ERROR"]
     assert TOKEN not in page.content()
+    # The style file applied (a badge has its colours), and nothing was refused.
+    assert page.locator("#overall").evaluate("badge => getComputedStyle(badge).borderRadius") == "999px"
+    assert csp_violations(page) == []
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "dashboard-desktop.png"), full_page=True)
 
@@ -167,3 +195,22 @@ def test_the_page_refreshes_itself_with_what_changed(browser, dashboard_url, mon
     expect(row).to_contain_text("no transition to Cancelled", timeout=12_000)
     expect(row).to_contain_text("2 pending")
     assert page.evaluate("window.__sameDocument") is True
+    assert csp_violations(page) == [], "the refresh (fetch, DOMParser) runs under the policy"
+
+
+def test_without_credentials_the_browser_is_asked_for_them_and_shown_nothing(playwright, tmp_path, dashboard_url):
+    context = launch(playwright, tmp_path / "anonymous-profile")
+    try:
+        page = context.new_page()
+        answers = []
+        page.on("response", lambda answer: answers.append(answer))
+        # A headless browser cannot show the login prompt: it gives up on the challenge instead.
+        with pytest.raises(PlaywrightError, match="ERR_INVALID_AUTH_CREDENTIALS"):
+            page.goto(dashboard_url)
+
+        [answer] = [answer for answer in answers if answer.url == dashboard_url]
+        assert answer.status == 401
+        assert answer.headers["www-authenticate"] == 'Basic realm="jira-sync", charset="UTF-8"'
+        assert "Sync pairs" not in answer.text() and "ABSUP-7" not in answer.text()
+    finally:
+        context.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -127,4 +128,15 @@ def test_the_page_refreshes_itself():
     html = page(snapshot())
 
     assert '<meta http-equiv="refresh" content="5">' in html  # without JavaScript
-    assert "setInterval(refresh, 5000)" in html
+    assert '<body data-refresh-seconds="5">' in html and '<script src="static/dashboard.js" defer></script>' in html
+    script = create_app(snapshot, stale_after=30).test_client().get("/static/dashboard.js").get_data(as_text=True)
+    assert "document.body.dataset.refreshSeconds" in script and "setInterval(refresh, seconds * 1000)" in script
+
+
+def test_the_page_has_no_inline_script_or_style_for_its_content_security_policy_to_allow():
+    html = page(snapshot())
+
+    assert re.findall(r"<script\b[^>]*>", html) == ['<script src="static/dashboard.js" defer>']
+    assert "<style" not in html and " style=" not in html and "javascript:" not in html
+    assert re.search(r"<[^>]+ on[a-z]+=", html) is None, "no inline event handler"
+    assert '<link rel="stylesheet" href="static/dashboard.css">' in html

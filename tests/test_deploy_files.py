@@ -58,13 +58,24 @@ def test_compose_sync_service(compose):
     assert service["restart"] == "unless-stopped"
     assert service["depends_on"] == {"mongo": {"condition": "service_healthy"}}
     assert "./config:/app/config:ro" in service["volumes"]
-    assert "8080:8080" in service["ports"]
+    assert service["ports"] == ["127.0.0.1:8080:8080"], "the health port stays on the host's loopback by default"
     assert service["env_file"] == ".env.consolidated"
     assert service["environment"]["CONFIG_DIR"] == "/app/config"
     assert "MONGO_URI" not in service["environment"], "it would silently override .env.consolidated"
     env_example = (ROOT / ".env.consolidated.example").read_text()
     assert "\nMONGO_URI=mongodb://mongo:27017/\n" in env_example, "the example points the sync at the mongo service"
     assert "/health/live" in python_probe(service["healthcheck"]["test"])
+
+
+def test_compose_publishes_nothing_beyond_loopback_and_says_how_to(compose):
+    for name, service in compose["services"].items():
+        for port in service.get("ports", []):
+            assert str(port).startswith("127.0.0.1:"), f"{name} publishes {port} on every interface"
+    assert "ports" not in compose["services"]["mongo"], "MongoDB is reached over the compose network only"
+    text = (ROOT / "docker-compose.consolidated.yml").read_text()
+    comment = text[text.index("    ports:"):text.index('- "127.0.0.1:8080:8080"')]
+    assert "HEALTH_AUTH_TOKEN" in comment and '"8080:8080"' in comment and "TLS" in comment
+    assert compose["services"]["jira-sync"]["environment"]["HEALTH_HOST"] == "0.0.0.0", "reachable from the bridge"
 
 
 def test_compose_mongo_service(compose):

@@ -41,7 +41,7 @@ def test_health_is_503_with_reasons_when_a_source_is_down():
         return HealthSnapshot(now=NOW, pairs=["sync-ab"], processes=Unavailable("socket gone"),
                               heartbeats={"sync-ab": Heartbeat("sync-ab", NOW)})
 
-    response = create_app(source, stale_after=30).test_client().get("/health")
+    response = create_app(source, stale_after=30).test_client().get("/health?detail=1")
 
     assert response.status_code == 503
     body = response.get_json()

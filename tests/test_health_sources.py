@@ -73,9 +73,10 @@ def write_beat(control, pair, **fields):
 
 
 def get_health(source):
+    """The detailed body (the test client is a loopback caller, and no credentials are set)."""
     client = create_app(source, stale_after=STALE_AFTER).test_client()
     started = time.monotonic()
-    response = client.get("/health")
+    response = client.get("/health?detail=1")
     return response, time.monotonic() - started
 
 
@@ -241,7 +242,7 @@ def test_reads_the_five_oldest_failures_of_a_pair_with_their_reasons(
     source = make_source(config_dir, supervisord.socket, mongo_uri, control_db)
 
     snapshot = source()
-    body = create_app(lambda: snapshot, stale_after=STALE_AFTER).test_client().get("/health").get_json()
+    body = create_app(lambda: snapshot, stale_after=STALE_AFTER).test_client().get("/health?detail=1").get_json()
 
     assert snapshot.failures_pending == {pair: 7}
     shown = body["workers"][0]["failures"]

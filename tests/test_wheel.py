@@ -54,6 +54,7 @@ print(json.dumps({
     "simulator": list(simulator.command),
     "simulator_seeds": sorted(entry.name for entry in (files(simulator.command[2]) / "seeds").iterdir()),
     "dashboard": "<html" in render_dashboard({"status": "ok", "workers": []}),
+    "dashboard_static": sorted(entry.name for entry in (files("app.health") / "static").iterdir()),
 }))
 """
 
@@ -102,6 +103,7 @@ def test_the_installed_package_is_the_wheel_and_finds_its_resources(venv, tmp_pa
     assert {"[program:sync-ab]", "[program:jira-sim]", "[program:demo-actor]", "[program:health]"} <= set(facts["sections"])
     assert "demo.json" in facts["simulator_seeds"]
     assert facts["dashboard"]
+    assert facts["dashboard_static"] == ["dashboard.css", "dashboard.js"], "the page's script and style ship"
     # The demo's simulator, started as supervisord would start it, serves the seed written above.
     simulator = subprocess.Popen([str(venv / "python"), *facts["simulator"][1:]], cwd=tmp_path, env=outside(tmp_path),
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

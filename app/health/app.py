@@ -4,47 +4,88 @@
 instead of reading anything itself, so the routes stay thin and the app never imports pymongo.
 Every page is built from one fresh snapshot per request: `/health` and `/` from its assessment
 (`app.extensions["health_report"]`), `/metrics` from the snapshot itself (app.health.metrics).
+
+Who sees what: `/health/live`, `/health` (its open body, app.health.public) and the dashboard's
+static files are open to every caller; the dashboard, `/metrics` and `/health?detail=1` (the
+whole report) only to callers app.health.auth lets in. Every answer carries the headers of
+app.health.headers.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
-from flask import Flask, jsonify
-from werkzeug.exceptions import HTTPException
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from app.health.assess import HealthReport, HealthSnapshot, assess
+from app.health.auth import Caller, HealthAuth, Verdict, decide
 from app.health.dashboard import render_dashboard
+from app.health.headers import add_security_headers
 from app.health.metrics import CONTENT_TYPE, metrics_registry, render_metrics
+from app.health.public import open_body
 
 logger = logging.getLogger(__name__)
 
+DETAIL_VALUES = {"": True, "1": True, "true": True, "0": False, "false": False}
+CREDENTIALS_HINT = "set HEALTH_AUTH_TOKEN, or HEALTH_AUTH_USER and HEALTH_AUTH_PASSWORD"
 
-def create_app(snapshot_source: Callable[[], HealthSnapshot], stale_after: float) -> Flask:
-    """Build the app; `stale_after` is the heartbeat age (seconds) past which a pair is stale."""
+
+def create_app(snapshot_source: Callable[[], HealthSnapshot], stale_after: float,
+               auth: HealthAuth | None = None) -> Flask:
+    """Build the app; `stale_after` is the heartbeat age (seconds) past which a pair is stale;
+    `auth` the configured credentials (default none: protected answers serve loopback only)."""
+    auth = auth or HealthAuth()
     app = Flask(__name__)
     app.json.sort_keys = False  # keep the body in the order assess() builds it, for people
+    app.after_request(add_security_headers)
 
     def health_report() -> HealthReport:
         return assess(snapshot_source(), stale_after)
 
     app.extensions["health_report"] = health_report
 
+    def refusal():
+        """None when this request may read protected answers, else the answer refusing it."""
+        verdict = decide(auth, Caller.of(request))
+        if verdict is Verdict.ALLOWED:
+            return None
+        logger.warning("refused %s %s from %s: %s", request.method, request.path, request.remote_addr, verdict.reason)
+        if verdict is Verdict.FORBIDDEN:
+            return jsonify(error=f"served to loopback clients only; to open it to others, {CREDENTIALS_HINT}"), 403
+        response = jsonify(error=f"authentication required ({' or '.join(auth.schemes)})")
+        response.status_code = 401
+        for challenge in auth.challenges():
+            response.headers.add("WWW-Authenticate", challenge)
+        return response
+
+    def protected(view):
+        @functools.wraps(view)
+        def guarded(*args, **kwargs):
+            return refusal() or view(*args, **kwargs)
+        return guarded
+
     @app.get("/health")
     def health():
+        detail = wants_detail(request.args)
+        if detail and (refused := refusal()):
+            return refused
         report = health_report()
-        return jsonify(report.body), report.http_status
+        return jsonify(report.body if detail else open_body(report.body)), report.http_status
 
     @app.get("/")
+    @protected
     def dashboard():
         html = render_dashboard(health_report().body)
-        return html, 200, {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
+        return html, 200, {"Content-Type": "text/html; charset=utf-8"}
 
     registry = metrics_registry(snapshot_source, stale_after)
 
     @app.get("/metrics")
+    @protected
     def metrics():
         return render_metrics(registry), 200, {"Content-Type": CONTENT_TYPE}
 
@@ -63,3 +104,11 @@ def create_app(snapshot_source: Callable[[], HealthSnapshot], stale_after: float
         return jsonify(status="degraded", state="unhealthy", reasons=["health service error (see its log)"]), 503
 
     return app
+
+
+def wants_detail(args: Mapping[str, str]) -> bool:
+    """`?detail`, `?detail=1` or `?detail=true` ask for the whole report; 400 for other values."""
+    value = args.get("detail", "0").lower()
+    if value not in DETAIL_VALUES:
+        raise BadRequest("detail must be 1 (the whole report) or 0 (the open body)")
+    return DETAIL_VALUES[value]

@@ -2,8 +2,9 @@
 
 `dashboard_view` (pure) turns the report body into display values: badges, ages written for
 people ("12 s ago"), counts with readable labels. `render_dashboard` only formats them through
-templates/dashboard.html with autoescaping on. It renders nothing but the body `/health`
-returns, which assess() has already scrubbed of secrets.
+templates/dashboard.html with autoescaping on; its script and style are the files under
+static/ (the Content-Security-Policy allows no inline ones). It renders nothing but the body
+`/health?detail=1` returns, which assess() has already scrubbed of secrets.
 """
 
 from __future__ import annotations

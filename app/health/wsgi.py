@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 from app.health.app import create_app
+from app.health.auth import HealthAuth, startup_notice
 from app.health.sources import HealthSource
 from app.logs import configure_logging
 from app.settings import get_settings
 
 settings = get_settings()
 configure_logging("health", settings.log_level, settings.log_format)
-app = create_app(HealthSource.from_settings(settings), stale_after=settings.heartbeat_stale_after)
+auth = HealthAuth.from_settings(settings)
+warning, notice = startup_notice(auth, settings.health_host)
+logging.getLogger(__name__).log(logging.WARNING if warning else logging.INFO, notice)
+app = create_app(HealthSource.from_settings(settings), stale_after=settings.heartbeat_stale_after, auth=auth)

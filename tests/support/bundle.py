@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,10 @@ def write_config_dir(directory: Path, token_env: str, pairs: dict[str, tuple[str
 
 
 class Bundle:
-    def __init__(self, tmp_path: Path, mongo_uri: str | None, control_db: str, env: dict[str, str] | None = None):
+    def __init__(self, tmp_path: Path, mongo_uri: str | None, control_db: str, env: dict[str, str] | None = None,
+                 launcher: Sequence[str] = ()):
+        """`launcher` is put before `python entrypoint.py run` (e.g. a confinement to run it in)."""
+        self.launcher = tuple(launcher)
         self.config_dir = tmp_path / "config"
         self.runtime_dir = tmp_path / "runtime"
         self.config_dir.mkdir(parents=True, exist_ok=True)
@@ -106,7 +110,7 @@ class Bundle:
     def start(self) -> "Bundle":
         self._log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, str(ROOT / "entrypoint.py"), "run"],
+            [*self.launcher, sys.executable, str(ROOT / "entrypoint.py"), "run"],
             cwd=ROOT,
             env=self.env,
             stdout=self._log,
@@ -140,7 +144,8 @@ class Bundle:
         return self.rpc().process_states()[name].pid
 
     def health(self, timeout: float = 3) -> requests.Response:
-        return requests.get(f"http://127.0.0.1:{self.health_port}/health", timeout=timeout)
+        """The detailed `/health` (a loopback caller needs no credentials when none are set)."""
+        return requests.get(f"http://127.0.0.1:{self.health_port}/health?detail=1", timeout=timeout)
 
     def wait_healthy(self, timeout: float = 60) -> dict:
         def healthy():

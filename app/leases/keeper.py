@@ -72,8 +72,13 @@ class Keeper:
                 log.info("handing over", extra={"pair": action.pair, "to": action.to, "fence": action.lease.fence})
         for pair in pairs:
             lease, ticket = leases.get(pair), read_ticket(self.runtime_dir, pair)
-            if ticket is not None and (lease is None or (lease.owner, lease.fence) != (self.bundle, ticket.fence)):
+            ours = lease is not None and lease.owner == self.bundle and lease.expires_at > now
+            if ticket is not None and not (ours and lease.fence == ticket.fence):
                 remove_ticket(self.runtime_dir, pair)  # not ours any more: the worker waits in standby
+            elif ticket is None and ours:
+                # This bundle, restarted under the same identity, still holds the lease: resume it
+                # rather than wait for it to run out. (A bundle id is never used twice at once.)
+                write_ticket(self.runtime_dir, Ticket(pair, self.bundle, lease.fence, HOLD))
 
     def run(self, stop: threading.Event) -> None:
         failing = False
@@ -111,6 +116,10 @@ def main() -> None:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     log.info("keeper started", extra={"bundle": keeper.bundle, "lease_s": settings.lease_seconds})
     keeper.run(stop)
+    try:
+        keeper.store.forget_bundle(keeper.bundle)  # a bundle that stopped is no bundle to wait for
+    except pymongo.errors.PyMongoError as error:
+        log.warning("bundle not forgotten (it goes stale instead): %s", error)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,222 @@
+"""More than one bundle on one MongoDB with the same pair files, as an operator may run them
+(two containers by mistake, a rolling update, a second replica): each pair syncs in exactly one
+bundle, moves when its bundle dies, pauses or loses MongoDB, and nothing is done twice.
+
+Each bundle logs in to Jira as its own bot (same pair files; the login comes from the bundle's
+environment), so the simulator's request log tells which bundle did what.
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+import time
+from collections import Counter
+from urllib.parse import urlsplit
+
+import psutil
+import pymongo
+import pytest
+import requests
+
+from app.jira import BasicAuth, JiraClient
+from app.leases.store import LeaseStore
+from jira_sim.seed import BOT, HUMAN, Account, demo_seed
+from jira_sim.server import SimulatorServer
+from tests.support.bundle import Bundle, pair_config
+from tests.support.tcp_proxy import TcpProxy
+from tests.support.waiting import wait_for
+
+PAIRS = [(f"sync-{letter}", f"{letter.upper()}SUP", f"{letter.upper()}DEV") for letter in "abcd"]
+BOTS = [BOT] + [Account(f"sim-sync-bot-{n}", f"Sync Bot {n}", f"sync-bot-{n}@example.test", f"sim-token-bot-{n}",
+                        f"sim-pat-bot-{n}") for n in (2, 3)]
+LEASE = 10  # seconds: short, so that each failover takes a test seconds, not a minute
+FAILOVER = 1.5 * LEASE  # a dead holder's pairs sync elsewhere within this (the default 30 s lease: 45 s)
+
+
+@pytest.fixture
+def sim():
+    seed = demo_seed(pairs=[(user, dev) for _, user, dev in PAIRS])
+    seed["users"] += [bot.seed_user() for bot in BOTS[1:]]
+    server = SimulatorServer(seed).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def human(sim) -> JiraClient:
+    return JiraClient(sim.url, BasicAuth(*HUMAN.basic_auth), deployment="cloud")
+
+
+class Cluster:
+    """Bundles sharing one MongoDB (through a cuttable proxy each) and one control database."""
+
+    def __init__(self, tmp_path, mongo_uri, db_prefix, sim) -> None:
+        self.tmp_path, self.mongo_uri, self.db_prefix, self.sim = tmp_path, mongo_uri, db_prefix, sim
+        self.bundles: dict[str, Bundle] = {}
+        self.proxies: dict[str, TcpProxy] = {}
+        self.client = pymongo.MongoClient(mongo_uri, tz_aware=True, serverSelectionTimeoutMS=3000)
+        self.leases = LeaseStore(self.client[f"{db_prefix}_control"])
+
+    def start(self, name: str, bot: Account, lease: float = LEASE) -> Bundle:
+        parts = urlsplit(self.mongo_uri)
+        proxy = self.proxies[name] = TcpProxy(parts.hostname, parts.port)
+        bundle = Bundle(self.tmp_path / name, f"mongodb://127.0.0.1:{proxy.port}/", f"{self.db_prefix}_control",
+                        env={"JIRA_TOKEN": bot.api_token, "JIRA_BOT_EMAIL": bot.email, "BUNDLE_ID": name,
+                             "LEASE_SECONDS": str(lease), "MONGO_TIMEOUT_MS": "1000"})
+        for pair, user, dev in PAIRS:
+            config = pair_config(pair, self.sim.url, user, dev, "JIRA_TOKEN")
+            config["jira"]["email"] = "${JIRA_BOT_EMAIL}"
+            bundle.write_config(pair, config)
+        self.bundles[name] = bundle.start()
+        return bundle
+
+    def owners(self) -> dict[str, str | None]:
+        return {pair: lease.owner for pair, lease in self.leases.leases().items()}
+
+    def all_held(self):
+        owners = self.owners()
+        return owners if len(owners) == len(PAIRS) and all(owners.values()) else None
+
+    def stop(self) -> None:
+        for bundle in self.bundles.values():
+            bundle.stop()
+        for proxy in self.proxies.values():
+            proxy.close()
+        self.client.close()
+
+
+@pytest.fixture
+def cluster(tmp_path, mongo_uri, db_prefix, sim):
+    running = Cluster(tmp_path, mongo_uri, db_prefix, sim)
+    yield running
+    running.stop()
+
+
+def writes_by(sim: SimulatorServer) -> Counter[str]:
+    log = requests.get(f"{sim.url}/_sim/requests", timeout=5).json()["requests"]
+    return Counter(r["user"] for r in log if r["method"] in ("POST", "PUT", "DELETE") and "/search" not in r["path"])
+
+
+def searches(sim: SimulatorServer) -> int:
+    log = requests.get(f"{sim.url}/_sim/requests", timeout=5).json()["requests"]
+    return sum(1 for r in log if r["path"].endswith("/search/jql"))
+
+
+def accept(human: JiraClient, project: str, summary: str) -> str:
+    key = human.create_issue({"project": {"key": project}, "issuetype": {"name": "Bug"}, "summary": summary})["key"]
+    human.transition_to(key, "Will Do")
+    return key
+
+
+def dev_issues(human: JiraClient, project: str) -> list[dict]:
+    return list(human.search(f'project = "{project}" ORDER BY key ASC', fields=["summary"], properties=["jira-sync"]))
+
+
+def one_dev_issue_each(human: JiraClient, keys: list[str], project: str) -> bool:
+    owners = Counter((issue.get("properties") or {}).get("jira-sync", {}).get("userIssueKey") for issue in dev_issues(human, project))
+    return all(owners[key] == 1 for key in keys) and sum(owners.values()) == len(keys)
+
+
+def test_two_bundles_share_the_pairs_and_poll_each_one_once(cluster, sim):
+    cluster.start("one", BOTS[0])
+    cluster.start("two", BOTS[1])
+    owners = wait_for(cluster.all_held, 30, what="every pair held")
+    wait_for(lambda: set(cluster.all_held().values()) == {"one", "two"}, 30, interval=0.5, what="both bundles holding")
+    assert max(Counter(cluster.all_held().values()).values()) <= math.ceil(len(PAIRS) / 2) + 1, owners
+    time.sleep(2)
+    requests.post(f"{sim.url}/_sim/requests/reset", timeout=5)
+    time.sleep(10)
+    per_pair = searches(sim) / len(PAIRS)
+    # One bundle alone: two searches per pass (both projects) and a pass a second (syncIntervalSeconds=1).
+    assert per_pair <= 2 * 10 * 1.3, f"{per_pair:.1f} searches per pair in 10 s: polled twice?"
+
+
+def test_a_burst_of_accepted_issues_with_jira_latency_makes_one_dev_issue_each(cluster, sim, human):
+    cluster.start("one", BOTS[0])
+    cluster.start("two", BOTS[1])
+    wait_for(cluster.all_held, 30, what="every pair held")
+    requests.post(f"{sim.url}/_sim/config", json={"latency_ms": 150}, timeout=5).raise_for_status()
+    keys = [accept(human, "ASUP", f"burst {n}") for n in range(9)]
+    wait_for(lambda: one_dev_issue_each(human, keys, "ADEV"), 90, interval=1, what="a Dev issue for each")
+    time.sleep(5)
+    assert one_dev_issue_each(human, keys, "ADEV"), "still exactly one each"
+    assert len([user for user, n in writes_by(sim).items() if n and user != HUMAN.account_id]) == 1, \
+        "one bundle wrote for the pair"
+
+
+def kill_bundle(bundle: Bundle) -> None:
+    """kill -9 of every process of the bundle: supervisord and all its children."""
+    root = psutil.Process(bundle.process.pid)
+    for process in [*root.children(recursive=True), root]:
+        try:
+            process.kill()
+        except psutil.NoSuchProcess:
+            pass
+    bundle.process.wait()
+
+
+def test_when_every_process_of_a_bundle_is_killed_its_pairs_sync_elsewhere(cluster, sim, human):
+    cluster.start("one", BOTS[0])
+    wait_for(cluster.all_held, 30, what="every pair held by one")
+    cluster.start("two", BOTS[1])
+    time.sleep(3)
+    kill_bundle(cluster.bundles["one"])
+    killed_at = time.monotonic()
+    keys = [accept(human, user, "after the kill") for _, user, _ in PAIRS]
+    for key, (_, _, dev) in zip(keys, PAIRS, strict=True):
+        wait_for(lambda key=key, dev=dev: one_dev_issue_each(human, [key], dev), FAILOVER + 20, interval=0.5,
+                 what=f"{key} synced by the other bundle")
+    took = time.monotonic() - killed_at
+    assert took <= FAILOVER + 5, f"{took:.0f} s"
+    assert set(cluster.owners().values()) == {"two"}
+
+
+def test_a_paused_holder_resumed_after_the_take_over_makes_no_jira_write(cluster, sim, human):
+    cluster.start("one", BOTS[0])
+    wait_for(cluster.all_held, 30, what="every pair held by one")
+    cluster.start("two", BOTS[1])
+    time.sleep(3)
+    paused = [p for p in psutil.Process(cluster.bundles["one"].process.pid).children(recursive=True)]
+    for process in paused:
+        process.send_signal(signal.SIGSTOP)
+    try:
+        wait_for(lambda: set(cluster.owners().values()) == {"two"}, FAILOVER + 20, interval=0.5, what="take-over")
+        keys = [accept(human, user, "while one sleeps") for _, user, _ in PAIRS]
+        for key, (_, _, dev) in zip(keys, PAIRS, strict=True):
+            wait_for(lambda key=key, dev=dev: one_dev_issue_each(human, [key], dev), 60, interval=0.5, what=key)
+        requests.post(f"{sim.url}/_sim/requests/reset", timeout=5)
+    finally:
+        for process in paused:
+            try:
+                process.send_signal(signal.SIGCONT)
+            except psutil.NoSuchProcess:
+                pass
+    time.sleep(LEASE)
+    assert writes_by(sim)[BOTS[0].account_id] == 0, "the resumed bundle wrote to Jira"
+    for key, (_, _, dev) in zip(keys, PAIRS, strict=True):
+        assert one_dev_issue_each(human, [key], dev)
+
+
+def test_a_bundle_cut_off_from_mongodb_loses_its_pairs_and_gets_its_share_back(cluster, sim, human):
+    cluster.start("one", BOTS[0])
+    cluster.start("two", BOTS[1])
+    wait_for(lambda: set((cluster.all_held() or {}).values()) == {"one", "two"}, 40, interval=0.5, what="a spread")
+    cluster.proxies["one"].cut()
+    wait_for(lambda: set(cluster.owners().values()) == {"two"}, FAILOVER + 20, interval=0.5, what="one's pairs moved")
+    key = accept(human, "BSUP", "during the partition")
+    wait_for(lambda: one_dev_issue_each(human, [key], "BDEV"), 60, interval=0.5, what="synced by two")
+    cluster.proxies["one"].heal()
+    wait_for(lambda: set(cluster.owners().values()) == {"one", "two"}, 60, interval=0.5, what="a fair spread again")
+    assert one_dev_issue_each(human, [key], "BDEV")
+
+
+def test_standby_workers_stay_small(cluster, sim):
+    cluster.start("one", BOTS[0])
+    wait_for(cluster.all_held, 30, what="every pair held by one")
+    two = cluster.start("two", BOTS[1], lease=300)  # a long lease: two stays standby for the whole test
+    time.sleep(3)
+    standby = [p for p in psutil.Process(two.process.pid).children(recursive=True)
+               if "app.sync.standby" in " ".join(p.cmdline())]
+    assert len(standby) == len(PAIRS)
+    assert max(p.memory_info().rss for p in standby) <= 20 * 1024 * 1024

@@ -139,3 +139,22 @@ def test_status_without_supervisord_or_mongodb_says_so_and_exits_1(config_dir, t
     assert line.split()[:2] == ["sync-ab", "UNKNOWN"]
     assert "heartbeat never" in line
     assert "supervisord:" in result.stderr and "mongodb:" in result.stderr
+
+
+FORGED_NAME = "sync-a\nOK sync-forged (x): A <-> B, 1 rule\x1b[2K.json"
+FORGED_SHOWN = "sync-a\\nOK sync-forged (x): A <-> B, 1 rule\\x1b[2K.json"
+
+
+def test_validate_and_render_show_a_file_name_with_control_characters_escaped(config_dir, tmp_path):
+    (config_dir / FORGED_NAME).write_text('{"name": "sync-forged"}')
+
+    validate = cli("validate", "--config-dir", str(config_dir), env={"JIRA_DEMO_TOKEN": TOKEN_MARKER})
+    render = cli("render", env=bundle_env(tmp_path, config_dir))
+
+    assert validate.returncode == 1
+    lines = validate.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == ["ERROR", "OK"], lines
+    assert lines[0].startswith(f"ERROR {config_dir / FORGED_SHOWN}: ")
+    assert "\x1b" not in validate.stdout + render.stderr
+    assert [line for line in render.stderr.splitlines() if "sync-forged" in line or "sync-a" in line] == [
+        line for line in render.stderr.splitlines() if line.startswith("config error") and FORGED_SHOWN in line]

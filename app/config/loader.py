@@ -18,7 +18,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from app.config.envsubst import substitute
-from app.config.errors import ConfigError, ConfigFileError, format_loc, redact, validation_errors
+from app.config.errors import ConfigError, ConfigFileError, format_loc, printable, redact, validation_errors
 from app.config.models import PairConfig, pair_name_problem
 from app.config.source import SourceError, parse_document, path_problem, read_config_bytes, strip_documentation
 
@@ -156,7 +156,7 @@ def _reject_duplicate_names(pairs: list[LoadedPair]) -> tuple[list[LoadedPair], 
             str(pair.path),
             "name",
             f"pair name {pair.name!r} is also used by "
-            + ", ".join(f for f in files_by_name[pair.name] if f != str(pair.path))
+            + ", ".join(printable(f) for f in files_by_name[pair.name] if f != str(pair.path))
             + "; every pair needs its own name",
         )
         for pair in pairs

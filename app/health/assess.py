@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from app.config.errors import printable
 from app.heartbeats import Heartbeat, LastPass, PairHealth, ProcessLike, Unavailable, pair_health
 from app.instants import as_utc
 
@@ -90,7 +91,7 @@ def assess(snapshot: HealthSnapshot, stale_after: float) -> HealthReport:
         "staleAfterSeconds": stale_after,
         "workers": workers,
         "invalidConfigs": [
-            {"file": error.file, "field": error.field, "message": error.message}
+            {"file": printable(error.file), "field": printable(error.field), "message": error.message}
             for error in snapshot.config_errors
         ],
         "mongodb": _reachability(snapshot.heartbeats),

@@ -134,6 +134,15 @@ BAD_CASES = [
     BadCase("unset-env", changed(set_at("jira", "apiToken", "${JIRA_UNSET}")), "jira.apiToken", "JIRA_UNSET is not set"),
     BadCase("empty-env", changed(set_at("jira", "apiToken", "${JIRA_EMPTY}")), "jira.apiToken", "JIRA_EMPTY is not set",
             env={"JIRA_EMPTY": ""}),
+    BadCase("env-in-a-comment-template",
+            changed(set_at("rules", 0, "actions", "commentTemplate", "token=${JIRA_AB_TOKEN}")),
+            "rules[0].actions.commentTemplate", "environment references are only allowed in the jira block"),
+    BadCase("env-in-the-name", changed(set_at("name", "${PAIR_NAME}")), "name", "only allowed in the jira block",
+            env={"PAIR_NAME": "sync-x"}),
+    BadCase("unknown-placeholder", changed(set_at("rules", 0, "actions", "commentTemplate", "Dev issue: ${targetkey}")),
+            "rules[0].actions.commentTemplate", "unknown placeholder ${targetkey} (did you mean ${targetKey}?)"),
+    BadCase("placeholder-listing", changed(set_at("rules", 3, "actions", "commentTemplate", "${issue}")),
+            "rules[3].actions.commentTemplate", "known: ${sourceKey}, ${targetKey}, ${sourceStatus}, ${targetStatus}"),
     BadCase("token-with-newline", changed(set_at("jira", "apiToken", "${JIRA_NL}")), "jira.apiToken", "whitespace",
             env={"JIRA_NL": TOKEN + "\n"}),
     # shape and types
@@ -269,6 +278,16 @@ def test_fingerprint_follows_the_content_but_never_the_token(tmp_path: Path) -> 
         write(tmp_path, "sync-ab.json", doc_bytes(set_at("jira", "apiToken", token), name=None))
         fingerprints.add(fingerprint(ENV))
     assert len(fingerprints) == 1, "a literal token in an original-format file leaves no trace either"
+
+
+def test_an_escaped_reference_outside_the_jira_block_is_a_literal_and_the_token_stays_out(tmp_path: Path) -> None:
+    write(tmp_path, "sync-ab.json", doc_bytes(set_at("rules", 0, "actions", "commentTemplate",
+                                                     "Dev issue ${targetKey}, not $${JIRA_AB_TOKEN}"), name=None))
+
+    [pair] = load_configs(tmp_path, environ=ENV).pairs
+
+    assert pair.config.rules[0].actions.comment_template == "Dev issue ${targetKey}, not ${JIRA_AB_TOKEN}"
+    assert TOKEN not in pair.config.model_dump_json()
 
 
 def test_load_pair_returns_config_with_name_from_file_stem(tmp_path: Path) -> None:

@@ -159,3 +159,10 @@ def test_token_errors_never_echo_the_token() -> None:
     messages = [error["msg"] for error in raised.value.errors(include_input=False)]
     assert messages == ["Value error, must not contain whitespace or control characters (a trailing newline?)"]
     assert TOKEN not in " ".join(messages)
+
+
+def test_the_documented_placeholders_are_the_ones_a_comment_fills_in() -> None:
+    from app.config.models import TEMPLATE_PLACEHOLDERS
+    from app.sync.actions import CommentContext
+
+    assert set(CommentContext("K-1", "Open").placeholders()) == set(TEMPLATE_PLACEHOLDERS)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from app.config.envsubst import substitute
+from app.config.envsubst import Substitution, substitute
 from app.config.errors import ConfigError, ConfigFileError, format_loc, printable, redact, validation_errors
 from app.config.models import PairConfig, pair_name_problem
 from app.config.source import SourceError, parse_document, path_problem, read_config_bytes, strip_documentation
@@ -112,11 +112,7 @@ def _load_file(path: Path, config_dir: Path, environ: Mapping[str, str]) -> Load
         return [*unsafe_path, ConfigError(file, "", exc.message)]
     substitution = substitute(document, environ)
     data, unnamed = _named(substitution.data, path)
-    unset_variables = [
-        ConfigError(file, format_loc(unset.loc), f"environment variable {unset.name} is not set (or is empty)")
-        for unset in substitution.unset
-    ]
-    errors = unsafe_path + unset_variables + unnamed
+    errors = unsafe_path + _reference_errors(file, substitution) + unnamed
     try:
         config = PairConfig.model_validate(data)
     except ValidationError as exc:
@@ -127,6 +123,20 @@ def _load_file(path: Path, config_dir: Path, environ: Mapping[str, str]) -> Load
         return [ConfigError(e.file, e.field, redact(e.message, secrets)) for e in errors]
     assert config.name is not None  # given, or taken from the file stem by _named
     return LoadedPair(config.name, path, config, _fingerprint(document))
+
+
+def _reference_errors(file: str, substitution: Substitution) -> list[ConfigError]:
+    misplaced = [
+        ConfigError(file, format_loc(reference.loc),
+                    f"references ${{{reference.name}}}: environment references are only allowed in the jira block "
+                    f"(write $${{{reference.name}}} for a literal)")
+        for reference in substitution.misplaced
+    ]
+    unset = [
+        ConfigError(file, format_loc(reference.loc), f"environment variable {reference.name} is not set (or is empty)")
+        for reference in substitution.unset
+    ]
+    return misplaced + unset
 
 
 def _named(data: dict, path: Path) -> tuple[dict, list[ConfigError]]:

@@ -7,6 +7,7 @@ loader strips documentation keys (`_*`, `$schema`) before validating.
 
 from __future__ import annotations
 
+import difflib
 import re
 import zoneinfo
 from typing import Literal
@@ -16,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from pydantic.alias_generators import to_camel
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from app.config.errors import Loc
+from app.config.errors import Loc, printable
 
 PAIR_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
 PAIR_NAME_RULE = "1-48 characters of a-z, 0-9, '_' and '-', starting with a letter or digit"
@@ -25,6 +26,11 @@ BUNDLE_PROGRAM_NAMES = frozenset({"health", "watchdog", "mongodb", "jira-sim", "
 PROJECT_KEY_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]*$")
 DEFAULT_INTERVAL_SECONDS = 300.0
 DEFAULT_FULL_SCAN_SECONDS = 3600.0
+
+# What a commentTemplate may say (app.sync.actions.CommentContext fills them in).
+TEMPLATE_PLACEHOLDERS = ("sourceKey", "targetKey", "sourceStatus", "targetStatus", "sourceUrl", "targetUrl")
+TEMPLATE_REFERENCE = re.compile(r"\$\{([^}]*)\}")
+ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 
 SyncDirection = Literal["user_to_dev", "dev_to_user", "both", "none"]
 TargetProject = Literal["dev", "user"]
@@ -51,6 +57,24 @@ def pair_name_problem(name: str) -> str | None:
         return None
     shown = repr(name if len(name) <= 60 else name[:57] + "...")
     return f"invalid pair name {shown}: use {PAIR_NAME_RULE} (it names the supervisord program)"
+
+
+def template_problem(template: str) -> str | None:
+    """Why `template` cannot be a commentTemplate (a `${...}` that is no placeholder), else None.
+
+    An UPPER_CASE `${NAME}` is a literal here: the loader has already refused it unescaped
+    (app.config.envsubst), so only the escape `$${NAME}` leaves one in a template.
+    """
+    unknown = [name for name in TEMPLATE_REFERENCE.findall(template)
+               if name not in TEMPLATE_PLACEHOLDERS and not ENV_NAME.fullmatch(name)]
+    if not unknown:
+        return None
+    name = unknown[0]
+    guess = difflib.get_close_matches(name, TEMPLATE_PLACEHOLDERS, n=1, cutoff=0.6)
+    hint = f" (did you mean ${{{guess[0]}}}?)" if guess else ""
+    shown = printable(name if len(name) <= 40 else name[:37] + "...")
+    known = ", ".join("${%s}" % placeholder for placeholder in TEMPLATE_PLACEHOLDERS)
+    return f"unknown placeholder ${{{shown}}}{hint}; known: {known}"
 
 
 def _raise_at(model: str, problems: list[tuple[Loc, str]]) -> None:
@@ -159,9 +183,18 @@ class RuleActions(_ConfigModel):
     add_comment: bool = Field(False, description="Post commentTemplate on the partner (on creation: the User issue).")
     comment_template: str | None = Field(
         None,
-        description="Placeholders: ${sourceKey}, ${targetKey}, ${sourceStatus}, ${targetStatus}, ${sourceUrl}, ${targetUrl}.",
+        description="Placeholders: " + ", ".join("${%s}" % name for name in TEMPLATE_PLACEHOLDERS)
+        + "; any other ${...} is an error ($${NAME} writes a literal ${NAME}).",
     )
     target_status: str | None = Field(None, min_length=1, description="Overrides the rule's targetStatus.")
+
+    @field_validator("comment_template")
+    @classmethod
+    def _known_placeholders(cls, value: str | None) -> str | None:
+        problem = None if value is None else template_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
 class Rule(_ConfigModel):

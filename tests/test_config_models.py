@@ -58,7 +58,7 @@ def test_minimal_pair_gets_documented_defaults() -> None:
 
 @pytest.mark.parametrize(
     ("minutes", "seconds", "expected"),
-    [(None, None, 300), (5, None, 300), (0.5, None, 30), (None, 2, 2), (None, 0.25, 0.25)],
+    [(None, None, 300), (5, None, 300), (0.5, None, 30), (None, 5, 5), (None, 7.5, 7.5)],
 )
 def test_interval_seconds(minutes, seconds, expected) -> None:
     overrides = {"syncIntervalMinutes": minutes, "syncIntervalSeconds": seconds}

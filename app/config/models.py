@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from pydantic.alias_generators import to_camel
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from app.config.bounds import PRIORITY_RANGE, interval_problems, priority_problem
 from app.config.errors import Loc, printable
 
 PAIR_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
@@ -206,10 +207,21 @@ class Rule(_ConfigModel):
         description="Which side's changes fire the rule: user_to_dev, dev_to_user, both or none (never)."
     )
     enabled: bool = Field(True, description="A disabled rule is skipped.")
-    priority: int = Field(100, description="The first matching rule by priority wins; lower runs first.")
+    priority: int = Field(
+        100, description=f"The first matching rule by priority wins; lower runs first ({PRIORITY_RANGE[0]} to "
+        f"{PRIORITY_RANGE[1]}).",
+    )
     description: str | None = Field(None, description="Free text for people.")
     conditions: RuleConditions = Field(RuleConditions(), description="When the rule may act.")
     actions: RuleActions = Field(RuleActions(), description="What the rule does.")
+
+    @field_validator("priority")
+    @classmethod
+    def _sane_priority(cls, value: int) -> int:
+        problem = priority_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @property
     def effective_target_status(self) -> str | None:
@@ -235,11 +247,14 @@ class PairConfig(_ConfigModel):
     jira: JiraConfig = Field(description="The Jira site and the sync user's credentials.")
     user_project_key: str = Field(description="Support-facing project, e.g. ABSUP.")
     dev_project_key: str = Field(description="Development project, e.g. ABDEV.")
-    sync_interval_minutes: float | None = Field(None, gt=0, description="Default 5 minutes.")
+    sync_interval_minutes: float | None = Field(
+        None, gt=0, description="Between two passes; default 5 minutes, at least 5 seconds, at most 1 day."
+    )
     sync_interval_seconds: float | None = Field(None, gt=0, description="Instead of syncIntervalMinutes.")
     full_scan_interval_minutes: float | None = Field(
         None, gt=0, description="Between two full scans (ids, statuses, `updated` of both projects) that catch "
-        "changes the search index showed too late for the window; default 60 minutes.",
+        "changes the search index showed too late for the window; default 60 minutes, at least 1 minute, at most "
+        "1 week, and not shorter than the sync interval.",
     )
     full_scan_interval_seconds: float | None = Field(None, gt=0, description="Instead of fullScanIntervalMinutes.")
     initial_sync_enabled: bool = Field(
@@ -269,11 +284,14 @@ class PairConfig(_ConfigModel):
         problems: list[tuple[Loc, str]] = []
         if self.user_project_key == self.dev_project_key:
             problems.append((("devProjectKey",), "must differ from userProjectKey"))
-        if self.sync_interval_minutes is not None and self.sync_interval_seconds is not None:
-            problems.append((("syncIntervalSeconds",), "set syncIntervalMinutes or syncIntervalSeconds, not both"))
-        if self.full_scan_interval_minutes is not None and self.full_scan_interval_seconds is not None:
-            problems.append((("fullScanIntervalSeconds",),
-                             "set fullScanIntervalMinutes or fullScanIntervalSeconds, not both"))
+        both = [interval for interval in ("sync_interval", "full_scan_interval")
+                if getattr(self, f"{interval}_minutes") is not None and getattr(self, f"{interval}_seconds") is not None]
+        for interval in both:
+            minutes, seconds = to_camel(f"{interval}_minutes"), to_camel(f"{interval}_seconds")
+            problems.append(((seconds,), f"set {minutes} or {seconds}, not both"))
+        if not both:
+            problems += interval_problems(self._configured("sync_interval"), self._configured("full_scan_interval"),
+                                          self.interval_seconds)
         first_index: dict[str, int] = {}
         for index, rule in enumerate(self.rules):
             if rule.id in first_index:
@@ -281,6 +299,14 @@ class PairConfig(_ConfigModel):
             first_index.setdefault(rule.id, index)
         _raise_at("PairConfig", problems)
         return self
+
+    def _configured(self, interval: str) -> tuple[str, float] | None:
+        """(JSON key, value) of the `interval` ("sync_interval" or "full_scan_interval") the file sets, else None."""
+        for unit in ("seconds", "minutes"):
+            value = getattr(self, f"{interval}_{unit}")
+            if value is not None:
+                return to_camel(f"{interval}_{unit}"), value
+        return None
 
     @property
     def interval_seconds(self) -> float:

@@ -3,7 +3,9 @@
 Loads its config, connects to its own database, checks Jira, then loops sync passes while a
 thread beats into the control database. Exit codes: 0 after a requested stop, 1 when the
 start-up check fails (supervisord then retries and, past `startretries`, marks it FATAL for
-the watchdog to bring back later), 2 for a config file that does not load.
+the watchdog to bring back later), 2 for a config file that does not load, 3 when it crashed
+(an exception nothing expected: logged as one JSON line, and its last beat says why, so that
+`/health` shows more than supervisord's "Exited too quickly").
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ log = logging.getLogger(__name__)
 
 EXIT_STARTUP_FAILED = 1
 EXIT_BAD_CONFIG = 2
+EXIT_CRASHED = 3
 
 
 class StartupCheckFailed(Exception):
@@ -106,6 +109,16 @@ def run_worker(config_path: Path, settings: Settings) -> int:
     heartbeat = HeartbeatThread(
         HeartbeatStore(client[settings.mongo_control_db]), config.name, settings.heartbeat_interval
     ).start()
+    try:
+        return _serve(config, client, heartbeat, settings)
+    except Exception as error:  # noqa: BLE001 - a crash is reported where people look, then the process ends
+        log.critical("worker crashed", exc_info=True)
+        heartbeat.fail(f"worker crashed: {type(error).__name__}: {error}")
+        return EXIT_CRASHED
+
+
+def _serve(config: PairConfig, client: pymongo.MongoClient, heartbeat: HeartbeatThread, settings: Settings) -> int:
+    """Start-up checks, then the sync loop until a stop is requested; the exit code."""
     try:
         jira, myself = connect_jira(config)
         engine = pair_engine(config, jira, client, settings, myself)

@@ -310,6 +310,26 @@ def test_an_escaped_reference_outside_the_jira_block_is_a_literal_and_the_token_
     assert TOKEN not in pair.config.model_dump_json()
 
 
+def test_two_pairs_on_one_project_of_one_site_are_both_refused_each_naming_the_other(tmp_path: Path) -> None:
+    write(tmp_path, "sync-ab.json", doc_bytes(name=None))  # ABSUP <-> ABDEV on https://team-a.atlassian.net
+    write(tmp_path, "sync-ab2.json", doc_bytes(lambda doc: (set_at("jira", "baseUrl", "HTTPS://Team-A.atlassian.net:443/")(doc),
+                                                            set_at("devProjectKey", "ABSUP")(doc),
+                                                            set_at("userProjectKey", "ABHELP")(doc)), name=None))
+    write(tmp_path, "sync-other-site.json", doc_bytes(set_at("jira", "baseUrl", "https://team-b.atlassian.net"), name=None))
+    write(tmp_path, "sync-broken.json", doc_bytes(lambda doc: (set_at("rules", [])(doc)), name=None))
+
+    result = load_configs(tmp_path, environ=ENV)
+
+    assert [pair.name for pair in result.pairs] == ["sync-other-site"]
+    shared = [(Path(e.file).name, e.field, e.message) for e in result.errors if "also used by" in e.message]
+    assert [(file, field) for file, field, _ in shared] == [("sync-ab.json", "userProjectKey"),
+                                                            ("sync-ab2.json", "devProjectKey")]
+    assert str(tmp_path / "sync-ab2.json") in shared[0][2] and "its devProjectKey" in shared[0][2]
+    assert str(tmp_path / "sync-ab.json") in shared[1][2] and "its userProjectKey" in shared[1][2]
+    assert all("project ABSUP" in message and "same Jira site" in message for _, _, message in shared)
+    assert {Path(e.file).name for e in result.errors} == {"sync-ab.json", "sync-ab2.json", "sync-broken.json"}
+
+
 def test_load_pair_returns_config_with_name_from_file_stem(tmp_path: Path) -> None:
     write(tmp_path, "sync-cd.json", doc_bytes(name=None))
 

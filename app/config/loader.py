@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
@@ -71,9 +72,10 @@ def load_pair(path: Path | str, environ: Mapping[str, str] = os.environ) -> Pair
 def load_configs(config_dir: Path | str | None = None, environ: Mapping[str, str] = os.environ) -> LoadResult:
     """Load every `sync-*.json` in `config_dir` (None = settings CONFIG_DIR).
 
-    Files that share a pair name are all rejected (each error names the other files);
-    only otherwise-valid files take part in that check, so a broken file cannot block a
-    good one. Errors are sorted by file.
+    Files that share a pair name are all rejected (each error names the other files), and
+    then so are files whose pairs share a project on one Jira site (two pairs acting on one
+    project would create every Dev issue twice). Only otherwise-valid files take part in
+    those checks, so a broken file cannot block a good one. Errors are sorted by file.
     """
     if config_dir is None:
         from app.settings import get_settings
@@ -91,7 +93,8 @@ def load_configs(config_dir: Path | str | None = None, environ: Mapping[str, str
         else:
             pairs.append(outcome)
     pairs, duplicate_errors = _reject_duplicate_names(pairs)
-    errors = sorted(errors + duplicate_errors, key=lambda error: error.file)
+    pairs, shared_errors = _reject_shared_projects(pairs)
+    errors = sorted(errors + duplicate_errors + shared_errors, key=lambda error: error.file)
     return LoadResult(pairs, errors, config_dir)
 
 
@@ -173,3 +176,34 @@ def _reject_duplicate_names(pairs: list[LoadedPair]) -> tuple[list[LoadedPair], 
         if len(files_by_name[pair.name]) > 1
     ]
     return [pair for pair in pairs if len(files_by_name[pair.name]) == 1], errors
+
+
+def _reject_shared_projects(pairs: list[LoadedPair]) -> tuple[list[LoadedPair], list[ConfigError]]:
+    uses: dict[tuple[tuple, str], list[tuple[LoadedPair, str]]] = defaultdict(list)
+    for pair in pairs:
+        for role, key in (("userProjectKey", pair.config.user_project_key), ("devProjectKey", pair.config.dev_project_key)):
+            uses[(site_identity(pair.config.jira.base_url), key)].append((pair, role))
+    errors = [
+        ConfigError(
+            str(pair.path),
+            role,
+            f"project {key} is also used by {printable(str(other.path))} (its {other_role}) on the same Jira site; "
+            "two pairs on one project would both act on its issues (every accepted issue would get two Dev "
+            "issues): keep one pair per project",
+        )
+        for (_site, key), users in uses.items()
+        for pair, role in users
+        for other, other_role in users
+        if other is not pair
+    ]
+    refused = {error.file for error in errors}
+    return [pair for pair in pairs if str(pair.path) not in refused], errors
+
+
+def site_identity(base_url: str) -> tuple[str, int | None, str]:
+    """What tells two base URLs of one Jira site apart: the host (any case), a port other than the
+    scheme's default, the context path (`/jira`); not the scheme, nor a trailing slash."""
+    parts = urlsplit(base_url)
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    port = None if parts.port in (None, default) else parts.port
+    return (parts.hostname or "").lower(), port, parts.path.rstrip("/")

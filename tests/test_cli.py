@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -158,3 +159,35 @@ def test_validate_and_render_show_a_file_name_with_control_characters_escaped(co
     assert "\x1b" not in validate.stdout + render.stderr
     assert [line for line in render.stderr.splitlines() if "sync-forged" in line or "sync-a" in line] == [
         line for line in render.stderr.splitlines() if line.startswith("config error") and FORGED_SHOWN in line]
+
+
+def test_validate_warns_about_a_literal_token_and_still_exits_0(config_dir):
+    path = config_dir / "sync-ab.json"
+    document = json.loads(path.read_text())
+    document["jira"]["apiToken"] = TOKEN_MARKER
+    path.write_text(json.dumps(document))
+
+    result = cli("validate", "--config-dir", str(config_dir), env={})
+
+    assert result.returncode == 0, result.stdout
+    ok, warning = result.stdout.splitlines()
+    assert ok.startswith("OK sync-ab ")
+    assert warning.startswith(f"WARNING {path}: jira.apiToken: is a literal token")
+    assert '"${JIRA_SYNC_AB_TOKEN}"' in warning and ".env.consolidated" in warning
+    assert TOKEN_MARKER not in result.stdout + result.stderr
+
+
+def test_validate_warns_about_a_rule_that_an_equal_one_always_shadows(config_dir):
+    path = config_dir / "sync-ab.json"
+    document = json.loads(path.read_text())
+    first = document["rules"][2]  # dev In Progress -> user In Progress
+    shadowed = {**first, "id": "dev-in-progress-resolves", "actions": {**first["actions"], "targetStatus": "Resolved"}}
+    document["rules"].append(shadowed)
+    path.write_text(json.dumps(document))
+
+    result = cli("validate", "--config-dir", str(config_dir), env={"JIRA_DEMO_TOKEN": TOKEN_MARKER})
+
+    assert result.returncode == 0, result.stdout
+    [warning] = [line for line in result.stdout.splitlines() if line.startswith("WARNING")]
+    assert f"{path}: rules[{len(document['rules']) - 1}].priority: rule 'dev-in-progress-resolves' never fires" in warning
+    assert f"rules[2] ({first['id']!r})" in warning

@@ -123,3 +123,45 @@ def test_a_crash_is_one_json_line_and_the_heartbeat_says_why(jira_sim, tmp_path,
     [shown] = body["workers"]
     assert "OverflowError: timeout value is too large" in shown["lastError"]
     assert any("OverflowError" in reason for reason in shown["reasons"])
+
+
+def test_a_literal_token_is_logged_as_one_warning_and_never_shown(jira_sim, tmp_path, mongo_uri, db_prefix, control):
+    config = pair_config("sync-ab", jira_sim.url, "ABSUP", "ABDEV", "JIRA_AB_TOKEN")
+    config["jira"]["apiToken"] = BOT.api_token
+    worker = start_worker(tmp_path, mongo_uri, db_prefix, config)
+    try:
+        wait_for(lambda: (beat := control.get("sync-ab")) and beat.last_pass, 20, what="a finished pass")
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=10) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    output = worker.stdout.read()
+    warnings = [line for line in map(json.loads, output.splitlines())
+                if line["level"] == "WARNING" and "literal token" in line["message"]]
+    assert len(warnings) == 1, output
+    assert "jira.apiToken" in warnings[0]["message"] and "${JIRA_SYNC_AB_TOKEN}" in warnings[0]["message"]
+    assert BOT.api_token not in output
+
+
+def test_rules_naming_statuses_the_projects_lack_are_warned_about_in_log_and_heartbeat(
+        jira_sim, tmp_path, mongo_uri, db_prefix, control):
+    config = pair_config("sync-ab", jira_sim.url, "ABSUP", "ABDEV", "JIRA_AB_TOKEN")
+    config["rules"][0]["sourceStatus"] = "Wil Do"  # ABSUP has "Will Do"
+    config["rules"][2]["actions"]["targetStatus"] = "Doing"  # moves the ABSUP issue; ABSUP has "In Progress"
+    worker = start_worker(tmp_path, mongo_uri, db_prefix, config)
+    try:
+        beat = wait_for(lambda: (b := control.get("sync-ab")) and b.last_pass and b, 20, what="a finished pass")
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=10) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert beat.last_pass.ok is True, "the warnings do not stop the pair"
+    assert beat.warnings == (
+        "rules[0].sourceStatus: 'Wil Do' is not a status of project ABSUP, so rule 'user-will-do' never fires",
+        "rules[2].actions.targetStatus: 'Doing' is not a status of project ABSUP, so rule 'dev-in-progress' "
+        "cannot move the partner there",
+    )
+    logged = [line["message"] for line in map(json.loads, worker.stdout.read().splitlines()) if line["level"] == "WARNING"]
+    assert logged == [f"config warning: {warning}" for warning in beat.warnings]

@@ -35,6 +35,11 @@ class ConfigError:
         return f"{printable(self.field)}: {self.message}" if self.field else self.message
 
 
+@dataclass(frozen=True)
+class ConfigWarning(ConfigError):
+    """A problem that does not stop the pair (app.config.lint): shown, and the pair still runs."""
+
+
 class ConfigFileError(Exception):
     """A config file that cannot be used; `errors` lists every problem found in it."""
 

@@ -11,15 +11,24 @@ import hashlib
 import json
 import os
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
-from app.config.envsubst import Substitution, substitute
-from app.config.errors import ConfigError, ConfigFileError, format_loc, printable, redact, validation_errors
+from app.config.envsubst import Substitution, references, substitute
+from app.config.errors import (
+    ConfigError,
+    ConfigFileError,
+    ConfigWarning,
+    format_loc,
+    printable,
+    redact,
+    validation_errors,
+)
+from app.config.lint import literal_token, rule_conflicts
 from app.config.models import PairConfig, pair_name_problem
 from app.config.source import SourceError, parse_document, path_problem, read_config_bytes, strip_documentation
 
@@ -35,12 +44,19 @@ class LoadedPair:
     Environment values are deliberately left out: a digest of a token is still derived from a
     secret, and a running supervisord could not hand a changed environment to its children
     anyway (a new token needs a restart of the bundle).
+
+    `warnings` are its problems that do not stop it (app.config.lint). `token_variables` names
+    the environment variables its `jira.apiToken` references: the secrets its worker needs.
+    `withheld` names those of them the caller was not given (see `load_configs`).
     """
 
     name: str
     path: Path
     config: PairConfig = field(repr=False)
     fingerprint: str
+    warnings: tuple[ConfigWarning, ...] = ()
+    token_variables: tuple[str, ...] = ()
+    withheld: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -53,8 +69,13 @@ class LoadResult:
 
     @property
     def ok(self) -> bool:
-        """True when no file had a problem (zero pairs is still ok here; health decides)."""
+        """True when no file had a problem (zero pairs is still ok here; health decides);
+        warnings do not count."""
         return not self.errors
+
+    @property
+    def warnings(self) -> list[ConfigWarning]:
+        return [warning for pair in self.pairs for warning in pair.warnings]
 
 
 def load_pair(path: Path | str, environ: Mapping[str, str] = os.environ) -> PairConfig:
@@ -62,15 +83,27 @@ def load_pair(path: Path | str, environ: Mapping[str, str] = os.environ) -> Pair
 
     Raises ConfigFileError listing every problem. The name falls back to the file stem.
     """
+    return load_pair_file(path, environ).config
+
+
+def load_pair_file(path: Path | str, environ: Mapping[str, str] = os.environ) -> LoadedPair:
+    """`load_pair`, with what the loader knows besides the config (its warnings above all)."""
     path = Path(path)
-    outcome = _load_file(path, path.parent, environ)
+    outcome = _load_file(path, path.parent, environ, frozenset())
     if isinstance(outcome, list):
         raise ConfigFileError(outcome)
-    return outcome.config
+    return outcome
 
 
-def load_configs(config_dir: Path | str | None = None, environ: Mapping[str, str] = os.environ) -> LoadResult:
+def load_configs(
+    config_dir: Path | str | None = None, environ: Mapping[str, str] = os.environ, withheld: Collection[str] = ()
+) -> LoadResult:
     """Load every `sync-*.json` in `config_dir` (None = settings CONFIG_DIR).
+
+    `withheld` names environment variables that are set for the programs that need them but
+    were not given to this caller (the health service runs without the tokens): a reference to
+    one is taken as set, its value unknown, so such a file can be judged in every other way.
+    A worker never passes any: it needs its token.
 
     Files that share a pair name are all rejected (each error names the other files), and
     then so are files whose pairs share a project on one Jira site (two pairs acting on one
@@ -87,7 +120,7 @@ def load_configs(config_dir: Path | str | None = None, environ: Mapping[str, str
     pairs: list[LoadedPair] = []
     errors: list[ConfigError] = []
     for path in config_files(config_dir):
-        outcome = _load_file(path, config_dir, environ)
+        outcome = _load_file(path, config_dir, environ, frozenset(withheld))
         if isinstance(outcome, list):
             errors.extend(outcome)
         else:
@@ -105,7 +138,8 @@ def config_files(config_dir: Path) -> list[Path]:
     )
 
 
-def _load_file(path: Path, config_dir: Path, environ: Mapping[str, str]) -> LoadedPair | list[ConfigError]:
+def _load_file(path: Path, config_dir: Path, environ: Mapping[str, str],
+               withheld: frozenset[str]) -> LoadedPair | list[ConfigError]:
     file = str(path)
     unsafe_path = [ConfigError(file, *problem) for problem in [path_problem(path)] if problem]
     try:
@@ -113,7 +147,7 @@ def _load_file(path: Path, config_dir: Path, environ: Mapping[str, str]) -> Load
         document = strip_documentation(parse_document(raw))
     except SourceError as exc:
         return [*unsafe_path, ConfigError(file, "", exc.message)]
-    substitution = substitute(document, environ)
+    substitution = substitute(document, environ, withheld)
     data, unnamed = _named(substitution.data, path)
     errors = unsafe_path + _reference_errors(file, substitution) + unnamed
     try:
@@ -125,7 +159,16 @@ def _load_file(path: Path, config_dir: Path, environ: Mapping[str, str]) -> Load
         secrets = substitution.used.values()
         return [ConfigError(e.file, e.field, redact(e.message, secrets)) for e in errors]
     assert config.name is not None  # given, or taken from the file stem by _named
-    return LoadedPair(config.name, path, config, _fingerprint(document))
+    token = (document.get("jira") or {}).get("apiToken")
+    return LoadedPair(config.name, path, config, _fingerprint(document), _warnings(file, document, config),
+                      tuple(dict.fromkeys(references(token))) if isinstance(token, str) else (),
+                      frozenset(substitution.withheld))
+
+
+def _warnings(file: str, document: dict, config: PairConfig) -> tuple[ConfigWarning, ...]:
+    problems = [problem for problem in [literal_token(document, config.name or "")] if problem]
+    problems += rule_conflicts(config)
+    return tuple(ConfigWarning(file, format_loc(loc), message) for loc, message in problems)
 
 
 def _reference_errors(file: str, substitution: Substitution) -> list[ConfigError]:

@@ -22,7 +22,9 @@ from urllib.parse import urlsplit
 
 import pymongo
 
-from app.config import ConfigFileError, PairConfig, load_pair
+from app.config import ConfigFileError, PairConfig, load_pair_file
+from app.config.errors import format_loc
+from app.config.lint import status_problems
 from app.config.models import credential_problems
 from app.heartbeats import HeartbeatStore, HeartbeatThread, WorkerState
 from app.jira import JiraClient, JiraError
@@ -75,6 +77,23 @@ def connect_jira(config: PairConfig) -> tuple[JiraClient, dict]:
     return JiraClient.from_config(config.jira, site=site), myself
 
 
+def rule_status_warnings(config: PairConfig, jira: JiraClient) -> list[str]:
+    """The rules' statuses checked against the statuses each project has (app.config.lint),
+    each problem logged once as a warning. A project whose statuses cannot be read is not
+    judged: the check advises, it never keeps a pair from running."""
+    statuses: dict[str, set[str]] = {}
+    for key in dict.fromkeys((config.user_project_key, config.dev_project_key)):
+        try:
+            statuses[key] = {status["name"] for issue_type in jira.project_statuses(key)
+                             for status in issue_type.get("statuses", ()) if status.get("name")}
+        except JiraError as error:
+            log.warning("could not read the statuses of project %s to check the rules: %s", key, error)
+    problems = [f"{format_loc(loc)}: {message}" for loc, message in status_problems(config, statuses)]
+    for problem in problems:
+        log.warning("config warning: %s", problem)
+    return problems
+
+
 def pair_engine(config: PairConfig, jira: JiraClient, client: pymongo.MongoClient, settings: Settings,
                 myself: Mapping[str, Any]) -> Engine:
     """The pair's Engine as its worker runs it (and `plan` previews it).
@@ -96,29 +115,34 @@ def pair_engine(config: PairConfig, jira: JiraClient, client: pymongo.MongoClien
 
 def run_worker(config_path: Path, settings: Settings) -> int:
     try:
-        config = load_pair(config_path)
+        pair = load_pair_file(config_path)
     except ConfigFileError as error:
         configure_logging(config_path.stem, settings.log_level, settings.log_format)
         for problem in error.errors:
             log.error("config error: %s", problem)
         return EXIT_BAD_CONFIG
+    config = pair.config
     configure_logging(config.name, settings.log_level, settings.log_format)
     warn_if_cleartext(config.jira.base_url)
+    for warning in pair.warnings:
+        log.warning("config warning: %s", warning)
 
     client = connect(settings, appname="jira-sync-worker")
     heartbeat = HeartbeatThread(
         HeartbeatStore(client[settings.mongo_control_db]), config.name, settings.heartbeat_interval
     ).start()
     try:
-        return _serve(config, client, heartbeat, settings)
+        return _serve(config, client, heartbeat, settings, [warning.shown() for warning in pair.warnings])
     except Exception as error:  # noqa: BLE001 - a crash is reported where people look, then the process ends
         log.critical("worker crashed", exc_info=True)
         heartbeat.fail(f"worker crashed: {type(error).__name__}: {error}")
         return EXIT_CRASHED
 
 
-def _serve(config: PairConfig, client: pymongo.MongoClient, heartbeat: HeartbeatThread, settings: Settings) -> int:
-    """Start-up checks, then the sync loop until a stop is requested; the exit code."""
+def _serve(config: PairConfig, client: pymongo.MongoClient, heartbeat: HeartbeatThread, settings: Settings,
+           warnings: list[str]) -> int:
+    """Start-up checks, then the sync loop until a stop is requested; the exit code. The config's
+    `warnings` and those of the rule check ride in every heartbeat."""
     try:
         jira, myself = connect_jira(config)
         engine = pair_engine(config, jira, client, settings, myself)
@@ -127,6 +151,7 @@ def _serve(config: PairConfig, client: pymongo.MongoClient, heartbeat: Heartbeat
         log.error("start-up check failed: %s", error)
         heartbeat.fail(str(error))
         return EXIT_STARTUP_FAILED
+    heartbeat.warn([*warnings, *rule_status_warnings(config, jira)])
 
     metrics = WorkerMetrics(request_counts=lambda: jira.status_counts)
     loop = SyncLoop(engine.run_pass, heartbeat, config.interval_seconds, metrics=metrics)

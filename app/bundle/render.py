@@ -83,9 +83,11 @@ class Program:
 
 
 def program_specs(
-    result, settings, extra_programs: Iterable[Program] = (), python: str = sys.executable
+    result, settings, extra_programs: Iterable[Program] = (), python: str = sys.executable,
+    kept: Iterable[Program] = (),
 ) -> list[Program]:
-    """Every program of the bundle: mongodb (embedded only), health, watchdog, one per valid pair.
+    """Every program of the bundle: mongodb (embedded only), health, watchdog, one per valid pair
+    and each `kept` pair program as it is (app.bundle.reload.keep_running).
 
     `result` is an app.config.LoadResult; only its valid `pairs` are used (name, path,
     fingerprint). Raises UnsafeProgramValue for any name or value outside the safe alphabets
@@ -96,10 +98,8 @@ def program_specs(
         programs.append(mongodb_program(settings))
     programs.append(health_program(settings, python))
     programs.append(watchdog_program(python))
-    programs.extend(
-        worker_program(pair, settings.pair_database(pair.name), python)
-        for pair in sorted(result.pairs, key=lambda p: p.name)
-    )
+    workers = [worker_program(pair, settings.pair_database(pair.name), python) for pair in result.pairs]
+    programs.extend(sorted([*workers, *kept], key=lambda program: program.name))
     programs.extend(extra_programs)
     for program in programs:
         check_program(program)
@@ -121,6 +121,14 @@ def worker_program(pair, database: str, python: str = sys.executable) -> Program
         startretries=3,
         stopwaitsecs=WORKER_STOPWAITSECS,
     )
+
+
+def worker_config_path(program: Program) -> str | None:
+    """The config file a worker program runs on (the word after `--config`), None for any other."""
+    words = program.command
+    if "--config" not in words[:-1]:
+        return None
+    return words[words.index("--config") + 1]
 
 
 def health_program(settings, python: str = sys.executable) -> Program:

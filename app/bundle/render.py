@@ -6,8 +6,11 @@ writes the text to disk.
 
 What reaches the file is deliberately narrow: a program name matching PROGRAM_NAME_PATTERN,
 argv words and environment values from a small safe alphabet, and numbers. A pair's config
-file contributes its name, its absolute path and its fingerprint, nothing else: tokens stay
-`${ENV}` references resolved by the worker from the environment it inherits from supervisord.
+file contributes its name, its absolute path, its fingerprint and the names of the variables
+its token references, nothing else: tokens stay `${ENV}` references resolved by the worker
+from the environment it inherits from supervisord. Every program is started through
+app.bundle.launch (`launched`), which removes the secrets a program does not need from that
+environment: only a pair's worker gets its own token.
 Anything outside those alphabets raises `UnsafeProgramValue` instead of being escaped, because
 supervisord's ini parser has several syntaxes (sections, `%(...)s` expansion, inline `;`
 comments, shlex quoting) that an escaped value could still trip. The loader already refuses a
@@ -95,7 +98,7 @@ def program_specs(
     """
     programs: list[Program] = []
     if settings.embedded_mongo:
-        programs.append(mongodb_program(settings))
+        programs.append(mongodb_program(settings, python))
     programs.append(health_program(settings, python))
     programs.append(watchdog_program(python))
     workers = [worker_program(pair, settings.pair_database(pair.name), python) for pair in result.pairs]
@@ -110,11 +113,18 @@ def program_specs(
     return programs
 
 
+def launched(command: Sequence[str], keep: Iterable[str] = (), python: str = sys.executable) -> tuple[str, ...]:
+    """`command` started through app.bundle.launch, keeping the secret variables named in `keep`."""
+    return (python, "-m", "app.bundle.launch", *(word for name in keep for word in ("--keep", name)), "--", *command)
+
+
 def worker_program(pair, database: str, python: str = sys.executable) -> Program:
-    """A pair's sync worker: its config path and database name, never the config's contents."""
+    """A pair's sync worker: its config path and database name, never the config's contents;
+    of the secrets, only the variables its token references (`pair.token_variables`)."""
     return Program(
         name=pair.name,
-        command=(python, "-m", "app.sync.worker", "--config", str(Path(pair.path).absolute())),
+        command=launched((python, "-m", "app.sync.worker", "--config", str(Path(pair.path).absolute())),
+                         pair.token_variables, python),
         environment={"WORKER_DATABASE_NAME": database, "PAIR_CONFIG_FINGERPRINT": pair.fingerprint},
         priority=PRIORITY_WORKER,
         startsecs=WORKER_STARTSECS,
@@ -134,7 +144,7 @@ def worker_config_path(program: Program) -> str | None:
 def health_program(settings, python: str = sys.executable) -> Program:
     return Program(
         name="health",
-        command=(
+        command=launched((
             python, "-m", "gunicorn",
             "--bind", f"{settings.health_host}:{settings.health_port}",
             "--workers", "1", "--worker-class", "gthread", "--threads", "8",
@@ -143,7 +153,7 @@ def health_program(settings, python: str = sys.executable) -> Program:
             "--no-control-socket",
             "--log-level", settings.log_level.lower(),
             "app.health.wsgi:app",
-        ),
+        ), python=python),
         priority=PRIORITY_HEALTH,
         startsecs=2,
         stopwaitsecs=10,
@@ -153,7 +163,7 @@ def health_program(settings, python: str = sys.executable) -> Program:
 def watchdog_program(python: str = sys.executable) -> Program:
     return Program(
         name="watchdog",
-        command=(python, "-m", "app.bundle.watchdog"),
+        command=launched((python, "-m", "app.bundle.watchdog"), python=python),
         kind="eventlistener",
         priority=PRIORITY_WATCHDOG,
         startsecs=1,
@@ -162,11 +172,11 @@ def watchdog_program(python: str = sys.executable) -> Program:
     )
 
 
-def mongodb_program(settings) -> Program:
+def mongodb_program(settings, python: str = sys.executable) -> Program:
     data_dir = Path(settings.runtime_dir).absolute() / "mongo-data"
     return Program(
         name="mongodb",
-        command=tuple(server_command(settings.embedded_mongo_port, data_dir)),
+        command=launched(server_command(settings.embedded_mongo_port, data_dir), python=python),
         priority=PRIORITY_MONGODB,
         startsecs=2,
         stopwaitsecs=10,

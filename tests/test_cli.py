@@ -173,7 +173,7 @@ def test_validate_warns_about_a_literal_token_and_still_exits_0(config_dir):
     ok, warning = result.stdout.splitlines()
     assert ok.startswith("OK sync-ab ")
     assert warning.startswith(f"WARNING {path}: jira.apiToken: is a literal token")
-    assert '"${JIRA_SYNC_AB_TOKEN}"' in warning and ".env.consolidated" in warning
+    assert '"${JIRA_AB_TOKEN}"' in warning and ".env.consolidated" in warning
     assert TOKEN_MARKER not in result.stdout + result.stderr
 
 

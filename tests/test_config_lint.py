@@ -94,5 +94,5 @@ def test_literal_token(token, warned):
     assert (problem is not None) is warned
     if problem:
         loc, message = problem
-        assert loc == ("jira", "apiToken") and "${JIRA_SYNC_AB_TOKEN}" in message
+        assert loc == ("jira", "apiToken") and "${JIRA_AB_TOKEN}" in message
         assert str(token) not in message

@@ -140,7 +140,7 @@ def test_a_literal_token_is_logged_as_one_warning_and_never_shown(jira_sim, tmp_
     warnings = [line for line in map(json.loads, output.splitlines())
                 if line["level"] == "WARNING" and "literal token" in line["message"]]
     assert len(warnings) == 1, output
-    assert "jira.apiToken" in warnings[0]["message"] and "${JIRA_SYNC_AB_TOKEN}" in warnings[0]["message"]
+    assert "jira.apiToken" in warnings[0]["message"] and "${JIRA_AB_TOKEN}" in warnings[0]["message"]
     assert BOT.api_token not in output
 
 

@@ -28,7 +28,8 @@ def literal_token(document: Mapping[str, Any], pair_name: str) -> Problem | None
     token = (document.get("jira") or {}).get("apiToken")
     if not isinstance(token, str) or not token or references(token):
         return None
-    variable = "JIRA_" + "".join(char if char.isalnum() else "_" for char in pair_name.upper()) + "_TOKEN"
+    stem = pair_name.removeprefix("sync-").removeprefix("sync_") or pair_name  # sync-ab -> JIRA_AB_TOKEN
+    variable = "JIRA_" + "".join(char if char.isalnum() else "_" for char in stem.upper()) + "_TOKEN"
     return (("jira", "apiToken"),
             f"is a literal token: anyone who can read this file can use it; put it in the environment (e.g. "
             f"{variable}=... in .env.consolidated) and write \"${{{variable}}}\" here instead")

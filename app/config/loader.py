@@ -73,11 +73,6 @@ class LoadResult:
         warnings do not count."""
         return not self.errors
 
-    @property
-    def warnings(self) -> list[ConfigWarning]:
-        return [warning for pair in self.pairs for warning in pair.warnings]
-
-
 def load_pair(path: Path | str, environ: Mapping[str, str] = os.environ) -> PairConfig:
     """Load one config file (symlinks judged against its own directory).
 

@@ -131,8 +131,11 @@ def run_worker(config_path: Path, settings: Settings) -> int:
     heartbeat = HeartbeatThread(
         HeartbeatStore(client[settings.mongo_control_db]), config.name, settings.heartbeat_interval
     ).start()
+    warnings = [warning.shown() for warning in pair.warnings]
+    if warnings:
+        heartbeat.warn(warnings)  # shown even when the start-up check fails
     try:
-        return _serve(config, client, heartbeat, settings, [warning.shown() for warning in pair.warnings])
+        return _serve(config, client, heartbeat, settings, warnings)
     except Exception as error:  # noqa: BLE001 - a crash is reported where people look, then the process ends
         log.critical("worker crashed", exc_info=True)
         heartbeat.fail(f"worker crashed: {type(error).__name__}: {error}")

@@ -101,6 +101,7 @@ def test_demo_command_starts_the_bundle_and_ctrl_c_stops_it(tmp_path):
         conf = (tmp_path / "rt" / "demo" / "supervisord.conf").read_text()
         assert DEMO_TOKEN not in conf and DEMO_HUMAN_TOKEN not in conf
         # Only the scripted person has its token, only the workers the bot's; the simulator neither.
+        wait_for(lambda: running({"jira-sim", "demo-actor", "sync-ab"}), timeout=30, what="the demo's programs RUNNING")
         states = rpc.process_states()
         for name, keeps in (("jira-sim", set()), ("demo-actor", {DEMO_HUMAN_TOKEN}), ("sync-ab", {DEMO_TOKEN})):
             environ = psutil.Process(states[name].pid).environ()

@@ -1,5 +1,8 @@
 """Logging set-up: one JSON object per line (or plain text for people), every line naming its pair.
 
+An exception nothing caught, in the main thread or any other, is logged as one CRITICAL record
+with its traceback inside (one JSON line), not printed by Python as a raw traceback.
+
 Secrets never reach a log line because no module logs a config's `jira` section, a header or a
 request body; the Jira client redacts its own errors (app.jira).
 """
@@ -8,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
+from types import TracebackType
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -32,7 +37,8 @@ def configure_logging(pair: str, level: str = "INFO", fmt: str = "json") -> None
     """Route the root logger to stdout in the chosen format, tagging lines with `pair`.
 
     `pair` is the pair name for a worker and the role (health, watchdog, cli) elsewhere.
-    Extra fields passed as `logger.info(msg, extra={...})` become JSON keys.
+    Extra fields passed as `logger.info(msg, extra={...})` become JSON keys. Uncaught
+    exceptions (sys.excepthook, threading.excepthook) are logged through the same handler.
     """
     handler = logging.StreamHandler(sys.stdout)
     handler.addFilter(_PairFilter(pair))
@@ -47,3 +53,16 @@ def configure_logging(pair: str, level: str = "INFO", fmt: str = "json") -> None
     root.setLevel(level.upper())
     # urllib3 logs full URLs at DEBUG; keep it quiet so JQL and hosts do not flood the pair's log.
     logging.getLogger("urllib3").setLevel(logging.WARNING)
+    sys.excepthook = log_uncaught
+    threading.excepthook = lambda args: log_uncaught(args.exc_type, args.exc_value, args.exc_traceback, args.thread)
+
+
+def log_uncaught(kind: type[BaseException], error: BaseException | None, traceback: TracebackType | None,
+                 thread: threading.Thread | None = None) -> None:
+    """Log an exception nothing caught as one CRITICAL record; Ctrl-C stays Python's own."""
+    if issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, error or kind(), traceback)
+        return
+    where = f" in thread {thread.name}" if thread is not None else ""
+    logging.getLogger("app.uncaught").critical("uncaught %s%s", kind.__name__, where,
+                                               exc_info=(kind, error, traceback))

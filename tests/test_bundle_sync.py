@@ -9,13 +9,14 @@ import signal
 import pytest
 import requests
 
+from app.config.bounds import SYNC_INTERVAL
 from app.jira import BasicAuth, JiraClient
 from jira_sim.seed import BOT, HUMAN, demo_seed
 from jira_sim.server import SimulatorServer
 from tests.support.bundle import Bundle, pair_config
 from tests.support.waiting import wait_for
 
-PASS_TIMEOUT = 20  # seconds for a change to travel: interval 1 s, plus start-up and a retry
+PASS_TIMEOUT = 30  # seconds for a change to travel: interval 5 s (the lower bound), plus start-up and a retry
 
 
 @pytest.fixture
@@ -123,7 +124,7 @@ def test_the_whole_workflow_runs_through_the_bundle(bundle, human, pair_db, sim)
 
 def let_passes_run(sim, passes: int) -> None:
     requests.post(f"{sim.url}/_sim/requests/reset", timeout=5)
-    wait_for(lambda: _passes_since_reset(sim) >= passes, 5 * passes, what=f"{passes} passes")
+    wait_for(lambda: _passes_since_reset(sim) >= passes, (SYNC_INTERVAL.low + 5) * passes, what=f"{passes} passes")
 
 
 def _passes_since_reset(sim) -> int:

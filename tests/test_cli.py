@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -139,3 +140,54 @@ def test_status_without_supervisord_or_mongodb_says_so_and_exits_1(config_dir, t
     assert line.split()[:2] == ["sync-ab", "UNKNOWN"]
     assert "heartbeat never" in line
     assert "supervisord:" in result.stderr and "mongodb:" in result.stderr
+
+
+FORGED_NAME = "sync-a\nOK sync-forged (x): A <-> B, 1 rule\x1b[2K.json"
+FORGED_SHOWN = "sync-a\\nOK sync-forged (x): A <-> B, 1 rule\\x1b[2K.json"
+
+
+def test_validate_and_render_show_a_file_name_with_control_characters_escaped(config_dir, tmp_path):
+    (config_dir / FORGED_NAME).write_text('{"name": "sync-forged"}')
+
+    validate = cli("validate", "--config-dir", str(config_dir), env={"JIRA_DEMO_TOKEN": TOKEN_MARKER})
+    render = cli("render", env=bundle_env(tmp_path, config_dir))
+
+    assert validate.returncode == 1
+    lines = validate.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == ["ERROR", "OK"], lines
+    assert lines[0].startswith(f"ERROR {config_dir / FORGED_SHOWN}: ")
+    assert "\x1b" not in validate.stdout + render.stderr
+    assert [line for line in render.stderr.splitlines() if "sync-forged" in line or "sync-a" in line] == [
+        line for line in render.stderr.splitlines() if line.startswith("config error") and FORGED_SHOWN in line]
+
+
+def test_validate_warns_about_a_literal_token_and_still_exits_0(config_dir):
+    path = config_dir / "sync-ab.json"
+    document = json.loads(path.read_text())
+    document["jira"]["apiToken"] = TOKEN_MARKER
+    path.write_text(json.dumps(document))
+
+    result = cli("validate", "--config-dir", str(config_dir), env={})
+
+    assert result.returncode == 0, result.stdout
+    ok, warning = result.stdout.splitlines()
+    assert ok.startswith("OK sync-ab ")
+    assert warning.startswith(f"WARNING {path}: jira.apiToken: is a literal token")
+    assert '"${JIRA_AB_TOKEN}"' in warning and ".env.consolidated" in warning
+    assert TOKEN_MARKER not in result.stdout + result.stderr
+
+
+def test_validate_warns_about_a_rule_that_an_equal_one_always_shadows(config_dir):
+    path = config_dir / "sync-ab.json"
+    document = json.loads(path.read_text())
+    first = document["rules"][2]  # dev In Progress -> user In Progress
+    shadowed = {**first, "id": "dev-in-progress-resolves", "actions": {**first["actions"], "targetStatus": "Resolved"}}
+    document["rules"].append(shadowed)
+    path.write_text(json.dumps(document))
+
+    result = cli("validate", "--config-dir", str(config_dir), env={"JIRA_DEMO_TOKEN": TOKEN_MARKER})
+
+    assert result.returncode == 0, result.stdout
+    [warning] = [line for line in result.stdout.splitlines() if line.startswith("WARNING")]
+    assert f"{path}: rules[{len(document['rules']) - 1}].priority: rule 'dev-in-progress-resolves' never fires" in warning
+    assert f"rules[2] ({first['id']!r})" in warning

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psutil
 import requests
 
 from app.bundle.render import PRIORITY_WORKER, program_specs, render_supervisord_conf
@@ -63,8 +64,11 @@ def test_demo_renders_the_simulator_first_and_keeps_the_token_out(tmp_path):
     text = render_supervisord_conf(programs, settings)
 
     [sim] = [p for p in programs if p.name == "jira-sim"]
-    assert sim.command[1:] == ("-m", "jira_sim", "--host", "127.0.0.1", "--port", "18081",
+    assert sim.command[1:4] == ("-m", "app.bundle.launch", "--")  # without a secret (item 14)
+    assert sim.command[5:] == ("-m", "jira_sim", "--host", "127.0.0.1", "--port", "18081",
                                "--seed", str(settings.runtime_dir / "jira-seed.json"), "--deployment", "cloud")
+    [actor] = [p for p in programs if p.name == "demo-actor"]
+    assert actor.command[1:6] == ("-m", "app.bundle.launch", "--keep", "DEMO_HUMAN_TOKEN", "--")
     assert sim.priority < PRIORITY_WORKER
     assert DEMO_TOKEN not in text
     assert {"[program:jira-sim]", "[program:sync-ab]", "[program:sync-cd]", "[program:mongodb]"} <= set(text.splitlines())
@@ -96,6 +100,12 @@ def test_demo_command_starts_the_bundle_and_ctrl_c_stops_it(tmp_path):
         assert {"sync-ab", "sync-cd", "health", "watchdog", "demo-actor"} <= set(rpc.process_states())
         conf = (tmp_path / "rt" / "demo" / "supervisord.conf").read_text()
         assert DEMO_TOKEN not in conf and DEMO_HUMAN_TOKEN not in conf
+        # Only the scripted person has its token, only the workers the bot's; the simulator neither.
+        wait_for(lambda: running({"jira-sim", "demo-actor", "sync-ab"}), timeout=30, what="the demo's programs RUNNING")
+        states = rpc.process_states()
+        for name, keeps in (("jira-sim", set()), ("demo-actor", {DEMO_HUMAN_TOKEN}), ("sync-ab", {DEMO_TOKEN})):
+            environ = psutil.Process(states[name].pid).environ()
+            assert {value for value in environ.values() if value in (DEMO_TOKEN, DEMO_HUMAN_TOKEN)} == keeps, name
         # The scripted person opens and accepts support issues; the sync creates their Dev issues.
         wait_for(lambda: dev_issues_made_by_the_sync(jira_port), timeout=60, interval=0.5,
                  what="a Dev issue created by the sync from an actor's support issue")

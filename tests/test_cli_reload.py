@@ -1,14 +1,20 @@
-"""`reload`: the pure plan (table) and its application to a real supervisord."""
+"""`reload`: the pure decisions (tables) and their application to a real supervisord."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from app.bundle.reload import ReloadPlan, apply_reload, plan_reload
+from app.bundle.reload import Kept, ReloadPlan, apply_reload, keep_running, plan_reload
+from app.bundle.render import health_program, worker_program
+from app.config import ConfigError, LoadedPair, LoadResult
+from app.settings import Settings
 from tests.support.supervisord import Supervisord, sleeper
 from tests.support.waiting import wait_for
 
 INFRA = ["health", "watchdog"]
+CONFIG = Path("/srv/config")
 
 
 @pytest.mark.parametrize(
@@ -34,6 +40,81 @@ INFRA = ["health", "watchdog"]
 )
 def test_plan_reload(running, desired, changed, expected):
     assert plan_reload(running, desired, changed) == expected
+
+
+def test_a_kept_pair_is_never_restarted_even_if_supervisord_sees_a_change():
+    assert plan_reload(INFRA + ["sync-a", "sync-b"], INFRA + ["sync-a", "sync-b"], ["sync-a", "sync-b"],
+                       kept=["sync-a"]) == ReloadPlan(restart=("sync-b",))
+
+
+def worker(name: str, file: str | None = None, fingerprint: str = "f1"):
+    path = CONFIG / (file or f"{name}.json")
+    return worker_program(LoadedPair(name, path, None, fingerprint), name, python="/usr/bin/python3")
+
+
+def valid(name: str, file: str | None = None) -> LoadedPair:
+    return LoadedPair(name, CONFIG / (file or f"{name}.json"), None, "f2")
+
+
+def problem(file: str, field: str = "", message: str = "invalid JSON at line 3, column 1: Expecting value") -> ConfigError:
+    return ConfigError(str(CONFIG / file), field, message)
+
+
+def copy_of_a(file: str) -> list[ConfigError]:
+    return [problem("sync-a.json", "name", f"pair name 'sync-a' is also used by {CONFIG / file}"),
+            problem(file, "name", f"pair name 'sync-a' is also used by {CONFIG / 'sync-a.json'}")]
+
+
+RUNNING = {"sync-a": worker("sync-a"), "sync-b": worker("sync-b")}
+
+
+@pytest.mark.parametrize(("pairs", "errors", "kept"), [
+    pytest.param([valid("sync-a"), valid("sync-b")], [], [], id="both valid: nothing kept"),
+    pytest.param([valid("sync-b")], [problem("sync-a.json")], ["sync-a"], id="its file saved half-written"),
+    pytest.param([valid("sync-b")], copy_of_a("sync-a-copy.json"), ["sync-a"], id="a copy of its file appears"),
+    pytest.param([valid("sync-b")], copy_of_a("sync-link.json"), ["sync-a"], id="a symlink to its file appears"),
+    pytest.param([valid("sync-b")],
+                 [problem("sync-a.json", "userProjectKey", "project ASUP is also used by /srv/config/sync-z.json"),
+                  problem("sync-z.json", "userProjectKey", "project ASUP is also used by /srv/config/sync-a.json")],
+                 ["sync-a"], id="another pair on its projects"),
+    pytest.param([valid("sync-b")], [], [], id="its file deleted: removed"),
+    pytest.param([valid("sync-b")], [problem("sync-x.json")], [], id="its file deleted, another file broken"),
+    pytest.param([valid("sync-b"), valid("sync-c", "sync-a.json")], [], [], id="its file now names another pair"),
+    pytest.param([valid("sync-b"), valid("sync-a", "sync-a2.json")], [problem("sync-a.json")], [],
+                 id="a valid file of the same name replaces it"),
+    pytest.param([], [problem("sync-a.json"), problem("sync-b.json", "rules", "at least 1 item")],
+                 ["sync-a", "sync-b"], id="every file broken: every pair runs on"),
+])
+def test_keep_running(pairs, errors, kept):
+    decided = keep_running(RUNNING, LoadResult(pairs, errors, CONFIG))
+
+    assert list(decided) == kept
+    for name in kept:
+        assert decided[name].program == RUNNING[name]
+        assert decided[name].problems == tuple(e for e in errors if e.file == str(CONFIG / f"{name}.json"))
+
+
+def test_keep_running_compares_files_as_absolute_paths_and_judges_workers_only(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    relative = LoadedPair("sync-a", Path("config/sync-a.json"), None, "f1")
+    running = {"sync-a": worker_program(relative, "sync-a"),
+               "health": health_program(Settings(mongo_uri="mongodb://unused.invalid/"))}
+    broken = ConfigError("config/sync-a.json", "", "invalid JSON")
+
+    decided = keep_running(running, LoadResult([], [broken, ConfigError("health", "", "x")], Path("config")))
+
+    assert decided == {"sync-a": Kept(running["sync-a"], (broken,))}
+
+
+def test_a_kept_pair_is_rendered_as_it_runs_and_planned_untouched():
+    """The two decisions together, as `reload` takes them: what to render, then what to do."""
+    scan = LoadResult([valid("sync-b"), valid("sync-c")], copy_of_a("sync-a-copy.json"), CONFIG)
+    kept = keep_running(RUNNING, scan)
+    desired = INFRA + sorted(["sync-b", "sync-c", *kept])
+
+    plan = plan_reload(INFRA + list(RUNNING), desired, changed=["sync-b"], kept=kept)
+
+    assert plan == ReloadPlan(add=("sync-c",), restart=("sync-b",))
 
 
 def test_plan_reload_empty_property():

@@ -1,41 +1,70 @@
-"""`${ENV_NAME}` substitution: upper-case names from the environment, templates left alone."""
+"""`${ENV_NAME}` substitution: upper-case names from the environment, in the jira block only."""
 
 from __future__ import annotations
 
-from app.config.envsubst import UnsetVariable, substitute
+from app.config.envsubst import Reference, references, substitute
 
 
-def test_substitutes_inside_strings_at_any_depth() -> None:
-    data = {"jira": {"apiToken": "${TOKEN}", "baseUrl": "https://${HOST}:8443"}, "rules": [{"id": "r-${SUFFIX}"}]}
+def test_substitutes_inside_the_jira_block_at_any_depth() -> None:
+    data = {"jira": {"apiToken": "${TOKEN}", "baseUrl": "https://${HOST}:8443", "more": ["${SUFFIX}"]}}
 
     result = substitute(data, {"TOKEN": "t0k", "HOST": "jira.example", "SUFFIX": "1"})
 
-    assert result.data == {"jira": {"apiToken": "t0k", "baseUrl": "https://jira.example:8443"}, "rules": [{"id": "r-1"}]}
+    assert result.data == {"jira": {"apiToken": "t0k", "baseUrl": "https://jira.example:8443", "more": ["1"]}}
     assert result.used == {"TOKEN": "t0k", "HOST": "jira.example", "SUFFIX": "1"}
-    assert result.unset == []
+    assert result.unset == [] and result.misplaced == []
+
+
+def test_a_reference_outside_the_jira_block_is_misplaced_and_never_substituted() -> None:
+    data = {"jira": {"apiToken": "${TOKEN}"}, "rules": [{"actions": {"commentTemplate": "token=${TOKEN}"}}],
+            "name": "${NAME}"}
+
+    result = substitute(data, {"TOKEN": "t0k", "NAME": "n"})
+
+    assert result.data["rules"] == [{"actions": {"commentTemplate": "token=${TOKEN}"}}]
+    assert result.data["name"] == "${NAME}"
+    assert result.misplaced == [Reference(("rules", 0, "actions", "commentTemplate"), "TOKEN"),
+                                Reference(("name",), "NAME")]
+    assert result.used == {"TOKEN": "t0k"}
 
 
 def test_unset_and_empty_variables_are_reported_with_location() -> None:
-    data = {"jira": {"apiToken": "${MISSING}"}, "rules": [{"x": "${EMPTY}"}]}
+    data = {"jira": {"apiToken": "${MISSING}", "email": "${EMPTY}"}}
 
     result = substitute(data, {"EMPTY": ""})
 
-    assert result.unset == [UnsetVariable(("jira", "apiToken"), "MISSING"), UnsetVariable(("rules", 0, "x"), "EMPTY")]
+    assert result.unset == [Reference(("jira", "apiToken"), "MISSING"), Reference(("jira", "email"), "EMPTY")]
     assert result.data == data
 
 
+def test_a_withheld_variable_is_left_as_written_and_not_unset() -> None:
+    data = {"jira": {"apiToken": "${TOKEN}", "email": "${GONE}"}}
+
+    result = substitute(data, {}, withheld={"TOKEN"})
+
+    assert result.data == data
+    assert result.withheld == {"TOKEN"}
+    assert result.unset == [Reference(("jira", "email"), "GONE")]
+
+
 def test_template_placeholders_escapes_keys_and_non_strings_are_left_alone() -> None:
-    data = {"${KEY}": "Fixed in ${sourceKey} by ${target_key}", "n": 5, "b": True, "z": None, "lit": "$${HOME}"}
+    data = {"${KEY}": "Fixed in ${sourceKey} by ${target_key}", "n": 5, "b": True, "z": None, "lit": "$${HOME}",
+            "jira": {"lit": "$${HOME}", "${KEY}": 1}}
 
     result = substitute(data, {"KEY": "k", "HOME": "/root"})
 
-    assert result.data == {"${KEY}": "Fixed in ${sourceKey} by ${target_key}", "n": 5, "b": True, "z": None, "lit": "${HOME}"}
-    assert result.used == {} and result.unset == []
+    assert result.data == {"${KEY}": "Fixed in ${sourceKey} by ${target_key}", "n": 5, "b": True, "z": None,
+                           "lit": "${HOME}", "jira": {"lit": "${HOME}", "${KEY}": 1}}
+    assert result.used == {} and result.unset == [] and result.misplaced == []
 
 
 def test_values_are_not_expanded_twice() -> None:
-    assert substitute("${A}", {"A": "${B}", "B": "no"}).data == "${B}"
+    assert substitute({"jira": {"x": "${A}"}}, {"A": "${B}", "B": "no"}).data == {"jira": {"x": "${B}"}}
 
 
 def test_used_values_are_not_in_the_repr() -> None:
-    assert "s3cret-value" not in repr(substitute("${A}", {"A": "s3cret-value"}))
+    assert "s3cret-value" not in repr(substitute({"jira": {"x": "${A}"}}, {"A": "s3cret-value"}))
+
+
+def test_references_are_the_unescaped_upper_case_names() -> None:
+    assert references("${A}-$${B}-${c}-${D_1}") == ["A", "D_1"]

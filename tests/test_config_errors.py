@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from app.config import ConfigError, PairConfig
-from app.config.errors import format_loc, redact, validation_errors
+from app.config.errors import format_loc, printable, redact, validation_errors
 
 
 @pytest.mark.parametrize(
@@ -55,3 +55,19 @@ def test_messages_never_contain_the_input() -> None:
 
 def test_redact_replaces_long_values_only() -> None:
     assert redact("a secret-token-x here, x", ["secret-token-x", "x"]) == "a *** here, x"
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("config/sync-ab.json", "config/sync-ab.json"),
+    ("sync-a\nOK forged.json", "sync-a\\nOK forged.json"),
+    ("sync-\x1b[31mred.json", "sync-\\x1b[31mred.json"),
+    ("back\\slash\r\t.json", "back\\\\slash\\r\\t.json"),
+    ("caf\u00e9-\u2028.json", "caf\u00e9-\\u2028.json"),
+])
+def test_printable_escapes_what_could_forge_a_line_and_keeps_the_rest(text, shown) -> None:
+    assert printable(text) == shown
+
+
+def test_a_config_error_shows_its_file_and_field_escaped() -> None:
+    error = ConfigError("config/sync-a\n\x1b[2K.json", "jira.x\ny", "boom")
+    assert str(error) == "config/sync-a\\n\\x1b[2K.json: jira.x\\ny: boom"

@@ -134,6 +134,15 @@ BAD_CASES = [
     BadCase("unset-env", changed(set_at("jira", "apiToken", "${JIRA_UNSET}")), "jira.apiToken", "JIRA_UNSET is not set"),
     BadCase("empty-env", changed(set_at("jira", "apiToken", "${JIRA_EMPTY}")), "jira.apiToken", "JIRA_EMPTY is not set",
             env={"JIRA_EMPTY": ""}),
+    BadCase("env-in-a-comment-template",
+            changed(set_at("rules", 0, "actions", "commentTemplate", "token=${JIRA_AB_TOKEN}")),
+            "rules[0].actions.commentTemplate", "environment references are only allowed in the jira block"),
+    BadCase("env-in-the-name", changed(set_at("name", "${PAIR_NAME}")), "name", "only allowed in the jira block",
+            env={"PAIR_NAME": "sync-x"}),
+    BadCase("unknown-placeholder", changed(set_at("rules", 0, "actions", "commentTemplate", "Dev issue: ${targetkey}")),
+            "rules[0].actions.commentTemplate", "unknown placeholder ${targetkey} (did you mean ${targetKey}?)"),
+    BadCase("placeholder-listing", changed(set_at("rules", 3, "actions", "commentTemplate", "${issue}")),
+            "rules[3].actions.commentTemplate", "known: ${sourceKey}, ${targetKey}, ${sourceStatus}, ${targetStatus}"),
     BadCase("token-with-newline", changed(set_at("jira", "apiToken", "${JIRA_NL}")), "jira.apiToken", "whitespace",
             env={"JIRA_NL": TOKEN + "\n"}),
     # shape and types
@@ -152,6 +161,26 @@ BAD_CASES = [
     BadCase("negative-interval", changed(set_at("syncIntervalMinutes", -5)), "syncIntervalMinutes", "greater than 0"),
     BadCase("zero-seconds", changed(set_at("syncIntervalSeconds", 0)), "syncIntervalSeconds", "greater than 0"),
     BadCase("both-intervals", changed(set_at("syncIntervalSeconds", 30)), "syncIntervalSeconds", "not both"),
+    BadCase("interval-floods-jira", changed(set_at("syncIntervalMinutes", 0.001)), "syncIntervalMinutes",
+            "must be at least 0.0833 minutes (5 seconds): every pass searches both projects"),
+    BadCase("interval-overflows", changed(lambda doc: (doc.pop("syncIntervalMinutes"), doc.update(syncIntervalSeconds=1e308))),
+            "syncIntervalSeconds", "must be at most 86400 seconds (1 day)"),
+    BadCase("interval-over-a-day", changed(set_at("syncIntervalMinutes", 1441)), "syncIntervalMinutes",
+            "at most 1440 minutes (1 day)"),
+    BadCase("full-scan-too-often", changed(set_at("fullScanIntervalSeconds", 30)), "fullScanIntervalSeconds",
+            "at least 60 seconds (1 minute): a full scan reads every issue"),
+    BadCase("full-scan-over-a-week", changed(set_at("fullScanIntervalMinutes", 10081)), "fullScanIntervalMinutes",
+            "at most 10080 minutes (1 week)"),
+    BadCase("full-scan-inside-a-pass", changed(set_at("fullScanIntervalMinutes", 2)), "fullScanIntervalMinutes",
+            "must not be shorter than the sync interval (300 seconds)"),
+    BadCase("priority-negative", changed(set_at("rules", 0, "priority", -1)), "rules[0].priority",
+            "must be between 0 and 10000"),
+    BadCase("priority-huge", changed(set_at("rules", 2, "priority", 10**30)), "rules[2].priority",
+            "must be between 0 and 10000"),
+    BadCase("number-overflows", bad_file(doc_bytes().replace(b'"syncIntervalMinutes": 5', b'"syncIntervalMinutes": 1e400')),
+            "", "invalid JSON: a number is too large"),
+    BadCase("number-with-5000-digits", bad_file(doc_bytes().replace(b'"priority": 1', b'"priority": ' + b"9" * 5000)),
+            "", "more than 100 digits"),
     BadCase("duplicate-rule-ids", changed(duplicate_rule_id), "rules[1].id", "duplicate rule id (also rules[0])"),
     BadCase("bad-url", changed(set_at("jira", "baseUrl", "ftp://team-a.example")), "jira.baseUrl", "http:// or https://"),
     BadCase("url-with-credentials", changed(set_at("jira", "baseUrl", "https://bot:pw@a.example")), "jira.baseUrl", "credentials"),
@@ -269,6 +298,36 @@ def test_fingerprint_follows_the_content_but_never_the_token(tmp_path: Path) -> 
         write(tmp_path, "sync-ab.json", doc_bytes(set_at("jira", "apiToken", token), name=None))
         fingerprints.add(fingerprint(ENV))
     assert len(fingerprints) == 1, "a literal token in an original-format file leaves no trace either"
+
+
+def test_an_escaped_reference_outside_the_jira_block_is_a_literal_and_the_token_stays_out(tmp_path: Path) -> None:
+    write(tmp_path, "sync-ab.json", doc_bytes(set_at("rules", 0, "actions", "commentTemplate",
+                                                     "Dev issue ${targetKey}, not $${JIRA_AB_TOKEN}"), name=None))
+
+    [pair] = load_configs(tmp_path, environ=ENV).pairs
+
+    assert pair.config.rules[0].actions.comment_template == "Dev issue ${targetKey}, not ${JIRA_AB_TOKEN}"
+    assert TOKEN not in pair.config.model_dump_json()
+
+
+def test_two_pairs_on_one_project_of_one_site_are_both_refused_each_naming_the_other(tmp_path: Path) -> None:
+    write(tmp_path, "sync-ab.json", doc_bytes(name=None))  # ABSUP <-> ABDEV on https://team-a.atlassian.net
+    write(tmp_path, "sync-ab2.json", doc_bytes(lambda doc: (set_at("jira", "baseUrl", "HTTPS://Team-A.atlassian.net:443/")(doc),
+                                                            set_at("devProjectKey", "ABSUP")(doc),
+                                                            set_at("userProjectKey", "ABHELP")(doc)), name=None))
+    write(tmp_path, "sync-other-site.json", doc_bytes(set_at("jira", "baseUrl", "https://team-b.atlassian.net"), name=None))
+    write(tmp_path, "sync-broken.json", doc_bytes(lambda doc: (set_at("rules", [])(doc)), name=None))
+
+    result = load_configs(tmp_path, environ=ENV)
+
+    assert [pair.name for pair in result.pairs] == ["sync-other-site"]
+    shared = [(Path(e.file).name, e.field, e.message) for e in result.errors if "also used by" in e.message]
+    assert [(file, field) for file, field, _ in shared] == [("sync-ab.json", "userProjectKey"),
+                                                            ("sync-ab2.json", "devProjectKey")]
+    assert str(tmp_path / "sync-ab2.json") in shared[0][2] and "its devProjectKey" in shared[0][2]
+    assert str(tmp_path / "sync-ab.json") in shared[1][2] and "its userProjectKey" in shared[1][2]
+    assert all("project ABSUP" in message and "same Jira site" in message for _, _, message in shared)
+    assert {Path(e.file).name for e in result.errors} == {"sync-ab.json", "sync-ab2.json", "sync-broken.json"}
 
 
 def test_load_pair_returns_config_with_name_from_file_stem(tmp_path: Path) -> None:

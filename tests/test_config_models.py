@@ -58,7 +58,7 @@ def test_minimal_pair_gets_documented_defaults() -> None:
 
 @pytest.mark.parametrize(
     ("minutes", "seconds", "expected"),
-    [(None, None, 300), (5, None, 300), (0.5, None, 30), (None, 2, 2), (None, 0.25, 0.25)],
+    [(None, None, 300), (5, None, 300), (0.5, None, 30), (None, 5, 5), (None, 7.5, 7.5)],
 )
 def test_interval_seconds(minutes, seconds, expected) -> None:
     overrides = {"syncIntervalMinutes": minutes, "syncIntervalSeconds": seconds}
@@ -159,3 +159,10 @@ def test_token_errors_never_echo_the_token() -> None:
     messages = [error["msg"] for error in raised.value.errors(include_input=False)]
     assert messages == ["Value error, must not contain whitespace or control characters (a trailing newline?)"]
     assert TOKEN not in " ".join(messages)
+
+
+def test_the_documented_placeholders_are_the_ones_a_comment_fills_in() -> None:
+    from app.config.models import TEMPLATE_PLACEHOLDERS
+    from app.sync.actions import CommentContext
+
+    assert set(CommentContext("K-1", "Open").placeholders()) == set(TEMPLATE_PLACEHOLDERS)

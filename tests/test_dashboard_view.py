@@ -85,6 +85,17 @@ def test_the_page_shows_pairs_failures_configs_and_sources():
         assert text in html
 
 
+def test_a_pairs_config_warnings_are_shown_with_it_and_it_stays_healthy():
+    warning = "rules[0].sourceStatus: 'Wil Do' is not a status of project ABSUP, so rule 'accept' never fires"
+    warned = Heartbeat("sync-ab", NOW - timedelta(seconds=3), WorkerState.SLEEPING, warnings=(warning,))
+
+    body = assess(snapshot(heartbeats={"sync-ab": warned}), 30).body
+    html = page(snapshot(heartbeats={"sync-ab": warned}))
+
+    assert dashboard_view(body)["pairs"][0]["warnings"] == [warning]
+    assert "&#39;Wil Do&#39; is not a status of project ABSUP" in html and "Healthy" in html
+
+
 def test_unreachable_sources_and_a_sick_pair_are_named():
     html = page(snapshot(processes=Unavailable("connection refused on supervisor.sock"),
                          heartbeats=Unavailable("MongoDB did not answer within 0.8 s")))

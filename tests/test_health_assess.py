@@ -192,6 +192,7 @@ def test_body_keeps_the_original_keys_and_adds_the_details_per_pair():
                          "durationSeconds": 1.5, "ok": True, "counts": {"issues": 12, "transitions": 1}},
             "sinceStart": {"passes": 40, "failedPasses": 1, "actions": {"create": 3}},
             "lastError": None,
+            "warnings": [],
             "failuresPending": 2,
             "failures": [],
             "reasons": [],
@@ -200,6 +201,19 @@ def test_body_keeps_the_original_keys_and_adds_the_details_per_pair():
         "mongodb": {"reachable": True, "error": None},
         "supervisor": {"reachable": True, "error": None},
     }
+
+
+def test_config_warnings_are_listed_per_pair_and_never_make_it_unhealthy():
+    warning = "rules[0].sourceStatus: 'Wil Do' is not a status of project ABSUP, so rule 'accept' never fires"
+    given = snapshot(pairs=["sync-ab", "sync-cd"],
+                     processes={"sync-ab": proc("sync-ab"), "sync-cd": proc("sync-cd")},
+                     heartbeats={"sync-ab": beat(age=1, warnings=(warning,)), "sync-cd": beat(age=1, pair="sync-cd")})
+
+    report = assess(given, STALE_AFTER)
+
+    assert report.http_status == 200
+    assert {w["name"]: w["warnings"] for w in report.body["workers"]} == {"sync-ab": [warning], "sync-cd": []}
+    assert report.body["reasons"] == []
 
 
 def test_unreachable_sources_are_named_in_the_body_and_fall_back_to_heartbeat_values():

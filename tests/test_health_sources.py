@@ -264,3 +264,14 @@ def test_failures_are_read_from_the_pair_database_the_bundle_names(
     assert snapshot.failures_pending == {pair: 1}
     assert [failure["issue_key"] for failure in snapshot.failures[pair]] == ["ABSUP-9"]
     source.close()
+
+
+def test_invalid_config_file_names_are_returned_escaped(config_dir, supervisord, mongo_uri, mongo_client, control_db, pair):
+    (config_dir / "sync-a\nb\x1b[2K.json").write_text("[]")
+    source = make_source(config_dir, supervisord.socket, mongo_uri, control_db)
+
+    response, _ = get_health(source)
+
+    files = {os.path.basename(config["file"]) for config in response.get_json()["invalidConfigs"]}
+    assert files == {"sync-a\\nb\\x1b[2K.json", "sync-bad.json"}
+    source.close()

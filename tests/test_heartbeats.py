@@ -30,6 +30,8 @@ STORED_BEFORE = {
     "last_error": "JiraServerError: 502", "failures_pending": 2,
     "metrics": {"passes_total": 3, "actions": {"create": 1}}, "beat_at": "2025-03-01T12:00:00.000000Z",
 }
+# What a worker writes of it now: every field, the config warnings added since (none here).
+WRITTEN_NOW = {**STORED_BEFORE, "warnings": []}
 
 
 @pytest.fixture
@@ -44,8 +46,16 @@ def store(control):
 
 def test_a_document_stored_before_keeps_reading_and_writes_back_the_same_fields():
     assert Heartbeat.from_document(STORED_BEFORE) == FULL
-    assert FULL.to_document() == STORED_BEFORE
+    assert FULL.to_document() == WRITTEN_NOW
     assert Heartbeat.from_document(FULL.to_document()) == FULL
+
+
+def test_warnings_are_written_and_read_back_and_a_later_beat_clears_them(store):
+    warned = Heartbeat("sync-ab", T0, warnings=("rules[0].sourceStatus: 'Wil Do' is not a status of project ABSUP",))
+    store.write(warned)
+    assert store.get("sync-ab") == warned
+    store.write(Heartbeat("sync-ab", T0))
+    assert store.get("sync-ab").warnings == ()
 
 
 def test_fields_a_reader_does_not_know_are_ignored():
@@ -66,7 +76,7 @@ def test_a_document_that_is_no_heartbeat_is_refused_naming_pair_and_field(docume
 def test_write_stores_the_document_keyed_by_pair_and_get_reads_it_back(store, control):
     store.write(FULL)
 
-    assert control.heartbeats.find_one({"_id": "sync-ab"}) == STORED_BEFORE
+    assert control.heartbeats.find_one({"_id": "sync-ab"}) == WRITTEN_NOW
     assert store.get("sync-ab") == FULL
 
 

@@ -180,13 +180,14 @@ def test_add_comment_without_template_posts_nothing():
 
 
 def test_comment_goes_to_the_rule_target_with_every_placeholder_filled():
-    template = "${sourceKey} ${sourceStatus} ${sourceUrl} -> ${targetKey} ${targetStatus} ${targetUrl} ${other}"
+    # ${LITERAL}: what the loader leaves of an escaped $${LITERAL}; any other unknown name is a config error.
+    template = "${sourceKey} ${sourceStatus} ${sourceUrl} -> ${targetKey} ${targetStatus} ${targetUrl} ${LITERAL}"
     config = pair(with_(REOPEN_DEV, actions={"addComment": True, "commentTemplate": template}))
     comment = plan(change("user", "Closed", "Reopened"), MAPPING, config).actions[-1]
     assert comment.side == "dev"
     assert comment.text() == (
         "SUP-1 Reopened https://jira.example.test/browse/SUP-1 -> "
-        "DEV-1 Reopened https://jira.example.test/browse/DEV-1 ${other}"
+        "DEV-1 Reopened https://jira.example.test/browse/DEV-1 ${LITERAL}"
     )
 
 

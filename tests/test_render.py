@@ -104,7 +104,9 @@ def test_supervisor_parses_every_program_as_intended(tmp_path, config_dir):
     assert set(groups) == {"mongodb", "health", "leases", "watchdog", "sync-ab", "sync-cd"}
     for name in ("sync-ab", "sync-cd"):
         [worker] = groups[name].process_configs
-        assert worker.command == f"{PYTHON} -m app.sync.standby --config {config_dir / (name + '.json')}"
+        # Started through the launcher, which keeps only the pair's own token variable, in standby.
+        assert worker.command == (f"{PYTHON} -m app.bundle.launch --keep JIRA_DEMO_TOKEN -- "
+                                  f"{PYTHON} -m app.sync.standby --config {config_dir / (name + '.json')}")
         assert worker.environment == {
             "WORKER_DATABASE_NAME": name,
             "PAIR_CONFIG_FINGERPRINT": next(p.fingerprint for p in load(config_dir).pairs if p.name == name),
@@ -116,17 +118,18 @@ def test_supervisor_parses_every_program_as_intended(tmp_path, config_dir):
         assert (worker.stdout_logfile, worker.stdout_logfile_maxbytes, worker.redirect_stderr) == ("/dev/stdout", 0, True)
     [health] = groups["health"].process_configs
     assert "--bind 127.0.0.1:8080" in health.command and health.command.endswith("app.health.wsgi:app")
+    assert health.command.startswith(f"{PYTHON} -m app.bundle.launch -- {PYTHON} -m gunicorn ")
     assert "--workers 1 " in health.command and "--threads" in health.command
     watchdog_group = groups["watchdog"]
     assert isinstance(watchdog_group, EventListenerPoolConfig) and watchdog_group.buffer_size == 100
     [watchdog] = watchdog_group.process_configs
-    assert watchdog.command == f"{PYTHON} -m app.bundle.watchdog"
+    assert watchdog.command == f"{PYTHON} -m app.bundle.launch -- {PYTHON} -m app.bundle.watchdog"
     assert {event.__name__ for event in watchdog_group.pool_events} == {
         "ProcessStateEvent", "Tick5Event"}
     assert watchdog.stdout_logfile is None
     assert (watchdog.stderr_logfile, watchdog.stderr_logfile_maxbytes) == ("/dev/stderr", 0)
     [keeper] = groups["leases"].process_configs
-    assert keeper.command == f"{PYTHON} -m app.leases.keeper"
+    assert keeper.command == f"{PYTHON} -m app.bundle.launch -- {PYTHON} -m app.leases.keeper"
     priorities = {name: group.priority for name, group in groups.items()}
     assert priorities["mongodb"] < priorities["health"] < priorities["leases"] < priorities["sync-ab"] < priorities["watchdog"]
 
@@ -155,7 +158,8 @@ def test_embedded_mongo_keeps_its_data_in_the_runtime_dir(tmp_path, config_dir):
     options = parse(tmp_path, render(tmp_path, config_dir))
     [mongodb] = next(g for g in options.process_group_configs if g.name == "mongodb").process_configs
 
-    assert mongodb.command.split() == server_command(27017, tmp_path / "runtime" / "mongo-data")
+    assert mongodb.command.split() == [PYTHON, "-m", "app.bundle.launch", "--",
+                                       *server_command(27017, tmp_path / "runtime" / "mongo-data")]
 
 
 def test_no_token_and_no_free_text_from_a_config_reaches_the_file(tmp_path, config_dir):

@@ -46,13 +46,14 @@ launch = prepare(Settings(runtime_dir=Path(sys.argv[1]), mongo_uri=None), int(sy
 result = load_configs(launch.settings.config_dir, environ={"JIRA_DEMO_TOKEN": "t"})
 programs, conf = render_bundle(launch.settings, result, None, launch.extra_programs)
 simulator = next(program for program in programs if program.name == "jira-sim")
+launched = simulator.command[simulator.command.index("--") + 1:]  # what app.bundle.launch execs
 print(json.dumps({
     "app": app.__file__,
     "example": str(EXAMPLE_CONFIG),
     "pairs": [pair.name for pair in result.pairs], "errors": [str(error) for error in result.errors],
     "sections": [line for line in conf.splitlines() if line.startswith("[program:")],
     "simulator": list(simulator.command),
-    "simulator_seeds": sorted(entry.name for entry in (files(simulator.command[2]) / "seeds").iterdir()),
+    "simulator_seeds": sorted(entry.name for entry in (files(launched[2]) / "seeds").iterdir()),
     "dashboard": "<html" in render_dashboard({"status": "ok", "workers": []}),
     "dashboard_static": sorted(entry.name for entry in (files("app.health") / "static").iterdir()),
 }))

@@ -11,7 +11,10 @@ import time
 
 import pytest
 
+from app.bundle.rpc import ProcessInfo
+from app.health.assess import HealthSnapshot, assess
 from app.heartbeats import HeartbeatStore, WorkerState
+from app.instants import utc_now
 from jira_sim.seed import BOT
 from tests.support.bundle import ROOT, pair_config
 from tests.support.waiting import wait_for
@@ -22,7 +25,8 @@ def control(mongo_client, db_prefix):
     return HeartbeatStore(mongo_client[f"{db_prefix}_control"])
 
 
-def start_worker(tmp_path, mongo_uri, db_prefix, config: dict, token: str = BOT.api_token) -> subprocess.Popen:
+def start_worker(tmp_path, mongo_uri, db_prefix, config: dict, token: str = BOT.api_token,
+                 command: list[str] | None = None) -> subprocess.Popen:
     path = tmp_path / "sync-ab.json"
     path.write_text(json.dumps(config))
     env = {
@@ -34,7 +38,7 @@ def start_worker(tmp_path, mongo_uri, db_prefix, config: dict, token: str = BOT.
         "JIRA_AB_TOKEN": token,
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "app.sync.worker", "--config", str(path)],
+        [*(command or [sys.executable, "-m", "app.sync.worker"]), "--config", str(path)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
 
@@ -82,3 +86,82 @@ def test_a_config_that_no_longer_loads_exits_2_naming_file_and_field(tmp_path, m
     assert worker.wait(timeout=20) == 2
     output = worker.stdout.read()
     assert "sync-ab.json" in output and "syncIntervalSeconds" in output
+
+
+CRASHING_WORKER = """
+import sys
+from app.sync import loop
+
+
+def crash(self):
+    raise OverflowError("timeout value is too large")
+
+
+loop.SyncLoop.run = crash  # the one fault: a bug the worker does not expect, after its start-up
+from app.sync.worker import main
+
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_crash_is_one_json_line_and_the_heartbeat_says_why(jira_sim, tmp_path, mongo_uri, db_prefix, control):
+    config = pair_config("sync-ab", jira_sim.url, "ABSUP", "ABDEV", "JIRA_AB_TOKEN")
+    worker = start_worker(tmp_path, mongo_uri, db_prefix, config, command=[sys.executable, "-c", CRASHING_WORKER])
+
+    assert worker.wait(timeout=20) not in (0, None)
+    output = worker.stdout.read()
+    records = [json.loads(line) for line in output.splitlines()]  # every line is one JSON object
+    [crash] = [record for record in records if record["level"] == "CRITICAL"]
+    assert "OverflowError: timeout value is too large" in crash["exc_info"] and crash["pair"] == "sync-ab"
+    beat = control.get("sync-ab")
+    assert beat.state is WorkerState.FAILED
+    assert "OverflowError: timeout value is too large" in beat.last_error
+    fatal = ProcessInfo.from_rpc({"name": "sync-ab", "group": "sync-ab", "statename": "FATAL",
+                                  "spawnerr": "Exited too quickly (process log may have details)"})
+    body = assess(HealthSnapshot(now=utc_now(), pairs=["sync-ab"], processes={"sync-ab": fatal},
+                                 heartbeats={"sync-ab": beat}), stale_after=30).body
+    [shown] = body["workers"]
+    assert "OverflowError: timeout value is too large" in shown["lastError"]
+    assert any("OverflowError" in reason for reason in shown["reasons"])
+
+
+def test_a_literal_token_is_logged_as_one_warning_and_never_shown(jira_sim, tmp_path, mongo_uri, db_prefix, control):
+    config = pair_config("sync-ab", jira_sim.url, "ABSUP", "ABDEV", "JIRA_AB_TOKEN")
+    config["jira"]["apiToken"] = BOT.api_token
+    worker = start_worker(tmp_path, mongo_uri, db_prefix, config)
+    try:
+        wait_for(lambda: (beat := control.get("sync-ab")) and beat.last_pass, 20, what="a finished pass")
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=10) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    output = worker.stdout.read()
+    warnings = [line for line in map(json.loads, output.splitlines())
+                if line["level"] == "WARNING" and "literal token" in line["message"]]
+    assert len(warnings) == 1, output
+    assert "jira.apiToken" in warnings[0]["message"] and "${JIRA_AB_TOKEN}" in warnings[0]["message"]
+    assert BOT.api_token not in output
+
+
+def test_rules_naming_statuses_the_projects_lack_are_warned_about_in_log_and_heartbeat(
+        jira_sim, tmp_path, mongo_uri, db_prefix, control):
+    config = pair_config("sync-ab", jira_sim.url, "ABSUP", "ABDEV", "JIRA_AB_TOKEN")
+    config["rules"][0]["sourceStatus"] = "Wil Do"  # ABSUP has "Will Do"
+    config["rules"][2]["actions"]["targetStatus"] = "Doing"  # moves the ABSUP issue; ABSUP has "In Progress"
+    worker = start_worker(tmp_path, mongo_uri, db_prefix, config)
+    try:
+        beat = wait_for(lambda: (b := control.get("sync-ab")) and b.last_pass and b, 20, what="a finished pass")
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=10) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert beat.last_pass.ok is True, "the warnings do not stop the pair"
+    assert beat.warnings == (
+        "rules[0].sourceStatus: 'Wil Do' is not a status of project ABSUP, so rule 'user-will-do' never fires",
+        "rules[2].actions.targetStatus: 'Doing' is not a status of project ABSUP, so rule 'dev-in-progress' "
+        "cannot move the partner there",
+    )
+    logged = [line["message"] for line in map(json.loads, worker.stdout.read().splitlines()) if line["level"] == "WARNING"]
+    assert logged == [f"config warning: {warning}" for warning in beat.warnings]

@@ -1,20 +1,35 @@
-"""Bring a running supervisord to a newly rendered program list without touching the rest.
+"""Bring a running supervisord to a newly scanned config directory without touching the rest.
 
-`plan_reload` is the pure decision: what supervisord runs now, what the new render wants and
-which sections supervisord found changed (a pair's section changes when its config file does,
-because the file's fingerprint is in its environment as PAIR_CONFIG_FINGERPRINT). `apply_reload`
-executes that plan through SupervisorRPC. Programs in neither list keep running untouched.
+Two pure decisions, on either side of the one thing only supervisord can say (which sections of
+the new file differ from what it runs):
+
+- `keep_running`: which running pairs keep their last good config. A running pair is never
+  stopped because its file went bad (saved half-written) or because another file now clashes
+  with it (a copy with the same name, a symlink to it, a second pair on its projects): its
+  section is rendered again exactly as supervisord runs it, and the problem is reported. Only
+  a valid file naming the pair replaces it, and only its file's removal (or renaming the pair
+  inside it) removes it.
+- `plan_reload`: which programs to add, remove and restart, from what supervisord runs now,
+  the programs of the new render and the sections supervisord found changed (a pair's section
+  changes when its config file does, because the file's fingerprint is in its environment as
+  PAIR_CONFIG_FINGERPRINT). A kept pair is never restarted.
+
+`apply_reload` executes the plan through SupervisorRPC. Programs in neither list keep running
+untouched.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from supervisor.xmlrpc import Faults
 
+from app.bundle.render import Program, worker_config_path
 from app.bundle.rpc import SupervisorFault, SupervisorRPC
+from app.config import ConfigError, LoadResult
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +51,34 @@ class ReloadOutcome:
     failures: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Kept:
+    """A running pair that keeps its last good config: its section as supervisord runs it, and
+    the problems of its file that keep the new version out."""
+
+    program: Program
+    problems: tuple[ConfigError, ...]
+
+
+def keep_running(running: Mapping[str, Program], scan: LoadResult) -> dict[str, Kept]:
+    """The running pairs that keep their last good config, by name.
+
+    running: the pair programs supervisord runs now, as last rendered (`Program`s whose command
+    names a config file); scan: the new load of the config directory. A running pair is kept
+    when no valid file names it and its own file is still there with a problem.
+    """
+    valid = {pair.name for pair in scan.pairs}
+    kept: dict[str, Kept] = {}
+    for name, program in sorted(running.items()):
+        path = worker_config_path(program)
+        problems = tuple(error for error in scan.errors if str(Path(error.file).absolute()) == path)
+        if path is not None and name not in valid and problems:
+            kept[name] = Kept(program, problems)
+    return kept
+
+
 def plan_reload(
-    running: Iterable[str], desired: Sequence[str], changed: Iterable[str] = ()
+    running: Iterable[str], desired: Sequence[str], changed: Iterable[str] = (), kept: Iterable[str] = ()
 ) -> ReloadPlan:
     """Decide which programs to add, remove and restart.
 
@@ -45,9 +86,11 @@ def plan_reload(
     render; changed: the groups whose section differs (supervisord's reloadConfig answer).
     A desired program that is not running is added (whether new or removed by hand earlier);
     a running one that is no longer desired is removed; a changed one that stays is restarted
-    with its new section. Order follows `desired` (render order) and then `running`.
+    with its new section, unless it is `kept` (its section is its old one; should supervisord
+    still see a difference, the running process is left alone rather than started on a file
+    with a problem). Order follows `desired` (render order) and then `running`.
     """
-    running_set, desired_set, changed_set = set(running), set(desired), set(changed)
+    running_set, desired_set, changed_set = set(running), set(desired), set(changed) - set(kept)
     add = tuple(name for name in desired if name not in running_set)
     remove = tuple(sorted(running_set - desired_set))
     restart = tuple(name for name in desired if name in running_set and name in changed_set)
@@ -58,7 +101,7 @@ def running_groups(rpc: SupervisorRPC) -> set[str]:
     return {info.group for info in rpc.process_states().values()}
 
 
-def apply_reload(rpc: SupervisorRPC, desired: Sequence[str]) -> ReloadOutcome:
+def apply_reload(rpc: SupervisorRPC, desired: Sequence[str], kept: Iterable[str] = ()) -> ReloadOutcome:
     """reloadConfig (the new file must already be written), then carry out the plan.
 
     A changed group is replaced (stop, remove, add) because supervisord keeps running a group
@@ -67,7 +110,7 @@ def apply_reload(rpc: SupervisorRPC, desired: Sequence[str]) -> ReloadOutcome:
     """
     running = running_groups(rpc)
     _added, changed, _removed = rpc.reload_config()
-    plan = plan_reload(running, desired, changed)
+    plan = plan_reload(running, desired, changed, kept)
     outcome = ReloadOutcome(plan)
     for name in plan.remove:
         _step(outcome, name, "remove", lambda n=name: rpc.remove_group(n))

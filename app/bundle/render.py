@@ -6,8 +6,11 @@ writes the text to disk.
 
 What reaches the file is deliberately narrow: a program name matching PROGRAM_NAME_PATTERN,
 argv words and environment values from a small safe alphabet, and numbers. A pair's config
-file contributes its name, its absolute path and its fingerprint, nothing else: tokens stay
-`${ENV}` references resolved by the worker from the environment it inherits from supervisord.
+file contributes its name, its absolute path, its fingerprint and the names of the variables
+its token references, nothing else: tokens stay `${ENV}` references resolved by the worker
+from the environment it inherits from supervisord. Every program is started through
+app.bundle.launch (`launched`), which removes the secrets a program does not need from that
+environment: only a pair's worker gets its own token.
 Anything outside those alphabets raises `UnsafeProgramValue` instead of being escaped, because
 supervisord's ini parser has several syntaxes (sections, `%(...)s` expansion, inline `;`
 comments, shlex quoting) that an escaped value could still trip. The loader already refuses a
@@ -40,6 +43,7 @@ TEMPLATE_NAME = "supervisord.conf.j2"  # package data of app.bundle, under templ
 PRIORITY_MONGODB = 10
 PRIORITY_SIMULATOR = 20
 PRIORITY_HEALTH = 50
+HEALTH_SECRETS = ("HEALTH_AUTH_TOKEN", "HEALTH_AUTH_PASSWORD")  # the only secrets the health service needs
 PRIORITY_LEASES = 60  # before the workers, which wait for its tickets; stops after them
 PRIORITY_WORKER = 100
 PRIORITY_WATCHDOG = 900
@@ -84,9 +88,11 @@ class Program:
 
 
 def program_specs(
-    result, settings, extra_programs: Iterable[Program] = (), python: str = sys.executable
+    result, settings, extra_programs: Iterable[Program] = (), python: str = sys.executable,
+    kept: Iterable[Program] = (),
 ) -> list[Program]:
-    """Every program of the bundle: mongodb (embedded only), health, watchdog, one per valid pair.
+    """Every program of the bundle: mongodb (embedded only), health, watchdog, one per valid pair
+    and each `kept` pair program as it is (app.bundle.reload.keep_running).
 
     `result` is an app.config.LoadResult; only its valid `pairs` are used (name, path,
     fingerprint). Raises UnsafeProgramValue for any name or value outside the safe alphabets
@@ -94,14 +100,12 @@ def program_specs(
     """
     programs: list[Program] = []
     if settings.embedded_mongo:
-        programs.append(mongodb_program(settings))
+        programs.append(mongodb_program(settings, python))
     programs.append(health_program(settings, python))
     programs.append(leases_program(python))
     programs.append(watchdog_program(python))
-    programs.extend(
-        worker_program(pair, settings.pair_database(pair.name), python)
-        for pair in sorted(result.pairs, key=lambda p: p.name)
-    )
+    workers = [worker_program(pair, settings.pair_database(pair.name), python) for pair in result.pairs]
+    programs.extend(sorted([*workers, *kept], key=lambda program: program.name))
     programs.extend(extra_programs)
     for program in programs:
         check_program(program)
@@ -112,13 +116,20 @@ def program_specs(
     return programs
 
 
+def launched(command: Sequence[str], keep: Iterable[str] = (), python: str = sys.executable) -> tuple[str, ...]:
+    """`command` started through app.bundle.launch, keeping the secret variables named in `keep`."""
+    return (python, "-m", "app.bundle.launch", *(word for name in keep for word in ("--keep", name)), "--", *command)
+
+
 def worker_program(pair, database: str, python: str = sys.executable) -> Program:
-    """A pair's sync worker: its config path and database name, never the config's contents."""
+    """A pair's sync worker: its config path and database name, never the config's contents;
+    of the secrets, only the variables its token references (`pair.token_variables`)."""
     return Program(
         name=pair.name,
         # It starts in standby (a bare interpreter) and becomes app.sync.worker, in the same
         # process, once the bundle's keeper holds the pair's lease for it (app.sync.standby).
-        command=(python, "-m", "app.sync.standby", "--config", str(Path(pair.path).absolute())),
+        command=launched((python, "-m", "app.sync.standby", "--config", str(Path(pair.path).absolute())),
+                         pair.token_variables, python),
         environment={"WORKER_DATABASE_NAME": database, "PAIR_CONFIG_FINGERPRINT": pair.fingerprint},
         priority=PRIORITY_WORKER,
         startsecs=WORKER_STARTSECS,
@@ -127,10 +138,18 @@ def worker_program(pair, database: str, python: str = sys.executable) -> Program
     )
 
 
+def worker_config_path(program: Program) -> str | None:
+    """The config file a worker program runs on (the word after `--config`), None for any other."""
+    words = program.command
+    if "--config" not in words[:-1]:
+        return None
+    return words[words.index("--config") + 1]
+
+
 def health_program(settings, python: str = sys.executable) -> Program:
     return Program(
         name="health",
-        command=(
+        command=launched((
             python, "-m", "gunicorn",
             "--bind", f"{settings.health_host}:{settings.health_port}",
             "--workers", "1", "--worker-class", "gthread", "--threads", "8",
@@ -139,7 +158,7 @@ def health_program(settings, python: str = sys.executable) -> Program:
             "--no-control-socket",
             "--log-level", settings.log_level.lower(),
             "app.health.wsgi:app",
-        ),
+        ), HEALTH_SECRETS, python),
         priority=PRIORITY_HEALTH,
         startsecs=2,
         stopwaitsecs=10,
@@ -150,7 +169,7 @@ def leases_program(python: str = sys.executable) -> Program:
     """The bundle's lease keeper: which pairs run here (app.leases.keeper)."""
     return Program(
         name="leases",
-        command=(python, "-m", "app.leases.keeper"),
+        command=launched((python, "-m", "app.leases.keeper"), python=python),
         priority=PRIORITY_LEASES,
         startsecs=2,
         stopwaitsecs=10,
@@ -160,7 +179,7 @@ def leases_program(python: str = sys.executable) -> Program:
 def watchdog_program(python: str = sys.executable) -> Program:
     return Program(
         name="watchdog",
-        command=(python, "-m", "app.bundle.watchdog"),
+        command=launched((python, "-m", "app.bundle.watchdog"), python=python),
         kind="eventlistener",
         priority=PRIORITY_WATCHDOG,
         startsecs=1,
@@ -169,11 +188,11 @@ def watchdog_program(python: str = sys.executable) -> Program:
     )
 
 
-def mongodb_program(settings) -> Program:
+def mongodb_program(settings, python: str = sys.executable) -> Program:
     data_dir = Path(settings.runtime_dir).absolute() / "mongo-data"
     return Program(
         name="mongodb",
-        command=tuple(server_command(settings.embedded_mongo_port, data_dir)),
+        command=launched(server_command(settings.embedded_mongo_port, data_dir), python=python),
         priority=PRIORITY_MONGODB,
         startsecs=2,
         stopwaitsecs=10,

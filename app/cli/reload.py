@@ -1,10 +1,16 @@
-"""`reload [--demo]`: render again, then add new pairs, remove deleted ones, restart changed ones."""
+"""`reload [--demo]`: scan again, then add new pairs, remove deleted ones, restart changed ones.
+
+A running pair whose file has a problem keeps running as it is (app.bundle.reload.keep_running):
+what supervisord runs now is read from the supervisord.conf it last loaded.
+"""
 
 from __future__ import annotations
 
 import sys
 
-from app.bundle.reload import apply_reload
+from app.bundle.reload import apply_reload, keep_running, running_groups
+from app.bundle.rendered import read_programs_file
+from app.bundle.render import worker_config_path
 from app.bundle.rpc import SupervisorRPC, SupervisorUnavailable
 from app.bundle.runtime import write_runtime
 from app.cli.bundle import profile, render_bundle
@@ -15,17 +21,26 @@ RELOAD_RPC_TIMEOUT = 10.0  # reloadConfig re-reads and compares every section
 
 def main(args) -> int:
     settings, extra = profile(args)
-    programs, text = render_bundle(settings, load_configs(settings.config_dir), report=sys.stdout, extra_programs=extra)
-    write_runtime(settings, text)
     rpc = SupervisorRPC(settings.supervisor_socket, timeout=max(settings.supervisor_timeout, RELOAD_RPC_TIMEOUT))
+    rendered = read_programs_file(settings.supervisord_conf)
     try:
-        outcome = apply_reload(rpc, [program.name for program in programs])
+        supervised = running_groups(rpc)
+    except SupervisorUnavailable:
+        supervised = set(rendered)  # the reload fails below; what is written is still the right file
+    running = {name: program for name, program in rendered.items()
+               if name in supervised and worker_config_path(program) is not None}
+    result = load_configs(settings.config_dir)
+    kept = keep_running(running, result)
+    programs, text = render_bundle(settings, result, report=sys.stdout, extra_programs=extra, kept=kept)
+    write_runtime(settings, text)
+    try:
+        outcome = apply_reload(rpc, [program.name for program in programs], kept)
     except SupervisorUnavailable as error:
         print(f"reload failed: {error}", file=sys.stderr)
         return 1
     plan = outcome.plan
     print(f"added: {', '.join(plan.add) or '-'}; removed: {', '.join(plan.remove) or '-'}; "
-          f"restarted: {', '.join(plan.restart) or '-'}")
+          f"restarted: {', '.join(plan.restart) or '-'}; kept on their last good config: {', '.join(kept) or '-'}")
     for name, failure in outcome.failures.items():
         print(f"FAILED {name}: {failure}", file=sys.stderr)
     return 1 if outcome.failures else 0

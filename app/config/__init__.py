@@ -3,8 +3,8 @@
 The loader alone decides whether a file is a valid pair; `jira-sync validate` prints its verdict.
 """
 
-from app.config.errors import ConfigError, ConfigFileError
-from app.config.loader import LoadedPair, LoadResult, config_files, load_configs, load_pair
+from app.config.errors import ConfigError, ConfigFileError, ConfigWarning
+from app.config.loader import LoadedPair, LoadResult, config_files, load_configs, load_pair, load_pair_file
 from app.config.models import (
     BUNDLE_PROGRAM_NAMES,
     PAIR_NAME_PATTERN,
@@ -22,6 +22,7 @@ __all__ = [
     "PAIR_NAME_PATTERN",
     "ConfigError",
     "ConfigFileError",
+    "ConfigWarning",
     "DefaultBehavior",
     "JiraConfig",
     "LoadResult",
@@ -33,5 +34,6 @@ __all__ = [
     "config_files",
     "load_configs",
     "load_pair",
+    "load_pair_file",
     "pair_name_problem",
 ]

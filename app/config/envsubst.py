@@ -1,71 +1,107 @@
-"""`${ENV_NAME}` substitution inside every string of a parsed config document.
+"""`${ENV_NAME}` substitution inside the `jira` block of a parsed config document, and nowhere else.
+
+The connection block is where a value belongs to the environment (the token, and a site or a
+login that differ per deployment). Anywhere else a reference would copy the environment into
+what the sync writes: `"commentTemplate": "token=${JIRA_AB_TOKEN}"` would post a secret on
+every issue. So outside the `jira` block a reference is *misplaced*, a problem the loader
+reports, and nothing is substituted.
 
 Only UPPER_CASE names are environment variables: `${sourceKey}` and other camelCase
 placeholders belong to comment templates and are left as written. `$${NAME}` is an escape
-for a literal `${NAME}`. A variable that is unset *or empty* is a problem, reported with
-the variable's name and the field that references it (an empty token is never intended).
+for a literal `${NAME}`, everywhere. A variable that is unset *or empty* is a problem,
+reported with the variable's name and the field that references it (an empty token is never
+intended), unless the caller says the variable is *withheld*: set for the program that needs
+it, but not given to this one (app.bundle.launch), so that its reference is left as written.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from app.config.errors import Loc
 
 ENV_REFERENCE = re.compile(r"\$(\$?)\{([A-Z_][A-Z0-9_]*)\}")
+ENVIRONMENT_BLOCK = "jira"
 
 
 @dataclass(frozen=True)
-class UnsetVariable:
+class Reference:
+    """`${name}` written at `loc`."""
+
     loc: Loc
     name: str
 
 
 @dataclass
 class Substitution:
-    """The document after substitution, the variables it used and the ones that were missing.
+    """The document after substitution, the variables it used and the references that failed.
 
     `data` and `used` (variable name -> value) hold secrets: hash or validate them, never
-    print them (both are left out of the repr).
+    print them (both are left out of the repr). `withheld` names the withheld variables the
+    document references.
     """
 
     data: Any = field(repr=False)
     used: dict[str, str] = field(default_factory=dict, repr=False)
-    unset: list[UnsetVariable] = field(default_factory=list)
+    unset: list[Reference] = field(default_factory=list)
+    misplaced: list[Reference] = field(default_factory=list)
+    withheld: set[str] = field(default_factory=set)
 
 
-def substitute(data: Any, environ: Mapping[str, str]) -> Substitution:
-    """Replace `${NAME}` in every string of `data` (dicts, lists, scalars) from `environ`.
+def substitute(document: Any, environ: Mapping[str, str], withheld: Collection[str] = ()) -> Substitution:
+    """Replace `${NAME}` from `environ` in every string of `document["jira"]`; unescape `$${NAME}`
+    everywhere; list every unescaped reference outside that block in `misplaced`.
 
-    Unset variables stay as written in the returned data and are listed in `unset`.
-    Keys are never substituted; values are substituted once (no recursive expansion).
+    Unset variables stay as written in the returned data and are listed in `unset`; withheld
+    ones stay as written and are listed in `withheld`. Keys are never substituted; values are
+    substituted once (no recursive expansion).
     """
     result = Substitution(data=None)
-    result.data = _walk(data, (), environ, result)
+    if isinstance(document, dict):
+        result.data = {
+            key: _walk(value, (key,), environ if key == ENVIRONMENT_BLOCK else None, withheld, result)
+            for key, value in document.items()
+        }
+    else:
+        result.data = _walk(document, (), None, withheld, result)
     return result
 
 
-def _walk(value: Any, loc: Loc, environ: Mapping[str, str], result: Substitution) -> Any:
+def references(text: str) -> list[str]:
+    """The environment variables `text` references (escaped ones are not references)."""
+    return [match.group(2) for match in ENV_REFERENCE.finditer(text) if not match.group(1)]
+
+
+def _walk(value: Any, loc: Loc, environ: Mapping[str, str] | None, withheld: Collection[str],
+          result: Substitution) -> Any:
+    """`environ` None: outside the environment block, where references are misplaced."""
     if isinstance(value, dict):
-        return {key: _walk(item, (*loc, key), environ, result) for key, item in value.items()}
+        return {key: _walk(item, (*loc, key), environ, withheld, result) for key, item in value.items()}
     if isinstance(value, list):
-        return [_walk(item, (*loc, index), environ, result) for index, item in enumerate(value)]
+        return [_walk(item, (*loc, index), environ, withheld, result) for index, item in enumerate(value)]
     if isinstance(value, str):
-        return _substitute_string(value, loc, environ, result)
+        return _substitute_string(value, loc, environ, withheld, result)
     return value
 
 
-def _substitute_string(text: str, loc: Loc, environ: Mapping[str, str], result: Substitution) -> str:
+def _substitute_string(text: str, loc: Loc, environ: Mapping[str, str] | None, withheld: Collection[str],
+                       result: Substitution) -> str:
     def replace(match: re.Match[str]) -> str:
         escaped, name = match.group(1), match.group(2)
         if escaped:
             return "${" + name + "}"
+        if environ is None:
+            result.misplaced.append(Reference(loc, name))
+            return match.group(0)
         value = environ.get(name)
+        if not value and name in withheld:
+            result.withheld.add(name)
+            return match.group(0)
         if not value:
-            result.unset.append(UnsetVariable(loc, name))
+            result.unset.append(Reference(loc, name))
             return match.group(0)
         result.used[name] = value
         return value

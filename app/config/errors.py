@@ -2,7 +2,9 @@
 
 A problem is (file, field path, message). Messages are single lines meant for people and
 never contain a value read from the file or the environment: pydantic's `input` is
-dropped, and callers redact substituted environment values (see `redact`).
+dropped, and callers redact substituted environment values (see `redact`). A file name or a
+key is shown through `printable`, so that a name with a newline or a terminal escape cannot
+forge a line of output.
 """
 
 from __future__ import annotations
@@ -25,7 +27,17 @@ class ConfigError:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.field}: {self.message}" if self.field else f"{self.file}: {self.message}"
+        """`file: field: message`, file and field shown through `printable`."""
+        return f"{printable(self.file)}: {self.shown()}"
+
+    def shown(self) -> str:
+        """`field: message` (or the message alone), the field shown through `printable`."""
+        return f"{printable(self.field)}: {self.message}" if self.field else self.message
+
+
+@dataclass(frozen=True)
+class ConfigWarning(ConfigError):
+    """A problem that does not stop the pair (app.config.lint): shown, and the pair still runs."""
 
 
 class ConfigFileError(Exception):
@@ -34,6 +46,15 @@ class ConfigFileError(Exception):
     def __init__(self, errors: list[ConfigError]) -> None:
         super().__init__("; ".join(str(error) for error in errors))
         self.errors = errors
+
+
+def printable(text: str) -> str:
+    """`text` with every character that is not printable (newlines, terminal escapes, line
+    separators) and the backslash written as its Python escape: one line, and no two names alike."""
+    return "".join(
+        char if char.isprintable() and char != "\\" else char.encode("unicode_escape").decode("ascii")
+        for char in text
+    )
 
 
 def format_loc(loc: Loc) -> str:

@@ -11,14 +11,24 @@ import hashlib
 import json
 import os
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
-from app.config.envsubst import substitute
-from app.config.errors import ConfigError, ConfigFileError, format_loc, redact, validation_errors
+from app.config.envsubst import Substitution, references, substitute
+from app.config.errors import (
+    ConfigError,
+    ConfigFileError,
+    ConfigWarning,
+    format_loc,
+    printable,
+    redact,
+    validation_errors,
+)
+from app.config.lint import literal_token, rule_conflicts
 from app.config.models import PairConfig, pair_name_problem
 from app.config.source import SourceError, parse_document, path_problem, read_config_bytes, strip_documentation
 
@@ -34,12 +44,19 @@ class LoadedPair:
     Environment values are deliberately left out: a digest of a token is still derived from a
     secret, and a running supervisord could not hand a changed environment to its children
     anyway (a new token needs a restart of the bundle).
+
+    `warnings` are its problems that do not stop it (app.config.lint). `token_variables` names
+    the environment variables its `jira.apiToken` references: the secrets its worker needs.
+    `withheld` names those of them the caller was not given (see `load_configs`).
     """
 
     name: str
     path: Path
     config: PairConfig = field(repr=False)
     fingerprint: str
+    warnings: tuple[ConfigWarning, ...] = ()
+    token_variables: tuple[str, ...] = ()
+    withheld: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -52,28 +69,41 @@ class LoadResult:
 
     @property
     def ok(self) -> bool:
-        """True when no file had a problem (zero pairs is still ok here; health decides)."""
+        """True when no file had a problem (zero pairs is still ok here; health decides);
+        warnings do not count."""
         return not self.errors
-
 
 def load_pair(path: Path | str, environ: Mapping[str, str] = os.environ) -> PairConfig:
     """Load one config file (symlinks judged against its own directory).
 
     Raises ConfigFileError listing every problem. The name falls back to the file stem.
     """
+    return load_pair_file(path, environ).config
+
+
+def load_pair_file(path: Path | str, environ: Mapping[str, str] = os.environ) -> LoadedPair:
+    """`load_pair`, with what the loader knows besides the config (its warnings above all)."""
     path = Path(path)
-    outcome = _load_file(path, path.parent, environ)
+    outcome = _load_file(path, path.parent, environ, frozenset())
     if isinstance(outcome, list):
         raise ConfigFileError(outcome)
-    return outcome.config
+    return outcome
 
 
-def load_configs(config_dir: Path | str | None = None, environ: Mapping[str, str] = os.environ) -> LoadResult:
+def load_configs(
+    config_dir: Path | str | None = None, environ: Mapping[str, str] = os.environ, withheld: Collection[str] = ()
+) -> LoadResult:
     """Load every `sync-*.json` in `config_dir` (None = settings CONFIG_DIR).
 
-    Files that share a pair name are all rejected (each error names the other files);
-    only otherwise-valid files take part in that check, so a broken file cannot block a
-    good one. Errors are sorted by file.
+    `withheld` names environment variables that are set for the programs that need them but
+    were not given to this caller (the health service runs without the tokens): a reference to
+    one is taken as set, its value unknown, so such a file can be judged in every other way.
+    A worker never passes any: it needs its token.
+
+    Files that share a pair name are all rejected (each error names the other files), and
+    then so are files whose pairs share a project on one Jira site (two pairs acting on one
+    project would create every Dev issue twice). Only otherwise-valid files take part in
+    those checks, so a broken file cannot block a good one. Errors are sorted by file.
     """
     if config_dir is None:
         from app.settings import get_settings
@@ -85,13 +115,14 @@ def load_configs(config_dir: Path | str | None = None, environ: Mapping[str, str
     pairs: list[LoadedPair] = []
     errors: list[ConfigError] = []
     for path in config_files(config_dir):
-        outcome = _load_file(path, config_dir, environ)
+        outcome = _load_file(path, config_dir, environ, frozenset(withheld))
         if isinstance(outcome, list):
             errors.extend(outcome)
         else:
             pairs.append(outcome)
     pairs, duplicate_errors = _reject_duplicate_names(pairs)
-    errors = sorted(errors + duplicate_errors, key=lambda error: error.file)
+    pairs, shared_errors = _reject_shared_projects(pairs)
+    errors = sorted(errors + duplicate_errors + shared_errors, key=lambda error: error.file)
     return LoadResult(pairs, errors, config_dir)
 
 
@@ -102,7 +133,8 @@ def config_files(config_dir: Path) -> list[Path]:
     )
 
 
-def _load_file(path: Path, config_dir: Path, environ: Mapping[str, str]) -> LoadedPair | list[ConfigError]:
+def _load_file(path: Path, config_dir: Path, environ: Mapping[str, str],
+               withheld: frozenset[str]) -> LoadedPair | list[ConfigError]:
     file = str(path)
     unsafe_path = [ConfigError(file, *problem) for problem in [path_problem(path)] if problem]
     try:
@@ -110,13 +142,9 @@ def _load_file(path: Path, config_dir: Path, environ: Mapping[str, str]) -> Load
         document = strip_documentation(parse_document(raw))
     except SourceError as exc:
         return [*unsafe_path, ConfigError(file, "", exc.message)]
-    substitution = substitute(document, environ)
+    substitution = substitute(document, environ, withheld)
     data, unnamed = _named(substitution.data, path)
-    unset_variables = [
-        ConfigError(file, format_loc(unset.loc), f"environment variable {unset.name} is not set (or is empty)")
-        for unset in substitution.unset
-    ]
-    errors = unsafe_path + unset_variables + unnamed
+    errors = unsafe_path + _reference_errors(file, substitution) + unnamed
     try:
         config = PairConfig.model_validate(data)
     except ValidationError as exc:
@@ -126,7 +154,30 @@ def _load_file(path: Path, config_dir: Path, environ: Mapping[str, str]) -> Load
         secrets = substitution.used.values()
         return [ConfigError(e.file, e.field, redact(e.message, secrets)) for e in errors]
     assert config.name is not None  # given, or taken from the file stem by _named
-    return LoadedPair(config.name, path, config, _fingerprint(document))
+    token = (document.get("jira") or {}).get("apiToken")
+    return LoadedPair(config.name, path, config, _fingerprint(document), _warnings(file, document, config),
+                      tuple(dict.fromkeys(references(token))) if isinstance(token, str) else (),
+                      frozenset(substitution.withheld))
+
+
+def _warnings(file: str, document: dict, config: PairConfig) -> tuple[ConfigWarning, ...]:
+    problems = [problem for problem in [literal_token(document, config.name or "")] if problem]
+    problems += rule_conflicts(config)
+    return tuple(ConfigWarning(file, format_loc(loc), message) for loc, message in problems)
+
+
+def _reference_errors(file: str, substitution: Substitution) -> list[ConfigError]:
+    misplaced = [
+        ConfigError(file, format_loc(reference.loc),
+                    f"references ${{{reference.name}}}: environment references are only allowed in the jira block "
+                    f"(write $${{{reference.name}}} for a literal)")
+        for reference in substitution.misplaced
+    ]
+    unset = [
+        ConfigError(file, format_loc(reference.loc), f"environment variable {reference.name} is not set (or is empty)")
+        for reference in substitution.unset
+    ]
+    return misplaced + unset
 
 
 def _named(data: dict, path: Path) -> tuple[dict, list[ConfigError]]:
@@ -156,10 +207,41 @@ def _reject_duplicate_names(pairs: list[LoadedPair]) -> tuple[list[LoadedPair], 
             str(pair.path),
             "name",
             f"pair name {pair.name!r} is also used by "
-            + ", ".join(f for f in files_by_name[pair.name] if f != str(pair.path))
+            + ", ".join(printable(f) for f in files_by_name[pair.name] if f != str(pair.path))
             + "; every pair needs its own name",
         )
         for pair in pairs
         if len(files_by_name[pair.name]) > 1
     ]
     return [pair for pair in pairs if len(files_by_name[pair.name]) == 1], errors
+
+
+def _reject_shared_projects(pairs: list[LoadedPair]) -> tuple[list[LoadedPair], list[ConfigError]]:
+    uses: dict[tuple[tuple, str], list[tuple[LoadedPair, str]]] = defaultdict(list)
+    for pair in pairs:
+        for role, key in (("userProjectKey", pair.config.user_project_key), ("devProjectKey", pair.config.dev_project_key)):
+            uses[(site_identity(pair.config.jira.base_url), key)].append((pair, role))
+    errors = [
+        ConfigError(
+            str(pair.path),
+            role,
+            f"project {key} is also used by {printable(str(other.path))} (its {other_role}) on the same Jira site; "
+            "two pairs on one project would both act on its issues (every accepted issue would get two Dev "
+            "issues): keep one pair per project",
+        )
+        for (_site, key), users in uses.items()
+        for pair, role in users
+        for other, other_role in users
+        if other is not pair
+    ]
+    refused = {error.file for error in errors}
+    return [pair for pair in pairs if str(pair.path) not in refused], errors
+
+
+def site_identity(base_url: str) -> tuple[str, int | None, str]:
+    """What tells two base URLs of one Jira site apart: the host (any case), a port other than the
+    scheme's default, the context path (`/jira`); not the scheme, nor a trailing slash."""
+    parts = urlsplit(base_url)
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    port = None if parts.port in (None, default) else parts.port
+    return (parts.hostname or "").lower(), port, parts.path.rstrip("/")

@@ -7,6 +7,7 @@ loader strips documentation keys (`_*`, `$schema`) before validating.
 
 from __future__ import annotations
 
+import difflib
 import re
 import zoneinfo
 from typing import Literal
@@ -16,7 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from pydantic.alias_generators import to_camel
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from app.config.errors import Loc
+from app.config.bounds import PRIORITY_RANGE, interval_problems, priority_problem
+from app.config.errors import Loc, printable
 
 PAIR_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
 PAIR_NAME_RULE = "1-48 characters of a-z, 0-9, '_' and '-', starting with a letter or digit"
@@ -25,6 +27,11 @@ BUNDLE_PROGRAM_NAMES = frozenset({"health", "leases", "watchdog", "mongodb", "ji
 PROJECT_KEY_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]*$")
 DEFAULT_INTERVAL_SECONDS = 300.0
 DEFAULT_FULL_SCAN_SECONDS = 3600.0
+
+# What a commentTemplate may say (app.sync.actions.CommentContext fills them in).
+TEMPLATE_PLACEHOLDERS = ("sourceKey", "targetKey", "sourceStatus", "targetStatus", "sourceUrl", "targetUrl")
+TEMPLATE_REFERENCE = re.compile(r"\$\{([^}]*)\}")
+ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 
 SyncDirection = Literal["user_to_dev", "dev_to_user", "both", "none"]
 TargetProject = Literal["dev", "user"]
@@ -51,6 +58,24 @@ def pair_name_problem(name: str) -> str | None:
         return None
     shown = repr(name if len(name) <= 60 else name[:57] + "...")
     return f"invalid pair name {shown}: use {PAIR_NAME_RULE} (it names the supervisord program)"
+
+
+def template_problem(template: str) -> str | None:
+    """Why `template` cannot be a commentTemplate (a `${...}` that is no placeholder), else None.
+
+    An UPPER_CASE `${NAME}` is a literal here: the loader has already refused it unescaped
+    (app.config.envsubst), so only the escape `$${NAME}` leaves one in a template.
+    """
+    unknown = [name for name in TEMPLATE_REFERENCE.findall(template)
+               if name not in TEMPLATE_PLACEHOLDERS and not ENV_NAME.fullmatch(name)]
+    if not unknown:
+        return None
+    name = unknown[0]
+    guess = difflib.get_close_matches(name, TEMPLATE_PLACEHOLDERS, n=1, cutoff=0.6)
+    hint = f" (did you mean ${{{guess[0]}}}?)" if guess else ""
+    shown = printable(name if len(name) <= 40 else name[:37] + "...")
+    known = ", ".join("${%s}" % placeholder for placeholder in TEMPLATE_PLACEHOLDERS)
+    return f"unknown placeholder ${{{shown}}}{hint}; known: {known}"
 
 
 def _raise_at(model: str, problems: list[tuple[Loc, str]]) -> None:
@@ -159,9 +184,18 @@ class RuleActions(_ConfigModel):
     add_comment: bool = Field(False, description="Post commentTemplate on the partner (on creation: the User issue).")
     comment_template: str | None = Field(
         None,
-        description="Placeholders: ${sourceKey}, ${targetKey}, ${sourceStatus}, ${targetStatus}, ${sourceUrl}, ${targetUrl}.",
+        description="Placeholders: " + ", ".join("${%s}" % name for name in TEMPLATE_PLACEHOLDERS)
+        + "; any other ${...} is an error ($${NAME} writes a literal ${NAME}).",
     )
     target_status: str | None = Field(None, min_length=1, description="Overrides the rule's targetStatus.")
+
+    @field_validator("comment_template")
+    @classmethod
+    def _known_placeholders(cls, value: str | None) -> str | None:
+        problem = None if value is None else template_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
 class Rule(_ConfigModel):
@@ -173,10 +207,21 @@ class Rule(_ConfigModel):
         description="Which side's changes fire the rule: user_to_dev, dev_to_user, both or none (never)."
     )
     enabled: bool = Field(True, description="A disabled rule is skipped.")
-    priority: int = Field(100, description="The first matching rule by priority wins; lower runs first.")
+    priority: int = Field(
+        100, description=f"The first matching rule by priority wins; lower runs first ({PRIORITY_RANGE[0]} to "
+        f"{PRIORITY_RANGE[1]}).",
+    )
     description: str | None = Field(None, description="Free text for people.")
     conditions: RuleConditions = Field(RuleConditions(), description="When the rule may act.")
     actions: RuleActions = Field(RuleActions(), description="What the rule does.")
+
+    @field_validator("priority")
+    @classmethod
+    def _sane_priority(cls, value: int) -> int:
+        problem = priority_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @property
     def effective_target_status(self) -> str | None:
@@ -202,11 +247,14 @@ class PairConfig(_ConfigModel):
     jira: JiraConfig = Field(description="The Jira site and the sync user's credentials.")
     user_project_key: str = Field(description="Support-facing project, e.g. ABSUP.")
     dev_project_key: str = Field(description="Development project, e.g. ABDEV.")
-    sync_interval_minutes: float | None = Field(None, gt=0, description="Default 5 minutes.")
+    sync_interval_minutes: float | None = Field(
+        None, gt=0, description="Between two passes; default 5 minutes, at least 5 seconds, at most 1 day."
+    )
     sync_interval_seconds: float | None = Field(None, gt=0, description="Instead of syncIntervalMinutes.")
     full_scan_interval_minutes: float | None = Field(
         None, gt=0, description="Between two full scans (ids, statuses, `updated` of both projects) that catch "
-        "changes the search index showed too late for the window; default 60 minutes.",
+        "changes the search index showed too late for the window; default 60 minutes, at least 1 minute, at most "
+        "1 week, and not shorter than the sync interval.",
     )
     full_scan_interval_seconds: float | None = Field(None, gt=0, description="Instead of fullScanIntervalMinutes.")
     initial_sync_enabled: bool = Field(
@@ -236,11 +284,14 @@ class PairConfig(_ConfigModel):
         problems: list[tuple[Loc, str]] = []
         if self.user_project_key == self.dev_project_key:
             problems.append((("devProjectKey",), "must differ from userProjectKey"))
-        if self.sync_interval_minutes is not None and self.sync_interval_seconds is not None:
-            problems.append((("syncIntervalSeconds",), "set syncIntervalMinutes or syncIntervalSeconds, not both"))
-        if self.full_scan_interval_minutes is not None and self.full_scan_interval_seconds is not None:
-            problems.append((("fullScanIntervalSeconds",),
-                             "set fullScanIntervalMinutes or fullScanIntervalSeconds, not both"))
+        both = [interval for interval in ("sync_interval", "full_scan_interval")
+                if getattr(self, f"{interval}_minutes") is not None and getattr(self, f"{interval}_seconds") is not None]
+        for interval in both:
+            minutes, seconds = to_camel(f"{interval}_minutes"), to_camel(f"{interval}_seconds")
+            problems.append(((seconds,), f"set {minutes} or {seconds}, not both"))
+        if not both:
+            problems += interval_problems(self._configured("sync_interval"), self._configured("full_scan_interval"),
+                                          self.interval_seconds)
         first_index: dict[str, int] = {}
         for index, rule in enumerate(self.rules):
             if rule.id in first_index:
@@ -248,6 +299,14 @@ class PairConfig(_ConfigModel):
             first_index.setdefault(rule.id, index)
         _raise_at("PairConfig", problems)
         return self
+
+    def _configured(self, interval: str) -> tuple[str, float] | None:
+        """(JSON key, value) of the `interval` ("sync_interval" or "full_scan_interval") the file sets, else None."""
+        for unit in ("seconds", "minutes"):
+            value = getattr(self, f"{interval}_{unit}")
+            if value is not None:
+                return to_camel(f"{interval}_{unit}"), value
+        return None
 
     @property
     def interval_seconds(self) -> float:

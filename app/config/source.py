@@ -7,6 +7,7 @@ file's content is echoed except key names.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import stat
@@ -15,6 +16,9 @@ from typing import Any
 
 MAX_CONFIG_BYTES = 1024 * 1024
 """Larger files are rejected before parsing: a pair config is a few KiB."""
+
+MAX_NUMBER_DIGITS = 100
+"""No value of a pair config needs more; Python refuses to read integers past 4300 digits."""
 
 SAFE_PATH_PATTERN = re.compile(r"^[A-Za-z0-9_./:@+=,-]+$")
 """A config file's absolute path goes into its worker's command line in supervisord.conf, whose
@@ -81,7 +85,8 @@ def parse_document(raw: bytes) -> dict[str, Any]:
     """Decode UTF-8 (a BOM is allowed) and parse one JSON object.
 
     Rejected: invalid UTF-8, invalid JSON (with line and column), duplicate keys in one
-    object, NaN/Infinity, absurd nesting, and a top level that is not an object.
+    object, NaN/Infinity, numbers too large for a float (`1e400`) or with more than
+    MAX_NUMBER_DIGITS digits, absurd nesting, and a top level that is not an object.
     """
     try:
         text = raw.decode("utf-8-sig")
@@ -91,7 +96,8 @@ def parse_document(raw: bytes) -> dict[str, Any]:
             f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at line {line}, column {column}; save the file as UTF-8"
         ) from None
     try:
-        document = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constants)
+        document = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constants,
+                              parse_float=_finite_float, parse_int=_short_int)
     except json.JSONDecodeError as exc:
         raise SourceError(f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
     except RecursionError:
@@ -125,6 +131,19 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _no_constants(name: str) -> Any:
     raise SourceError(f"invalid JSON: {name} is not allowed")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise SourceError("invalid JSON: a number is too large to be a number (it overflows to infinity)")
+    return value
+
+
+def _short_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise SourceError(f"invalid JSON: a number has more than {MAX_NUMBER_DIGITS} digits")
+    return int(text)
 
 
 def _position(raw: bytes, offset: int) -> tuple[int, int]:

@@ -1,15 +1,16 @@
 """The programs the demo adds to the bundle: the simulated Jira site and the scripted person.
 
 The simulator starts before the workers that call it; the person starts after the workers it
-feeds and stops before them. Its token reaches it through the inherited environment.
+feeds and stops before them. Its token reaches it through the inherited environment, the only
+secret the launcher (app.bundle.launch) leaves it; the simulator gets none.
 """
 
 from __future__ import annotations
 
 import sys
 
-from app.bundle.render import PRIORITY_SIMULATOR, PRIORITY_WORKER, Program
-from app.demo.settings import DEMO_HUMAN_EMAIL, DEMO_PAIRS, DemoSettings, seed_path
+from app.bundle.render import PRIORITY_SIMULATOR, PRIORITY_WORKER, Program, launched
+from app.demo.settings import DEMO_HUMAN_EMAIL, DEMO_HUMAN_TOKEN_VARIABLE, DEMO_PAIRS, DemoSettings, seed_path
 
 PRIORITY_DEMO_ACTOR = PRIORITY_WORKER + 100
 
@@ -17,8 +18,8 @@ PRIORITY_DEMO_ACTOR = PRIORITY_WORKER + 100
 def simulator_program(port: int, seed_file, python: str = sys.executable) -> Program:
     return Program(
         name="jira-sim",
-        command=(python, "-m", "jira_sim", "--host", "127.0.0.1", "--port", str(port),
-                 "--seed", str(seed_file), "--deployment", "cloud"),
+        command=launched((python, "-m", "jira_sim", "--host", "127.0.0.1", "--port", str(port),
+                          "--seed", str(seed_file), "--deployment", "cloud"), python=python),
         priority=PRIORITY_SIMULATOR,
         startsecs=1,
         stopwaitsecs=5,
@@ -29,9 +30,9 @@ def actor_program(jira_port: int, every: float, python: str = sys.executable) ->
     """The scripted person; its token comes from DEMO_HUMAN_TOKEN in the inherited environment."""
     return Program(
         name="demo-actor",
-        command=(python, "-m", "app.demo.actor", "--jira", f"http://127.0.0.1:{jira_port}",
-                 "--pairs", ",".join(f"{user}:{dev}" for _, user, dev in DEMO_PAIRS),
-                 "--email", DEMO_HUMAN_EMAIL, "--every", f"{every:g}"),
+        command=launched((python, "-m", "app.demo.actor", "--jira", f"http://127.0.0.1:{jira_port}",
+                          "--pairs", ",".join(f"{user}:{dev}" for _, user, dev in DEMO_PAIRS),
+                          "--email", DEMO_HUMAN_EMAIL, "--every", f"{every:g}"), [DEMO_HUMAN_TOKEN_VARIABLE], python),
         priority=PRIORITY_DEMO_ACTOR,
         autorestart=True,
         startsecs=1,

@@ -12,7 +12,9 @@ working: `status` is "healthy" exactly when the answer is 200, else "degraded"; 
 {name, status, lastHeartbeat, pid}` with `status` "running" (RUNNING and healthy), "stopped" (its
 program is not running by intent or has exited) or "error" (anything else); `timestamp`. Our own
 judgement rides beside them: `state` ("ok" | "degraded": some pairs healthy | "unhealthy": none),
-per worker `health` ("healthy" | "unhealthy") and details, `invalidConfigs`, `mongodb`, `supervisor`.
+per worker `health` ("healthy" | "unhealthy") and details (among them `warnings`: its config's
+problems that do not stop it, as its worker reported them; never unhealthy by themselves),
+`invalidConfigs`, `mongodb`, `supervisor`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from app.config.errors import printable
 from app.heartbeats import Heartbeat, LastPass, PairHealth, ProcessLike, Unavailable, pair_health
 from app.instants import as_utc
 
@@ -90,7 +93,7 @@ def assess(snapshot: HealthSnapshot, stale_after: float) -> HealthReport:
         "staleAfterSeconds": stale_after,
         "workers": workers,
         "invalidConfigs": [
-            {"file": error.file, "field": error.field, "message": error.message}
+            {"file": printable(error.file), "field": printable(error.field), "message": error.message}
             for error in snapshot.config_errors
         ],
         "mongodb": _reachability(snapshot.heartbeats),
@@ -148,13 +151,15 @@ def _process_details(process: ProcessLike | Unavailable | None) -> dict[str, Any
 
 def _heartbeat_details(beat: Heartbeat | None, now: datetime) -> dict[str, Any]:
     if beat is None:
-        return dict.fromkeys(("workerState", "heartbeatAgeSeconds", "lastPass", "sinceStart", "lastError"))
+        return {**dict.fromkeys(("workerState", "heartbeatAgeSeconds", "lastPass", "sinceStart", "lastError")),
+                "warnings": []}
     return {
         "workerState": beat.state.value if beat.state else None,
         "heartbeatAgeSeconds": round(beat.age(now), 1),
         "lastPass": _last_pass(beat.last_pass) if beat.last_pass else None,
         "sinceStart": _since_start(beat.metrics),
         "lastError": beat.last_error,
+        "warnings": list(beat.warnings),
     }
 
 

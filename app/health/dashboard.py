@@ -87,6 +87,7 @@ def _pair(worker: Mapping[str, Any], now: datetime | None) -> dict[str, Any]:
         "worker_state": worker.get("workerState"),
         "pid": worker.get("pid"),
         "reasons": list(worker.get("reasons") or []),
+        "warnings": list(worker.get("warnings") or []),
         "heartbeat": {
             "at": worker.get("lastHeartbeat"),
             "text": display_time(worker.get("lastHeartbeat"), now),

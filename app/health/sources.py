@@ -8,6 +8,8 @@ scan is cached for `config_ttl` seconds. This module reads only: it never writes
 
 from __future__ import annotations
 
+import functools
+import os
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -19,6 +21,7 @@ from typing import Any
 import pymongo
 import pymongo.errors
 
+from app.bundle.launch import withheld_from
 from app.bundle.rpc import SupervisorRPC, SupervisorUnavailable
 from app.config import ConfigError, LoadResult, load_configs
 from app.health.assess import HealthSnapshot, Unavailable
@@ -71,6 +74,9 @@ class HealthSource:
 
     @classmethod
     def from_settings(cls, settings: Any, budget: float = DEFAULT_BUDGET) -> "HealthSource":
+        """The source of the health service: it runs without the tokens (app.bundle.launch), so the
+        files are judged with the variables withheld from it taken as set."""
+        withheld = withheld_from(os.environ)
         return cls(
             config_dir=settings.config_dir,
             supervisor=SupervisorRPC(settings.supervisor_socket, timeout=min(settings.supervisor_timeout, budget)),
@@ -80,6 +86,7 @@ class HealthSource:
             control_db=settings.mongo_control_db,
             budget=budget,
             pair_database=settings.pair_database,
+            load=functools.partial(load_configs, withheld=withheld),
         )
 
     def __call__(self) -> HealthSnapshot:
@@ -99,7 +106,8 @@ class HealthSource:
             heartbeats=heartbeats,
             failures_pending=pending,
             failures=failures,
-            secrets=frozenset(pair.config.jira.api_token.get_secret_value() for pair in configs.pairs),
+            secrets=frozenset(pair.config.jira.api_token.get_secret_value() for pair in configs.pairs
+                              if not pair.withheld),
         )
 
     def close(self) -> None:

@@ -3,7 +3,7 @@
 One document per pair in `<control db>.heartbeats`, `_id` = pair name, the other fields named
 as `Heartbeat`'s (instants stored as text by app.instants):
 
-    {_id, pid, host, state, beat_at, started_at, last_error, failures_pending, metrics,
+    {_id, pid, host, state, beat_at, started_at, last_error, failures_pending, metrics, warnings,
      last_pass: {started_at, finished_at, duration_s, ok, error, counts}}
 
 `from_document` ignores fields it does not know and `HeartbeatStore` never removes them, so a
@@ -84,7 +84,9 @@ class Heartbeat:
 
     `state` is None only for a document written without one. `failures_pending` is the count
     the worker saw at its last pass (None before one). `metrics` is the worker's running totals,
-    the document app.sync.metrics defines (None before its first pass).
+    the document app.sync.metrics defines (None before its first pass). `warnings` are the
+    problems of its config that do not stop it (`field: message`, app.config.lint), found when
+    it loaded the file and checked the rules against Jira: shown, never unhealthy by themselves.
     """
 
     pair: str
@@ -97,6 +99,7 @@ class Heartbeat:
     last_error: str | None = None
     failures_pending: int | None = None
     metrics: Mapping[str, Any] | None = None
+    warnings: tuple[str, ...] = ()
 
     def age(self, now: datetime) -> float:
         """Seconds from `beat_at` to `now` (negative when the beat claims to come from the future)."""
@@ -118,6 +121,7 @@ class Heartbeat:
             "last_error": self.last_error,
             "failures_pending": self.failures_pending,
             "metrics": None if self.metrics is None else dict(self.metrics),
+            "warnings": list(self.warnings),
         }
 
     @classmethod
@@ -146,4 +150,5 @@ class Heartbeat:
             last_error=document.get("last_error"),
             failures_pending=document.get("failures_pending"),
             metrics=document.get("metrics"),
+            warnings=tuple(str(warning) for warning in document.get("warnings") or ()),
         )

@@ -11,7 +11,7 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
@@ -31,7 +31,7 @@ class HeartbeatSink(Protocol):
 class HeartbeatThread:
     """Holds the pair's current heartbeat and writes it to `sink` every `interval` seconds.
 
-    The typed updates (`enter`, `record_pass`, `fail`, `stop`) change it and write at once;
+    The typed updates (`enter`, `warn`, `record_pass`, `fail`, `stop`) change it and write at once;
     writing failures (MongoDB down) are logged once per outage and retried at the next beat,
     never raised to the loop.
     """
@@ -71,6 +71,10 @@ class HeartbeatThread:
     def enter(self, state: WorkerState) -> None:
         """The worker is now in `state`."""
         self._change(state=state)
+
+    def warn(self, warnings: Sequence[str]) -> None:
+        """The problems of the worker's config that do not stop it (they replace earlier ones)."""
+        self._change(warnings=tuple(warnings))
 
     def record_pass(self, last_pass: LastPass, state: WorkerState, metrics: Mapping[str, Any],
                     failures_pending: int | None = None) -> None:

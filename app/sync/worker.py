@@ -10,7 +10,9 @@ finishes the issue it is on and turns back into the standby worker (exec). Run o
 
 Exit codes: 0 after a requested stop (the lease is released for the next holder at once), 1
 when the start-up check fails (supervisord then retries and, past `startretries`, marks it FATAL
-for the watchdog to bring back later), 2 for a config file that does not load.
+for the watchdog to bring back later), 2 for a config file that does not load, 3 when it crashed
+(an exception nothing expected: logged as one JSON line, and its last beat says why, so that
+`/health` shows more than supervisord's "Exited too quickly").
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ from urllib.parse import urlsplit
 
 import pymongo
 
-from app.config import ConfigFileError, PairConfig, load_pair
+from app.config import ConfigFileError, PairConfig, load_pair_file
+from app.config.errors import format_loc
+from app.config.lint import status_problems
 from app.config.models import credential_problems
 from app.heartbeats import HeartbeatStore, HeartbeatThread, WorkerState
 from app.jira import JiraClient, JiraError
@@ -47,6 +51,7 @@ log = logging.getLogger(__name__)
 
 EXIT_STARTUP_FAILED = 1
 EXIT_BAD_CONFIG = 2
+EXIT_CRASHED = 3
 
 
 class StartupCheckFailed(Exception):
@@ -84,6 +89,23 @@ def connect_jira(config: PairConfig, write_guard: Callable[[], float] | None = N
     return JiraClient.from_config(config.jira, site=site, write_guard=write_guard), myself
 
 
+def rule_status_warnings(config: PairConfig, jira: JiraClient) -> list[str]:
+    """The rules' statuses checked against the statuses each project has (app.config.lint),
+    each problem logged once as a warning. A project whose statuses cannot be read is not
+    judged: the check advises, it never keeps a pair from running."""
+    statuses: dict[str, set[str]] = {}
+    for key in dict.fromkeys((config.user_project_key, config.dev_project_key)):
+        try:
+            statuses[key] = {status["name"] for issue_type in jira.project_statuses(key)
+                             for status in issue_type.get("statuses", ()) if status.get("name")}
+        except JiraError as error:
+            log.warning("could not read the statuses of project %s to check the rules: %s", key, error)
+    problems = [f"{format_loc(loc)}: {message}" for loc, message in status_problems(config, statuses)]
+    for problem in problems:
+        log.warning("config warning: %s", problem)
+    return problems
+
+
 def pair_engine(config: PairConfig, jira: JiraClient, client: pymongo.MongoClient, settings: Settings,
                 myself: Mapping[str, Any], fence: int | None = None) -> Engine:
     """The pair's Engine as its worker runs it (and `plan` previews it).
@@ -105,22 +127,24 @@ def pair_engine(config: PairConfig, jira: JiraClient, client: pymongo.MongoClien
 
 def run_worker(config_path: Path, settings: Settings, fence: int | None = None) -> int:
     try:
-        config = load_pair(config_path)
+        pair = load_pair_file(config_path)
     except ConfigFileError as error:
         configure_logging(config_path.stem, settings.log_level, settings.log_format)
         for problem in error.errors:
             log.error("config error: %s", problem)
         return EXIT_BAD_CONFIG
+    config = pair.config
     configure_logging(config.name, settings.log_level, settings.log_format)
     warn_if_cleartext(config.jira.base_url)
+    for warning in pair.warnings:
+        log.warning("config warning: %s", warning)
 
     client = connect(settings, appname="jira-sync-worker")
     skew = skew_allowance(settings.lease_seconds)
     guard = LeaseGuard(settings.lease_seconds, skew)
-    loop: SyncLoop | None = None
     held = HeldLease(LeaseStore(client[settings.mongo_control_db]), config.name, settings.effective_bundle_id, guard,
                      renew_every=min(settings.heartbeat_interval, settings.lease_seconds / 3),
-                     runtime_dir=settings.runtime_dir.absolute(), on_lost=lambda: loop and loop.request_stop())
+                     runtime_dir=settings.runtime_dir.absolute())
     try:
         fence = held.take(fence, skew)
     except LeaseNotHeld as error:
@@ -133,6 +157,22 @@ def run_worker(config_path: Path, settings: Settings, fence: int | None = None) 
     heartbeat = HeartbeatThread(
         HeartbeatStore(client[settings.mongo_control_db]), config.name, settings.heartbeat_interval
     ).start()
+    warnings = [warning.shown() for warning in pair.warnings]
+    if warnings:
+        heartbeat.warn(warnings)  # shown even when the start-up check fails
+    try:
+        return _serve(config_path, config, client, heartbeat, settings, warnings, held)
+    except Exception as error:  # noqa: BLE001 - a crash is reported where people look, then the process ends
+        log.critical("worker crashed", exc_info=True)
+        heartbeat.fail(f"worker crashed: {type(error).__name__}: {error}")
+        return EXIT_CRASHED
+
+
+def _serve(config_path: Path, config: PairConfig, client: pymongo.MongoClient, heartbeat: HeartbeatThread,
+           settings: Settings, warnings: list[str], held: HeldLease) -> int:
+    """Start-up checks, then the sync loop until a stop is requested or the lease ends; the exit
+    code. The config's `warnings` and those of the rule check ride in every heartbeat."""
+    guard, fence = held.guard, held.fence
     try:
         jira, myself = connect_jira(config, write_guard=guard.write_window)
         engine = pair_engine(config, jira, client, settings, myself, fence)
@@ -143,10 +183,12 @@ def run_worker(config_path: Path, settings: Settings, fence: int | None = None) 
         heartbeat.fail(str(error))
         held.release()
         return EXIT_STARTUP_FAILED
+    heartbeat.warn([*warnings, *rule_status_warnings(config, jira)])
 
     metrics = WorkerMetrics(request_counts=lambda: jira.status_counts)
     loop = SyncLoop(_stepping_down(engine.run_pass, guard), heartbeat, config.interval_seconds, metrics=metrics,
                     also_stop=lambda: guard.lost or held.handing_over())
+    held.on_lost = loop.request_stop
     signal.signal(signal.SIGTERM, loop.request_stop)
     signal.signal(signal.SIGINT, loop.request_stop)
     log.info("worker started", extra={"interval_s": config.interval_seconds, "database": engine.store.db.name,

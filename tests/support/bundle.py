@@ -18,6 +18,7 @@ from typing import Any
 import requests
 
 from app.bundle.rpc import SupervisorRPC
+from app.config.bounds import SYNC_INTERVAL
 from jira_sim.seed import BOT
 from tests.support.original import ORIGINAL_SYNC_AB
 from tests.support.ports import free_port
@@ -41,7 +42,7 @@ def pair_config(name: str, base_url: str, user_key: str, dev_key: str, token_env
             "authType": "basic",
             "deployment": "cloud",
         },
-        "syncIntervalSeconds": 1,
+        "syncIntervalSeconds": SYNC_INTERVAL.low,  # as fast as a pair may sync
     }
     config.pop("syncIntervalMinutes", None)
     config.update(overrides)

@@ -1,0 +1,65 @@
+"""`python -m app.bundle.launch [--keep NAME]... -- COMMAND...`: COMMAND, without the secrets it does not need.
+
+supervisord hands its whole environment to every program it starts, and a secret may never be
+written into supervisord.conf; so every program of the bundle is started through this launcher,
+which execs COMMAND (same pid: supervisord's signals reach it) with every secret variable
+(app.config.secrets) removed except the `--keep` ones: a pair's worker keeps the variables its
+own token references, the demo's scripted person its own token, the health service, the
+watchdog and MongoDB none.
+
+The names (never the values) of the removed variables that had a value ride along in
+JIRA_SYNC_WITHHELD, comma-separated: the health service judges the config files without the
+tokens, and a token that is set, only withheld from it, is no problem of the file
+(app.config.load_configs `withheld`). The launcher prints nothing on stdout, which is an event
+listener's protocol channel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Collection, Mapping
+from typing import NoReturn
+
+WITHHELD_VARIABLE = "JIRA_SYNC_WITHHELD"
+EXIT_CANNOT_RUN = 127
+
+
+def launch_environment(
+    environ: Mapping[str, str], secrets: Collection[str], keep: Collection[str] = ()
+) -> dict[str, str]:
+    """`environ` without the `secrets` not in `keep`, plus WITHHELD_VARIABLE naming the removed
+    ones that had a value (pure)."""
+    removed = {name for name in secrets if name in environ and name not in keep}
+    environment = {name: value for name, value in environ.items() if name not in removed}
+    environment[WITHHELD_VARIABLE] = ",".join(sorted(name for name in removed if environ[name]))
+    return environment
+
+
+def withheld_from(environ: Mapping[str, str] = os.environ) -> frozenset[str]:
+    """The variables the launcher withheld from this process (set, with a value, elsewhere)."""
+    return frozenset(name for name in environ.get(WITHHELD_VARIABLE, "").split(",") if name)
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    parser = argparse.ArgumentParser(prog="python -m app.bundle.launch", description=__doc__.splitlines()[0])
+    parser.add_argument("--keep", action="append", default=[], metavar="NAME", help="a secret this program needs")
+    parser.add_argument("command", nargs=argparse.REMAINDER, help="-- then the program and its arguments")
+    args = parser.parse_args(argv)
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command:
+        parser.error("no command given")
+    from app.config.secrets import secret_names
+    from app.settings import get_settings
+
+    secrets = secret_names(os.environ, get_settings().config_dir)
+    try:
+        os.execvpe(command[0], command, launch_environment(os.environ, secrets, set(args.keep)))
+    except OSError as error:
+        print(f"launch: cannot run {command[0]}: {error.strerror}", file=sys.stderr)
+        sys.exit(EXIT_CANNOT_RUN)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+"""`reload` through the real bundle: a running pair keeps its last good config while its file has
+a problem (a copy, a symlink, a half-written save), and the problem is reported."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pymongo
+import pytest
+import requests
+
+from app.bundle.rendered import read_programs
+from jira_sim.seed import BOT, demo_seed
+from jira_sim.server import SimulatorServer
+from tests.support.bundle import Bundle, pair_config
+from tests.support.waiting import wait_for
+
+TOKEN = f"tok-{uuid.uuid4().hex}"
+
+
+@pytest.fixture(scope="module")
+def sim():
+    server = SimulatorServer(demo_seed(pairs=[("ASUP", "ADEV"), ("BSUP", "BDEV")])).start()
+    requests.patch(f"{server.url}/_sim/users/{BOT.account_id}", json={"apiToken": TOKEN}, timeout=5).raise_for_status()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory, mongo_uri, sim):
+    prefix = f"t{uuid.uuid4().hex[:10]}"
+    running = Bundle(tmp_path_factory.mktemp("reload"), mongo_uri, f"{prefix}_control", env={"JIRA_TOKEN": TOKEN})
+    for name, user, dev in (("sync-a", "ASUP", "ADEV"), ("sync-b", "BSUP", "BDEV")):
+        running.write_config(name, pair_config(name, sim.url, user, dev, "JIRA_TOKEN"))
+    running.start()
+    running.wait_healthy(timeout=60)
+    yield running
+    running.stop()
+    client = pymongo.MongoClient(mongo_uri, serverSelectionTimeoutMS=2000)
+    for name in client.list_database_names():
+        if name.startswith(prefix):
+            client.drop_database(name)
+    client.close()
+
+
+def section(bundle: Bundle, name: str):
+    return read_programs((bundle.runtime_dir / "supervisord.conf").read_text())[name]
+
+
+def reload_keeps_sync_a(bundle: Bundle, problem_files: set[str]) -> None:
+    """`reload` with sync-a's file in trouble: sync-a runs on untouched, the problem is reported."""
+    pid, rendered = bundle.pid("sync-a"), section(bundle, "sync-a")
+
+    result = bundle.cli("reload")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "kept on their last good config: sync-a" in result.stdout
+    assert "config error (sync-a keeps running on its last good config): " in result.stdout
+    assert bundle.states()["sync-a"] == "RUNNING" and bundle.pid("sync-a") == pid
+    assert section(bundle, "sync-a") == rendered
+    # /health scans the directory again within its cache time (5 s).
+    wait_for(lambda: (response := bundle.health()).status_code == 200
+             and {os.path.basename(item["file"]) for item in response.json()["invalidConfigs"]} == problem_files,
+             20, what=f"/health 200 listing {sorted(problem_files)} under invalidConfigs")
+    validate = bundle.cli("validate")
+    assert validate.returncode == 1
+    assert {line.split()[1].rsplit("/", 1)[-1].rstrip(":") for line in validate.stdout.splitlines()
+            if line.startswith("ERROR")} == problem_files
+
+
+def reload_after_repair(bundle: Bundle) -> None:
+    pid = bundle.pid("sync-a")
+
+    result = bundle.cli("reload")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "restarted: -; kept on their last good config: -" in result.stdout
+    assert bundle.pid("sync-a") == pid, "the same file as before: nothing to restart"
+    wait_for(lambda: (response := bundle.health()).status_code == 200 and not response.json()["invalidConfigs"]
+             and len(response.json()["workers"]) == 2, 20, what="both pairs healthy, no invalid config")
+
+
+class TestAGoodPairKeepsRunning:
+    def test_when_a_copy_of_its_file_appears(self, bundle):
+        copy = bundle.config_dir / "sync-a-copy.json"
+        copy.write_bytes((bundle.config_dir / "sync-a.json").read_bytes())
+        try:
+            reload_keeps_sync_a(bundle, {"sync-a.json", "sync-a-copy.json"})
+        finally:
+            copy.unlink()
+        reload_after_repair(bundle)
+
+    def test_when_a_symlink_to_its_file_appears(self, bundle):
+        link = bundle.config_dir / "sync-link.json"
+        link.symlink_to(bundle.config_dir / "sync-a.json")
+        try:
+            reload_keeps_sync_a(bundle, {"sync-a.json", "sync-link.json"})
+        finally:
+            link.unlink()
+        reload_after_repair(bundle)
+
+    def test_when_its_file_is_saved_half_written(self, bundle):
+        path = bundle.config_dir / "sync-a.json"
+        good = path.read_bytes()
+        path.write_bytes(good[: len(good) // 2])
+        try:
+            reload_keeps_sync_a(bundle, {"sync-a.json"})
+        finally:
+            path.write_bytes(good)
+        reload_after_repair(bundle)

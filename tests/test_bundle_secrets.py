@@ -1,0 +1,69 @@
+"""Jira tokens reach only the processes that need them: read from /proc/<pid>/environ of every
+program of a real bundle (each pair's worker has its own token, nothing else has any)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import psutil
+import pytest
+
+from app.bundle.launch import WITHHELD_VARIABLE
+from jira_sim.seed import BOT, HUMAN, demo_seed
+from jira_sim.server import SimulatorServer
+from tests.support.bundle import Bundle, pair_config
+
+EXTRA = f"extra-{uuid.uuid4().hex}"  # a credential no pair file references (yet)
+SECRETS = {"JIRA_A_TOKEN": BOT.api_token, "JIRA_B_TOKEN": HUMAN.api_token, "EXTRA_API_TOKEN": EXTRA}
+FORGED_STEM = "sync-x\nOK sync-forged\x1b[2K"  # a file name that would forge a line
+
+
+@pytest.fixture
+def sim():
+    server = SimulatorServer(demo_seed(pairs=[("ASUP", "ADEV"), ("BSUP", "BDEV")])).start()
+    yield server
+    server.stop()
+
+
+def environments(bundle: Bundle, name: str) -> list[dict[str, str]]:
+    """The environment of program `name` and of every process it started (gunicorn's workers)."""
+    process = psutil.Process(bundle.pid(name))
+    return [member.environ() for member in (process, *process.children(recursive=True))]
+
+
+def test_each_program_gets_only_the_secrets_it_needs(tmp_path, mongo_uri, db_prefix, sim):
+    bundle = Bundle(tmp_path, mongo_uri, f"{db_prefix}_control", env=SECRETS)
+    bundle.write_config("sync-a", pair_config("sync-a", sim.url, "ASUP", "ADEV", "JIRA_A_TOKEN"))
+    other = pair_config("sync-b", sim.url, "BSUP", "BDEV", "JIRA_B_TOKEN")
+    other["jira"]["email"] = HUMAN.email
+    bundle.write_config("sync-b", other)
+    bundle.write_config("sync-unset", pair_config("sync-unset", sim.url, "USUP", "UDEV", "NOPE_TOKEN"))
+    bundle.write_config(FORGED_STEM, "{}")
+    bundle.start()
+    try:
+        body = bundle.wait_healthy(timeout=60)  # judged without the tokens, as validate judges them
+        assert sorted(worker["name"] for worker in body["workers"]) == ["sync-a", "sync-b"]
+        unset = [item for item in body["invalidConfigs"] if item["file"].endswith("sync-unset.json")]
+        assert [(item["field"], "NOPE_TOKEN is not set" in item["message"]) for item in unset] == [("jira.apiToken", True)]
+
+        allowed = {"sync-a": {"JIRA_A_TOKEN"}, "sync-b": {"JIRA_B_TOKEN"}, "health": set(), "watchdog": set()}
+        if bundle.env.get("MONGO_URI") is None:
+            allowed["mongodb"] = set()
+        assert set(bundle.states()) == set(allowed)
+        for name, keeps in allowed.items():
+            for environ in environments(bundle, name):
+                assert {key for key in SECRETS if key in environ} == keeps, name
+                leaked = [key for key, value in environ.items() if value in SECRETS.values() and key not in keeps]
+                assert leaked == [], f"{name} has a token under {leaked}"
+                assert set(environ[WITHHELD_VARIABLE].split(",")) == set(SECRETS) - keeps, name
+                assert environ["CONFIG_DIR"] == str(bundle.config_dir)  # the rest of the environment stays
+        assert not any(value in (bundle.runtime_dir / "supervisord.conf").read_text() for value in SECRETS.values())
+
+        # run's start-up lines name every file, a forged name escaped on one line
+        logs = bundle.logs()
+        assert "sync-x\\nOK sync-forged\\x1b[2K.json" in logs
+        assert "\nOK sync-forged" not in logs and "\x1b" not in logs
+        assert "sync-x\\nOK sync-forged\\x1b[2K.json" in {os.path.basename(item["file"]) for item in body["invalidConfigs"]}
+    finally:
+        bundle.stop()

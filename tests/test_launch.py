@@ -1,0 +1,81 @@
+"""The launcher: which variables are secrets, what a program keeps, and the exec itself."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from app.bundle.launch import WITHHELD_VARIABLE, launch_environment, withheld_from
+from app.config import load_configs
+from app.config.secrets import named_like_a_credential, secret_names
+from tests.support.bundle import ROOT, pair_config
+
+
+@pytest.mark.parametrize(("name", "secret"), [
+    ("JIRA_AB_TOKEN", True), ("GITHUB_TOKEN", True), ("DB_PASSWORD", True), ("JIRA_PAT", True),
+    ("SOME_API_KEY", True), ("SSH_PRIVATE_KEY", True), ("APP_SECRET", True), ("AWS_CREDENTIALS", True),
+    ("PATH", False), ("TOKENIZER_MODEL", False), ("PATTERN", False), ("MONGO_URI", False), ("KEYBOARD", False),
+    ("CONFIG_DIR", False),
+])
+def test_names_that_say_credential(name, secret):
+    assert named_like_a_credential(name) is secret
+
+
+def test_secrets_are_the_tokens_the_files_reference_and_the_credential_names(tmp_path):
+    (tmp_path / "sync-ab.json").write_text(json.dumps(pair_config("sync-ab", "https://j.example", "A", "B", "AB_KEY")))
+    broken = pair_config("sync-cd", "https://j.example", "C", "D", "CD_KEY")
+    broken["rules"] = []  # invalid, still a file whose token is a secret
+    broken["jira"]["email"] = "${BOT_EMAIL}"  # an address, not a secret
+    (tmp_path / "sync-cd.json").write_text(json.dumps(broken))
+    (tmp_path / "sync-bad.json").write_text("{")
+
+    assert secret_names(["PATH", "X_TOKEN", "BOT_EMAIL"], tmp_path) == {"X_TOKEN", "AB_KEY", "CD_KEY"}
+    assert secret_names(["X_TOKEN"], tmp_path / "missing") == {"X_TOKEN"}
+
+
+def test_a_program_keeps_only_what_it_needs_and_learns_which_were_withheld():
+    environ = {"PATH": "/bin", "A_TOKEN": "a", "B_TOKEN": "b", "EMPTY_TOKEN": "", "CONFIG_DIR": "config"}
+
+    launched = launch_environment(environ, {"A_TOKEN", "B_TOKEN", "EMPTY_TOKEN", "UNSET_TOKEN"}, keep={"A_TOKEN"})
+
+    assert launched == {"PATH": "/bin", "A_TOKEN": "a", "CONFIG_DIR": "config", WITHHELD_VARIABLE: "B_TOKEN"}
+    assert withheld_from(launched) == {"B_TOKEN"}
+    assert withheld_from({}) == frozenset()
+
+
+def test_a_withheld_token_is_no_problem_of_the_file_and_an_unset_one_still_is(tmp_path):
+    for name, variable in (("sync-ab", "AB_TOKEN"), ("sync-cd", "CD_TOKEN")):
+        (tmp_path / f"{name}.json").write_text(json.dumps(pair_config(name, "https://j.example", name[-2:].upper() + "S",
+                                                                      name[-2:].upper() + "D", variable)))
+
+    result = load_configs(tmp_path, environ={}, withheld={"AB_TOKEN"})
+
+    assert [(pair.name, pair.withheld) for pair in result.pairs] == [("sync-ab", frozenset({"AB_TOKEN"}))]
+    assert [(error.field, error.message) for error in result.errors] == [
+        ("jira.apiToken", "environment variable CD_TOKEN is not set (or is empty)")]
+
+
+def test_the_launcher_execs_the_command_in_its_place_without_the_secrets(tmp_path):
+    (tmp_path / "sync-ab.json").write_text(json.dumps(pair_config("sync-ab", "https://j.example", "A", "B", "AB_KEY")))
+    show = "import json, os; print(os.getpid(), json.dumps(dict(os.environ)))"
+    environ = {"PATH": "/usr/bin:/bin", "CONFIG_DIR": str(tmp_path), "AB_KEY": "k-ab", "X_TOKEN": "t-x"}
+
+    launched = subprocess.Popen([sys.executable, "-m", "app.bundle.launch", "--keep", "X_TOKEN", "--",
+                                 sys.executable, "-c", show], cwd=ROOT, env=environ, stdout=subprocess.PIPE, text=True)
+    out, _ = launched.communicate(timeout=30)
+
+    pid, shown = out.split(" ", 1)
+    assert int(pid) == launched.pid, "exec: the launcher's pid is the program's"
+    shown = json.loads(shown)
+    assert "AB_KEY" not in shown and shown["X_TOKEN"] == "t-x" and shown[WITHHELD_VARIABLE] == "AB_KEY"
+
+
+def test_a_command_that_cannot_run_is_one_line_on_stderr():
+    result = subprocess.run([sys.executable, "-m", "app.bundle.launch", "--", "/nonexistent/program"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=30)
+
+    assert result.returncode == 127 and result.stdout == ""
+    assert result.stderr.strip() == "launch: cannot run /nonexistent/program: No such file or directory"

@@ -118,7 +118,8 @@ def test_supervisor_parses_every_program_as_intended(tmp_path, config_dir):
         assert (worker.stdout_logfile, worker.stdout_logfile_maxbytes, worker.redirect_stderr) == ("/dev/stdout", 0, True)
     [health] = groups["health"].process_configs
     assert "--bind 127.0.0.1:8080" in health.command and health.command.endswith("app.health.wsgi:app")
-    assert health.command.startswith(f"{PYTHON} -m app.bundle.launch -- {PYTHON} -m gunicorn ")
+    assert health.command.startswith(f"{PYTHON} -m app.bundle.launch --keep HEALTH_AUTH_TOKEN --keep HEALTH_AUTH_PASSWORD -- "
+                                     f"{PYTHON} -m gunicorn ")
     assert "--workers 1 " in health.command and "--threads" in health.command
     watchdog_group = groups["watchdog"]
     assert isinstance(watchdog_group, EventListenerPoolConfig) and watchdog_group.buffer_size == 100

@@ -149,7 +149,7 @@ def main() -> None:
                     if count == max(PAIR_COUNTS):
                         latency = health_latency(bundle, HEALTH_REQUESTS)
                         client = pymongo.MongoClient(mongo_uri, tz_aware=True, serverSelectionTimeoutMS=3000)
-                        beats = HeartbeatStore(client[bundle.env["MONGO_CONTROL_DB"]])
+                        beats = HeartbeatStore(client[bundle.env["MONGO_CONTROL_DB"]], bundle=bundle.bundle_id)
                         for victim in pair_names(count)[:KILL_TRIALS]:
                             recoveries.append(kill_and_recover(bundle, beats, victim))
                         client.close()

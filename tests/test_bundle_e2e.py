@@ -56,7 +56,7 @@ def bundle(tmp_path_factory, mongo_uri, sim):
 
 
 def heartbeat(bundle: Bundle, mongo_client, pair: str) -> Heartbeat | None:
-    return HeartbeatStore(mongo_client[bundle.env["MONGO_CONTROL_DB"]]).get(pair)
+    return HeartbeatStore(mongo_client[bundle.env["MONGO_CONTROL_DB"]], bundle=bundle.bundle_id).get(pair)
 
 
 class TestSharedBundle:

@@ -9,6 +9,7 @@ environment), so the simulator's request log tells which bundle did what.
 from __future__ import annotations
 
 import math
+import os
 import signal
 import time
 from collections import Counter
@@ -124,6 +125,15 @@ def test_two_bundles_share_the_pairs_and_poll_each_one_once(cluster, sim):
     owners = wait_for(cluster.all_held, 30, what="every pair held")
     wait_for(lambda: set(cluster.all_held().values()) == {"one", "two"}, 30, interval=0.5, what="both bundles holding")
     assert max(Counter(cluster.all_held().values()).values()) <= math.ceil(len(PAIRS) / 2) + 1, owners
+    for name, bundle in cluster.bundles.items():  # each answers for every pair: active here, or held elsewhere
+        body = wait_for(lambda bundle=bundle: (r := bundle.health()).status_code == 200 and r.json(), 30,
+                        what=f"{name}'s /health 200")
+        states = {w["name"]: w["lease"]["state"] for w in body["workers"]}
+        held = cluster.all_held()
+        assert states == {pair: "active" if held[pair] == name else "standby" for pair in held}
+        assert sorted(b["name"] for b in body["cluster"]["bundles"]) == ["one", "two"]
+        metrics = requests.get(f"http://127.0.0.1:{bundle.health_port}/metrics", timeout=5).text
+        assert f'jira_sync_pair_active{{bundle="{held["sync-a"]}",pair="sync-a"}} 1.0' in metrics
     time.sleep(2)
     requests.post(f"{sim.url}/_sim/requests/reset", timeout=5)
     time.sleep(10)
@@ -145,15 +155,28 @@ def test_a_burst_of_accepted_issues_with_jira_latency_makes_one_dev_issue_each(c
         "one bundle wrote for the pair"
 
 
+def bundle_processes(bundle: Bundle) -> list[psutil.Process]:
+    """Every process of the bundle, found by its identity in their environment (a child supervisord
+    spawned a moment ago is no orphan of this list)."""
+    found = []
+    for process in psutil.process_iter():
+        try:
+            if process.environ().get("BUNDLE_ID") == bundle.env["BUNDLE_ID"]:
+                found.append(process)
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            continue
+    return found
+
+
 def kill_bundle(bundle: Bundle) -> None:
-    """kill -9 of every process of the bundle: supervisord and all its children."""
-    root = psutil.Process(bundle.process.pid)
-    for process in [*root.children(recursive=True), root]:
+    """kill -9 of every process of the bundle: supervisord first (it spawns no more), then the rest."""
+    os.kill(bundle.process.pid, signal.SIGKILL)
+    bundle.process.wait()
+    for process in bundle_processes(bundle):
         try:
             process.kill()
         except psutil.NoSuchProcess:
             pass
-    bundle.process.wait()
 
 
 def test_when_every_process_of_a_bundle_is_killed_its_pairs_sync_elsewhere(cluster, sim, human):
@@ -169,7 +192,20 @@ def test_when_every_process_of_a_bundle_is_killed_its_pairs_sync_elsewhere(clust
                  what=f"{key} synced by the other bundle")
     took = time.monotonic() - killed_at
     assert took <= FAILOVER + 5, f"{took:.0f} s"
-    assert set(cluster.owners().values()) == {"two"}
+    assert set(cluster.owners().values()) == {"two"}, cluster.leases.leases()
+    cluster.bundles["two"].wait_healthy(timeout=30)
+
+
+def test_a_pair_nobody_holds_for_longer_than_a_lease_makes_health_503(cluster, sim):
+    bundle = cluster.start("one", BOTS[0])
+    wait_for(cluster.all_held, 30, what="every pair held")
+    bundle.rpc().stop("leases")  # nobody takes the lease again ...
+    bundle.rpc().stop("sync-a")  # ... once its worker released it
+    def unheld():
+        response = bundle.health()
+        worker = next(w for w in response.json()["workers"] if w["name"] == "sync-a")
+        return response.status_code == 503 and any("no bundle holds its lease" in r for r in worker["reasons"])
+    wait_for(unheld, LEASE + 20, interval=0.5, what="sync-a reported unheld")
 
 
 def test_a_paused_holder_resumed_after_the_take_over_makes_no_jira_write(cluster, sim, human):
@@ -177,7 +213,7 @@ def test_a_paused_holder_resumed_after_the_take_over_makes_no_jira_write(cluster
     wait_for(cluster.all_held, 30, what="every pair held by one")
     cluster.start("two", BOTS[1])
     time.sleep(3)
-    paused = [p for p in psutil.Process(cluster.bundles["one"].process.pid).children(recursive=True)]
+    paused = bundle_processes(cluster.bundles["one"])
     for process in paused:
         process.send_signal(signal.SIGSTOP)
     try:

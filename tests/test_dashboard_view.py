@@ -87,7 +87,8 @@ def test_the_page_shows_pairs_failures_configs_and_sources():
 
 def test_a_pairs_config_warnings_are_shown_with_it_and_it_stays_healthy():
     warning = "rules[0].sourceStatus: 'Wil Do' is not a status of project ABSUP, so rule 'accept' never fires"
-    warned = Heartbeat("sync-ab", NOW - timedelta(seconds=3), WorkerState.SLEEPING, warnings=(warning,))
+    warned = Heartbeat("sync-ab", NOW - timedelta(seconds=3), WorkerState.SLEEPING, warnings=(warning,),
+                       last_pass=LastPass(ok=True))
 
     body = assess(snapshot(heartbeats={"sync-ab": warned}), 30).body
     html = page(snapshot(heartbeats={"sync-ab": warned}))

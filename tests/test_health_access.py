@@ -23,7 +23,7 @@ from app.health.assess import HealthSnapshot, Unavailable
 from app.health.auth import HealthAuth, startup_notice
 from app.health.headers import CONTENT_SECURITY_POLICY
 from app.health.public import OPEN_KEYS, OPEN_WORKER_KEYS
-from app.heartbeats import Heartbeat, WorkerState
+from app.heartbeats import Heartbeat, LastPass, WorkerState
 from app.settings import Settings
 from tests.support.bundle import ROOT
 from tests.support.ports import free_port
@@ -47,7 +47,8 @@ def running(name: str, pid: int = 321) -> ProcessInfo:
 
 def healthy() -> HealthSnapshot:
     return HealthSnapshot(now=NOW, pairs=["sync-ab"], processes={"sync-ab": running("sync-ab")},
-                          heartbeats={"sync-ab": Heartbeat("sync-ab", NOW - timedelta(seconds=2), pid=321)})
+                          heartbeats={"sync-ab": Heartbeat("sync-ab", NOW - timedelta(seconds=2), pid=321,
+                                                                     last_pass=LastPass(ok=True))})
 
 
 def troubled() -> HealthSnapshot:
@@ -58,7 +59,8 @@ def troubled() -> HealthSnapshot:
                                    "Input should be a valid number")],
         processes={"sync-ab": running("sync-ab"), "sync-cd": running("sync-cd", pid=322)},
         heartbeats={
-            "sync-ab": Heartbeat("sync-ab", NOW - timedelta(seconds=2), WorkerState.SLEEPING, pid=321),
+            "sync-ab": Heartbeat("sync-ab", NOW - timedelta(seconds=2), WorkerState.SLEEPING, pid=321,
+                                 last_pass=LastPass(ok=True)),
             "sync-cd": Heartbeat("sync-cd", NOW - timedelta(seconds=2), WorkerState.FAILED, pid=322,
                                  last_error="Jira check failed: 401 from https://team.atlassian.net"),
         },

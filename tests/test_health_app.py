@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from app.bundle.rpc import ProcessInfo
 from app.health.app import create_app
 from app.health.assess import HealthSnapshot, Unavailable
-from app.heartbeats import Heartbeat
+from app.heartbeats import Heartbeat, LastPass
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -19,7 +19,8 @@ def running(name):
 
 def healthy_snapshot():
     return HealthSnapshot(now=NOW, pairs=["sync-ab"], processes={"sync-ab": running("sync-ab")},
-                          heartbeats={"sync-ab": Heartbeat("sync-ab", NOW - timedelta(seconds=2), pid=321)})
+                          heartbeats={"sync-ab": Heartbeat("sync-ab", NOW - timedelta(seconds=2), pid=321,
+                                                                     last_pass=LastPass(ok=True))})
 
 
 def test_health_is_200_json_with_the_original_keys_when_all_pairs_are_healthy():
@@ -39,7 +40,7 @@ def test_health_is_200_json_with_the_original_keys_when_all_pairs_are_healthy():
 def test_health_is_503_with_reasons_when_a_source_is_down():
     def source():
         return HealthSnapshot(now=NOW, pairs=["sync-ab"], processes=Unavailable("socket gone"),
-                              heartbeats={"sync-ab": Heartbeat("sync-ab", NOW)})
+                              heartbeats={"sync-ab": Heartbeat("sync-ab", NOW, last_pass=LastPass(ok=True))})
 
     response = create_app(source, stale_after=30).test_client().get("/health?detail=1")
 

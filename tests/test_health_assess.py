@@ -21,7 +21,7 @@ def proc(name, statename="RUNNING", pid=100, spawnerr="", description=""):
 
 
 def beat(age=5.0, pair="sync-ab", **fields):
-    return Heartbeat(**{"pair": pair, "pid": 100, "state": WorkerState.SLEEPING,
+    return Heartbeat(**{"pair": pair, "pid": 100, "state": WorkerState.SLEEPING, "last_pass": LastPass(ok=True),
                         "beat_at": NOW - timedelta(seconds=age), **fields})
 
 
@@ -183,6 +183,7 @@ def test_body_keeps_the_original_keys_and_adds_the_details_per_pair():
             "health": "healthy",
             "lastHeartbeat": "2025-03-01T11:59:56.750Z",
             "pid": 4242,
+            "lease": None,
             "processState": "RUNNING",
             "processDescription": "pid 4242, uptime 0:05:00",
             "spawnError": None,

@@ -18,7 +18,7 @@ import requests
 
 from app.health.app import create_app
 from app.health.sources import HealthSource, health_mongo_client
-from app.heartbeats import Heartbeat, HeartbeatStore, WorkerState
+from app.heartbeats import Heartbeat, HeartbeatStore, LastPass, WorkerState
 from app.instants import utc_now
 from tests.support.bundle import ROOT, write_config_dir
 from tests.support.ports import free_port
@@ -69,7 +69,8 @@ def make_source(config_dir, socket_path, mongo_uri, control_db, budget=DATA_BUDG
 
 def write_beat(control, pair, **fields):
     """A beat of `pair` written now, as its worker would."""
-    HeartbeatStore(control).write(Heartbeat(pair, utc_now(), **fields))
+    fields.setdefault("last_pass", LastPass(ok=True))  # a worker that has completed a pass
+    HeartbeatStore(control, bundle=fields.get("bundle")).write(Heartbeat(pair, utc_now(), **fields))
 
 
 def get_health(source):
@@ -198,13 +199,13 @@ def test_zero_pairs_is_503(tmp_path, supervisord, mongo_uri, control_db):
 
 def test_gunicorn_serves_the_wsgi_app_from_settings(config_dir, supervisord, mongo_uri, mongo_client, control_db,
                                                     pair, tmp_path):
-    write_beat(mongo_client[control_db], pair, pid=1, state=WorkerState.SLEEPING)
+    write_beat(mongo_client[control_db], pair, pid=1, state=WorkerState.SLEEPING, bundle="health-test")
     runtime = tmp_path / "runtime"
     runtime.mkdir()
     (runtime / "supervisor.sock").symlink_to(supervisord.socket)
     port = free_port()
     env = {**os.environ, "CONFIG_DIR": str(config_dir), "MONGO_URI": mongo_uri, "MONGO_CONTROL_DB": control_db,
-           "RUNTIME_DIR": str(runtime), "HEARTBEAT_STALE_AFTER": str(STALE_AFTER)}
+           "RUNTIME_DIR": str(runtime), "HEARTBEAT_STALE_AFTER": str(STALE_AFTER), "BUNDLE_ID": "health-test"}
     server = subprocess.Popen(
         [str(Path(sys.executable).with_name("gunicorn")), "-b", f"127.0.0.1:{port}", "app.health.wsgi:app"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -224,7 +225,7 @@ def test_gunicorn_serves_the_wsgi_app_from_settings(config_dir, supervisord, mon
     assert TOKEN not in health.text + output
 
 
-def test_reads_the_five_oldest_failures_of_a_pair_with_their_reasons(
+def test_reads_every_owed_failure_of_a_pair_oldest_first_with_their_reasons(
         config_dir, supervisord, mongo_uri, mongo_client, control_db, pair):
     from datetime import datetime, timedelta, timezone
 
@@ -247,7 +248,7 @@ def test_reads_the_five_oldest_failures_of_a_pair_with_their_reasons(
     assert snapshot.failures_pending == {pair: 7}
     shown = body["workers"][0]["failures"]
     assert [(f["issueKey"], f["toStatus"], f["lastError"], f["attempts"], f["givenUp"]) for f in shown] == [
-        (f"ABSUP-{n}", "Will Do", f"Jira said 400 for #{n}", 1, False) for n in range(1, 6)
+        (f"ABSUP-{n}", "Will Do", f"Jira said 400 for #{n}", 1, False) for n in range(1, 8)
     ]
     assert shown[0]["firstFailedAt"] == "2025-03-01T09:01:00.000Z"
     source.close()

@@ -31,7 +31,7 @@ STORED_BEFORE = {
     "metrics": {"passes_total": 3, "actions": {"create": 1}}, "beat_at": "2025-03-01T12:00:00.000000Z",
 }
 # What a worker writes of it now: every field, the config warnings added since (none here).
-WRITTEN_NOW = {**STORED_BEFORE, "warnings": []}
+WRITTEN_NOW = {**STORED_BEFORE, "warnings": [], "pair": "sync-ab", "bundle": None}
 
 
 @pytest.fixture
@@ -59,7 +59,17 @@ def test_warnings_are_written_and_read_back_and_a_later_beat_clears_them(store):
 
 
 def test_fields_a_reader_does_not_know_are_ignored():
-    assert Heartbeat.from_document({**STORED_BEFORE, "bundle": "east", "lease_until": "later"}) == FULL
+    assert Heartbeat.from_document({**STORED_BEFORE, "lease_until": "later"}) == FULL
+
+
+def test_two_bundles_beat_for_one_pair_without_overwriting_each_other(mongo_client, db_prefix):
+    control = mongo_client[f"{db_prefix}_control"]
+    east, west = HeartbeatStore(control, bundle="east"), HeartbeatStore(control, bundle="west")
+    east.write(Heartbeat("sync-ab", T0, pid=1, bundle="east"))
+    west.write(Heartbeat("sync-ab", T0, pid=2, bundle="west"))
+    assert (east.get("sync-ab").pid, west.get("sync-ab").pid) == (1, 2)
+    assert sorted(beat.bundle for beat in east.everywhere()) == ["east", "west"]
+    assert HeartbeatStore(control).all() == {}, "none written outside a bundle"
 
 
 @pytest.mark.parametrize(("document", "message"), [
@@ -81,11 +91,11 @@ def test_write_stores_the_document_keyed_by_pair_and_get_reads_it_back(store, co
 
 
 def test_a_write_keeps_fields_a_newer_writer_added(store, control):
-    control.heartbeats.insert_one({**STORED_BEFORE, "bundle": "east"})
+    control.heartbeats.insert_one({**STORED_BEFORE, "lease_until": "later"})
 
     store.write(Heartbeat("sync-ab", T0 + timedelta(seconds=10), WorkerState.SYNCING))
 
-    assert control.heartbeats.find_one({"_id": "sync-ab"})["bundle"] == "east"
+    assert control.heartbeats.find_one({"_id": "sync-ab"})["lease_until"] == "later"
     assert store.get("sync-ab") == Heartbeat("sync-ab", T0 + timedelta(seconds=10), WorkerState.SYNCING)
 
 

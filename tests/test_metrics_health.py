@@ -10,7 +10,7 @@ from app.bundle.rpc import ProcessInfo
 from app.config import ConfigError
 from app.health.app import create_app
 from app.health.assess import HealthSnapshot, Unavailable
-from app.heartbeats import Heartbeat, HeartbeatStore, HeartbeatThread, WorkerState
+from app.heartbeats import Heartbeat, HeartbeatStore, HeartbeatThread, LastPass, WorkerState
 from app.sync.loop import SyncLoop
 from app.sync.model import PassSummary
 from app.sync.metrics import WorkerMetrics
@@ -38,7 +38,8 @@ def snapshot(**overrides) -> HealthSnapshot:
         pairs=["sync-ab", "sync-xy"],
         processes={"sync-ab": process("sync-ab"), "sync-xy": process("sync-xy", "FATAL")},
         heartbeats={
-            "sync-ab": Heartbeat("sync-ab", NOW - timedelta(seconds=4.5), WorkerState.SLEEPING, metrics=WORKER_METRICS),
+            "sync-ab": Heartbeat("sync-ab", NOW - timedelta(seconds=4.5), WorkerState.SLEEPING, metrics=WORKER_METRICS,
+                                 last_pass=LastPass(ok=True)),
             "sync-xy": Heartbeat("sync-xy", NOW - timedelta(seconds=90), WorkerState.FAILED),  # never finished a pass
         },
         failures_pending={"sync-ab": 2, "sync-xy": 0},

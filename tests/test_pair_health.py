@@ -12,6 +12,7 @@ from app.cli.status import pair_status
 from app.bundle.watchdog import Restart, WatchdogPolicy
 from app.health.assess import HealthSnapshot, assess
 from app.heartbeats import Heartbeat, LastPass, PairHealth, Unavailable, WorkerState, pair_health
+from app.leases.view import LeaseView
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
 STALE_AFTER = 30.0
@@ -23,12 +24,15 @@ def proc(statename="RUNNING", spawnerr="", start=0):
 
 
 def beat(age=2.0, state=WorkerState.SLEEPING, **fields):
+    fields.setdefault("last_pass", LastPass(ok=True))  # a worker that has completed a pass
     return Heartbeat("sync-ab", NOW - timedelta(seconds=age), state, **fields)
 
 
 CASES = {
     "healthy": (proc(), beat(), PairHealth()),
-    "healthy before its first pass": (proc(), beat(state=WorkerState.RUNNING), PairHealth()),
+    # Honest health: running is not enough, a pass must have completed.
+    "not healthy before its first pass": (proc(), beat(state=WorkerState.RUNNING, last_pass=None),
+                                          PairHealth(("no pass completed yet",))),
     "worker failed": (proc(), beat(state=WorkerState.FAILED, last_error="401"), PairHealth(("worker failed: 401",))),
     "stale": (proc(), beat(age=45), PairHealth(("heartbeat stale (45 s old, limit 30 s)",), stale=True)),
     "last pass failed, its own error first": (
@@ -47,6 +51,22 @@ CASES = {
         Unavailable("gone"), beat(), PairHealth(("process state unknown (supervisord unreachable)",))),
     "MongoDB unreachable": (proc(), Unavailable("gone"), PairHealth(("heartbeat unknown (MongoDB unreachable)",))),
 }
+
+
+LEASES = {
+    "active here: judged here": (LeaseView("active", "here", 3), beat(age=45), False),
+    "standby, held by another bundle: healthy here": (LeaseView("standby", "there", 3, holder_live=True), None, True),
+    "unheld during a hand-over": (LeaseView("unheld", unheld_seconds=4), None, True),
+    "unheld for longer than a lease": (LeaseView("unheld", unheld_seconds=31), None, False),
+}
+
+
+@pytest.mark.parametrize(("lease", "heartbeat", "healthy"), LEASES.values(), ids=LEASES.keys())
+def test_where_the_pair_runs_decides_first(lease, heartbeat, healthy):
+    health = pair_health(proc(), heartbeat, NOW, STALE_AFTER, lease, lease_seconds=30)
+    assert health.healthy is healthy
+    if lease.state == "unheld" and not healthy:
+        assert health.reasons == ("no bundle holds its lease (31 s, longer than the 30 s a lease lasts)",)
 
 
 @pytest.mark.parametrize(("process", "heartbeat", "expected"), CASES.values(), ids=CASES.keys())

@@ -8,7 +8,9 @@ import pytest
 
 from app.bundle.rpc import ProcessInfo
 from app.bundle.watchdog import Restart, Start, WatchdogPolicy
-from app.heartbeats import Heartbeat
+from app.heartbeats import Heartbeat, LastPass
+
+PASSED = LastPass(ok=True)  # a worker that has completed a pass
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -29,11 +31,12 @@ def states(**by_name):
 
 
 def beats(**ages):
-    return {name.replace("_", "-"): Heartbeat(name.replace("_", "-"), at(-age)) for name, age in ages.items()}
+    return {name.replace("_", "-"): Heartbeat(name.replace("_", "-"), at(-age), last_pass=PASSED)
+            for name, age in ages.items()}
 
 
 def beat_at(moment):
-    return {"sync-ab": Heartbeat("sync-ab", moment)}
+    return {"sync-ab": Heartbeat("sync-ab", moment, last_pass=PASSED)}
 
 
 @pytest.fixture

@@ -20,9 +20,12 @@ from tests.support.bundle import ROOT, pair_config
 from tests.support.waiting import wait_for
 
 
+BUNDLE = "worker-test"
+
+
 @pytest.fixture
 def control(mongo_client, db_prefix):
-    return HeartbeatStore(mongo_client[f"{db_prefix}_control"])
+    return HeartbeatStore(mongo_client[f"{db_prefix}_control"], bundle=BUNDLE)
 
 
 def start_worker(tmp_path, mongo_uri, db_prefix, config: dict, token: str = BOT.api_token,
@@ -36,6 +39,7 @@ def start_worker(tmp_path, mongo_uri, db_prefix, config: dict, token: str = BOT.
         "WORKER_DATABASE_NAME": f"{db_prefix}-ab",
         "HEARTBEAT_INTERVAL": "0.5",
         "JIRA_AB_TOKEN": token,
+        "BUNDLE_ID": BUNDLE,
     }
     return subprocess.Popen(
         [*(command or [sys.executable, "-m", "app.sync.worker"]), "--config", str(path)],

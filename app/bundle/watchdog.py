@@ -235,9 +235,25 @@ def serve(watchdog: Watchdog, stdin: TextIO, stdout: TextIO) -> None:
         childutils.listener.ok(stdout)
 
 
+class ActiveBeats:
+    """The beats of the workers that hold their pair's lease in this bundle. A standby worker does
+    not beat, and one that stepped down leaves its last beat behind: neither is hung."""
+
+    def __init__(self, beats: Any, leases: Any, bundle: str, lease_seconds: float,
+                 clock: Callable[[], datetime] = utc_now) -> None:
+        self.beats, self.leases, self.bundle, self.lease_seconds, self.clock = beats, leases, bundle, lease_seconds, clock
+
+    def all(self) -> dict[str, Heartbeat]:
+        from app.leases.view import ACTIVE, Cluster
+
+        cluster, now = Cluster(self.bundle, self.leases.bundles(), self.leases.leases(), self.lease_seconds), self.clock()
+        return {pair: beat for pair, beat in self.beats.all().items() if cluster.view(pair, now).state == ACTIVE}
+
+
 def main() -> None:
     from app.bundle.rpc import SupervisorRPC
     from app.heartbeats import HeartbeatStore
+    from app.leases.store import LeaseStore
     from app.logs import configure_logging
     from app.mongo import connect
     from app.settings import get_settings
@@ -249,7 +265,10 @@ def main() -> None:
     policy = WatchdogPolicy(settings.watchdog_cooldown_min, settings.watchdog_cooldown_max,
                             stale_after=settings.heartbeat_stale_after)
     supervisor = SupervisorRPC(settings.supervisor_socket, timeout=settings.supervisor_timeout)
-    serve(Watchdog(policy, supervisor, HeartbeatStore(client[settings.mongo_control_db])), sys.stdin, sys.stdout)
+    control = client[settings.mongo_control_db]
+    beats = ActiveBeats(HeartbeatStore(control, bundle=settings.effective_bundle_id), LeaseStore(control),
+                        settings.effective_bundle_id, settings.lease_seconds)
+    serve(Watchdog(policy, supervisor, beats), sys.stdin, sys.stdout)
 
 
 if __name__ == "__main__":

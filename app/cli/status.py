@@ -19,6 +19,8 @@ from app.cli.bundle import profile
 from app.config import BUNDLE_PROGRAM_NAMES, load_configs
 from app.heartbeats import Heartbeat, HeartbeatStore, LastPass, Unavailable, pair_health
 from app.instants import utc_now
+from app.leases.store import LeaseStore
+from app.leases.view import Cluster, LeaseView
 from app.mongo import connect
 
 
@@ -43,6 +45,8 @@ def pair_status(
     now: datetime,
     stale_after: float,
     process_unknown: bool = False,
+    lease: LeaseView | None = None,
+    lease_seconds: float = 30.0,
 ) -> PairStatus:
     """`name  STATE  pid N  heartbeat 3s ago (sleeping)  last pass ...  last error ...`.
 
@@ -50,7 +54,7 @@ def pair_status(
     `process_unknown` says supervisord could not be asked (rather than not knowing the name).
     """
     health = pair_health(Unavailable("supervisord unreachable") if process_unknown else process,
-                         heartbeat, now, stale_after)
+                         heartbeat, now, stale_after, lease, lease_seconds)
     if process_unknown:
         state = "UNKNOWN"
     else:
@@ -58,6 +62,8 @@ def pair_status(
     parts = [f"{name:<20}", f"{state:<10}"]
     if process and process.pid:
         parts.append(f"pid {process.pid}")
+    if lease is not None:
+        parts.append(lease.describe())
     parts.append(_heartbeat_text(heartbeat, now, health.stale))
     parts.append(_last_pass_text(heartbeat.last_pass if heartbeat else None))
     last_error = heartbeat.last_error if heartbeat else None
@@ -99,10 +105,11 @@ def main(args) -> int:
     except SupervisorUnavailable as error:
         unavailable = True
         print(f"supervisord: {error.reason}", file=sys.stderr)
-    heartbeats = _heartbeats(settings)
+    heartbeats, cluster = _read_mongo(settings)
     now = utc_now()
     statuses = [
-        pair_status(name, processes.get(name), heartbeats.get(name), now, settings.heartbeat_stale_after, unavailable)
+        pair_status(name, processes.get(name), heartbeats.get(name), now, settings.heartbeat_stale_after, unavailable,
+                    cluster.view(name, now) if cluster else None, settings.lease_seconds)
         for name in pair_names([pair.name for pair in result.pairs], processes)
     ]
     for status in statuses:
@@ -114,12 +121,16 @@ def main(args) -> int:
     return 0 if statuses and all(status.healthy for status in statuses) else 1
 
 
-def _heartbeats(settings) -> dict:
+def _read_mongo(settings) -> tuple[dict, Cluster | None]:
+    """This bundle's heartbeats and the cluster's leases; nothing when MongoDB does not answer."""
     client = connect(settings, appname="jira-sync-status")
     try:
-        return HeartbeatStore(client[settings.mongo_control_db]).all()
+        control, bundle = client[settings.mongo_control_db], settings.effective_bundle_id
+        leases = LeaseStore(control)
+        cluster = Cluster(bundle, leases.bundles(), leases.leases(), settings.lease_seconds)
+        return HeartbeatStore(control, bundle=bundle).all(), cluster
     except pymongo.errors.PyMongoError as error:
         print(f"mongodb: heartbeats unavailable ({type(error).__name__})", file=sys.stderr)
-        return {}
+        return {}, None
     finally:
         client.close()

@@ -27,6 +27,8 @@ from typing import Any, Protocol
 from app.config.errors import printable
 from app.heartbeats import Heartbeat, LastPass, PairHealth, ProcessLike, Unavailable, pair_health
 from app.instants import as_utc
+from app.leases.decide import live_bundles
+from app.leases.view import Cluster, LeaseView
 
 REDACTED = "***"
 # supervisord states of a program that is not running by intent or has exited: "stopped" as the
@@ -61,6 +63,7 @@ class HealthSnapshot:
     heartbeats: Mapping[str, Heartbeat] | Unavailable = field(default_factory=dict)
     failures_pending: Mapping[str, int] | Unavailable = field(default_factory=dict)
     failures: Mapping[str, Sequence[Mapping[str, Any]]] | Unavailable = field(default_factory=dict)
+    cluster: Cluster | Unavailable | None = None  # the pair leases, when this bundle reads them
     secrets: frozenset[str] = field(default=frozenset(), repr=False)
 
 
@@ -99,6 +102,8 @@ def assess(snapshot: HealthSnapshot, stale_after: float) -> HealthReport:
         "mongodb": _reachability(snapshot.heartbeats),
         "supervisor": _reachability(snapshot.processes),
     }
+    if isinstance(snapshot.cluster, Cluster):
+        body["cluster"] = _cluster(snapshot.cluster, snapshot.now)
     return HealthReport(200 if all_healthy else 503, _scrub(body, snapshot.secrets))
 
 
@@ -126,7 +131,9 @@ def iso_timestamp(moment: datetime | str | None) -> str | None:
 def _assess_pair(name: str, snapshot: HealthSnapshot, stale_after: float) -> dict[str, Any]:
     process = _entry(snapshot.processes, name)
     read = _entry(snapshot.heartbeats, name)
-    health = pair_health(process, read, snapshot.now, stale_after)
+    cluster = snapshot.cluster if isinstance(snapshot.cluster, Cluster) else None
+    lease = cluster.view(name, snapshot.now) if cluster else None
+    health = pair_health(process, read, snapshot.now, stale_after, lease, cluster.lease_seconds if cluster else 30.0)
     beat = read if isinstance(read, Heartbeat) else None
     return {
         "name": name,
@@ -134,11 +141,35 @@ def _assess_pair(name: str, snapshot: HealthSnapshot, stale_after: float) -> dic
         "health": "healthy" if health.healthy else "unhealthy",
         "lastHeartbeat": iso_timestamp(beat.beat_at) if beat else None,
         "pid": _pid(process, beat),
+        "lease": _lease(lease),
         **_process_details(process),
         **_heartbeat_details(beat, snapshot.now),
         "failuresPending": _readable(snapshot.failures_pending).get(name, beat.failures_pending if beat else None),
         "failures": [_failure(document) for document in _readable(snapshot.failures).get(name, ())],
         "reasons": list(health.reasons),
+    }
+
+
+def _lease(lease: LeaseView | None) -> dict[str, Any] | None:
+    if lease is None:
+        return None
+    return {"state": lease.state, "text": lease.describe(), "holder": lease.holder, "fence": lease.fence,
+            "since": iso_timestamp(lease.since), "handovers": lease.handovers, "lastHolder": lease.last_owner}
+
+
+def _cluster(cluster: Cluster, now: datetime) -> dict[str, Any]:
+    """Which bundle holds which pair, and the bundles that beat (the dashboard's cluster view)."""
+    live = live_bundles(cluster.bundles, now, cluster.lease_seconds)
+    held = [lease for lease in cluster.leases.values() if lease.owner]
+    return {
+        "bundle": cluster.me,
+        "bundles": [{"name": name, "host": beat.host, "live": name in live,
+                     "beatAgeSeconds": round((as_utc(now) - as_utc(beat.beat_at)).total_seconds(), 1),
+                     "holds": sorted(lease.pair for lease in held if lease.owner == name)}
+                    for name, beat in sorted(cluster.bundles.items())],
+        "leases": [{"pair": lease.pair, **_lease(cluster.view(lease.pair, now))} for lease in
+                   sorted(cluster.leases.values(), key=lambda lease: lease.pair)],
+        "handovers": sum(lease.handovers for lease in cluster.leases.values()),
     }
 
 

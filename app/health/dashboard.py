@@ -38,6 +38,7 @@ def dashboard_view(body: Mapping[str, Any]) -> dict[str, Any]:
         "stale_after": body.get("staleAfterSeconds"),
         "pairs": [_pair(worker, now) for worker in body.get("workers") or []],
         "invalid_configs": list(body.get("invalidConfigs") or []),
+        "cluster": _cluster(body.get("cluster")),
         "sources": [
             _source("MongoDB", body.get("mongodb") or {}),
             _source("supervisord", body.get("supervisor") or {}),
@@ -86,6 +87,7 @@ def _pair(worker: Mapping[str, Any], now: datetime | None) -> dict[str, Any]:
         "process_state": worker.get("processState"),
         "worker_state": worker.get("workerState"),
         "pid": worker.get("pid"),
+        "lease": (worker.get("lease") or {}).get("text"),
         "reasons": list(worker.get("reasons") or []),
         "warnings": list(worker.get("warnings") or []),
         "heartbeat": {
@@ -99,6 +101,19 @@ def _pair(worker: Mapping[str, Any], now: datetime | None) -> dict[str, Any]:
         "failures_pending": worker.get("failuresPending"),
         "failures": [_failure(failure, now) for failure in worker.get("failures") or []],
         "last_error": _shorten(worker.get("lastError")),
+    }
+
+
+def _cluster(cluster: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Which bundle holds which pair, every bundle that beats, and how often pairs moved."""
+    if not cluster:
+        return None
+    return {
+        "me": cluster.get("bundle"),
+        "bundles": [{**bundle, "age": human_duration(bundle.get("beatAgeSeconds")) + " ago",
+                     "tone": "ok" if bundle.get("live") else "bad"} for bundle in cluster.get("bundles") or []],
+        "leases": list(cluster.get("leases") or []),
+        "handovers": cluster.get("handovers", 0),
     }
 
 

@@ -19,6 +19,7 @@ from prometheus_client.registry import Collector
 
 from app.health.assess import HealthSnapshot, Unavailable, assess
 from app.heartbeats import Heartbeat
+from app.leases.view import Cluster
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 PREFIX = "jira_sync"
@@ -44,6 +45,7 @@ def metric_families(snapshot: HealthSnapshot, stale_after: float) -> list[Metric
     families = _worker_families({pair: beat.metrics or {} for pair, beat in beats.items()})
     families += _pair_gauges(snapshot, beats, report.body["workers"])
     families += _service_gauges(snapshot)
+    families += _lease_families(snapshot)
     return families
 
 
@@ -110,6 +112,24 @@ def _pair_gauges(snapshot: HealthSnapshot, beats: Mapping[str, Heartbeat], worke
     for pair, beat in beats.items():
         age.add_metric([pair], round(beat.age(snapshot.now), 3))
     return [up, age, pending]
+
+
+def _lease_families(snapshot: HealthSnapshot) -> list[Metric]:
+    """Where each pair runs: 1 for the bundle holding it (the cluster as this bundle reads it),
+    and how often each pair moved to another bundle."""
+    cluster = snapshot.cluster if isinstance(snapshot.cluster, Cluster) else None
+    if cluster is None:
+        return []
+    active = GaugeMetricFamily(f"{PREFIX}_pair_active", "1 when the bundle holds the pair's lease (syncs it).",
+                               labels=["pair", "bundle"])
+    handovers = CounterMetricFamily(f"{PREFIX}_lease_handovers", "Times the pair's lease moved to another bundle.",
+                                    labels=["pair"])
+    for pair in snapshot.pairs:
+        view = cluster.view(pair, snapshot.now)
+        for bundle in sorted(set(cluster.bundles) | {cluster.me}):
+            active.add_metric([pair, bundle], 1.0 if view.holder == bundle and view.state != "unheld" else 0.0)
+        handovers.add_metric([pair], view.handovers)
+    return [active, handovers]
 
 
 def _service_gauges(snapshot: HealthSnapshot) -> list[Metric]:

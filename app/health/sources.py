@@ -26,12 +26,14 @@ from app.bundle.rpc import SupervisorRPC, SupervisorUnavailable
 from app.config import ConfigError, LoadResult, load_configs
 from app.health.assess import HealthSnapshot, Unavailable
 from app.heartbeats import Heartbeat, HeartbeatStore
+from app.leases.store import LeaseStore
+from app.leases.view import Cluster
 from app.instants import decode_instants, utc_now
 from app.mongo import count
 
 DEFAULT_BUDGET = 0.8  # seconds per source; leaves room under the 1 s promise for the rest
 PENDING_FAILURE = {"resolved_at": None}  # matches a missing `resolved_at` too
-FAILURES_SHOWN = 5  # per pair, oldest first: enough to see why without reading a whole backlog
+FAILURES_SHOWN = 50  # per pair, oldest first: every owed change after a fault, short of a whole backlog
 FAILURE_FIELDS = ("issue_key", "side", "from_status", "to_status", "attempts", "given_up", "last_error",
                   "first_failed_at", "next_attempt_at")
 
@@ -57,12 +59,16 @@ class HealthSource:
         clock: Callable[[], datetime] = utc_now,
         monotonic: Callable[[], float] = time.monotonic,
         pair_database: Callable[[str], str] = lambda pair: pair,
+        bundle: str | None = None,
+        lease_seconds: float = 30.0,
     ) -> None:
         self._pair_database = pair_database
+        self._bundle, self._lease_seconds = bundle, lease_seconds
+        self._leases = LeaseStore(mongo_client[control_db])
         self._config_dir = config_dir
         self._supervisor = supervisor
         self._mongo = mongo_client
-        self._heartbeats = HeartbeatStore(mongo_client[control_db])
+        self._heartbeats = HeartbeatStore(mongo_client[control_db], bundle=bundle)
         self._budget = budget
         self._config_ttl = config_ttl
         self._load = load
@@ -87,6 +93,8 @@ class HealthSource:
             budget=budget,
             pair_database=settings.pair_database,
             load=functools.partial(load_configs, withheld=withheld),
+            bundle=settings.effective_bundle_id,
+            lease_seconds=settings.lease_seconds,
         )
 
     def __call__(self) -> HealthSnapshot:
@@ -97,7 +105,7 @@ class HealthSource:
         mongo = self._pool.submit(self._read_mongo, pairs)
         process_states = self._result(processes, deadline, "supervisord")
         mongo_state = self._result(mongo, deadline, "MongoDB")
-        heartbeats, pending, failures = mongo_state if isinstance(mongo_state, tuple) else (mongo_state,) * 3
+        heartbeats, pending, failures, cluster = mongo_state if isinstance(mongo_state, tuple) else (mongo_state,) * 4
         return HealthSnapshot(
             now=self._clock(),
             pairs=pairs,
@@ -106,6 +114,7 @@ class HealthSource:
             heartbeats=heartbeats,
             failures_pending=pending,
             failures=failures,
+            cluster=cluster,
             secrets=frozenset(pair.config.jira.api_token.get_secret_value() for pair in configs.pairs
                               if not pair.withheld),
         )
@@ -124,12 +133,15 @@ class HealthSource:
             self._configs = (now, result)
         return self._configs[1]
 
-    def _read_mongo(self, pairs: list[str]) -> tuple[dict[str, Heartbeat], dict[str, int], dict[str, list[dict]]]:
+    def _read_mongo(self, pairs: list[str]) -> tuple[dict[str, Heartbeat], dict[str, int], dict[str, list[dict]],
+                                                     Cluster | None]:
         heartbeats = self._heartbeats.all()
+        cluster = None if self._bundle is None else Cluster(self._bundle, self._leases.bundles(), self._leases.leases(),
+                                                           self._lease_seconds)
         failures = {pair: self._mongo[self._pair_database(pair)].failures for pair in pairs}
         pending = {pair: count(collection, PENDING_FAILURE) for pair, collection in failures.items()}
         oldest = {pair: _oldest_failures(failures[pair]) for pair in pairs if pending[pair]}
-        return heartbeats, pending, oldest
+        return heartbeats, pending, oldest, cluster
 
     def _result(self, future: Future, deadline: float, source: str) -> Any:
         try:

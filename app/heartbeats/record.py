@@ -1,14 +1,15 @@
 """The heartbeat as a value: what a worker last said about itself, and its MongoDB document.
 
-One document per pair in `<control db>.heartbeats`, `_id` = pair name, the other fields named
-as `Heartbeat`'s (instants stored as text by app.instants):
+One document per pair and bundle in `<control db>.heartbeats`, `_id` = `pair@bundle` (a beat
+written outside a bundle: the pair name), the other fields named as `Heartbeat`'s (instants
+stored as text by app.instants):
 
-    {_id, pid, host, state, beat_at, started_at, last_error, failures_pending, metrics, warnings,
-     last_pass: {started_at, finished_at, duration_s, ok, error, counts}}
+    {_id, pair, bundle, pid, host, state, beat_at, started_at, last_error, failures_pending,
+     metrics, warnings, last_pass: {started_at, finished_at, duration_s, ok, error, counts}}
 
-`from_document` ignores fields it does not know and `HeartbeatStore` never removes them, so a
-newer writer can add one (the bundle that wrote a beat, when beats become per bundle and pair)
-without breaking an older reader.
+Two bundles never write each other's document. `from_document` ignores fields it does not know
+and `HeartbeatStore` never removes them, so a newer writer can add one without breaking an
+older reader.
 """
 
 from __future__ import annotations
@@ -100,6 +101,7 @@ class Heartbeat:
     failures_pending: int | None = None
     metrics: Mapping[str, Any] | None = None
     warnings: tuple[str, ...] = ()
+    bundle: str | None = None  # the bundle whose worker wrote it
 
     def age(self, now: datetime) -> float:
         """Seconds from `beat_at` to `now` (negative when the beat claims to come from the future)."""
@@ -112,7 +114,9 @@ class Heartbeat:
     def to_document(self) -> dict[str, Any]:
         """The stored form, `_id` included; `from_document` reads it back equal."""
         return {
-            "_id": self.pair,
+            "_id": self.pair if self.bundle is None else f"{self.pair}@{self.bundle}",
+            "pair": self.pair,
+            "bundle": self.bundle,
             **encode_instants({"beat_at": self.beat_at, "started_at": self.started_at}),
             "state": None if self.state is None else self.state.value,
             "pid": self.pid,
@@ -127,7 +131,7 @@ class Heartbeat:
     @classmethod
     def from_document(cls, document: Mapping[str, Any]) -> Heartbeat:
         """Read a stored heartbeat; raises HeartbeatDocumentError naming what is wrong."""
-        pair = document.get("_id")
+        pair = document.get("pair") or document.get("_id")
         if not isinstance(pair, str):
             raise HeartbeatDocumentError(f"heartbeat {pair!r}: field '_id': a pair name is required")
         values = decode_instants({key: document.get(key) for key in ("beat_at", "started_at")})
@@ -151,4 +155,5 @@ class Heartbeat:
             failures_pending=document.get("failures_pending"),
             metrics=document.get("metrics"),
             warnings=tuple(str(warning) for warning in document.get("warnings") or ()),
+            bundle=document.get("bundle"),
         )

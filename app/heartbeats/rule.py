@@ -1,9 +1,12 @@
 """When a pair is healthy: the one rule `/health`, `entrypoint.py status` and the watchdog share.
 
-A pair is healthy when its program is RUNNING per supervisord, its worker's heartbeat is no
-older than `stale_after` seconds, the worker has not given up (state FAILED) and its last pass
-did not fail. `pair_health` is pure: it judges what the caller read, including "could not be
-read" (`Unavailable`), and says why in words a person reads out.
+Where the pair runs comes first (its lease, app.leases.view). Held by another bundle (standby
+here), it is healthy here. Unheld, it is healthy while that lasts no longer than a lease (a
+hand-over), and unhealthy after. Active here (or where no lease is known), it is healthy when
+its program is RUNNING per supervisord, its worker's heartbeat is no older than `stale_after`
+seconds, the worker has not given up (state FAILED), it completed a pass, and its last pass did
+not fail. `pair_health` is pure: it judges what the caller read, including "could not be read"
+(`Unavailable`), and says why in words a person reads out.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from datetime import datetime
 from typing import Protocol
 
 from app.heartbeats.record import Heartbeat, WorkerState
+from app.leases.view import STANDBY, UNHELD, LeaseView
 
 RUNNING = "RUNNING"
 
@@ -54,9 +58,19 @@ def pair_health(
     heartbeat: Heartbeat | Unavailable | None,
     now: datetime,
     stale_after: float,
+    lease: LeaseView | None = None,
+    lease_seconds: float = 30.0,
 ) -> PairHealth:
     """Judge one pair. `process` None: supervisord does not know the program; `heartbeat` None:
-    the worker never beat; `Unavailable`: that source could not be read."""
+    the worker never beat; `Unavailable`: that source could not be read; `lease` None: where the
+    pair runs is not known (judged as if here)."""
+    if lease is not None and lease.state == STANDBY:
+        return PairHealth()
+    if lease is not None and lease.state == UNHELD and lease.unheld_seconds is not None:
+        if lease.unheld_seconds <= lease_seconds:
+            return PairHealth()  # a hand-over in progress
+        return PairHealth((f"no bundle holds its lease ({lease.unheld_seconds:.0f} s, longer than the "
+                           f"{lease_seconds:g} s a lease lasts)",))
     stale = isinstance(heartbeat, Heartbeat) and heartbeat.is_stale(now, stale_after)
     return PairHealth(_process_reasons(process) + _heartbeat_reasons(heartbeat, now, stale_after), stale)
 
@@ -83,7 +97,9 @@ def _heartbeat_reasons(heartbeat: Heartbeat | Unavailable | None, now: datetime,
     last_pass = heartbeat.last_pass
     if heartbeat.state is WorkerState.FAILED:
         reasons.append(_with("worker failed", heartbeat.last_error))
-    elif last_pass is not None and not last_pass.ok:
+    elif last_pass is None:
+        reasons.append("no pass completed yet")
+    elif not last_pass.ok:
         reasons.append(_with("last pass failed", last_pass.error or heartbeat.last_error))
     return tuple(reasons)
 

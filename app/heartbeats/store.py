@@ -1,8 +1,8 @@
 """The heartbeat documents of a control database: write one, read one or all, forget one.
 
 Like rq's worker keys, liveness is a record each beat renews: a dead or hung worker simply goes
-stale, so nothing has to reap it. Documents are keyed by pair (`_id`); when beats become per
-bundle and pair, the key is made here and the bundle rides in the document as one more field.
+stale, so nothing has to reap it. Documents are keyed by pair and bundle (Heartbeat.to_document):
+a bundle reads its own workers' beats (`all(bundle)`), the dashboard every bundle's (`everywhere`).
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ class HeartbeatStore:
     beat matters. A stored document that is not a heartbeat raises HeartbeatDocumentError.
     """
 
-    def __init__(self, control_db: Any) -> None:
+    def __init__(self, control_db: Any, bundle: str | None = None) -> None:
         self._collection = control_db[COLLECTION]
+        self.bundle = bundle  # whose workers `get` and `all` read
 
     def write(self, heartbeat: Heartbeat) -> None:
         """Store `heartbeat` as its pair's document, every field of it.
@@ -35,14 +36,19 @@ class HeartbeatStore:
         self._collection.update_one({"_id": pair}, {"$set": document}, upsert=True)
 
     def get(self, pair: str) -> Heartbeat | None:
-        """The heartbeat of `pair`, or None when it never beat."""
-        document = self._collection.find_one({"_id": pair})
+        """The heartbeat of `pair`'s worker in this store's bundle, or None when it never beat."""
+        document = self._collection.find_one({"_id": pair if self.bundle is None else f"{pair}@{self.bundle}"})
         return Heartbeat.from_document(document) if document else None
 
     def all(self) -> dict[str, Heartbeat]:
-        """Every heartbeat, keyed by pair name."""
-        return {beat.pair: beat for beat in map(Heartbeat.from_document, self._collection.find())}
+        """The heartbeats of this store's bundle's workers (None: written outside a bundle), by pair."""
+        return {beat.pair: beat for beat in self.everywhere() if beat.bundle == self.bundle}
+
+    def everywhere(self) -> list[Heartbeat]:
+        """Every heartbeat of every bundle."""
+        return [Heartbeat.from_document(document) for document in self._collection.find()]
 
     def remove(self, pair: str) -> None:
-        """Forget `pair` (its config was removed); a no-op when it has no heartbeat."""
+        """Forget `pair` (its config was removed) in every bundle; a no-op when it never beat."""
+        self._collection.delete_many({"pair": pair})
         self._collection.delete_one({"_id": pair})

@@ -42,6 +42,7 @@ class HeartbeatThread:
         pair: str,
         interval: float,
         clock: Callable[[], datetime] = utc_now,
+        bundle: str | None = None,
     ) -> None:
         self._sink = sink
         self._interval = interval
@@ -55,7 +56,7 @@ class HeartbeatThread:
         self._failing = False
         started = clock()
         self._current = Heartbeat(pair=pair, beat_at=started, state=WorkerState.STARTING, pid=os.getpid(),
-                                  host=socket.gethostname(), started_at=started)
+                                  host=socket.gethostname(), started_at=started, bundle=bundle)
 
     @property
     def current(self) -> Heartbeat:

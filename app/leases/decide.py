@@ -33,6 +33,12 @@ class HandOver:
     to: str
 
 
+def skew_allowance(lease_seconds: float) -> float:
+    """How much older than its expiry a lease must look before another bundle takes it: the
+    clocks of two bundles may differ by less than this."""
+    return max(2.0, lease_seconds / 6)
+
+
 def live_bundles(bundles: Mapping[str, BundleBeat], now: datetime, lease_seconds: float) -> dict[str, BundleBeat]:
     """The bundles that beat within one lease time (a bundle silent longer is gone)."""
     return {name: beat for name, beat in bundles.items() if (now - beat.beat_at).total_seconds() <= lease_seconds}

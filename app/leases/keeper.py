@@ -23,16 +23,11 @@ import pymongo.errors
 from app.bundle.rpc import SupervisorRPC, SupervisorUnavailable
 from app.config import BUNDLE_PROGRAM_NAMES
 from app.instants import utc_now
-from app.leases.decide import Acquire, HandOver, keeper_actions, live_bundles
+from app.leases.decide import Acquire, HandOver, keeper_actions, live_bundles, skew_allowance
 from app.leases.store import LeaseStore
 from app.leases.ticket import HOLD, RELEASE, Ticket, read_ticket, remove_ticket, write_ticket
 
 log = logging.getLogger("app.leases.keeper")
-
-
-def skew_allowance(lease_seconds: float) -> float:
-    """How much older than its expiry a lease must look before another bundle takes it."""
-    return max(2.0, lease_seconds / 6)
 
 
 class Keeper:

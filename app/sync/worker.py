@@ -37,7 +37,7 @@ from app.heartbeats import HeartbeatStore, HeartbeatThread, WorkerState
 from app.jira import JiraClient, JiraError
 from app.leases.guard import LeaseGuard, LeaseLost
 from app.leases.held import HeldLease, LeaseNotHeld
-from app.leases.keeper import skew_allowance
+from app.leases.decide import skew_allowance
 from app.leases.store import LeaseStore
 from app.logs import configure_logging
 from app.settings import Settings, get_settings
@@ -155,7 +155,8 @@ def run_worker(config_path: Path, settings: Settings, fence: int | None = None) 
         log.error("start-up check failed: %s", error)
         return EXIT_STARTUP_FAILED
     heartbeat = HeartbeatThread(
-        HeartbeatStore(client[settings.mongo_control_db]), config.name, settings.heartbeat_interval
+        HeartbeatStore(client[settings.mongo_control_db]), config.name, settings.heartbeat_interval,
+        bundle=settings.effective_bundle_id,
     ).start()
     warnings = [warning.shown() for warning in pair.warnings]
     if warnings:

@@ -135,6 +135,11 @@ class Bundle:
 
     # -- observation -------------------------------------------------------------------------
 
+    @property
+    def bundle_id(self) -> str:
+        """The identity `run` drew (or BUNDLE_ID), as this bundle's programs know it."""
+        return self.env.get("BUNDLE_ID") or (self.runtime_dir / "bundle-id").read_text().strip()
+
     def rpc(self) -> SupervisorRPC:
         return SupervisorRPC(self.runtime_dir.absolute() / "supervisor.sock", timeout=2)
 

@@ -1,0 +1,62 @@
+"""Where a pair runs, as one bundle sees it: active here, standby (held by another), or unheld.
+
+Pure: from the pair's lease, the live bundles and the clock. `/health`, `status`, the watchdog
+and the dashboard all read a pair's lease through `lease_view`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from app.leases.decide import live_bundles, skew_allowance
+from app.leases.store import BundleBeat, Lease
+
+ACTIVE, STANDBY, UNHELD = "active", "standby", "unheld"
+
+
+@dataclass(frozen=True)
+class LeaseView:
+    state: Literal["active", "standby", "unheld"]
+    holder: str | None = None
+    fence: int | None = None
+    since: datetime | None = None
+    holder_live: bool = False
+    unheld_seconds: float | None = None  # how long nobody held it (None: never held, or held)
+    handovers: int = 0
+    last_owner: str | None = None
+
+    def describe(self) -> str:
+        if self.state == ACTIVE:
+            return f"active (fence {self.fence})"
+        if self.state == STANDBY:
+            return f"standby (held by {self.holder}{'' if self.holder_live else ', not beating'})"
+        return "unheld" + (f" for {self.unheld_seconds:.0f} s" if self.unheld_seconds is not None else "")
+
+
+def lease_view(lease: Lease | None, me: str, live: Mapping[str, BundleBeat], now: datetime, skew: float) -> LeaseView:
+    if lease is None:
+        return LeaseView(UNHELD)
+    free_since = lease.expires_at if lease.owner is None or lease.expires_at + timedelta(seconds=skew) < now else None
+    if free_since is not None:
+        return LeaseView(UNHELD, None, lease.fence, None, False, max(0.0, (now - free_since).total_seconds()),
+                         lease.handovers, lease.owner or lease.last_owner)
+    state = ACTIVE if lease.owner == me else STANDBY
+    return LeaseView(state, lease.owner, lease.fence, lease.since, lease.owner in live, None, lease.handovers,
+                     lease.last_owner)
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """The leases and bundles of one control database, as bundle `me` read them."""
+
+    me: str
+    bundles: Mapping[str, BundleBeat]
+    leases: Mapping[str, Lease]
+    lease_seconds: float
+
+    def view(self, pair: str, now: datetime) -> LeaseView:
+        live = live_bundles(self.bundles, now, self.lease_seconds)
+        return lease_view(self.leases.get(pair), self.me, live, now, skew_allowance(self.lease_seconds))

@@ -15,7 +15,7 @@ from tests.support.bundle import Bundle, pair_config
 from tests.support.footprint import OriginalService
 from tests.support.waiting import wait_for
 
-PASS_TIMEOUT = 20
+PASS_TIMEOUT = 30  # a pass every 5 s, a first pass that reads and adopts everything
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 Where the pair runs comes first (its lease, app.leases.view). Held by another bundle (standby
 here), it is healthy here. Unheld, it is healthy while that lasts no longer than a lease (a
-hand-over), and unhealthy after. Active here (or where no lease is known), it is healthy when
+hand-over, while its program here stands by), and unhealthy after. Active here (or where no lease is known), it is healthy when
 its program is RUNNING per supervisord, its worker's heartbeat is no older than `stale_after`
 seconds, the worker has not given up (state FAILED), it completed a pass, and its last pass did
 not fail. `pair_health` is pure: it judges what the caller read, including "could not be read"
@@ -68,7 +68,8 @@ def pair_health(
         return PairHealth()
     if lease is not None and lease.state == UNHELD and lease.unheld_seconds is not None:
         if lease.unheld_seconds <= lease_seconds:
-            return PairHealth()  # a hand-over in progress
+            # A hand-over in progress: healthy while a worker here stands by to take it.
+            return PairHealth(_process_reasons(process))
         return PairHealth((f"no bundle holds its lease ({lease.unheld_seconds:.0f} s, longer than the "
                            f"{lease_seconds:g} s a lease lasts)",))
     stale = isinstance(heartbeat, Heartbeat) and heartbeat.is_stale(now, stale_after)

@@ -43,7 +43,8 @@ class Keeper:
 
     @property
     def tick_seconds(self) -> float:
-        return max(0.5, min(5.0, self.lease_seconds / 6))
+        """Often enough that a lease is taken within a few seconds of running out."""
+        return max(0.5, min(3.0, self.lease_seconds / 10))
 
     def tick(self) -> None:
         """One round: beat, decide, act. Raises what MongoDB or supervisord raise (nothing decided)."""

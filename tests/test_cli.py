@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from bson import ObjectId
 
 from app.bundle.rpc import SupervisorRPC, SupervisorUnavailable
 from app.cli import main
@@ -144,6 +145,35 @@ def test_status_without_supervisord_or_mongodb_says_so_and_exits_1(config_dir, t
 
 FORGED_NAME = "sync-a\nOK sync-forged (x): A <-> B, 1 rule\x1b[2K.json"
 FORGED_SHOWN = "sync-a\\nOK sync-forged (x): A <-> B, 1 rule\\x1b[2K.json"
+
+
+def test_validate_tells_when_a_pair_database_still_holds_the_original_services_state(config_dir, mongo_uri,
+                                                                                      mongo_client, db_prefix):
+    db = mongo_client[f"{db_prefix}sync-ab"]  # the original named a pair's database after the pair
+    db.jira_mapping.insert_one({"_id": ObjectId(), "user_issue_key": "ABSUP-1", "dev_issue_key": "ABDEV-1", "__v": 0})
+    db.user_project_issue_state.insert_one({"_id": ObjectId(), "issue_key": "ABSUP-1", "status": "Will Do", "__v": 0})
+    env = {"JIRA_DEMO_TOKEN": TOKEN_MARKER, "MONGO_URI": mongo_uri, "MONGO_DATABASE_PREFIX": db_prefix}
+
+    pending = cli("validate", "--config-dir", str(config_dir), env=env)
+    assert pending.returncode == 0, pending.stderr
+    assert pending.stdout.splitlines()[1:] == [
+        f"IMPORT sync-ab: database '{db_prefix}sync-ab' holds the original service's state, not imported yet "
+        "(1 mapping(s), 1 issue state(s)); the pair's first pass imports it once; `plan sync-ab` shows what it "
+        "would write"]
+
+    db.sync_state.insert_one({"_id": "pair", "original_import": {"mappings": 1, "unresolved": []}})
+    imported = cli("validate", "--config-dir", str(config_dir), env=env)
+    assert (imported.returncode, len(imported.stdout.splitlines())) == (0, 1)
+    offline = cli("validate", "--offline", "--config-dir", str(config_dir), env={**env, "MONGO_URI": "mongodb://127.0.0.1:1/"})
+    assert (offline.returncode, offline.stderr) == (0, "")
+
+
+def test_validate_with_mongodb_away_judges_the_files_and_notes_it_without_the_uri(config_dir):
+    result = cli("validate", "--config-dir", str(config_dir),
+                 env={"JIRA_DEMO_TOKEN": TOKEN_MARKER, "MONGO_URI": "mongodb://operator:s3cr3t-pw@127.0.0.1:1/"})
+    assert result.returncode == 0 and result.stdout.startswith("OK sync-ab")
+    assert "not checked whether a pair's database still needs importing" in result.stderr
+    assert "s3cr3t-pw" not in result.stdout + result.stderr
 
 
 def test_validate_and_render_show_a_file_name_with_control_characters_escaped(config_dir, tmp_path):

@@ -1,9 +1,13 @@
 """A property-based state machine: random workflow moves on both projects, passes killed at
-random points, clean passes; after every clean pass the invariants of DESIGN.md must hold."""
+random points, the pair's database lost, more bundles started, the lease holder killed or
+paused and resumed after a take-over; after every clean pass the invariants of DESIGN.md hold,
+and at no moment may two bundles act for the pair."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from pathlib import Path
 
 import pymongo
 import pytest
@@ -18,8 +22,14 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from app.jira import JiraClient
+from app.leases.decide import is_free, skew_allowance
+from app.leases.guard import LeaseGuard, LeaseLost
+from app.leases.held import HeldLease, LeaseNotHeld
+from app.leases.store import LeaseStore
+from app.sync.engine import Engine
+from app.sync.store import FenceLost, PairStore
 from jira_sim.server import SimulatorServer
-from app.sync.store import PairStore
 from tests.support.faults import Crash, CrashingStore
 from tests.support.sync import SyncHarness
 
@@ -40,6 +50,65 @@ def mongo_for_machine(mongo_uri):
     client.close()
 
 
+LEASE_SECONDS = 30
+SKEW = skew_allowance(LEASE_SECONDS)
+PAIR = "sync-ab"
+
+
+class PairWorker:
+    """One bundle's worker for the pair, wired as app.sync.worker wires it, on the machine's
+    clock: a lease taken through HeldLease, a store fenced with it, and a Jira client whose
+    every write asks the lease guard first. Standby while it holds no lease (no engine)."""
+
+    def __init__(self, name: str, pair: SyncHarness, leases: LeaseStore, database_name: Callable[[], str],
+                 runtime_dir: Path) -> None:
+        self.name, self.pair, self.leases = name, pair, leases
+        self.database_name, self.runtime_dir = database_name, runtime_dir
+        self.state = "live"  # live | paused | dead
+        self.held: HeldLease | None = None
+        self.engine: Engine | None = None
+        self.paused_at_write: Callable[[], None] | None = None  # SIGSTOP just before the next Jira write
+
+    def take(self) -> bool:
+        """Take the pair's lease if it is free (the keeper's acquisition and the worker's proof)."""
+        guard = LeaseGuard(LEASE_SECONDS, SKEW, monotonic=lambda: self.pair.clock().timestamp())
+        held = HeldLease(self.leases, PAIR, self.name, guard, renew_every=1e9, runtime_dir=self.runtime_dir,
+                         clock=self.pair.clock)
+        try:
+            fence = held.take(None, SKEW)
+        except LeaseNotHeld:
+            return False
+        self.held = held
+        store = self.store(fence)
+        store.claim()
+        self.engine = self.new_engine(store)
+        return True
+
+    def store(self, fence: int | None = None, store_class=PairStore, *args) -> PairStore:
+        database = self.pair.store.db.client[self.database_name()]
+        return store_class(database, *args, fence=fence if fence is not None else self.held.fence)
+
+    def new_engine(self, store: PairStore) -> Engine:
+        jira = JiraClient.from_config(self.pair.config.jira, site=self.pair.site, sleep=lambda seconds: None,
+                                      write_guard=self._before_write)
+        return Engine(self.pair.config, jira, store, time_zone="UTC", clock=self.pair.clock)
+
+    def _before_write(self) -> float:
+        paused, self.paused_at_write = self.paused_at_write, None
+        if paused:
+            paused()
+        return self.held.guard.write_window()
+
+    def step_down(self) -> None:
+        """What the worker does once its lease is lost: release (a no-op unless still its own), standby."""
+        self.held.release()
+        self.held, self.engine = None, None
+
+    @property
+    def acting(self) -> bool:
+        return self.state != "dead" and self.held is not None and self.held.guard.remaining() > 0
+
+
 class WorkflowMachine(RuleBasedStateMachine):
     def __init__(self, client: pymongo.MongoClient, tmp_path) -> None:
         super().__init__()
@@ -50,7 +119,12 @@ class WorkflowMachine(RuleBasedStateMachine):
     def start(self):
         self.sim = SimulatorServer().start()
         self.pair = SyncHarness(self.sim, self.client[f"tprop{uuid.uuid4().hex[:10]}"], self.tmp_path)
-        self.pair.sync()
+        self.db_name = self.pair.store.db.name
+        self.control_db = self.client[f"tprop{uuid.uuid4().hex[:10]}-control"]
+        self.leases = LeaseStore(self.control_db)
+        self.workers: list[PairWorker] = []
+        self.second_bundle_starts()
+        self._holder().engine.run_pass()
         self.user_keys: list[str] = []
         self.last_move: dict[str, tuple[str, str]] = {}  # user key -> (side moved by a person, status)
         self.settled = False  # a clean pass ran since the last move: nothing is owed
@@ -59,6 +133,34 @@ class WorkflowMachine(RuleBasedStateMachine):
         if hasattr(self, "sim"):
             self.sim.stop()
             self.client.drop_database(self.pair.store.db.name)
+            self.client.drop_database(self.control_db.name)
+            for worker in self.workers:
+                if worker.held:
+                    worker.held.stop()
+
+    def _start_bundle(self) -> PairWorker:
+        worker = PairWorker(f"bundle-{len(self.workers)}", self.pair, self.leases, lambda: self.db_name, self.tmp_path)
+        self.workers.append(worker)
+        return worker
+
+    def _holder(self) -> PairWorker:
+        """The worker that syncs the pair now. A live holder kept renewing its lease; one that is
+        dead or paused keeps it until it expires, then the first live worker takes it over (a
+        bundle starts when none is left). The harness then reads the holder's store."""
+        lease = self.leases.lease(PAIR)
+        holder = next((w for w in self.workers if w.held and lease and w.name == lease.owner
+                       and w.held.fence == lease.fence), None)
+        if holder is not None and holder.state == "live" and holder.held.renew():
+            return holder
+        if lease is not None and not is_free(lease, self.pair.clock(), SKEW):
+            wait = (lease.expires_at - self.pair.clock()).total_seconds() + SKEW + 1
+            self.pair.clock.advance(seconds=wait)  # nobody acts for the pair meanwhile
+        if not any(w.state == "live" and w.held is None for w in self.workers):
+            self._start_bundle()
+        taker = next(w for w in self.workers if w.state == "live" and w.held is None)
+        assert taker.take(), f"{taker.name} could not take a free lease"
+        self.pair.store = taker.engine.store
+        return taker
 
     # -- what people do ---------------------------------------------------------------------
 
@@ -95,8 +197,9 @@ class WorkflowMachine(RuleBasedStateMachine):
 
     @rule(method=st.sampled_from(STORE_WRITES))
     def killed_pass(self, method):
+        holder = self._holder()
         try:
-            self.pair.new_engine(CrashingStore(self.pair.store.db, method, Crash())).run_pass()
+            holder.new_engine(holder.store(None, CrashingStore, method, Crash())).run_pass()
         except Crash:
             pass
 
@@ -105,16 +208,84 @@ class WorkflowMachine(RuleBasedStateMachine):
     def database_lost(self):
         """The pair's database is dropped (lost, or a new prefix): Jira still holds every pairing."""
         self.client.drop_database(self.pair.store.db.name)
-        self.pair.store = PairStore(self.client[f"tprop{uuid.uuid4().hex[:10]}"])
-        self.pair.store.ensure_indexes()
-        self.pair.engine = self.pair.new_engine()
+        self.db_name = f"tprop{uuid.uuid4().hex[:10]}"
+        holder = self._holder()
+        store = holder.store()
+        store.ensure_indexes()
+        store.claim()
+        holder.engine = holder.new_engine(store)
+        self.pair.store = store
+
+    # -- what happens to bundles -------------------------------------------------------------
+
+    @precondition(lambda self: sum(w.state != "dead" for w in self.workers) < 3)
+    @rule()
+    def second_bundle_starts(self):
+        """Another bundle on the same MongoDB and pair file: it stands by while the lease is held."""
+        worker = self._start_bundle()
+        lease = self.leases.lease(PAIR)
+        if lease is not None and not is_free(lease, self.pair.clock(), SKEW):
+            assert not worker.take(), "a second bundle took a lease that is held"
+
+    @rule()
+    def holder_killed(self):
+        """kill -9 of the holder's bundle: no release, its lease runs out."""
+        holder = self._holder()
+        holder.state = "dead"
+        holder.held.stop()
+
+    @rule()
+    def holder_paused(self):
+        """SIGSTOP of the holder: it keeps its lease and its proof, and does nothing."""
+        self._holder().state = "paused"
+
+    @precondition(lambda self: any(w.state == "paused" for w in self.workers))
+    @rule()
+    def paused_holder_resumes(self):
+        """SIGCONT after another bundle may have taken over: the pass it was in goes on."""
+        self._holder()  # the lease expired meanwhile and another bundle took it over
+        worker = next(w for w in self.workers if w.state == "paused")
+        worker.state = "live"
+        self.pair.reset_requests()
+        try:
+            worker.engine.run_pass()
+        except (LeaseLost, FenceLost):
+            pass
+        assert self.pair.bot_writes() == [], f"{worker.name} wrote to Jira after its lease passed on"
+        worker.step_down()
+
+    @rule()
+    def holder_paused_mid_pass(self):
+        """SIGSTOP of the holder just before one of its Jira writes; meanwhile its lease expires and
+        another bundle takes the pair over and syncs it; SIGCONT: the paused pass goes on, and
+        neither that write nor any later one may reach Jira."""
+        holder = self._holder()
+        taken_over = []
+
+        def meanwhile():
+            holder.state = "paused"
+            self._holder().engine.run_pass()
+            holder.state = "live"
+            self.pair.reset_requests()
+            taken_over.append(True)
+
+        holder.paused_at_write = meanwhile
+        try:
+            holder.engine.run_pass()
+        except (LeaseLost, FenceLost):
+            pass
+        holder.paused_at_write = None
+        if taken_over:
+            assert self.pair.bot_writes() == [], f"{holder.name} wrote to Jira after its lease passed on"
+            holder.step_down()
+        self.settled = False
 
     @rule()
     def clean_pass(self):
         # Time passes between passes: a creation a kill interrupted before its request waits, by
         # design, until the search index could have caught up (app.sync.creation) before it is sent.
         self.pair.clock.advance(minutes=6)
-        self.pair.engine.run_pass()
+        self._holder().engine.run_pass()
         self._check_after_clean_pass()
 
     def _check_after_clean_pass(self) -> None:
@@ -131,9 +302,15 @@ class WorkflowMachine(RuleBasedStateMachine):
             if side == "user" and status in USER_DRIVES_DEV:
                 assert self.pair.status(dev_key) == USER_DRIVES_DEV[status], f"{dev_key} did not follow {key}"
         self.pair.reset_requests()
-        self.pair.engine.run_pass()
+        self._holder().engine.run_pass()
         assert self.pair.bot_writes() == [], "a second pass with no new change writes nothing"
         self.settled = True
+
+    @invariant()
+    def one_place_at_a_time(self):
+        if hasattr(self, "workers"):
+            acting = [w.name for w in self.workers if w.acting]
+            assert len(acting) <= 1, f"{acting} may all act for the pair"
 
     @invariant()
     def no_duplicate_dev_issue(self):

@@ -24,6 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     validate = commands.add_parser("validate", help="check every sync-*.json; exit 1 on any error")
     validate.add_argument("--config-dir", type=Path, help="directory of pair configs (default CONFIG_DIR)")
+    validate.add_argument("--offline", action="store_true",
+                          help="judge the files only; do not look into MongoDB for state still to import")
     render = commands.add_parser("render", help="print (or write) supervisord.conf")
     render.add_argument("--output", type=Path, help="write here instead of printing")
     commands.add_parser("run", help="render into RUNTIME_DIR and exec supervisord in the foreground")

@@ -1,19 +1,36 @@
-"""`validate [--config-dir D]`: one line per config file, the loader's verdict; exit 1 on any error.
+"""`validate [--config-dir D] [--offline]`: one line per config file, the loader's verdict; exit 1
+on any error.
 
 A valid pair's warnings follow its line, one `WARNING` line each, and leave the exit code
-alone. `run` prints the same lines at start-up.
+alone. `run` prints the same lines at start-up. Unless `--offline`, validate then looks, with a
+short timeout, into each valid pair's MongoDB database and says when it still holds the
+original service's state to import (an `IMPORT` line; the exit code stays as it is). MongoDB
+not answering is a note on stderr, not an error: the config files are what validate judges.
 """
 
 from __future__ import annotations
 
+import sys
+
+import pymongo
+from pymongo.errors import PyMongoError
+
 from app.config import LoadResult, load_configs
 from app.config.errors import printable
+from app.settings import get_settings
+from app.sync.original import OriginalState, still_to_import
+from app.sync.store import PAIR_STATE
+
+MONGO_TIMEOUT_MS = 1_500  # validate is run by hand and in CI: it must not hang on a MongoDB that is away
 
 
 def main(args) -> int:
     result = load_configs(args.config_dir)
     for line in validate_lines(result):
         print(line)
+    if result.pairs and not args.offline:
+        for line in import_lines(result):
+            print(line)
     return 0 if result.ok else 1
 
 
@@ -43,3 +60,35 @@ def validate_lines(result: LoadResult) -> list[str]:
         where = printable(str(result.config_dir)) if result.config_dir is not None else "the config directory"
         return [f"no pair configs (sync-*.json) in {where}"]
     return [line for file in sorted(lines) for line in lines[file]]
+
+
+def import_line(pair: str, database: str, original: OriginalState) -> str:
+    """The line saying that `database` still holds the original service's state (pure)."""
+    states = sum(len(by_key) for by_key in original.states.values())
+    return (f"IMPORT {pair}: database {database!r} holds the original service's state, not imported yet "
+            f"({len(original.mappings)} mapping(s), {states} issue state(s)); the pair's first pass imports it "
+            f"once; `plan {pair}` shows what it would write")
+
+
+def import_lines(result: LoadResult) -> list[str]:
+    """One IMPORT line per valid pair whose database still needs importing."""
+    settings = get_settings()
+    client = pymongo.MongoClient(settings.effective_mongo_uri, tz_aware=True, appname="jira-sync-validate",
+                                 serverSelectionTimeoutMS=MONGO_TIMEOUT_MS, connectTimeoutMS=MONGO_TIMEOUT_MS,
+                                 socketTimeoutMS=MONGO_TIMEOUT_MS)
+    lines = []
+    try:
+        for pair in result.pairs:
+            database = settings.pair_database(pair.name)
+            db = client[database]
+            original = still_to_import(db, db.sync_state.find_one({"_id": PAIR_STATE}) or {})
+            if original is not None:
+                lines.append(import_line(pair.name, database, original))
+    except PyMongoError as error:
+        # Never the URI: it may carry a password.
+        print(f"note: MongoDB did not answer within {MONGO_TIMEOUT_MS / 1000:g} s ({type(error).__name__}); "
+              "not checked whether a pair's database still needs importing from the original service",
+              file=sys.stderr)
+    finally:
+        client.close()
+    return lines

@@ -76,17 +76,21 @@ class HeldLease:
     def stop(self) -> None:
         self._stopped.set()
 
+    def renew(self) -> bool:
+        """Extend the lease once and prove it to the guard; False, for good, once another bundle
+        holds it (the guard and `on_lost` are told). MongoDB errors are the caller's."""
+        if self.store.renew(self.pair, self.bundle, self.fence, self.clock(), self.guard.lease_seconds):
+            self.guard.proven()
+            return True
+        self.guard.lose(f"{self.pair}'s lease (fence {self.fence}) is held by another bundle now")
+        log.warning("lease lost", extra={"fence": self.fence})
+        self.on_lost()
+        return False
+
     def _renew_loop(self) -> None:
         while not self._stopped.wait(self.renew_every):
             try:
-                renewed = self.store.renew(self.pair, self.bundle, self.fence, self.clock(), self.guard.lease_seconds)
+                if not self.renew():
+                    return
             except pymongo.errors.PyMongoError as error:
                 log.warning("lease renewal failed, will retry: %s", error)
-                continue
-            if renewed:
-                self.guard.proven()
-                continue
-            self.guard.lose(f"{self.pair}'s lease (fence {self.fence}) is held by another bundle now")
-            log.warning("lease lost", extra={"fence": self.fence})
-            self.on_lost()
-            return

@@ -35,7 +35,7 @@ from app.sync.executor import ActionExecutor
 from app.sync.failures import failure_document
 from app.sync.model import Execution, Mapping, PassSummary, StatusChange, other_side, same_status
 from app.sync.observe import DEFAULT_OVERLAP, Observed, Observer, full_scan_due
-from app.sync.original import ImportPlan, OriginalImport, read_original
+from app.sync.original import ImportPlan, OriginalImport, still_to_import
 from app.sync.plan import plan as plan_change
 from app.sync.store import PairStore
 
@@ -126,9 +126,7 @@ class Engine:
 
     def preview_import(self) -> ImportPlan | None:
         """What the first pass would import from the original service's state, reading only."""
-        if self.store.sync_state().get("original_import"):
-            return None
-        original = read_original(self.store.db)
+        original = still_to_import(self.store.db, self.store.sync_state())
         return self.original.plan(original) if original is not None else None
 
     def preview(self, imported: ImportPlan | None = None) -> list[Preview]:
@@ -162,9 +160,7 @@ class Engine:
 
     def _import_original(self) -> None:
         """Once, before the first pass over a database the original service left behind."""
-        if self.store.sync_state().get("original_import"):
-            return
-        original = read_original(self.store.db)
+        original = still_to_import(self.store.db, self.store.sync_state())
         if original is not None:
             record = self.original.apply(original, self.original.plan(original))
             self._record({"event": "original.imported", **{k: v for k, v in record.items() if k != "at"}})

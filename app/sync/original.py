@@ -84,8 +84,10 @@ def read_original(db: Database) -> OriginalState | None:
     return OriginalState(mappings, states, min(known) if known else None)
 
 
-def import_pending(db: Database, sync_state: dict[str, Any]) -> bool:
-    return not sync_state.get("original_import") and read_original(db) is not None
+def still_to_import(db: Database, sync_state: dict[str, Any]) -> OriginalState | None:
+    """The original's state in `db` when it has not been imported yet (by the pair's
+    `sync_state`), else None."""
+    return None if sync_state.get("original_import") else read_original(db)
 
 
 @dataclass

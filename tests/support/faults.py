@@ -12,8 +12,8 @@ class Crash(BaseException):
 class CrashingStore(PairStore):
     """The real store, except that one chosen method dies the first time it is called."""
 
-    def __init__(self, db, method: str, error: BaseException) -> None:
-        super().__init__(db)
+    def __init__(self, db, method: str, error: BaseException, fence: int | None = None) -> None:
+        super().__init__(db, fence)
         self._armed = {method: error}
 
     def __getattribute__(self, name):

@@ -53,8 +53,8 @@ class SyncHarness:
         self.sim = sim
         path = write_pair_file(tmp_path, sim.url, **overrides)
         self.config: PairConfig = load_pair(path, environ={"JIRA_AB_TOKEN": BOT.api_token})
-        site = JiraClient.discover_site(self.config.jira)  # as the worker does at start
-        self.bot = JiraClient.from_config(self.config.jira, site=site, sleep=lambda seconds: None)
+        self.site = JiraClient.discover_site(self.config.jira)  # as the worker does at start
+        self.bot = JiraClient.from_config(self.config.jira, site=self.site, sleep=lambda seconds: None)
         self.human = JiraClient(sim.url, _human_auth(), deployment=self.bot.deployment)
         self.store = PairStore(database, fence=1)  # as a worker holding its pair's first lease
         self.store.ensure_indexes()

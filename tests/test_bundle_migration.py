@@ -35,7 +35,7 @@ def start_bundle(tmp_path, mongo_uri, db_prefix, sim, prefix: str = "") -> Bundl
                     env={"JIRA_AB_TOKEN": BOT.api_token, "MONGO_DATABASE_PREFIX": f"{db_prefix}-{prefix}"})
     bundle.write_config("sync-ab", pair_config("sync-ab", sim.url, "ABSUP", "ABDEV", "JIRA_AB_TOKEN"))
     bundle.start()
-    bundle.wait_healthy(timeout=60)
+    bundle.wait_syncing(timeout=60)
     return bundle
 
 

@@ -79,6 +79,11 @@ class Cluster:
         owners = self.owners()
         return owners if len(owners) == len(PAIRS) and all(owners.values()) else None
 
+    def spread(self) -> Counter[str]:
+        """How many pairs each bundle holds (empty while a pair is between holders)."""
+        owners = self.all_held()
+        return Counter(owners.values()) if owners else Counter()
+
     def stop(self) -> None:
         for bundle in self.bundles.values():
             bundle.stop()
@@ -122,9 +127,10 @@ def one_dev_issue_each(human: JiraClient, keys: list[str], project: str) -> bool
 def test_two_bundles_share_the_pairs_and_poll_each_one_once(cluster, sim):
     cluster.start("one", BOTS[0])
     cluster.start("two", BOTS[1])
-    owners = wait_for(cluster.all_held, 30, what="every pair held")
-    wait_for(lambda: set(cluster.all_held().values()) == {"one", "two"}, 30, interval=0.5, what="both bundles holding")
-    assert max(Counter(cluster.all_held().values()).values()) <= math.ceil(len(PAIRS) / 2) + 1, owners
+    share = math.ceil(len(PAIRS) / 2)
+    owners = wait_for(lambda: cluster.spread() == {"one": share, "two": share} and cluster.all_held(), 60, interval=0.5,
+                      what="the pairs spread over both bundles")
+    assert max(Counter(owners.values()).values()) <= share + 1, owners
     for name, bundle in cluster.bundles.items():  # each answers for every pair: active here, or held elsewhere
         body = wait_for(lambda bundle=bundle: (r := bundle.health()).status_code == 200 and r.json(), 30,
                         what=f"{name}'s /health 200")
@@ -140,6 +146,21 @@ def test_two_bundles_share_the_pairs_and_poll_each_one_once(cluster, sim):
     per_pair = searches(sim) / len(PAIRS)
     # One bundle alone: two searches per pass (both projects) and a pass a second (syncIntervalSeconds=1).
     assert per_pair <= 2 * 10 * 1.3, f"{per_pair:.1f} searches per pair in 10 s: polled twice?"
+
+
+def test_a_bundle_that_stops_cleanly_hands_its_pairs_over_at_once(cluster):
+    cluster.start("one", BOTS[0])
+    wait_for(cluster.all_held, 30, what="every pair held by one")
+    cluster.start("two", BOTS[1])
+    wait_for(lambda: set(cluster.spread()) == {"one", "two"}, 30, interval=0.5, what="both bundles holding")
+    stopping = time.monotonic()
+    cluster.bundles["two"].stop()
+    wait_for(lambda: set(cluster.spread()) == {"one"}, 3 * LEASE, interval=0.2, what="one holding every pair")
+    took = time.monotonic() - stopping
+    # Released leases are taken at the next tick; waiting for the stopped bundle would take a lease.
+    assert took < 0.6 * LEASE, f"{took:.1f} s: the others waited for a bundle that had gone"
+    log = cluster.bundles["two"].logs()
+    assert "uncaught" not in log and "stopped: leases (exit status 0)" in log, log[-3000:]
 
 
 def test_a_burst_of_accepted_issues_with_jira_latency_makes_one_dev_issue_each(cluster, sim, human):

@@ -147,6 +147,14 @@ FORGED_NAME = "sync-a\nOK sync-forged (x): A <-> B, 1 rule\x1b[2K.json"
 FORGED_SHOWN = "sync-a\\nOK sync-forged (x): A <-> B, 1 rule\\x1b[2K.json"
 
 
+def test_run_refuses_a_runtime_dir_too_long_for_supervisords_socket_and_says_which(config_dir, tmp_path):
+    runtime = tmp_path / ("r" * (110 - len(str(tmp_path))))
+    result = cli("run", env=bundle_env(tmp_path, config_dir, RUNTIME_DIR=str(runtime)), timeout=30)
+    assert result.returncode == 2
+    assert "RUNTIME_DIR" in result.stderr and "choose a shorter RUNTIME_DIR" in result.stderr
+    assert not runtime.exists(), "nothing written, nothing started"
+
+
 def test_validate_tells_when_a_pair_database_still_holds_the_original_services_state(config_dir, mongo_uri,
                                                                                       mongo_client, db_prefix):
     db = mongo_client[f"{db_prefix}sync-ab"]  # the original named a pair's database after the pair

@@ -44,7 +44,9 @@ PRIORITY_MONGODB = 10
 PRIORITY_SIMULATOR = 20
 PRIORITY_HEALTH = 50
 HEALTH_SECRETS = ("HEALTH_AUTH_TOKEN", "HEALTH_AUTH_PASSWORD")  # the only secrets the health service needs
-PRIORITY_LEASES = 60  # before the workers, which wait for its tickets; stops after them
+# The keeper stops before the workers: a worker releases its lease as it stops, and a keeper
+# still running would take it again for a bundle that is going away.
+PRIORITY_LEASES = 800
 PRIORITY_WORKER = 100
 PRIORITY_WATCHDOG = 900
 

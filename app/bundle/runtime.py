@@ -11,6 +11,20 @@ from pathlib import Path
 from typing import NoReturn
 
 
+# supervisord binds its control socket as "<file>.<pid>" before renaming it to <file>, and a
+# Unix socket's path holds at most 107 bytes on Linux; a pid has up to 7 digits.
+SOCKET_PATH_MAX = 107 - len(".4194304")
+
+
+def socket_path_problem(socket_path: Path) -> str | None:
+    """Why supervisord could not listen at `socket_path` (too long a path), or None (pure)."""
+    length = len(os.fsencode(str(socket_path)))
+    if length <= SOCKET_PATH_MAX:
+        return None
+    return (f"RUNTIME_DIR: the control socket {socket_path} would be {length} bytes long; supervisord can listen "
+            f"on at most {SOCKET_PATH_MAX}: choose a shorter RUNTIME_DIR")
+
+
 def write_runtime(settings, conf_text: str) -> Path:
     """Create RUNTIME_DIR (and the embedded MongoDB's data dir), write supervisord.conf atomically."""
     runtime_dir = Path(settings.runtime_dir).absolute()

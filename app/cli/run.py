@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from typing import NoReturn
 
-from app.bundle.runtime import draw_bundle_identity, exec_supervisord, write_runtime
+from app.bundle.runtime import draw_bundle_identity, exec_supervisord, socket_path_problem, write_runtime
 from app.cli.bundle import render_bundle
 from app.cli.validate import validate_lines
 from app.config import load_configs
@@ -16,7 +17,12 @@ def main(args) -> NoReturn:
 
 
 def run_bundle(settings: Settings, extra_programs=()) -> NoReturn:
-    """The start-up log names every config file; the bad ones get no program, the good ones run."""
+    """The start-up log names every config file; the bad ones get no program, the good ones run.
+    Exit 2 when supervisord could not start at all (RUNTIME_DIR too long for its socket)."""
+    problem = socket_path_problem(settings.supervisor_socket)
+    if problem:
+        print(problem, file=sys.stderr)
+        raise SystemExit(2)
     result = load_configs(settings.config_dir)
     for line in validate_lines(result):
         print(line)

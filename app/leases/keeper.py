@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pymongo.errors
 
-from app.bundle.rpc import SupervisorRPC, SupervisorUnavailable
+from app.bundle.rpc import SupervisorFault, SupervisorRPC, SupervisorUnavailable
 from app.config import BUNDLE_PROGRAM_NAMES
 from app.instants import utc_now
 from app.leases.decide import Acquire, HandOver, keeper_actions, live_bundles, skew_allowance
@@ -28,6 +28,7 @@ from app.leases.store import LeaseStore
 from app.leases.ticket import HOLD, RELEASE, Ticket, read_ticket, remove_ticket, write_ticket
 
 log = logging.getLogger("app.leases.keeper")
+SHUTDOWN_STATE = "SHUTDOWN_STATE"  # supervisord's fault for any request while it shuts down
 
 
 class Keeper:
@@ -84,7 +85,9 @@ class Keeper:
                 if failing:
                     log.info("keeper recovered")
                 failing = False
-            except (pymongo.errors.PyMongoError, SupervisorUnavailable) as error:
+            except (pymongo.errors.PyMongoError, SupervisorUnavailable, SupervisorFault) as error:
+                if isinstance(error, SupervisorFault) and error.text == SHUTDOWN_STATE:
+                    return  # supervisord is stopping the bundle: take nothing more for it
                 if not failing:
                     log.warning("keeper cannot decide this tick: %s", error)
                 failing = True

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -68,7 +71,9 @@ class Bundle:
         """`launcher` is put before `python entrypoint.py run` (e.g. a confinement to run it in)."""
         self.launcher = tuple(launcher)
         self.config_dir = tmp_path / "config"
-        self.runtime_dir = tmp_path / "runtime"
+        # Not under tmp_path: pytest's (with xdist's popen-gwN) makes supervisord's socket path too long.
+        self.runtime_dir = Path(tempfile.mkdtemp(prefix="rt-"))
+        weakref.finalize(self, shutil.rmtree, self.runtime_dir, True)
         self.config_dir.mkdir(parents=True, exist_ok=True)
         self.health_port = free_port()
         self.log_path = tmp_path / "bundle.log"
@@ -117,7 +122,12 @@ class Bundle:
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
-        wait_for(lambda: self.rpc().process_states(), 30, what="supervisord to answer")
+        def answering():
+            if self.process.poll() is not None:
+                raise AssertionError(f"the bundle exited with {self.process.returncode}: {self.logs()[-2000:]}")
+            return self.rpc().process_states()
+
+        wait_for(answering, 30, what="supervisord to answer")
         return self
 
     def stop(self) -> int | None:
@@ -159,6 +169,18 @@ class Bundle:
             return response.json() if response.status_code == 200 else None
 
         return wait_for(healthy, timeout, what="/health 200")
+
+    def wait_syncing(self, timeout: float = 60) -> dict:
+        """/health 200 with every pair active here and past a pass (not standby: a single
+        bundle's pairs are also healthy in the moment between their holders)."""
+        def syncing():
+            response = self.health()
+            body = response.json() if response.status_code == 200 else {}
+            workers = body.get("workers") or []
+            active = workers and all((w.get("lease") or {}).get("state") == "active" and w.get("lastPass") for w in workers)
+            return body if active else None
+
+        return wait_for(syncing, timeout, what="every pair active here after a pass")
 
     def logs(self) -> str:
         return self.log_path.read_text(errors="replace")

@@ -15,14 +15,11 @@ the simulator (child process), with the default lease of 30 s. Figures:
 from __future__ import annotations
 
 import math
-import os
-import signal
 import statistics
 import time
 import uuid
 from collections import Counter
 
-import psutil
 import pymongo
 
 from app.jira import BasicAuth, JiraClient
@@ -51,27 +48,6 @@ def start_bundle(root, mongo_uri, control, sim_url, name) -> Bundle:
         bundle.write_config(f"sync-{index}", pair_config(f"sync-{index}", sim_url, user, dev, TOKEN_ENV,
                                                          syncIntervalSeconds=INTERVAL))
     return bundle.start()
-
-
-def bundle_processes(name: str) -> list[psutil.Process]:
-    found = []
-    for process in psutil.process_iter():
-        try:
-            if process.environ().get("BUNDLE_ID") == name:
-                found.append(process)
-        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-            continue
-    return found
-
-
-def kill(bundle: Bundle) -> None:
-    os.kill(bundle.process.pid, signal.SIGKILL)
-    bundle.process.wait()
-    for process in bundle_processes(bundle.env["BUNDLE_ID"]):
-        try:
-            process.kill()
-        except psutil.NoSuchProcess:
-            pass
 
 
 def searches_per_pair_minute(sim: SimulatorProcess) -> float:
@@ -109,7 +85,7 @@ def main() -> None:
         time.sleep(2 * INTERVAL)
         three = searches_per_pair_minute(sim)
         owners = spread()
-        standby = [mb(p.memory_info().rss) for name in bundles for p in bundle_processes(name)
+        standby = [mb(p.memory_info().rss) for bundle in bundles.values() for p in bundle.processes()
                    if "app.sync.standby" in " ".join(p.cmdline())]
         rows += [["searches per pair per minute, 1 bundle", f"{one:.1f}", "-"],
                  ["the same, 3 bundles", f"{three:.1f}", "-"],
@@ -132,7 +108,7 @@ def main() -> None:
             pair = f"sync-{trial % PAIRS}"
             holder = leases.lease(pair).owner
             watch = Stopwatch()
-            kill(bundles.pop(holder))
+            bundles.pop(holder).kill()
             human.transition_to(dev_of[pair], "In Progress")  # each trial takes a pair not moved yet
             wait_for(lambda pair=pair: status(human, accepted[pair]) == "In Progress", 120, 0.2, "the move followed")
             takeovers.append(watch.elapsed)

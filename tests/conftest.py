@@ -9,7 +9,7 @@ import pymongo
 import pytest
 from hypothesis import settings
 
-from tests.support.mongo import EmbeddedMongo, external_mongo_uri
+from tests.support.mongo import EmbeddedMongo, drop_databases, external_mongo_uri
 
 pytest_plugins = ["tests.support.jira_fixtures"]
 
@@ -37,15 +37,7 @@ def db_prefix(mongo_uri: str) -> Iterator[str]:
     """A unique prefix for the databases one test creates; they are dropped afterwards."""
     prefix = f"t{uuid.uuid4().hex[:10]}"
     yield prefix
-    client = pymongo.MongoClient(mongo_uri, serverSelectionTimeoutMS=2000)
-    try:
-        for name in client.list_database_names():
-            if name.startswith(prefix):
-                client.drop_database(name)
-    except pymongo.errors.PyMongoError:
-        pass
-    finally:
-        client.close()
+    drop_databases(mongo_uri, prefix)
 
 
 @pytest.fixture

@@ -9,13 +9,13 @@ import time
 import uuid
 
 import psutil
-import pymongo
 import pytest
 import requests
 
 from app.heartbeats import Heartbeat, HeartbeatStore, WorkerState
 from jira_sim.seed import BOT, HUMAN, demo_seed
 from jira_sim.server import SimulatorServer
+from tests.support.mongo import drop_databases
 from tests.support.bundle import Bundle, pair_config
 from tests.support.mongo import EmbeddedMongo
 from tests.support.waiting import wait_for
@@ -48,11 +48,7 @@ def bundle(tmp_path_factory, mongo_uri, sim):
     running.wait_healthy(timeout=60)
     yield running
     running.stop()
-    client = pymongo.MongoClient(mongo_uri, serverSelectionTimeoutMS=2000)
-    for name in client.list_database_names():
-        if name.startswith(prefix):
-            client.drop_database(name)
-    client.close()
+    drop_databases(mongo_uri, prefix)
 
 
 def heartbeat(bundle: Bundle, mongo_client, pair: str) -> Heartbeat | None:

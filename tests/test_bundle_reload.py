@@ -6,13 +6,13 @@ from __future__ import annotations
 import os
 import uuid
 
-import pymongo
 import pytest
 import requests
 
 from app.bundle.rendered import read_programs
 from jira_sim.seed import BOT, demo_seed
 from jira_sim.server import SimulatorServer
+from tests.support.mongo import drop_databases
 from tests.support.bundle import Bundle, pair_config
 from tests.support.waiting import wait_for
 
@@ -37,11 +37,7 @@ def bundle(tmp_path_factory, mongo_uri, sim):
     running.wait_healthy(timeout=60)
     yield running
     running.stop()
-    client = pymongo.MongoClient(mongo_uri, serverSelectionTimeoutMS=2000)
-    for name in client.list_database_names():
-        if name.startswith(prefix):
-            client.drop_database(name)
-    client.close()
+    drop_databases(mongo_uri, prefix)
 
 
 def section(bundle: Bundle, name: str):

@@ -9,7 +9,6 @@ environment), so the simulator's request log tells which bundle did what.
 from __future__ import annotations
 
 import math
-import os
 import signal
 import time
 from collections import Counter
@@ -176,36 +175,12 @@ def test_a_burst_of_accepted_issues_with_jira_latency_makes_one_dev_issue_each(c
         "one bundle wrote for the pair"
 
 
-def bundle_processes(bundle: Bundle) -> list[psutil.Process]:
-    """Every process of the bundle, found by its identity in their environment (a child supervisord
-    spawned a moment ago is no orphan of this list)."""
-    found = []
-    for process in psutil.process_iter():
-        try:
-            if process.environ().get("BUNDLE_ID") == bundle.env["BUNDLE_ID"]:
-                found.append(process)
-        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-            continue
-    return found
-
-
-def kill_bundle(bundle: Bundle) -> None:
-    """kill -9 of every process of the bundle: supervisord first (it spawns no more), then the rest."""
-    os.kill(bundle.process.pid, signal.SIGKILL)
-    bundle.process.wait()
-    for process in bundle_processes(bundle):
-        try:
-            process.kill()
-        except psutil.NoSuchProcess:
-            pass
-
-
 def test_when_every_process_of_a_bundle_is_killed_its_pairs_sync_elsewhere(cluster, sim, human):
     cluster.start("one", BOTS[0])
     wait_for(cluster.all_held, 30, what="every pair held by one")
     cluster.start("two", BOTS[1])
     time.sleep(3)
-    kill_bundle(cluster.bundles["one"])
+    cluster.bundles["one"].kill()
     killed_at = time.monotonic()
     keys = [accept(human, user, "after the kill") for _, user, _ in PAIRS]
     for key, (_, _, dev) in zip(keys, PAIRS, strict=True):
@@ -234,7 +209,7 @@ def test_a_paused_holder_resumed_after_the_take_over_makes_no_jira_write(cluster
     wait_for(cluster.all_held, 30, what="every pair held by one")
     cluster.start("two", BOTS[1])
     time.sleep(3)
-    paused = bundle_processes(cluster.bundles["one"])
+    paused = cluster.bundles["one"].processes()
     for process in paused:
         process.send_signal(signal.SIGSTOP)
     try:

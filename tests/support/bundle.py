@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -18,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import psutil
 import requests
 
 from app.bundle.rpc import SupervisorRPC
@@ -129,6 +131,29 @@ class Bundle:
 
         wait_for(answering, 30, what="supervisord to answer")
         return self
+
+    def processes(self) -> list[psutil.Process]:
+        """Every process of this bundle, found by its identity in their environment (a child
+        supervisord spawned a moment ago is no orphan of this list)."""
+        found = []
+        for process in psutil.process_iter():
+            try:
+                if process.environ().get("BUNDLE_ID") == self.env["BUNDLE_ID"]:
+                    found.append(process)
+            except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+                continue
+        return found
+
+    def kill(self) -> None:
+        """kill -9 of every process of the bundle: supervisord first (it spawns no more), then the
+        rest. Needs BUNDLE_ID in the bundle's environment."""
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        for process in self.processes():
+            try:
+                process.kill()
+            except psutil.NoSuchProcess:
+                pass
 
     def stop(self) -> int | None:
         if self.process is None:

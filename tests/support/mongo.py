@@ -6,6 +6,8 @@ import os
 import subprocess
 from pathlib import Path
 
+import pymongo
+
 from app.embedded_mongo import server_command, wait_until_reachable
 from tests.support.ports import free_port
 from tests.support.waiting import terminate
@@ -40,3 +42,17 @@ class EmbeddedMongo:
 
 def external_mongo_uri() -> str | None:
     return os.environ.get("MONGO_URI") or None
+
+
+def drop_databases(mongo_uri: str, prefix: str) -> None:
+    """Drop every database whose name starts with `prefix` (a test's own); a MongoDB that is
+    away by then leaves them, and nothing else, behind."""
+    client = pymongo.MongoClient(mongo_uri, serverSelectionTimeoutMS=2000)
+    try:
+        for name in client.list_database_names():
+            if name.startswith(prefix):
+                client.drop_database(name)
+    except pymongo.errors.PyMongoError:
+        pass
+    finally:
+        client.close()

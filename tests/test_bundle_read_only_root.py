@@ -54,11 +54,12 @@ def test_the_confinement_leaves_only_the_named_directories_writable(tmp_path):
 
 
 def test_the_bundle_needs_only_its_runtime_dir_and_tmp_to_write(tmp_path, mongo_uri, db_prefix, sim):
-    runtime, tmp = tmp_path / "runtime", tmp_path / "tmp"
-    runtime.mkdir()
+    tmp = tmp_path / "tmp"
     tmp.mkdir()
-    bundle = Bundle(tmp_path, mongo_uri, f"{db_prefix}_control", launcher=read_only_root(runtime, tmp),
+    bundle = Bundle(tmp_path, mongo_uri, f"{db_prefix}_control",
                     env={"JIRA_A_TOKEN": TOKEN, "TMPDIR": str(tmp), "PYTHONDONTWRITEBYTECODE": "1"})
+    runtime = bundle.runtime_dir
+    bundle.launcher = tuple(read_only_root(runtime, tmp))
     bundle.write_config("sync-a", pair_config("sync-a", sim.url, "ASUP", "ADEV", "JIRA_A_TOKEN"))
     bundle.start()
     try:

@@ -9,6 +9,7 @@ environment), so the simulator's request log tells which bundle did what.
 from __future__ import annotations
 
 import math
+import os
 import signal
 import time
 from collections import Counter
@@ -160,6 +161,29 @@ def test_a_bundle_that_stops_cleanly_hands_its_pairs_over_at_once(cluster):
     assert took < 0.6 * LEASE, f"{took:.1f} s: the others waited for a bundle that had gone"
     log = cluster.bundles["two"].logs()
     assert "uncaught" not in log and "stopped: leases (exit status 0)" in log, log[-3000:]
+
+
+def test_when_supervisord_alone_is_killed_its_programs_end_and_their_pairs_move_at_once(cluster):
+    cluster.start("one", BOTS[0])
+    wait_for(cluster.all_held, 30, what="every pair held by one")
+    cluster.start("two", BOTS[1])
+    wait_for(lambda: set(cluster.spread()) == {"one", "two"}, 30, interval=0.5, what="both bundles holding")
+    one = cluster.bundles["one"]
+    programs = [process for process in one.processes() if process.pid != one.process.pid]
+    os.kill(one.process.pid, signal.SIGKILL)
+    one.process.wait()
+    killed_at = time.monotonic()
+
+    def ended(process: psutil.Process) -> bool:
+        try:
+            return process.status() == psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return True
+
+    wait_for(lambda: all(map(ended, programs)), 30, interval=0.2, what="every program of bundle one ended")
+    wait_for(lambda: set(cluster.spread()) == {"two"}, 30, interval=0.2, what="two holding every pair")
+    took = time.monotonic() - killed_at
+    assert took < 0.6 * LEASE, f"{took:.1f} s: the orphaned workers held their leases until they expired"
 
 
 def test_a_burst_of_accepted_issues_with_jira_latency_makes_one_dev_issue_each(cluster, sim, human):

@@ -3,16 +3,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import psutil
 import requests
 
+from app.jira import BasicAuth, JiraClient
 from app.bundle.render import PRIORITY_WORKER, program_specs, render_supervisord_conf
 from app.bundle.rpc import SupervisorRPC, SupervisorUnavailable
 from app.config import load_configs
@@ -153,3 +157,59 @@ def dev_issues_made_by_the_sync(jira_port: int) -> list[str]:
             if any(other.get("key", "").startswith(f"{user_project}-") for other in linked):
                 found.append(issue["key"])
     return found
+
+
+def test_demo_with_two_bundles_shares_the_pairs_and_either_may_be_lost(tmp_path):
+    runtime = Path(tempfile.mkdtemp(prefix="rt-"))  # short: supervisord's socket path has a limit
+    health, jira_port = free_port(), free_port()
+    env = {key: value for key, value in os.environ.items() if key not in ("MONGO_URI", "CONFIG_DIR")}
+    env.update(RUNTIME_DIR=str(runtime), HEALTH_PORT=str(health), EMBEDDED_MONGO_PORT=str(free_port()),
+               LEASE_SECONDS="10", DEMO_ACTOR_EVERY="1")
+    process = subprocess.Popen([sys.executable, "entrypoint.py", "demo", "--bundles", "2", "--jira-port", str(jira_port)],
+                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    ports = {"demo-1": health, "demo-2": health + 100}
+
+    def holders(port: int) -> dict[str, list[str]] | None:
+        response = requests.get(f"http://127.0.0.1:{port}/health?detail=1", timeout=3)
+        bundles = response.json()["cluster"]["bundles"] if response.status_code == 200 else []
+        return {b["name"]: b["holds"] for b in bundles if b["live"]} or None
+
+    try:
+        both = wait_for(lambda: (held := holders(health)) and sorted(map(len, held.values())) == [1, 1] and held, 90,
+                        interval=0.5, what="one pair active in each bundle")
+        wait_for(lambda: requests.get(f"http://127.0.0.1:{ports['demo-2']}/health", timeout=3).status_code == 200, 30,
+                 what="demo-2 healthy")
+        lost = next(p.pid for p in psutil.process_iter(["environ"]) if _bundle_leader(p, "demo-1"))
+        for member in psutil.process_iter():  # pkill -9 -s, as the banner says
+            with contextlib.suppress(psutil.Error, OSError):
+                if os.getsid(member.pid) == lost:
+                    member.kill()
+        survivor = wait_for(lambda: (held := holders(ports["demo-2"])) and held == {"demo-2": ["sync-ab", "sync-cd"]},
+                            60, interval=0.5, what="demo-2 holding both pairs")
+        assert survivor and set(both) == {"demo-1", "demo-2"}
+        jira = JiraClient(f"http://127.0.0.1:{jira_port}", BasicAuth(DEMO_HUMAN_EMAIL, DEMO_HUMAN_TOKEN), deployment="cloud")
+        for dev in ("ABDEV", "CDDEV"):  # the scripted person kept accepting issues meanwhile
+            wait_for(lambda dev=dev: _one_dev_issue_each(jira, dev), 30, interval=1, what=f"one {dev} issue per User issue")
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=180)
+        shutil.rmtree(runtime, ignore_errors=True)
+    assert process.returncode == 0, output[-3000:]
+    assert f"lose it whole (every process at once): pkill -9 -s {lost}" in output
+    assert "bundle demo-1 exited (-9)" in output
+    left = [p for p in psutil.process_iter(["environ"]) if (p.info["environ"] or {}).get("RUNTIME_DIR", "").startswith(str(runtime))]
+    assert not left, "every bundle and shared process stopped"
+
+
+def _bundle_leader(process: psutil.Process, name: str) -> bool:
+    """The `run` (now supervisord) process of bundle `name`: the leader of its session."""
+    try:
+        return (process.info["environ"] or {}).get("BUNDLE_ID") == name and process.pid == os.getsid(process.pid)
+    except OSError:
+        return False
+
+
+def _one_dev_issue_each(jira: JiraClient, dev_project: str) -> bool:
+    issues = jira.search(f'project = "{dev_project}"', fields=["summary"], properties=["jira-sync"])
+    owners = [issue["properties"]["jira-sync"]["userIssueKey"] for issue in issues]
+    return bool(owners) and len(owners) == len(set(owners))

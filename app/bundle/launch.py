@@ -10,8 +10,8 @@ watchdog and MongoDB none.
 The names (never the values) of the removed variables that had a value ride along in
 JIRA_SYNC_WITHHELD, comma-separated: the health service judges the config files without the
 tokens, and a token that is set, only withheld from it, is no problem of the file
-(app.config.load_configs `withheld`). The launcher prints nothing on stdout, which is an event
-listener's protocol channel.
+(app.config.load_configs `withheld`). COMMAND also ends with supervisord (app.bundle.parent_death).
+The launcher prints nothing on stdout, which is an event listener's protocol channel.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ import os
 import sys
 from collections.abc import Collection, Mapping
 from typing import NoReturn
+
+from app.bundle.parent_death import stop_with_parent
 
 WITHHELD_VARIABLE = "JIRA_SYNC_WITHHELD"
 EXIT_CANNOT_RUN = 127
@@ -54,6 +56,9 @@ def main(argv: list[str] | None = None) -> NoReturn:
     from app.settings import get_settings
 
     secrets = secret_names(os.environ, get_settings().config_dir)
+    if not stop_with_parent():
+        print("launch: supervisord is gone; not starting", file=sys.stderr)
+        sys.exit(EXIT_CANNOT_RUN)
     try:
         os.execvpe(command[0], command, launch_environment(os.environ, secrets, set(args.keep)))
     except OSError as error:

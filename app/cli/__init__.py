@@ -37,4 +37,6 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("pair")
     demo = commands.add_parser("demo", help="the bundle against a simulated Jira site, on embedded defaults")
     demo.add_argument("--jira-port", type=int, default=None, help="port of the simulated Jira (default DEMO_JIRA_PORT or 8081)")
+    demo.add_argument("--bundles", type=int, default=1, choices=range(1, 6), metavar="N",
+                      help="run N bundles on one MongoDB (1 to 5; dashboards on HEALTH_PORT + 100 * i) to watch the pair leases")
     return parser

@@ -1,4 +1,5 @@
-"""`demo [--jira-port P]`: write the demo's files, say where to look, then run the bundle like `run`."""
+"""`demo [--jira-port P] [--bundles N]`: write the demo's files, say where to look, then run the
+bundle like `run`; with N > 1, N bundles on one MongoDB (app.demo.cluster)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,10 @@ from app.settings import get_settings
 
 
 def main(args) -> NoReturn:
+    if args.bundles > 1:
+        from app.demo.cluster import run_cluster
+
+        raise SystemExit(run_cluster(get_settings(), args.bundles, args.jira_port))
     launch = prepare(get_settings(), args.jira_port)
     for line in banner(launch):
         print(line)

@@ -15,11 +15,21 @@ from app.demo.settings import DEMO_HUMAN_EMAIL, DEMO_HUMAN_TOKEN_VARIABLE, DEMO_
 PRIORITY_DEMO_ACTOR = PRIORITY_WORKER + 100
 
 
+def simulator_argv(port: int, seed_file, python: str = sys.executable) -> tuple[str, ...]:
+    return (python, "-m", "jira_sim", "--host", "127.0.0.1", "--port", str(port), "--seed", str(seed_file),
+            "--deployment", "cloud")
+
+
+def actor_argv(jira_port: int, every: float, python: str = sys.executable) -> tuple[str, ...]:
+    return (python, "-m", "app.demo.actor", "--jira", f"http://127.0.0.1:{jira_port}",
+            "--pairs", ",".join(f"{user}:{dev}" for _, user, dev in DEMO_PAIRS), "--email", DEMO_HUMAN_EMAIL,
+            "--every", f"{every:g}")
+
+
 def simulator_program(port: int, seed_file, python: str = sys.executable) -> Program:
     return Program(
         name="jira-sim",
-        command=launched((python, "-m", "jira_sim", "--host", "127.0.0.1", "--port", str(port),
-                          "--seed", str(seed_file), "--deployment", "cloud"), python=python),
+        command=launched(simulator_argv(port, seed_file, python), python=python),
         priority=PRIORITY_SIMULATOR,
         startsecs=1,
         stopwaitsecs=5,
@@ -30,9 +40,7 @@ def actor_program(jira_port: int, every: float, python: str = sys.executable) ->
     """The scripted person; its token comes from DEMO_HUMAN_TOKEN in the inherited environment."""
     return Program(
         name="demo-actor",
-        command=launched((python, "-m", "app.demo.actor", "--jira", f"http://127.0.0.1:{jira_port}",
-                          "--pairs", ",".join(f"{user}:{dev}" for _, user, dev in DEMO_PAIRS),
-                          "--email", DEMO_HUMAN_EMAIL, "--every", f"{every:g}"), [DEMO_HUMAN_TOKEN_VARIABLE], python),
+        command=launched(actor_argv(jira_port, every, python), [DEMO_HUMAN_TOKEN_VARIABLE], python),
         priority=PRIORITY_DEMO_ACTOR,
         autorestart=True,
         startsecs=1,

@@ -50,25 +50,15 @@ def create_app(site: Site, sleep: Callable[[float], None] = time.sleep) -> Flask
 
     @app.before_request
     def gate():
-        if not (request.path.startswith("/rest/") or request.path.startswith("/secure/")):
+        if not request.path.startswith(("/rest/", "/secure/")):
             return None
         if site.knobs.latency_ms:
             sleep(site.knobs.latency_ms / 1000)
         with site.lock:
             decision = site.knobs.decide(request.path, site.now())
-        if decision.action == "drop":  # before any work: the view does not run
-            g.drop_connection = True
-            return Response(status=500)
-        g.drop_connection = decision.action == "drop_after"
-        if decision.action == "error":
-            raise JiraApiError(decision.status, ["Service temporarily unavailable (simulated fault)."],
-                               headers={"Retry-After": "1"} if decision.status == 503 else {})
-        if decision.action == "rate_limited":
-            raise JiraApiError(429, ["Rate limit exceeded."], headers=decision.headers)
-        if decision.action == "ok_error":
-            return jsonify({"errorMessages": ["The request could not be completed (simulated proxy fault)."]})
-        if decision.action == "page_without_issues":
-            return jsonify({"isLast": True} if site.deployment == "cloud" else {"startAt": 0, "maxResults": 50, "total": 0})
+        faulted = _simulated_fault(site, decision)
+        if faulted is not None:
+            return faulted
         g.rate_headers = decision.headers
         if site.deployment == "datacenter" and request.path.startswith("/rest/api/3/"):
             raise JiraApiError(404, ["null for uri: " + request.url])
@@ -82,22 +72,7 @@ def create_app(site: Site, sleep: Callable[[float], None] = time.sleep) -> Flask
 
     @app.after_request
     def record(response: Response) -> Response:
-        if request.path.startswith("/_sim/"):
-            return response  # the admin API is not part of the traffic being measured
-        dropped = bool(g.get("drop_connection"))  # after the work, if any, was done and kept
-        for name, value in (g.get("rate_headers") or {}).items():
-            response.headers.setdefault(name, value)
-        login = g.get("login")
-        if login is not None and login.reason:
-            response.headers["X-Seraph-LoginReason"] = login.reason
-        site.request_log.record(request.method, request.path, _template(), "dropped" if dropped else
-                                response.status_code, format_jira(site.now(), "UTC"),
-                                login.user.account_id if login and login.user else None)
-        if dropped:
-            # Logged first: whoever sees the drop and reads the log at once finds the entry there.
-            _drop_connection()
-            return Response(status=500)
-        return response
+        return _recorded(site, response)
 
     app.register_error_handler(JiraApiError, error_response)
 
@@ -107,6 +82,45 @@ def create_app(site: Site, sleep: Callable[[float], None] = time.sleep) -> Flask
         return error_response(JiraApiError(error.code or 500, messages))
 
     return app
+
+
+def _simulated_fault(site: Site, decision) -> Response | None:
+    """The answer of a fault knob instead of the view's (None: no fault; the view runs). A drop
+    after the work only marks the request: `_recorded` drops it once the work is done."""
+    if decision.action == "drop":  # before any work: the view does not run
+        g.drop_connection = True
+        return Response(status=500)
+    g.drop_connection = decision.action == "drop_after"
+    if decision.action == "error":
+        raise JiraApiError(decision.status, ["Service temporarily unavailable (simulated fault)."],
+                           headers={"Retry-After": "1"} if decision.status == 503 else {})
+    if decision.action == "rate_limited":
+        raise JiraApiError(429, ["Rate limit exceeded."], headers=decision.headers)
+    if decision.action == "ok_error":
+        return jsonify({"errorMessages": ["The request could not be completed (simulated proxy fault)."]})
+    if decision.action == "page_without_issues":
+        return jsonify({"isLast": True} if site.deployment == "cloud" else {"startAt": 0, "maxResults": 50, "total": 0})
+    return None
+
+
+def _recorded(site: Site, response: Response) -> Response:
+    """The request in the site's log, with the headers Jira adds; a dropped one loses its answer."""
+    if request.path.startswith("/_sim/"):
+        return response  # the admin API is not part of the traffic being measured
+    dropped = bool(g.get("drop_connection"))  # after the work, if any, was done and kept
+    for name, value in (g.get("rate_headers") or {}).items():
+        response.headers.setdefault(name, value)
+    login = g.get("login")
+    if login is not None and login.reason:
+        response.headers["X-Seraph-LoginReason"] = login.reason
+    site.request_log.record(request.method, request.path, _template(), "dropped" if dropped else
+                            response.status_code, format_jira(site.now(), "UTC"),
+                            login.user.account_id if login and login.user else None)
+    if dropped:
+        # Logged first: whoever sees the drop and reads the log at once finds the entry there.
+        _drop_connection()
+        return Response(status=500)
+    return response
 
 
 def _limit_issue_writes(site: Site) -> None:

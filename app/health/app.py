@@ -49,18 +49,7 @@ def create_app(snapshot_source: Callable[[], HealthSnapshot], stale_after: float
     app.extensions["health_report"] = health_report
 
     def refusal():
-        """None when this request may read protected answers, else the answer refusing it."""
-        verdict = decide(auth, Caller.of(request))
-        if verdict is Verdict.ALLOWED:
-            return None
-        logger.warning("refused %s %s from %s: %s", request.method, request.path, request.remote_addr, verdict.reason)
-        if verdict is Verdict.FORBIDDEN:
-            return jsonify(error=f"served to loopback clients only; to open it to others, {CREDENTIALS_HINT}"), 403
-        response = jsonify(error=f"authentication required ({' or '.join(auth.schemes)})")
-        response.status_code = 401
-        for challenge in auth.challenges():
-            response.headers.add("WWW-Authenticate", challenge)
-        return response
+        return _refusal(auth)
 
     def protected(view):
         @functools.wraps(view)
@@ -93,17 +82,33 @@ def create_app(snapshot_source: Callable[[], HealthSnapshot], stale_after: float
     def live():
         return jsonify(status="alive"), 200
 
-    @app.errorhandler(Exception)
-    def unexpected(error: Exception):
-        if isinstance(error, HTTPException):
-            return error
-        # Only the type and place are logged: an exception's text may carry a secret.
-        frame = traceback.extract_tb(error.__traceback__)[-1:] or [None]
-        where = f"{frame[0].filename}:{frame[0].lineno}" if frame[0] else "?"
-        logger.error("health request failed: %s at %s", type(error).__name__, where)
-        return jsonify(status="degraded", state="unhealthy", reasons=["health service error (see its log)"]), 503
-
+    app.register_error_handler(Exception, _unexpected)
     return app
+
+
+def _refusal(auth: HealthAuth):
+    """None when this request may read protected answers, else the answer refusing it."""
+    verdict = decide(auth, Caller.of(request))
+    if verdict is Verdict.ALLOWED:
+        return None
+    logger.warning("refused %s %s from %s: %s", request.method, request.path, request.remote_addr, verdict.reason)
+    if verdict is Verdict.FORBIDDEN:
+        return jsonify(error=f"served to loopback clients only; to open it to others, {CREDENTIALS_HINT}"), 403
+    response = jsonify(error=f"authentication required ({' or '.join(auth.schemes)})")
+    response.status_code = 401
+    for challenge in auth.challenges():
+        response.headers.add("WWW-Authenticate", challenge)
+    return response
+
+
+def _unexpected(error: Exception):
+    if isinstance(error, HTTPException):
+        return error
+    # Only the type and place are logged: an exception's text may carry a secret.
+    frame = traceback.extract_tb(error.__traceback__)[-1:] or [None]
+    where = f"{frame[0].filename}:{frame[0].lineno}" if frame[0] else "?"
+    logger.error("health request failed: %s at %s", type(error).__name__, where)
+    return jsonify(status="degraded", state="unhealthy", reasons=["health service error (see its log)"]), 503
 
 
 def wants_detail(args: Mapping[str, str]) -> bool:

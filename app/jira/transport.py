@@ -12,6 +12,7 @@ mistakes a rejected token for a deleted issue.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import Counter
 from collections.abc import Callable
@@ -102,25 +103,8 @@ class JiraTransport:
             idempotent = method in IDEMPOTENT_METHODS
 
         writes = method != "GET" and not read_only
-
-        def attempt() -> requests.Response:
-            timeout = self.timeout
-            if writes and self.write_guard is not None:
-                timeout = _within(timeout, self.write_guard())
-            self.request_count += 1
-            try:
-                response = self.session.request(
-                    method, url, params=params, json=json, files=files, headers=headers,
-                    auth=auth, timeout=timeout,
-                )
-            except requests.exceptions.RequestException:
-                self.status_counts["dropped"] += 1
-                raise
-            self.status_counts[str(response.status_code)] += 1
-            if (response.status_code == 429 or response.status_code >= 500) and response.status_code not in allow_status:
-                raise RetryableStatus(response)
-            return response
-
+        send = {"params": params, "json": json, "files": files, "headers": headers, "auth": auth}
+        attempt = functools.partial(self._attempt, method, url, writes, allow_status, send)
         try:
             response = self.policy.run(attempt, idempotent, f"{method} {shown}")
         except (RetryableStatus, HintBeyondCap) as failure:
@@ -133,6 +117,24 @@ class JiraTransport:
             raise self._error(method, shown, response, cls=JiraAuthError)
         if response.status_code >= 400 and response.status_code not in allow_status:
             raise self._error(method, shown, response)
+        return response
+
+    def _attempt(self, method: str, url: str, writes: bool, allow_status: tuple[int, ...],
+                 send: dict[str, Any]) -> requests.Response:
+        """One try: a write asks the guard first and keeps within what it allows; 429 and 5xx
+        raise RetryableStatus for the retry policy; every answer (or none) is counted."""
+        timeout = self.timeout
+        if writes and self.write_guard is not None:
+            timeout = _within(timeout, self.write_guard())
+        self.request_count += 1
+        try:
+            response = self.session.request(method, url, timeout=timeout, **send)
+        except requests.exceptions.RequestException:
+            self.status_counts["dropped"] += 1
+            raise
+        self.status_counts[str(response.status_code)] += 1
+        if (response.status_code == 429 or response.status_code >= 500) and response.status_code not in allow_status:
+            raise RetryableStatus(response)
         return response
 
     def absolute(self, url_or_path: str) -> str:

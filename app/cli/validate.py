@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import sys
 
-import pymongo
 from pymongo.errors import PyMongoError
 
 from app.config import LoadResult, load_configs
 from app.config.errors import printable
+from app.mongo import connect
 from app.settings import get_settings
 from app.sync.original import OriginalState, still_to_import
-from app.sync.store import PAIR_STATE
+from app.sync.store import PairStore
 
 MONGO_TIMEOUT_MS = 1_500  # validate is run by hand and in CI: it must not hang on a MongoDB that is away
 
@@ -73,15 +73,13 @@ def import_line(pair: str, database: str, original: OriginalState) -> str:
 def import_lines(result: LoadResult) -> list[str]:
     """One IMPORT line per valid pair whose database still needs importing."""
     settings = get_settings()
-    client = pymongo.MongoClient(settings.effective_mongo_uri, tz_aware=True, appname="jira-sync-validate",
-                                 serverSelectionTimeoutMS=MONGO_TIMEOUT_MS, connectTimeoutMS=MONGO_TIMEOUT_MS,
-                                 socketTimeoutMS=MONGO_TIMEOUT_MS)
+    client = connect(settings.model_copy(update={"mongo_timeout_ms": MONGO_TIMEOUT_MS}), appname="jira-sync-validate")
     lines = []
     try:
         for pair in result.pairs:
             database = settings.pair_database(pair.name)
-            db = client[database]
-            original = still_to_import(db, db.sync_state.find_one({"_id": PAIR_STATE}) or {})
+            store = PairStore(client[database])  # unfenced: it only reads
+            original = still_to_import(store.db, store.sync_state())
             if original is not None:
                 lines.append(import_line(pair.name, database, original))
     except PyMongoError as error:

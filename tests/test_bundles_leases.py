@@ -165,6 +165,18 @@ def test_a_bundle_that_stops_cleanly_hands_its_pairs_over_at_once(cluster):
     assert "uncaught" not in log and "stopped: leases (exit status 0)" in log, log[-3000:]
 
 
+def test_a_pair_stopped_in_the_bundle_holding_it_is_taken_by_another(cluster, human):
+    cluster.start("one", BOTS[0])
+    wait_for(cluster.all_held, 30, what="every pair held by one")
+    cluster.start("two", BOTS[1])
+    wait_for(lambda: set(cluster.spread()) == {"one", "two"}, 30, interval=0.5, what="both bundles holding")
+    pair, user, dev = next(p for p in PAIRS if cluster.all_held()[p[0]] == "one")
+    assert cluster.bundles["one"].rpc().stop(pair)  # supervisorctl stop: an operator's, or FATAL after crashes
+    wait_for(lambda: (cluster.all_held() or {}).get(pair) == "two", 3 * LEASE, interval=0.2, what=f"two holding {pair}")
+    key = accept(human, user, "while stopped in one")
+    wait_for(lambda: one_dev_issue_each(human, [key], dev), 30, interval=0.5, what=f"{key} synced by two")
+
+
 def test_when_supervisord_alone_is_killed_its_programs_end_and_their_pairs_move(cluster):
     cluster.start("one", BOTS[0])
     wait_for(cluster.all_held, 30, what="every pair held by one")

@@ -31,6 +31,7 @@ from app.sync.engine import Engine
 from app.sync.store import FenceLost, PairStore
 from jira_sim.server import SimulatorServer
 from tests.support.faults import Crash, CrashingStore
+from tests.support.mongo import drop_databases
 from tests.support.sync import SyncHarness
 
 # What a Dev move makes of the User issue (sync-ab.json), and a User move of the Dev issue.
@@ -44,10 +45,8 @@ STORE_WRITES = ["save_mapping", "save_creation", "finish_intent", "begin_intent"
 def mongo_for_machine(mongo_uri):
     client = pymongo.MongoClient(mongo_uri, tz_aware=True, serverSelectionTimeoutMS=2000)
     yield client
-    for name in client.list_database_names():
-        if name.startswith("tprop"):
-            client.drop_database(name)
     client.close()
+    drop_databases(mongo_uri, "tprop")
 
 
 LEASE_SECONDS = 30
@@ -84,9 +83,11 @@ class PairWorker:
         self.engine = self.new_engine(store)
         return True
 
-    def store(self, fence: int | None = None, store_class=PairStore, *args) -> PairStore:
-        database = self.pair.store.db.client[self.database_name()]
-        return store_class(database, *args, fence=fence if fence is not None else self.held.fence)
+    def database(self):
+        return self.pair.store.db.client[self.database_name()]
+
+    def store(self, fence: int | None = None) -> PairStore:
+        return PairStore(self.database(), fence=fence if fence is not None else self.held.fence)
 
     def new_engine(self, store: PairStore) -> Engine:
         jira = JiraClient.from_config(self.pair.config.jira, site=self.pair.site, sleep=lambda seconds: None,
@@ -199,7 +200,7 @@ class WorkflowMachine(RuleBasedStateMachine):
     def killed_pass(self, method):
         holder = self._holder()
         try:
-            holder.new_engine(holder.store(None, CrashingStore, method, Crash())).run_pass()
+            holder.new_engine(CrashingStore(holder.database(), method, Crash(), fence=holder.held.fence)).run_pass()
         except Crash:
             pass
 

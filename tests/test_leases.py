@@ -8,8 +8,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from app.bundle.rpc import ProcessInfo
 from app.leases.assign import preferred_holders
 from app.leases.decide import Acquire, HandOver, keeper_actions
+from app.leases.keeper import serving_pairs
 from app.leases.store import BundleBeat, Lease, LeaseStore
 from app.leases.ticket import RELEASE, Ticket, read_ticket, remove_ticket, write_ticket
 
@@ -117,3 +119,15 @@ def test_tickets_are_written_whole_and_unreadable_ones_count_as_none(tmp_path):
     assert read_ticket(tmp_path, "p1") is None
     remove_ticket(tmp_path, "p1")
     remove_ticket(tmp_path, "p1")
+
+
+def process(group: str, state: str) -> ProcessInfo:
+    return ProcessInfo.from_rpc({"name": group, "group": group, "statename": state})
+
+
+def test_a_stopped_or_fatal_worker_serves_nothing_and_the_bundles_own_programs_never_do():
+    processes = [process("sync-a", "RUNNING"), process("sync-b", "STOPPED"), process("sync-c", "FATAL"),
+                 process("sync-d", "BACKOFF"), process("sync-e", "EXITED"), process("sync-f", "STARTING"),
+                 process("health", "RUNNING"), process("leases", "RUNNING"), process("watchdog", "RUNNING")]
+
+    assert serving_pairs(processes) == ["sync-a", "sync-d", "sync-e", "sync-f"]

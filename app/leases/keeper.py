@@ -1,7 +1,8 @@
 """A bundle's lease keeper: `python -m app.leases.keeper` (supervisord program `leases`).
 
 Every tick it beats for the bundle (`bundles`), reads every lease and live bundle, and acts on
-what app.leases.decide says for the pairs this bundle runs (its worker programs in supervisord):
+what app.leases.decide says for the pairs this bundle runs (its worker programs in supervisord,
+less those stopped or FATAL, which another bundle had better hold meanwhile):
 it acquires the leases it should hold and writes each worker's ticket (`hold`, with the new
 fence), asks a worker to hand its pair over (`release`), and withdraws a ticket whose lease is
 not this bundle's any more. It never renews a lease: the worker holding it does, so a lease
@@ -14,13 +15,13 @@ import logging
 import signal
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 
 import pymongo.errors
 
-from app.bundle.rpc import SupervisorFault, SupervisorRPC, SupervisorUnavailable
+from app.bundle.rpc import ProcessInfo, SupervisorFault, SupervisorRPC, SupervisorUnavailable
 from app.config import BUNDLE_PROGRAM_NAMES
 from app.instants import utc_now
 from app.leases.decide import Acquire, HandOver, keeper_actions, live_bundles, skew_allowance
@@ -94,9 +95,20 @@ class Keeper:
             stop.wait(self.tick_seconds)
 
 
+# A worker in these states runs again only when someone acts (`supervisorctl start`, the
+# watchdog after its cool-down): meanwhile its pair is for another bundle to hold. (EXITED
+# and BACKOFF are on their way back by themselves.)
+NOT_SERVING = frozenset({"STOPPED", "FATAL"})
+
+
+def serving_pairs(processes: Iterable[ProcessInfo]) -> list[str]:
+    """The pairs this bundle can run now: its worker programs that supervisord will run (pure)."""
+    return sorted({info.group for info in processes
+                   if info.group not in BUNDLE_PROGRAM_NAMES and info.statename not in NOT_SERVING})
+
+
 def worker_programs(rpc: SupervisorRPC) -> list[str]:
-    """The pairs this bundle runs: its supervisord programs that are not the bundle's own."""
-    return sorted({info.group for info in rpc.process_states().values() if info.group not in BUNDLE_PROGRAM_NAMES})
+    return serving_pairs(rpc.process_states().values())
 
 
 def main() -> None:

@@ -97,6 +97,9 @@ def cluster(tmp_path, mongo_uri, db_prefix, sim):
     running = Cluster(tmp_path, mongo_uri, db_prefix, sim)
     yield running
     running.stop()
+    for name, bundle in running.bundles.items():  # shown by pytest only when the test failed
+        lines = [line for line in bundle.logs().splitlines() if '"level": "DEBUG"' not in line and "issue.processed" not in line]
+        print(f"--- bundle {name}: the last of its log ---", *lines[-60:], sep="\n")
 
 
 def writes_by(sim: SimulatorServer) -> Counter[str]:

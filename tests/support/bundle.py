@@ -133,20 +133,20 @@ class Bundle:
         return self
 
     def processes(self) -> list[psutil.Process]:
-        """Every process of this bundle, found by its identity in their environment (a child
-        supervisord spawned a moment ago is no orphan of this list)."""
+        """Every process of this bundle, found by its runtime directory in their environment (a
+        child supervisord spawned a moment ago is no orphan of this list). Not by BUNDLE_ID:
+        tests running beside this one may name their bundles alike."""
         found = []
         for process in psutil.process_iter():
             try:
-                if process.environ().get("BUNDLE_ID") == self.env["BUNDLE_ID"]:
+                if process.environ().get("RUNTIME_DIR") == str(self.runtime_dir):
                     found.append(process)
             except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
                 continue
         return found
 
     def kill(self) -> None:
-        """kill -9 of every process of the bundle: supervisord first (it spawns no more), then the
-        rest. Needs BUNDLE_ID in the bundle's environment."""
+        """kill -9 of every process of the bundle: supervisord first (it spawns no more), then the rest."""
         os.kill(self.process.pid, signal.SIGKILL)
         self.process.wait()
         for process in self.processes():

@@ -246,7 +246,7 @@ class ActiveBeats:
     def all(self) -> dict[str, Heartbeat]:
         from app.leases.view import ACTIVE, Cluster
 
-        cluster, now = Cluster(self.bundle, self.leases.bundles(), self.leases.leases(), self.lease_seconds), self.clock()
+        cluster, now = Cluster.read(self.leases, self.bundle, self.lease_seconds), self.clock()
         return {pair: beat for pair, beat in self.beats.all().items() if cluster.view(pair, now).state == ACTIVE}
 
 

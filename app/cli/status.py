@@ -126,8 +126,7 @@ def _read_mongo(settings) -> tuple[dict, Cluster | None]:
     client = connect(settings, appname="jira-sync-status")
     try:
         control, bundle = client[settings.mongo_control_db], settings.effective_bundle_id
-        leases = LeaseStore(control)
-        cluster = Cluster(bundle, leases.bundles(), leases.leases(), settings.lease_seconds)
+        cluster = Cluster.read(LeaseStore(control), bundle, settings.lease_seconds)
         return HeartbeatStore(control, bundle=bundle).all(), cluster
     except pymongo.errors.PyMongoError as error:
         print(f"mongodb: heartbeats unavailable ({type(error).__name__})", file=sys.stderr)

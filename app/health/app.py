@@ -48,8 +48,7 @@ def create_app(snapshot_source: Callable[[], HealthSnapshot], stale_after: float
 
     app.extensions["health_report"] = health_report
 
-    def refusal():
-        return _refusal(auth)
+    refusal = functools.partial(_refusal, auth)
 
     def protected(view):
         @functools.wraps(view)

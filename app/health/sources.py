@@ -136,8 +136,7 @@ class HealthSource:
     def _read_mongo(self, pairs: list[str]) -> tuple[dict[str, Heartbeat], dict[str, int], dict[str, list[dict]],
                                                      Cluster | None]:
         heartbeats = self._heartbeats.all()
-        cluster = None if self._bundle is None else Cluster(self._bundle, self._leases.bundles(), self._leases.leases(),
-                                                           self._lease_seconds)
+        cluster = None if self._bundle is None else Cluster.read(self._leases, self._bundle, self._lease_seconds)
         failures = {pair: self._mongo[self._pair_database(pair)].failures for pair in pairs}
         pending = {pair: count(collection, PENDING_FAILURE) for pair, collection in failures.items()}
         oldest = {pair: _oldest_failures(failures[pair]) for pair in pairs if pending[pair]}

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Literal
 
-from app.leases.decide import live_bundles, skew_allowance
-from app.leases.store import BundleBeat, Lease
+from app.leases.decide import is_free, live_bundles, skew_allowance
+from app.leases.store import BundleBeat, Lease, LeaseStore
 
 ACTIVE, STANDBY, UNHELD = "active", "standby", "unheld"
 
@@ -39,9 +39,8 @@ class LeaseView:
 def lease_view(lease: Lease | None, me: str, live: Mapping[str, BundleBeat], now: datetime, skew: float) -> LeaseView:
     if lease is None:
         return LeaseView(UNHELD)
-    free_since = lease.expires_at if lease.owner is None or lease.expires_at + timedelta(seconds=skew) < now else None
-    if free_since is not None:
-        return LeaseView(UNHELD, None, lease.fence, None, False, max(0.0, (now - free_since).total_seconds()),
+    if is_free(lease, now, skew):
+        return LeaseView(UNHELD, None, lease.fence, None, False, max(0.0, (now - lease.expires_at).total_seconds()),
                          lease.handovers, lease.owner or lease.last_owner)
     state = ACTIVE if lease.owner == me else STANDBY
     return LeaseView(state, lease.owner, lease.fence, lease.since, lease.owner in live, None, lease.handovers,
@@ -56,6 +55,10 @@ class Cluster:
     bundles: Mapping[str, BundleBeat]
     leases: Mapping[str, Lease]
     lease_seconds: float
+
+    @classmethod
+    def read(cls, store: LeaseStore, me: str, lease_seconds: float) -> Cluster:
+        return cls(me, store.bundles(), store.leases(), lease_seconds)
 
     def view(self, pair: str, now: datetime) -> LeaseView:
         live = live_bundles(self.bundles, now, self.lease_seconds)

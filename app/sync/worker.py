@@ -196,12 +196,12 @@ def _serve(config_path: Path, config: PairConfig, client: pymongo.MongoClient, h
                                       "deployment": jira.deployment, "site": jira.site_url, "fence": fence})
     heartbeat.enter(WorkerState.RUNNING)
     loop.run()
-    if guard.lost or held.handing_over():
-        held.release()  # a hand-over: at once; a lost lease: a no-op
-        log.info("worker steps down", extra={"reason": guard.lost_reason or "handed over", "fence": fence})
+    stepping_down, reason = guard.lost or held.handing_over(), guard.lost_reason or "handed over"
+    held.release()  # at once, for the next holder (a no-op when the lease was lost)
+    if stepping_down:
+        log.info("worker steps down", extra={"reason": reason, "fence": fence})
         client.close()
         return become_standby(config_path, fence)
-    held.release()
     log.info("worker stopped")
     return 0
 

@@ -13,6 +13,7 @@ from app.health.app import create_app
 from app.health.assess import HealthSnapshot, Unavailable, assess
 from app.health.dashboard import dashboard_view, display_time, human_duration
 from app.heartbeats import Heartbeat, LastPass, WorkerState
+from app.sync.failures import Failure
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
 TOKEN = "tok-MARKER-91ab-never-shown"
@@ -33,9 +34,10 @@ def snapshot(**overrides) -> HealthSnapshot:
             ok=True, counts={"actions.transition": 2, "processed": 9, "changes": 2, "failures_pending": 1}),
             metrics={"passes_total": 40, "passes_failed": 0, "actions": {"create": 3, "transition": 7}})},
         failures_pending={"sync-ab": 1},
-        failures={"sync-ab": [{"issue_key": "ABSUP-7", "from_status": "To Do", "to_status": "Will Do", "attempts": 3,
+        failures={"sync-ab": [Failure.from_document({
+            "issue_key": "ABSUP-7", "from_status": "To Do", "to_status": "Will Do", "attempts": 3,
                                "given_up": False, "last_error": "Jira said 400",
-                               "next_attempt_at": NOW + timedelta(minutes=2)}]},
+                               "next_attempt_at": NOW + timedelta(minutes=2)})]},
     )
     values.update(overrides)
     return HealthSnapshot(**values)
@@ -110,7 +112,7 @@ def test_everything_from_configs_and_jira_is_escaped():
     hostile = "<script>alert('x')</script>"
     html = page(snapshot(
         config_errors=[ConfigError(f"sync-{hostile}.json", hostile, hostile)],
-        failures={"sync-ab": [{"issue_key": hostile, "last_error": hostile, "attempts": 1}]},
+        failures={"sync-ab": [Failure.from_document({"issue_key": hostile, "last_error": hostile, "attempts": 1})]},
     ))
 
     assert hostile not in html
@@ -121,7 +123,7 @@ def test_a_token_in_an_error_text_never_reaches_the_page():
     leaky = f"401 Unauthorized for Basic {TOKEN}"
     html = page(snapshot(
         heartbeats={"sync-ab": Heartbeat("sync-ab", NOW, WorkerState.FAILED, last_error=leaky)},
-        failures={"sync-ab": [{"issue_key": "ABSUP-1", "last_error": leaky, "attempts": 1}]},
+        failures={"sync-ab": [Failure.from_document({"issue_key": "ABSUP-1", "last_error": leaky, "attempts": 1})]},
         secrets=frozenset({TOKEN}),
     ))
 

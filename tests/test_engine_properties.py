@@ -290,7 +290,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         self._check_after_clean_pass()
 
     def _check_after_clean_pass(self) -> None:
-        pending = {f["issue_key"] for f in self.pair.store.pending_failures()}
+        pending = {f.change.issue_key for f in self.pair.store.pending_failures()}
         for key in self.user_keys:
             dev_key = self.pair.dev_key(key)
             side, status = self.last_move[key]

@@ -24,6 +24,7 @@ from app.health.auth import HealthAuth, startup_notice
 from app.health.headers import CONTENT_SECURITY_POLICY
 from app.health.public import OPEN_KEYS, OPEN_WORKER_KEYS
 from app.heartbeats import Heartbeat, LastPass, WorkerState
+from app.sync.failures import Failure
 from app.settings import Settings
 from tests.support.bundle import ROOT
 from tests.support.ports import free_port
@@ -65,8 +66,9 @@ def troubled() -> HealthSnapshot:
                                  last_error="Jira check failed: 401 from https://team.atlassian.net"),
         },
         failures_pending={"sync-ab": 1},
-        failures={"sync-ab": [{"issue_key": "ABSUP-7", "from_status": "To Do", "to_status": "Will Do", "attempts": 2,
-                               "last_error": "Jira said 400: Field 'priority' cannot be set"}]},
+        failures={"sync-ab": [Failure.from_document({
+            "issue_key": "ABSUP-7", "from_status": "To Do", "to_status": "Will Do", "attempts": 2,
+                               "last_error": "Jira said 400: Field 'priority' cannot be set"})]},
     )
 
 

@@ -29,6 +29,7 @@ from app.heartbeats import Heartbeat, LastPass, PairHealth, ProcessLike, Unavail
 from app.instants import as_utc
 from app.leases.decide import live_bundles
 from app.leases.view import Cluster, LeaseView
+from app.sync.failures import Failure
 
 REDACTED = "***"
 # supervisord states of a program that is not running by intent or has exited: "stopped" as the
@@ -48,11 +49,10 @@ class ConfigErrorLike(Protocol):
 class HealthSnapshot:
     """Everything `assess` needs, as read at `now`.
 
-    `failures_pending` maps a pair to its count of unresolved failures; a pair missing from it
-    falls back to the `failures_pending` its worker reported in its heartbeat. `failures` maps a
-    pair to a few of its failure documents, oldest first (issue_key, side, from_status,
-    to_status, attempts, given_up, last_error, first_failed_at, next_attempt_at), so a person
-    sees why. `secrets` are the strings that must never appear in the report (e.g. API tokens
+    `failures_pending` maps a pair to its count of pending failures (app.sync.failures); a pair
+    missing from it falls back to the `failures_pending` its worker reported in its heartbeat.
+    `failures` maps a pair to a few of its failures, oldest first, so a person sees why.
+    `secrets` are the strings that must never appear in the report (e.g. API tokens
     of the loaded configs).
     """
 
@@ -62,7 +62,7 @@ class HealthSnapshot:
     processes: Mapping[str, ProcessLike] | Unavailable = field(default_factory=dict)
     heartbeats: Mapping[str, Heartbeat] | Unavailable = field(default_factory=dict)
     failures_pending: Mapping[str, int] | Unavailable = field(default_factory=dict)
-    failures: Mapping[str, Sequence[Mapping[str, Any]]] | Unavailable = field(default_factory=dict)
+    failures: Mapping[str, Sequence[Failure]] | Unavailable = field(default_factory=dict)
     cluster: Cluster | Unavailable | None = None  # the pair leases, when this bundle reads them
     secrets: frozenset[str] = field(default=frozenset(), repr=False)
 
@@ -225,17 +225,18 @@ def _readable(source: Mapping[str, Any] | Unavailable) -> Mapping[str, Any]:
     return {} if isinstance(source, Unavailable) else source
 
 
-def _failure(document: Mapping[str, Any]) -> dict[str, Any]:
+def _failure(failure: Failure) -> dict[str, Any]:
+    change = failure.change
     return {
-        "issueKey": document.get("issue_key"),
-        "side": document.get("side"),
-        "fromStatus": document.get("from_status"),
-        "toStatus": document.get("to_status"),
-        "attempts": document.get("attempts"),
-        "givenUp": bool(document.get("given_up")),
-        "lastError": document.get("last_error"),
-        "firstFailedAt": iso_timestamp(document.get("first_failed_at")),
-        "nextAttemptAt": iso_timestamp(document.get("next_attempt_at")),
+        "issueKey": change.issue_key,
+        "side": change.side,
+        "fromStatus": change.from_status,
+        "toStatus": change.to_status,
+        "attempts": failure.attempts,
+        "givenUp": failure.given_up,
+        "lastError": failure.last_error,
+        "firstFailedAt": iso_timestamp(failure.first_failed_at),
+        "nextAttemptAt": iso_timestamp(failure.next_attempt_at),
     }
 
 

@@ -144,7 +144,7 @@ class DevIssueCreation:
         existing = self.record(action.user_issue_id)
         if existing is not None and existing.phase != "abandoned":
             return existing, False
-        floor = self.store.sync_state().get("dev_key_high")
+        floor = self.store.sync_state().dev_key_high
         record = CreationRecord(action, tuple(parts), self.clock(), dev_key_floor=floor)
         self._save(record)
         return record, True
@@ -241,7 +241,7 @@ class DevIssueCreation:
                                   linked=linked))
 
     def _learn_initial_status(self, issue_type: str, status: str) -> None:
-        known = self.store.sync_state().get("dev_initial_statuses") or {}
+        known = self.store.sync_state().dev_initial_statuses
         if known.get(issue_type) != status:
             self.store.save_sync_state(dev_initial_statuses={**known, issue_type: status})
 
@@ -249,7 +249,7 @@ class DevIssueCreation:
         """The status a new Dev issue of this type starts in, as seen after an earlier create; else,
         when the issue's status category changed since its creation, the first status of the "new"
         category the Dev project lists for the type (None: take the current status)."""
-        learned = (self.store.sync_state().get("dev_initial_statuses") or {}).get(action.issue_type)
+        learned = self.store.sync_state().dev_initial_statuses.get(action.issue_type)
         if learned:
             return learned
         if fields.get("statuscategorychangedate") in (None, fields.get("created")):

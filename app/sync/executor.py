@@ -32,7 +32,7 @@ from app.jira import JiraAuthError, JiraClient, JiraError, JiraNotFound, JiraPay
 from app.sync.actions import Action, AddComment, CopyAttachments, CreateDevIssue, LinkIssues, TransitionPartner
 from app.sync.creation import LINK_TYPE, MARKER_PROPERTY, CreationDeferred, CreationRecord, DevIssueCreation
 from app.sync.credentials import CredentialCheck
-from app.sync.failures import refusal_document
+from app.sync.failures import FailedChange, refused
 from app.sync.model import Execution, Mapping, same_status
 from app.sync.observe import parse_jira_datetime
 from app.sync.store import PairStore
@@ -229,9 +229,9 @@ class ActionExecutor:
         self.store.record_attachment(attachment_id, mapping.id_of(action.to_side), None)
         reason = (f"{attachment.get('filename')!r} ({attachment.get('size', '?')} bytes) was refused by Jira as too "
                   f"large for {mapping.key_of(action.to_side)}; not copied ({error})")
-        described = {"issue_id": mapping.id_of(action.from_side), "issue_key": mapping.key_of(action.from_side),
-                     "side": action.from_side, "from_status": None, "to_status": None}
-        self.store.record_failure(f"refused:{attachment_id}", refusal_document(described, reason, self.clock()))
+        described = FailedChange(mapping.id_of(action.from_side), mapping.key_of(action.from_side), action.from_side,
+                                 None, None)
+        self.store.record_failure(refused(f"refused:{attachment_id}", described, reason, self.clock()))
 
     # -- link --------------------------------------------------------------------------------
 

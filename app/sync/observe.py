@@ -21,11 +21,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from app.config import PairConfig
 from app.jira import JiraClient, jql_datetime, jql_string
 from app.sync.model import IssueRef, IssueSnapshot, Side, StatusChange
+from app.sync.state import SyncState
 from app.sync.store import PairStore
 from app.sync.templates import browse_url
 
@@ -56,6 +57,14 @@ class Observation:
     changes: list[Observed]
     watermarks: dict[Side, datetime | None]
     highest_dev_key: int | None = None
+
+
+class ImportedBaselines(Protocol):
+    """What an import about to be written would store (app.sync.original.ImportPlan)."""
+
+    def issue_states(self, issue_ids: Iterable[str]) -> dict[str, dict[str, Any]]: ...
+
+    def legacy_statuses(self, side: Side, first_seen: Iterable[IssueSnapshot]) -> dict[str, str]: ...
 
 
 class RecentIssues:
@@ -94,20 +103,25 @@ class Observer:
         self.overlap = overlap
         self.recent = recent if recent is not None else RecentIssues(keep=overlap)
 
-    def observe(self, sync_state: dict[str, Any], now: datetime) -> Observation:
-        """Every new version in both projects since the stored watermarks, oldest first."""
+    def observe(self, sync_state: SyncState, now: datetime, importing: ImportedBaselines | None = None) -> Observation:
+        """Every new version in both projects since the stored watermarks, oldest first.
+        `importing`: the baselines an import not written yet would store (the `plan` preview)."""
         changes: list[Observed] = []
         watermarks: dict[Side, datetime | None] = {}
         reconcile = self.recent.ids(now)
         highest: int | None = None
         for side in SIDES:
-            since = sync_state.get(f"{side}_watermark")
+            since = sync_state.watermark(side)
             seen_updates: list[datetime] = []
             search = self._search(side, window_jql(self._project(side), since, self.time_zone, self.overlap),
                                   SEARCH_FIELDS, reconcile=reconcile)
             for batch in _batches((issue_snapshot(raw, side, self.jira.site_url) for raw in search), STATE_BATCH):
                 stored = self.store.issue_states(issue.id for issue in batch)
-                legacy = self._legacy(side, [issue for issue in batch if issue.id not in stored], sync_state)
+                if importing is not None:
+                    stored = {**stored, **importing.issue_states(issue.id for issue in batch)}
+                first_seen = [issue for issue in batch if issue.id not in stored]
+                legacy = (importing.legacy_statuses(side, first_seen) if importing is not None
+                          else self._legacy(side, first_seen, sync_state))
                 for issue in batch:
                     seen_updates.append(issue.updated)
                     if side == "dev":
@@ -143,9 +157,9 @@ class Observer:
         missed.sort(key=lambda item: item.change.issue.updated)
         return missed
 
-    def _legacy(self, side: Side, first_seen: list[IssueSnapshot], sync_state: dict[str, Any]) -> dict[str, str]:
+    def _legacy(self, side: Side, first_seen: list[IssueSnapshot], sync_state: SyncState) -> dict[str, str]:
         """What the original service last saw of issues sighted for the first time (an import)."""
-        if not first_seen or not sync_state.get("original_import"):
+        if not first_seen or not sync_state.original_import:
             return {}
         return self.store.legacy_statuses(side, (issue.key for issue in first_seen))
 

@@ -12,7 +12,7 @@ from app.config import ConfigError
 from app.health.app import create_app
 from app.health.assess import HealthSnapshot, Unavailable, assess
 from app.health.dashboard import dashboard_view, display_time, human_duration
-from app.heartbeats import Heartbeat, LastPass, WorkerState
+from app.heartbeats import Heartbeat, LastPass, WorkerState, WorkerTotals
 from app.sync.failures import Failure
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
@@ -32,7 +32,8 @@ def snapshot(**overrides) -> HealthSnapshot:
         heartbeats={"sync-ab": Heartbeat("sync-ab", NOW - timedelta(seconds=3), WorkerState.SLEEPING, last_pass=LastPass(
             started_at=NOW - timedelta(seconds=65), finished_at=NOW - timedelta(seconds=63), duration_s=2.04,
             ok=True, counts={"actions.transition": 2, "processed": 9, "changes": 2, "failures_pending": 1}),
-            metrics={"passes_total": 40, "passes_failed": 0, "actions": {"create": 3, "transition": 7}})},
+            metrics=WorkerTotals.from_document(
+                {"passes_total": 40, "passes_failed": 0, "actions": {"create": 3, "transition": 7}}))},
         failures_pending={"sync-ab": 1},
         failures={"sync-ab": [Failure.from_document({
             "issue_key": "ABSUP-7", "from_status": "To Do", "to_status": "Will Do", "attempts": 3,

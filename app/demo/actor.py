@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from app.demo.moves import Move, PairView, Tracked, next_move
 from app.demo.settings import DEMO_HUMAN_EMAIL, DEMO_HUMAN_TOKEN_VARIABLE
 from app.jira import BasicAuth, JiraClient, JiraError
+from app.sync.jira_answers import IssueView
 
 DEFAULT_EVERY_SECONDS = 4.0
 ISSUE_TYPE = "Task"
@@ -116,17 +117,12 @@ class DemoActor:
 
 
 def _status(issue: dict) -> str:
-    return issue["fields"]["status"]["name"]
+    return IssueView.parse(issue).current_status()
 
 
 def _linked_keys(issue: dict, project: str) -> list[str]:
     """Keys of the issues in `project` linked to `issue` (either direction)."""
-    keys = []
-    for link in issue["fields"].get("issuelinks") or []:
-        other = link.get("inwardIssue") or link.get("outwardIssue") or {}
-        if other.get("key", "").startswith(f"{project}-"):
-            keys.append(other["key"])
-    return keys
+    return [ref.key for ref in IssueView.parse(issue).links if ref.key.startswith(f"{project}-")]
 
 
 def parse_pairs(text: str) -> list[tuple[str, str]]:

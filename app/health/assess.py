@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from app.config.errors import printable
-from app.heartbeats import Heartbeat, LastPass, PairHealth, ProcessLike, Unavailable, pair_health
+from app.heartbeats import Heartbeat, LastPass, PairHealth, ProcessLike, Unavailable, WorkerTotals, pair_health
 from app.instants import as_utc
 from app.leases.decide import live_bundles
 from app.leases.view import Cluster, LeaseView
@@ -68,11 +68,29 @@ class HealthSnapshot:
 
 
 @dataclass(frozen=True)
+class PairVerdict:
+    """One pair as `assess` judged it: what /metrics and the body are made from."""
+
+    name: str
+    health: PairHealth
+    process: ProcessLike | Unavailable | None
+    beat: Heartbeat | None
+    lease: LeaseView | None
+    failures_pending: int | None  # as MongoDB counted them, else as the worker last reported
+    failures: tuple[Failure, ...]
+
+    @property
+    def healthy(self) -> bool:
+        return self.health.healthy
+
+
+@dataclass(frozen=True)
 class HealthReport:
-    """The answer of `/health`: the HTTP status and a JSON-ready body."""
+    """The answer of `/health`: the HTTP status, a JSON-ready body, and the verdicts it renders."""
 
     http_status: int
     body: dict[str, Any]
+    pairs: tuple[PairVerdict, ...] = ()
 
     @property
     def healthy(self) -> bool:
@@ -81,13 +99,14 @@ class HealthReport:
 
 def assess(snapshot: HealthSnapshot, stale_after: float) -> HealthReport:
     """Judge every valid pair of `snapshot`; see the module docstring for the rules."""
-    workers = [_assess_pair(name, snapshot, stale_after) for name in snapshot.pairs]
+    verdicts = tuple(_assess_pair(name, snapshot, stale_after) for name in snapshot.pairs)
+    workers = [_worker(verdict, snapshot.now) for verdict in verdicts]
     reasons = _source_reasons(snapshot)
     if not snapshot.pairs:
         reasons.append("no valid pair configured")
-    reasons += [f"{worker['name']}: {reason}" for worker in workers for reason in worker["reasons"]]
-    healthy_count = sum(worker["health"] == "healthy" for worker in workers)
-    all_healthy = bool(workers) and healthy_count == len(workers)
+    reasons += [f"{verdict.name}: {reason}" for verdict in verdicts for reason in verdict.health.reasons]
+    healthy_count = sum(verdict.healthy for verdict in verdicts)
+    all_healthy = bool(verdicts) and healthy_count == len(verdicts)
     body = {
         "status": "healthy" if all_healthy else "degraded",
         "state": "ok" if all_healthy else ("degraded" if healthy_count else "unhealthy"),
@@ -104,7 +123,7 @@ def assess(snapshot: HealthSnapshot, stale_after: float) -> HealthReport:
     }
     if isinstance(snapshot.cluster, Cluster):
         body["cluster"] = _cluster(snapshot.cluster, snapshot.now)
-    return HealthReport(200 if all_healthy else 503, _scrub(body, snapshot.secrets))
+    return HealthReport(200 if all_healthy else 503, _scrub(body, snapshot.secrets), verdicts)
 
 
 def worker_status(process: ProcessLike | Unavailable | None, health: PairHealth) -> str:
@@ -128,25 +147,32 @@ def iso_timestamp(moment: datetime | str | None) -> str | None:
     return as_utc(moment).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _assess_pair(name: str, snapshot: HealthSnapshot, stale_after: float) -> dict[str, Any]:
+def _assess_pair(name: str, snapshot: HealthSnapshot, stale_after: float) -> PairVerdict:
     process = _entry(snapshot.processes, name)
     read = _entry(snapshot.heartbeats, name)
     cluster = snapshot.cluster if isinstance(snapshot.cluster, Cluster) else None
     lease = cluster.view(name, snapshot.now) if cluster else None
     health = pair_health(process, read, snapshot.now, stale_after, lease, cluster.lease_seconds if cluster else 30.0)
     beat = read if isinstance(read, Heartbeat) else None
+    pending = _readable(snapshot.failures_pending).get(name, beat.failures_pending if beat else None)
+    return PairVerdict(name, health, process, beat, lease, pending, tuple(_readable(snapshot.failures).get(name, ())))
+
+
+def _worker(verdict: PairVerdict, now: datetime) -> dict[str, Any]:
+    """One entry of the body's `workers` (the original service's keys first)."""
+    process, beat = verdict.process, verdict.beat
     return {
-        "name": name,
-        "status": worker_status(process, health),
-        "health": "healthy" if health.healthy else "unhealthy",
+        "name": verdict.name,
+        "status": worker_status(process, verdict.health),
+        "health": "healthy" if verdict.healthy else "unhealthy",
         "lastHeartbeat": iso_timestamp(beat.beat_at) if beat else None,
         "pid": _pid(process, beat),
-        "lease": _lease(lease),
+        "lease": _lease(verdict.lease),
         **_process_details(process),
-        **_heartbeat_details(beat, snapshot.now),
-        "failuresPending": _readable(snapshot.failures_pending).get(name, beat.failures_pending if beat else None),
-        "failures": [_failure(document) for document in _readable(snapshot.failures).get(name, ())],
-        "reasons": list(health.reasons),
+        **_heartbeat_details(beat, now),
+        "failuresPending": verdict.failures_pending,
+        "failures": [_failure(failure) for failure in verdict.failures],
+        "reasons": list(verdict.health.reasons),
     }
 
 
@@ -250,15 +276,11 @@ def _last_pass(last_pass: LastPass) -> dict[str, Any]:
     }
 
 
-def _since_start(metrics: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """The worker's running totals (app.sync.metrics), so people see the sync at work."""
-    if not metrics:
+def _since_start(totals: WorkerTotals | None) -> dict[str, Any] | None:
+    """The worker's running totals (app.heartbeats.totals), so people see the sync at work."""
+    if totals is None:
         return None
-    return {
-        "passes": metrics.get("passes_total", 0),
-        "failedPasses": metrics.get("passes_failed", 0),
-        "actions": dict(metrics.get("actions") or {}),
-    }
+    return {"passes": totals.passes_total, "failedPasses": totals.passes_failed, "actions": dict(totals.actions)}
 
 
 def _scrub(value: Any, secrets: frozenset[str]) -> Any:

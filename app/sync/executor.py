@@ -30,11 +30,12 @@ from typing import Any
 from app.config import PairConfig
 from app.jira import JiraAuthError, JiraClient, JiraError, JiraNotFound, JiraPayloadTooLarge, JiraUnavailable
 from app.sync.actions import Action, AddComment, CopyAttachments, CreateDevIssue, LinkIssues, TransitionPartner
-from app.sync.creation import LINK_TYPE, MARKER_PROPERTY, CreationDeferred, CreationRecord, DevIssueCreation
+from app.sync.creation import LINK_TYPE, CreationDeferred, CreationRecord, DevIssueCreation
 from app.sync.credentials import CredentialCheck
 from app.sync.failures import FailedChange, refused
 from app.sync.model import Execution, Mapping, same_status
-from app.sync.observe import parse_jira_datetime
+from app.sync.jira_answers import CommentView, IssueView
+from app.sync.marker import CommentMarker
 from app.sync.store import PairStore
 from app.sync.templates import browse_url
 
@@ -146,10 +147,10 @@ class ActionExecutor:
     def _transition(self, action: TransitionPartner, mapping: Mapping, change_id: str, progress: _Progress) -> bool:
         partner_id = mapping.id_of(action.side)
         partner = self._partner(partner_id, mapping.key_of(action.side), ["status", "updated"])
-        if partner["key"] != mapping.key_of(action.side):
-            self.store.update_mapping_key(action.side, partner_id, partner["key"])  # it moved
-        reached = partner["fields"]["status"]["name"]
-        if self._moved_later(partner_id, reached, partner["fields"].get("updated"), progress.source_updated):
+        if partner.key != mapping.key_of(action.side):
+            self.store.update_mapping_key(action.side, partner_id, partner.key)  # it moved
+        reached = partner.current_status()
+        if self._moved_later(partner_id, reached, partner.updated, progress.source_updated):
             return False  # a person moved the partner after this change: its own change decides
         progress.baselined.add(partner_id)
         already_there = same_status(reached, action.target_status)
@@ -157,7 +158,7 @@ class ActionExecutor:
             reached = self._transition_to(partner_id, action.target_status)
         # The status the sync set becomes the partner's baseline, so the next pass does not
         # sync it back (no echo).
-        self.store.save_issue_state(partner_id, action.side, partner["key"], reached, None)
+        self.store.save_issue_state(partner_id, action.side, partner.key, reached, None)
         return not already_there
 
     def _transition_to(self, issue_id: str, target_status: str) -> str:
@@ -166,12 +167,12 @@ class ActionExecutor:
         try:
             return self.jira.transition_to(issue_id, target_status, resolution=DONE_RESOLUTION).to_status
         except JiraUnavailable:
-            now = self.jira.get_issue(issue_id, fields=["status"])["fields"]["status"]["name"]
+            now = IssueView.parse(self.jira.get_issue(issue_id, fields=["status"])).current_status()
             if same_status(now, target_status):
                 return now
             raise
 
-    def _moved_later(self, partner_id: str, status: str, updated: str | None, source_updated: datetime | None) -> bool:
+    def _moved_later(self, partner_id: str, status: str, updated: datetime | None, source_updated: datetime | None) -> bool:
         """Whether the partner changed after the change being synced: a version of it newer than
         that change was already processed (a retry of an older change), or it left the status
         the sync last knew after that change (a person's move not processed yet)."""
@@ -181,11 +182,11 @@ class ActionExecutor:
         if known.get("updated") is not None and known["updated"] > source_updated:
             return True
         moved = known.get("status") is not None and not same_status(known["status"], status)
-        return moved and updated is not None and parse_jira_datetime(updated) > source_updated
+        return moved and updated is not None and updated > source_updated
 
-    def _partner(self, issue_id: str, key: str, fields: list[str]) -> dict[str, Any]:
+    def _partner(self, issue_id: str, key: str, fields: list[str]) -> IssueView:
         try:
-            return self.jira.get_issue(issue_id, fields=fields)
+            return IssueView.parse(self.jira.get_issue(issue_id, fields=fields))
         except JiraNotFound as error:
             self.credentials.prove()
             raise PartnerMissing(key, issue_id) from error
@@ -237,7 +238,7 @@ class ActionExecutor:
 
     def _link(self, action: LinkIssues, mapping: Mapping, change_id: str, progress: _Progress) -> bool:
         dev = self._partner(mapping.dev_id, mapping.dev_key, ["issuelinks"])
-        if _links_to(dev["fields"].get("issuelinks") or [], mapping.user_id):
+        if dev.links_to(mapping.user_id):
             return False
         self.jira.create_issue_link(LINK_TYPE, mapping.dev_key, mapping.user_key)
         return True
@@ -257,16 +258,13 @@ class ActionExecutor:
         target_key = action.context.target_key or mapping.dev_key
         text = action.text(target_key=target_key, target_url=browse_url(self.jira.site_url, target_key))
         self.store.begin_intent(intent_id, self.clock(), issue_id=issue_id)
-        self.jira.add_comment(issue_id, text, properties={MARKER_PROPERTY: {"changeId": change_id}})
+        self.jira.add_comment(issue_id, text, properties=CommentMarker(change_id).properties())
         self.store.finish_intent(intent_id)
         return True
 
     def _has_marked_comment(self, issue_id: str, change_id: str) -> bool:
-        for comment in self.jira.comments(issue_id, expand_properties=True):
-            for prop in comment.get("properties") or []:
-                if prop.get("key") == MARKER_PROPERTY and (prop.get("value") or {}).get("changeId") == change_id:
-                    return True
-        return False
+        mark = CommentMarker(change_id)
+        return any(CommentView.parse(raw).marker == mark for raw in self.jira.comments(issue_id, expand_properties=True))
 
 
 def _same_file(attachment: dict[str, Any], candidates: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -275,6 +273,3 @@ def _same_file(attachment: dict[str, Any], candidates: list[dict[str, Any]]) -> 
             return candidate
     return None
 
-
-def _links_to(links: list[dict[str, Any]], issue_id: str) -> bool:
-    return any(str((link.get("inwardIssue") or link.get("outwardIssue") or {}).get("id")) == issue_id for link in links)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
+
+from app.sync.marker import IssueMarker
 
 Side = Literal["user", "dev"]
 
@@ -59,7 +61,7 @@ class IssueSnapshot:
     issue_type: str | None = None
     url: str | None = None
     linked: tuple[IssueRef, ...] = ()
-    marker: dict | None = None
+    marker: IssueMarker | None = None
     attachment_ids: tuple[str, ...] = ()
 
 
@@ -130,5 +132,5 @@ class PassSummary:
     error: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
 
-    def as_document(self) -> dict:
+    def as_document(self) -> dict[str, Any]:
         return asdict(self)

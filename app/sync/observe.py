@@ -18,14 +18,16 @@ two more reads make late changes safe:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from app.config import PairConfig
 from app.jira import JiraClient, jql_datetime, jql_string
-from app.sync.model import IssueRef, IssueSnapshot, Side, StatusChange
+from app.sync import marker
+from app.sync.jira_answers import IssueView
+from app.sync.model import IssueSnapshot, Side, StatusChange
 from app.sync.state import SyncState
 from app.sync.store import PairStore
 from app.sync.templates import browse_url
@@ -34,11 +36,11 @@ SIDES: tuple[Side, Side] = ("user", "dev")
 DEFAULT_OVERLAP = timedelta(minutes=5)
 SEARCH_FIELDS = ("summary", "status", "updated", "created", "priority", "issuetype", "description", "attachment",
                  "issuelinks")
-MARKER_PROPERTY = "jira-sync"  # the issue property the sync sets on the Dev issues it creates
 SCAN_FIELDS = ("status", "updated")
 SCAN_PAGE = 5000  # Jira pages a search that asks few fields up to 5,000 issues (it may answer fewer)
 STATE_BATCH = 200  # stored states are read for this many issues at a time
 RECENT_LIMIT = 50  # what reconcileIssues accepts
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -144,10 +146,12 @@ class Observer:
             jql = f"project = {jql_string(self._project(side))} ORDER BY created ASC, key ASC"
             listed = self._search(side, jql, SCAN_FIELDS, page_size=SCAN_PAGE)
             for batch in _batches(listed, STATE_BATCH):
-                stored = self.store.issue_states(str(raw["id"]) for raw in batch)
-                for raw in batch:
-                    issue_id, before = str(raw["id"]), stored.get(str(raw["id"]))
-                    updated = parse_jira_datetime(raw["fields"]["updated"])
+                listed_views = [IssueView.parse(raw) for raw in batch]
+                stored = self.store.issue_states(view.id for view in listed_views)
+                for view in listed_views:
+                    issue_id, before, updated = view.id, stored.get(view.id), view.updated
+                    if updated is None:
+                        raise ValueError(f"Jira listed {view.key} without its `updated` field")
                     if issue_id in already or not is_new_version(before.get("updated") if before else None, updated):
                         continue
                     if before is None and known_before is not None and updated < known_before:
@@ -165,7 +169,7 @@ class Observer:
 
     def fetch(self, issue_id: str, side: Side) -> IssueSnapshot:
         """One issue as it is now (a GET, never the search index); JiraNotFound when it is gone."""
-        raw = self.jira.get_issue(issue_id, fields=list(SEARCH_FIELDS), properties=[MARKER_PROPERTY])
+        raw = self.jira.get_issue(issue_id, fields=list(SEARCH_FIELDS), properties=[marker.KEY])
         return issue_snapshot(raw, side, self.jira.site_url)
 
     def _project(self, side: Side) -> str:
@@ -174,7 +178,7 @@ class Observer:
     def _search(self, side: Side, jql: str, fields: tuple[str, ...], page_size: int = 100,
                 reconcile: list[str] | None = None) -> Iterator[dict[str, Any]]:
         return self.jira.search(jql, fields=list(fields), page_size=page_size, reconcile=reconcile or (),
-                                properties=[MARKER_PROPERTY] if fields == SEARCH_FIELDS else ())
+                                properties=[marker.KEY] if fields == SEARCH_FIELDS else ())
 
 
 def window_jql(project_key: str, since: datetime | None, time_zone: str, overlap: timedelta = DEFAULT_OVERLAP) -> str:
@@ -214,43 +218,32 @@ def advance_watermark(current: datetime | None, seen: Iterable[datetime]) -> dat
     return newest if current is None else max(current, newest)
 
 
-def parse_jira_datetime(value: str) -> datetime:
-    """Jira's `2026-11-28T16:20:31.123+0700` (or `+07:00`) as an aware datetime."""
-    return datetime.fromisoformat(value)
-
-
-def issue_snapshot(raw: dict[str, Any], side: Side, site_url: str) -> IssueSnapshot:
+def issue_snapshot(raw: Mapping[str, Any], side: Side, site_url: str) -> IssueSnapshot:
     """One issue of a search or GET answer; its text fields already plain text (app.jira), its
     browse URL on the site's own URL."""
-    fields = raw["fields"]
-    status = fields["status"]
+    view = IssueView.parse(raw)
+    if view.status is None or view.updated is None:
+        raise ValueError(f"Jira answered {view.key} without its status or `updated` field")
     return IssueSnapshot(
-        id=str(raw["id"]),
-        key=raw["key"],
+        id=view.id,
+        key=view.key,
         side=side,
-        status=status["name"],
-        status_category=(status.get("statusCategory") or {}).get("key", ""),
-        updated=parse_jira_datetime(fields["updated"]),
-        summary=fields.get("summary") or "",
-        description=fields.get("description"),
-        priority=(fields.get("priority") or {}).get("name"),
-        issue_type=(fields.get("issuetype") or {}).get("name"),
-        url=browse_url(site_url, raw["key"]),
-        linked=tuple(_linked(fields.get("issuelinks") or [])),
-        marker=(raw.get("properties") or {}).get(MARKER_PROPERTY),
-        attachment_ids=tuple(str(a["id"]) for a in fields.get("attachment") or [] if a.get("id") is not None),
+        status=view.status,
+        status_category=view.status_category,
+        updated=view.updated,
+        summary=view.summary,
+        description=view.description,
+        priority=view.priority,
+        issue_type=view.issue_type,
+        url=browse_url(site_url, view.key),
+        linked=view.links,
+        marker=view.marker,
+        attachment_ids=tuple(attachment.id for attachment in view.attachments),
     )
 
 
-def _linked(links: list[dict[str, Any]]) -> Iterator[IssueRef]:
-    for link in links:
-        other = link.get("inwardIssue") or link.get("outwardIssue") or {}
-        if other.get("id") and other.get("key"):
-            yield IssueRef(str(other["id"]), other["key"])
-
-
-def _batches(items: Iterator, size: int) -> Iterator[list]:
-    batch: list = []
+def _batches(items: Iterator[T], size: int) -> Iterator[list[T]]:
+    batch: list[T] = []
     for item in items:
         batch.append(item)
         if len(batch) == size:

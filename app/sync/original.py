@@ -32,6 +32,7 @@ from pymongo.database import Database
 
 from app.jira import JiraClient, JiraNotFound
 from app.sync.credentials import CredentialCheck
+from app.sync.jira_answers import IssueView
 from app.sync.model import IssueSnapshot, Mapping, Side
 from app.sync.state import ImportRecord, SyncState, SyncStateUpdate
 from app.sync.store import PairStore
@@ -134,15 +135,15 @@ class OriginalImport:
                 missing = ", ".join(key for key, found in ((user_key, user), (dev_key, dev)) if found is None)
                 result.unresolved.append(f"{user_key} -> {dev_key}: {missing} not found in Jira")
                 continue
-            mapping = Mapping(str(user["id"]), user["key"], str(dev["id"]), dev["key"])
+            mapping = Mapping(user.id, user.key, dev.id, dev.key)
             known = self.store.mapping_for("user", mapping.user_id) or self.store.mapping_for("dev", mapping.dev_id)
             if known is not None:
                 result.already += 1
                 continue
             result.mappings.append(mapping)
             for side, key, issue in (("user", user_key, user), ("dev", dev_key, dev)):
-                status = original.states[side].get(key) or issue["fields"]["status"]["name"]
-                result.statuses[str(issue["id"])] = (side, issue["key"], status)
+                status = original.states[side].get(key) or issue.current_status()
+                result.statuses[issue.id] = (side, issue.key, status)
         mapped_keys = {key for pair in original.mappings for key in pair}
         result.legacy = {side: {key: status for key, status in states.items() if key not in mapped_keys}
                          for side, states in original.states.items()}
@@ -165,9 +166,9 @@ class OriginalImport:
             log.warning("original mapping not imported: %s", line)
         return record
 
-    def _resolve(self, key: str) -> dict[str, Any] | None:
+    def _resolve(self, key: str) -> IssueView | None:
         try:
-            return self.jira.get_issue(key, fields=["status"])
+            return IssueView.parse(self.jira.get_issue(key, fields=["status"]))
         except JiraNotFound:
             self.credentials.prove()  # a key hidden from rejected credentials is not a vanished issue
             return None

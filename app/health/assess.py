@@ -22,9 +22,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
-from app.config.errors import printable
+from app.config.errors import ConfigError, printable
 from app.heartbeats import Heartbeat, LastPass, PairHealth, ProcessLike, Unavailable, WorkerTotals, pair_health
 from app.instants import as_utc
 from app.leases.decide import live_bundles
@@ -35,14 +35,6 @@ REDACTED = "***"
 # supervisord states of a program that is not running by intent or has exited: "stopped" as the
 # original service said of a worker that exited; FATAL and BACKOFF (failing to start) are errors.
 STOPPED_STATES = frozenset({"STOPPED", "EXITED", "STOPPING"})
-
-
-class ConfigErrorLike(Protocol):
-    """One problem of one config file (app.config.ConfigError fits)."""
-
-    file: str
-    field: str
-    message: str
 
 
 @dataclass(frozen=True)
@@ -58,7 +50,7 @@ class HealthSnapshot:
 
     now: datetime
     pairs: Sequence[str]
-    config_errors: Sequence[ConfigErrorLike] = ()
+    config_errors: Sequence[ConfigError] = ()
     processes: Mapping[str, ProcessLike] | Unavailable = field(default_factory=dict)
     heartbeats: Mapping[str, Heartbeat] | Unavailable = field(default_factory=dict)
     failures_pending: Mapping[str, int] | Unavailable = field(default_factory=dict)
@@ -177,8 +169,10 @@ def _worker(verdict: PairVerdict, now: datetime) -> dict[str, Any]:
 
 
 def _lease(lease: LeaseView | None) -> dict[str, Any] | None:
-    if lease is None:
-        return None
+    return None if lease is None else _lease_fields(lease)
+
+
+def _lease_fields(lease: LeaseView) -> dict[str, Any]:
     return {"state": lease.state, "text": lease.describe(), "holder": lease.holder, "fence": lease.fence,
             "since": iso_timestamp(lease.since), "handovers": lease.handovers, "lastHolder": lease.last_owner}
 
@@ -193,7 +187,7 @@ def _cluster(cluster: Cluster, now: datetime) -> dict[str, Any]:
                      "beatAgeSeconds": round((as_utc(now) - as_utc(beat.beat_at)).total_seconds(), 1),
                      "holds": sorted(lease.pair for lease in held if lease.owner == name)}
                     for name, beat in sorted(cluster.bundles.items())],
-        "leases": [{"pair": lease.pair, **_lease(cluster.view(lease.pair, now))} for lease in
+        "leases": [{"pair": lease.pair, **_lease_fields(cluster.view(lease.pair, now))} for lease in
                    sorted(cluster.leases.values(), key=lambda lease: lease.pair)],
         "handovers": sum(lease.handovers for lease in cluster.leases.values()),
     }

@@ -29,7 +29,7 @@ COUNT_LABELS = {"processed": "issues", "changes": "changes", "failed": "failed",
 def dashboard_view(body: Mapping[str, Any]) -> dict[str, Any]:
     """Display values for one report body (the JSON `/health` answers)."""
     now = _parse(body.get("timestamp"))
-    tone, label = OVERALL.get(body.get("state"), ("bad", str(body.get("state"))))
+    tone, label = OVERALL.get(str(body.get("state")), ("bad", str(body.get("state"))))
     return {
         "status": {"tone": tone, "label": label},
         "timestamp": body.get("timestamp"),

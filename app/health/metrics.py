@@ -16,8 +16,8 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from app.health.assess import HealthSnapshot, PairVerdict, Unavailable, assess
-from app.heartbeats import DurationHistogram, Heartbeat, WorkerTotals
+from app.health.assess import HealthSnapshot, PairVerdict, assess
+from app.heartbeats import DurationHistogram, Heartbeat, Unavailable, WorkerTotals
 from app.leases.view import Cluster
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"

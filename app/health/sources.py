@@ -24,8 +24,8 @@ import pymongo.errors
 from app.bundle.launch import withheld_from
 from app.bundle.rpc import SupervisorRPC, SupervisorUnavailable
 from app.config import ConfigError, LoadResult, load_configs
-from app.health.assess import HealthSnapshot, Unavailable
-from app.heartbeats import Heartbeat, HeartbeatStore
+from app.health.assess import HealthSnapshot
+from app.heartbeats import Heartbeat, HeartbeatStore, Unavailable
 from app.leases.store import LeaseStore
 from app.leases.view import Cluster
 from app.instants import utc_now
@@ -139,7 +139,7 @@ class HealthSource:
         oldest = {pair: read_pending(failures[pair], FAILURES_SHOWN) for pair in pairs if pending[pair]}
         return heartbeats, pending, oldest, cluster
 
-    def _result(self, future: Future, deadline: float, source: str) -> Any:
+    def _result(self, future: Future[Any], deadline: float, source: str) -> Any:
         try:
             return future.result(timeout=max(0.0, deadline - self._monotonic()))
         except FutureTimeout:
@@ -151,7 +151,7 @@ class HealthSource:
             return Unavailable(_describe(error))
 
 
-def health_mongo_client(uri: str, budget: float = DEFAULT_BUDGET) -> pymongo.MongoClient:
+def health_mongo_client(uri: str, budget: float = DEFAULT_BUDGET) -> pymongo.MongoClient[Any]:
     """A client that gives up within `budget` seconds instead of pymongo's default 30."""
     timeout_ms = max(1, int(budget * 1000))
     return pymongo.MongoClient(

@@ -15,4 +15,6 @@ configure_logging("health", settings.log_level, settings.log_format)
 auth = HealthAuth.from_settings(settings)
 warning, notice = startup_notice(auth, settings.health_host)
 logging.getLogger(__name__).log(logging.WARNING if warning else logging.INFO, notice)
-app = create_app(HealthSource.from_settings(settings), stale_after=settings.heartbeat_stale_after, auth=auth)
+stale_after = settings.heartbeat_stale_after
+assert stale_after is not None, "Settings fills it in (three heartbeat intervals) when it is unset"
+app = create_app(HealthSource.from_settings(settings), stale_after=stale_after, auth=auth)

@@ -52,10 +52,10 @@ class LastPass:
     counts: Mapping[str, int] = field(default_factory=dict)
 
     def to_document(self) -> dict[str, Any]:
-        return encode_instants({
+        return dict(encode_instants({
             "started_at": self.started_at, "finished_at": self.finished_at, "duration_s": self.duration_s,
             "ok": self.ok, "error": self.error, "counts": dict(self.counts),
-        })
+        }))
 
     @classmethod
     def from_document(cls, document: Mapping[str, Any]) -> LastPass:

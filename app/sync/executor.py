@@ -33,7 +33,7 @@ from app.sync.actions import Action, AddComment, CopyAttachments, CreateDevIssue
 from app.sync.creation import LINK_TYPE, CreationDeferred, CreationRecord, DevIssueCreation
 from app.sync.credentials import CredentialCheck
 from app.sync.failures import FailedChange, refused
-from app.sync.model import Execution, Mapping, same_status
+from app.sync.model import Execution, ExecutionResult, Mapping, same_status
 from app.sync.jira_answers import CommentView, IssueView
 from app.sync.marker import CommentMarker
 from app.sync.store import PairStore
@@ -58,8 +58,8 @@ class _Progress:
     done: list[str] = field(default_factory=list)
     baselined: set[str] = field(default_factory=set)
 
-    def execution(self, result: str, error: str | None = None) -> Execution:
-        return Execution(result, tuple(self.done), self.mapping, error, frozenset(self.baselined))  # type: ignore[arg-type]
+    def execution(self, result: ExecutionResult, error: str | None = None) -> Execution:
+        return Execution(result, tuple(self.done), self.mapping, error, frozenset(self.baselined))
 
 
 @dataclass
@@ -75,12 +75,6 @@ class ActionExecutor:
     def __post_init__(self) -> None:
         self.credentials = CredentialCheck(self.jira)
         self.creation = DevIssueCreation(self.jira, self.store, self.config, self.clock, self.time_zone, self.credentials)
-        self._handlers: dict[type, Callable[[Action, Mapping, str, _Progress], bool]] = {
-            TransitionPartner: self._transition,
-            CopyAttachments: self._copy_attachments,
-            LinkIssues: self._link,
-            AddComment: self._comment,
-        }
 
     def execute(self, actions: tuple[Action, ...], mapping: Mapping | None, change_id: str,
                 source_updated: datetime | None = None) -> Execution:
@@ -133,7 +127,7 @@ class ActionExecutor:
         if mapping is None:
             raise RuntimeError(f"{action.name} planned without a mapping; the planner never does that")
         try:
-            did = self._handlers[type(action)](action, mapping, change_id, progress)
+            did = self._handle(action, mapping, change_id, progress)
         except JiraAuthError:
             raise  # the pass stops: nothing is decided on an answer given to nobody
         except (JiraError, PartnerMissing) as error:
@@ -141,6 +135,17 @@ class ActionExecutor:
         if did:
             progress.done.append(action.name)
         return None
+
+    def _handle(self, action: Action, mapping: Mapping, change_id: str, progress: _Progress) -> bool:
+        if isinstance(action, TransitionPartner):
+            return self._transition(action, mapping, change_id, progress)
+        if isinstance(action, CopyAttachments):
+            return self._copy_attachments(action, mapping, change_id, progress)
+        if isinstance(action, LinkIssues):
+            return self._link(action, mapping, change_id, progress)
+        if isinstance(action, AddComment):
+            return self._comment(action, mapping, change_id, progress)
+        raise RuntimeError(f"{action.name} is carried out by the creation, not as a plan's step")
 
     # -- transition --------------------------------------------------------------------------
 

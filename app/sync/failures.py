@@ -126,7 +126,7 @@ class Failure:
         )
         return cls(
             id=str(document.get("_id")),
-            kind=FailureKind(kind) if kind in FailureKind._value2member_map_ else FailureKind.CHANGE,
+            kind=FailureKind(str(kind)) if kind in FailureKind._value2member_map_ else FailureKind.CHANGE,
             change=change,
             attempts=int(document.get("attempts") or 0),
             first_failed_at=_instant(document.get("first_failed_at")),
@@ -139,7 +139,7 @@ class Failure:
 
 def retry_delay(attempts: int) -> timedelta:
     """Wait before attempt `attempts + 1`: 30 s, 1 min, 2 min ... capped at one hour."""
-    return min(RETRY_CAP, FIRST_RETRY_AFTER * (2 ** max(0, attempts - 1)))
+    return min(RETRY_CAP, FIRST_RETRY_AFTER * (1 << max(0, attempts - 1)))
 
 
 def failed_again(

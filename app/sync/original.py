@@ -87,7 +87,7 @@ class ImportPlan:
                 f"{self.last_sync.isoformat() if self.last_sync else 'none (a full first pass)'}")
 
 
-def read_original(db: Database) -> OriginalState | None:
+def read_original(db: Database[Any]) -> OriginalState | None:
     """The original service's state in `db`, or None when it left none."""
     names = set(db.list_collection_names())
     if MAPPING_COLLECTION not in names and not names & set(STATE_COLLECTIONS.values()):
@@ -114,8 +114,9 @@ def import_update(plan: ImportPlan, now: datetime) -> SyncStateUpdate:
                           len(plan.statuses) + plan.legacy_states)
     update = SyncStateUpdate(original_import=record)
     if plan.last_sync:
-        update.update(user_watermark=plan.last_sync, dev_watermark=plan.last_sync, initial_sync_done=True,
-                      known_before=plan.last_sync, last_full_scan_at=now)
+        update["user_watermark"] = update["dev_watermark"] = update["known_before"] = plan.last_sync
+        update["initial_sync_done"] = True
+        update["last_full_scan_at"] = now
     return update
 
 
@@ -141,7 +142,8 @@ class OriginalImport:
                 result.already += 1
                 continue
             result.mappings.append(mapping)
-            for side, key, issue in (("user", user_key, user), ("dev", dev_key, dev)):
+            ends: tuple[tuple[Side, str, IssueView], ...] = (("user", user_key, user), ("dev", dev_key, dev))
+            for side, key, issue in ends:
                 status = original.states[side].get(key) or issue.current_status()
                 result.statuses[issue.id] = (side, issue.key, status)
         mapped_keys = {key for pair in original.mappings for key in pair}

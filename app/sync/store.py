@@ -65,7 +65,7 @@ class PairStore:
     """All MongoDB reads and writes of one pair; plain values in, plain values out. `fence`:
     the lease fence every write carries (None: unfenced, for tools and tests)."""
 
-    def __init__(self, db: Database, fence: int | None = None) -> None:
+    def __init__(self, db: Database[Any], fence: int | None = None) -> None:
         self.db = db
         self.fence = fence
 
@@ -224,7 +224,7 @@ class PairStore:
 
     # -- fenced writes -----------------------------------------------------------------------
 
-    def _write(self, collection: Collection, doc_id: str, fields: dict[str, Any], unset: tuple[str, ...] = ()) -> None:
+    def _write(self, collection: Collection[Any], doc_id: str, fields: dict[str, Any], unset: tuple[str, ...] = ()) -> None:
         """Set `fields` on the document (made if missing), over an equal or older fence only."""
         update: dict[str, Any] = {"$set": fields if self.fence is None else {**fields, "fence": self.fence}}
         if unset:
@@ -241,7 +241,7 @@ class PairStore:
         except pymongo.errors.DuplicateKeyError:
             raise FenceLost(collection.name, doc_id, self.fence) from None
 
-    def _delete(self, collection: Collection, query: dict[str, Any]) -> None:
+    def _delete(self, collection: Collection[Any], query: dict[str, Any]) -> None:
         """Delete what `query` matches; FenceLost when a newer fence wrote one of them."""
         if self.fence is not None:
             newer = collection.find_one({**query, "fence": {"$gt": self.fence}}, {"_id": 1})

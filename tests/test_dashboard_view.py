@@ -66,7 +66,7 @@ def test_times_on_the_reports_day_drop_the_date():
 
 
 def test_view_of_a_pair_reads_like_a_person_would_say_it():
-    view = dashboard_view(assess(snapshot(), 30).body)
+    view = dashboard_view(assess(snapshot(), 30))
 
     pair = view["pairs"][0]
     assert (pair["name"], pair["state"], pair["heartbeat"]["age"]) == (
@@ -93,10 +93,10 @@ def test_a_pairs_config_warnings_are_shown_with_it_and_it_stays_healthy():
     warned = Heartbeat("sync-ab", NOW - timedelta(seconds=3), WorkerState.SLEEPING, warnings=(warning,),
                        last_pass=LastPass(ok=True))
 
-    body = assess(snapshot(heartbeats={"sync-ab": warned}), 30).body
+    report = assess(snapshot(heartbeats={"sync-ab": warned}), 30)
     html = page(snapshot(heartbeats={"sync-ab": warned}))
 
-    assert dashboard_view(body)["pairs"][0]["warnings"] == [warning]
+    assert dashboard_view(report)["pairs"][0]["warnings"] == [warning]
     assert "&#39;Wil Do&#39; is not a status of project ABSUP" in html and "Healthy" in html
 
 

@@ -68,7 +68,7 @@ def create_app(snapshot_source: Callable[[], HealthSnapshot], stale_after: float
     @app.get("/")
     @protected
     def dashboard() -> ResponseReturnValue:
-        html = render_dashboard(health_report().body)
+        html = render_dashboard(health_report())
         return html, 200, {"Content-Type": "text/html; charset=utf-8"}
 
     registry = metrics_registry(snapshot_source, stale_after)

@@ -77,12 +77,31 @@ class PairVerdict:
 
 
 @dataclass(frozen=True)
+class Reachability:
+    """Whether the health service could read a source (MongoDB, supervisord), and if not why."""
+
+    reachable: bool
+    error: str | None = None
+
+
+@dataclass(frozen=True)
 class HealthReport:
-    """The answer of `/health`: the HTTP status, a JSON-ready body, and the verdicts it renders."""
+    """The assessment: the HTTP status, the judgement as typed values (what /metrics and the
+    dashboard read), and `body`, their JSON rendering for `/health` (scrubbed of `secrets`;
+    whoever renders the typed values for people scrubs them with `scrub` too)."""
 
     http_status: int
     body: dict[str, Any]
     pairs: tuple[PairVerdict, ...] = ()
+    state: str = "unhealthy"  # "ok" | "degraded": some pairs healthy | "unhealthy": none
+    now: datetime | None = None
+    stale_after: float = 0.0
+    reasons: tuple[str, ...] = ()
+    config_errors: tuple[ConfigError, ...] = ()
+    mongodb: Reachability = Reachability(True)
+    supervisor: Reachability = Reachability(True)
+    cluster: Cluster | None = None
+    secrets: frozenset[str] = field(default=frozenset(), repr=False)
 
     @property
     def healthy(self) -> bool:
@@ -99,23 +118,30 @@ def assess(snapshot: HealthSnapshot, stale_after: float) -> HealthReport:
     reasons += [f"{verdict.name}: {reason}" for verdict in verdicts for reason in verdict.health.reasons]
     healthy_count = sum(verdict.healthy for verdict in verdicts)
     all_healthy = bool(verdicts) and healthy_count == len(verdicts)
+    state = "ok" if all_healthy else ("degraded" if healthy_count else "unhealthy")
+    mongodb, supervisor = _reachability(snapshot.heartbeats), _reachability(snapshot.processes)
+    cluster = snapshot.cluster if isinstance(snapshot.cluster, Cluster) else None
     body = {
         "status": "healthy" if all_healthy else "degraded",
-        "state": "ok" if all_healthy else ("degraded" if healthy_count else "unhealthy"),
+        "state": state,
         "timestamp": iso_timestamp(snapshot.now),
         "reasons": list(dict.fromkeys(reasons)),
         "staleAfterSeconds": stale_after,
         "workers": workers,
-        "invalidConfigs": [
-            {"file": printable(error.file), "field": printable(error.field), "message": error.message}
-            for error in snapshot.config_errors
-        ],
-        "mongodb": _reachability(snapshot.heartbeats),
-        "supervisor": _reachability(snapshot.processes),
+        "invalidConfigs": [config_error_entry(error) for error in snapshot.config_errors],
+        "mongodb": {"reachable": mongodb.reachable, "error": mongodb.error},
+        "supervisor": {"reachable": supervisor.reachable, "error": supervisor.error},
     }
-    if isinstance(snapshot.cluster, Cluster):
-        body["cluster"] = _cluster(snapshot.cluster, snapshot.now)
-    return HealthReport(200 if all_healthy else 503, _scrub(body, snapshot.secrets), verdicts)
+    if cluster is not None:
+        body["cluster"] = _cluster(cluster, snapshot.now)
+    return HealthReport(200 if all_healthy else 503, scrub(body, snapshot.secrets), verdicts, state, snapshot.now,
+                        stale_after, tuple(dict.fromkeys(reasons)), tuple(snapshot.config_errors), mongodb, supervisor,
+                        cluster, snapshot.secrets)
+
+
+def config_error_entry(error: ConfigError) -> dict[str, str]:
+    """One invalid config file's problem as people are shown it (names made printable)."""
+    return {"file": printable(error.file), "field": printable(error.field), "message": error.message}
 
 
 def worker_status(process: ProcessLike | Unavailable | None, health: PairHealth) -> str:
@@ -158,7 +184,7 @@ def _worker(verdict: PairVerdict, now: datetime) -> dict[str, Any]:
         "status": worker_status(process, verdict.health),
         "health": "healthy" if verdict.healthy else "unhealthy",
         "lastHeartbeat": iso_timestamp(beat.beat_at) if beat else None,
-        "pid": _pid(process, beat),
+        "pid": pid_of(process, beat),
         "lease": _lease(verdict.lease),
         **_process_details(process),
         **_heartbeat_details(beat, now),
@@ -223,10 +249,8 @@ def _source_reasons(snapshot: HealthSnapshot) -> list[str]:
     return reasons
 
 
-def _reachability(source: object) -> dict[str, Any]:
-    if isinstance(source, Unavailable):
-        return {"reachable": False, "error": source.reason}
-    return {"reachable": True, "error": None}
+def _reachability(source: object) -> Reachability:
+    return Reachability(False, source.reason) if isinstance(source, Unavailable) else Reachability(True)
 
 
 def _entry(source: Mapping[str, Any] | Unavailable, name: str) -> Any:
@@ -234,7 +258,8 @@ def _entry(source: Mapping[str, Any] | Unavailable, name: str) -> Any:
     return source if isinstance(source, Unavailable) else source.get(name)
 
 
-def _pid(process: ProcessLike | Unavailable | None, beat: Heartbeat | None) -> int | None:
+def pid_of(process: ProcessLike | Unavailable | None, beat: Heartbeat | None) -> int | None:
+    """The pair's worker pid as people are shown it."""
     # supervisord knows best; only when it cannot be asked does the worker's own word stand.
     if isinstance(process, Unavailable):
         return beat.pid if beat else None
@@ -277,7 +302,8 @@ def _since_start(totals: WorkerTotals | None) -> dict[str, Any] | None:
     return {"passes": totals.passes_total, "failedPasses": totals.passes_failed, "actions": dict(totals.actions)}
 
 
-def _scrub(value: Any, secrets: frozenset[str]) -> Any:
+def scrub(value: Any, secrets: frozenset[str]) -> Any:
+    """`value` with every secret masked in its texts (dicts and lists walked)."""
     # Defence in depth: a token that slipped into an error text is masked before it leaves.
     if not secrets:
         return value
@@ -287,7 +313,7 @@ def _scrub(value: Any, secrets: frozenset[str]) -> Any:
                 value = value.replace(secret, REDACTED)
         return value
     if isinstance(value, dict):
-        return {key: _scrub(item, secrets) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_scrub(item, secrets) for item in value]
+        return {key: scrub(item, secrets) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(scrub(item, secrets) for item in value)
     return value

@@ -1,4 +1,5 @@
-"""`status [--demo]`: one line per pair from supervisord's view and the pair's heartbeat.
+"""`status [--demo]`: one line per pair from supervisord's view and the pair's heartbeat (its
+pending failures as its worker last counted them).
 
 `pair_names` and `pair_status` are pure formatting over plain values; `main` gathers them
 (supervisord's process states, the heartbeats) and prints. Whether a pair is healthy is
@@ -66,6 +67,8 @@ def pair_status(
         parts.append(lease.describe())
     parts.append(_heartbeat_text(heartbeat, now, health.stale))
     parts.append(_last_pass_text(heartbeat.last_pass if heartbeat else None))
+    if heartbeat and heartbeat.failures_pending:  # counted by the worker as /health counts them (app.sync.failures)
+        parts.append(f"failures pending: {heartbeat.failures_pending}")
     last_error = heartbeat.last_error if heartbeat else None
     if process and process.statename in ("FATAL", "BACKOFF") and process.spawnerr:
         last_error = last_error or process.spawnerr

@@ -119,8 +119,9 @@ class Observer:
                                   SEARCH_FIELDS, reconcile=reconcile)
             for batch in _batches((issue_snapshot(raw, side, self.jira.site_url) for raw in search), STATE_BATCH):
                 stored = self.store.issue_states(issue.id for issue in batch)
-                if importing is not None:
-                    stored = {**stored, **importing.issue_states(issue.id for issue in batch)}
+                if importing is not None:  # as the import would write them: over what is stored
+                    imported = importing.issue_states(issue.id for issue in batch)
+                    stored = {**stored, **{i: {**stored.get(i, {}), **state} for i, state in imported.items()}}
                 first_seen = [issue for issue in batch if issue.id not in stored]
                 legacy = (importing.legacy_statuses(side, first_seen) if importing is not None
                           else self._legacy(side, first_seen, sync_state))

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from bson import ObjectId
 
-from app.bundle.rpc import SupervisorRPC, SupervisorUnavailable
+from app.supervisord import SupervisorRPC, SupervisorUnavailable
 from app.cli import main
 from tests.support.waiting import wait_for
 from tests.test_render import TOKEN_MARKER, write_pair

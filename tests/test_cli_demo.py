@@ -18,7 +18,7 @@ import requests
 
 from app.jira import BasicAuth, JiraClient
 from app.bundle.render import PRIORITY_WORKER, program_specs, render_supervisord_conf
-from app.bundle.rpc import SupervisorRPC, SupervisorUnavailable
+from app.supervisord import SupervisorRPC, SupervisorUnavailable
 from app.config import load_configs
 from app.demo.files import write_demo_files
 from app.demo.launch import prepare

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from app.bundle.rpc import ProcessInfo
+from app.supervisord import ProcessInfo
 from app.cli.status import pair_names, pair_status
 from app.heartbeats import Heartbeat, LastPass, WorkerState
 

@@ -17,7 +17,7 @@ import pytest
 from pydantic import SecretStr
 from werkzeug.serving import make_server
 
-from app.bundle.rpc import SupervisorRPC
+from app.supervisord import SupervisorRPC
 from app.health.app import create_app
 from app.health.auth import HealthAuth
 from app.health.sources import HealthSource, health_mongo_client

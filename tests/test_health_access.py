@@ -16,7 +16,7 @@ import pytest
 import requests
 from pydantic import SecretStr, ValidationError
 
-from app.bundle.rpc import ProcessInfo
+from app.supervisord import ProcessInfo
 from app.config import ConfigError
 from app.health.app import create_app
 from app.health.assess import HealthSnapshot, Unavailable

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from app.bundle.rpc import ProcessInfo
+from app.supervisord import ProcessInfo
 from app.health.app import create_app
 from app.health.assess import HealthSnapshot, Unavailable
 from app.heartbeats import Heartbeat, LastPass

@@ -60,7 +60,7 @@ HANG_BUDGET = 0.3
 
 
 def make_source(config_dir, socket_path, mongo_uri, control_db, budget=DATA_BUDGET, **options):
-    from app.bundle.rpc import SupervisorRPC
+    from app.supervisord import SupervisorRPC
 
     return HealthSource(config_dir=config_dir, supervisor=SupervisorRPC(socket_path, timeout=budget),
                         mongo_client=health_mongo_client(mongo_uri, budget), control_db=control_db, budget=budget,

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from app.bundle.rpc import ProcessInfo
+from app.supervisord import ProcessInfo
 from app.leases.assign import preferred_holders
 from app.leases.decide import Acquire, HandOver, keeper_actions
 from app.leases.keeper import serving_pairs

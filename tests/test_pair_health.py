@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from app.bundle.rpc import ProcessInfo
+from app.supervisord import ProcessInfo
 from app.cli.status import pair_status
 from app.bundle.watchdog import Restart, WatchdogPolicy
 from app.health.assess import HealthSnapshot, assess

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from app.bundle.rpc import SupervisorRPC
+from app.supervisord import SupervisorRPC
 from app.bundle.watchdog import Watchdog, WatchdogPolicy, serve
 from app.health.sources import health_mongo_client
 from app.heartbeats import Heartbeat, HeartbeatStore, WorkerState

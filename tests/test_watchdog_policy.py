@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from app.bundle.rpc import ProcessInfo
+from app.supervisord import ProcessInfo
 from app.bundle.watchdog import Restart, Start, WatchdogPolicy
 from app.heartbeats import Heartbeat, LastPass
 

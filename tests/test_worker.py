@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from app.bundle.rpc import ProcessInfo
+from app.supervisord import ProcessInfo
 from app.health.assess import HealthSnapshot, assess
 from app.heartbeats import HeartbeatStore, WorkerState
 from app.instants import utc_now

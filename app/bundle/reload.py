@@ -28,7 +28,7 @@ from pathlib import Path
 from supervisor.xmlrpc import Faults
 
 from app.bundle.render import Program, worker_config_path
-from app.bundle.rpc import SupervisorFault, SupervisorRPC
+from app.supervisord import SupervisorFault, SupervisorRPC
 from app.config import ConfigError, LoadResult
 
 log = logging.getLogger(__name__)

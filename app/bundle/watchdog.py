@@ -26,11 +26,11 @@ from supervisor import childutils
 
 from app.heartbeats import Heartbeat, pair_health
 from app.instants import utc_now
+from app.vocabulary import FATAL, RESTART_PENDING_STATES, RUNNING, STOPPING
 
 logger = logging.getLogger("app.bundle.watchdog")
 
 STABLE_AFTER = 60.0  # seconds RUNNING after which a program's FATAL count starts over
-RESTART_PENDING_STATES = frozenset({"STOPPED", "EXITED"})
 
 
 @dataclass(frozen=True)
@@ -99,14 +99,14 @@ class WatchdogPolicy:
         for program, info in processes.items():
             if program in self.ignore:
                 continue
-            if info.statename == "FATAL":
+            if info.statename == FATAL:
                 if program not in self._scheduled:  # its event was missed (e.g. we started later)
                     scheduled.append(self.process_fatal(program, now))
                 actions += self._due_start(program, now)
             else:
                 self._scheduled.pop(program, None)
             actions += self._follow_restart(program, info.statename)
-            if info.statename == "RUNNING":
+            if info.statename == RUNNING:
                 actions += self._check_running(program, info, now, heartbeats)
         return scheduled, actions
 
@@ -132,7 +132,7 @@ class WatchdogPolicy:
 
     def _follow_restart(self, program: str, statename: str) -> list[Start]:
         # A restart whose start half never happened (timeout) leaves the program STOPPED for good.
-        if program not in self._restarting or statename == "STOPPING":
+        if program not in self._restarting or statename == STOPPING:
             return []
         self._restarting.discard(program)
         return [Start(program, "restart left it stopped")] if statename in RESTART_PENDING_STATES else []
@@ -251,7 +251,7 @@ class ActiveBeats:
 
 
 def main() -> None:
-    from app.bundle.rpc import SupervisorRPC
+    from app.supervisord import SupervisorRPC
     from app.heartbeats import HeartbeatStore
     from app.leases.store import LeaseStore
     from app.logs import configure_logging

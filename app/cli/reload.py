@@ -11,7 +11,7 @@ import sys
 from app.bundle.reload import apply_reload, keep_running, running_groups
 from app.bundle.rendered import read_programs_file
 from app.bundle.render import worker_config_path
-from app.bundle.rpc import SupervisorRPC, SupervisorUnavailable
+from app.supervisord import SupervisorRPC, SupervisorUnavailable
 from app.bundle.runtime import write_runtime
 from app.cli.bundle import profile, render_bundle
 from app.config import load_configs

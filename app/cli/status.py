@@ -14,7 +14,7 @@ from datetime import datetime
 
 import pymongo.errors
 
-from app.bundle.rpc import ProcessInfo, SupervisorRPC, SupervisorUnavailable
+from app.supervisord import ProcessInfo, SupervisorRPC, SupervisorUnavailable
 from app.cli.bundle import profile
 from app.config import BUNDLE_PROGRAM_NAMES, load_configs
 from app.heartbeats import Heartbeat, HeartbeatStore, LastPass, Unavailable, pair_health
@@ -22,6 +22,7 @@ from app.instants import utc_now
 from app.leases.store import LeaseStore
 from app.leases.view import Cluster, LeaseView
 from app.mongo import connect
+from app.vocabulary import FAILING_TO_START_STATES, UNKNOWN
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def pair_status(
     health = pair_health(Unavailable("supervisord unreachable") if process_unknown else process,
                          heartbeat, now, stale_after, lease, lease_seconds)
     if process_unknown:
-        state = "UNKNOWN"
+        state = UNKNOWN
     else:
         state = process.statename if process else "NOT-LOADED"
     parts = [f"{name:<20}", f"{state:<10}"]
@@ -67,7 +68,7 @@ def pair_status(
     parts.append(_heartbeat_text(heartbeat, now, health.stale))
     parts.append(_last_pass_text(heartbeat.last_pass if heartbeat else None))
     last_error = heartbeat.last_error if heartbeat else None
-    if process and process.statename in ("FATAL", "BACKOFF") and process.spawnerr:
+    if process and process.statename in FAILING_TO_START_STATES and process.spawnerr:
         last_error = last_error or process.spawnerr
     parts.append(f"last error: {_one_line(last_error) if last_error else '-'}")
     return PairStatus(name, "  ".join(parts), health.healthy)

@@ -17,8 +17,7 @@ from typing import Any
 from app.config.envsubst import references
 from app.config.errors import Loc
 from app.config.models import PairConfig, Rule
-from app.sync.model import normalize_status, other_side
-from app.sync.rules import DIRECTIONS_FOR_SIDE, WILDCARD
+from app.vocabulary import DIRECTIONS_FOR_SIDE, WILDCARD, normalize_status, other_side
 
 Problem = tuple[Loc, str]
 

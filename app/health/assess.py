@@ -29,11 +29,9 @@ from app.heartbeats import Heartbeat, LastPass, PairHealth, ProcessLike, Unavail
 from app.instants import as_utc
 from app.leases.decide import live_bundles
 from app.leases.view import Cluster, LeaseView
+from app.vocabulary import STOPPED_STATES
 
 REDACTED = "***"
-# supervisord states of a program that is not running by intent or has exited: "stopped" as the
-# original service said of a worker that exited; FATAL and BACKOFF (failing to start) are errors.
-STOPPED_STATES = frozenset({"STOPPED", "EXITED", "STOPPING"})
 
 
 class ConfigErrorLike(Protocol):

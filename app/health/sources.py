@@ -22,7 +22,7 @@ import pymongo
 import pymongo.errors
 
 from app.bundle.launch import withheld_from
-from app.bundle.rpc import SupervisorRPC, SupervisorUnavailable
+from app.supervisord import SupervisorRPC, SupervisorUnavailable
 from app.config import ConfigError, LoadResult, load_configs
 from app.health.assess import HealthSnapshot, Unavailable
 from app.heartbeats import Heartbeat, HeartbeatStore
@@ -41,7 +41,7 @@ FAILURE_FIELDS = ("issue_key", "side", "from_status", "to_status", "attempts", "
 class HealthSource:
     """A callable returning a fresh HealthSnapshot each time it is called.
 
-    `supervisor` needs `process_states()` (app.bundle.rpc.SupervisorRPC); `mongo_client` is a
+    `supervisor` needs `process_states()` (app.supervisord.SupervisorRPC); `mongo_client` is a
     pymongo MongoClient whose timeouts should not exceed `budget` (see `health_mongo_client`);
     `pair_database` names a pair's own database as the bundle renders it (Settings.pair_database).
     """

@@ -17,12 +17,11 @@ from typing import Protocol
 
 from app.heartbeats.record import Heartbeat, WorkerState
 from app.leases.view import STANDBY, UNHELD, LeaseView
-
-RUNNING = "RUNNING"
+from app.vocabulary import RUNNING
 
 
 class ProcessLike(Protocol):
-    """What supervisord says about one program (app.bundle.rpc.ProcessInfo fits)."""
+    """What supervisord says about one program (app.supervisord.ProcessInfo fits)."""
 
     statename: str
     pid: int

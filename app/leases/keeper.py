@@ -21,12 +21,13 @@ from pathlib import Path
 
 import pymongo.errors
 
-from app.bundle.rpc import ProcessInfo, SupervisorFault, SupervisorRPC, SupervisorUnavailable
+from app.supervisord import ProcessInfo, SupervisorFault, SupervisorRPC, SupervisorUnavailable
 from app.config import BUNDLE_PROGRAM_NAMES
 from app.instants import utc_now
 from app.leases.decide import Acquire, HandOver, keeper_actions, live_bundles, skew_allowance
 from app.leases.store import LeaseStore
 from app.leases.ticket import HOLD, RELEASE, Ticket, read_ticket, remove_ticket, write_ticket
+from app.vocabulary import NOT_SERVING_STATES
 
 log = logging.getLogger("app.leases.keeper")
 SHUTDOWN_STATE = "SHUTDOWN_STATE"  # supervisord's fault for any request while it shuts down
@@ -95,16 +96,10 @@ class Keeper:
             stop.wait(self.tick_seconds)
 
 
-# A worker in these states runs again only when someone acts (`supervisorctl start`, the
-# watchdog after its cool-down): meanwhile its pair is for another bundle to hold. (EXITED
-# and BACKOFF are on their way back by themselves.)
-NOT_SERVING = frozenset({"STOPPED", "FATAL"})
-
-
 def serving_pairs(processes: Iterable[ProcessInfo]) -> list[str]:
     """The pairs this bundle can run now: its worker programs that supervisord will run (pure)."""
     return sorted({info.group for info in processes
-                   if info.group not in BUNDLE_PROGRAM_NAMES and info.statename not in NOT_SERVING})
+                   if info.group not in BUNDLE_PROGRAM_NAMES and info.statename not in NOT_SERVING_STATES})
 
 
 def worker_programs(rpc: SupervisorRPC) -> list[str]:

@@ -28,8 +28,8 @@ from app.jira import JiraClient, jql_datetime, jql_string
 from app.sync.model import IssueRef, IssueSnapshot, Side, StatusChange
 from app.sync.store import PairStore
 from app.sync.templates import browse_url
+from app.vocabulary import SIDES
 
-SIDES: tuple[Side, Side] = ("user", "dev")
 DEFAULT_OVERLAP = timedelta(minutes=5)
 SEARCH_FIELDS = ("summary", "status", "updated", "created", "priority", "issuetype", "description", "attachment",
                  "issuelinks")

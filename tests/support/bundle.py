@@ -22,7 +22,7 @@ from typing import Any
 import psutil
 import requests
 
-from app.bundle.rpc import SupervisorRPC
+from app.supervisord import SupervisorRPC
 from app.config.bounds import SYNC_INTERVAL
 from jira_sim.seed import BOT
 from tests.support.original import ORIGINAL_SYNC_AB

@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from app.bundle.rpc import SupervisorRPC, SupervisorUnavailable
+from app.supervisord import SupervisorRPC, SupervisorUnavailable
 from tests.support.waiting import terminate
 
 CONFIG = """\

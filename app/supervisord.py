@@ -15,6 +15,8 @@ from pathlib import Path
 
 from supervisor.xmlrpc import Faults
 
+from app.vocabulary import UNKNOWN
+
 # Calls that wait on a process transition (stop with wait) may take up to its stopwaitsecs.
 DEFAULT_WAIT_TIMEOUT = 60.0
 
@@ -62,7 +64,7 @@ class ProcessInfo:
 
 
 _PROCESS_INFO_DEFAULTS = {
-    "name": "", "group": "", "statename": "UNKNOWN", "pid": 0, "description": "",
+    "name": "", "group": "", "statename": UNKNOWN, "pid": 0, "description": "",
     "start": 0, "now": 0, "spawnerr": "", "exitstatus": 0,
 }
 

@@ -1,6 +1,6 @@
 """Jira API calls against the minimum, on a 1,000-issue workload: `python -m bench.api_calls`.
 
-The real engine runs in-process (tests.support.sync.SyncHarness: real client, store, MongoDB)
+The real engine runs in-process (testbed.sync.SyncHarness: real client, store, MongoDB)
 against the simulator (child process). Calls are counted from the simulator's request log
 (GET /_sim/requests), /rest/ paths only, reset after the person's moves so only the sync's
 requests remain. Pair config: tests/data/sync-ab.json's rules (user-will-do creates the Dev
@@ -36,7 +36,7 @@ import pymongo
 
 from bench.common import SimulatorProcess, Stopwatch, machine_line, mongo, print_table, user_issues_seed, work_dir
 from app.sync.observe import SCAN_PAGE
-from tests.support.sync import SyncHarness
+from testbed.sync import SyncHarness
 
 ISSUES = 1000
 WITH_ATTACHMENT = 100

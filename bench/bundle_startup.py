@@ -1,7 +1,7 @@
 """Bundle start-up, memory, /health latency and kill -9 recovery: `python -m bench.bundle_startup`.
 
 Runs the real bundle (`python entrypoint.py run` -> supervisord -> one worker per pair, health,
-watchdog) as tests.support.bundle.Bundle does, against a simulated Jira (child process, one
+watchdog) as testbed.bundle.Bundle does, against a simulated Jira (child process, one
 User/Dev project couple per pair, a few issues each) and MongoDB (MONGO_URI, else an embedded
 server started here, so no `mongodb` program runs inside the bundle).
 
@@ -35,8 +35,8 @@ from bench.common import (
     SimulatorProcess, Stopwatch, machine_line, mb, mongo, percentile, print_table, tree_rss, work_dir,
 )
 from jira_sim.seed import BOT, demo_seed
-from tests.support.bundle import Bundle, pair_config
-from tests.support.waiting import wait_for
+from testbed.bundle import Bundle, pair_config
+from testbed.waiting import wait_for
 
 PAIR_COUNTS = (1, 10, 30)
 ISSUES_PER_PROJECT = 5

@@ -23,10 +23,10 @@ from typing import Any
 import psutil
 import requests
 
-from tests.support.bundle import ROOT
-from tests.support.waiting import terminate, wait_for
-from tests.support.mongo import EmbeddedMongo, external_mongo_uri
-from tests.support.ports import free_port
+from testbed.bundle import ROOT
+from testbed.waiting import terminate, wait_for
+from testbed.mongo import EmbeddedMongo, external_mongo_uri
+from testbed.ports import free_port
 
 
 @contextlib.contextmanager

@@ -1,6 +1,6 @@
 """Several bundles on one MongoDB: `python -m bench.failover`.
 
-Runs real bundles (tests.support.bundle.Bundle: `entrypoint.py run` under supervisord), each
+Runs real bundles (testbed.bundle.Bundle: `entrypoint.py run` under supervisord), each
 with its own runtime directory and health port, on one MongoDB and the same pair files, against
 the simulator (child process), with the default lease of 30 s. Figures:
 - Jira search requests per pair per minute with 1 bundle, then with 3 (ratio; target 1.0: a
@@ -26,8 +26,8 @@ from app.jira import BasicAuth, JiraClient
 from app.leases.store import LeaseStore
 from bench.common import SimulatorProcess, Stopwatch, machine_line, mb, mongo, print_table, work_dir
 from jira_sim.seed import BOT, HUMAN, demo_seed
-from tests.support.bundle import Bundle, pair_config
-from tests.support.waiting import wait_for
+from testbed.bundle import Bundle, pair_config
+from testbed.waiting import wait_for
 
 PAIRS = 6
 MEASURE_SECONDS = 60

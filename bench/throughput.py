@@ -1,6 +1,6 @@
 """Issues processed per second by one worker's engine: `python -m bench.throughput`.
 
-The real engine runs in-process (tests.support.sync.SyncHarness) against the simulator (child
+The real engine runs in-process (testbed.sync.SyncHarness) against the simulator (child
 process) with 0 ms and then 100 ms of latency per Jira request (POST /_sim/config
 {"latency_ms": ...}, set only while the measured pass runs, not during the person's moves).
 Per latency, on a fresh site and database with N User issues (N = 500 at 0 ms, 50 at 100 ms so
@@ -23,7 +23,7 @@ import math
 import pymongo
 
 from bench.common import SimulatorProcess, Stopwatch, machine_line, mongo, print_table, user_issues_seed, work_dir
-from tests.support.sync import SyncHarness
+from testbed.sync import SyncHarness
 
 RUNS = ((0, 500), (100, 50))
 

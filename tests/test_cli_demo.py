@@ -27,8 +27,8 @@ from app.demo.settings import DEMO_HUMAN_EMAIL, DEMO_HUMAN_TOKEN, DEMO_TOKEN, de
 from app.settings import Settings
 from jira_sim.seed import BOT
 from jira_sim.server import SimulatorServer
-from tests.support.ports import free_port
-from tests.support.waiting import wait_for
+from testbed.ports import free_port
+from testbed.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 

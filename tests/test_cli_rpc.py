@@ -13,7 +13,7 @@ from supervisor.xmlrpc import Faults
 
 from app.supervisord import SupervisorFault, SupervisorRPC, SupervisorUnavailable
 from tests.support.supervisord import Supervisord, sleeper
-from tests.support.waiting import wait_for
+from testbed.waiting import wait_for
 
 
 @pytest.fixture

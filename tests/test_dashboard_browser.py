@@ -24,7 +24,7 @@ from app.health.sources import HealthSource, health_mongo_client
 from app.heartbeats import Heartbeat, HeartbeatStore, LastPass, WorkerState
 from app.sync.failures import failure_document
 from app.sync.store import PairStore
-from tests.support.bundle import ROOT, write_config_dir
+from testbed.bundle import ROOT, write_config_dir
 from tests.support.tiny_supervisord import TinySupervisord
 
 CHROMIUM = Path("/usr/bin/chromium")

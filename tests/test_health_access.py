@@ -25,9 +25,9 @@ from app.health.headers import CONTENT_SECURITY_POLICY
 from app.health.public import OPEN_KEYS, OPEN_WORKER_KEYS
 from app.heartbeats import Heartbeat, LastPass, WorkerState
 from app.settings import Settings
-from tests.support.bundle import ROOT
-from tests.support.ports import free_port
-from tests.support.waiting import wait_for
+from testbed.bundle import ROOT
+from testbed.ports import free_port
+from testbed.waiting import wait_for
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
 TOKEN = "tok-health-5b1e0c7d9a2f4e6b8c3d"

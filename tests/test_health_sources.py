@@ -20,10 +20,10 @@ from app.health.app import create_app
 from app.health.sources import HealthSource, health_mongo_client
 from app.heartbeats import Heartbeat, HeartbeatStore, LastPass, WorkerState
 from app.instants import utc_now
-from tests.support.bundle import ROOT, write_config_dir
-from tests.support.ports import free_port
+from testbed.bundle import ROOT, write_config_dir
+from testbed.ports import free_port
 from tests.support.tiny_supervisord import TinySupervisord
-from tests.support.waiting import wait_for
+from testbed.waiting import wait_for
 
 TOKEN = "tok-MARKER-7f3a9c-never-shown"
 STALE_AFTER = 30.0

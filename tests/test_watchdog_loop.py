@@ -18,9 +18,9 @@ from app.supervisord import SupervisorRPC
 from app.bundle.watchdog import Watchdog, WatchdogPolicy, serve
 from app.health.sources import health_mongo_client
 from app.heartbeats import Heartbeat, HeartbeatStore, WorkerState
-from tests.support.ports import free_port
+from testbed.ports import free_port
 from tests.support.tiny_supervisord import TinySupervisord
-from tests.support.waiting import wait_for
+from testbed.waiting import wait_for
 
 OK = "RESULT 2\nOK"
 # Fails within startsecs, so it goes FATAL, but not at once: a program already dead when

@@ -16,8 +16,8 @@ from app.health.assess import HealthSnapshot, assess
 from app.heartbeats import HeartbeatStore, WorkerState
 from app.instants import utc_now
 from jira_sim.seed import BOT
-from tests.support.bundle import ROOT, pair_config
-from tests.support.waiting import wait_for
+from testbed.bundle import ROOT, pair_config
+from testbed.waiting import wait_for
 
 
 BUNDLE = "worker-test"

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from app.supervisord import SupervisorRPC, SupervisorUnavailable
-from tests.support.waiting import terminate
+from testbed.waiting import terminate
 
 CONFIG = """\
 [unix_http_server]

@@ -9,8 +9,8 @@ from pathlib import Path
 import pymongo
 
 from app.embedded_mongo import server_command, wait_until_reachable
-from tests.support.ports import free_port
-from tests.support.waiting import terminate
+from testbed.ports import free_port
+from testbed.waiting import terminate
 
 
 class EmbeddedMongo:

@@ -20,7 +20,7 @@ from app.sync.model import PassSummary
 from app.sync.store import PairStore
 from jira_sim.seed import BOT, HUMAN
 from jira_sim.server import SimulatorServer
-from tests.support.bundle import pair_config
+from testbed.bundle import pair_config
 
 WRITE_METHODS = ("POST", "PUT", "DELETE", "PATCH")
 

@@ -25,11 +25,11 @@ import requests
 from app.supervisord import SupervisorRPC
 from app.config.bounds import SYNC_INTERVAL
 from jira_sim.seed import BOT
-from tests.support.original import ORIGINAL_SYNC_AB
-from tests.support.ports import free_port
-from tests.support.waiting import terminate, wait_for
+from testbed.original import ORIGINAL_SYNC_AB
+from testbed.ports import free_port
+from testbed.waiting import terminate, wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def pair_config(name: str, base_url: str, user_key: str, dev_key: str, token_env: str, **overrides: Any) -> dict:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from app.leases.decide import is_free, live_bundles, skew_allowance
+from app.leases.decide import is_free, live_and_mine, live_bundles, skew_allowance
 from app.leases.store import BundleBeat, Lease, LeaseStore
 
 ACTIVE, STANDBY, UNHELD = "active", "standby", "unheld"
@@ -39,7 +39,8 @@ class LeaseView:
 def lease_view(lease: Lease | None, me: str, live: Mapping[str, BundleBeat], now: datetime, skew: float) -> LeaseView:
     if lease is None:
         return LeaseView(UNHELD)
-    if is_free(lease, now, skew):
+    # Our own lease is ours while it is live by our clock; another's until another bundle may take it.
+    if not live_and_mine(lease, me, now) and (lease.owner == me or is_free(lease, now, skew)):
         return LeaseView(UNHELD, None, lease.fence, None, False, max(0.0, (now - lease.expires_at).total_seconds()),
                          lease.handovers, lease.owner or lease.last_owner)
     state = ACTIVE if lease.owner == me else STANDBY

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import socket
+from typing import Any
 import xmlrpc.client
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,7 +55,7 @@ class ProcessInfo:
     exitstatus: int
 
     @classmethod
-    def from_rpc(cls, info: dict) -> "ProcessInfo":
+    def from_rpc(cls, info: dict[str, Any]) -> "ProcessInfo":
         return cls(**{name: info.get(name, default) for name, default in _PROCESS_INFO_DEFAULTS.items()})
 
     @property

@@ -31,6 +31,7 @@ import math
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pymongo
 
@@ -79,7 +80,7 @@ def _sync_caller() -> str:
     return names[0] if len(names) == 1 else f"{names[1]}>{names[0].split('.', 1)[1]}"
 
 
-def run_phase(harness: SyncHarness, sim: SimulatorProcess, sites: CallSites) -> tuple[Counter, float, dict, Counter]:
+def run_phase(harness: SyncHarness, sim: SimulatorProcess, sites: CallSites) -> tuple[Counter, float, dict[str, Any], Counter]:
     sim.admin("POST", "requests/reset")
     sites.counts.clear()
     watch = Stopwatch()

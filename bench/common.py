@@ -50,7 +50,7 @@ def mongo_label() -> str:
 class SimulatorProcess:
     """`python -m jira_sim --seed FILE` on a free loopback port, in a child process."""
 
-    def __init__(self, seed: dict, work_dir: Path, deployment: str = "cloud") -> None:
+    def __init__(self, seed: dict[str, Any], work_dir: Path, deployment: str = "cloud") -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._seed_file = work_dir / f"seed-{self.port}.json"
@@ -150,7 +150,7 @@ class Stopwatch:
         return time.perf_counter() - self.started
 
 
-def user_issues_seed(count: int, **demo_kwargs: Any) -> dict:
+def user_issues_seed(count: int, **demo_kwargs: Any) -> dict[str, Any]:
     """The demo site (ABSUP/ABDEV) plus `count` User issues in To Do, created now."""
     from jira_sim.seed import demo_seed
 

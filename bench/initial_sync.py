@@ -23,6 +23,7 @@ import io
 import pstats
 import resource
 import threading
+from typing import Any
 
 import psutil
 import pymongo
@@ -36,7 +37,7 @@ WILL_DO = 100
 TARGET_S = 60
 
 
-def seed() -> dict:
+def seed() -> dict[str, Any]:
     base = demo_seed(issues_per_project=PER_PROJECT)
     base["issues"] = [{"project": "ABSUP", "summary": f"Accepted issue {i + 1}", "status": "Will Do"}
                       for i in range(WILL_DO)]

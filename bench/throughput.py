@@ -19,6 +19,7 @@ after the other; the "latency floor" column is that bound.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pymongo
 
@@ -28,7 +29,7 @@ from testbed.sync import SyncHarness
 RUNS = ((0, 500), (100, 50))
 
 
-def timed_pass(harness: SyncHarness, sim: SimulatorProcess, latency_ms: int) -> tuple[float, int, dict]:
+def timed_pass(harness: SyncHarness, sim: SimulatorProcess, latency_ms: int) -> tuple[float, int, dict[str, Any]]:
     """(seconds, Jira requests, engine counts) of one pass under `latency_ms`."""
     sim.admin("POST", "config", {"latency_ms": latency_ms})
     sim.admin("POST", "requests/reset")

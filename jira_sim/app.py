@@ -16,6 +16,7 @@ import time
 from typing import Callable
 
 from flask import Flask, Response, g, jsonify, request
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from jira_sim import (
@@ -45,11 +46,11 @@ def create_app(site: Site, sleep: Callable[[float], None] = time.sleep) -> Flask
     app.register_blueprint(routes_meta.session_blueprint)
 
     @app.get("/secure/attachment/<attachment_id>/<path:filename>")
-    def dc_attachment(attachment_id: str, filename: str):
+    def dc_attachment(attachment_id: str, filename: str) -> ResponseReturnValue:
         return download(attachment_id)
 
     @app.before_request
-    def gate():
+    def gate() -> ResponseReturnValue:
         if not request.path.startswith(("/rest/", "/secure/")):
             return None
         if site.knobs.latency_ms:
@@ -77,7 +78,7 @@ def create_app(site: Site, sleep: Callable[[float], None] = time.sleep) -> Flask
     app.register_error_handler(JiraApiError, error_response)
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException):
+    def http_error(error: HTTPException) -> ResponseReturnValue:
         messages = ["null for uri: " + request.url] if error.code == 404 else [error.description or error.name]
         return error_response(JiraApiError(error.code or 500, messages))
 

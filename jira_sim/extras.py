@@ -28,7 +28,7 @@ from jira_sim.site import Site
 SIDES = ("inwardIssue", "outwardIssue")
 
 
-def add_comment(site: Site, issue: Issue, caller: User, payload: dict, adf: bool) -> Comment:
+def add_comment(site: Site, issue: Issue, caller: User, payload: dict[str, Any], adf: bool) -> Comment:
     body = payload.get("body")
     if body is None or (isinstance(body, str) and not body.strip()):
         raise field_errors(comment="Comment body can not be empty!")
@@ -42,7 +42,7 @@ def add_comment(site: Site, issue: Issue, caller: User, payload: dict, adf: bool
     return comment
 
 
-def edit_comment(site: Site, issue: Issue, comment: Comment, payload: dict, adf: bool) -> Comment:
+def edit_comment(site: Site, issue: Issue, comment: Comment, payload: dict[str, Any], adf: bool) -> Comment:
     body = payload.get("body")
     if body is None or (adf and isinstance(body, str)):
         raise field_errors(comment=ADF_REQUIRED if adf else "Comment body can not be empty!")
@@ -56,7 +56,7 @@ def delete_comment(site: Site, issue: Issue, comment: Comment) -> None:
     site.save(replace(issue, comments=tuple(c for c in issue.comments if c.id != comment.id)))
 
 
-def link_issues(site: Site, caller: User, payload: dict, adf: bool, resolve) -> IssueLink:
+def link_issues(site: Site, caller: User, payload: dict[str, Any], adf: bool, resolve) -> IssueLink:
     """Link two issues (``resolve(ref) -> Issue`` answers 404/403 for bad references).
 
     Creating the same link twice keeps one link, as Jira does. An optional ``comment`` is
@@ -77,7 +77,7 @@ def link_issues(site: Site, caller: User, payload: dict, adf: bool, resolve) -> 
     return link
 
 
-def create_with_links(site: Site, caller: User, payload: dict, adf: bool, resolve: Callable[[dict], Issue]) -> Issue:
+def create_with_links(site: Site, caller: User, payload: dict[str, Any], adf: bool, resolve: Callable[[dict[str, Any]], Issue]) -> Issue:
     """Create the issue of ``payload`` and the links its ``update`` asks for, or nothing."""
     planned = planned_links(site, payload.get("update"), resolve)
     project = site.projects.get(str(((payload.get("fields") or {}).get("project") or {}).get("key", "")))
@@ -90,7 +90,7 @@ def create_with_links(site: Site, caller: User, payload: dict, adf: bool, resolv
     return site.issues[issue.id]
 
 
-def planned_links(site: Site, update: Any, resolve: Callable[[dict], Issue]) -> list[dict]:
+def planned_links(site: Site, update: Any, resolve: Callable[[dict[str, Any]], Issue]) -> list[dict[str, Any]]:
     """Checked link payloads, each naming the type and the *other* issue by id."""
     if update is None:
         return []
@@ -106,7 +106,7 @@ def planned_links(site: Site, update: Any, resolve: Callable[[dict], Issue]) -> 
     return [_planned_link(site, operation, resolve) for operation in operations]
 
 
-def _planned_link(site: Site, operation: Any, resolve: Callable[[dict], Issue]) -> dict:
+def _planned_link(site: Site, operation: Any, resolve: Callable[[dict[str, Any]], Issue]) -> dict[str, Any]:
     verbs = sorted(operation) if isinstance(operation, dict) else []
     if verbs != ["add"]:
         raise field_errors(issuelinks=f"Only the 'add' operation is supported for issuelinks at create, not {verbs}.")
@@ -131,7 +131,7 @@ def _checked(lookup: Callable[[], Any], prefix: str = "") -> Any:
         raise field_errors(issuelinks=prefix + " ".join(error.messages)) from error
 
 
-def named_link_type(site: Site, type_ref: dict) -> LinkType:
+def named_link_type(site: Site, type_ref: dict[str, Any]) -> LinkType:
     """The link type a ``{"name"}`` or ``{"id"}`` reference names; 404 when there is none."""
     link_type = site.link_type_named(str(type_ref.get("name") or type_ref.get("id") or ""))
     if link_type is None:
@@ -140,7 +140,7 @@ def named_link_type(site: Site, type_ref: dict) -> LinkType:
     return link_type
 
 
-def put_remote_link(site: Site, issue: Issue, payload: dict) -> tuple[RemoteLink, bool]:
+def put_remote_link(site: Site, issue: Issue, payload: dict[str, Any]) -> tuple[RemoteLink, bool]:
     """Create, or update the link with the same ``globalId``; returns (link, created)."""
     obj = payload.get("object")
     if not isinstance(obj, dict) or not obj.get("url") or not obj.get("title"):

@@ -36,11 +36,11 @@ def parse_jira(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def text_to_adf(text: str) -> dict:
+def text_to_adf(text: str) -> dict[str, Any]:
     """Paragraphs split on blank lines, line breaks become ``hardBreak`` nodes."""
     paragraphs = []
     for block in text.split("\n\n"):
-        content: list[dict] = []
+        content: list[dict[str, Any]] = []
         for index, line in enumerate(block.split("\n")):
             if index:
                 content.append({"type": "hardBreak"})

@@ -26,7 +26,7 @@ TEXT_LIMIT = 32767
 TOO_LONG = f"The entered text is too long. It exceeds the allowed limit of {TEXT_LIMIT:,} characters."
 
 
-def rich_text(value: Any, adf: bool, field: str) -> dict | None:
+def rich_text(value: Any, adf: bool, field: str) -> dict[str, Any] | None:
     """A description/comment value as stored (ADF), validating the version's format and length."""
     if value is None:
         return None
@@ -50,7 +50,7 @@ def _named(value: Any, table: dict[str, str], field: str, message: str) -> str:
     raise field_errors(**{field: message})
 
 
-def create_issue(site: Site, caller: User, payload: dict, adf: bool) -> Issue:
+def create_issue(site: Site, caller: User, payload: dict[str, Any], adf: bool) -> Issue:
     """Validate like Jira (all field errors at once), then allocate the id and key."""
     fields = payload.get("fields")
     if not isinstance(fields, dict):
@@ -92,7 +92,7 @@ def create_issue(site: Site, caller: User, payload: dict, adf: bool) -> Issue:
     return issue
 
 
-def entity_properties(items: Any) -> dict:
+def entity_properties(items: Any) -> dict[str, Any]:
     """Jira's ``[{"key", "value"}]`` entity-property list (issues, comments) as ``{key: value}``."""
     if items is None:
         return {}
@@ -105,7 +105,7 @@ def _not_on_screen(field: str) -> JiraApiError:
     return field_errors(**{field: f"Field '{field}' cannot be set. It is not on the appropriate screen, or unknown."})
 
 
-def edit_issue(site: Site, issue: Issue, payload: dict, adf: bool) -> None:
+def edit_issue(site: Site, issue: Issue, payload: dict[str, Any], adf: bool) -> None:
     fields = dict(payload.get("fields") or {})
     for name, operations in (payload.get("update") or {}).items():
         if name != "labels":
@@ -138,7 +138,7 @@ def edit_issue(site: Site, issue: Issue, payload: dict, adf: bool) -> None:
     site.save(replace(issue, **changes))
 
 
-def assign_issue(site: Site, issue: Issue, payload: dict) -> None:
+def assign_issue(site: Site, issue: Issue, payload: dict[str, Any]) -> None:
     """``PUT .../assignee``: ``{"accountId"}`` (Data Center: ``{"name"}``); null or "-1" (the project's
     default, unassigned here) leave the issue unassigned."""
     names = [name for name in ("accountId", "name", "key") if name in payload]
@@ -157,7 +157,7 @@ def _assignee(site: Site, value: Any) -> str | None:
     return account
 
 
-def transition_issue(site: Site, issue: Issue, payload: dict) -> None:
+def transition_issue(site: Site, issue: Issue, payload: dict[str, Any]) -> None:
     """Move along an available transition; entering *done* sets a resolution, leaving clears it."""
     transition_id = str((payload.get("transition") or {}).get("id", ""))
     workflow = site.projects[issue.project_key].workflow

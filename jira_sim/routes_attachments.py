@@ -18,6 +18,7 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, jsonify, redirect, request
+from flask.typing import ResponseReturnValue
 
 from jira_sim import extras
 from jira_sim.errors import JiraApiError
@@ -30,7 +31,7 @@ blueprint = Blueprint("attachments", __name__, url_prefix=API)
 
 
 @blueprint.post("/issue/<key>/attachments")
-def add_attachments(version: str, key: str):
+def add_attachments(version: str, key: str) -> ResponseReturnValue:
     c = ctx(version)
     if request.headers.get("X-Atlassian-Token", "").lower() not in ("no-check", "nocheck"):
         raise JiraApiError(403, ["XSRF check failed"])
@@ -49,7 +50,7 @@ def add_attachments(version: str, key: str):
 
 
 @blueprint.get("/attachment/<attachment_id>")
-def get_attachment(version: str, attachment_id: str):
+def get_attachment(version: str, attachment_id: str) -> ResponseReturnValue:
     c = ctx(version)
     with site().lock:
         issue, attachment = _visible_attachment(attachment_id)
@@ -57,7 +58,7 @@ def get_attachment(version: str, attachment_id: str):
 
 
 @blueprint.delete("/attachment/<attachment_id>")
-def delete_attachment(version: str, attachment_id: str):
+def delete_attachment(version: str, attachment_id: str) -> ResponseReturnValue:
     with site().lock:
         issue, attachment = _visible_attachment(attachment_id)
         site().save(replace(issue, attachments=tuple(a for a in issue.attachments if a.id != attachment_id)))
@@ -66,7 +67,7 @@ def delete_attachment(version: str, attachment_id: str):
 
 
 @blueprint.get("/attachment/content/<attachment_id>")
-def attachment_content(version: str, attachment_id: str):
+def attachment_content(version: str, attachment_id: str) -> ResponseReturnValue:
     if site().deployment == "cloud" and site().media_url and request.args.get("redirect", "").lower() != "false":
         with site().lock:
             _visible_attachment(attachment_id)
@@ -107,7 +108,7 @@ def create_media_app(site: Site) -> Flask:
     media = Flask("jira_sim.media")
 
     @media.get("/file/<attachment_id>/binary")
-    def binary(attachment_id: str):
+    def binary(attachment_id: str) -> ResponseReturnValue:
         expires = request.args.get("expires", "")
         with site.lock:
             signed = hmac.compare_digest(request.args.get("token", ""), _signature(site, attachment_id, expires))

@@ -29,6 +29,7 @@ import binascii
 import hmac
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app, g, request
 
@@ -118,7 +119,7 @@ def visible_project(key_or_id: str) -> Project:
     return found
 
 
-def json_body() -> dict:
+def json_body() -> dict[str, Any]:
     if not request.is_json:
         raise JiraApiError(415, ["Unsupported Media Type: send Content-Type: application/json."])
     data = request.get_json(silent=True)
@@ -127,7 +128,7 @@ def json_body() -> dict:
     return data
 
 
-def issue_reference(ref: dict) -> Issue:
+def issue_reference(ref: dict[str, Any]) -> Issue:
     """``{"key": ..}`` or ``{"id": ..}`` as found in link payloads."""
     key_or_id = ref.get("key") or ref.get("id")
     if not key_or_id:
@@ -139,7 +140,7 @@ def field_list() -> list[str]:
     return request.args.getlist("fields")
 
 
-def property_map(issue: Issue, wanted: list[str]) -> dict:
+def property_map(issue: Issue, wanted: list[str]) -> dict[str, Any]:
     """The ``properties`` member Jira adds when asked (``*all`` or key names)."""
     everything = "*all" in wanted
     return {k: v for k, v in issue.properties.items() if everything or k in wanted}

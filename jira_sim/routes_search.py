@@ -3,7 +3,10 @@ Data Center: ``/search`` (GET/POST) with startAt/total; ``/search/jql`` does not
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, g, jsonify, request
+from flask.typing import ResponseReturnValue
 
 from jira_sim.errors import JiraApiError
 from jira_sim.render import issue_json, select_fields
@@ -25,7 +28,7 @@ GONE = ("The requested API has been removed. Please migrate to the /rest/api/3/s
         "A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046")
 
 
-def _params() -> dict:
+def _params() -> dict[str, Any]:
     """GET query parameters or a POST body, normalised (``fields`` as a list)."""
     if request.method == "POST":
         body = request.get_json(silent=True)
@@ -46,7 +49,7 @@ def _as_list(value) -> list:
 
 
 @blueprint.route("/search/jql", methods=["GET", "POST"])
-def enhanced_search(version: str):
+def enhanced_search(version: str) -> ResponseReturnValue:
     if site().deployment != "cloud":
         raise JiraApiError(404, ["null for uri: " + request.url])
     c = ctx(version)
@@ -61,13 +64,13 @@ def enhanced_search(version: str):
         matched = run_query(site(), g.caller, jql, require_bounded=True, reconcile=reconcile)
         page = matched[offset:offset + limit]
         issues = [_render(c, issue, fields, explicit, split_list(params["properties"])) for issue in page]
-    answer: dict = {"issues": issues, "isLast": offset + limit >= len(matched)}
+    answer: dict[str, Any] = {"issues": issues, "isLast": offset + limit >= len(matched)}
     if not answer["isLast"]:
         answer["nextPageToken"] = make_token(jql, offset + limit)
     return jsonify(answer)
 
 
-def _render(c, issue, fields: list[str], explicit: list[str], properties: list[str]) -> dict:
+def _render(c, issue, fields: list[str], explicit: list[str], properties: list[str]) -> dict[str, Any]:
     document = issue_json(c, issue, fields) if explicit else {"id": str(issue.id)}
     if properties:
         document["properties"] = property_map(issue, properties)
@@ -75,7 +78,7 @@ def _render(c, issue, fields: list[str], explicit: list[str], properties: list[s
 
 
 @blueprint.route("/search", methods=["GET", "POST"])
-def legacy_search(version: str):
+def legacy_search(version: str) -> ResponseReturnValue:
     if site().deployment == "cloud":
         raise JiraApiError(410, [GONE])
     c = ctx(version)

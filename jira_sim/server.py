@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Any
 
 from werkzeug.exceptions import NotFound
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
@@ -31,7 +32,7 @@ class SimulatorServer:
     ``.url`` is the base URL (``http://127.0.0.1:41234`` plus the prefix), ``.site`` the in-memory state.
     """
 
-    def __init__(self, seed: dict | None = None, deployment: str = "cloud", host: str = "127.0.0.1",
+    def __init__(self, seed: dict[str, Any] | None = None, deployment: str = "cloud", host: str = "127.0.0.1",
                  port: int = 0, prefix: str = "", site_url: str | None = None, media_host: str | None = None,
                  media_port: int = 0) -> None:
         if prefix and (not prefix.startswith("/") or prefix.endswith("/")):

@@ -14,16 +14,16 @@ import signal
 import subprocess
 import sys
 import tempfile
+from typing import Any
 import weakref
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import psutil
 import requests
 
-from app.supervisord import SupervisorRPC
 from app.config.bounds import SYNC_INTERVAL
+from app.supervisord import SupervisorRPC
 from jira_sim.seed import BOT
 from testbed.original import ORIGINAL_SYNC_AB
 from testbed.ports import free_port
@@ -32,7 +32,7 @@ from testbed.waiting import terminate, wait_for
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def pair_config(name: str, base_url: str, user_key: str, dev_key: str, token_env: str, **overrides: Any) -> dict:
+def pair_config(name: str, base_url: str, user_key: str, dev_key: str, token_env: str, **overrides: Any) -> dict[str, Any]:
     """A pair config in the original format, modelled on the original tests/data/sync-ab.json."""
     example = json.loads(ORIGINAL_SYNC_AB)
     config = {
@@ -103,7 +103,7 @@ class Bundle:
 
     # -- configs -----------------------------------------------------------------------------
 
-    def write_config(self, name: str, config: dict | str | bytes) -> Path:
+    def write_config(self, name: str, config: dict[str, Any] | str | bytes) -> Path:
         path = self.config_dir / f"{name}.json"
         if isinstance(config, dict):
             path.write_text(json.dumps(config, indent=2))
@@ -188,14 +188,14 @@ class Bundle:
         """The detailed `/health` (a loopback caller needs no credentials when none are set)."""
         return requests.get(f"http://127.0.0.1:{self.health_port}/health?detail=1", timeout=timeout)
 
-    def wait_healthy(self, timeout: float = 60) -> dict:
+    def wait_healthy(self, timeout: float = 60) -> dict[str, Any]:
         def healthy():
             response = self.health()
             return response.json() if response.status_code == 200 else None
 
         return wait_for(healthy, timeout, what="/health 200")
 
-    def wait_syncing(self, timeout: float = 60) -> dict:
+    def wait_syncing(self, timeout: float = 60) -> dict[str, Any]:
         """/health 200 with every pair active here and past a pass (not standby: a single
         bundle's pairs are also healthy in the moment between their holders)."""
         def syncing():

@@ -86,7 +86,7 @@ class SyncHarness:
         mapping = self.store.mapping_for("user", str(user_id))
         return mapping.dev_key if mapping else None
 
-    def dev_issues(self) -> list[dict]:
+    def dev_issues(self) -> list[dict[str, Any]]:
         return list(self.human.search('project = "ABDEV" ORDER BY key ASC', fields=["summary", "status"]))
 
     def comments(self, key: str) -> list[str]:

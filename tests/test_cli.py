@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from bson import ObjectId
 
-from app.supervisord import SupervisorRPC, SupervisorUnavailable
 from app.cli import main
+from app.supervisord import SupervisorRPC, SupervisorUnavailable
 from testbed.waiting import wait_for
 from tests.test_render import TOKEN_MARKER, write_pair
 

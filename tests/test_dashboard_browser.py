@@ -17,11 +17,11 @@ import pytest
 from pydantic import SecretStr
 from werkzeug.serving import make_server
 
-from app.supervisord import SupervisorRPC
 from app.health.app import create_app
 from app.health.auth import HealthAuth
 from app.health.sources import HealthSource, health_mongo_client
 from app.heartbeats import Heartbeat, HeartbeatStore, LastPass, WorkerState
+from app.supervisord import SupervisorRPC
 from app.sync.failures import failure_document
 from app.sync.store import PairStore
 from testbed.bundle import ROOT, write_config_dir

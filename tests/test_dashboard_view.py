@@ -7,12 +7,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from app.supervisord import ProcessInfo
 from app.config import ConfigError
 from app.health.app import create_app
 from app.health.assess import HealthSnapshot, Unavailable, assess
 from app.health.dashboard import dashboard_view, display_time, human_duration
 from app.heartbeats import Heartbeat, LastPass, WorkerState
+from app.supervisord import ProcessInfo
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
 TOKEN = "tok-MARKER-91ab-never-shown"

@@ -16,7 +16,6 @@ import pytest
 import requests
 from pydantic import SecretStr, ValidationError
 
-from app.supervisord import ProcessInfo
 from app.config import ConfigError
 from app.health.app import create_app
 from app.health.assess import HealthSnapshot, Unavailable
@@ -25,6 +24,7 @@ from app.health.headers import CONTENT_SECURITY_POLICY
 from app.health.public import OPEN_KEYS, OPEN_WORKER_KEYS
 from app.heartbeats import Heartbeat, LastPass, WorkerState
 from app.settings import Settings
+from app.supervisord import ProcessInfo
 from testbed.bundle import ROOT
 from testbed.ports import free_port
 from testbed.waiting import wait_for

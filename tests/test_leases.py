@@ -8,13 +8,13 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from app.supervisord import ProcessInfo
 from app.leases.assign import preferred_holders
 from app.leases.decide import Acquire, HandOver, keeper_actions, live_and_mine
 from app.leases.keeper import serving_pairs
 from app.leases.store import BundleBeat, Lease, LeaseStore
 from app.leases.ticket import RELEASE, Ticket, read_ticket, remove_ticket, write_ticket
 from app.leases.view import ACTIVE, STANDBY, UNHELD, lease_view
+from app.supervisord import ProcessInfo
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
 LEASE, SKEW, SETTLE = 30.0, 5.0, 10.0

@@ -14,10 +14,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from app.supervisord import SupervisorRPC
 from app.bundle.watchdog import Watchdog, WatchdogPolicy, serve
 from app.health.sources import health_mongo_client
 from app.heartbeats import Heartbeat, HeartbeatStore, WorkerState
+from app.supervisord import SupervisorRPC
 from testbed.ports import free_port
 from tests.support.tiny_supervisord import TinySupervisord
 from testbed.waiting import wait_for

@@ -11,10 +11,10 @@ import time
 
 import pytest
 
-from app.supervisord import ProcessInfo
 from app.health.assess import HealthSnapshot, assess
 from app.heartbeats import HeartbeatStore, WorkerState
 from app.instants import utc_now
+from app.supervisord import ProcessInfo
 from jira_sim.seed import BOT
 from testbed.bundle import ROOT, pair_config
 from testbed.waiting import wait_for

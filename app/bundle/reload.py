@@ -28,8 +28,8 @@ from pathlib import Path
 from supervisor.xmlrpc import Faults
 
 from app.bundle.render import Program, worker_config_path
-from app.supervisord import SupervisorFault, SupervisorRPC
 from app.config import ConfigError, LoadResult
+from app.supervisord import SupervisorFault, SupervisorRPC
 
 log = logging.getLogger(__name__)
 

@@ -29,6 +29,7 @@ from typing import Literal
 import jinja2
 
 from app.embedded_mongo import server_command
+from app.settings import Settings
 
 PROGRAM_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
 SAFE_ARGUMENT_PATTERN = re.compile(r"^[A-Za-z0-9_./:@+=,-]+$")
@@ -148,7 +149,7 @@ def worker_config_path(program: Program) -> str | None:
     return words[words.index("--config") + 1]
 
 
-def health_program(settings, python: str = sys.executable) -> Program:
+def health_program(settings: Settings, python: str = sys.executable) -> Program:
     return Program(
         name="health",
         command=launched((
@@ -190,7 +191,7 @@ def watchdog_program(python: str = sys.executable) -> Program:
     )
 
 
-def mongodb_program(settings, python: str = sys.executable) -> Program:
+def mongodb_program(settings: Settings, python: str = sys.executable) -> Program:
     data_dir = Path(settings.runtime_dir).absolute() / "mongo-data"
     return Program(
         name="mongodb",
@@ -220,7 +221,7 @@ def check_program(program: Program) -> None:
             raise UnsafeProgramValue(program.name, "signal/events", word)
 
 
-def render_supervisord_conf(programs: Sequence[Program], settings) -> str:
+def render_supervisord_conf(programs: Sequence[Program], settings: Settings) -> str:
     """The text of supervisord.conf for these programs; checks every program again first."""
     for program in programs:
         check_program(program)

@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
+from app.settings import Settings
+
 
 # supervisord binds its control socket as "<file>.<pid>" before renaming it to <file>, and a
 # Unix socket's path holds at most 107 bytes on Linux; a pid has up to 7 digits.
@@ -25,7 +27,7 @@ def socket_path_problem(socket_path: Path) -> str | None:
             f"on at most {SOCKET_PATH_MAX}: choose a shorter RUNTIME_DIR")
 
 
-def write_runtime(settings, conf_text: str) -> Path:
+def write_runtime(settings: Settings, conf_text: str) -> Path:
     """Create RUNTIME_DIR (and the embedded MongoDB's data dir), write supervisord.conf atomically."""
     runtime_dir = Path(settings.runtime_dir).absolute()
     runtime_dir.mkdir(parents=True, exist_ok=True)
@@ -38,7 +40,7 @@ def write_runtime(settings, conf_text: str) -> Path:
     return conf
 
 
-def draw_bundle_identity(settings, environ=os.environ) -> str:
+def draw_bundle_identity(settings: Settings, environ=os.environ) -> str:
     """This bundle's identity for its programs and its tools: BUNDLE_ID, else the host name and a
     suffix drawn now (two bundles on one host differ). Written to RUNTIME_DIR/bundle-id, which
     `status` reads, and put into the environment supervisord hands to every program."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Mapping
 from typing import TextIO
 
@@ -11,7 +12,7 @@ from app.config import LoadResult
 from app.settings import Settings, get_settings
 
 
-def profile(args) -> tuple[Settings, list[Program]]:
+def profile(args: argparse.Namespace) -> tuple[Settings, list[Program]]:
     """The settings and extra programs of the bundle that `reload` or `status` acts on."""
     settings = get_settings()
     if not getattr(args, "demo", False):

@@ -3,6 +3,7 @@ bundle like `run`; with N > 1, N bundles on one MongoDB (app.demo.cluster)."""
 
 from __future__ import annotations
 
+import argparse
 from typing import NoReturn
 
 from app.cli.run import run_bundle
@@ -10,7 +11,7 @@ from app.demo.launch import banner, prepare
 from app.settings import get_settings
 
 
-def main(args) -> NoReturn:
+def main(args: argparse.Namespace) -> NoReturn:
     if args.bundles > 1:
         from app.demo.cluster import run_cluster
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from typing import NoReturn
 
@@ -12,7 +13,7 @@ from app.config import load_configs
 from app.settings import Settings, get_settings
 
 
-def main(args) -> NoReturn:
+def main(args: argparse.Namespace) -> NoReturn:
     run_bundle(get_settings())
 
 

@@ -7,14 +7,16 @@ app.heartbeats.pair_health's verdict, as for `/health`. Exit 1 unless every pair
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import pymongo.errors
 
-from app.supervisord import ProcessInfo, SupervisorRPC, SupervisorUnavailable
+from app.settings import Settings
 from app.cli.bundle import profile
 from app.config import BUNDLE_PROGRAM_NAMES, load_configs
 from app.heartbeats import Heartbeat, HeartbeatStore, LastPass, Unavailable, pair_health
@@ -22,6 +24,7 @@ from app.instants import utc_now
 from app.leases.store import LeaseStore
 from app.leases.view import Cluster, LeaseView
 from app.mongo import connect
+from app.supervisord import ProcessInfo, SupervisorRPC, SupervisorUnavailable
 from app.vocabulary import FAILING_TO_START_STATES, UNKNOWN
 
 
@@ -97,7 +100,7 @@ def _one_line(text: str, limit: int = 160) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def main(args) -> int:
+def main(args: argparse.Namespace) -> int:
     settings, _ = profile(args)
     result = load_configs(settings.config_dir)
     processes, unavailable = {}, False
@@ -122,7 +125,7 @@ def main(args) -> int:
     return 0 if statuses and all(status.healthy for status in statuses) else 1
 
 
-def _read_mongo(settings) -> tuple[dict, Cluster | None]:
+def _read_mongo(settings: Settings) -> tuple[dict[str, Any], Cluster | None]:
     """This bundle's heartbeats and the cluster's leases; nothing when MongoDB does not answer."""
     client = connect(settings, appname="jira-sync-status")
     try:

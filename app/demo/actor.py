@@ -20,6 +20,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from app.demo.moves import Move, PairView, Tracked, next_move
 from app.demo.settings import DEMO_HUMAN_EMAIL, DEMO_HUMAN_TOKEN_VARIABLE
@@ -115,11 +116,11 @@ class DemoActor:
         return key
 
 
-def _status(issue: dict) -> str:
+def _status(issue: dict[str, Any]) -> str:
     return issue["fields"]["status"]["name"]
 
 
-def _linked_keys(issue: dict, project: str) -> list[str]:
+def _linked_keys(issue: dict[str, Any], project: str) -> list[str]:
     """Keys of the issues in `project` linked to `issue` (either direction)."""
     keys = []
     for link in issue["fields"].get("issuelinks") or []:

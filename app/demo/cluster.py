@@ -34,6 +34,7 @@ from app.demo.settings import (
 )
 from app.demo.programs import actor_argv, simulator_argv
 from app.embedded_mongo import server_command, wait_until_reachable
+from app.settings import Settings
 
 HEALTH_PORT_STEP = 100  # bundle i answers on HEALTH_PORT + 100 * i: clear of the simulator's 8081
 STOP_SECONDS = 120  # a bundle's clean stop: its workers finish the issue they are on
@@ -68,7 +69,7 @@ class ClusterLayout:
         return self.health_port + HEALTH_PORT_STEP * index
 
 
-def cluster_layout(settings, bundles: int, jira_port: int | None = None) -> ClusterLayout:
+def cluster_layout(settings: Settings, bundles: int, jira_port: int | None = None) -> ClusterLayout:
     """Where the cluster demo lives: RUNTIME_DIR/demo-cluster, on the demo's ports (pure)."""
     demo = DemoSettings()
     return ClusterLayout(Path(settings.runtime_dir).absolute() / "demo-cluster", bundles, settings.embedded_mongo_port,
@@ -189,7 +190,7 @@ def _signal_group(process: subprocess.Popen, signum: int) -> None:
         pass
 
 
-def run_cluster(settings, bundles: int, jira_port: int | None = None) -> int:
+def run_cluster(settings: Settings, bundles: int, jira_port: int | None = None) -> int:
     cluster = Cluster(cluster_layout(settings, bundles, jira_port))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

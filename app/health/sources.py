@@ -22,7 +22,6 @@ import pymongo
 import pymongo.errors
 
 from app.bundle.launch import withheld_from
-from app.supervisord import SupervisorRPC, SupervisorUnavailable
 from app.config import ConfigError, LoadResult, load_configs
 from app.health.assess import HealthSnapshot, Unavailable
 from app.heartbeats import Heartbeat, HeartbeatStore
@@ -30,6 +29,7 @@ from app.leases.store import LeaseStore
 from app.leases.view import Cluster
 from app.instants import decode_instants, utc_now
 from app.mongo import count
+from app.supervisord import SupervisorRPC, SupervisorUnavailable
 
 DEFAULT_BUDGET = 0.8  # seconds per source; leaves room under the 1 s promise for the rest
 PENDING_FAILURE = {"resolved_at": None}  # matches a missing `resolved_at` too

@@ -37,7 +37,7 @@ class Transport(Protocol):
 def search_cloud(
     transport: Transport, jql: str, fields: list[str], page_size: int,
     reconcile: Sequence[str] = (), properties: Sequence[str] = (),
-) -> Iterator[list[dict]]:
+) -> Iterator[list[dict[str, Any]]]:
     """Pages of raw issues from the enhanced search; raises SearchPaginationError on a repeated token."""
     seen_tokens: set[str] = set()
     token: str | None = None
@@ -67,7 +67,7 @@ def search_cloud(
 
 def search_datacenter(
     transport: Transport, jql: str, fields: list[str], page_size: int, properties: Sequence[str] = (),
-) -> Iterator[list[dict]]:
+) -> Iterator[list[dict[str, Any]]]:
     """Pages of raw issues by `startAt`, advancing by what each page actually held."""
     start_at = 0
     while True:
@@ -83,7 +83,7 @@ def search_datacenter(
             return
 
 
-def _issues_of(page: Any, path: str) -> list[dict]:
+def _issues_of(page: Any, path: str) -> list[dict[str, Any]]:
     """The page's issues; a JiraError when the answer is not a search page."""
     if not isinstance(page, dict):
         raise JiraError(200, "POST", path, ["the search answer is not a JSON object"])

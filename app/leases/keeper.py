@@ -21,12 +21,12 @@ from pathlib import Path
 
 import pymongo.errors
 
-from app.supervisord import ProcessInfo, SupervisorFault, SupervisorRPC, SupervisorUnavailable
 from app.config import BUNDLE_PROGRAM_NAMES
 from app.instants import utc_now
 from app.leases.decide import Acquire, HandOver, keeper_actions, live_and_mine, live_bundles, skew_allowance
 from app.leases.store import LeaseStore
 from app.leases.ticket import HOLD, RELEASE, Ticket, read_ticket, remove_ticket, write_ticket
+from app.supervisord import ProcessInfo, SupervisorFault, SupervisorRPC, SupervisorUnavailable
 from app.vocabulary import NOT_SERVING_STATES
 
 log = logging.getLogger("app.leases.keeper")

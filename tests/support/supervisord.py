@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from app.bundle.render import Program, render_supervisord_conf
-from app.supervisord import SupervisorRPC, SupervisorUnavailable
 from app.bundle.runtime import supervisord_executable
 from app.settings import Settings
+from app.supervisord import SupervisorRPC, SupervisorUnavailable
 from testbed.waiting import terminate, wait_for
 
 

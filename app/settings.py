@@ -91,9 +91,13 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _default_stale_after(self) -> "Settings":
-        if self.heartbeat_stale_after is None:
-            self.heartbeat_stale_after = 3 * self.heartbeat_interval
+        self.heartbeat_stale_after = self.stale_after
         return self
+
+    @property
+    def stale_after(self) -> float:
+        """Seconds after which a heartbeat is stale: HEARTBEAT_STALE_AFTER, else 3 x heartbeat_interval."""
+        return 3 * self.heartbeat_interval if self.heartbeat_stale_after is None else self.heartbeat_stale_after
 
     @property
     def bundle_id_file(self) -> Path:

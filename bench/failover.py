@@ -58,7 +58,8 @@ def searches_per_pair_minute(sim: SimulatorProcess) -> float:
 
 
 def status(human: JiraClient, key: str) -> str:
-    return human.get_issue(key, fields=["status"])["fields"]["status"]["name"]
+    answer: str = human.get_issue(key, fields=["status"])["fields"]["status"]["name"]
+    return answer
 
 
 def main() -> None:

@@ -43,7 +43,8 @@ def rich_text(value: Any, adf: bool, field: str) -> dict[str, Any] | None:
 def _named(value: Any, table: dict[str, str], field: str, message: str) -> str:
     if isinstance(value, dict):
         if value.get("name") in table:
-            return value["name"]
+            answer: str = value["name"]
+            return answer
         by_id = {v: k for k, v in table.items()}
         if str(value.get("id")) in by_id:
             return by_id[str(value["id"])]
@@ -154,7 +155,8 @@ def _assignee(site: Site, value: Any) -> str | None:
     account = (value.get("accountId") or value.get("name")) if isinstance(value, dict) else None
     if account not in site.users:
         raise field_errors(assignee=f"User '{account}' does not exist.")
-    return account
+    answer: str | None = account
+    return answer
 
 
 def transition_issue(site: Site, issue: Issue, payload: dict[str, Any]) -> None:

@@ -95,7 +95,8 @@ def refusal(deployment: str, login: Login, method: str, path: str) -> JiraApiErr
 
 
 def site() -> Site:
-    return current_app.config["SIM_SITE"]
+    answer: Site = current_app.config["SIM_SITE"]
+    return answer
 
 
 def ctx(version: str) -> Ctx:
@@ -161,4 +162,5 @@ def int_param(value: object, name: str, default: int) -> int:
         number = -1
     if number < 0:
         raise JiraApiError(400, [f"The value '{value}' is not valid for {name}."])
-    return number
+    answer: int = number
+    return answer

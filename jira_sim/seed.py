@@ -126,7 +126,8 @@ def demo_seed(pairs: list[tuple[str, str]] | None = None, issues_per_project: in
 
 
 def read_seed_file(path: str | Path) -> dict[str, Any]:
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+    answer: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
+    return answer
 
 
 def load_seed(site: Site, seed: dict[str, Any]) -> None:

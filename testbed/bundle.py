@@ -193,7 +193,8 @@ class Bundle:
             response = self.health()
             return response.json() if response.status_code == 200 else None
 
-        return wait_for(healthy, timeout, what="/health 200")
+        answer: dict[str, Any] = wait_for(healthy, timeout, what="/health 200")
+        return answer
 
     def wait_syncing(self, timeout: float = 60) -> dict[str, Any]:
         """/health 200 with every pair active here and past a pass (not standby: a single
@@ -205,7 +206,8 @@ class Bundle:
             active = workers and all((w.get("lease") or {}).get("state") == "active" and w.get("lastPass") for w in workers)
             return body if active else None
 
-        return wait_for(syncing, timeout, what="every pair active here after a pass")
+        answer: dict[str, Any] = wait_for(syncing, timeout, what="every pair active here after a pass")
+        return answer
 
     def logs(self) -> str:
         return self.log_path.read_text(errors="replace")

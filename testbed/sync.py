@@ -72,14 +72,16 @@ class SyncHarness:
         )
         if status:
             self.move(created["key"], status)
-        return created["key"]
+        answer: str = created["key"]
+        return answer
 
     def move(self, key: str, *statuses: str) -> None:
         for status in statuses:
             self.human.transition_to(key, status, resolution="Done")
 
     def status(self, key: str) -> str:
-        return self.human.get_issue(key, fields=["status"])["fields"]["status"]["name"]
+        answer: str = self.human.get_issue(key, fields=["status"])["fields"]["status"]["name"]
+        return answer
 
     def dev_key(self, user_key: str) -> str | None:
         user_id = self.human.get_issue(user_key, fields=["status"])["id"]

@@ -28,6 +28,7 @@ from typing import Literal
 
 import jinja2
 
+from app.config import LoadedPair, LoadResult
 from app.embedded_mongo import server_command
 from app.settings import Settings
 
@@ -91,7 +92,7 @@ class Program:
 
 
 def program_specs(
-    result, settings, extra_programs: Iterable[Program] = (), python: str = sys.executable,
+    result: LoadResult, settings: Settings, extra_programs: Iterable[Program] = (), python: str = sys.executable,
     kept: Iterable[Program] = (),
 ) -> list[Program]:
     """Every program of the bundle: mongodb (embedded only), health, watchdog, one per valid pair
@@ -124,7 +125,7 @@ def launched(command: Sequence[str], keep: Iterable[str] = (), python: str = sys
     return (python, "-m", "app.bundle.launch", *(word for name in keep for word in ("--keep", name)), "--", *command)
 
 
-def worker_program(pair, database: str, python: str = sys.executable) -> Program:
+def worker_program(pair: LoadedPair, database: str, python: str = sys.executable) -> Program:
     """A pair's sync worker: its config path and database name, never the config's contents;
     of the secrets, only the variables its token references (`pair.token_variables`)."""
     return Program(

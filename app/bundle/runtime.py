@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 import os
 import secrets
 import socket
@@ -40,7 +41,7 @@ def write_runtime(settings: Settings, conf_text: str) -> Path:
     return conf
 
 
-def draw_bundle_identity(settings: Settings, environ=os.environ) -> str:
+def draw_bundle_identity(settings: Settings, environ: MutableMapping[str, str] = os.environ) -> str:
     """This bundle's identity for its programs and its tools: BUNDLE_ID, else the host name and a
     suffix drawn now (two bundles on one host differ). Written to RUNTIME_DIR/bundle-id, which
     `status` reads, and put into the environment supervisord hands to every program."""

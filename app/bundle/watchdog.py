@@ -70,7 +70,7 @@ class WatchdogPolicy:
 
     def cooldown(self, attempt: int) -> float:
         """Seconds to wait before the `attempt`-th start after FATAL: min, 2×min, 4×min … ≤ max."""
-        return min(self.cooldown_max, self.cooldown_min * 2 ** (attempt - 1))
+        return min(self.cooldown_max, self.cooldown_min * 2.0 ** (attempt - 1))
 
     def process_fatal(self, program: str, now: datetime) -> Scheduled | None:
         """Schedule a start for a program that went FATAL; None when ignored or already scheduled
@@ -101,7 +101,7 @@ class WatchdogPolicy:
                 continue
             if info.statename == FATAL:
                 if program not in self._scheduled:  # its event was missed (e.g. we started later)
-                    scheduled.append(self.process_fatal(program, now))
+                    scheduled += filter(None, [self.process_fatal(program, now)])
                 actions += self._due_start(program, now)
             else:
                 self._scheduled.pop(program, None)
@@ -110,7 +110,7 @@ class WatchdogPolicy:
                 actions += self._check_running(program, info, now, heartbeats)
         return scheduled, actions
 
-    def _judgeable(self, heartbeats: Mapping[str, Heartbeat] | None, now: datetime):
+    def _judgeable(self, heartbeats: Mapping[str, Heartbeat] | None, now: datetime) -> Mapping[str, Heartbeat] | None:
         """`heartbeats`, or None while they cannot be judged: unreadable, or readable again for
         less than `stale_after` (workers could not beat while MongoDB was away; killing them all
         on its return would turn an outage into a restart storm)."""
@@ -260,10 +260,12 @@ def main() -> None:
 
     settings = get_settings()
     configure_logging("watchdog", settings.log_level, settings.log_format)
-    logging.getLogger().handlers[0].setStream(sys.stderr)
+    handler = logging.getLogger().handlers[0]
+    if isinstance(handler, logging.StreamHandler):  # configure_logging's; stdout is supervisord's protocol here
+        handler.setStream(sys.stderr)
     client = connect(settings, appname="jira-sync-watchdog")
     policy = WatchdogPolicy(settings.watchdog_cooldown_min, settings.watchdog_cooldown_max,
-                            stale_after=settings.heartbeat_stale_after)
+                            stale_after=settings.stale_after)
     supervisor = SupervisorRPC(settings.supervisor_socket, timeout=settings.supervisor_timeout)
     control = client[settings.mongo_control_db]
     beats = ActiveBeats(HeartbeatStore(control, bundle=settings.effective_bundle_id), LeaseStore(control),

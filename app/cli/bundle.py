@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TextIO
 
 from app.bundle.reload import Kept
@@ -23,7 +23,8 @@ def profile(args: argparse.Namespace) -> tuple[Settings, list[Program]]:
 
 
 def render_bundle(
-    settings: Settings, result: LoadResult, report: TextIO | None, extra_programs=(), kept: Mapping[str, Kept] = {}
+    settings: Settings, result: LoadResult, report: TextIO | None, extra_programs: Sequence[Program] = (),
+    kept: Mapping[str, Kept] = {},
 ) -> tuple[list[Program], str]:
     """(programs, supervisord.conf text) for the valid pairs and the `kept` ones. Each bad file
     gets no program and is reported on `report` (None: the caller has printed the loader's

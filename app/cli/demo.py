@@ -7,7 +7,7 @@ import argparse
 from typing import NoReturn
 
 from app.cli.run import run_bundle
-from app.demo.launch import banner, prepare
+from app.demo.launch import launch_banner, prepare
 from app.settings import get_settings
 
 
@@ -17,6 +17,6 @@ def main(args: argparse.Namespace) -> NoReturn:
 
         raise SystemExit(run_cluster(get_settings(), args.bundles, args.jira_port))
     launch = prepare(get_settings(), args.jira_port)
-    for line in banner(launch):
+    for line in launch_banner(launch):
         print(line)
     run_bundle(launch.settings, launch.extra_programs)

@@ -112,14 +112,14 @@ def main(args: argparse.Namespace) -> int:
     heartbeats, cluster = _read_mongo(settings)
     now = utc_now()
     statuses = [
-        pair_status(name, processes.get(name), heartbeats.get(name), now, settings.heartbeat_stale_after, unavailable,
+        pair_status(name, processes.get(name), heartbeats.get(name), now, settings.stale_after, unavailable,
                     cluster.view(name, now) if cluster else None, settings.lease_seconds)
         for name in pair_names([pair.name for pair in result.pairs], processes)
     ]
     for status in statuses:
         print(status.line)
-    for error in result.errors:
-        print(f"{'invalid':<20}  {error}")
+    for problem in result.errors:
+        print(f"{'invalid':<20}  {problem}")
     if not statuses:
         print("no pairs configured")
     return 0 if statuses and all(status.healthy for status in statuses) else 1

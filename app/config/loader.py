@@ -218,7 +218,7 @@ def _reject_duplicate_names(pairs: list[LoadedPair]) -> tuple[list[LoadedPair], 
 
 
 def _reject_shared_projects(pairs: list[LoadedPair]) -> tuple[list[LoadedPair], list[ConfigError]]:
-    uses: dict[tuple[tuple, str], list[tuple[LoadedPair, str]]] = defaultdict(list)
+    uses: dict[tuple[tuple[str, int | None, str], str], list[tuple[LoadedPair, str]]] = defaultdict(list)
     for pair in pairs:
         for role, key in (("userProjectKey", pair.config.user_project_key), ("devProjectKey", pair.config.dev_project_key)):
             uses[(site_identity(pair.config.jira.base_url), key)].append((pair, role))

@@ -19,7 +19,7 @@ import random
 import signal
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from app.demo.moves import Move, PairView, Tracked, next_move
@@ -105,11 +105,11 @@ class DemoActor:
     def perform(self, move: Move) -> str:
         """Make `move` on the site; returns the key of the issue it opened or moved."""
         if not move.creates:
-            self.jira.transition_to(move.issue_key, move.target)
-            return move.issue_key
+            self.jira.transition_to(move.issue, move.target)
+            return move.issue
         fields = {"project": {"key": move.project}, "issuetype": {"name": ISSUE_TYPE}, "summary": move.summary,
                   "description": f"Reported by the demo actor at step {self.step}."}
-        key = self.jira.create_issue(fields)["key"]
+        key = str(self.jira.create_issue(fields)["key"])
         if move.attach:
             self.jira.add_attachment(key, "steps-to-reproduce.txt",
                                      f"{move.summary}\n1. open the app\n2. watch it happen\n".encode())
@@ -117,7 +117,7 @@ class DemoActor:
 
 
 def _status(issue: dict[str, Any]) -> str:
-    return issue["fields"]["status"]["name"]
+    return str(issue["fields"]["status"]["name"])
 
 
 def _linked_keys(issue: dict[str, Any], project: str) -> list[str]:
@@ -126,7 +126,7 @@ def _linked_keys(issue: dict[str, Any], project: str) -> list[str]:
     for link in issue["fields"].get("issuelinks") or []:
         other = link.get("inwardIssue") or link.get("outwardIssue") or {}
         if other.get("key", "").startswith(f"{project}-"):
-            keys.append(other["key"])
+            keys.append(str(other["key"]))
     return keys
 
 
@@ -143,7 +143,7 @@ def parse_pairs(text: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def main(argv: Sequence[str] | None = None, environ=os.environ) -> int:
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.environ) -> int:
     from app.logs import configure_logging
     from app.settings import get_settings
 

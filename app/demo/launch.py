@@ -52,7 +52,7 @@ def prepare(base_settings: Settings, jira_port: int | None = None, environ: Muta
     return DemoLaunch(settings, port, demo.demo_actor_every, extra)
 
 
-def banner(launch: DemoLaunch) -> list[str]:
+def launch_banner(launch: DemoLaunch) -> list[str]:
     """What a newcomer reads first: where to look, and how to stop."""
     settings, port = launch.settings, launch.jira_port
     return [

@@ -21,12 +21,16 @@ from app.vocabulary import RUNNING
 
 
 class ProcessLike(Protocol):
-    """What supervisord says about one program (app.supervisord.ProcessInfo fits)."""
+    """What supervisord says about one program (app.supervisord.ProcessInfo fits: read-only)."""
 
-    statename: str
-    pid: int
-    description: str
-    spawnerr: str
+    @property
+    def statename(self) -> str: ...
+    @property
+    def pid(self) -> int: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def spawnerr(self) -> str: ...
 
 
 @dataclass(frozen=True)

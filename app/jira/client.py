@@ -161,17 +161,21 @@ class JiraClient:
     # --- site, user, project ---------------------------------------------------------------
     def myself(self) -> dict[str, Any]:
         """The API user (accountId or name, emailAddress, timeZone, ...)."""
-        return self._get("/myself")
+        answer: dict[str, Any] = self._get("/myself")
+        return answer
 
     def server_info(self) -> dict[str, Any]:
-        return self._get("/serverInfo")
+        answer: dict[str, Any] = self._get("/serverInfo")
+        return answer
 
     def project(self, key: str) -> dict[str, Any]:
-        return self._get(f"/project/{_segment(key)}")
+        answer: dict[str, Any] = self._get(f"/project/{_segment(key)}")
+        return answer
 
     def project_statuses(self, key: str) -> list[dict[str, Any]]:
         """Per issue type, its statuses with `statusCategory` (key new|indeterminate|done)."""
-        return self._get(f"/project/{_segment(key)}/statuses")
+        answer: list[dict[str, Any]] = self._get(f"/project/{_segment(key)}/statuses")
+        return answer
 
     # --- issues -------------------------------------------------------------------------
     def search(
@@ -215,7 +219,8 @@ class JiraClient:
                     {"add": {"type": {"name": type_name}, "outwardIssue": {"key": other}}} for type_name, other in links
                 ]
             }
-        return self.transport.request_json("POST", self.api + "/issue", json=body)
+        answer: dict[str, Any] = self.transport.request_json("POST", self.api + "/issue", json=body)
+        return answer
 
     def edit_issue(self, key: str, fields: dict[str, Any]) -> None:
         body = {"fields": outgoing_fields(fields, self.deployment)}
@@ -273,13 +278,15 @@ class JiraClient:
         return self.get_issue(key, fields=["issuelinks"])["fields"].get("issuelinks") or []
 
     def remote_links(self, key: str) -> list[dict[str, Any]]:
-        return self._get(self._issue_path(key) + "/remotelink")
+        answer: list[dict[str, Any]] = self._get(self._issue_path(key) + "/remotelink")
+        return answer
 
     def put_remote_link(self, key: str, global_id: str, url: str, title: str) -> dict[str, Any]:
         """Create or update (by `global_id`) a remote link; keyed, so safe to retry."""
         body = {"globalId": global_id, "object": {"url": url, "title": title}}
         path = self.api + self._issue_path(key) + "/remotelink"
-        return self.transport.request_json("POST", path, json=body, idempotent=True)
+        answer: dict[str, Any] = self.transport.request_json("POST", path, json=body, idempotent=True)
+        return answer
 
     # --- properties ---------------------------------------------------------------------
     def get_property(self, key: str, prop: str) -> Any | None:
@@ -310,7 +317,8 @@ class JiraClient:
         """Upload one file (multipart field `file`); returns Jira's list of created attachments."""
         files = {"file": (filename, content, "application/octet-stream")}
         path = self.api + self._issue_path(key) + "/attachments"
-        return self.transport.request_json("POST", path, files=files, headers=NO_CHECK)
+        answer: list[dict[str, Any]] = self.transport.request_json("POST", path, files=files, headers=NO_CHECK)
+        return answer
 
 
 def _entity_properties(properties: dict[str, Any]) -> list[dict[str, Any]]:

@@ -17,7 +17,6 @@ import logging
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
-import requests
 
 from app.jira.errors import JiraError, SearchPaginationError
 
@@ -29,7 +28,7 @@ RECONCILE_LIMIT = 50  # Atlassian: reconcileIssues accepts at most 50 ids
 
 
 class Transport(Protocol):
-    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response: ...
+    """What a search needs of app.jira.transport.JiraTransport (which fits)."""
 
     def request_json(self, method: str, path: str, **kwargs: Any) -> Any: ...
 

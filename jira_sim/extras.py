@@ -21,11 +21,12 @@ from dataclasses import replace
 from typing import Any, Callable
 
 from jira_sim.errors import JiraApiError, field_errors
-from jira_sim.issues import ADF_REQUIRED, create_issue, entity_properties, rich_text
+from jira_sim.issues import ADF_REQUIRED, create_issue, entity_properties, stored_text
 from jira_sim.model import Attachment, Comment, Issue, IssueLink, LinkType, RemoteLink, User
 from jira_sim.site import Site
 
 SIDES = ("inwardIssue", "outwardIssue")
+Resolve = Callable[[dict[str, Any]], Issue]  # an issue reference to its issue, or 404/403
 
 
 def add_comment(site: Site, issue: Issue, caller: User, payload: dict[str, Any], adf: bool) -> Comment:
@@ -34,7 +35,7 @@ def add_comment(site: Site, issue: Issue, caller: User, payload: dict[str, Any],
         raise field_errors(comment="Comment body can not be empty!")
     if adf and isinstance(body, str):
         raise field_errors(comment=ADF_REQUIRED)
-    text = rich_text(body, adf, "comment")
+    text = stored_text(body, adf, "comment")
     properties = entity_properties(payload.get("properties"))
     now = site.now()
     comment = Comment(str(site.next_id("comment")), caller.account_id, text, now, now, properties)
@@ -47,7 +48,7 @@ def edit_comment(site: Site, issue: Issue, comment: Comment, payload: dict[str, 
     if body is None or (adf and isinstance(body, str)):
         raise field_errors(comment=ADF_REQUIRED if adf else "Comment body can not be empty!")
     properties = {**comment.properties, **entity_properties(payload.get("properties"))}
-    edited = replace(comment, body=rich_text(body, adf, "comment"), updated=site.now(), properties=properties)
+    edited = replace(comment, body=stored_text(body, adf, "comment"), updated=site.now(), properties=properties)
     site.save(replace(issue, comments=tuple(edited if c.id == comment.id else c for c in issue.comments)))
     return edited
 
@@ -56,7 +57,7 @@ def delete_comment(site: Site, issue: Issue, comment: Comment) -> None:
     site.save(replace(issue, comments=tuple(c for c in issue.comments if c.id != comment.id)))
 
 
-def link_issues(site: Site, caller: User, payload: dict[str, Any], adf: bool, resolve) -> IssueLink:
+def link_issues(site: Site, caller: User, payload: dict[str, Any], adf: bool, resolve: Resolve) -> IssueLink:
     """Link two issues (``resolve(ref) -> Issue`` answers 404/403 for bad references).
 
     Creating the same link twice keeps one link, as Jira does. An optional ``comment`` is
@@ -77,7 +78,7 @@ def link_issues(site: Site, caller: User, payload: dict[str, Any], adf: bool, re
     return link
 
 
-def create_with_links(site: Site, caller: User, payload: dict[str, Any], adf: bool, resolve: Callable[[dict[str, Any]], Issue]) -> Issue:
+def create_with_links(site: Site, caller: User, payload: dict[str, Any], adf: bool, resolve: Resolve) -> Issue:
     """Create the issue of ``payload`` and the links its ``update`` asks for, or nothing."""
     planned = planned_links(site, payload.get("update"), resolve)
     project = site.projects.get(str(((payload.get("fields") or {}).get("project") or {}).get("key", "")))
@@ -90,7 +91,7 @@ def create_with_links(site: Site, caller: User, payload: dict[str, Any], adf: bo
     return site.issues[issue.id]
 
 
-def planned_links(site: Site, update: Any, resolve: Callable[[dict[str, Any]], Issue]) -> list[dict[str, Any]]:
+def planned_links(site: Site, update: Any, resolve: Resolve) -> list[dict[str, Any]]:
     """Checked link payloads, each naming the type and the *other* issue by id."""
     if update is None:
         return []
@@ -106,7 +107,7 @@ def planned_links(site: Site, update: Any, resolve: Callable[[dict[str, Any]], I
     return [_planned_link(site, operation, resolve) for operation in operations]
 
 
-def _planned_link(site: Site, operation: Any, resolve: Callable[[dict[str, Any]], Issue]) -> dict[str, Any]:
+def _planned_link(site: Site, operation: Any, resolve: Resolve) -> dict[str, Any]:
     verbs = sorted(operation) if isinstance(operation, dict) else []
     if verbs != ["add"]:
         raise field_errors(issuelinks=f"Only the 'add' operation is supported for issuelinks at create, not {verbs}.")

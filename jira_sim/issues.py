@@ -28,8 +28,11 @@ TOO_LONG = f"The entered text is too long. It exceeds the allowed limit of {TEXT
 
 def rich_text(value: Any, adf: bool, field: str) -> dict[str, Any] | None:
     """A description/comment value as stored (ADF), validating the version's format and length."""
-    if value is None:
-        return None
+    return None if value is None else stored_text(value, adf, field)
+
+
+def stored_text(value: Any, adf: bool, field: str) -> dict[str, Any]:
+    """A value given (not None) as stored: `rich_text` of something."""
     if adf and not is_adf_document(value):
         raise field_errors(**{field: ADF_REQUIRED})
     if not adf and not isinstance(value, str):
@@ -56,7 +59,9 @@ def create_issue(site: Site, caller: User, payload: dict[str, Any], adf: bool) -
     fields = payload.get("fields")
     if not isinstance(fields, dict):
         raise JiraApiError(400, ["No fields were provided for the issue."])
-    project_ref = fields.get("project") if isinstance(fields.get("project"), dict) else {}
+    project_ref = fields.get("project")
+    if not isinstance(project_ref, dict):
+        project_ref = {}
     project = site.projects.get(str(project_ref.get("key", ""))) or next(
         (p for p in site.projects.values() if p.id == str(project_ref.get("id"))), None)
     errors = {}
@@ -69,7 +74,7 @@ def create_issue(site: Site, caller: User, payload: dict[str, Any], adf: bool) -
         issuetype = _named(fields.get("issuetype"), allowed_types, "issuetype", "Specify an issue type")
     except JiraApiError as error:
         errors.update(error.errors)
-    if errors:
+    if errors or project is None:  # no project is an error above
         raise JiraApiError(400, [], errors)
     unknown = set(fields) - EDITABLE - {"project", "issuetype", "summary"}
     if unknown:

@@ -7,11 +7,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, overload
 from urllib.parse import quote
 
+from jira_sim.errors import unauthorized
 from jira_sim.formats import adf_to_text, format_jira
-from jira_sim.model import CATEGORIES, Attachment, Comment, Issue, Project, RemoteLink, User
+from jira_sim.model import CATEGORIES, Attachment, Comment, Issue, LinkType, Project, RemoteLink, User
 from jira_sim.site import ISSUE_TYPES, PRIORITIES, RESOLUTIONS, Site
 
 ALL_FIELDS = (
@@ -30,6 +32,13 @@ class Ctx:
     base_url: str
 
     @property
+    def author(self) -> User:
+        """The signed-in caller a write acts as; 401 for an anonymous one."""
+        if self.caller is None:
+            raise unauthorized()
+        return self.caller
+
+    @property
     def adf(self) -> bool:
         return self.version == "3"
 
@@ -37,10 +46,10 @@ class Ctx:
     def api(self) -> str:
         return f"{self.base_url}/rest/api/{self.version}"
 
-    def time(self, moment):
+    def time(self, moment: datetime | None) -> str | None:
         return format_jira(moment, self.caller.time_zone if self.caller else "UTC")
 
-    def body(self, adf_doc: dict[str, Any] | None):
+    def body(self, adf_doc: dict[str, Any] | None) -> dict[str, Any] | str | None:
         if adf_doc is None:
             return None
         return adf_doc if self.adf else adf_to_text(adf_doc)
@@ -62,13 +71,13 @@ def select_fields(requested: list[str], default: str) -> list[str]:
 
 
 def issue_json(ctx: Ctx, issue: Issue, fields: list[str]) -> dict[str, Any]:
-    document = {"expand": "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations",
+    document: dict[str, Any] = {"expand": "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations",
                 "id": str(issue.id), "self": f"{ctx.api}/issue/{issue.id}", "key": issue.key}
     document["fields"] = {name: _field(ctx, issue, name) for name in fields}
     return document
 
 
-def _field(ctx: Ctx, issue: Issue, name: str):
+def _field(ctx: Ctx, issue: Issue, name: str) -> Any:
     project = ctx.site.projects[issue.project_key]
     if name == "summary":
         return issue.summary
@@ -123,10 +132,14 @@ def project_ref(ctx: Ctx, project: Project) -> dict[str, Any]:
             "projectTypeKey": "software", "simplified": False}
 
 
+@overload
+def user_json(ctx: Ctx, user: User) -> dict[str, Any]: ...
+@overload
+def user_json(ctx: Ctx, user: User | None) -> dict[str, Any] | None: ...
 def user_json(ctx: Ctx, user: User | None) -> dict[str, Any] | None:
     if user is None:
         return None
-    document = {"self": f"{ctx.api}/user?accountId={user.account_id}", "accountId": user.account_id,
+    document: dict[str, Any] = {"self": f"{ctx.api}/user?accountId={user.account_id}", "accountId": user.account_id,
                 "emailAddress": user.email, "displayName": user.display_name, "active": True,
                 "timeZone": user.time_zone, "accountType": "atlassian",
                 "avatarUrls": {"48x48": f"{ctx.base_url}/avatar/{user.account_id}.png"}}
@@ -140,7 +153,7 @@ def user_json(ctx: Ctx, user: User | None) -> dict[str, Any] | None:
 def comment_json(ctx: Ctx, issue: Issue, comment: Comment, with_properties: bool = False) -> dict[str, Any]:
     """A comment; its ``properties`` only when asked (``expand=properties``), as Jira does."""
     author = user_json(ctx, ctx.site.users.get(comment.author))
-    document = {"self": f"{ctx.api}/issue/{issue.id}/comment/{comment.id}", "id": comment.id, "author": author,
+    document: dict[str, Any] = {"self": f"{ctx.api}/issue/{issue.id}/comment/{comment.id}", "id": comment.id, "author": author,
                 "body": ctx.body(comment.body), "updateAuthor": author, "created": ctx.time(comment.created),
                 "updated": ctx.time(comment.updated), "jsdPublic": True}
     if with_properties:
@@ -180,7 +193,7 @@ def issue_ref(ctx: Ctx, issue: Issue) -> dict[str, Any]:
                        "priority": _field(ctx, issue, "priority"), "issuetype": _field(ctx, issue, "issuetype")}}
 
 
-def link_type_json(ctx: Ctx, link_type) -> dict[str, Any]:
+def link_type_json(ctx: Ctx, link_type: LinkType) -> dict[str, Any]:
     return {"id": link_type.id, "name": link_type.name, "inward": link_type.inward, "outward": link_type.outward,
             "self": f"{ctx.api}/issueLinkType/{link_type.id}"}
 

@@ -50,6 +50,7 @@ from flask.typing import ResponseReturnValue
 from jira_sim.errors import JiraApiError, not_found_issue
 from jira_sim.formats import format_jira, parse_jira
 from jira_sim.issues import move_issue
+from jira_sim.model import User
 from jira_sim.routes_common import site
 
 CREDENTIALS = ("apiToken", "pat")
@@ -99,7 +100,7 @@ def media_log() -> ResponseReturnValue:
         return jsonify({"url": site().media_url, "requests": list(site().media_requests)})
 
 
-def _user(account_id: str):
+def _user(account_id: str) -> User:
     user = site().users.get(account_id)
     if user is None:
         raise JiraApiError(404, [f"no user {account_id}"])
@@ -151,7 +152,7 @@ def place_in_time(key: str) -> ResponseReturnValue:
         issue = site().issue(key)
         if issue is None:
             raise not_found_issue()
-        changes = {name: parse_jira(body[name]) for name in ("created", "updated") if name in body}
+        changes: dict[str, Any] = {name: parse_jira(body[name]) for name in ("created", "updated") if name in body}
         site().save(replace(issue, **changes), touch=False)
         return jsonify({"key": issue.key, **{n: format_jira(v, "UTC") for n, v in changes.items()}})
 

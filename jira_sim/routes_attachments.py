@@ -23,6 +23,7 @@ from flask.typing import ResponseReturnValue
 from jira_sim import extras
 from jira_sim.errors import JiraApiError
 from jira_sim.formats import format_jira
+from jira_sim.model import Attachment, Issue
 from jira_sim.render import attachment_json
 from jira_sim.routes_common import API, ctx, site, visible_issue
 from jira_sim.site import Site
@@ -44,7 +45,7 @@ def add_attachments(version: str, key: str) -> ResponseReturnValue:
         limit = site().knobs.attachments.max_bytes
         if limit and any(len(content) > limit for _, content, _ in uploads):
             raise JiraApiError(413, [f"The field file exceeds its maximum permitted size of {limit} bytes."])
-        added = [extras.add_attachment(site(), site().issues[issue.id], c.caller, name, content, mime)
+        added = [extras.add_attachment(site(), site().issues[issue.id], c.author, name, content, mime)
                  for name, content, mime in uploads]
         return jsonify([attachment_json(c, a) for a in added])
 
@@ -84,7 +85,7 @@ def download(attachment_id: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{attachment.filename}"'})
 
 
-def _visible_attachment(attachment_id: str):
+def _visible_attachment(attachment_id: str) -> tuple[Issue, Attachment]:
     found = site().attachment(attachment_id)
     if found is None:
         raise JiraApiError(404, [f"The attachment with id '{attachment_id}' does not exist"])

@@ -147,7 +147,7 @@ def property_map(issue: Issue, wanted: list[str]) -> dict[str, Any]:
     return {k: v for k, v in issue.properties.items() if everything or k in wanted}
 
 
-def split_list(values: list) -> list[str]:
+def split_list(values: list[Any]) -> list[str]:
     """Repeated and comma-separated parameters flattened (``a,b`` + ``c`` -> a, b, c)."""
     return [part.strip() for value in values for part in str(value).split(",") if part.strip()]
 
@@ -157,10 +157,9 @@ def int_param(value: object, name: str, default: int) -> int:
     if value in (None, ""):
         return default
     try:
-        number = int(value)
+        number = int(value) if isinstance(value, (int, float, str)) else -1
     except (TypeError, ValueError):
         number = -1
     if number < 0:
         raise JiraApiError(400, [f"The value '{value}' is not valid for {name}."])
-    answer: int = number
-    return answer
+    return number

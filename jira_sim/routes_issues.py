@@ -17,7 +17,8 @@ from flask.typing import ResponseReturnValue
 from jira_sim import extras
 from jira_sim import issues as ops
 from jira_sim.errors import JiraApiError
-from jira_sim.render import comment_json, issue_json, resolution_json, select_fields, status_json
+from jira_sim.model import Comment, Issue
+from jira_sim.render import Ctx, comment_json, issue_json, resolution_json, select_fields, status_json
 from jira_sim.routes_common import (
     API,
     ctx,
@@ -40,7 +41,7 @@ COMMENT_ORDERS = ("created", "+created", "-created")
 def create_issue(version: str) -> ResponseReturnValue:
     c = ctx(version)
     with site().lock:
-        issue = extras.create_with_links(site(), c.caller, json_body(), c.adf, issue_reference)
+        issue = extras.create_with_links(site(), c.author, json_body(), c.adf, issue_reference)
     return jsonify({"id": str(issue.id), "key": issue.key, "self": f"{c.api}/issue/{issue.id}"}), 201
 
 
@@ -101,7 +102,7 @@ def list_transitions(version: str, key: str) -> ResponseReturnValue:
     return jsonify({"expand": "transitions", "transitions": found})
 
 
-def _resolution_field(c) -> dict[str, Any]:
+def _resolution_field(c: Ctx) -> dict[str, Any]:
     return {"required": False, "schema": {"type": "resolution", "system": "resolution"}, "name": "Resolution",
             "key": "resolution", "operations": ["set"],
             "allowedValues": [resolution_json(c, name) for name in RESOLUTIONS]}
@@ -116,7 +117,7 @@ def do_transition(version: str, key: str) -> ResponseReturnValue:
         ops.transition_issue(site(), issue, body)
         for update in (body.get("update") or {}).get("comment", []):
             if "add" in update:
-                extras.add_comment(site(), site().issues[issue.id], c.caller, update["add"], c.adf)
+                extras.add_comment(site(), site().issues[issue.id], c.author, update["add"], c.adf)
     return Response(status=204)
 
 
@@ -142,7 +143,7 @@ def add_comment(version: str, key: str) -> ResponseReturnValue:
     c = ctx(version)
     with site().lock:
         issue = visible_issue(key)
-        comment = extras.add_comment(site(), issue, c.caller, json_body(), c.adf)
+        comment = extras.add_comment(site(), issue, c.author, json_body(), c.adf)
         return jsonify(comment_json(c, issue, comment, _expand_properties())), 201
 
 
@@ -175,7 +176,7 @@ def _expand_properties() -> bool:
     return "properties" in split_list(request.args.getlist("expand"))
 
 
-def _comment(issue, comment_id: str):
+def _comment(issue: Issue, comment_id: str) -> Comment:
     found = next((c for c in issue.comments if c.id == comment_id), None)
     if found is None:
         raise JiraApiError(404, [f"Can not find a comment for the id: {comment_id}."])

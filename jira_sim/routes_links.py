@@ -17,7 +17,7 @@ blueprint = Blueprint("links", __name__, url_prefix=API)
 def create_link(version: str) -> ResponseReturnValue:
     c = ctx(version)
     with site().lock:
-        extras.link_issues(site(), c.caller, json_body(), c.adf, issue_reference)
+        extras.link_issues(site(), c.author, json_body(), c.adf, issue_reference)
     return Response(status=201)
 
 

@@ -9,7 +9,7 @@ from flask import Blueprint, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from jira_sim.errors import JiraApiError
-from jira_sim.render import ALL_FIELDS, NOT_NAVIGABLE, project_ref, resolution_json, status_json, user_json
+from jira_sim.render import ALL_FIELDS, NOT_NAVIGABLE, Ctx, project_ref, resolution_json, status_json, user_json
 from jira_sim.routes_common import API, ctx, int_param, site, visible_project
 from jira_sim.site import ISSUE_TYPES, PRIORITIES, RESOLUTIONS
 
@@ -34,7 +34,7 @@ FIELD_TYPES = {"summary": {"type": "string"}, "description": {"type": "string"},
 @blueprint.get("/myself")
 def myself(version: str) -> ResponseReturnValue:
     c = ctx(version)
-    document = user_json(c, g.caller)
+    document = user_json(c, c.author)
     document.update({"locale": "en_US", "groups": {"size": 1, "items": []},
                      "applicationRoles": {"size": 1, "items": []}, "expand": "groups,applicationRoles"})
     return jsonify(document)
@@ -44,8 +44,8 @@ def myself(version: str) -> ResponseReturnValue:
 def current_session() -> ResponseReturnValue:
     """The caller's login session, as the ``jira`` package's ``validate=True`` reads it."""
     c = ctx("2")
-    name = g.caller.account_id
-    return jsonify({"self": user_json(c, g.caller)["self"], "name": name, "loginInfo": {"loginCount": 1}})
+    name = c.author.account_id
+    return jsonify({"self": user_json(c, c.author)["self"], "name": name, "loginInfo": {"loginCount": 1}})
 
 
 @blueprint.get("/user")
@@ -116,7 +116,7 @@ def project_statuses(version: str, key: str) -> ResponseReturnValue:
         return jsonify([{**_issue_type(c, name), "statuses": statuses} for name in project.issue_types])
 
 
-def _issue_type(c, name: str) -> dict[str, Any]:
+def _issue_type(c: Ctx, name: str) -> dict[str, Any]:
     return {"self": f"{c.api}/issuetype/{ISSUE_TYPES[name]}", "id": ISSUE_TYPES[name], "name": name,
             "description": "", "subtask": name == "Sub-task"}
 
@@ -143,7 +143,7 @@ def resolutions(version: str) -> ResponseReturnValue:
 def statuses(version: str) -> ResponseReturnValue:
     c = ctx(version)
     with site().lock:
-        seen = {}
+        seen: dict[str, dict[str, Any]] = {}
         for project in site().projects.values():
             for name, category in project.workflow.statuses:
                 seen.setdefault(name, status_json(c, name, category))

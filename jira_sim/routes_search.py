@@ -9,7 +9,8 @@ from flask import Blueprint, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from jira_sim.errors import JiraApiError
-from jira_sim.render import issue_json, select_fields
+from jira_sim.model import Issue
+from jira_sim.render import Ctx, issue_json, select_fields
 from jira_sim.routes_common import API, ctx, int_param, property_map, site, split_list
 from jira_sim.search import (
     DC_PAGE_CAP,
@@ -36,13 +37,13 @@ def _params() -> dict[str, Any]:
             raise JiraApiError(400, ["Invalid request payload. Refer to the REST API documentation and try again."])
         return {**body, "fields": _as_list(body.get("fields")), "properties": _as_list(body.get("properties")),
                 "reconcileIssues": _as_list(body.get("reconcileIssues"))}
-    params = request.args.to_dict()
+    params: dict[str, Any] = request.args.to_dict()
     for name in ("fields", "properties", "reconcileIssues"):
         params[name] = request.args.getlist(name)
     return params
 
 
-def _as_list(value) -> list:
+def _as_list(value: object) -> list[Any]:
     if value is None:
         return []
     return value if isinstance(value, list) else [value if isinstance(value, int) else str(value)]
@@ -70,8 +71,8 @@ def enhanced_search(version: str) -> ResponseReturnValue:
     return jsonify(answer)
 
 
-def _render(c, issue, fields: list[str], explicit: list[str], properties: list[str]) -> dict[str, Any]:
-    document = issue_json(c, issue, fields) if explicit else {"id": str(issue.id)}
+def _render(c: Ctx, issue: Issue, fields: list[str], explicit: list[str], properties: list[str]) -> dict[str, Any]:
+    document: dict[str, Any] = issue_json(c, issue, fields) if explicit else {"id": str(issue.id)}
     if properties:
         document["properties"] = property_map(issue, properties)
     return document

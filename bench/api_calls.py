@@ -31,12 +31,16 @@ import math
 import sys
 from collections import Counter
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import pymongo
+import requests
 
-from bench.common import SimulatorProcess, Stopwatch, machine_line, mongo, print_table, user_issues_seed, work_dir
+from app.jira.transport import JiraTransport
+from app.mongo import MongoClient
 from app.sync.observe import SCAN_PAGE
+from bench.common import SimulatorProcess, Stopwatch, machine_line, mongo, print_table, user_issues_seed, work_dir
 from testbed.sync import SyncHarness
 
 ISSUES = 1000
@@ -53,21 +57,22 @@ class CallSites:
     """Counts the bot client's requests by the app/sync function that made them (diagnosis only:
     it wraps the transport's `request` of this one client object, the code itself is unchanged)."""
 
-    def __init__(self, transport) -> None:
+    def __init__(self, transport: JiraTransport) -> None:
         self.counts: Counter[str] = Counter()
         original = transport.request
 
-        def counted(method: str, path: str, *args, **kwargs):
+        def counted(method: str, path: str, *args: Any, **kwargs: Any) -> requests.Response:
             self.counts[f"{method} <- {_sync_caller()}"] += 1
             return original(method, path, *args, **kwargs)
 
-        transport.request = counted
+        transport.request = counted  # type: ignore[method-assign]  # wraps this one object's method, for diagnosis
 
 
 def _sync_caller() -> str:
     """The innermost app/sync function on the stack, prefixed by its caller when it is a
     private helper (`executor.link>_partner`)."""
-    frame, names = sys._getframe(2), []
+    frame: FrameType | None = sys._getframe(2)
+    names: list[str] = []
     while frame is not None and len(names) < 2:
         path = Path(frame.f_code.co_filename)
         if path.parent.name == "sync" and path.parent.parent.name == "app":
@@ -80,7 +85,9 @@ def _sync_caller() -> str:
     return names[0] if len(names) == 1 else f"{names[1]}>{names[0].split('.', 1)[1]}"
 
 
-def run_phase(harness: SyncHarness, sim: SimulatorProcess, sites: CallSites) -> tuple[Counter, float, dict[str, Any], Counter]:
+def run_phase(
+    harness: SyncHarness, sim: SimulatorProcess, sites: CallSites,
+) -> tuple[Counter[str], float, dict[str, Any], Counter[str]]:
     sim.admin("POST", "requests/reset")
     sites.counts.clear()
     watch = Stopwatch()
@@ -96,7 +103,7 @@ def main() -> None:
     print(machine_line())
     rows, breakdowns = [], []
     with work_dir("api") as root, mongo(root) as mongo_uri, SimulatorProcess(user_issues_seed(ISSUES), root) as sim:
-        client = pymongo.MongoClient(mongo_uri, tz_aware=True)
+        client: MongoClient = pymongo.MongoClient(mongo_uri, tz_aware=True)
         database = client["bench_api_calls"]
         client.drop_database(database.name)
         harness = SyncHarness(sim, database, root)

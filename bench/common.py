@@ -56,7 +56,7 @@ class SimulatorProcess:
         self._seed_file = work_dir / f"seed-{self.port}.json"
         self._seed_file.write_text(json.dumps(seed))
         self._deployment = deployment
-        self._process: subprocess.Popen | None = None
+        self._process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 60) -> "SimulatorProcess":
         self._process = subprocess.Popen(

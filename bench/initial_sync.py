@@ -28,6 +28,7 @@ from typing import Any
 import psutil
 import pymongo
 
+from app.mongo import MongoClient
 from bench.common import SimulatorProcess, Stopwatch, machine_line, mb, mongo, print_table, work_dir
 from jira_sim.seed import demo_seed
 from testbed.sync import SyncHarness
@@ -74,7 +75,7 @@ def main() -> None:
     print(__doc__.splitlines()[0])
     print(machine_line())
     with work_dir("initial") as root, mongo(root) as mongo_uri, SimulatorProcess(seed(), root) as sim:
-        client = pymongo.MongoClient(mongo_uri, tz_aware=True)
+        client: MongoClient = pymongo.MongoClient(mongo_uri, tz_aware=True)
         database = client["bench_initial_sync"]
         client.drop_database(database.name)
         harness = SyncHarness(sim, database, root)

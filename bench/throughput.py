@@ -19,10 +19,12 @@ after the other; the "latency floor" column is that bound.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import pymongo
 
+from app.mongo import MongoClient
 from bench.common import SimulatorProcess, Stopwatch, machine_line, mongo, print_table, user_issues_seed, work_dir
 from testbed.sync import SyncHarness
 
@@ -43,10 +45,10 @@ def timed_pass(harness: SyncHarness, sim: SimulatorProcess, latency_ms: int) -> 
     return seconds, requests_made, summary.counts
 
 
-def measure(latency_ms: int, count: int, root, mongo_uri: str) -> list[list]:
-    rows = []
+def measure(latency_ms: int, count: int, root: Path, mongo_uri: str) -> list[list[Any]]:
+    rows: list[list[Any]] = []
     with SimulatorProcess(user_issues_seed(count), root) as sim:
-        client = pymongo.MongoClient(mongo_uri, tz_aware=True)
+        client: MongoClient = pymongo.MongoClient(mongo_uri, tz_aware=True)
         database = client[f"bench_throughput_{latency_ms}"]
         client.drop_database(database.name)
         run_dir = root / f"pair-{latency_ms}"

@@ -23,7 +23,7 @@ import psutil
 import requests
 
 from app.config.bounds import SYNC_INTERVAL
-from app.supervisord import SupervisorRPC
+from app.supervisord import ProcessInfo, SupervisorRPC
 from jira_sim.seed import BOT
 from testbed.original import ORIGINAL_SYNC_AB
 from testbed.ports import free_port
@@ -99,7 +99,7 @@ class Bundle:
         else:
             self.env.pop("MONGO_URI", None)
             self.env["EMBEDDED_MONGO_PORT"] = str(free_port())
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
 
     # -- configs -----------------------------------------------------------------------------
 
@@ -117,16 +117,16 @@ class Bundle:
 
     def start(self) -> "Bundle":
         self._log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
+        process = self.process = subprocess.Popen(
             [*self.launcher, sys.executable, str(ROOT / "entrypoint.py"), "run"],
             cwd=ROOT,
             env=self.env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
-        def answering():
-            if self.process.poll() is not None:
-                raise AssertionError(f"the bundle exited with {self.process.returncode}: {self.logs()[-2000:]}")
+        def answering() -> dict[str, ProcessInfo]:
+            if process.poll() is not None:
+                raise AssertionError(f"the bundle exited with {process.returncode}: {self.logs()[-2000:]}")
             return self.rpc().process_states()
 
         wait_for(answering, 30, what="supervisord to answer")
@@ -147,6 +147,8 @@ class Bundle:
 
     def kill(self) -> None:
         """kill -9 of every process of the bundle: supervisord first (it spawns no more), then the rest."""
+        if self.process is None:
+            raise RuntimeError("the bundle was never started")
         os.kill(self.process.pid, signal.SIGKILL)
         self.process.wait()
         for process in self.processes():
@@ -162,7 +164,7 @@ class Bundle:
         self._log.close()
         return status
 
-    def cli(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    def cli(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, str(ROOT / "entrypoint.py"), *args],
             cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=timeout,
@@ -189,7 +191,7 @@ class Bundle:
         return requests.get(f"http://127.0.0.1:{self.health_port}/health?detail=1", timeout=timeout)
 
     def wait_healthy(self, timeout: float = 60) -> dict[str, Any]:
-        def healthy():
+        def healthy() -> dict[str, Any] | None:
             response = self.health()
             return response.json() if response.status_code == 200 else None
 
@@ -199,7 +201,7 @@ class Bundle:
     def wait_syncing(self, timeout: float = 60) -> dict[str, Any]:
         """/health 200 with every pair active here and past a pass (not standby: a single
         bundle's pairs are also healthy in the moment between their holders)."""
-        def syncing():
+        def syncing() -> dict[str, Any] | None:
             response = self.health()
             body = response.json() if response.status_code == 200 else {}
             workers = body.get("workers") or []

@@ -9,17 +9,17 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 
 from app.config import PairConfig, load_pair
-from app.jira import JiraClient
+from app.jira import BasicAuth, JiraClient
+from app.mongo import MongoDatabase
 from app.sync.engine import Engine
 from app.sync.model import PassSummary
 from app.sync.store import PairStore
 from jira_sim.seed import BOT, HUMAN
-from jira_sim.server import SimulatorServer
 from testbed.bundle import pair_config
 
 WRITE_METHODS = ("POST", "PUT", "DELETE", "PATCH")
@@ -48,8 +48,15 @@ def write_pair_file(
     return path
 
 
+class JiraSite(Protocol):
+    """A running simulated Jira site: jira_sim's SimulatorServer in this process, or bench's in its own."""
+
+    @property
+    def url(self) -> str: ...
+
+
 class SyncHarness:
-    def __init__(self, sim: SimulatorServer, database, tmp_path: Path, **overrides: Any) -> None:
+    def __init__(self, sim: JiraSite, database: MongoDatabase, tmp_path: Path, **overrides: Any) -> None:
         self.sim = sim
         path = write_pair_file(tmp_path, sim.url, **overrides)
         self.config: PairConfig = load_pair(path, environ={"JIRA_AB_TOKEN": BOT.api_token})
@@ -116,7 +123,5 @@ class SyncHarness:
         return [f"{r['method']} {r['path']}" for r in log if r["method"] in WRITE_METHODS and "/search" not in r["path"]]
 
 
-def _human_auth():
-    from app.jira import BasicAuth
-
+def _human_auth() -> BasicAuth:
     return BasicAuth(*HUMAN.basic_auth)

@@ -1,4 +1,4 @@
-"""The guarantees of DESIGN.md under injected faults: no duplicate, no echo, no lost change."""
+"""The guarantees (docs/ARCHITECTURE.md) under injected faults: no duplicate, no echo, no lost change."""
 
 from __future__ import annotations
 

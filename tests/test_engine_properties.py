@@ -1,6 +1,6 @@
 """A property-based state machine: random workflow moves on both projects, passes killed at
 random points, the pair's database lost, more bundles started, the lease holder killed or
-paused and resumed after a take-over; after every clean pass the invariants of DESIGN.md hold,
+paused and resumed after a take-over; after every clean pass the guarantees of docs/ARCHITECTURE.md hold,
 and at no moment may two bundles act for the pair."""
 
 from __future__ import annotations

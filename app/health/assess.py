@@ -1,6 +1,6 @@
 """Health as a pure function: one snapshot of what the health service could read → one report.
 
-The contract (DESIGN.md, Health): HTTP 200 only when every *valid* configured pair is healthy as
+The contract (README.md, "Health, dashboard and metrics"): HTTP 200 only when every *valid* configured pair is healthy as
 app.heartbeats.pair_health judges it — its program RUNNING per supervisord, its heartbeat no
 older than `stale_after` seconds, its worker not failed, its last pass not failing. Anything
 else is 503, including zero pairs and an unreachable supervisord or MongoDB (the state of the

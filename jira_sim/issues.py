@@ -46,8 +46,7 @@ def stored_text(value: Any, adf: bool, field: str) -> dict[str, Any]:
 def _named(value: Any, table: dict[str, str], field: str, message: str) -> str:
     if isinstance(value, dict):
         if value.get("name") in table:
-            answer: str = value["name"]
-            return answer
+            return str(value["name"])
         by_id = {v: k for k, v in table.items()}
         if str(value.get("id")) in by_id:
             return by_id[str(value["id"])]
@@ -160,8 +159,7 @@ def _assignee(site: Site, value: Any) -> str | None:
     account = (value.get("accountId") or value.get("name")) if isinstance(value, dict) else None
     if account not in site.users:
         raise field_errors(assignee=f"User '{account}' does not exist.")
-    answer: str | None = account
-    return answer
+    return str(account)
 
 
 def transition_issue(site: Site, issue: Issue, payload: dict[str, Any]) -> None:

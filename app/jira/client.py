@@ -22,7 +22,7 @@ from requests.auth import AuthBase
 
 from app.jira.auth import auth_for
 from app.jira.bodies import incoming_comment, incoming_issue, outgoing_fields, wire_text
-from app.jira.deployment import SERVER_INFO_PATH, Deployment, api_prefix, deployment_of
+from app.jira.deployment import SERVER_INFO_PATH, Deployment, api_prefix, as_deployment, deployment_of
 from app.jira.errors import JiraAuthError, JiraError, JiraForbidden, JiraNotFound, TransitionUnavailable, parse_error_body
 from app.jira.retry import RetryPolicy
 from app.jira.search import search_cloud, search_datacenter
@@ -108,8 +108,9 @@ class JiraClient:
             found = deployment_of(info if isinstance(info, dict) else {})
         except ValueError as error:
             raise JiraError(200, "GET", SERVER_INFO_PATH, [str(error)]) from None
-        deployment = _plain(getattr(jira, "deployment", None)) or found
-        return Site(deployment, str(info.get("baseUrl") or jira.base_url).rstrip("/"))  # type: ignore[arg-type]
+        configured = _plain(getattr(jira, "deployment", None))
+        deployment = as_deployment(configured) if configured else found
+        return Site(deployment, str(info.get("baseUrl") or jira.base_url).rstrip("/"))
 
     def __repr__(self) -> str:
         return f"JiraClient(base_url={self.base_url!r}, deployment={self.deployment!r}, auth={self.transport.auth!r})"

@@ -10,6 +10,7 @@ import shutil
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pymongo
 import pymongo.errors
@@ -35,7 +36,7 @@ def wait_until_reachable(uri: str, timeout: float = 20.0) -> None:
     """Block until a ping succeeds, or raise TimeoutError after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while True:
-        client = pymongo.MongoClient(uri, serverSelectionTimeoutMS=500)
+        client: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(uri, serverSelectionTimeoutMS=500)
         try:
             client.admin.command("ping")
             return

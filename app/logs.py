@@ -65,4 +65,4 @@ def log_uncaught(kind: type[BaseException], error: BaseException | None, traceba
         return
     where = f" in thread {thread.name}" if thread is not None else ""
     logging.getLogger("app.uncaught").critical("uncaught %s%s", kind.__name__, where,
-                                               exc_info=(kind, error, traceback))
+                                               exc_info=(kind, error or kind(), traceback))

@@ -6,13 +6,14 @@ settings come from the pair's config file (app.config), never from here.
 
 from __future__ import annotations
 
-import socket
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from app.runtime_settings import DEFAULT_RUNTIME_DIR, bundle_id_file, effective_bundle_id
 
 
 class Settings(BaseSettings):
@@ -51,7 +52,7 @@ class Settings(BaseSettings):
     )
     log_format: Literal["json", "text"] = Field("json", description="json for machines, text for people.")
     runtime_dir: Path = Field(
-        Path("runtime"), description="Where supervisord.conf, its socket, pid file and embedded data go."
+        DEFAULT_RUNTIME_DIR, description="Where supervisord.conf, its socket, pid file and embedded data go."
     )
     supervisor_timeout: float = Field(1.0, gt=0, description="Seconds allowed for one supervisord RPC call.")
     watchdog_cooldown_min: float = Field(30.0, description="First wait before bringing a FATAL program back.")
@@ -90,23 +91,22 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _default_stale_after(self) -> "Settings":
-        if self.heartbeat_stale_after is None:
-            self.heartbeat_stale_after = 3 * self.heartbeat_interval
+        self.heartbeat_stale_after = self.stale_after
         return self
 
     @property
+    def stale_after(self) -> float:
+        """Seconds after which a heartbeat is stale: HEARTBEAT_STALE_AFTER, else 3 x heartbeat_interval."""
+        return 3 * self.heartbeat_interval if self.heartbeat_stale_after is None else self.heartbeat_stale_after
+
+    @property
     def bundle_id_file(self) -> Path:
-        return self.runtime_dir.absolute() / "bundle-id"
+        return bundle_id_file(self.runtime_dir)
 
     @property
     def effective_bundle_id(self) -> str:
         """BUNDLE_ID, else the one `run` drew for this runtime directory, else the host's name."""
-        if self.bundle_id:
-            return self.bundle_id
-        try:
-            return self.bundle_id_file.read_text(encoding="utf-8").strip() or socket.gethostname()
-        except OSError:
-            return socket.gethostname()
+        return effective_bundle_id(self.bundle_id, self.runtime_dir)
 
     @property
     def embedded_mongo(self) -> bool:

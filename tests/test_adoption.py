@@ -7,7 +7,7 @@ import pytest
 
 from app.sync.store import PairStore
 from tests.support.footprint import OriginalService
-from tests.support.sync import SyncHarness
+from testbed.sync import SyncHarness
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from app.bundle.rpc import ProcessInfo
 from app.cli.status import pair_names, pair_status
 from app.heartbeats import Heartbeat, LastPass, WorkerState
+from app.supervisord import ProcessInfo
 
 NOW = datetime(2025, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
 

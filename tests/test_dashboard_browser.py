@@ -17,14 +17,14 @@ import pytest
 from pydantic import SecretStr
 from werkzeug.serving import make_server
 
-from app.bundle.rpc import SupervisorRPC
 from app.health.app import create_app
 from app.health.auth import HealthAuth
 from app.health.sources import HealthSource, health_mongo_client
 from app.heartbeats import Heartbeat, HeartbeatStore, LastPass, WorkerState
+from app.supervisord import SupervisorRPC
 from app.sync.failures import FailedChange, FailureKind, failed_again
 from app.sync.store import PairStore
-from tests.support.bundle import ROOT, write_config_dir
+from testbed.bundle import ROOT, write_config_dir
 from tests.support.tiny_supervisord import TinySupervisord
 
 CHROMIUM = Path("/usr/bin/chromium")

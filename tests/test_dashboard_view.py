@@ -7,13 +7,13 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from app.bundle.rpc import ProcessInfo
 from app.config import ConfigError
 from app.health.app import create_app
 from app.health.assess import HealthSnapshot, Unavailable, assess
 from app.health.dashboard import dashboard_view, display_time, human_duration
 from app.heartbeats import Heartbeat, LastPass, WorkerState, WorkerTotals
 from app.sync.failures import Failure
+from app.supervisord import ProcessInfo
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
 TOKEN = "tok-MARKER-91ab-never-shown"

@@ -1,4 +1,4 @@
-"""The guarantees of DESIGN.md under injected faults: no duplicate, no echo, no lost change."""
+"""The guarantees (docs/ARCHITECTURE.md) under injected faults: no duplicate, no echo, no lost change."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from jira_sim.seed import BOT, demo_seed
 from jira_sim.server import SimulatorServer
 from app.sync.failures import MAX_ATTEMPTS
 from tests.support.faults import Crash, CrashingStore
-from tests.support.sync import SyncHarness
+from testbed.sync import SyncHarness
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from app.jira import JiraClient
 from jira_sim.seed import demo_seed
 from jira_sim.server import SimulatorServer
-from tests.support.sync import SyncHarness
+from testbed.sync import SyncHarness
 
 SITE = "https://team.example.com"  # what serverInfo.baseUrl says: the site people browse
 

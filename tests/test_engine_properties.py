@@ -1,6 +1,6 @@
 """A property-based state machine: random workflow moves on both projects, passes killed at
 random points, the pair's database lost, more bundles started, the lease holder killed or
-paused and resumed after a take-over; after every clean pass the invariants of DESIGN.md hold,
+paused and resumed after a take-over; after every clean pass the guarantees of docs/ARCHITECTURE.md hold,
 and at no moment may two bundles act for the pair."""
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ from app.sync.engine import Engine
 from app.sync.store import FenceLost, PairStore
 from jira_sim.server import SimulatorServer
 from tests.support.faults import Crash, CrashingStore
-from tests.support.mongo import drop_databases
-from tests.support.sync import SyncHarness
+from testbed.mongo import drop_databases
+from testbed.sync import SyncHarness
 
 # What a Dev move makes of the User issue (sync-ab.json), and a User move of the Dev issue.
 DEV_DRIVES_USER = {"In Progress": "In Progress", "Closed": "Resolved", "Cancelled": "Cancelled", "Reopened": "Reopened"}

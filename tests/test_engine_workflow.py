@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.sync import SyncHarness
+from testbed.sync import SyncHarness
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ import pytest
 import requests
 from pydantic import SecretStr, ValidationError
 
-from app.bundle.rpc import ProcessInfo
 from app.config import ConfigError
 from app.health.app import create_app
 from app.health.assess import HealthSnapshot, Unavailable
@@ -26,9 +25,10 @@ from app.health.public import OPEN_KEYS, OPEN_WORKER_KEYS
 from app.heartbeats import Heartbeat, LastPass, WorkerState
 from app.sync.failures import Failure
 from app.settings import Settings
-from tests.support.bundle import ROOT
-from tests.support.ports import free_port
-from tests.support.waiting import wait_for
+from app.supervisord import ProcessInfo
+from testbed.bundle import ROOT
+from testbed.ports import free_port
+from testbed.waiting import wait_for
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
 TOKEN = "tok-health-5b1e0c7d9a2f4e6b8c3d"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from app.bundle.rpc import ProcessInfo
 from app.health.app import create_app
 from app.health.assess import HealthSnapshot, Unavailable
 from app.heartbeats import Heartbeat, LastPass
+from app.supervisord import ProcessInfo
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
 

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from app.bundle.rpc import ProcessInfo
 from app.config import ConfigError
 from app.health.assess import HealthSnapshot, Unavailable, assess, iso_timestamp
 from app.heartbeats import Heartbeat, LastPass, WorkerState, WorkerTotals
+from app.supervisord import ProcessInfo
 
 NOW = datetime(2025, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
 STALE_AFTER = 30.0

@@ -20,10 +20,10 @@ from app.health.app import create_app
 from app.health.sources import HealthSource, health_mongo_client
 from app.heartbeats import Heartbeat, HeartbeatStore, LastPass, WorkerState
 from app.instants import utc_now
-from tests.support.bundle import ROOT, write_config_dir
-from tests.support.ports import free_port
+from testbed.bundle import ROOT, write_config_dir
+from testbed.ports import free_port
 from tests.support.tiny_supervisord import TinySupervisord
-from tests.support.waiting import wait_for
+from testbed.waiting import wait_for
 
 TOKEN = "tok-MARKER-7f3a9c-never-shown"
 STALE_AFTER = 30.0
@@ -60,7 +60,7 @@ HANG_BUDGET = 0.3
 
 
 def make_source(config_dir, socket_path, mongo_uri, control_db, budget=DATA_BUDGET, **options):
-    from app.bundle.rpc import SupervisorRPC
+    from app.supervisord import SupervisorRPC
 
     return HealthSource(config_dir=config_dir, supervisor=SupervisorRPC(socket_path, timeout=budget),
                         mongo_client=health_mongo_client(mongo_uri, budget), control_db=control_db, budget=budget,

@@ -14,7 +14,7 @@ from app.heartbeats import (
 )
 from app.sync.loop import last_pass_of
 from app.sync.model import PassSummary
-from tests.support.ports import free_port
+from testbed.ports import free_port
 
 T0 = datetime(2025, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
 FULL = Heartbeat(

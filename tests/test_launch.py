@@ -11,7 +11,7 @@ import pytest
 from app.bundle.launch import WITHHELD_VARIABLE, launch_environment, withheld_from
 from app.config import load_configs
 from app.config.secrets import named_like_a_credential, secret_names
-from tests.support.bundle import ROOT, pair_config
+from testbed.bundle import ROOT, pair_config
 
 
 @pytest.mark.parametrize(("name", "secret"), [

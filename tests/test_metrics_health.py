@@ -6,11 +6,11 @@ from datetime import datetime, timedelta, timezone
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from app.bundle.rpc import ProcessInfo
 from app.config import ConfigError
 from app.health.app import create_app
 from app.health.assess import HealthSnapshot, Unavailable
 from app.heartbeats import Heartbeat, HeartbeatStore, HeartbeatThread, LastPass, WorkerState, WorkerTotals
+from app.supervisord import ProcessInfo
 from app.sync.loop import SyncLoop
 from app.sync.model import PassSummary
 from app.sync.metrics import WorkerMetrics

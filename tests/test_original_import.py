@@ -10,7 +10,7 @@ import pytest
 
 from app.sync.original import import_update, read_original
 from tests.support.footprint import OriginalService
-from tests.support.sync import SyncHarness
+from testbed.sync import SyncHarness
 
 
 @pytest.fixture

@@ -28,7 +28,9 @@ from typing import Literal
 
 import jinja2
 
+from app.config import LoadedPair, LoadResult
 from app.embedded_mongo import server_command
+from app.settings import Settings
 
 PROGRAM_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
 SAFE_ARGUMENT_PATTERN = re.compile(r"^[A-Za-z0-9_./:@+=,-]+$")
@@ -90,7 +92,7 @@ class Program:
 
 
 def program_specs(
-    result, settings, extra_programs: Iterable[Program] = (), python: str = sys.executable,
+    result: LoadResult, settings: Settings, extra_programs: Iterable[Program] = (), python: str = sys.executable,
     kept: Iterable[Program] = (),
 ) -> list[Program]:
     """Every program of the bundle: mongodb (embedded only), health, watchdog, one per valid pair
@@ -123,7 +125,7 @@ def launched(command: Sequence[str], keep: Iterable[str] = (), python: str = sys
     return (python, "-m", "app.bundle.launch", *(word for name in keep for word in ("--keep", name)), "--", *command)
 
 
-def worker_program(pair, database: str, python: str = sys.executable) -> Program:
+def worker_program(pair: LoadedPair, database: str, python: str = sys.executable) -> Program:
     """A pair's sync worker: its config path and database name, never the config's contents;
     of the secrets, only the variables its token references (`pair.token_variables`)."""
     return Program(
@@ -148,7 +150,7 @@ def worker_config_path(program: Program) -> str | None:
     return words[words.index("--config") + 1]
 
 
-def health_program(settings, python: str = sys.executable) -> Program:
+def health_program(settings: Settings, python: str = sys.executable) -> Program:
     return Program(
         name="health",
         command=launched((
@@ -190,7 +192,7 @@ def watchdog_program(python: str = sys.executable) -> Program:
     )
 
 
-def mongodb_program(settings, python: str = sys.executable) -> Program:
+def mongodb_program(settings: Settings, python: str = sys.executable) -> Program:
     data_dir = Path(settings.runtime_dir).absolute() / "mongo-data"
     return Program(
         name="mongodb",
@@ -220,7 +222,7 @@ def check_program(program: Program) -> None:
             raise UnsafeProgramValue(program.name, "signal/events", word)
 
 
-def render_supervisord_conf(programs: Sequence[Program], settings) -> str:
+def render_supervisord_conf(programs: Sequence[Program], settings: Settings) -> str:
     """The text of supervisord.conf for these programs; checks every program again first."""
     for program in programs:
         check_program(program)

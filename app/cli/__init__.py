@@ -9,14 +9,15 @@ calls the pure parts and prints. A command's module is imported only when it run
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import import_module
 from pathlib import Path
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return import_module(f"app.cli.{args.command}").main(args)
+    command: Callable[[argparse.Namespace], int] = import_module(f"app.cli.{args.command}").main
+    return command(args)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
+from collections.abc import Sequence
 import sys
 from typing import NoReturn
 
+from app.bundle.render import Program
 from app.bundle.runtime import draw_bundle_identity, exec_supervisord, socket_path_problem, write_runtime
 from app.cli.bundle import render_bundle
 from app.cli.validate import validate_lines
@@ -12,11 +15,11 @@ from app.config import load_configs
 from app.settings import Settings, get_settings
 
 
-def main(args) -> NoReturn:
+def main(args: argparse.Namespace) -> NoReturn:
     run_bundle(get_settings())
 
 
-def run_bundle(settings: Settings, extra_programs=()) -> NoReturn:
+def run_bundle(settings: Settings, extra_programs: Sequence[Program] = ()) -> NoReturn:
     """The start-up log names every config file; the bad ones get no program, the good ones run.
     Exit 2 when supervisord could not start at all (RUNTIME_DIR too long for its socket)."""
     problem = socket_path_problem(settings.supervisor_socket)

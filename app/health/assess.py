@@ -1,6 +1,6 @@
 """Health as a pure function: one snapshot of what the health service could read → one report.
 
-The contract (DESIGN.md, Health): HTTP 200 only when every *valid* configured pair is healthy as
+The contract (README.md, "Health, dashboard and metrics"): HTTP 200 only when every *valid* configured pair is healthy as
 app.heartbeats.pair_health judges it — its program RUNNING per supervisord, its heartbeat no
 older than `stale_after` seconds, its worker not failed, its last pass not failing. Anything
 else is 503, including zero pairs and an unreachable supervisord or MongoDB (the state of the
@@ -30,11 +30,9 @@ from app.instants import as_utc
 from app.leases.decide import live_bundles
 from app.leases.view import Cluster, LeaseView
 from app.sync.failures import Failure
+from app.vocabulary import STOPPED_STATES
 
 REDACTED = "***"
-# supervisord states of a program that is not running by intent or has exited: "stopped" as the
-# original service said of a worker that exited; FATAL and BACKOFF (failing to start) are errors.
-STOPPED_STATES = frozenset({"STOPPED", "EXITED", "STOPPING"})
 
 
 @dataclass(frozen=True)

@@ -22,13 +22,13 @@ import pymongo
 import pymongo.errors
 
 from app.bundle.launch import withheld_from
-from app.bundle.rpc import SupervisorRPC, SupervisorUnavailable
 from app.config import ConfigError, LoadResult, load_configs
 from app.health.assess import HealthSnapshot
 from app.heartbeats import Heartbeat, HeartbeatStore, Unavailable
 from app.leases.store import LeaseStore
 from app.leases.view import Cluster
 from app.instants import utc_now
+from app.supervisord import SupervisorRPC, SupervisorUnavailable
 from app.sync.failures import Failure, count_pending, read_pending
 
 DEFAULT_BUDGET = 0.8  # seconds per source; leaves room under the 1 s promise for the rest
@@ -38,7 +38,7 @@ FAILURES_SHOWN = 50  # per pair, oldest first: every owed change after a fault, 
 class HealthSource:
     """A callable returning a fresh HealthSnapshot each time it is called.
 
-    `supervisor` needs `process_states()` (app.bundle.rpc.SupervisorRPC); `mongo_client` is a
+    `supervisor` needs `process_states()` (app.supervisord.SupervisorRPC); `mongo_client` is a
     pymongo MongoClient whose timeouts should not exceed `budget` (see `health_mongo_client`);
     `pair_database` names a pair's own database as the bundle renders it (Settings.pair_database).
     """

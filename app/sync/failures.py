@@ -30,7 +30,7 @@ import pymongo
 from pymongo.collection import Collection
 
 from app.instants import decode_instant, encode_instant
-from app.mongo import count
+from app.mongo import Document, count
 from app.sync.model import Side, StatusChange
 
 FIRST_RETRY_AFTER = timedelta(seconds=30)
@@ -176,24 +176,24 @@ def creation_change(previous: Failure | None, user_issue_id: str, user_issue_key
 
 # -- reading the collection: the worker's store and the health service alike ---------------------
 
-def count_pending(collection: Collection[Mapping[str, Any]]) -> int:
+def count_pending(collection: Collection[Document]) -> int:
     """The pending failures of one pair (see the module docstring)."""
     return count(collection, PENDING)
 
 
-def read_pending(collection: Collection[Mapping[str, Any]], limit: int = 0) -> list[Failure]:
+def read_pending(collection: Collection[Document], limit: int = 0) -> list[Failure]:
     """The pending failures, oldest first (at most `limit`; 0: all)."""
     cursor = collection.find(PENDING).sort("first_failed_at", pymongo.ASCENDING)
     return [Failure.from_document(doc) for doc in (cursor.limit(limit) if limit else cursor)]
 
 
-def read_due(collection: Collection[Mapping[str, Any]], now: datetime) -> list[Failure]:
+def read_due(collection: Collection[Document], now: datetime) -> list[Failure]:
     """The failures whose next attempt is due at `now`, soonest first."""
     due = collection.find({"next_attempt_at": {"$lte": encode_instant(now)}})
     return [Failure.from_document(doc) for doc in due.sort("next_attempt_at", pymongo.ASCENDING)]
 
 
-def read_one(collection: Collection[Mapping[str, Any]], failure_id: str) -> Failure | None:
+def read_one(collection: Collection[Document], failure_id: str) -> Failure | None:
     doc = collection.find_one({"_id": failure_id})
     return Failure.from_document(doc) if doc else None
 

@@ -13,17 +13,7 @@ from typing import Any, Literal
 
 from app.sync.marker import IssueMarker
 
-Side = Literal["user", "dev"]
-
-
-def other_side(side: Side) -> Side:
-    """The partner side of `side` (user <-> dev)."""
-    return "dev" if side == "user" else "user"
-
-
-def normalize_status(status: str | None) -> str:
-    """Status names compare trimmed and case-insensitively ("  in progress" == "In Progress")."""
-    return (status or "").strip().casefold()
+from app.vocabulary import Side as Side, normalize_status as normalize_status, other_side as other_side
 
 
 def same_status(a: str | None, b: str | None) -> bool:

@@ -31,8 +31,8 @@ from app.sync.model import IssueSnapshot, Side, StatusChange
 from app.sync.state import SyncState
 from app.sync.store import PairStore
 from app.sync.templates import browse_url
+from app.vocabulary import SIDES
 
-SIDES: tuple[Side, Side] = ("user", "dev")
 DEFAULT_OVERLAP = timedelta(minutes=5)
 SEARCH_FIELDS = ("summary", "status", "updated", "created", "priority", "issuetype", "description", "attachment",
                  "issuelinks")

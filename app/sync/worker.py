@@ -22,6 +22,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -198,13 +199,24 @@ def _serve(config_path: Path, config: PairConfig, client: pymongo.MongoClient[An
     loop = SyncLoop(_stepping_down(engine.run_pass, guard), heartbeat, config.interval_seconds, metrics=metrics,
                     also_stop=lambda: guard.lost or held.handing_over())
     held.on_lost = loop.request_stop
-    signal.signal(signal.SIGTERM, loop.request_stop)
-    signal.signal(signal.SIGINT, loop.request_stop)
+    signalled = threading.Event()
+
+    def stop_on_signal(*_signal_args: object) -> None:
+        signalled.set()
+        loop.request_stop()
+
+    signal.signal(signal.SIGTERM, stop_on_signal)
+    signal.signal(signal.SIGINT, stop_on_signal)
     log.info("worker started", extra={"interval_s": config.interval_seconds, "database": engine.store.db.name,
                                       "deployment": jira.deployment, "site": jira.site_url, "fence": fence})
     heartbeat.enter(WorkerState.RUNNING)
     loop.run()
-    stepping_down, reason = guard.lost or held.handing_over(), guard.lost_reason or "handed over"
+    # Held until the process it becomes has its handlers: a stop arriving during the exec is kept.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+    # A signal means stop, even when the lease went too: supervisord (or its death, through
+    # PR_SET_PDEATHSIG) asked, and a standby started now would outlive a dead supervisord.
+    stepping_down = (guard.lost or held.handing_over()) and not signalled.is_set()
+    reason = guard.lost_reason or "handed over"
     held.release()  # at once, for the next holder (a no-op when the lease was lost)
     if stepping_down:
         log.info("worker steps down", extra={"reason": reason, "fence": fence})
@@ -239,6 +251,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", required=True, type=Path, help="the pair's sync-*.json file")
     parser.add_argument("--fence", type=int, help="the fence of the lease the bundle's keeper holds for this pair")
     args = parser.parse_args(argv)
+    # The standby execs this with the stop signals blocked; one pending now ends the process at
+    # once, as a stop before start-up should.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     return run_worker(args.config, get_settings(), args.fence)
 
 

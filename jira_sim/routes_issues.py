@@ -9,12 +9,12 @@ comment's ``properties`` (``[{"key", "value"}]``) only with ``expand=properties`
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 
-from jira_sim import extras
+from jira_sim import changelog, editing, extras
 from jira_sim import issues as ops
 from jira_sim.errors import JiraApiError
-from jira_sim.render import comment_json, issue_json, resolution_json, select_fields, status_json
+from jira_sim.render import comment_json, issue_json, resolution_json, select_fields, status_json, user_json
 from jira_sim.routes_common import (
     API,
     ctx,
@@ -31,6 +31,8 @@ from jira_sim.site import RESOLUTIONS
 
 blueprint = Blueprint("issues", __name__, url_prefix=API)
 COMMENT_ORDERS = ("created", "+created", "-created")
+COMMENT_PAGE = 50  # the OpenAPI description's default for maxResults
+COMMENT_PAGE_CAP = 100  # a page may hold fewer than asked; the answer's maxResults says how many
 
 
 @blueprint.post("/issue")
@@ -50,14 +52,20 @@ def get_issue(version: str, key: str):
         wanted = split_list(request.args.getlist("properties"))
         if wanted:
             document["properties"] = property_map(issue, wanted)
+        if "changelog" in split_list(request.args.getlist("expand")):
+            document["changelog"] = changelog.expanded(issue, lambda a: user_json(c, site().users.get(a)), c.time)
     return jsonify(document)
 
 
 @blueprint.put("/issue/<key>")
 def edit_issue(version: str, key: str):
     c = ctx(version)
+    flag = request.args.get("notifyUsers", "true")
+    if flag not in ("true", "false"):
+        raise JiraApiError(400, [f"The value '{flag}' is not valid for notifyUsers."])
     with site().lock:
-        ops.edit_issue(site(), visible_issue(key), json_body(), c.adf)
+        before = visible_issue(key)
+        changelog.record(site(), before, editing.edit_issue(site(), before, json_body(), c.adf), c.caller.account_id)
     return Response(status=204)
 
 
@@ -71,7 +79,9 @@ def delete_issue(version: str, key: str):
 @blueprint.put("/issue/<key>/assignee")
 def assign(version: str, key: str):
     with site().lock:
-        ops.assign_issue(site(), visible_issue(key), json_body())
+        before = visible_issue(key)
+        ops.assign_issue(site(), before, json_body())
+        changelog.record(site(), before, site().issues[before.id], g.caller.account_id)
     return Response(status=204)
 
 
@@ -111,6 +121,7 @@ def do_transition(version: str, key: str):
     with site().lock:
         issue = visible_issue(key)
         ops.transition_issue(site(), issue, body)
+        changelog.record(site(), issue, site().issues[issue.id], c.caller.account_id)
         for update in (body.get("update") or {}).get("comment", []):
             if "add" in update:
                 extras.add_comment(site(), site().issues[issue.id], c.caller, update["add"], c.adf)
@@ -121,7 +132,7 @@ def do_transition(version: str, key: str):
 def list_comments(version: str, key: str):
     c = ctx(version)
     start = int_param(request.args.get("startAt"), "startAt", 0)
-    limit = min(int_param(request.args.get("maxResults"), "maxResults", 5000), 5000)
+    limit = min(int_param(request.args.get("maxResults"), "maxResults", COMMENT_PAGE), COMMENT_PAGE_CAP)
     order = request.args.get("orderBy", "created")
     if order not in COMMENT_ORDERS:
         raise JiraApiError(400, [f"The value '{order}' is not valid for orderBy: use created, +created or -created."])
@@ -156,7 +167,7 @@ def edit_comment(version: str, key: str, comment_id: str):
     c = ctx(version)
     with site().lock:
         issue = visible_issue(key)
-        comment = extras.edit_comment(site(), issue, _comment(issue, comment_id), json_body(), c.adf)
+        comment = extras.edit_comment(site(), issue, _comment(issue, comment_id), json_body(), c.adf, c.caller)
         return jsonify(comment_json(c, site().issues[issue.id], comment, _expand_properties()))
 
 

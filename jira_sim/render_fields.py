@@ -64,7 +64,7 @@ def field_entries(site: Site) -> list[dict[str, Any]]:
         {"id": name, "key": name, "name": EXTRA_NAMES[name], "custom": False, "orderable": True, "navigable": True,
          "searchable": True, "clauseNames": [name], "schema": EXTRA_SCHEMAS[name]} for name in EXTRA_SYSTEM]
     for field in site.catalog.custom_fields.values():
-        entries.append({"id": field.id, "key": field.id, "name": field.name, "untranslatedName": field.name,
+        entries.append({"id": field.id, "key": field.id, "name": field.name,
                         "custom": True, "orderable": True, "navigable": True, "searchable": True,
                         "clauseNames": [f"cf[{field.number}]", field.name], "schema": field.schema()})
     return entries

@@ -5,9 +5,10 @@
 - ``GET /issue/createmeta/{project}/issuetypes`` and ``.../issuetypes/{issueTypeId}``: the paged
   create metadata (Cloud: ``issueTypes`` / ``fields``; Data Center: ``values`` with ``isLast``);
   each field also carries ``fieldId``. An unknown project or an issue type not in it is 404.
-- ``GET /issue/createmeta?projectKeys=..&expand=projects.issuetypes.fields``: the older form, every
-  visible project and issue type unless narrowed (``projectKeys``, ``projectIds``,
-  ``issuetypeIds``, ``issuetypeNames``); invalid names are left out, not errors.
+- ``GET /issue/createmeta?projectKeys=..&expand=projects.issuetypes.fields``: the older form (Cloud
+  only: Data Center 9 removed it), every visible project and issue type unless narrowed
+  (``projectKeys``, ``projectIds``, ``issuetypeIds``, ``issuetypeNames``); invalid names are left
+  out, not errors.
 - ``GET /issue/{key}/changelog`` (Cloud only; Data Center answers 404): histories oldest first,
   paged ``startAt``/``maxResults``/``total``/``isLast``/``values``.
 """
@@ -70,6 +71,8 @@ def createmeta_fields(version: str, project_key: str, issue_type: str) -> Respon
 
 @blueprint.get("/issue/createmeta")
 def createmeta_projects(version: str) -> Response:
+    if site().deployment != "cloud":  # removed in Jira Data Center 9.0
+        raise JiraApiError(404, ["null for uri: " + request.url])
     c = ctx(version)
     keys = {k.upper() for k in split_list(request.args.getlist("projectKeys"))}
     ids = set(split_list(request.args.getlist("projectIds")))

@@ -3,8 +3,10 @@
 Create takes ``update.issuelinks`` (see :mod:`extras`); the issue and its links are made
 together or not at all. ``GET .../transitions?transitionId=X`` lists only that transition (none
 when it is not available). Comments list in ``orderBy`` order (``created``, ``+created``,
-``-created``; anything else is 400, as the OpenAPI description says); answers include each
-comment's ``properties`` (``[{"key", "value"}]``) only with ``expand=properties``.
+``-created``; anything else is 400, as the OpenAPI description says), 50 a page by default and
+at most 100; answers include each comment's ``properties`` (``[{"key", "value"}]``) only with
+``expand=properties``. ``PUT /issue`` is :mod:`editing`'s; it, transitions and assignments write
+the changelog (:mod:`changelog`); ``expand=changelog`` on an issue adds the recent histories.
 """
 
 from __future__ import annotations

@@ -81,7 +81,7 @@ def edit_issue(site: Site, issue: Issue, payload: dict[str, Any], adf: bool) -> 
         if name in errors:
             continue
         try:
-            _apply(site, issue, name, value, adf, changes, custom)
+            _apply(site, issue.project_key, name, value, adf, changes, custom)
         except JiraApiError as error:
             errors.update(error.errors or {name: " ".join(error.messages)})
     if errors:
@@ -97,9 +97,7 @@ def value_at_create(site: Site, project_key: str, name: str, value: Any, adf: bo
     ones (components, fixVersions, duedate, custom fields)."""
     changes: dict[str, Any] = {}
     custom: dict[str, Any] = {}
-    probe = Issue(id=0, key="", project_key=project_key, summary="", issuetype="", priority="", status="",
-                  created=site.now(), updated=site.now(), status_category_changed=site.now(), reporter="")
-    _apply(site, probe, name, value, adf, changes, custom)
+    _apply(site, project_key, name, value, adf, changes, custom)
     if custom:
         changes["custom"] = custom
     return changes
@@ -145,10 +143,10 @@ def _same(site: Site, issue: Issue, name: str, one: Any, other: Any) -> bool:
     return values.option_of(field, one) == values.option_of(field, other)
 
 
-def _apply(site: Site, issue: Issue, name: str, value: Any, adf: bool, changes: dict[str, Any],
+def _apply(site: Site, project_key: str, name: str, value: Any, adf: bool, changes: dict[str, Any],
            custom: dict[str, Any]) -> None:
     """Parse ``value`` for ``name`` into ``changes`` (Issue attributes) or ``custom``."""
-    setup = site.catalog.project(issue.project_key)
+    setup = site.catalog.project(project_key)
     if name == "summary":
         if not isinstance(value, str) or not value.strip():
             raise field_errors(summary="You must specify a summary of the issue.")

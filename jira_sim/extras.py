@@ -94,7 +94,8 @@ def create_with_links(site: Site, caller: User, payload: dict, adf: bool, resolv
     project = site.projects.get(str(((payload.get("fields") or {}).get("project") or {}).get("key", "")))
     if planned and project is not None and not project.create_screen_links:
         raise field_errors(issuelinks="Field 'issuelinks' cannot be set. It is not on the appropriate screen, or unknown.")
-    core, beyond = fields_at_create(site, project.key if project else None, payload, adf)
+    visible = project is not None and caller.can_see(project.key)
+    core, beyond = fields_at_create(site, project.key if project and visible else None, payload, adf)
     issue = create_issue(site, caller, {**payload, "fields": core}, adf)
     if beyond:
         issue = replace(issue, **beyond)

@@ -59,7 +59,8 @@ def select_fields(requested: list[str], default: str) -> list[str]:
         elif not token.startswith("-") and (token in ALL_FIELDS or wanted(token)):
             chosen.append(token)
     excluded = {t[1:] for t in tokens if t.startswith("-")}
-    return [f for f in dict.fromkeys(chosen) if f not in excluded]
+    # Exclusions of custom fields stay in the list: only the issue knows what CUSTOM_MARKER stands for.
+    return [f for f in dict.fromkeys(chosen) if f not in excluded] + [f"-{f}" for f in sorted(excluded) if wanted(f)]
 
 
 def issue_json(ctx: Ctx, issue: Issue, fields: list[str]) -> dict:

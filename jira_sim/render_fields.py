@@ -31,16 +31,17 @@ def wanted(token: str) -> bool:
 
 
 def expand_selection(site: Site, issue: Issue, names: list[str]) -> list[str]:
-    """``names`` with :data:`CUSTOM_MARKER` replaced by the project's custom fields and unknown
-    custom fields dropped."""
-    known = {f.id for f in site.catalog.fields_of(issue.project_key)}
+    """``names`` with :data:`CUSTOM_MARKER` replaced by the project's custom fields, unknown custom
+    fields dropped and ``-name`` exclusions applied."""
+    known = [f.id for f in site.catalog.fields_of(issue.project_key)]
+    excluded = {name[1:] for name in names if name.startswith("-")}
     chosen: list[str] = []
     for name in names:
         if name == CUSTOM_MARKER:
-            chosen += [f for f in known if f not in names]
-        elif not name.startswith("customfield_") or name in known:
+            chosen += known
+        elif not name.startswith("-") and (not name.startswith("customfield_") or name in known):
             chosen.append(name)
-    return list(dict.fromkeys(chosen))
+    return [name for name in dict.fromkeys(chosen) if name not in excluded]
 
 
 def field_json(site: Site, issue: Issue, name: str, api: str, body: Callable[[dict[str, Any]], Any],

@@ -56,6 +56,7 @@ class Account:
 BOT = Account("sim-sync-bot", "Sync Bot", "sync-bot@example.test", "sim-token-bot", "sim-pat-bot")
 HUMAN = Account("sim-human", "Hannah Human", "human@example.test", "sim-token-human", "sim-pat-human")
 DEMO_SEED_FILE = Path(__file__).parent / "seeds" / "demo.json"  # demo_seed() plus a few sample issues
+SERVICE_DESK_SEED_FILE = DEMO_SEED_FILE.parent / "service-desk.json"  # a service desk, custom fields, screens
 
 USER_WORKFLOW = {
     "initial": "To Do",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from jira_sim.seed import BOT, HUMAN, demo_seed
+from jira_sim.seed import BOT, HUMAN, SERVICE_DESK_SEED_FILE, demo_seed, read_seed_file
 from jira_sim.server import SimulatorServer
 from tests.support.jira_fixtures import api_base, api_session, body_text, create_issue
 
@@ -273,3 +273,20 @@ def test_admin_api_adds_fields_and_configures_screens(jira_sim):
     for bad in ({"name": "X", "kind": "cascading"}, {"name": "X", "kind": "select"}, {"kind": "text"}):
         answer = requests.post(f"{jira_sim.url}/_sim/fields", json=bad)
         assert answer.status_code == 400 and answer.json()["errorMessages"]
+
+
+def test_excluding_a_custom_field_leaves_it_out_of_all_fields(cloud_sim):
+    session = api_session()
+    key = create_issue(cloud_sim, session)["key"]
+    fields = session.get(f"{api_base(cloud_sim)}/issue/{key}", params={"fields": "*all,-customfield_10054,-duedate"}).json()["fields"]
+    assert "customfield_10054" not in fields and "duedate" not in fields and "customfield_10055" in fields
+
+
+def test_the_service_desk_seed_file_loads_what_it_declares():
+    with SimulatorServer(read_seed_file(SERVICE_DESK_SEED_FILE)) as server:
+        support = requests.get(f"{server.url}/_sim/projects/ABSUP").json()
+        assert (support["projectType"], support["customers"], support["offEdit"]) == (
+            "service_desk", ["sim-customer"], ["customfield_10044"])
+        dev = requests.get(f"{server.url}/_sim/projects/ABDEV").json()
+        assert [c["name"] for c in dev["components"]] == ["API", "UI", "Storage"] and len(dev["versions"]) == 3
+        assert api_session().get(f"{server.url}/rest/api/3/project/ABSUP").json()["projectTypeKey"] == "service_desk"

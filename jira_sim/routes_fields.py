@@ -82,7 +82,7 @@ def createmeta_projects(version: str) -> Response:
     found = []
     with site().lock:
         for project in site().projects.values():
-            if not g.caller.can_see(project.key) or (keys or ids) and project.key not in keys and project.id not in ids:
+            if not g.caller.can_see(project.key) or ((keys or ids) and project.key not in keys and project.id not in ids):
                 continue
             types = []
             for name in project.issue_types:

@@ -37,8 +37,12 @@ def test_comments_and_unchanged_values_write_no_history(jira_sim):
     session = api_session()
     key = create_issue(jira_sim, session)["key"]
     session.post(f"{api_base(jira_sim)}/issue/{key}/comment", json={"body": body_text(jira_sim, "hello")})
+    jira_sim.site.clock.advance(5)
+    before = session.get(f"{api_base(jira_sim)}/issue/{key}", params={"fields": "updated"}).json()["fields"]["updated"]
     session.put(f"{api_base(jira_sim)}/issue/{key}", json={"fields": {"summary": "Printer on fire"}})
     assert _changelog(jira_sim, session, key)["total"] == 0
+    after = session.get(f"{api_base(jira_sim)}/issue/{key}", params={"fields": "updated"}).json()["fields"]["updated"]
+    assert after != before  # the worse case: a no-op edit still looks like a change
 
 
 def test_transitions_and_assignments_are_in_the_changelog(jira_sim):

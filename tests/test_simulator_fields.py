@@ -290,3 +290,10 @@ def test_the_service_desk_seed_file_loads_what_it_declares():
         dev = requests.get(f"{server.url}/_sim/projects/ABDEV").json()
         assert [c["name"] for c in dev["components"]] == ["API", "UI", "Storage"] and len(dev["versions"]) == 3
         assert api_session().get(f"{server.url}/rest/api/3/project/ABSUP").json()["projectTypeKey"] == "service_desk"
+
+
+def test_a_hidden_project_is_refused_as_unknown_before_its_screens_are_consulted(sim):
+    requests.patch(f"{sim.url}/_sim/users/{HUMAN.account_id}", json={"projects": ["ABDEV"]})
+    answer = api_session(HUMAN.basic_auth).post(f"{api_base(sim)}/issue", json={"fields": {
+        "project": {"key": "ABSUP"}, "summary": "s", "issuetype": {"name": "Bug"}, "customfield_10057": 1}})
+    assert answer.status_code == 400 and set(answer.json()["errors"]) == {"project"}

@@ -105,3 +105,38 @@ class TestAGoodPairKeepsRunning:
         finally:
             path.write_bytes(good)
         reload_after_repair(bundle)
+
+
+class TestOnePairPerProject:
+    """Issue 17, finding 1, in the order the probe found it: a second pair on sync-a's projects,
+    refused; then a same-name copy of sync-a's file, which refuses sync-a's files for their name.
+    The second pair must stay refused whatever else is wrong with the files that claim its projects."""
+
+    def test_a_second_pair_stays_out_through_a_copy_of_the_first_and_nothing_restarts_after(self, bundle, sim):
+        shared = bundle.write_config("sync-shared", pair_config("sync-shared", sim.url, "ASUP", "ADEV", "JIRA_TOKEN"))
+        copy = bundle.config_dir / "sync-a-copy.json"
+        pid = bundle.pid("sync-a")
+        try:
+            first = bundle.cli("reload")
+            assert first.returncode == 0, first.stdout + first.stderr
+            assert "added: -;" in first.stdout and "sync-shared" not in bundle.states()
+
+            copy.write_bytes((bundle.config_dir / "sync-a.json").read_bytes())
+            second = bundle.cli("reload")
+
+            assert second.returncode == 0, second.stdout + second.stderr
+            assert "added: -;" in second.stdout, second.stdout
+            assert "kept on their last good config: sync-a" in second.stdout
+            assert "sync-shared" not in bundle.states()
+            assert bundle.pid("sync-a") == pid
+            validate = bundle.cli("validate", "--offline")
+            assert validate.returncode == 1
+            refused = {line.split()[1].rsplit("/", 1)[-1].rstrip(":") for line in validate.stdout.splitlines()
+                       if line.startswith("ERROR")}
+            assert refused == {"sync-a.json", "sync-a-copy.json", "sync-shared.json"}, validate.stdout
+            assert not [line for line in validate.stdout.splitlines() if line.startswith("OK") and "sync-shared" in line]
+        finally:
+            copy.unlink(missing_ok=True)
+            shared.unlink()
+        reload_after_repair(bundle)
+        assert "sync-shared" not in bundle.states()

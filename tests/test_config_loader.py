@@ -200,7 +200,7 @@ def test_bad_file_is_reported_with_file_and_field_and_good_pair_still_loads(case
     config_dir, outside = tmp_path / "config", tmp_path / "outside"
     config_dir.mkdir()
     outside.mkdir()
-    write(config_dir, "sync-good.json", doc_bytes(name="sync-good"))
+    write(config_dir, "sync-good.json", doc_bytes(other_projects("GOODSUP", "GOODDEV"), name="sync-good"))
     case.make(config_dir, outside)
 
     result = load_configs(config_dir, environ={**ENV, **case.env})
@@ -270,7 +270,8 @@ def test_empty_directory_has_no_errors_and_says_so(tmp_path: Path) -> None:
 
 def test_validate_lines_one_line_per_file_sorted(tmp_path: Path) -> None:
     write(tmp_path, "sync-ab.json", doc_bytes(name=None))
-    both = lambda doc: (set_at("rules", 0, "syncDirection", "up")(doc), delete_at("jira", "email")(doc))  # noqa: E731
+    both = lambda doc: (set_at("rules", 0, "syncDirection", "up")(doc), delete_at("jira", "email")(doc),  # noqa: E731
+                        other_projects("XSUP", "XDEV")(doc))
     write(tmp_path, "sync-x.json", doc_bytes(both, name=None))
 
     lines = validate_lines(load_configs(tmp_path, environ=ENV))
@@ -316,7 +317,8 @@ def test_two_pairs_on_one_project_of_one_site_are_both_refused_each_naming_the_o
                                                             set_at("devProjectKey", "ABSUP")(doc),
                                                             set_at("userProjectKey", "ABHELP")(doc)), name=None))
     write(tmp_path, "sync-other-site.json", doc_bytes(set_at("jira", "baseUrl", "https://team-b.atlassian.net"), name=None))
-    write(tmp_path, "sync-broken.json", doc_bytes(lambda doc: (set_at("rules", [])(doc)), name=None))
+    write(tmp_path, "sync-broken.json", doc_bytes(lambda doc: (set_at("rules", [])(doc),
+                                                               other_projects("BRSUP", "BRDEV")(doc)), name=None))
 
     result = load_configs(tmp_path, environ=ENV)
 
@@ -328,6 +330,59 @@ def test_two_pairs_on_one_project_of_one_site_are_both_refused_each_naming_the_o
     assert str(tmp_path / "sync-ab.json") in shared[1][2] and "its userProjectKey" in shared[1][2]
     assert all("project ABSUP" in message and "same Jira site" in message for _, _, message in shared)
     assert {Path(e.file).name for e in result.errors} == {"sync-ab.json", "sync-ab2.json", "sync-broken.json"}
+
+
+def other_projects(user_key: str, dev_key: str) -> Callable[[dict], None]:
+    return lambda doc: (set_at("userProjectKey", user_key)(doc), set_at("devProjectKey", dev_key)(doc))
+
+
+def refused_files(result) -> set[str]:
+    return {Path(error.file).name for error in result.errors}
+
+
+def test_a_file_refused_for_its_name_still_holds_its_projects_against_another_pair(tmp_path: Path) -> None:
+    """Issue 17: {sync-good, a same-name copy, sync-shared on the same projects} left sync-shared
+    valid, because the shared-project check skipped the two files refused for their name."""
+    write(tmp_path, "sync-good.json", doc_bytes(name="sync-good"))
+    write(tmp_path, "sync-good-copy.json", doc_bytes(name="sync-good"))
+    write(tmp_path, "sync-shared.json", doc_bytes(name="sync-shared"))
+
+    result = load_configs(tmp_path, environ=ENV)
+
+    assert result.pairs == []
+    assert refused_files(result) == {"sync-good.json", "sync-good-copy.json", "sync-shared.json"}
+    shared = [e for e in result.errors if Path(e.file).name == "sync-shared.json"]
+    assert {e.field for e in shared} == {"userProjectKey", "devProjectKey"}
+    named = " ".join(e.message for e in shared)
+    assert f"also used by {tmp_path / 'sync-good.json'}" in named
+    assert f"also used by {tmp_path / 'sync-good-copy.json'}" in named
+
+
+@pytest.mark.parametrize("order", [("sync-a", "sync-b", "sync-c"), ("sync-c", "sync-b", "sync-a")])
+def test_the_verdict_on_a_second_pair_does_not_depend_on_file_names_or_other_problems(tmp_path: Path,
+                                                                                    order: tuple[str, ...]) -> None:
+    """Whatever else is wrong with a file that names a project (a bad rule here), a second file on
+    that project is refused, whichever sorts first."""
+    broken, shared, unrelated = order
+    write(tmp_path, f"{broken}.json", doc_bytes(set_at("rules", []), name=broken))
+    write(tmp_path, f"{shared}.json", doc_bytes(name=shared))
+    write(tmp_path, f"{unrelated}.json", doc_bytes(other_projects("CDSUP", "CDDEV"), name=unrelated))
+
+    result = load_configs(tmp_path, environ=ENV)
+
+    assert [pair.name for pair in result.pairs] == [unrelated]
+    assert any(Path(e.file).name == f"{shared}.json" and e.field == "userProjectKey"
+               and f"also used by {tmp_path / (broken + '.json')}" in e.message for e in result.errors)
+
+
+def test_a_file_whose_projects_cannot_be_read_claims_nothing(tmp_path: Path) -> None:
+    write(tmp_path, "sync-ab.json", doc_bytes(name=None))
+    write(tmp_path, "sync-half.json", doc_bytes(name="sync-half")[:40])
+
+    result = load_configs(tmp_path, environ=ENV)
+
+    assert [pair.name for pair in result.pairs] == ["sync-ab"]
+    assert refused_files(result) == {"sync-half.json"}
 
 
 def test_load_pair_returns_config_with_name_from_file_stem(tmp_path: Path) -> None:
@@ -354,7 +409,7 @@ def test_a_config_directory_supervisord_cannot_carry_refuses_every_file_there_an
     config_dir = tmp_path / "my configs"
     config_dir.mkdir()
     write(config_dir, "sync-ab.json", doc_bytes(name=None))
-    write(config_dir, "sync-cd.json", doc_bytes(name=None))
+    write(config_dir, "sync-cd.json", doc_bytes(other_projects("CDSUP", "CDDEV"), name=None))
 
     result = load_configs(config_dir, environ=ENV)
 

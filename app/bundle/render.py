@@ -6,8 +6,9 @@ writes the text to disk.
 
 What reaches the file is deliberately narrow: a program name matching PROGRAM_NAME_PATTERN,
 argv words and environment values from a small safe alphabet, and numbers. A pair's config
-file contributes its name, its absolute path, its fingerprint and the names of the variables
-its token references, nothing else: tokens stay `${ENV}` references resolved by the worker
+file contributes its name, its absolute path, its fingerprint, the ids of its projects (a
+digest of the site and the keys: `reload` holds them for a pair it keeps running while its
+file has a problem) and the names of the variables its token references, nothing else: tokens stay `${ENV}` references resolved by the worker
 from the environment it inherits from supervisord. Every program is started through
 app.bundle.launch (`launched`), which removes the secrets a program does not need from that
 environment: only a pair's worker gets its own token.
@@ -34,6 +35,9 @@ PROGRAM_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
 SAFE_ARGUMENT_PATTERN = re.compile(r"^[A-Za-z0-9_./:@+=,-]+$")
 ENV_NAME_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]*$")
 SAFE_ENV_VALUE_PATTERN = re.compile(r"^[A-Za-z0-9_./:@+-]*$")
+
+PROJECTS_VARIABLE = "PAIR_PROJECTS"  # a worker's project ids (app.config.loader.project_id)
+PROJECTS_SEPARATOR = "+"  # inside SAFE_ENV_VALUE_PATTERN, and in no project id
 
 TEMPLATE_NAME = "supervisord.conf.j2"  # package data of app.bundle, under templates/
 
@@ -132,12 +136,19 @@ def worker_program(pair, database: str, python: str = sys.executable) -> Program
         # process, once the bundle's keeper holds the pair's lease for it (app.sync.standby).
         command=launched((python, "-m", "app.sync.standby", "--config", str(Path(pair.path).absolute())),
                          pair.token_variables, python),
-        environment={"WORKER_DATABASE_NAME": database, "PAIR_CONFIG_FINGERPRINT": pair.fingerprint},
+        environment={"WORKER_DATABASE_NAME": database, "PAIR_CONFIG_FINGERPRINT": pair.fingerprint,
+                     PROJECTS_VARIABLE: PROJECTS_SEPARATOR.join(pair.projects)},
         priority=PRIORITY_WORKER,
         startsecs=WORKER_STARTSECS,
         startretries=3,
         stopwaitsecs=WORKER_STOPWAITSECS,
     )
+
+
+def worker_projects(program: Program) -> tuple[str, ...]:
+    """The project ids a worker program acts on, as it was rendered (none for any other program)."""
+    return tuple(project for project in program.environment.get(PROJECTS_VARIABLE, "").split(PROJECTS_SEPARATOR)
+                 if project)
 
 
 def worker_config_path(program: Program) -> str | None:

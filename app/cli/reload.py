@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from app.bundle.reload import apply_reload, keep_running, running_groups
+from app.bundle.reload import apply_reload, running_groups, settle_scan
 from app.bundle.rendered import read_programs_file
 from app.bundle.render import worker_config_path
 from app.bundle.rpc import SupervisorRPC, SupervisorUnavailable
@@ -29,8 +29,7 @@ def main(args) -> int:
         supervised = set(rendered)  # the reload fails below; what is written is still the right file
     running = {name: program for name, program in rendered.items()
                if name in supervised and worker_config_path(program) is not None}
-    result = load_configs(settings.config_dir)
-    kept = keep_running(running, result)
+    result, kept = settle_scan(running, load_configs(settings.config_dir))
     programs, text = render_bundle(settings, result, report=sys.stdout, extra_programs=extra, kept=kept)
     write_runtime(settings, text)
     try:

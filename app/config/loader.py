@@ -33,6 +33,9 @@ from app.config.models import PairConfig, pair_name_problem
 from app.config.source import SourceError, parse_document, path_problem, read_config_bytes, strip_documentation
 
 CONFIG_GLOB = "sync-*.json"
+PROJECT_FIELDS = ("userProjectKey", "devProjectKey")
+SiteIdentity = tuple[str, int | None, str]
+ProjectClaim = tuple[SiteIdentity, str]  # a project key on one Jira site
 NEVER_LOADED_SUFFIXES = (".example.json", ".schema.json")
 
 
@@ -47,7 +50,8 @@ class LoadedPair:
 
     `warnings` are its problems that do not stop it (app.config.lint). `token_variables` names
     the environment variables its `jira.apiToken` references: the secrets its worker needs.
-    `withheld` names those of them the caller was not given (see `load_configs`).
+    `withheld` names those of them the caller was not given (see `load_configs`). `projects`
+    are the ids (`project_id`) of its User and Dev project.
     """
 
     name: str
@@ -57,6 +61,7 @@ class LoadedPair:
     warnings: tuple[ConfigWarning, ...] = ()
     token_variables: tuple[str, ...] = ()
     withheld: frozenset[str] = frozenset()
+    projects: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,7 +89,7 @@ def load_pair(path: Path | str, environ: Mapping[str, str] = os.environ) -> Pair
 def load_pair_file(path: Path | str, environ: Mapping[str, str] = os.environ) -> LoadedPair:
     """`load_pair`, with what the loader knows besides the config (its warnings above all)."""
     path = Path(path)
-    outcome = _load_file(path, path.parent, environ, frozenset())
+    outcome, _claims = _load_file(path, path.parent, environ, frozenset())
     if isinstance(outcome, list):
         raise ConfigFileError(outcome)
     return outcome
@@ -100,10 +105,14 @@ def load_configs(
     one is taken as set, its value unknown, so such a file can be judged in every other way.
     A worker never passes any: it needs its token.
 
-    Files that share a pair name are all rejected (each error names the other files), and
-    then so are files whose pairs share a project on one Jira site (two pairs acting on one
-    project would create every Dev issue twice). Only otherwise-valid files take part in
-    those checks, so a broken file cannot block a good one. Errors are sorted by file.
+    Files that share a pair name are all rejected (each error names the other files), and so
+    are files whose pairs share a project on one Jira site (two pairs acting on one project
+    would create every Dev issue twice). Every file that names its site and projects takes part
+    in the project check, whatever else is wrong with it: a file refused for another reason
+    (a same-name copy, a bad rule) still means its pair, which may be running on its last good
+    config, so a second pair on those projects is refused too, in whatever order the files
+    arrived. Only a file whose projects cannot be read (not JSON, say) claims nothing (`reload`
+    still holds a running pair's projects for it: `refuse_claimed`). Errors are sorted by file.
     """
     if config_dir is None:
         from app.settings import get_settings
@@ -114,14 +123,15 @@ def load_configs(
         return LoadResult([], [ConfigError(str(config_dir), "", "config directory does not exist")], config_dir)
     pairs: list[LoadedPair] = []
     errors: list[ConfigError] = []
+    claims: dict[str, dict[str, ProjectClaim]] = {}
     for path in config_files(config_dir):
-        outcome = _load_file(path, config_dir, environ, frozenset(withheld))
+        outcome, claims[str(path)] = _load_file(path, config_dir, environ, frozenset(withheld))
         if isinstance(outcome, list):
             errors.extend(outcome)
         else:
             pairs.append(outcome)
     pairs, duplicate_errors = _reject_duplicate_names(pairs)
-    pairs, shared_errors = _reject_shared_projects(pairs)
+    pairs, shared_errors = _reject_shared_projects(pairs, claims)
     errors = sorted(errors + duplicate_errors + shared_errors, key=lambda error: error.file)
     return LoadResult(pairs, errors, config_dir)
 
@@ -133,18 +143,66 @@ def config_files(config_dir: Path) -> list[Path]:
     )
 
 
+def refuse_claimed(result: LoadResult, running: Mapping[str, Collection[str]]) -> LoadResult:
+    """`result` with every valid pair refused that would act on a project a running pair of
+    another name acts on (`running`: pair name -> its `project_id`s, as supervisord runs it).
+
+    `reload` passes the pairs it keeps on their last good config: their files may not even name
+    their projects any more (saved half-written), yet they sync them.
+    """
+    holders = {project: name for name, projects in running.items() for project in projects}
+    refused: list[ConfigError] = []
+    pairs: list[LoadedPair] = []
+    for pair in result.pairs:
+        site = site_identity(pair.config.jira.base_url)
+        taken = [(role, key, holder) for role in PROJECT_FIELDS
+                 for key in [pair.config.user_project_key if role == PROJECT_FIELDS[0] else pair.config.dev_project_key]
+                 if (holder := holders.get(project_id(site, key), pair.name)) != pair.name]
+        refused += [ConfigError(str(pair.path), role,
+                                f"project {key} is synced by the running pair {holder} (kept on its last good config "
+                                "while its file has a problem) on the same Jira site; two pairs on one project would "
+                                "both act on its issues: keep one pair per project")
+                    for role, key, holder in taken]
+        if not taken:
+            pairs.append(pair)
+    errors = sorted([*result.errors, *refused], key=lambda error: error.file)
+    return LoadResult(pairs, errors, result.config_dir)
+
+
 def _load_file(path: Path, config_dir: Path, environ: Mapping[str, str],
-               withheld: frozenset[str]) -> LoadedPair | list[ConfigError]:
+               withheld: frozenset[str]) -> tuple[LoadedPair | list[ConfigError], dict[str, ProjectClaim]]:
+    """The file's pair or its problems, and the projects it names (field -> claim), valid or not."""
     file = str(path)
     unsafe_path = [ConfigError(file, *problem) for problem in [path_problem(path)] if problem]
     try:
         raw = read_config_bytes(path, config_dir)
         document = strip_documentation(parse_document(raw))
     except SourceError as exc:
-        return [*unsafe_path, ConfigError(file, "", exc.message)]
+        return [*unsafe_path, ConfigError(file, "", exc.message)], {}
     substitution = substitute(document, environ, withheld)
+    return _validated(file, document, substitution, unsafe_path), _claims(substitution.data)
+
+
+def _claims(data: object) -> dict[str, ProjectClaim]:
+    """The (site, project key) each project field of a parsed document names, as far as it names them."""
+    if not isinstance(data, dict) or not isinstance(data.get("jira"), dict):
+        return {}
+    base_url = data["jira"].get("baseUrl")
+    if not isinstance(base_url, str):
+        return {}
+    try:
+        site = site_identity(base_url.rstrip("/"))
+    except ValueError:
+        return {}
+    return {role: (site, key.upper()) for role in PROJECT_FIELDS
+            if isinstance(key := data.get(role), str) and key}
+
+
+def _validated(file: str, document: dict, substitution: Substitution,
+               errors: list[ConfigError]) -> LoadedPair | list[ConfigError]:
+    path = Path(file)
     data, unnamed = _named(substitution.data, path)
-    errors = unsafe_path + _reference_errors(file, substitution) + unnamed
+    errors = errors + _reference_errors(file, substitution) + unnamed
     try:
         config = PairConfig.model_validate(data)
     except ValidationError as exc:
@@ -155,9 +213,12 @@ def _load_file(path: Path, config_dir: Path, environ: Mapping[str, str],
         return [ConfigError(e.file, e.field, redact(e.message, secrets)) for e in errors]
     assert config.name is not None  # given, or taken from the file stem by _named
     token = (document.get("jira") or {}).get("apiToken")
+    site = site_identity(config.jira.base_url)
     return LoadedPair(config.name, path, config, _fingerprint(document), _warnings(file, document, config),
                       tuple(dict.fromkeys(references(token))) if isinstance(token, str) else (),
-                      frozenset(substitution.withheld))
+                      frozenset(substitution.withheld),
+                      tuple(dict.fromkeys(project_id(site, key)
+                                          for key in (config.user_project_key, config.dev_project_key))))
 
 
 def _warnings(file: str, document: dict, config: PairConfig) -> tuple[ConfigWarning, ...]:
@@ -216,29 +277,39 @@ def _reject_duplicate_names(pairs: list[LoadedPair]) -> tuple[list[LoadedPair], 
     return [pair for pair in pairs if len(files_by_name[pair.name]) == 1], errors
 
 
-def _reject_shared_projects(pairs: list[LoadedPair]) -> tuple[list[LoadedPair], list[ConfigError]]:
-    uses: dict[tuple[tuple, str], list[tuple[LoadedPair, str]]] = defaultdict(list)
-    for pair in pairs:
-        for role, key in (("userProjectKey", pair.config.user_project_key), ("devProjectKey", pair.config.dev_project_key)):
-            uses[(site_identity(pair.config.jira.base_url), key)].append((pair, role))
+def _reject_shared_projects(
+    pairs: list[LoadedPair], claims: Mapping[str, Mapping[str, ProjectClaim]]
+) -> tuple[list[LoadedPair], list[ConfigError]]:
+    """Refuse every file naming a project another file names (`claims`: file -> field -> claim,
+    valid files or not); the valid pairs left, and one error per clash and file."""
+    uses: dict[ProjectClaim, list[tuple[str, str]]] = defaultdict(list)
+    for file, named in claims.items():
+        for role, claim in named.items():
+            uses[claim].append((file, role))
     errors = [
         ConfigError(
-            str(pair.path),
+            file,
             role,
-            f"project {key} is also used by {printable(str(other.path))} (its {other_role}) on the same Jira site; "
+            f"project {key} is also used by {printable(other)} (its {other_role}) on the same Jira site; "
             "two pairs on one project would both act on its issues (every accepted issue would get two Dev "
             "issues): keep one pair per project",
         )
         for (_site, key), users in uses.items()
-        for pair, role in users
+        for file, role in users
         for other, other_role in users
-        if other is not pair
+        if other != file
     ]
     refused = {error.file for error in errors}
     return [pair for pair in pairs if str(pair.path) not in refused], errors
 
 
-def site_identity(base_url: str) -> tuple[str, int | None, str]:
+def project_id(site: SiteIdentity, key: str) -> str:
+    """One project of one Jira site as an id of safe characters, a digest: it is written into
+    supervisord.conf, which carries no text from a config file but names and paths."""
+    return hashlib.sha256(json.dumps([site, key.upper()]).encode("utf-8")).hexdigest()[:24]
+
+
+def site_identity(base_url: str) -> SiteIdentity:
     """What tells two base URLs of one Jira site apart: the host (any case), a port other than the
     scheme's default, the context path (`/jira`); not the scheme, nor a trailing slash."""
     parts = urlsplit(base_url)

@@ -8,8 +8,9 @@ What reaches the file is deliberately narrow: a program name matching PROGRAM_NA
 argv words and environment values from a small safe alphabet, and numbers. A pair's config
 file contributes its name, its absolute path, its fingerprint, the ids of its projects (a
 digest of the site and the keys: `reload` holds them for a pair it keeps running while its
-file has a problem) and the names of the variables its token references, nothing else: tokens stay `${ENV}` references resolved by the worker
-from the environment it inherits from supervisord. Every program is started through
+file has a problem) and the names of the variables its token references, nothing else:
+tokens stay `${ENV}` references resolved by the worker from the environment it inherits from
+supervisord. Every program is started through
 app.bundle.launch (`launched`), which removes the secrets a program does not need from that
 environment: only a pair's worker gets its own token.
 Anything outside those alphabets raises `UnsafeProgramValue` instead of being escaped, because

@@ -213,12 +213,9 @@ def _validated(file: str, document: dict, substitution: Substitution,
         return [ConfigError(e.file, e.field, redact(e.message, secrets)) for e in errors]
     assert config.name is not None  # given, or taken from the file stem by _named
     token = (document.get("jira") or {}).get("apiToken")
-    site = site_identity(config.jira.base_url)
     return LoadedPair(config.name, path, config, _fingerprint(document), _warnings(file, document, config),
                       tuple(dict.fromkeys(references(token))) if isinstance(token, str) else (),
-                      frozenset(substitution.withheld),
-                      tuple(dict.fromkeys(project_id(site, key)
-                                          for key in (config.user_project_key, config.dev_project_key))))
+                      frozenset(substitution.withheld), config_projects(config))
 
 
 def _warnings(file: str, document: dict, config: PairConfig) -> tuple[ConfigWarning, ...]:
@@ -301,6 +298,12 @@ def _reject_shared_projects(
     ]
     refused = {error.file for error in errors}
     return [pair for pair in pairs if str(pair.path) not in refused], errors
+
+
+def config_projects(config: PairConfig) -> tuple[str, ...]:
+    """The `project_id`s of a pair's User and Dev project."""
+    site = site_identity(config.jira.base_url)
+    return tuple(dict.fromkeys(project_id(site, key) for key in (config.user_project_key, config.dev_project_key)))
 
 
 def project_id(site: SiteIdentity, key: str) -> str:

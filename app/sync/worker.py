@@ -35,6 +35,8 @@ from app.config.lint import status_problems
 from app.config.models import credential_problems
 from app.heartbeats import HeartbeatStore, HeartbeatThread, WorkerState
 from app.jira import JiraClient, JiraError
+from app.config.loader import config_projects
+from app.leases.claims import ProjectClaims, ProjectTaken
 from app.leases.guard import LeaseGuard, LeaseLost
 from app.leases.held import HeldLease, LeaseNotHeld
 from app.leases.decide import skew_allowance
@@ -175,11 +177,15 @@ def _serve(config_path: Path, config: PairConfig, client: pymongo.MongoClient, h
     code. The config's `warnings` and those of the rule check ride in every heartbeat."""
     guard, fence = held.guard, held.fence
     try:
+        # Before any Jira request: a pair of another bundle's config directory may act on a project
+        # of this one (app.leases.claims).
+        ProjectClaims(client[settings.mongo_control_db], held.store).claim_all(
+            config.name, fence, config_projects(config), skew_allowance(settings.lease_seconds))
         jira, myself = connect_jira(config, write_guard=guard.write_window)
         engine = pair_engine(config, jira, client, settings, myself, fence)
         engine.store.ensure_indexes()
         engine.store.claim()
-    except (StartupCheckFailed, pymongo.errors.PyMongoError, FenceLost) as error:
+    except (StartupCheckFailed, ProjectTaken, pymongo.errors.PyMongoError, FenceLost) as error:
         log.error("start-up check failed: %s", error)
         heartbeat.fail(str(error))
         held.release()

@@ -227,8 +227,8 @@ def _warnings(file: str, document: dict, config: PairConfig) -> tuple[ConfigWarn
 def _reference_errors(file: str, substitution: Substitution) -> list[ConfigError]:
     misplaced = [
         ConfigError(file, format_loc(reference.loc),
-                    f"references ${{{reference.name}}}: environment references are only allowed in the jira block "
-                    f"(write $${{{reference.name}}} for a literal)")
+                    f"references ${{{reference.name}}}: environment references are only allowed where a secret "
+                    f"belongs, in jira.apiToken and jira.email (write $${{{reference.name}}} for a literal)")
         for reference in substitution.misplaced
     ]
     unset = [

@@ -41,6 +41,7 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 
 from app.instants import decode_instants, encode_instant, encode_instants
+from app.redaction import redact_strings
 from app.mongo import count
 from app.sync.model import IssueRef, Mapping, Side
 
@@ -195,7 +196,8 @@ class PairStore:
         return _failure(doc) if doc else None
 
     def record_failure(self, change_id: str, fields: dict[str, Any]) -> None:
-        self._write(self.db.failures, change_id, encode_instants(fields))
+        # Its reason is shown by /health and the dashboard: no secret's value, whatever carried it.
+        self._write(self.db.failures, change_id, redact_strings(encode_instants(fields)))
 
     def clear_failure(self, change_id: str) -> None:
         self._delete(self.db.failures, {"_id": change_id})

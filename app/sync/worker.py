@@ -42,6 +42,7 @@ from app.leases.held import HeldLease, LeaseNotHeld
 from app.leases.decide import skew_allowance
 from app.leases.store import LeaseStore
 from app.logs import configure_logging
+from app.redaction import remember
 from app.settings import Settings, get_settings
 from app.sync.engine import Engine
 from app.sync.loop import SyncLoop
@@ -136,6 +137,7 @@ def run_worker(config_path: Path, settings: Settings, fence: int | None = None) 
             log.error("config error: %s", problem)
         return EXIT_BAD_CONFIG
     config = pair.config
+    remember([config.jira.api_token.get_secret_value()])  # whatever field it might come through
     configure_logging(config.name, settings.log_level, settings.log_format)
     warn_if_cleartext(config.jira.base_url)
     for warning in pair.warnings:

@@ -28,7 +28,7 @@ from app.config.errors import (
     redact,
     validation_errors,
 )
-from app.config.lint import literal_token, rule_conflicts
+from app.config.lint import address_warning, literal_token, rule_conflicts
 from app.config.models import PairConfig, pair_name_problem
 from app.config.source import SourceError, parse_document, path_problem, read_config_bytes, strip_documentation
 
@@ -219,7 +219,7 @@ def _validated(file: str, document: dict, substitution: Substitution,
 
 
 def _warnings(file: str, document: dict, config: PairConfig) -> tuple[ConfigWarning, ...]:
-    problems = [problem for problem in [literal_token(document, config.name or "")] if problem]
+    problems = [problem for problem in [literal_token(document, config.name or ""), address_warning(config)] if problem]
     problems += rule_conflicts(config)
     return tuple(ConfigWarning(file, format_loc(loc), message) for loc, message in problems)
 

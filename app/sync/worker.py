@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 import pymongo
 
 from app.config import ConfigFileError, PairConfig, load_pair_file
+from app.config.addresses import private_host
 from app.config.errors import format_loc
 from app.config.lint import status_problems
 from app.config.models import credential_problems
@@ -64,7 +65,7 @@ class StartupCheckFailed(Exception):
 def warn_if_cleartext(base_url: str) -> None:
     """The token travels in every request: say so when it would cross a network unencrypted."""
     parts = urlsplit(base_url)
-    if parts.scheme == "http" and parts.hostname not in ("localhost", "127.0.0.1", "::1"):
+    if parts.scheme == "http" and private_host(parts.hostname or "") != "loopback":
         log.warning("jira.baseUrl is plain http: the API token is sent unencrypted", extra={"host": parts.hostname})
 
 

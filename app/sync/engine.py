@@ -224,15 +224,18 @@ class Engine:
             partner_status = next(iter(partner.values()), {}).get("status")
         return plan_change(change, mapping, self.config, partner_status, self.jira.site_url)
 
-    def _settle(self, execution: Execution, counts: Counter[str], failure_id: str, described: dict[str, Any]) -> None:
-        """Count what an execution did and keep (or clear) its failure."""
+    def _settle(self, execution: Execution, counts: Counter[str], failure_id: str, described: dict[str, Any],
+                due_by: datetime | None = None) -> None:
+        """Count what an execution did and keep (or clear) its failure (tried again by `due_by` at
+        the latest: app.sync.failures)."""
         for name in execution.actions_done:
             counts[f"actions.{name}"] += 1
         if execution.result != "failed":
             self.store.clear_failure(failure_id)
             return
         counts["failed"] += 1
-        document = failure_document(self.store.failure(failure_id), described, execution.error or "", self.clock())
+        document = failure_document(self.store.failure(failure_id), described, execution.error or "", self.clock(),
+                                    due_by=due_by)
         self.store.record_failure(failure_id, document)
         log.warning(
             "change failed",
@@ -277,7 +280,10 @@ class Engine:
                 continue
             counts["retried"] += bool(failure)
             execution = self.executor.carry_out_creation(record)
-            self._settle(execution, counts, record.change_id, _creation_described(record, failure))
+            # Still no Dev issue: the create is sent again once its index-lag guard ends, not a
+            # backoff step later.
+            due_by = record.created_again_from if execution.mapping is None else None
+            self._settle(execution, counts, record.change_id, _creation_described(record, failure), due_by)
             self._record(creation_event(record, execution))
 
     # -- audit -------------------------------------------------------------------------------

@@ -4,7 +4,9 @@ A change whose action failed stays in the pair's `failures` collection until it 
 newer change of the same issue supersedes it (a creation's failure stays until the creation is
 done: app.sync.creation). It is retried on later passes with exponential
 backoff; after `MAX_ATTEMPTS` it is marked given up (shown as such in /health) and only
-tried once per `RETRY_CAP` from then on, so a fixed cause still heals it.
+tried once per `RETRY_CAP` from then on, so a fixed cause still heals it. A failure that waits
+for a moment of its own (`due_by`: an interrupted creation's index-lag guard ends) is tried
+then at the latest, not a backoff step later.
 """
 
 from __future__ import annotations
@@ -28,14 +30,19 @@ def failure_document(
     error: str,
     now: datetime,
     max_attempts: int = MAX_ATTEMPTS,
+    due_by: datetime | None = None,
 ) -> dict[str, Any]:
     """The failures entry after one more failed attempt of `change`.
 
     `change` holds what a retry needs to plan again: issue_id, issue_key, side, from_status,
-    to_status, updated, had_mapping, rule_id.
+    to_status, updated, had_mapping, rule_id. `due_by`, when still ahead, bounds the next
+    attempt: what blocked this one is over then.
     """
     attempts = (previous or {}).get("attempts", 0) + 1
     given_up = attempts >= max_attempts
+    next_attempt = now + (RETRY_CAP if given_up else retry_delay(attempts))
+    if due_by is not None and now < due_by < next_attempt:
+        next_attempt = due_by
     return {
         **change,
         "attempts": attempts,
@@ -43,7 +50,7 @@ def failure_document(
         "last_failed_at": now,
         "last_error": error,
         "given_up": given_up,
-        "next_attempt_at": now + (RETRY_CAP if given_up else retry_delay(attempts)),
+        "next_attempt_at": next_attempt,
     }
 
 

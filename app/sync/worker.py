@@ -171,6 +171,7 @@ def run_worker(config_path: Path, settings: Settings, fence: int | None = None) 
     except Exception as error:  # noqa: BLE001 - a crash is reported where people look, then the process ends
         log.critical("worker crashed", exc_info=True)
         heartbeat.fail(f"worker crashed: {type(error).__name__}: {error}")
+        held.release()  # at once: no one renews it now, and another bundle may take the pair
         return EXIT_CRASHED
 
 

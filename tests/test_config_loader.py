@@ -99,8 +99,9 @@ def dangling_symlink(config_dir: Path, _outside: Path) -> None:
 
 
 def same_name_twice(config_dir: Path, _outside: Path) -> None:
-    write(config_dir, "sync-bad.json", doc_bytes(name="sync-twin"))
-    write(config_dir, "sync-twin.json", doc_bytes(name=None))
+    # On projects of their own: files refused for their name still hold their projects.
+    write(config_dir, "sync-bad.json", doc_bytes(other_projects("TWSUP", "TWDEV"), name="sync-twin"))
+    write(config_dir, "sync-twin.json", doc_bytes(other_projects("TWSUP", "TWDEV"), name=None))
 
 
 BAD_CASES = [
@@ -202,7 +203,7 @@ def test_bad_file_is_reported_with_file_and_field_and_good_pair_still_loads(case
     config_dir, outside = tmp_path / "config", tmp_path / "outside"
     config_dir.mkdir()
     outside.mkdir()
-    write(config_dir, "sync-good.json", doc_bytes(other_projects("GOODSUP", "GOODDEV"), name="sync-good"))
+    write(config_dir, "sync-good.json", doc_bytes(name="sync-good"))
     case.make(config_dir, outside)
 
     result = load_configs(config_dir, environ={**ENV, **case.env})
@@ -272,8 +273,7 @@ def test_empty_directory_has_no_errors_and_says_so(tmp_path: Path) -> None:
 
 def test_validate_lines_one_line_per_file_sorted(tmp_path: Path) -> None:
     write(tmp_path, "sync-ab.json", doc_bytes(name=None))
-    both = lambda doc: (set_at("rules", 0, "syncDirection", "up")(doc), delete_at("jira", "email")(doc),  # noqa: E731
-                        other_projects("XSUP", "XDEV")(doc))
+    both = lambda doc: (set_at("rules", 0, "syncDirection", "up")(doc), delete_at("jira", "email")(doc))  # noqa: E731
     write(tmp_path, "sync-x.json", doc_bytes(both, name=None))
 
     lines = validate_lines(load_configs(tmp_path, environ=ENV))
@@ -319,8 +319,7 @@ def test_two_pairs_on_one_project_of_one_site_are_both_refused_each_naming_the_o
                                                             set_at("devProjectKey", "ABSUP")(doc),
                                                             set_at("userProjectKey", "ABHELP")(doc)), name=None))
     write(tmp_path, "sync-other-site.json", doc_bytes(set_at("jira", "baseUrl", "https://team-b.atlassian.net"), name=None))
-    write(tmp_path, "sync-broken.json", doc_bytes(lambda doc: (set_at("rules", [])(doc),
-                                                               other_projects("BRSUP", "BRDEV")(doc)), name=None))
+    write(tmp_path, "sync-broken.json", doc_bytes(lambda doc: (set_at("rules", [])(doc)), name=None))
 
     result = load_configs(tmp_path, environ=ENV)
 
@@ -360,31 +359,26 @@ def test_a_file_refused_for_its_name_still_holds_its_projects_against_another_pa
     assert f"also used by {tmp_path / 'sync-good-copy.json'}" in named
 
 
-@pytest.mark.parametrize("order", [("sync-a", "sync-b", "sync-c"), ("sync-c", "sync-b", "sync-a")])
-def test_the_verdict_on_a_second_pair_does_not_depend_on_file_names_or_other_problems(tmp_path: Path,
-                                                                                    order: tuple[str, ...]) -> None:
-    """Whatever else is wrong with a file that names a project (a bad rule here), a second file on
-    that project is refused, whichever sorts first."""
-    broken, shared, unrelated = order
-    write(tmp_path, f"{broken}.json", doc_bytes(set_at("rules", []), name=broken))
-    write(tmp_path, f"{shared}.json", doc_bytes(name=shared))
-    write(tmp_path, f"{unrelated}.json", doc_bytes(other_projects("CDSUP", "CDDEV"), name=unrelated))
+@pytest.mark.parametrize("names", [("sync-a", "sync-b", "sync-c"), ("sync-c", "sync-b", "sync-a")])
+def test_a_same_name_pair_blocks_a_second_pair_on_its_projects_and_a_broken_file_blocks_nothing(
+        tmp_path: Path, names: tuple[str, ...]) -> None:
+    """Whichever sorts first: files refused only for sharing a name still hold their projects
+    (one of them may run on its last good config); a broken file (no rules) runs nothing and
+    blocks nothing (a running pair's projects are held by `reload`: test_cli_reload)."""
+    twin, second, broken = names
+    write(tmp_path, f"{twin}.json", doc_bytes(name=twin))
+    write(tmp_path, f"{twin}-copy.json", doc_bytes(name=twin))
+    write(tmp_path, f"{second}.json", doc_bytes(name=second))
+    write(tmp_path, f"{broken}.json", doc_bytes(lambda doc: (set_at("rules", [])(doc), other_projects("CDSUP", "CDDEV")(doc)),
+                                                name=broken))
+    write(tmp_path, "sync-cd.json", doc_bytes(other_projects("CDSUP", "CDDEV"), name="sync-cd"))
 
     result = load_configs(tmp_path, environ=ENV)
 
-    assert [pair.name for pair in result.pairs] == [unrelated]
-    assert any(Path(e.file).name == f"{shared}.json" and e.field == "userProjectKey"
-               and f"also used by {tmp_path / (broken + '.json')}" in e.message for e in result.errors)
-
-
-def test_a_file_whose_projects_cannot_be_read_claims_nothing(tmp_path: Path) -> None:
-    write(tmp_path, "sync-ab.json", doc_bytes(name=None))
-    write(tmp_path, "sync-half.json", doc_bytes(name="sync-half")[:40])
-
-    result = load_configs(tmp_path, environ=ENV)
-
-    assert [pair.name for pair in result.pairs] == ["sync-ab"]
-    assert refused_files(result) == {"sync-half.json"}
+    assert [pair.name for pair in result.pairs] == ["sync-cd"]
+    assert any(Path(e.file).name == f"{second}.json" and e.field == "userProjectKey"
+               and f"also used by {tmp_path / (twin + '.json')}" in e.message for e in result.errors)
+    assert not [e for e in result.errors if "also used by" in e.message and "sync-cd" in e.message + e.file]
 
 
 def test_load_pair_returns_config_with_name_from_file_stem(tmp_path: Path) -> None:

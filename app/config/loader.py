@@ -33,9 +33,7 @@ from app.config.models import PairConfig, pair_name_problem
 from app.config.source import SourceError, parse_document, path_problem, read_config_bytes, strip_documentation
 
 CONFIG_GLOB = "sync-*.json"
-PROJECT_FIELDS = ("userProjectKey", "devProjectKey")
 SiteIdentity = tuple[str, int | None, str]
-ProjectClaim = tuple[SiteIdentity, str]  # a project key on one Jira site
 NEVER_LOADED_SUFFIXES = (".example.json", ".schema.json")
 
 
@@ -89,7 +87,7 @@ def load_pair(path: Path | str, environ: Mapping[str, str] = os.environ) -> Pair
 def load_pair_file(path: Path | str, environ: Mapping[str, str] = os.environ) -> LoadedPair:
     """`load_pair`, with what the loader knows besides the config (its warnings above all)."""
     path = Path(path)
-    outcome, _claims = _load_file(path, path.parent, environ, frozenset())
+    outcome = _load_file(path, path.parent, environ, frozenset())
     if isinstance(outcome, list):
         raise ConfigFileError(outcome)
     return outcome
@@ -107,12 +105,12 @@ def load_configs(
 
     Files that share a pair name are all rejected (each error names the other files), and so
     are files whose pairs share a project on one Jira site (two pairs acting on one project
-    would create every Dev issue twice). Every file that names its site and projects takes part
-    in the project check, whatever else is wrong with it: a file refused for another reason
-    (a same-name copy, a bad rule) still means its pair, which may be running on its last good
-    config, so a second pair on those projects is refused too, in whatever order the files
-    arrived. Only a file whose projects cannot be read (not JSON, say) claims nothing (`reload`
-    still holds a running pair's projects for it: `refuse_claimed`). Errors are sorted by file.
+    would create every Dev issue twice). A file refused only for its name (a same-name copy, a
+    symlink) is still a pair in every other way, and one of its files may be running on its last
+    good config: it takes part in the project check, so a second pair on its projects is refused
+    in whatever order the files arrived. A broken file (not JSON, a bad rule) runs nothing and
+    blocks nothing; should its pair still run on its last good config, `reload` holds that pair's
+    projects for it (`refuse_claimed`). Errors are sorted by file.
     """
     if config_dir is None:
         from app.settings import get_settings
@@ -123,15 +121,16 @@ def load_configs(
         return LoadResult([], [ConfigError(str(config_dir), "", "config directory does not exist")], config_dir)
     pairs: list[LoadedPair] = []
     errors: list[ConfigError] = []
-    claims: dict[str, dict[str, ProjectClaim]] = {}
     for path in config_files(config_dir):
-        outcome, claims[str(path)] = _load_file(path, config_dir, environ, frozenset(withheld))
+        outcome = _load_file(path, config_dir, environ, frozenset(withheld))
         if isinstance(outcome, list):
             errors.extend(outcome)
         else:
             pairs.append(outcome)
-    pairs, duplicate_errors = _reject_duplicate_names(pairs)
-    pairs, shared_errors = _reject_shared_projects(pairs, claims)
+    unique, duplicate_errors = _reject_duplicate_names(pairs)
+    shared_errors = _shared_project_errors(pairs)  # same-name files too: each may be the running one
+    refused = {error.file for error in shared_errors}
+    pairs = [pair for pair in unique if str(pair.path) not in refused]
     errors = sorted(errors + duplicate_errors + shared_errors, key=lambda error: error.file)
     return LoadResult(pairs, errors, config_dir)
 
@@ -155,8 +154,8 @@ def refuse_claimed(result: LoadResult, running: Mapping[str, Collection[str]]) -
     pairs: list[LoadedPair] = []
     for pair in result.pairs:
         site = site_identity(pair.config.jira.base_url)
-        taken = [(role, key, holder) for role in PROJECT_FIELDS
-                 for key in [pair.config.user_project_key if role == PROJECT_FIELDS[0] else pair.config.dev_project_key]
+        fields = (("userProjectKey", pair.config.user_project_key), ("devProjectKey", pair.config.dev_project_key))
+        taken = [(role, key, holder) for role, key in fields
                  if (holder := holders.get(project_id(site, key), pair.name)) != pair.name]
         refused += [ConfigError(str(pair.path), role,
                                 f"project {key} is synced by the running pair {holder} (kept on its last good config "
@@ -170,39 +169,17 @@ def refuse_claimed(result: LoadResult, running: Mapping[str, Collection[str]]) -
 
 
 def _load_file(path: Path, config_dir: Path, environ: Mapping[str, str],
-               withheld: frozenset[str]) -> tuple[LoadedPair | list[ConfigError], dict[str, ProjectClaim]]:
-    """The file's pair or its problems, and the projects it names (field -> claim), valid or not."""
+               withheld: frozenset[str]) -> LoadedPair | list[ConfigError]:
     file = str(path)
     unsafe_path = [ConfigError(file, *problem) for problem in [path_problem(path)] if problem]
     try:
         raw = read_config_bytes(path, config_dir)
         document = strip_documentation(parse_document(raw))
     except SourceError as exc:
-        return [*unsafe_path, ConfigError(file, "", exc.message)], {}
+        return [*unsafe_path, ConfigError(file, "", exc.message)]
     substitution = substitute(document, environ, withheld)
-    return _validated(file, document, substitution, unsafe_path), _claims(substitution.data)
-
-
-def _claims(data: object) -> dict[str, ProjectClaim]:
-    """The (site, project key) each project field of a parsed document names, as far as it names them."""
-    if not isinstance(data, dict) or not isinstance(data.get("jira"), dict):
-        return {}
-    base_url = data["jira"].get("baseUrl")
-    if not isinstance(base_url, str):
-        return {}
-    try:
-        site = site_identity(base_url.rstrip("/"))
-    except ValueError:
-        return {}
-    return {role: (site, key.upper()) for role in PROJECT_FIELDS
-            if isinstance(key := data.get(role), str) and key}
-
-
-def _validated(file: str, document: dict, substitution: Substitution,
-               errors: list[ConfigError]) -> LoadedPair | list[ConfigError]:
-    path = Path(file)
     data, unnamed = _named(substitution.data, path)
-    errors = errors + _reference_errors(file, substitution) + unnamed
+    errors = unsafe_path + _reference_errors(file, substitution) + unnamed
     try:
         config = PairConfig.model_validate(data)
     except ValidationError as exc:
@@ -274,30 +251,28 @@ def _reject_duplicate_names(pairs: list[LoadedPair]) -> tuple[list[LoadedPair], 
     return [pair for pair in pairs if len(files_by_name[pair.name]) == 1], errors
 
 
-def _reject_shared_projects(
-    pairs: list[LoadedPair], claims: Mapping[str, Mapping[str, ProjectClaim]]
-) -> tuple[list[LoadedPair], list[ConfigError]]:
-    """Refuse every file naming a project another file names (`claims`: file -> field -> claim,
-    valid files or not); the valid pairs left, and one error per clash and file."""
-    uses: dict[ProjectClaim, list[tuple[str, str]]] = defaultdict(list)
-    for file, named in claims.items():
-        for role, claim in named.items():
-            uses[claim].append((file, role))
-    errors = [
+def _shared_project_errors(pairs: list[LoadedPair]) -> list[ConfigError]:
+    """One error per file and clash with a file of another pair on one of its projects (files of
+    one pair name are refused for that already)."""
+    uses: dict[str, list[tuple[LoadedPair, str, str]]] = defaultdict(list)
+    for pair in pairs:
+        site = site_identity(pair.config.jira.base_url)
+        for role, key in (("userProjectKey", pair.config.user_project_key),
+                          ("devProjectKey", pair.config.dev_project_key)):
+            uses[project_id(site, key)].append((pair, role, key))
+    return [
         ConfigError(
-            file,
+            str(pair.path),
             role,
-            f"project {key} is also used by {printable(other)} (its {other_role}) on the same Jira site; "
+            f"project {key} is also used by {printable(str(other.path))} (its {other_role}) on the same Jira site; "
             "two pairs on one project would both act on its issues (every accepted issue would get two Dev "
             "issues): keep one pair per project",
         )
-        for (_site, key), users in uses.items()
-        for file, role in users
-        for other, other_role in users
-        if other != file
+        for users in uses.values()
+        for pair, role, key in users
+        for other, other_role, _ in users
+        if other.name != pair.name
     ]
-    refused = {error.file for error in errors}
-    return [pair for pair in pairs if str(pair.path) not in refused], errors
 
 
 def config_projects(config: PairConfig) -> tuple[str, ...]:

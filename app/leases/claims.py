@@ -43,18 +43,15 @@ class Claim:
         return cls(doc["_id"], doc["pair"], int(doc["fence"]))
 
 
-@dataclass(frozen=True)
 class ProjectTaken(Exception):
     """Another pair acts on one of this pair's projects (its lease is held, with the claim's fence)."""
 
-    project: str
-    pair: str
-    holder: str | None
-
-    def __str__(self) -> str:
-        where = f" in bundle {self.holder}" if self.holder else ""
-        return (f"one of its projects is synced by pair {self.pair}{where} (a pair of another config directory "
-                "on this MongoDB); two pairs on one project would both act on its issues: keep one pair per project")
+    def __init__(self, project: str, pair: str, holder: str | None) -> None:
+        self.project, self.pair, self.holder = project, pair, holder
+        where = f" in bundle {holder}" if holder else ""
+        super().__init__(f"one of its projects is synced by pair {pair}{where} (a pair of another config directory "
+                         "on this MongoDB); two pairs on one project would both act on its issues: keep one pair "
+                         "per project")
 
 
 def claim_step(claim: Claim | None, pair: str, fence: int, claimant_lease: Lease | None, now: datetime,

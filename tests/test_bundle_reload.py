@@ -4,7 +4,10 @@ a problem (a copy, a symlink, a half-written save), and the problem is reported.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import pytest
 import requests
@@ -13,7 +16,7 @@ from app.bundle.rendered import read_programs
 from jira_sim.seed import BOT, demo_seed
 from jira_sim.server import SimulatorServer
 from tests.support.mongo import drop_databases
-from tests.support.bundle import Bundle, pair_config
+from tests.support.bundle import ROOT, Bundle, pair_config
 from tests.support.waiting import wait_for
 
 TOKEN = f"tok-{uuid.uuid4().hex}"
@@ -140,3 +143,20 @@ class TestOnePairPerProject:
             shared.unlink()
         reload_after_repair(bundle)
         assert "sync-shared" not in bundle.states()
+
+
+def test_a_reload_run_by_another_spelling_of_the_interpreter_restarts_nothing(bundle):
+    """Issue 17: after the clash was resolved, `reload` restarted sync-good though its file had not
+    changed: its section came back with the interpreter path of the `reload` command (`python3`
+    here, `python` for `run`), which changes every freshly rendered section."""
+    pids = {name: bundle.pid(name) for name in ("sync-a", "sync-b", "health", "leases")}
+    interpreter = Path(sys.executable)
+    other = interpreter.with_name("python" if interpreter.name != "python" else "python3")  # a venv has both
+    assert other.exists() and other.resolve() == interpreter.resolve()
+
+    result = subprocess.run([str(other), str(ROOT / "entrypoint.py"), "reload"], cwd=ROOT, env=bundle.env,
+                            capture_output=True, text=True, timeout=60)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "added: -; removed: -; restarted: -;" in result.stdout, result.stdout
+    assert {name: bundle.pid(name) for name in pids} == pids

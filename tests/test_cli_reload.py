@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.bundle.reload import Kept, ReloadPlan, apply_reload, keep_running, plan_reload, settle_scan
+from app.bundle.reload import Kept, ReloadPlan, apply_reload, bundle_interpreter, keep_running, plan_reload, settle_scan
 from app.bundle.render import Program, health_program, worker_program
 from app.config import ConfigError, LoadedPair, LoadResult
 from app.settings import Settings
@@ -196,3 +196,11 @@ def test_a_kept_pair_holds_its_projects_against_new_files_and_a_refused_running_
     refused = {(Path(e.file).name, e.field): e.message for e in settled.errors if "running pair" in e.message}
     assert set(refused) == {("sync-z.json", "userProjectKey"), ("sync-c.json", "devProjectKey")}
     assert "project ASUP is synced by the running pair sync-a" in refused[("sync-z.json", "userProjectKey")]
+
+
+def test_the_bundles_interpreter_is_the_one_its_programs_were_rendered_with():
+    running = {"sync-a": worker("sync-a"), "health": health_program(Settings(mongo_uri="mongodb://unused.invalid/"),
+                                                                    python="/opt/venv/bin/python")}
+
+    assert bundle_interpreter(running) == "/opt/venv/bin/python"
+    assert bundle_interpreter({}) is None

@@ -11,6 +11,9 @@ the new file differ from what it runs):
   inside it) removes it.
 - `settle_scan`: the scan with every new pair refused that would act on a project of a kept
   pair (whose file may no longer name it), until no further running pair has to be kept.
+- `bundle_interpreter`: the Python the running programs were rendered with, so that a `reload`
+  run by another spelling of it (`python3` where `run` was `python`) renders the same sections
+  and restarts nothing whose file did not change.
 - `plan_reload`: which programs to add, remove and restart, from what supervisord runs now,
   the programs of the new render and the sections supervisord found changed (a pair's section
   changes when its config file does, because the file's fingerprint is in its environment as
@@ -29,7 +32,7 @@ from pathlib import Path
 
 from supervisor.xmlrpc import Faults
 
-from app.bundle.render import Program, worker_config_path, worker_projects
+from app.bundle.render import LAUNCHER_MODULE, Program, worker_config_path, worker_projects
 from app.bundle.rpc import SupervisorFault, SupervisorRPC
 from app.config import ConfigError, LoadResult
 from app.config.loader import refuse_claimed
@@ -94,6 +97,15 @@ def settle_scan(running: Mapping[str, Program], scan: LoadResult) -> tuple[LoadR
         if again.keys() == kept.keys():
             return settled, again
         kept = again
+
+
+def bundle_interpreter(running: Mapping[str, Program]) -> str | None:
+    """The interpreter of the running bundle: every program is started through the launcher by
+    it (app.bundle.render.launched). None when nothing was rendered yet."""
+    for _name, program in sorted(running.items()):
+        if program.command[1:3] == ("-m", LAUNCHER_MODULE):
+            return program.command[0]
+    return None
 
 
 def plan_reload(

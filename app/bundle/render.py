@@ -40,6 +40,7 @@ SAFE_ENV_VALUE_PATTERN = re.compile(r"^[A-Za-z0-9_./:@+-]*$")
 PROJECTS_VARIABLE = "PAIR_PROJECTS"  # a worker's project ids (app.config.loader.project_id)
 PROJECTS_SEPARATOR = "+"  # inside SAFE_ENV_VALUE_PATTERN, and in no project id
 
+LAUNCHER_MODULE = "app.bundle.launch"  # every program starts through it
 TEMPLATE_NAME = "supervisord.conf.j2"  # package data of app.bundle, under templates/
 
 # Lower priority numbers start first and stop last: MongoDB and the simulator outlive the
@@ -125,7 +126,7 @@ def program_specs(
 
 def launched(command: Sequence[str], keep: Iterable[str] = (), python: str = sys.executable) -> tuple[str, ...]:
     """`command` started through app.bundle.launch, keeping the secret variables named in `keep`."""
-    return (python, "-m", "app.bundle.launch", *(word for name in keep for word in ("--keep", name)), "--", *command)
+    return (python, "-m", LAUNCHER_MODULE, *(word for name in keep for word in ("--keep", name)), "--", *command)
 
 
 def worker_program(pair, database: str, python: str = sys.executable) -> Program:

@@ -7,8 +7,9 @@ what supervisord runs now is read from the supervisord.conf it last loaded.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
-from app.bundle.reload import apply_reload, running_groups, settle_scan
+from app.bundle.reload import apply_reload, bundle_interpreter, running_groups, settle_scan
 from app.bundle.rendered import read_programs_file
 from app.bundle.render import worker_config_path
 from app.bundle.rpc import SupervisorRPC, SupervisorUnavailable
@@ -30,7 +31,13 @@ def main(args) -> int:
     running = {name: program for name, program in rendered.items()
                if name in supervised and worker_config_path(program) is not None}
     result, kept = settle_scan(running, load_configs(settings.config_dir))
-    programs, text = render_bundle(settings, result, report=sys.stdout, extra_programs=extra, kept=kept)
+    # The interpreter the bundle runs on, not the one this command was started with: another
+    # spelling of it (python3, a symlink) would change every section and restart every program.
+    python = bundle_interpreter(rendered)
+    if python is None or not Path(python).exists():
+        python = sys.executable
+    programs, text = render_bundle(settings, result, report=sys.stdout, extra_programs=extra, kept=kept,
+                                   python=python)
     write_runtime(settings, text)
     try:
         outcome = apply_reload(rpc, [program.name for program in programs], kept)

@@ -4,7 +4,8 @@ An exception nothing caught, in the main thread or any other, is logged as one C
 with its traceback inside (one JSON line), not printed by Python as a raw traceback.
 
 Secrets never reach a log line because no module logs a config's `jira` section, a header or a
-request body; the Jira client redacts its own errors (app.jira).
+request body; the Jira client redacts its own errors (app.jira); and should a secret's value
+come through anyway (pasted into a base URL, say), app.redaction hides it in the finished line.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import threading
 from types import TracebackType
 
 from pythonjsonlogger.json import JsonFormatter
+
+from app.redaction import install as install_redaction
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s [%(pair)s] %(name)s: %(message)s"
 JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(pair)s %(message)s"
@@ -48,6 +51,7 @@ def configure_logging(pair: str, level: str = "INFO", fmt: str = "json") -> None
         handler.setFormatter(
             JsonFormatter(JSON_FIELDS, rename_fields={"asctime": "time", "levelname": "level", "name": "logger"})
         )
+    install_redaction(handler)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -175,7 +175,7 @@ def test_a_kept_pair_holds_its_projects_against_new_files_and_a_refused_running_
     refused, so sync-c keeps its last good config rather than being removed."""
     from app.config import load_configs
     from app.config.loader import project_id, site_identity
-    from tests.support.bundle import pair_config
+    from testbed.bundle import pair_config
 
     site = "https://jira.example.test"
     for name, user, dev in (("sync-z", "ASUP", "ZDEV"), ("sync-b", "BSUP", "BDEV"), ("sync-c", "CSUP", "ADEV")):

@@ -12,7 +12,7 @@ import pytest
 from app.cli.validate import validate_lines
 from app.config import load_configs
 from app.config.addresses import private_host, refused_host
-from tests.support.original import ORIGINAL_SYNC_AB
+from testbed.original import ORIGINAL_SYNC_AB
 
 ENV = {"JIRA_AB_TOKEN": "tok-SECRET-9f8e7d6c5b4a"}
 

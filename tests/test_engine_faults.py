@@ -500,7 +500,8 @@ def test_a_create_dropped_before_processing_is_sent_again_when_its_index_lag_gua
         pair.engine.run_pass()
         if not pair.dev_issues():
             [waiting] = pair.store.pending_failures()
-            due = waiting["next_attempt_at"] - started
+            assert waiting.next_attempt_at is not None
+            due = waiting.next_attempt_at - started
             assert due <= INDEX_LAG_ALLOWANCE + timedelta(seconds=1), f"next attempt {due} after the create"
 
     assert INDEX_LAG_ALLOWANCE.total_seconds() <= elapsed <= INDEX_LAG_ALLOWANCE.total_seconds() + step, elapsed

@@ -112,8 +112,8 @@ def test_two_bundles_with_different_config_dirs_never_sync_one_project_twice(tmp
 
     from jira_sim.seed import BOT, demo_seed
     from jira_sim.server import SimulatorServer
-    from tests.support.bundle import Bundle, pair_config
-    from tests.support.waiting import wait_for
+    from testbed.bundle import Bundle, pair_config
+    from testbed.waiting import wait_for
 
     sim = SimulatorServer(demo_seed(pairs=[("ASUP", "ADEV"), ("BSUP", "BDEV")])).start()
     bundles: list[Bundle] = []

@@ -19,7 +19,7 @@ import pymongo.errors
 
 from app.config import LoadedPair, load_configs
 from app.instants import as_utc, utc_now
-from app.jira import JiraError
+from app.jira import JiraError, JiraNotFound
 from app.mongo import connect
 from app.settings import get_settings
 from app.sync.engine import Preview
@@ -72,6 +72,8 @@ def would_do(pair: LoadedPair, key: str, settings: Any, client: pymongo.MongoCli
     try:
         jira, myself = connect_jira(pair.config)
         preview = pair_engine(pair.config, jira, client, settings, myself).preview_issue(key)
+    except JiraNotFound:
+        return [f"Jira has no issue {key} (or the sync user cannot see it)"]
     except (StartupCheckFailed, JiraError) as error:
         return [f"Jira unreachable or refusing ({type(error).__name__}: {error}): cannot say what the sync would do now"]
     except pymongo.errors.PyMongoError as error:

@@ -120,12 +120,17 @@ class Tracer:
         return Trace(key, tuple(traces), tuple(str(error) for error in result.errors))
 
     def activity(self, limit: int = ACTIVITY_SHOWN) -> list[Activity]:
-        shown = []
+        shown: list[Activity] = []
+        unreachable: str | None = None  # after one timeout, the other pairs are not waited for too
         for pair in self.configs().pairs:
+            if unreachable is not None:
+                shown.append(Activity(pair.name, unavailable=unreachable))
+                continue
             try:
                 events = PairStore(self._db(pair)).latest_actions(limit)
             except pymongo.errors.PyMongoError as error:
-                shown.append(Activity(pair.name, unavailable=_unreachable(error)))
+                unreachable = _unreachable(error)
+                shown.append(Activity(pair.name, unavailable=unreachable))
                 continue
             lines = [line for event in events for line in event_lines(event)
                      if line.kind in (LineKind.ACTED, LineKind.FAILED, LineKind.PAIRING, LineKind.EVENT)]

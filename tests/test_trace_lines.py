@@ -66,7 +66,7 @@ EVENTS = [
 def test_each_event_reads_as_its_lines(event, expected):
     lines = event_lines(event)
     assert [line.kind for line in lines] == [kind for kind, _ in expected]
-    for line, (_, text) in zip(lines, expected):
+    for line, (_, text) in zip(lines, expected, strict=True):
         if text is not None:
             assert line.text == text
         assert line.at == AT and line.bundle == event.get("bundle")

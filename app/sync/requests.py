@@ -7,8 +7,9 @@ worker's loop also wakes early when one is waiting) and writes the outcome back,
 command waits for. Only the lease holder acts on a request, so several bundles never both do.
 
 The document (`_id` = a random id): `kind`, `issue_key` (None: every given-up failure),
-`asked_at`, then `done_at` and `outcome` once consumed. Done requests are kept for
-`KEPT_FOR` (a TTL index on `expires`, as the events'), so a request costs nothing after a day.
+`asked_at`, then `done_at` (app.instants text: the embedded server turns a `$set` date into
+text anyway) and `outcome` once consumed. A request expires `KEPT_FOR` after it was asked (a
+TTL index on `expires`, a BSON date written with the insert, as the events' `at`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 import pymongo
 from pymongo.collection import Collection
 
-from app.instants import as_utc
+from app.instants import as_utc, decode_instant, encode_instant
 from app.mongo import Document
 
 KEPT_FOR = timedelta(days=1)
@@ -81,8 +82,9 @@ def any_waiting(collection: Collection[Document]) -> bool:
 
 
 def finish(collection: Collection[Document], request_id: str, outcome: str, now: datetime) -> None:
-    collection.update_one({"_id": request_id}, {"$set": {"done_at": now, "outcome": outcome, "expires": now + KEPT_FOR}})
+    collection.update_one({"_id": request_id}, {"$set": {"done_at": encode_instant(now), "outcome": outcome}})
 
 
 def _instant(value: Any) -> datetime | None:
-    return as_utc(value) if isinstance(value, datetime) else None
+    decoded = decode_instant(value)
+    return as_utc(decoded) if isinstance(decoded, datetime) else None

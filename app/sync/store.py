@@ -258,10 +258,9 @@ class PairStore:
             query["at"] = {"$gte": since}
         return list(self.db.events.find(query).sort("at", pymongo.ASCENDING))
 
-    def latest_actions(self, limit: int) -> list[dict[str, Any]]:
-        """The newest events of an issue that wrote something to Jira (or tried), newest first."""
-        query = {"issueKey": {"$exists": True}, "action": {"$ne": "none"}, "event": {"$ne": "request.served"}}
-        return list(self.db.events.find(query).sort("at", pymongo.DESCENDING).limit(limit))
+    def latest_issue_events(self, limit: int) -> list[dict[str, Any]]:
+        """The newest events about an issue, newest first."""
+        return list(self.db.events.find({"issueKey": {"$exists": True}}).sort("at", pymongo.DESCENDING).limit(limit))
 
     # -- requests (an operator's, consumed by the lease holder only) --------------------------
 

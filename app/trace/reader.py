@@ -37,6 +37,8 @@ from app.trace.lines import (
 )
 
 ACTIVITY_SHOWN = 10  # per pair on the dashboard
+EVENTS_PER_ACTION = 20  # events read per action shown (a read bounded however quiet the pair)
+ACTIVITY_KINDS = (LineKind.ACTED, LineKind.FAILED, LineKind.PAIRING, LineKind.EVENT)
 
 
 @dataclass(frozen=True)
@@ -127,14 +129,14 @@ class Tracer:
                 shown.append(Activity(pair.name, unavailable=unreachable))
                 continue
             try:
-                events = PairStore(self._db(pair)).latest_actions(limit)
+                # Most events are sightings that did nothing: read enough to find `limit` actions.
+                events = PairStore(self._db(pair)).latest_issue_events(limit * EVENTS_PER_ACTION)
             except pymongo.errors.PyMongoError as error:
                 unreachable = _unreachable(error)
                 shown.append(Activity(pair.name, unavailable=unreachable))
                 continue
-            lines = [line for event in events for line in event_lines(event)
-                     if line.kind in (LineKind.ACTED, LineKind.FAILED, LineKind.PAIRING, LineKind.EVENT)]
-            shown.append(Activity(pair.name, tuple(lines)))
+            lines = [line for event in events for line in event_lines(event) if line.kind in ACTIVITY_KINDS]
+            shown.append(Activity(pair.name, tuple(lines[:limit])))
         return shown
 
     # -- one pair ------------------------------------------------------------------------------

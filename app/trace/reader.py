@@ -205,7 +205,7 @@ class Tracer:
 
 
 def _resolve(store: PairStore, key: str) -> tuple[str, Side] | None:
-    """The issue id and side stored for `key`: by its stored key, a mapping, or an event."""
+    """The issue id and side stored for `key`: by its stored key, a mapping, an event or a failure."""
     issue_id = store.issue_id_of(key)
     if issue_id is not None:
         side = store.issue_states([issue_id])[issue_id].get("side")
@@ -217,6 +217,9 @@ def _resolve(store: PairStore, key: str) -> tuple[str, Side] | None:
     events = store.db.events.find({"issueKey": key, "issueId": {"$exists": True}}).sort("at", pymongo.DESCENDING)
     for event in events.limit(1):
         return str(event["issueId"]), "dev" if event.get("projectType") == "dev" else "user"
+    for failure in failures.read_matching(store.db.failures, issue_key=key):
+        if failure.change.issue_id is not None:
+            return failure.change.issue_id, failure.change.side or "user"
     return None
 
 

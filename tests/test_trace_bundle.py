@@ -119,7 +119,7 @@ def test_what_happened_to_an_issue_from_the_cli_and_the_dashboard(tmp_path, mong
                  PASS_TIMEOUT, what="bundle-b to hold the pair")
         second.wait_syncing(timeout=90)
         human.transition_to(dev, "Done")  # no rule for Done (an intermediate status, skipped)
-        wait_for(lambda: "no rule applied" in trace(second, dev), PASS_TIMEOUT, what="the unmatched move in the trace")
+        wait_for(lambda: "[dev] In Progress → Done" in trace(second, dev), PASS_TIMEOUT, what="the Done move seen")
         human.transition_to(dev, "Closed", resolution="Done")
         becomes(human, created, "Resolved")
 
@@ -129,6 +129,9 @@ def test_what_happened_to_an_issue_from_the_cli_and_the_dashboard(tmp_path, mong
         assert "rule 'user-will-do' matched" in out and "create" in out
         assert "rule 'dev-in-progress' matched" in out and "rule 'dev-closed' matched" in out
         assert "no rule applied: no rule; intermediate status skipped" in out
+        done_move = out.split("[dev] In Progress → Done", 1)[1].splitlines()
+        assert "no rule applied: no rule; intermediate status skipped" in done_move[1], "Done matched no rule"
+        assert "nothing written to Jira" in done_move[2]
         assert "lease handed over: bundle bundle-a → bundle-b" in out
         assert "[bundle bundle-a]" in out and "[bundle bundle-b]" in out
         assert f"/browse/{created}" in out and f"/browse/{dev}" in out

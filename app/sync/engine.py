@@ -322,8 +322,14 @@ class Engine:
                 due = self.store.make_failures_due(self.clock(), request.issue_key, given_up_only=True)
                 outcome = f"{due} given-up failure(s) due now; retried in this pass"
             else:
-                outcome, done = self._resync(request.issue_key or "", acting, counts)
-                baselined |= done
+                try:
+                    outcome, done = self._resync(request.issue_key or "", acting, counts)
+                    baselined |= done
+                except JiraError as error:  # finished all the same: a waiting request ends the loop's sleep
+                    self.store.finish_request(request.id, f"not done: Jira answered {error}", self.clock())
+                    if isinstance(error, JiraAuthError):
+                        raise
+                    continue
             self._record({"event": "request.served", "request": request.kind.value, "issueKey": request.issue_key,
                           "outcome": outcome, **self._ids_of(request.issue_key)})
             self.store.finish_request(request.id, outcome, self.clock())

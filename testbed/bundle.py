@@ -165,10 +165,11 @@ class Bundle:
         self._log.close()
         return status
 
-    def cli(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    def cli(self, *args: str, timeout: float = 60, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        """A command run as an operator would beside this bundle (`env`: values to change)."""
         return subprocess.run(
             [sys.executable, str(ROOT / "entrypoint.py"), *args],
-            cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=timeout,
+            cwd=ROOT, env={**self.env, **(env or {})}, capture_output=True, text=True, timeout=timeout,
         )
 
     # -- observation -------------------------------------------------------------------------

@@ -93,7 +93,8 @@ def dashboard_url(config_dir, supervisord, mongo_uri, state) -> Iterator[str]:
     source = HealthSource(config_dir=config_dir, supervisor=SupervisorRPC(supervisord.socket, timeout=budget),
                           mongo_client=health_mongo_client(mongo_uri, budget), control_db=state, budget=budget)
     auth = HealthAuth(user=LOGIN["username"], password=SecretStr(LOGIN["password"]))
-    server = make_server("127.0.0.1", 0, create_app(source, stale_after=30.0, auth=auth), threaded=True)
+    server = make_server("127.0.0.1", 0, create_app(source, stale_after=30.0, auth=auth, tracer=source.tracer()),
+                         threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}/"
@@ -212,3 +213,27 @@ def test_without_credentials_the_browser_is_asked_for_them_and_shown_nothing(pla
         assert "Sync pairs" not in answer.text() and "ABSUP-7" not in answer.text()
     finally:
         context.close()
+
+
+def test_a_person_searches_an_issue_and_reads_what_happened_to_it(browser, dashboard_url, pairs):
+    for name, viewport in (("desktop", {"width": 1280, "height": 900}), ("phone", PHONE)):
+        page = open_dashboard(browser, dashboard_url, viewport)
+        expect(page.locator(f'[data-activity="{pairs["ab"]}"]')).to_contain_text("nothing written to Jira")
+        page.fill("#trace-key", "absup-7")
+        page.click("form.search button")
+
+        expect(page.locator("h1")).to_contain_text("What happened to ABSUP-7?")
+        section = page.locator(f'section.trace[data-pair="{pairs["ab"]}"]')
+        expect(section).to_contain_text("Jira said 400: Field 'priority' cannot be set")
+        expect(section).to_contain_text("next retry at")
+        expect(section.locator("a.jira")).to_have_attribute("href", "http://127.0.0.1:9/browse/ABSUP-7")
+        assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
+        assert TOKEN not in page.content()
+        assert csp_violations(page) == []
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"dashboard-trace-{name}.png"), full_page=True)
+
+        page.fill("#trace-key", "not a key")
+        page.click("form.search button")
+        expect(page.locator(".attention")).to_contain_text("is not an issue key")
+        page.close()

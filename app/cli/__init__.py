@@ -1,6 +1,7 @@
 """`jira-sync <command>` (or `python entrypoint.py <command>`): the parser, and one module per command.
 
-Each command module (app.cli.validate, render, run, reload, status, plan, demo) has
+Each command module (app.cli.validate, render, run, reload, status, plan, trace, resync, retry,
+demo) has
 `main(args) -> int`: it gathers its inputs (settings, config directory, supervisord, MongoDB),
 calls the pure parts and prints. A command's module is imported only when it runs. Exit codes:
 0 fine, 1 something to look at (a bad config, a pair not healthy, a failed reload step), 2 usage.
@@ -36,6 +37,21 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--demo", action="store_true", help="act on the bundle started by `demo`")
     plan = commands.add_parser("plan", help="dry run of one pair's next pass")
     plan.add_argument("pair")
+    trace = commands.add_parser("trace", help="what the sync saw, decided and did for one issue and its partner")
+    trace.add_argument("key", help="an issue key, e.g. ABSUP-12 (an old key of a moved issue works too)")
+    trace.add_argument("--pair", help="only this pair")
+    trace.add_argument("--since", help="only what happened since: an ISO date or instant, or 3d, 12h, 30m")
+    trace.add_argument("--json", action="store_true", help="print JSON instead of lines")
+    resync = commands.add_parser("resync", help="have the pair's active worker re-read an issue and its partner now")
+    resync.add_argument("key", help="an issue key of a pair's User or Dev project")
+    retry = commands.add_parser("retry", help="retry given-up failures now (every one, or one issue's)")
+    retry.add_argument("pair")
+    which = retry.add_mutually_exclusive_group(required=True)
+    which.add_argument("key", nargs="?", help="the issue whose given-up failures to retry")
+    which.add_argument("--all", action="store_true", help="every given-up failure of the pair")
+    for command in (resync, retry):
+        command.add_argument("--wait", type=float, default=60.0, metavar="SECONDS",
+                             help="wait this long for the worker's outcome (default 60)")
     demo = commands.add_parser("demo", help="the bundle against a simulated Jira site, on embedded defaults")
     demo.add_argument("--jira-port", type=int, default=None, help="port of the simulated Jira (default DEMO_JIRA_PORT or 8081)")
     demo.add_argument("--bundles", type=int, default=1, choices=range(1, 6), metavar="N",

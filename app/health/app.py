@@ -28,6 +28,8 @@ from app.health.dashboard import render_dashboard
 from app.health.headers import add_security_headers
 from app.health.metrics import CONTENT_TYPE, metrics_registry, render_metrics
 from app.health.public import open_body
+from app.health.trace_page import activity_view, render_trace, trace_view, valid_key
+from app.trace.reader import Tracer
 
 logger = logging.getLogger(__name__)
 
@@ -36,9 +38,10 @@ CREDENTIALS_HINT = "set HEALTH_AUTH_TOKEN, or HEALTH_AUTH_USER and HEALTH_AUTH_P
 
 
 def create_app(snapshot_source: Callable[[], HealthSnapshot], stale_after: float,
-               auth: HealthAuth | None = None) -> Flask:
+               auth: HealthAuth | None = None, tracer: Tracer | None = None) -> Flask:
     """Build the app; `stale_after` is the heartbeat age (seconds) past which a pair is stale;
-    `auth` the configured credentials (default none: protected answers serve loopback only)."""
+    `auth` the configured credentials (default none: protected answers serve loopback only);
+    `tracer` reads issue traces and recent activity (none: the dashboard has neither)."""
     auth = auth or HealthAuth()
     app = Flask(__name__)
     app.json.sort_keys = False  # type: ignore[attr-defined]  # Flask's default provider has it; keep assess()'s order
@@ -68,8 +71,24 @@ def create_app(snapshot_source: Callable[[], HealthSnapshot], stale_after: float
     @app.get("/")
     @protected
     def dashboard() -> ResponseReturnValue:
-        html = render_dashboard(health_report())
+        report = health_report()
+        activity = activity_view(tracer.activity(), report.secrets) if tracer is not None else None
+        html = render_dashboard(report, activity)
         return html, 200, {"Content-Type": "text/html; charset=utf-8"}
+
+    @app.get("/trace")
+    @protected
+    def trace() -> ResponseReturnValue:
+        if tracer is None:
+            return jsonify(error="traces are not served by this health service"), 404
+        asked = request.args.get("key", "")
+        key = valid_key(asked)
+        secrets = trace_secrets(tracer)
+        if key is None:
+            view = trace_view(asked, None, f"{asked!r} is not an issue key (e.g. ABSUP-12)" if asked else None, secrets)
+            return render_trace(view), 400 if asked else 200, {"Content-Type": "text/html; charset=utf-8"}
+        traced = tracer.trace(key, request.args.get("pair") or None)
+        return render_trace(trace_view(key, traced, None, secrets)), 200, {"Content-Type": "text/html; charset=utf-8"}
 
     registry = metrics_registry(snapshot_source, stale_after)
 
@@ -84,6 +103,12 @@ def create_app(snapshot_source: Callable[[], HealthSnapshot], stale_after: float
 
     app.register_error_handler(Exception, _unexpected)
     return app
+
+
+def trace_secrets(tracer: Tracer) -> frozenset[str]:
+    """The tokens the pairs' configs name (masked wherever they would show)."""
+    return frozenset(pair.config.jira.api_token.get_secret_value() for pair in tracer.configs().pairs
+                     if not pair.withheld)
 
 
 def _refusal(auth: HealthAuth) -> Response | tuple[Response, int] | None:

@@ -62,9 +62,10 @@ def dashboard_view(report: HealthReport) -> dict[str, Any]:
     return scrubbed
 
 
-def render_dashboard(report: HealthReport) -> str:
-    """The page's HTML for one report."""
-    return _environment().get_template(TEMPLATE_NAME).render(view=dashboard_view(report))
+def render_dashboard(report: HealthReport, activity: list[dict[str, Any]] | None = None) -> str:
+    """The page's HTML for one report, with each pair's recent activity when it was read
+    (app.health.trace_page.activity_view)."""
+    return environment().get_template(TEMPLATE_NAME).render(view=dashboard_view(report), activity=activity)
 
 
 def display_time(moment: str | None, today: datetime | None = None) -> str:
@@ -210,7 +211,8 @@ def _parse(moment: str | None) -> datetime | None:
 
 
 @lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
+def environment() -> jinja2.Environment:
+    """The templates of the health service's pages."""
     return jinja2.Environment(
         loader=jinja2.PackageLoader("app.health"),
         autoescape=True,  # every value on the page is data from configs, Jira or MongoDB

@@ -21,7 +21,7 @@ CONTENT_SECURITY_POLICY = "; ".join((
     "connect-src 'self'",
     "img-src 'self'",  # the browser's own favicon request; the page shows no image
     "base-uri 'none'",
-    "form-action 'none'",
+    "form-action 'self'",  # the issue search (a GET of /trace on this origin)
     "frame-ancestors 'none'",
 ))
 

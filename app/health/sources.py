@@ -30,6 +30,7 @@ from app.leases.view import Cluster
 from app.instants import utc_now
 from app.supervisord import SupervisorRPC, SupervisorUnavailable
 from app.sync.failures import Failure, count_pending, read_pending
+from app.trace.reader import Tracer
 
 DEFAULT_BUDGET = 0.8  # seconds per source; leaves room under the 1 s promise for the rest
 FAILURES_SHOWN = 50  # per pair, oldest first: every owed change after a fault, short of a whole backlog
@@ -60,6 +61,7 @@ class HealthSource:
         lease_seconds: float = 30.0,
     ) -> None:
         self._pair_database = pair_database
+        self._control_db = control_db
         self._bundle, self._lease_seconds = bundle, lease_seconds
         self._leases = LeaseStore(mongo_client[control_db])
         self._config_dir = config_dir
@@ -115,6 +117,10 @@ class HealthSource:
             secrets=frozenset(pair.config.jira.api_token.get_secret_value() for pair in configs.pairs
                               if not pair.withheld),
         )
+
+    def tracer(self) -> Tracer:
+        """Issue traces and recent activity over this source's client and config scan."""
+        return Tracer(self._mongo, self._pair_database, self._control_db, self._config_scan, self._clock)
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

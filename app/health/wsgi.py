@@ -17,4 +17,5 @@ warning, notice = startup_notice(auth, settings.health_host)
 logging.getLogger(__name__).log(logging.WARNING if warning else logging.INFO, notice)
 stale_after = settings.heartbeat_stale_after
 assert stale_after is not None, "Settings fills it in (three heartbeat intervals) when it is unset"
-app = create_app(HealthSource.from_settings(settings), stale_after=stale_after, auth=auth)
+source = HealthSource.from_settings(settings)
+app = create_app(source, stale_after=stale_after, auth=auth, tracer=source.tracer())

@@ -145,7 +145,7 @@ class Adoption:
         """Record the pair `find` proved, so that nothing fires from the adoption itself."""
         partner, partner_side = found.partner, other_side(issue.side)
         mapping = self.pairing(issue, found)
-        self.store.save_mapping(mapping)
+        self.store.save_mapping(mapping, found_by=f"adopted ({found.via})")
         self.store.save_issue_state(partner.id, partner_side, partner.key, partner.current_status(), partner.updated)
         for attachment in partner.attachments:
             self.store.record_attachment(attachment.id, issue.id, None)

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from app.leases.store import Lease
 from app.sync.actions import Plan
 from app.sync.creation import CreationRecord
 from app.sync.model import Execution, IssueSnapshot, Mapping, StatusChange, other_side
@@ -67,6 +68,16 @@ def adopted_event(issue: IssueSnapshot, mapping: Mapping, via: str) -> dict[str,
         "projectType": issue.side,
         "targetKey": mapping.key_of(other_side(issue.side)),
         "via": via,
+    }
+
+
+def lease_taken_event(lease: Lease | None, fence: int) -> dict[str, Any]:
+    """The audit record of a worker taking up its pair (the engine adds which bundle); pure.
+    The bundle that held the pair before, if another, makes it a hand-over in the trace."""
+    return {
+        "event": "lease.taken",
+        "fence": fence,
+        "previousHolder": lease.last_owner if lease is not None else None,
     }
 
 

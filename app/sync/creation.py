@@ -234,7 +234,7 @@ class DevIssueCreation:
         was lost): its baseline is then the status Jira creates issues in, with no `updated`, so
         that the move comes out as a change on the next read instead of being taken as where it began.
         """
-        self.store.save_mapping(mapping)
+        self.store.save_mapping(mapping, found_by="created")
         dev = IssueView.parse(self.jira.get_issue(mapping.dev_id, fields=["status", "updated", "created",
                                                                           "statuscategorychangedate"]))
         status = dev.current_status()

@@ -33,10 +33,11 @@ from app.sync.audit import Progress, adopted_event, creation_event, processed_ev
 from app.sync.creation import CreationRecord, creation_id
 from app.sync.executor import ActionExecutor
 from app.sync.failures import FailedChange, Failure, FailureKind, creation_change, failed_again
-from app.sync.model import Execution, Mapping, PassSummary, StatusChange, other_side, same_status
+from app.sync.model import Execution, Mapping, PassSummary, Side, StatusChange, other_side, same_status
 from app.sync.observe import DEFAULT_OVERLAP, Observation, Observed, Observer, full_scan_due
 from app.sync.original import ImportPlan, OriginalImport, import_update, still_to_import
 from app.sync.plan import plan as plan_change
+from app.sync.requests import RequestKind
 from app.sync.state import SyncState, SyncStateUpdate
 from app.sync.store import PairStore
 
@@ -65,8 +66,11 @@ class Engine:
         clock: Callable[[], datetime] = utc_now,
         overlap: timedelta = DEFAULT_OVERLAP,
         monotonic: Callable[[], float] = time.monotonic,
+        bundle: str | None = None,
     ) -> None:
         self.config = config
+        self.bundle = bundle  # named in every event, with the pass: which bundle and pass saw what
+        self.pass_started: datetime | None = None
         self.store = store
         self.clock = clock
         self.monotonic = monotonic
@@ -80,21 +84,24 @@ class Engine:
 
     def run_pass(self, should_stop: Callable[[], bool] = lambda: False) -> PassSummary:
         summary = PassSummary(started_at=self.clock())
+        self.pass_started = summary.started_at
         counts: Counter[str] = Counter()
         self.executor.credentials.new_pass()
         self._import_original()
         state = self.store.sync_state()
         acting = self._acting(state)
+        baselined: set[str] = set(self._serve_requests(acting, counts))
         observation = self.observer.observe(state, summary.started_at)
         changes = observation.changes
         scanning = full_scan_due(state.last_full_scan_at, summary.started_at, self.config.full_scan_seconds)
+        missed: list[Observed] = []
         if scanning:
             missed = self.observer.full_scan({item.change.issue.id for item in changes}, state.known_before)
             counts["full_scan_missed"] = len(missed)
             changes = sorted(changes + missed, key=lambda item: item.change.issue.updated)
         progress = Progress(len(changes), self.monotonic, first_pass=not state.initial_sync_done)
         interrupted = False
-        baselined: set[str] = set()
+        missed_ids = {found.change.issue.id for found in missed}
         for item in changes:
             if should_stop():
                 interrupted = True
@@ -105,7 +112,8 @@ class Engine:
                 continue
             counts["processed"] += 1
             counts["changes"] += item.change.status_changed
-            baselined |= self._process(item, acting, counts)
+            seen_by = "full scan" if item.change.issue.id in missed_ids else "search"
+            baselined |= self._process(item, acting, counts, seen_by=seen_by)
             progress.tick()
         if not interrupted and not should_stop():
             self._retry_due_failures(acting, counts, should_stop)
@@ -133,22 +141,33 @@ class Engine:
             adopted.update({issue_id: m for m in imported.mappings for issue_id in (m.user_id, m.dev_id)})
             state = state.updated(import_update(imported, self.clock()))
         acting = self._acting(state)
-        previews = []
-        for item in self.observer.observe(state, self.clock(), imported).changes:
-            change, issue = item.change, item.change.issue
-            mapping = self._mapping(change) or adopted.get(issue.id)
-            decided = self._plan(change, acting, mapping)
-            found = self.adoption.find(issue) if mapping is None and (decided.creates or decided.wants_partner) else None
-            if isinstance(found, Ambiguous):
-                previews.append(Preview(change, Plan(decided.rule_id, (), found.reason)))
-                continue
-            if found is not None:
-                mapping = self.adoption.pairing(issue, found)
-                adopted.update({mapping.user_id: mapping, mapping.dev_id: mapping})
-                previews.append(Preview(change, self._plan(change, acting, mapping), mapping, found.via))
-                continue
-            previews.append(Preview(change, decided))
-        return previews
+        return [self._preview(item.change, acting, adopted)
+                for item in self.observer.observe(state, self.clock(), imported).changes]
+
+    def preview_issue(self, key: str) -> Preview:
+        """What a pass would decide about `key` as Jira has it now, against what is stored,
+        reading only (the trace of an issue the sync has not seen yet)."""
+        issue = self.observer.fetch(key, self._side_of(key))
+        stored = self.store.issue_states([issue.id]).get(issue.id)
+        change = StatusChange(issue, stored.get("status") if stored else None)
+        return self._preview(change, self._acting(self.store.sync_state()), {})
+
+    def _preview(self, change: StatusChange, acting: bool, adopted: dict[str, Mapping]) -> Preview:
+        """One change's preview; `adopted` (issue id -> pairing) gathers the pairings it finds."""
+        issue = change.issue
+        mapping = self._mapping(change) or adopted.get(issue.id)
+        decided = self._plan(change, acting, mapping)
+        found = self.adoption.find(issue) if mapping is None and (decided.creates or decided.wants_partner) else None
+        if isinstance(found, Ambiguous):
+            return Preview(change, Plan(decided.rule_id, (), found.reason))
+        if found is not None:
+            mapping = self.adoption.pairing(issue, found)
+            adopted.update({mapping.user_id: mapping, mapping.dev_id: mapping})
+            return Preview(change, self._plan(change, acting, mapping), mapping, found.via)
+        return Preview(change, decided)
+
+    def _side_of(self, key: str) -> Side:
+        return "dev" if key.rpartition("-")[0] == self.config.dev_project_key else "user"
 
     def _import_original(self) -> None:
         """Once, before the first pass over a database the original service left behind."""
@@ -163,10 +182,12 @@ class Engine:
 
     # -- plan and execute: one path for fresh changes and retries ------------------------------
 
-    def _process(self, item: Observed, acting: bool, counts: Counter[str], change_id: str | None = None) -> frozenset[str]:
+    def _process(self, item: Observed, acting: bool, counts: Counter[str], change_id: str | None = None,
+                 seen_by: str = "search") -> frozenset[str]:
         """Plan and execute one version of an issue, store it as the baseline, record the event;
         returns the ids of issues whose stored status the sync set meanwhile (their snapshots in
-        this pass are stale). `change_id` names the change (a retry keeps its failure's)."""
+        this pass are stale). `change_id` names the change (a retry keeps its failure's);
+        `seen_by` how this version was found (search, full scan, retry, resync), for the trace."""
         change, issue = item.change, item.change.issue
         if item.stored and item.stored.get("key") != issue.key:
             self.store.update_mapping_key(issue.side, issue.id, issue.key)
@@ -189,10 +210,11 @@ class Engine:
             self.store.clear_failures_of_issue(issue.id, keep=change_id)
         if execution is None:
             execution = self.executor.execute(decided.actions, mapping, change_id, issue.updated)
-        self._settle(execution, counts, *_failure_of(change, decided, mapping, change_id))
+        failure = self._settle(execution, counts, *_failure_of(change, decided, mapping, change_id))
         self._note_recent(change, execution)
         self.store.save_issue_state(issue.id, issue.side, issue.key, issue.status, issue.updated)
-        self._record(processed_event(change, decided, mapping, execution))
+        self._record({**processed_event(change, decided, mapping, execution), "seenBy": seen_by,
+                      **failure_fields(failure)})
         return execution.baselined
 
     def _note_recent(self, change: StatusChange, execution: Execution) -> None:
@@ -217,14 +239,14 @@ class Engine:
         return plan_change(change, mapping, self.config, partner_status, self.jira.site_url)
 
     def _settle(self, execution: Execution, counts: Counter[str], failure_id: str, kind: FailureKind,
-                described: FailedChange, due_by: datetime | None = None) -> None:
+                described: FailedChange, due_by: datetime | None = None) -> Failure | None:
         """Count what an execution did and keep (or clear) its failure (tried again by `due_by` at
-        the latest: app.sync.failures)."""
+        the latest: app.sync.failures); the failure kept."""
         for name in execution.actions_done:
             counts[f"actions.{name}"] += 1
         if execution.result != "failed":
             self.store.clear_failure(failure_id)
-            return
+            return None
         counts["failed"] += 1
         failure = failed_again(self.store.failure(failure_id), failure_id, kind, described, execution.error or "",
                                self.clock(), due_by=due_by)
@@ -234,6 +256,7 @@ class Engine:
             extra={"issueKey": described.issue_key, "ruleId": described.rule_id,
                    "attempts": failure.attempts, "error": execution.error},
         )
+        return failure
 
     # -- retries -----------------------------------------------------------------------------
 
@@ -261,7 +284,8 @@ class Engine:
             if not same_status(issue.status, change.to_status):
                 self.store.clear_failure(failure.id)  # the issue moved on; its newer change decides
                 continue
-            self._process(Observed(StatusChange(issue, change.from_status), None), acting, counts, failure.id)
+            self._process(Observed(StatusChange(issue, change.from_status), None), acting, counts, failure.id,
+                          seen_by="retry")
 
     def _carry_out_owed_creations(self, counts: Counter[str], should_stop: Callable[[], bool]) -> None:
         """Creations that still owe their Dev issue or a part: those whose failure is due, and
@@ -278,15 +302,99 @@ class Engine:
             # Still no Dev issue: the create is sent again once its index-lag guard ends, not a
             # backoff step later.
             due_by = record.created_again_from if execution.mapping is None else None
-            self._settle(execution, counts, record.change_id, FailureKind.CREATION, _creation_described(record, failure),
-                         due_by)
-            self._record(creation_event(record, execution))
+            kept = self._settle(execution, counts, record.change_id, FailureKind.CREATION,
+                                _creation_described(record, failure), due_by)
+            self._record({**creation_event(record, execution), **failure_fields(kept)})
 
     # -- audit -------------------------------------------------------------------------------
 
     def _record(self, event: dict[str, Any]) -> None:
         log.info(event["event"], extra=event)
-        self.store.record_event({**event, "at": self.clock()})
+        self.store.record_event({**event, "at": self.clock(), **pass_fields(self.bundle, self.pass_started)})
+
+    def record(self, event: dict[str, Any]) -> None:
+        """Add a pair-wide event (the worker's: a lease taken) to the audit trail."""
+        self._record(event)
+
+    # -- operator requests (app.sync.requests): resync an issue, retry given-up failures -------
+
+    def _serve_requests(self, acting: bool, counts: Counter[str]) -> frozenset[str]:
+        """Carry out the requests waiting for this pair, each once; the ids this baselined."""
+        baselined: set[str] = set()
+        for request in self.store.waiting_requests():
+            if request.kind is RequestKind.RETRY:
+                due = self.store.make_failures_due(self.clock(), request.issue_key, given_up_only=True)
+                outcome = f"{due} given-up failure(s) due now; retried in this pass"
+            else:
+                try:
+                    outcome, done = self._resync(request.issue_key or "", acting, counts)
+                    baselined |= done
+                except JiraError as error:  # finished all the same: a waiting request ends the loop's sleep
+                    self.store.finish_request(request.id, f"not done: Jira answered {error}", self.clock())
+                    if isinstance(error, JiraAuthError):
+                        raise
+                    continue
+            self._record({"event": "request.served", "request": request.kind.value, "issueKey": request.issue_key,
+                          "outcome": outcome, **self._ids_of(request.issue_key)})
+            self.store.finish_request(request.id, outcome, self.clock())
+        return frozenset(baselined)
+
+    def _resync(self, key: str, acting: bool, counts: Counter[str]) -> tuple[str, frozenset[str]]:
+        """Read `key` and its partner now and act on what differs from what is stored. A pending
+        failure is made due instead (its retry knows the change that failed; a re-read would
+        see no change and drop it)."""
+        try:
+            issue = self.observer.fetch(key, self._side_of(key))
+        except JiraNotFound:
+            self.executor.credentials.prove()
+            return f"{key} not found in Jira", frozenset()
+        mapping = self.store.mapping_for(issue.side, issue.id)
+        issues = [issue]
+        if mapping is not None:
+            try:
+                issues.append(self.observer.fetch(mapping.id_of(other_side(issue.side)), other_side(issue.side)))
+            except JiraNotFound:
+                self.executor.credentials.prove()
+        before = sum(value for name, value in counts.items() if name.startswith("actions."))
+        baselined: set[str] = set()
+        parts = []
+        for current in issues:
+            due = self.store.make_failures_due(self.clock(), issue_id=current.id)
+            if due:
+                parts.append(f"{current.key} ({current.status}): {due} pending failure(s) retried now")
+                continue
+            if current.id in baselined:
+                continue
+            stored = self.store.issue_states([current.id]).get(current.id)
+            change = StatusChange(current, stored.get("status") if stored else None)
+            baselined |= self._process(Observed(change, stored), acting, counts, seen_by="resync")
+            parts.append(f"{current.key} ({current.status}) re-read")
+        actions = sum(value for name, value in counts.items() if name.startswith("actions.")) - before
+        return "; ".join(parts) + f"; {actions} action(s) taken", frozenset(baselined)
+
+    def _ids_of(self, key: str | None) -> dict[str, str]:
+        """The issue id stored for `key`, so a request's event is found by the issue's id."""
+        if key is None:
+            return {}
+        found = self.store.issue_id_of(key)
+        return {"issueId": found} if found else {}
+
+
+def pass_fields(bundle: str | None, pass_started: datetime | None) -> dict[str, Any]:
+    """Which bundle, and which pass (named by its start), recorded an event."""
+    fields: dict[str, Any] = {}
+    if bundle is not None:
+        fields["bundle"] = bundle
+    if pass_started is not None:
+        fields["pass"] = pass_started
+    return fields
+
+
+def failure_fields(failure: Failure | None) -> dict[str, Any]:
+    """What a processed event keeps of the failure it left: attempts, given up, next attempt."""
+    if failure is None:
+        return {}
+    return {"attempts": failure.attempts, "givenUp": failure.given_up, "nextAttemptAt": failure.next_attempt_at}
 
 
 def pass_update(state: SyncState, observation: Observation, started_at: datetime, scanned: bool) -> SyncStateUpdate:

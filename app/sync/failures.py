@@ -199,6 +199,25 @@ def read_due(collection: Collection[Document], now: datetime) -> list[Failure]:
     return [Failure.from_document(doc) for doc in due.sort("next_attempt_at", pymongo.ASCENDING)]
 
 
+def read_matching(collection: Collection[Document], issue_key: str | None = None, issue_id: str | None = None,
+                  given_up_only: bool = False) -> list[Failure]:
+    """The retryable failures (not refusals) of one issue (by key or id; neither: every issue),
+    only the given-up ones when `given_up_only`."""
+    query: dict[str, Any] = {"kind": {"$ne": FailureKind.REFUSED.value}}
+    if issue_key is not None:
+        query["issue_key"] = issue_key
+    if issue_id is not None:
+        query["issue_id"] = issue_id
+    found = [Failure.from_document(doc) for doc in collection.find(query)]
+    return [failure for failure in found if failure.given_up or not given_up_only]
+
+
+def read_of_issues(collection: Collection[Document], issue_ids: list[str]) -> list[Failure]:
+    """Every stored failure of the issues `issue_ids`, oldest first (the trace's)."""
+    found = collection.find({"issue_id": {"$in": issue_ids}}).sort("first_failed_at", pymongo.ASCENDING)
+    return [Failure.from_document(doc) for doc in found]
+
+
 def read_one(collection: Collection[Document], failure_id: str) -> Failure | None:
     doc = collection.find_one({"_id": failure_id})
     return Failure.from_document(doc) if doc else None

@@ -43,8 +43,10 @@ class SyncLoop:
         monotonic: Callable[[], float] = time.monotonic,
         metrics: WorkerMetrics | None = None,
         also_stop: Callable[[], bool] = lambda: False,
+        wake: Callable[[], bool] = lambda: False,
     ) -> None:
         self._run_pass = run_pass
+        self._wake = wake  # polled in the sleep: an operator's request waits (app.sync.requests)
         self._also_stop = also_stop
         self.metrics = metrics if metrics is not None else WorkerMetrics()
         self._heartbeat = heartbeat
@@ -67,6 +69,8 @@ class SyncLoop:
                 self.run_once()
                 deadline = begun + self._interval
                 while not self.stopping() and self._monotonic() < deadline:  # `also_stop` is polled
+                    if self._wake():
+                        break
                     self._stop.wait(min(STOP_POLL_SECONDS, max(0.0, deadline - self._monotonic())))
         finally:
             self._heartbeat.stop()

@@ -154,7 +154,7 @@ class OriginalImport:
     def apply(self, plan: ImportPlan) -> ImportRecord:
         """Write what `plan` resolved; returns the record kept in sync_state.original_import."""
         for mapping in plan.mappings:
-            self.store.save_mapping(mapping)
+            self.store.save_mapping(mapping, found_by="imported")
         for issue_id, (side, key, status) in plan.statuses.items():
             self.store.save_issue_state(issue_id, side, key, status, None)  # not `updated`: its next version is new
         self.store.save_legacy_states(

@@ -19,6 +19,8 @@ Collections (all keyed by Jira issue **ids**, which survive a move; keys are kep
                  error; `kind` "creation" for a creation's, which no newer change supersedes
                  (app.sync.failures owns the document).
 - `events`       audit trail, expired by a TTL index.
+- `requests`     an operator's resync and retry requests for the active worker
+                 (app.sync.requests owns the document).
 
 Writes use `update_one` with `$set` only: the embedded MongoDB-wire server drops the filter's
 `_id` on `replace_one` upserts and ignores `$setOnInsert`. Instants are stored as sortable UTC
@@ -45,9 +47,10 @@ from pymongo.database import Database
 from app.instants import decode_instants, encode_instant, encode_instants
 from app.redaction import redact_strings
 from app.mongo import count
-from app.sync import failures
+from app.sync import failures, requests
 from app.sync.failures import Failure, FailureKind
 from app.sync.model import IssueRef, Mapping, Side
+from app.sync.requests import SyncRequest
 from app.sync.state import SyncState, SyncStateUpdate, update_document
 
 EVENTS_TTL = timedelta(days=30)
@@ -80,6 +83,7 @@ class PairStore:
         # No index on partner_hints.names: the embedded server answers nothing for an array
         # element matched through an index on the array (the collection stays small anyway).
         self.db.events.create_index("at", expireAfterSeconds=int(EVENTS_TTL.total_seconds()))
+        requests.ensure_indexes(self.db.requests)
 
     # -- issue_state -------------------------------------------------------------------------
 
@@ -106,9 +110,10 @@ class PairStore:
         doc = self.db.mappings.find_one({field: issue_id})
         return _mapping(doc) if doc else None
 
-    def save_mapping(self, mapping: Mapping) -> None:
-        self._write(self.db.mappings, mapping.user_id,
-                    {"user_key": mapping.user_key, "dev_id": mapping.dev_id, "dev_key": mapping.dev_key})
+    def save_mapping(self, mapping: Mapping, found_by: str | None = None) -> None:
+        """`found_by` says how the pairing was found (created, adopted by ..., imported), for the trace."""
+        fields = {"user_key": mapping.user_key, "dev_id": mapping.dev_id, "dev_key": mapping.dev_key}
+        self._write(self.db.mappings, mapping.user_id, fields if found_by is None else {**fields, "found_by": found_by})
 
     def update_mapping_key(self, side: Side, issue_id: str, key: str) -> None:
         """An issue moved: its id is unchanged, its key is new."""
@@ -116,6 +121,16 @@ class PairStore:
         doc = self.db.mappings.find_one({field: issue_id}, {"_id": 1})
         if doc is not None:
             self._write(self.db.mappings, doc["_id"], {key_field: key})
+
+    def pairing_origin(self, user_id: str) -> str | None:
+        """How the mapping of `user_id` was found (`found_by`), if it was recorded."""
+        doc = self.db.mappings.find_one({"_id": user_id}, {"found_by": 1})
+        return doc.get("found_by") if doc else None
+
+    def issue_id_of(self, key: str) -> str | None:
+        """The id of the issue last stored under `key` (None: never seen by that key)."""
+        doc = self.db.issue_state.find_one({"key": key}, {"_id": 1})
+        return str(doc["_id"]) if doc else None
 
     def mapping_count(self) -> int:
         return count(self.db.mappings)
@@ -211,6 +226,14 @@ class PairStore:
         self._delete(self.db.failures, {"issue_id": issue_id, "kind": {"$ne": FailureKind.CREATION.value},
                                         "_id": {"$ne": keep}})
 
+    def make_failures_due(self, now: datetime, issue_key: str | None = None, issue_id: str | None = None,
+                          given_up_only: bool = False) -> int:
+        """Make the matching retryable failures due at `now` (an operator's retry); how many."""
+        due = failures.read_matching(self.db.failures, issue_key=issue_key, issue_id=issue_id, given_up_only=given_up_only)
+        for failure in due:
+            self._write(self.db.failures, failure.id, {"next_attempt_at": encode_instant(now)})
+        return len(due)
+
     def failure_count(self) -> int:
         """The pending failures (app.sync.failures says what pending means)."""
         return failures.count_pending(self.db.failures)
@@ -222,6 +245,32 @@ class PairStore:
 
     def record_event(self, event: dict[str, Any]) -> None:
         self.db.events.insert_one(dict(event))
+
+    def events_of(self, issue_ids: list[str], since: datetime | None = None) -> list[dict[str, Any]]:
+        """The events of the issues `issue_ids` (and since `since`), oldest first."""
+        query: dict[str, Any] = {"issueId": {"$in": issue_ids}}
+        if since is not None:
+            query["at"] = {"$gte": since}
+        return list(self.db.events.find(query).sort("at", pymongo.ASCENDING))
+
+    def events_named(self, name: str, since: datetime | None = None) -> list[dict[str, Any]]:
+        """The events of one type (pair-wide ones: a lease taken), oldest first."""
+        query: dict[str, Any] = {"event": name}
+        if since is not None:
+            query["at"] = {"$gte": since}
+        return list(self.db.events.find(query).sort("at", pymongo.ASCENDING))
+
+    def latest_issue_events(self, limit: int) -> list[dict[str, Any]]:
+        """The newest events about an issue, newest first."""
+        return list(self.db.events.find({"issueKey": {"$exists": True}}).sort("at", pymongo.DESCENDING).limit(limit))
+
+    # -- requests (an operator's, consumed by the lease holder only) --------------------------
+
+    def waiting_requests(self) -> list[SyncRequest]:
+        return requests.waiting(self.db.requests)
+
+    def finish_request(self, request_id: str, outcome: str, now: datetime) -> None:
+        requests.finish(self.db.requests, request_id, outcome, now)
 
 
     # -- fenced writes -----------------------------------------------------------------------

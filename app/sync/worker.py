@@ -46,6 +46,8 @@ from app.leases.store import LeaseStore
 from app.logs import configure_logging
 from app.redaction import remember
 from app.settings import Settings, get_settings
+from app.sync import requests
+from app.sync.audit import lease_taken_event
 from app.sync.engine import Engine
 from app.sync.loop import SyncLoop
 from app.sync.metrics import WorkerMetrics
@@ -135,7 +137,8 @@ def pair_engine(config: PairConfig, jira: JiraClient, client: pymongo.MongoClien
             extra={"configured": config.jira.time_zone, "profile": profile_zone},
         )
     store = PairStore(client[os.environ.get("WORKER_DATABASE_NAME") or settings.pair_database(pair_name(config))], fence)
-    return Engine(config=config, jira=jira, store=store, time_zone=config.jira.time_zone or profile_zone)
+    return Engine(config=config, jira=jira, store=store, time_zone=config.jira.time_zone or profile_zone,
+                  bundle=settings.effective_bundle_id)
 
 
 def run_worker(config_path: Path, settings: Settings, fence: int | None = None) -> int:
@@ -204,10 +207,14 @@ def _serve(config_path: Path, config: PairConfig, client: pymongo.MongoClient[An
         held.release()
         return EXIT_STARTUP_FAILED
     heartbeat.warn([*warnings, *rule_status_warnings(config, jira)])
+    try:  # the trace shows where the pair moved; a MongoDB hiccup here must not stop the worker
+        engine.record(lease_taken_event(held.store.lease(held.pair), fence))
+    except pymongo.errors.PyMongoError as error:
+        log.warning("could not record the lease taken: %s", error)
 
     metrics = WorkerMetrics(request_counts=lambda: jira.status_counts)
     loop = SyncLoop(_stepping_down(engine.run_pass, guard), heartbeat, config.interval_seconds, metrics=metrics,
-                    also_stop=lambda: guard.lost or held.handing_over())
+                    also_stop=lambda: guard.lost or held.handing_over(), wake=_request_waiting(engine.store))
     held.on_lost = loop.request_stop
     signalled = threading.Event()
 
@@ -246,6 +253,17 @@ def _stepping_down(run_pass: Callable[[Callable[[], bool]], PassSummary],
             guard.lose(str(error))
             raise
     return run
+
+
+def _request_waiting(store: PairStore) -> Callable[[], bool]:
+    """Whether an operator's request waits (the loop then ends its sleep); False when MongoDB
+    does not answer (the next pass reports that)."""
+    def waiting() -> bool:
+        try:
+            return requests.any_waiting(store.db.requests)
+        except pymongo.errors.PyMongoError:
+            return False
+    return waiting
 
 
 def become_standby(config_path: Path, after_fence: int) -> int:

@@ -298,3 +298,30 @@ def test_an_idle_pass_reads_no_comments_and_a_changed_issue_costs_one_list(pair)
 def comment_reads(pair: SyncHarness) -> int:
     log = pair.admin("GET", "requests")["requests"]
     return sum(1 for r in log if r["method"] == "GET" and r["path"].endswith("/comment"))
+
+
+def test_on_data_center_a_copy_is_wiki_markup_and_internal_by_its_property(jira_sim_dc, mongo_client, db_prefix,
+                                                                          tmp_path):
+    pair = SyncHarness(jira_sim_dc, mongo_client[f"{db_prefix}-ab"], tmp_path, deployment="datacenter",
+                       comments=DEFAULT_COMMENTS)
+    pair.admin("PATCH", "projects/ABSUP", projectType="service_desk")
+    pair.sync()
+    user_key, dev_key = accepted(pair)
+    pair.human.post_comment(dev_key, "see *this*", {})
+    pair.sync()
+    [raw] = [c for c in pair.human.raw_comments(user_key) if isinstance(CommentView.parse(c).marker, CopyMarker)]
+    assert raw["body"].startswith(f"Hannah Human wrote on [{dev_key}|") and raw["body"].endswith("\n\nsee *this*")
+    assert CommentView.parse(raw).internal and "jsdPublic" not in raw
+    [dto] = [c for c in request_comments(pair, user_key) if c["id"] == raw["id"]]
+    assert dto["public"] is False
+
+
+def test_outside_a_service_project_toUser_internal_copies_a_normal_comment(jira_sim, mongo_client, db_prefix,
+                                                                         tmp_path):
+    pair = make_pair(jira_sim, mongo_client, db_prefix, tmp_path, service_desk=False)
+    user_key, dev_key = accepted(pair)
+    say(pair, dev_key, "no customers here")
+    pair.sync()
+    [(copy, _)] = copies(pair, user_key)
+    assert copy.jsd_public is True  # Jira's answer outside a service project: there is no internal
+    assert pair.store.pending_failures() == []

@@ -8,7 +8,10 @@ Pure: no I/O, no clock. What it decides (README "Comments"):
   see; elsewhere every unrestricted comment), or `none`. To the User issue (`toUser`): as
   `internal` notes, `public` replies, or `none`. A copy onto a service project is internal
   unless the file says `public` for that direction (a Dev project that is a service project
-  included: nobody's customers read Dev talk by accident).
+  included: nobody's customers read Dev talk by accident). `toUser: internal` sends the internal
+  flag even to a project that is not a service project (there it changes nothing, and a project
+  turned into a service project meanwhile still gets an internal note); only a service project's
+  answer is checked for it (elsewhere Jira answers every comment public).
 - A restricted comment (role or group) is skipped (`restricted: skip`), or copied with the same
   restriction (`keep`; Jira refuses a role the partner's project lacks and the copy is skipped).
 - With `followEdits`, an original whose digest changed updates its copy, a copy whose original is
@@ -56,11 +59,12 @@ class CopyRules:
 class PostCopy:
     original: CommentView
     digest: str
-    internal: bool
+    internal: bool  # the request asks for an internal comment
     visibility: Visibility | None
+    verify: bool = False  # the answer must say internal (a service project's), else the copy is deleted
 
     def describe(self) -> str:
-        kind = "internal" if self.internal else "public"
+        kind = "internal" if self.verify else "normal" if self.internal else "public"
         restricted = f", restricted to {self.visibility.describe()}" if self.visibility else ""
         return f"copy comment {self.original.id} as {kind}{restricted}"
 
@@ -152,5 +156,5 @@ def decide(original: CommentView, rules: CopyRules, now: str) -> PostCopy | Skip
             return SkipComment(original, now, f"restricted to {original.visibility.describe()}; toDev is public")
     if original.visibility is not None and rules.restricted == "skip":
         return SkipComment(original, now, f"restricted to {original.visibility.describe()}; restricted is skip")
-    internal = rules.target_service_desk and not (rules.target == "user" and rules.mode == "public")
-    return PostCopy(original, now, internal, original.visibility)
+    internal = rules.mode == "internal" if rules.target == "user" else rules.target_service_desk
+    return PostCopy(original, now, internal, original.visibility, verify=internal and rules.target_service_desk)

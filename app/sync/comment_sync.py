@@ -191,7 +191,7 @@ class _Run:
 
     def _check_internal(self, action: PostCopy, copy: CommentView) -> None:
         """A copy meant to be internal must be: else it is deleted at once, and reported."""
-        if not action.internal or copy.internal:
+        if not action.verify or copy.internal:
             return
         if copy.id is not None:
             self.copier.jira.delete_comment(self.target_id, copy.id)
@@ -201,7 +201,7 @@ class _Run:
         self.copier.store.save_comment_copy(replace(record, state=CopyState.COPIED, copy_comment_id=copy.id))
         self.done.count("copied", self.rules.direction)
         self.done.events.append(comment_event("comment.copied", self._keys(action.original.id, copy.id),
-                                              "internal" if action.internal else "public"))
+                                              "internal" if action.verify else "normal" if action.internal else "public"))
 
     # -- edit, delete, skip --------------------------------------------------------------------
 

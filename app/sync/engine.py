@@ -34,6 +34,7 @@ from app.jira import JiraAuthError, JiraClient, JiraError, JiraNotFound
 from app.sync.actions import CreateDevIssue, Plan
 from app.sync.adoption import Adoption, Ambiguous
 from app.sync.audit import Progress, adopted_event, creation_event, processed_event
+from app.sync.comment_plan import CommentAction
 from app.sync.comment_sync import CommentCopier
 from app.sync.creation import CreationRecord, creation_id
 from app.sync.executor import ActionExecutor
@@ -56,6 +57,15 @@ class Preview:
     plan: Plan
     adopts: Mapping | None = None
     via: str | None = None
+
+
+@dataclass(frozen=True)
+class CommentPreview:
+    """What a pass would do about one paired issue's comments (the `plan` command)."""
+
+    issue_key: str
+    side: Side
+    actions: tuple[CommentAction, ...]
 
 
 class Engine:
@@ -160,6 +170,30 @@ class Engine:
                 previews.append(Preview(change, self._plan(change, acting, mapping), mapping, found.via))
                 continue
             previews.append(Preview(change, decided))
+        return previews
+
+    def preview_comments(self) -> list[CommentPreview]:
+        """What the next pass would do about comments, reading only: the paired issues it would
+        read (those changed, those left due, those whose comment failure is due; on a full scan
+        those with copies), each with its planned copies, edits, deletes and skips."""
+        if self.comments is None:
+            return []
+        state = self.store.sync_state()
+        now = self.clock()
+        since = state.comments_since or now  # not enabled yet: nothing older than now is copied
+        changed = [(item.change.issue.id, item.change.issue.side) for item in self.observer.observe(state, now).changes]
+        scanning = full_scan_due(state.last_full_scan_at, now, self.config.full_scan_seconds)
+        work = comment_work(self.store.comments_due() + changed,
+                            [f for f in self.store.due_failures(now) if f.kind is FailureKind.COMMENT],
+                            self.store.issues_with_copies() if scanning else [])
+        previews = []
+        for issue_id, side in work:
+            mapping = self.store.mapping_for(side, issue_id)
+            if mapping is None:
+                continue
+            actions = self.comments.plan(side, issue_id, since)
+            if actions:
+                previews.append(CommentPreview(mapping.key_of(side), side, actions))
         return previews
 
     def _import_original(self) -> None:

@@ -325,3 +325,13 @@ def test_outside_a_service_project_toUser_internal_copies_a_normal_comment(jira_
     [(copy, _)] = copies(pair, user_key)
     assert copy.jsd_public is True  # Jira's answer outside a service project: there is no internal
     assert pair.store.pending_failures() == []
+
+
+def test_comment_sync_begins_by_jiras_clock_not_this_hosts(jira_sim, mongo_client, db_prefix, tmp_path):
+    pair = SyncHarness(jira_sim, mongo_client[f"{db_prefix}-ab"], tmp_path, comments=DEFAULT_COMMENTS)
+    pair.clock.advance(minutes=30)  # this host's clock runs half an hour ahead of Jira's
+    pair.sync()
+    user_key, dev_key = accepted(pair)
+    say(pair, user_key, "written after comment sync began")
+    pair.sync()
+    assert len(copies(pair, dev_key)) == 1

@@ -38,7 +38,7 @@ from app.sync.comment_plan import (
     SkipComment,
     plan_comments,
 )
-from app.sync.jira_answers import INTERNAL_PROPERTY, CommentView
+from app.sync.jira_answers import INTERNAL_PROPERTY, CommentView, parse_jira_datetime
 from app.sync.marker import CopyMarker
 from app.sync.model import Mapping, Side, other_side
 from app.sync.store import PairStore
@@ -83,6 +83,11 @@ class CommentCopier:
             project = self.jira.project(self.project_keys[side])
             self._service_desk[side] = project.get("projectTypeKey") == SERVICE_DESK
         return self._service_desk[side]
+
+    def jira_now(self) -> datetime | None:
+        """Jira's own time (`serverInfo.serverTime`), None when it does not say."""
+        served = self.jira.server_info().get("serverTime")
+        return parse_jira_datetime(served) if isinstance(served, str) and served else None
 
     def plan(self, origin: Side, issue_id: str, since: datetime) -> tuple[CommentAction, ...]:
         """What reconciling the issue would do (reads its comments; writes nothing)."""

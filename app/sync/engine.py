@@ -328,11 +328,13 @@ class Engine:
     # -- comments ----------------------------------------------------------------------------
 
     def _comments_enabled(self, state: SyncState, now: datetime) -> SyncState:
-        """The state, with the moment comment sync was first enabled recorded (once)."""
+        """The state, with the moment comment sync was first enabled recorded (once), by Jira's
+        clock (the comments' `created` it is compared with are Jira's; this host's may be off)."""
         if self.comments is None or state.comments_since is not None:
             return state
-        self.store.save_sync_state(comments_since=now)
-        return state.updated(SyncStateUpdate(comments_since=now))
+        since = self.comments.jira_now() or now
+        self.store.save_sync_state(comments_since=since)
+        return state.updated(SyncStateUpdate(comments_since=since))
 
     def _sync_comments(self, state: SyncState, scanning: bool, counts: Counter[str],
                        should_stop: Callable[[], bool]) -> None:

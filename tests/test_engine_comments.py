@@ -98,6 +98,11 @@ def test_a_dev_comment_lands_on_a_service_project_as_an_internal_note(pair):
     assert copy.jsd_public is False  # the platform API's word
     [dto] = [c for c in request_comments(pair, user_key) if c["id"] == copy.id]
     assert dto["public"] is False  # the Service Management API's word: no customer sees it
+    [event] = list(pair.store.db.events.find({"event": "comment.copied"}))
+    assert (event["issueKey"], event["targetKey"], event["direction"], event["kind"], event["copyId"]) == (
+        dev_key, user_key, "dev_to_user", "internal", copy.id)
+    summary = pair.sync()
+    assert not any(key.startswith("comments.") for key in summary.counts), "nothing more to do"
 
 
 def test_toUser_public_makes_public_replies(jira_sim, mongo_client, db_prefix, tmp_path):

@@ -340,3 +340,24 @@ def test_comment_sync_begins_by_jiras_clock_not_this_hosts(jira_sim, mongo_clien
     say(pair, user_key, "written after comment sync began")
     pair.sync()
     assert len(copies(pair, dev_key)) == 1
+
+
+@pytest.mark.parametrize("status", [403, 413, 429])
+def test_a_refused_copy_is_a_pending_failure_retried_until_it_is_made_once(pair, status):
+    user_key, dev_key = accepted(pair)
+    say(pair, user_key, "try again later")
+    dev_id = pair.human.get_issue(dev_key, fields=["status"])["id"]
+    pair.admin("POST", "config", faults={"next_errors": 100, "error_status": status,
+                                         "path_contains": f"/issue/{dev_id}/comment"})
+    pair.sync()
+    [failure] = pair.store.pending_failures()
+    assert failure.kind is FailureKind.COMMENT and failure.change.issue_key == user_key
+    assert str(status) in (failure.last_error or "") and "copy comment" in (failure.last_error or "")
+
+    pair.admin("POST", "config", faults={"next_errors": 0, "path_contains": ""})
+    pair.sync()
+    assert copies(pair, dev_key) == [] and len(pair.store.pending_failures()) == 1, "not due yet"
+    pair.clock.advance(minutes=5)
+    pair.sync()
+    assert len(copies(pair, dev_key)) == 1
+    assert pair.store.pending_failures() == []

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 CREATE = "create"
 COMMENT = "comment"  # a Move whose `comment` says which: public, internal, restricted, edit, delete
 # (side, comment kind, weight) of the conversation on a paired issue
-COMMENT_MOVES = (("user", "public", 0.6), ("user", "internal", 0.4), ("dev", "public", 0.8),
-                 ("dev", "restricted", 0.2), ("user", "edit", 0.2), ("dev", "delete", 0.15))
+COMMENT_MOVES = (("user", "public", 1.5), ("user", "internal", 1.0), ("dev", "public", 2.0),
+                 ("dev", "restricted", 0.5), ("user", "edit", 0.7), ("dev", "delete", 0.5))
 REPLIES = (
     "Thanks, we are looking into it.", "Could you send a screenshot?", "It happens again since this morning.",
     "Reproduced on staging.", "The fix is in review.", "Which version are you on?", "Works for me now, thanks!",

@@ -361,3 +361,23 @@ def test_a_refused_copy_is_a_pending_failure_retried_until_it_is_made_once(pair,
     pair.sync()
     assert len(copies(pair, dev_key)) == 1
     assert pair.store.pending_failures() == []
+
+
+def test_a_status_change_of_the_issue_does_not_supersede_its_comment_failure(pair):
+    user_key, dev_key = accepted(pair)
+    user_id = pair.human.get_issue(user_key, fields=["status"])["id"]
+    pair.admin("POST", "config", faults={"next_errors": 100, "error_status": 403,
+                                         "path_contains": f"/issue/{user_id}/comment"})
+    say(pair, dev_key, "you will not see this yet")
+    pair.sync()
+    [failure] = [f for f in pair.store.pending_failures() if f.kind is FailureKind.COMMENT
+                 and f.change.issue_key == dev_key]
+    assert failure.attempts == 1
+
+    pair.move(dev_key, "In Progress")  # a status change of the same issue, with actions
+    pair.clock.advance(minutes=5)
+    pair.sync()
+    [failure] = [f for f in pair.store.pending_failures() if f.kind is FailureKind.COMMENT
+                 and f.change.issue_key == dev_key]
+    assert failure.attempts == 2, "kept (and tried again), not superseded by the status change"
+    pair.admin("POST", "config", faults={"next_errors": 0, "path_contains": ""})

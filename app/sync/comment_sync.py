@@ -92,8 +92,8 @@ class CommentCopier:
     def plan(self, origin: Side, issue_id: str, since: datetime) -> tuple[CommentAction, ...]:
         """What reconciling the issue would do (reads its comments; writes nothing)."""
         rules = self.rules(origin, since)
-        if rules.mode == "none" and not self.store.comment_copies_of(origin, issue_id):
-            return ()
+        if rules.mode == "none":
+            return ()  # nothing goes that way: not even its comments are read
         originals = [CommentView.parse(raw) for raw in self.jira.raw_comments(issue_id)]
         return plan_comments(originals, self.store.comment_copies_of(origin, issue_id), rules)
 
@@ -102,8 +102,8 @@ class CommentCopier:
         (but JiraAuthError, which stops the pass)."""
         done = Reconciled()
         issue_id = mapping.id_of(origin)
-        rules = self.rules(origin, since)
         try:
+            rules = self.rules(origin, since)
             actions = self.plan(origin, issue_id, since)
         except JiraAuthError:
             raise

@@ -136,8 +136,8 @@ def test_toDev_none_and_toUser_none_copy_nothing(jira_sim, mongo_client, db_pref
     say(pair, dev_key, "b")
     pair.reset_requests()
     pair.sync()
-    assert copies(pair, user_key) == [] and copies(pair, dev_key) == []
     assert comment_reads(pair) == 0, "nothing goes either way: no comment list is read"
+    assert copies(pair, user_key) == [] and copies(pair, dev_key) == []
 
 
 def test_toDev_public_leaves_internal_notes_out_with_a_reason(jira_sim, mongo_client, db_prefix, tmp_path):

@@ -95,3 +95,21 @@ def test_the_order_follows_the_comments_and_names_each_action() -> None:
     assert isinstance(skip, SkipComment) and skip.reason == "restricted to role 'Developers'; restricted is skip"
     delete = plan_comments([], {"1": copied(PLAIN)}, TO_DEV)[0]
     assert isinstance(delete, DeleteCopy) and delete.reason == "the original was deleted"
+
+
+@pytest.mark.parametrize(("body", "embeds"), [
+    ("see !screen.png!", True),
+    ("see !screen.png|thumbnail!", True),
+    ("the log: [^trace.log]", True),
+    ("wow! really!", False),  # exclamations, not an embed
+    ("plain text", False),
+    ({"type": "doc", "version": 1, "content": [{"type": "mediaSingle", "content": [
+        {"type": "media", "attrs": {"id": "abc", "type": "file", "collection": ""}}]}]}, True),
+    ({"type": "doc", "version": 1, "content": [{"type": "paragraph", "content": [{"type": "text", "text": "!a!"}]}]},
+     False),  # ADF text is text: only media nodes embed
+    (None, False),
+])
+def test_what_embeds_files(body, embeds) -> None:
+    from app.sync.comment_body import embeds_files
+
+    assert embeds_files(body) is embeds

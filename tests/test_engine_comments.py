@@ -383,3 +383,24 @@ def test_a_status_change_of_the_issue_does_not_supersede_its_comment_failure(pai
                  and f.change.issue_key == dev_key]
     assert failure.attempts == 2, "kept (and tried again), not superseded by the status change"
     pair.admin("POST", "config", faults={"next_errors": 0, "path_contains": ""})
+
+
+def test_a_file_the_original_embeds_is_copied_once_through_the_attachment_path(jira_sim_dc, mongo_client, db_prefix,
+                                                                             tmp_path):
+    pair = SyncHarness(jira_sim_dc, mongo_client[f"{db_prefix}-ab"], tmp_path, deployment="datacenter",
+                       comments=DEFAULT_COMMENTS)
+    pair.sync()
+    user_key, dev_key = accepted(pair)
+    pair.human.add_attachment(user_key, "screen.png", b"\x89PNG fake")
+    pair.human.post_comment(user_key, "it looks like this: !screen.png|thumbnail!", {})
+    pair.human.post_comment(user_key, "and again !screen.png!", {})
+    pair.sync()
+
+    assert [a["filename"] for a in pair.human.attachments(dev_key)] == ["screen.png"]
+    bodies = [raw["body"] for raw in pair.human.raw_comments(dev_key)
+              if isinstance(CommentView.parse(raw).marker, CopyMarker)]
+    assert [body.split("\n\n", 1)[1] for body in bodies] == ["it looks like this: !screen.png|thumbnail!",
+                                                              "and again !screen.png!"]
+    pair.sync()
+    full_scan(pair)
+    assert len(pair.human.attachments(dev_key)) == 1

@@ -8,11 +8,29 @@ and marks included). On Data Center it is wiki markup: the line, an empty line, 
 
 from __future__ import annotations
 
+import re
 from datetime import timezone
 from typing import Any
 
 from app.sync.jira_answers import CommentView
 from app.sync.templates import browse_url
+
+
+# Wiki markup's references to an issue's own attachments: !file.png!, !file.png|thumbnail!, [^file.txt]
+WIKI_EMBED = re.compile(r"![^!\s|][^!|\n]*(?:\|[^!\n]*)?!|\[\^[^\]\n]+\]")
+ADF_MEDIA = frozenset({"media", "mediaSingle", "mediaGroup", "mediaInline"})
+
+
+def embeds_files(body: Any) -> bool:
+    """Whether a comment body shows files attached to its issue (ADF media nodes; wiki `!file!`
+    or `[^file]`): its copy needs them on the partner issue too."""
+    if isinstance(body, str):
+        return WIKI_EMBED.search(body) is not None
+    if isinstance(body, dict):
+        return body.get("type") in ADF_MEDIA or any(embeds_files(node) for node in body.get("content") or [])
+    if isinstance(body, list):
+        return any(embeds_files(node) for node in body)
+    return False
 
 
 def comment_url(site_url: str, issue_key: str, comment_id: str) -> str:

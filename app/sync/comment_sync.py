@@ -3,7 +3,10 @@
 One reconcile reads the issue's comments once (one GET per page of 100, `expand=properties`),
 plans (app.sync.comment_plan, pure) against what became of each original
 (app.sync.comment_copies), and acts:
-- post:   written ahead (`posting`) before the POST; the POST carries our CopyMarker and, for an
+- post:   the files the original embeds go to the partner first, through the attachment copy
+          every attachment takes (app.sync.executor: each file once; on Data Center the copy's
+          `!file!` then finds its file by name); the copy is written ahead (`posting`) before
+          the POST; the POST carries our CopyMarker and, for an
           internal copy, `sd.public.comment` `{"internal": true}`, so the copy is internal from
           its first moment. A `posting` record found again means the copy may exist: the
           partner's comments are read and the copy found by its marker before anything is
@@ -27,7 +30,7 @@ from typing import Any
 from app.config import CommentSync
 from app.jira import JiraAuthError, JiraClient, JiraError, JiraNotFound
 from app.sync.audit import comment_event
-from app.sync.comment_body import copy_body
+from app.sync.comment_body import copy_body, embeds_files
 from app.sync.comment_copies import CommentCopy, CopyState
 from app.sync.comment_plan import (
     CommentAction,
@@ -38,6 +41,7 @@ from app.sync.comment_plan import (
     SkipComment,
     plan_comments,
 )
+from app.sync.executor import PartnerMissing
 from app.sync.jira_answers import INTERNAL_PROPERTY, CommentView, parse_jira_datetime
 from app.sync.marker import CopyMarker
 from app.sync.model import Mapping, Side, other_side
@@ -63,6 +67,9 @@ class Reconciled:
         self.counts[key] = self.counts.get(key, 0) + 1
 
 
+CopyFiles = Callable[[Side, Mapping, str], None]  # (from side, mapping, change id): ActionExecutor.copy_attachments
+
+
 @dataclass
 class CommentCopier:
     jira: JiraClient
@@ -70,6 +77,7 @@ class CommentCopier:
     settings: CommentSync
     project_keys: dict[Side, str]
     clock: Callable[[], datetime]
+    copy_files: CopyFiles | None = None
     _service_desk: dict[Side, bool] = field(default_factory=dict)
 
     def rules(self, origin: Side, since: datetime) -> CopyRules:
@@ -118,7 +126,7 @@ class CommentCopier:
                 run.act(action)
             except JiraAuthError:
                 raise
-            except (JiraError, CopyMadePublic) as error:
+            except (JiraError, CopyMadePublic, PartnerMissing) as error:
                 done.error = _reason(action, mapping, rules, error)
                 return done
         return done
@@ -171,6 +179,8 @@ class _Run:
                 self._check_internal(action, found)
                 self._record_copied(record, found, action)
                 return
+        if copier.copy_files is not None and embeds_files(original.body):
+            copier.copy_files(self.rules.origin, self.mapping, f"comment:{record.id}")
         copier.store.save_comment_copy(record)  # written ahead: a copy may exist from here on
         properties: dict[str, Any] = marker.properties()
         if action.internal:
@@ -254,6 +264,6 @@ class _Run:
 def _reason(action: CommentAction, mapping: Mapping, rules: CopyRules, error: Exception) -> str:
     what = action.describe()
     target = mapping.key_of(rules.target)
-    if isinstance(error, JiraNotFound) and isinstance(action, PostCopy):
+    if isinstance(error, PartnerMissing) or (isinstance(error, JiraNotFound) and isinstance(action, PostCopy)):
         return f"{what} on {target} failed: the partner issue no longer exists ({error})"
     return f"{what} on {target} failed: {error}"

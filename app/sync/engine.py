@@ -91,7 +91,8 @@ class Engine:
         self.adoption = Adoption(jira, store, config, clock, self.executor.credentials)
         self.original = OriginalImport(jira, store, clock, self.executor.credentials)
         self.comments = (CommentCopier(jira, store, config.comments,
-                                       {"user": config.user_project_key, "dev": config.dev_project_key}, clock)
+                                       {"user": config.user_project_key, "dev": config.dev_project_key}, clock,
+                                       self.executor.copy_attachments)
                          if config.comments is not None else None)
 
     # -- the pass ----------------------------------------------------------------------------

@@ -23,6 +23,18 @@ Workload (ABSUP = User project, ABDEV = Dev project, both on the simulator):
     projects, which finds nothing missed): its cost is printed per 1,000 issues scanned.
 Every issue stays inside the 5-minute overlap window for the whole run, so every pass reads
 all issues of both projects (the minimum's n = all issues of the project).
+
+Comment traffic (issue 19; `python -m bench.api_calls comments` runs this part alone), on its own
+pair of 100 paired issues with the comments block (User project a service project): the minimum
+of a pass in which k paired issues changed is its searches + k comment lists (one GET each) + one
+write per copy, edit or delete; an idle pass makes its searches only.
+ C1. a person comments on 50 User issues -> 50 lists + 50 copies (POST);
+ C2. the next pass: the 50 Dev issues the copies moved are read once each (the sync cannot tell
+     its own copy from a person's comment written in the same instant without reading);
+ C3. an idle pass: searches only;
+ C4. developers comment on 50 Dev issues -> 50 lists + 50 internal copies; C5: as C2;
+ C6. 10 User comments are edited (an edit need not move `updated`) and the full scan is due:
+     the scan's searches + one list per paired issue with live copies + 10 PUT.
 """
 
 from __future__ import annotations
@@ -114,7 +126,76 @@ def run_phase(harness: SyncHarness, sim: SimulatorProcess, sites: CallSites) -> 
     return PassRequests(Counter(sim.rest_counts()), elapsed, summary.counts, Counter(sites.counts))
 
 
+COMMENTED = 50
+EDITED = 10
+PAIRED = 100
+COMMENTS = {"toDev": "all", "toUser": "internal", "followEdits": True, "restricted": "skip"}
+
+
+def comment_calls(measured: Counter[str]) -> int:
+    return sum(n for key, n in measured.items() if "/comment" in key)
+
+
+def comment_phases(root: Path, mongo_uri: str) -> list[Phase]:
+    """The comment workload above, on its own simulator and database."""
+    with SimulatorProcess(user_issues_seed(PAIRED), root) as sim:
+        client: MongoClient = pymongo.MongoClient(mongo_uri, tz_aware=True)
+        database = client["bench_api_comment_calls"]
+        client.drop_database(database.name)
+        harness = SyncHarness(sim, database, root, comments=COMMENTS)
+        sim.admin("PATCH", "projects/ABSUP", {"projectType": "service_desk"})
+        sites = CallSites(harness.bot.transport)
+        harness.engine.run_pass()
+        user_keys = [issue["key"] for issue in harness.human.search('project = "ABSUP" ORDER BY key ASC', fields=["status"])]
+        for key in user_keys:
+            harness.move(key, "Will Do")
+        for _ in range(3):  # the creations, then the passes that read what they changed
+            harness.engine.run_pass()
+        dev_keys = [harness.dev_key(key) or "" for key in user_keys]
+        searches = pages(PAIRED) + pages(PAIRED)
+        phases: list[Phase] = []
+        said = [harness.human.add_comment(key, f"customer says {i}") for i, key in enumerate(user_keys[:COMMENTED])]
+        phases.append(Phase("C1 50 User comments", run_phase(harness, sim, sites), searches + 2 * COMMENTED))
+        phases.append(Phase("C2 pass after the copies", run_phase(harness, sim, sites), searches + COMMENTED))
+        phases.append(Phase("C3 idle pass", run_phase(harness, sim, sites), searches))
+        for i, key in enumerate(dev_keys[:COMMENTED]):
+            harness.human.add_comment(key, f"developer says {i}")
+        phases.append(Phase("C4 50 Dev comments", run_phase(harness, sim, sites), searches + 2 * COMMENTED))
+        phases.append(Phase("C5 pass after the copies", run_phase(harness, sim, sites), searches + COMMENTED))
+        for i, comment in enumerate(said[:EDITED]):
+            body = {"type": "doc", "version": 1,
+                    "content": [{"type": "paragraph", "content": [{"type": "text", "text": f"customer means {i}"}]}]}
+            harness.human.update_comment(user_keys[i], str(comment["id"]), body)
+        harness.clock.advance(seconds=harness.config.full_scan_seconds)
+        phases.append(Phase("C6 10 edits + full scan", run_phase(harness, sim, sites),
+                            2 * searches + 2 * COMMENTED + EDITED))
+        client.drop_database(database.name)
+        client.close()
+    return phases
+
+
+def print_comment_phases(phases: list[Phase]) -> None:
+    rows = []
+    for phase in phases:
+        calls = sum(phase.run.measured.values())
+        counts = phase.run.counts
+        done = sum(n for key, n in counts.items() if key.startswith("comments."))
+        rows.append([phase.name, calls, phase.minimum, f"{calls / phase.minimum:.3f}", comment_calls(phase.run.measured),
+                     done, f"{phase.run.seconds:.2f} s"])
+    print(f"\nComment traffic: {PAIRED} paired issues, comments block {COMMENTS}\n")
+    print_table(["phase", "measured calls", "minimum", "ratio", "of which comment calls", "comment steps",
+                 "pass time"], rows)
+    for phase in phases:
+        print(f"  {phase.name}: " + ", ".join(f"{key} x{n}" for key, n in sorted(phase.run.measured.items())))
+
+
 def main() -> None:
+    if sys.argv[1:] == ["comments"]:
+        print(__doc__.splitlines()[0] + " (comment traffic only)")
+        print(machine_line())
+        with work_dir("api-comments") as root, mongo(root) as mongo_uri:
+            print_comment_phases(comment_phases(root, mongo_uri))
+        return
     print(__doc__.splitlines()[0])
     print(machine_line())
     rows: list[list[Any]] = []
@@ -156,6 +237,7 @@ def main() -> None:
         run_minutes = total.elapsed / 60
         client.drop_database(database.name)
         client.close()
+        comment_run = comment_phases(root, mongo_uri)
 
     all_measured = all_minimum = 0
     for phase in phases:
@@ -177,6 +259,7 @@ def main() -> None:
     print("\nThe same requests by the app/sync function that made them (module.function[>helper])")
     for phase in phases:
         print(f"  {phase.name}: " + ", ".join(f"{key} x{n}" for key, n in sorted(phase.run.by_site.items())))
+    print_comment_phases(comment_run)
 
 
 if __name__ == "__main__":

@@ -118,12 +118,15 @@ def workflow_from_dict(data: dict[str, Any]) -> Workflow:
     return Workflow(statuses, tuple(transitions), data.get("initial", statuses[0][0]))
 
 
-def demo_seed(pairs: list[tuple[str, str]] | None = None, issues_per_project: int = 0, time_zone: str = "UTC") -> dict[str, Any]:
-    """Users (bot + human, both in ``time_zone``) and, per (USER, DEV) pair, the two projects."""
+def demo_seed(pairs: list[tuple[str, str]] | None = None, issues_per_project: int = 0, time_zone: str = "UTC",
+              service_desk: bool = False) -> dict[str, Any]:
+    """Users (bot + human, both in ``time_zone``) and, per (USER, DEV) pair, the two projects
+    (with ``service_desk`` the User projects are service projects, as support projects are)."""
     projects = []
     for user_key, dev_key in pairs or [("ABSUP", "ABDEV")]:
         projects.append({"key": user_key, "name": f"{user_key} support", "lead": HUMAN.account_id,
-                         "issueTypes": ["Task", "Bug", "Story"], "workflow": "user"})
+                         "issueTypes": ["Task", "Bug", "Story"], "workflow": "user",
+                         **({"projectType": "service_desk"} if service_desk else {})})
         projects.append({"key": dev_key, "name": f"{dev_key} development", "lead": HUMAN.account_id,
                          "issueTypes": ["Bug", "Task", "Story"], "workflow": "dev"})
     return {"users": [BOT.seed_user(time_zone), HUMAN.seed_user(time_zone)], "projects": projects,

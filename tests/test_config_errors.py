@@ -72,3 +72,34 @@ def test_printable_escapes_what_could_forge_a_line_and_keeps_the_rest(text, show
 def test_a_config_error_shows_its_file_and_field_escaped() -> None:
     error = ConfigError("config/sync-a\n\x1b[2K.json", "jira.x\ny", "boom")
     assert str(error) == "config/sync-a\\n\\x1b[2K.json: jira.x\\ny: boom"
+
+
+def test_the_comments_block_names_unknown_keys_and_values() -> None:
+    data = {
+        "jira": {"baseUrl": "https://j.example", "apiToken": "t", "authType": "pat"},
+        "userProjectKey": "A1", "devProjectKey": "B1",
+        "rules": [{"id": "r", "sourceStatus": "x", "targetProject": "dev", "syncDirection": "both"}],
+        "comments": {"toDev": "everything", "toUser": "private", "followEdit": True, "restricted": "drop"},
+    }
+    with pytest.raises(ValidationError) as raised:
+        PairConfig.model_validate(data)
+
+    errors = {e.field: e.message for e in validation_errors("f.json", raised.value, PairConfig)}
+
+    assert "'all', 'public' or 'none'" in errors["comments.toDev"]
+    assert "'internal', 'public' or 'none'" in errors["comments.toUser"]
+    assert "did you mean 'followEdits'" in errors["comments.followEdit"]
+    assert "'skip' or 'keep'" in errors["comments.restricted"]
+
+
+def test_an_absent_comments_block_is_no_comment_sync_and_an_empty_one_takes_the_defaults() -> None:
+    data = {
+        "jira": {"baseUrl": "https://j.example", "apiToken": "t", "authType": "pat"},
+        "userProjectKey": "A1", "devProjectKey": "B1",
+        "rules": [{"id": "r", "sourceStatus": "x", "targetProject": "dev", "syncDirection": "both"}],
+    }
+    assert PairConfig.model_validate(data).comments is None
+    comments = PairConfig.model_validate({**data, "comments": {}}).comments
+    assert comments is not None
+    assert (comments.to_dev, comments.to_user, comments.follow_edits, comments.restricted) == (
+        "all", "internal", True, "skip")

@@ -155,3 +155,18 @@ def test_the_page_has_no_inline_script_or_style_for_its_content_security_policy_
     assert "<style" not in html and " style=" not in html and "javascript:" not in html
     assert re.search(r"<[^>]+ on[a-z]+=", html) is None, "no inline event handler"
     assert '<link rel="stylesheet" href="static/dashboard.css">' in html
+
+
+def test_comment_activity_is_shown_per_pair_for_the_last_pass_and_since_start():
+    beat = Heartbeat("sync-ab", NOW - timedelta(seconds=3), WorkerState.SLEEPING, last_pass=LastPass(
+        started_at=NOW - timedelta(seconds=65), finished_at=NOW - timedelta(seconds=63), duration_s=2.0, ok=True,
+        counts={"processed": 2, "comments.copied.user_to_dev": 2, "comments.skipped.dev_to_user": 1}),
+        metrics=WorkerTotals.from_document({"passes_total": 4, "comments": {"copied.user_to_dev": 5,
+                                                                            "deleted.dev_to_user": 1}}))
+    view = dashboard_view(assess(snapshot(heartbeats={"sync-ab": beat}), 30))
+
+    pair = view["pairs"][0]
+    assert ("comments copied user → dev", 2) in pair["last_pass"]["counts"]
+    assert ("comments skipped dev → user", 1) in pair["last_pass"]["counts"]
+    assert pair["since_start"][-2:] == [("comments copied user → dev", 5), ("comments deleted dev → user", 1)]
+    assert "comments copied user → dev" in page(snapshot(heartbeats={"sync-ab": beat}))

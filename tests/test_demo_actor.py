@@ -21,6 +21,7 @@ from app.bundle.render import PRIORITY_WORKER
 from app.demo.actor import DemoActor, parse_pairs
 from app.demo.files import EXAMPLE_CONFIG
 from app.demo.moves import (
+    COMMENT,
     CREATE,
     MAX_OPEN_PER_PAIR,
     USER_MOVES,
@@ -59,7 +60,7 @@ def targets(issue: Tracked, at_bound: bool = False) -> set[tuple[str, str]]:
     filler = tuple(Tracked(f"ABSUP-{n}", "Will Do") for n in others)
     pair = PairView("ABSUP", "ABDEV", (issue, *filler))
     return {(move.side, move.target) for move, _ in candidate_moves(pair, random.Random(0))
-            if move.issue_key in (issue.user_key, issue.dev_key) and not move.creates}
+            if move.issue_key in (issue.user_key, issue.dev_key) and not move.creates and move.target != COMMENT}
 
 
 @pytest.mark.parametrize(("user", "dev", "expected"), [
@@ -122,6 +123,9 @@ class ModelSite:
             for key, status in self.user.items() if key.startswith(user + "-"))) for user, dev in self.pairs]
 
     def act(self, move: Move) -> None:
+        if move.target == COMMENT:
+            assert self.dev_of.get(move.issue_key) or move.issue_key in self.dev_of.values(), "a comment on an unpaired issue"
+            return
         if move.creates:
             key = f"{move.project}-{len(self.user) + 1}"
             self.user[key] = self.seen[key] = "To Do"
@@ -181,14 +185,17 @@ def test_over_many_steps_every_workflow_row_happens_and_the_actor_never_fights_t
                          "Dev In Progress -> User In Progress", "Dev Closed -> User Resolved",
                          "Dev Cancelled -> User Cancelled",
                          "Dev Reopened -> User Reopened", "Dev Done -> User unchanged"}
-    kinds = {(move.side, move.target) for move, _ in made}
+    kinds = {(move.side, move.target) for move, _ in made if move.target != COMMENT}
     assert kinds == {("user", CREATE), ("user", "Will Do"), ("user", "Cancelled"), ("user", "Reopened"),
                      ("user", "Closed"), ("dev", "In Progress"), ("dev", "Done"), ("dev", "Closed"),
                      ("dev", "Reopened"), ("dev", "Cancelled")}
+    talk = {(move.side, move.comment) for move, _ in made if move.target == COMMENT}
+    assert talk == {("user", "public"), ("user", "internal"), ("dev", "public"), ("dev", "restricted"),
+                    ("user", "edit"), ("dev", "delete")}
     assert any(move.attach for move, _ in made) and not all(move.attach for move, _ in made if move.creates)
     for move, before in made:
         assert before is None or not before.waiting, (move, before)
-        if move.side == "user" and not move.creates:
+        if move.side == "user" and not move.creates and move.target != COMMENT:
             assert (before.user_status, move.target) in USER_MOVES
             # into a status a rule sets only before the sync is involved, or as what a rule reacts to
             assert move.target not in DRIVEN_USER_STATUSES or before.dev_key is None or move.target in USER_TRIGGERS
@@ -287,3 +294,37 @@ def test_the_demo_runs_the_actor_after_the_workers_with_no_secret_in_its_command
                              "--pairs", "ABSUP:ABDEV,CDSUP:CDDEV", "--email", HUMAN.email, "--every", "2.5")
     assert actor.environment == {}
     assert not {BOT.api_token, HUMAN.api_token} & set(actor.command)
+
+
+def test_the_actors_conversation_is_copied_by_the_sync_as_the_demo_configures_it(jira_sim, mongo_client, db_prefix,
+                                                                                 tmp_path):
+    from app.demo.files import demo_pair_config
+    from app.sync.jira_answers import CommentView
+    from app.sync.marker import CopyMarker
+
+    comments = demo_pair_config("sync-ab", "ABSUP", "ABDEV", jira_sim.url)["comments"]
+    assert comments == {"toDev": "all", "toUser": "internal", "followEdits": True, "restricted": "skip"}
+    harness = SyncHarness(jira_sim, mongo_client[f"{db_prefix}-ab"], tmp_path, comments=comments)
+    harness.admin("PATCH", "projects/ABSUP", projectType="service_desk")  # as the demo seed makes it
+    budget = iter(range(200))
+
+    def wait_one_sync_pass(_seconds: float) -> bool:
+        harness.sync()
+        return next(budget, None) is None
+
+    actor = DemoActor(harness.human, [("ABSUP", "ABDEV")], random.Random(3), every=0.05, wait=wait_one_sync_pass)
+    actor.run(max_moves=80)
+    harness.sync()
+
+    copies, markers = {"user": 0, "dev": 0}, []
+    for side, project in (("user", "ABSUP"), ("dev", "ABDEV")):
+        for issue in harness.human.search(f"project = {project}", ["status"]):
+            for raw in harness.human.raw_comments(issue["key"]):
+                view = CommentView.parse(raw)
+                if isinstance(view.marker, CopyMarker):
+                    copies[side] += 1
+                    markers.append(view.marker)
+                    assert side == "dev" or view.jsd_public is False, "a Dev comment reached a customer"
+    assert copies["user"] and copies["dev"], copies
+    assert len(markers) == len(set(markers)), "a comment copied twice"
+    assert actor.failed_moves == 0

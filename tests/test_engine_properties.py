@@ -1,7 +1,8 @@
-"""A property-based state machine: random workflow moves on both projects, passes killed at
-random points, the pair's database lost, more bundles started, the lease holder killed or
-paused and resumed after a take-over; after every clean pass the guarantees of docs/ARCHITECTURE.md hold,
-and at no moment may two bundles act for the pair."""
+"""A property-based state machine: random workflow moves on both projects, comments added, edited
+and deleted on either side, passes killed at random points, the pair's database lost, more
+bundles started, the lease holder killed or paused and resumed after a take-over; after every
+clean pass the guarantees of docs/ARCHITECTURE.md hold (comments: none lost, none copied twice,
+none echoed, no copy on the User side public), and at no moment may two bundles act for the pair."""
 
 from __future__ import annotations
 
@@ -23,11 +24,14 @@ from hypothesis.stateful import (
 )
 
 from app.jira import JiraClient
+from app.jira.adf import adf_to_text
 from app.leases.decide import is_free, skew_allowance
 from app.leases.guard import LeaseGuard, LeaseLost
 from app.leases.held import HeldLease, LeaseNotHeld
 from app.leases.store import LeaseStore
 from app.sync.engine import Engine
+from app.sync.jira_answers import CommentView
+from app.sync.marker import CopyMarker
 from app.sync.store import FenceLost, PairStore
 from jira_sim.server import SimulatorServer
 from tests.support.faults import Crash, CrashingStore
@@ -38,7 +42,9 @@ from testbed.sync import SyncHarness
 DEV_DRIVES_USER = {"In Progress": "In Progress", "Closed": "Resolved", "Cancelled": "Cancelled", "Reopened": "Reopened"}
 USER_DRIVES_DEV = {"Reopened": "Reopened"}
 STORE_WRITES = ["save_mapping", "save_creation", "finish_intent", "begin_intent", "save_issue_state", "record_attachment",
-                "record_event", "save_sync_state", "record_failure"]
+                "record_event", "save_sync_state", "record_failure", "save_comment_copy", "mark_comments_due",
+                "clear_comments_due"]
+COMMENTS = {"toDev": "all", "toUser": "internal", "followEdits": True, "restricted": "skip"}
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +125,9 @@ class WorkflowMachine(RuleBasedStateMachine):
     @initialize()
     def start(self):
         self.sim = SimulatorServer().start()
-        self.pair = SyncHarness(self.sim, self.client[f"tprop{uuid.uuid4().hex[:10]}"], self.tmp_path)
+        self.pair = SyncHarness(self.sim, self.client[f"tprop{uuid.uuid4().hex[:10]}"], self.tmp_path,
+                                comments=COMMENTS)
+        self.pair.admin("PATCH", "projects/ABSUP", projectType="service_desk")
         self.db_name = self.pair.store.db.name
         self.control_db = self.client[f"tprop{uuid.uuid4().hex[:10]}-control"]
         self.leases = LeaseStore(self.control_db)
@@ -129,6 +137,9 @@ class WorkflowMachine(RuleBasedStateMachine):
         self.user_keys: list[str] = []
         self.last_move: dict[str, tuple[str, str]] = {}  # user key -> (side moved by a person, status)
         self.settled = False  # a clean pass ran since the last move: nothing is owed
+        # comment id -> [user key of the pair, side, issue key, text now, alive, written before comment sync began]
+        self.people_comments: dict[str, list] = {}
+        self.comments_touched = False  # an edit or delete (which need not move `updated`) since the last clean pass
 
     def teardown(self):
         if hasattr(self, "sim"):
@@ -194,6 +205,33 @@ class WorkflowMachine(RuleBasedStateMachine):
             self.last_move[user_key] = (side, status)
             self.settled = False
 
+    @precondition(lambda self: self.user_keys)
+    @rule(data=st.data(), on_dev=st.booleans(), internal=st.booleans())
+    def add_comment(self, data, on_dev, internal):
+        user_key = data.draw(st.sampled_from(self.user_keys))
+        key = self.pair.dev_key(user_key) if on_dev else user_key
+        if key is None:
+            return
+        text = f"note {len(self.people_comments)}"
+        properties = {"sd.public.comment": {"internal": True}} if internal else {}
+        answer = self.pair.human.post_comment(key, _adf(text), properties)
+        self.people_comments[str(answer["id"])] = [user_key, "dev" if on_dev else "user", key, text, True, False]
+        self.settled = False
+
+    @precondition(lambda self: any(c[4] for c in self.people_comments.values()))
+    @rule(data=st.data(), delete=st.booleans())
+    def edit_or_delete_comment(self, data, delete):
+        comment_id = data.draw(st.sampled_from(sorted(i for i, c in self.people_comments.items() if c[4])))
+        comment = self.people_comments[comment_id]
+        if delete:
+            self.pair.human.delete_comment(comment[2], comment_id)
+            comment[4] = False
+        else:
+            comment[3] += " edited"
+            self.pair.human.update_comment(comment[2], comment_id, _adf(comment[3]))
+        self.comments_touched = True
+        self.settled = False
+
     # -- what the sync does ------------------------------------------------------------------
 
     @rule(method=st.sampled_from(STORE_WRITES))
@@ -210,6 +248,8 @@ class WorkflowMachine(RuleBasedStateMachine):
         """The pair's database is dropped (lost, or a new prefix): Jira still holds every pairing."""
         self.client.drop_database(self.pair.store.db.name)
         self.db_name = f"tprop{uuid.uuid4().hex[:10]}"
+        for comment in self.people_comments.values():
+            comment[5] = True  # comment sync begins again: what came before is never copied
         holder = self._holder()
         store = holder.store()
         store.ensure_indexes()
@@ -285,8 +325,10 @@ class WorkflowMachine(RuleBasedStateMachine):
     def clean_pass(self):
         # Time passes between passes: a creation a kill interrupted before its request waits, by
         # design, until the search index could have caught up (app.sync.creation) before it is sent.
-        self.pair.clock.advance(minutes=6)
+        # An edit or a delete may not move `updated`: the full scan finds it (fullScanInterval 1 h).
+        self.pair.clock.advance(hours=2) if self.comments_touched else self.pair.clock.advance(minutes=6)
         self._holder().engine.run_pass()
+        self.comments_touched = False
         self._check_after_clean_pass()
 
     def _check_after_clean_pass(self) -> None:
@@ -302,10 +344,30 @@ class WorkflowMachine(RuleBasedStateMachine):
                 assert self.pair.status(key) == DEV_DRIVES_USER[status], f"{key} did not follow {dev_key} to {status}"
             if side == "user" and status in USER_DRIVES_DEV:
                 assert self.pair.status(dev_key) == USER_DRIVES_DEV[status], f"{dev_key} did not follow {key}"
+        self._check_comments(pending)
         self.pair.reset_requests()
         self._holder().engine.run_pass()
         assert self.pair.bot_writes() == [], "a second pass with no new change writes nothing"
         self.settled = True
+
+    def _check_comments(self, pending: set) -> None:
+        """None lost: every comment a person wrote since comment sync began has exactly one copy, on
+        its partner, saying what the original says now; a deleted one has none."""
+        for comment_id, (user_key, side, key, text, alive, before) in self.people_comments.items():
+            dev_key = self.pair.dev_key(user_key)
+            if before or dev_key is None or {user_key, dev_key} & pending:
+                continue
+            partner = user_key if side == "dev" else dev_key
+            copies = [text_of for view, text_of in self._comments(partner)
+                      if isinstance(view.marker, CopyMarker) and view.marker.comment_id == comment_id]
+            if not alive:
+                assert copies == [], f"the copy of deleted comment {comment_id} on {partner} is still there"
+            else:
+                assert len(copies) == 1, f"comment {comment_id} of {key} has {len(copies)} copies on {partner}"
+                assert copies[0].rstrip().endswith(text), f"the copy of {comment_id} does not say {text!r}"
+
+    def _comments(self, key: str) -> list[tuple[CommentView, str]]:
+        return [(CommentView.parse(raw), adf_to_text(raw["body"])) for raw in self.pair.human.raw_comments(key)]
 
     @invariant()
     def one_place_at_a_time(self):
@@ -321,12 +383,32 @@ class WorkflowMachine(RuleBasedStateMachine):
         assert len(owners) == len(set(owners)), "two Dev issues for one User issue"
 
     @invariant()
+    def no_duplicate_no_echo_no_public_internal_copy(self):
+        if not hasattr(self, "pair"):
+            return
+        keys = [key for user_key in self.user_keys for key in (user_key, self.pair.dev_key(user_key)) if key]
+        seen: set = set()
+        for key in keys:
+            for view, _ in self._comments(key):
+                if not isinstance(view.marker, CopyMarker):
+                    continue
+                assert view.marker not in seen, f"comment {view.marker.comment_id} copied twice"
+                seen.add(view.marker)
+                assert view.marker.comment_id in self.people_comments, f"copy {view.id} on {key} copies a copy: an echo"
+                if key.startswith("ABSUP"):
+                    assert view.jsd_public is False, f"the copy {view.id} on {key} is public"
+
+    @invariant()
     def at_most_one_creation_comment(self):
         if not hasattr(self, "pair"):
             return
         for key in self.user_keys:
             created = [c for c in self.pair.comments(key) if c.startswith("Dev issue created")]
             assert len(created) <= 1, f"{key} announced twice"
+
+
+def _adf(text: str) -> dict:
+    return {"type": "doc", "version": 1, "content": [{"type": "paragraph", "content": [{"type": "text", "text": text}]}]}
 
 
 @pytest.mark.parametrize(

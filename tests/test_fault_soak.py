@@ -1,6 +1,9 @@
 """The fault soak (slow): the real bundle under Jira faults for several minutes while a scripted
-person works the pairs, then calm. Every owed change ends applied or visibly pending, with no
-duplicate Dev issue, no comment posted twice and no echo.
+person works the pairs and talks on them (comment sync on, User projects service projects), then
+calm. Every owed change ends applied or visibly pending, with no duplicate Dev issue, no comment
+posted twice and no echo; every comment a person wrote on a paired issue has exactly one copy
+(none twice, none lost, none of a copy), no copy on a User issue is public, and a deleted
+comment's copy is gone once a full scan ran.
 
     scripts/test -m slow tests/test_fault_soak.py        # SOAK_SECONDS=180 by default
 
@@ -21,6 +24,8 @@ import requests
 
 from app.demo.actor import DemoActor
 from app.jira import BasicAuth, JiraClient
+from app.sync.jira_answers import CommentView
+from app.sync.marker import CommentMarker, CopyMarker
 from jira_sim.seed import BOT, HUMAN, demo_seed
 from jira_sim.server import SimulatorServer
 from testbed.bundle import Bundle, pair_config
@@ -38,6 +43,8 @@ PHASES = (
     ("calm", {}),
 )
 PAIRS = (("sync-ab", "ABSUP", "ABDEV"), ("sync-cd", "CDSUP", "CDDEV"))
+COMMENTS = {"toDev": "all", "toUser": "internal", "followEdits": True, "restricted": "skip"}
+FULL_SCAN_SECONDS = 60  # the shortest allowed: a delete that does not move `updated` is found by it
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(SOAK_SECONDS + 900)]
 
@@ -47,10 +54,11 @@ def configure(sim: SimulatorServer, knobs: dict) -> None:
 
 
 def test_under_jira_faults_nothing_is_lost_duplicated_or_echoed(tmp_path, mongo_uri, mongo_client, db_prefix):
-    sim = SimulatorServer(demo_seed(pairs=[(user, dev) for _, user, dev in PAIRS])).start()
+    sim = SimulatorServer(demo_seed(pairs=[(user, dev) for _, user, dev in PAIRS], service_desk=True)).start()
     bundle = Bundle(tmp_path, mongo_uri, f"{db_prefix}_control", env={"JIRA_AB_TOKEN": BOT.api_token})
     for name, user, dev in PAIRS:
-        bundle.write_config(name, pair_config(name, sim.url, user, dev, "JIRA_AB_TOKEN"))
+        bundle.write_config(name, pair_config(name, sim.url, user, dev, "JIRA_AB_TOKEN", comments=COMMENTS,
+                                              fullScanIntervalSeconds=FULL_SCAN_SECONDS))
     human = JiraClient(sim.url, BasicAuth(*HUMAN.basic_auth), deployment="cloud", max_retries=1, backoff_cap=1)
     actor = DemoActor(human, [(user, dev) for _, user, dev in PAIRS], random.Random(2026), every=0.5)
     moves: Counter[str] = Counter()
@@ -63,7 +71,7 @@ def test_under_jira_faults_nothing_is_lost_duplicated_or_echoed(tmp_path, mongo_
             while not stop.is_set():
                 move = actor.run_once()
                 if move is not None:
-                    moves[f"{move.side} -> {move.target}"] += 1
+                    moves[f"{move.side} -> {move.target}" + (f" ({move.comment})" if move.comment else "")] += 1
                 stop.wait(actor.every)
 
         stop = threading.Event()
@@ -85,6 +93,9 @@ def test_under_jira_faults_nothing_is_lost_duplicated_or_echoed(tmp_path, mongo_
             return [issue for issue in owed if issue.user_key not in pending and issue.dev_key not in pending] == []
 
         wait_for(settled, 240, interval=1, what="every owed change applied or visibly pending")
+        calm_from = time.monotonic()
+        wait_for(lambda: comments_settled(human, bundle, calm_from), 240, interval=2,
+                 what="every comment copied once and every deleted one's copy gone (after a full scan)")
         statuses = Counter(entry["status"] for entry in requests.get(f"{sim.url}/_sim/requests", timeout=10).json()["requests"])
         report = check_invariants(human, moves)
         print(f"\nsoak {SOAK_SECONDS:.0f} s, fault phases {dict(faults)}; the person's moves {dict(moves)}; "
@@ -92,6 +103,46 @@ def test_under_jira_faults_nothing_is_lost_duplicated_or_echoed(tmp_path, mongo_
     finally:
         bundle.stop()
         sim.stop()
+
+
+def pending_keys(bundle: Bundle) -> set[str]:
+    return {f["issueKey"] for w in bundle.health().json().get("workers", []) for f in w.get("failures") or []}
+
+
+def comments_settled(human: JiraClient, bundle: Bundle, calm_from: float) -> bool:
+    """True once every unrestricted comment a person wrote on a paired issue has exactly one copy on
+    its partner (or its issue is visibly pending) and no copy of a deleted comment is left; a
+    full scan must have run since the calm began (deletes need not move `updated`)."""
+    if time.monotonic() - calm_from < FULL_SCAN_SECONDS + 10:
+        return False
+    pending = pending_keys(bundle)
+    for _, user, dev in PAIRS:
+        partner_of = {}
+        for issue in human.search(f'project = "{dev}"', fields=["issuelinks"]):
+            for link in issue["fields"].get("issuelinks") or []:
+                other = link.get("inwardIssue") or link.get("outwardIssue") or {}
+                if str(other.get("key", "")).startswith(f"{user}-"):
+                    partner_of[issue["key"]], partner_of[other["key"]] = other["key"], issue["key"]
+        views = {key: [CommentView.parse(raw) for raw in human.raw_comments(key)] for key in partner_of}
+        for key, comments in views.items():
+            partner = partner_of[key]
+            if {key, partner} & pending:
+                continue
+            originals = {c.id for c in comments if c.marker is None and c.visibility is None}
+            copied = {c.marker.comment_id for c in views[partner] if isinstance(c.marker, CopyMarker)
+                      and c.marker.issue_id == issue_id(human, key)}
+            if originals != copied:
+                return False
+    return True
+
+
+_ids: dict[str, str] = {}
+
+
+def issue_id(human: JiraClient, key: str) -> str:
+    if key not in _ids:
+        _ids[key] = str(human.get_issue(key, fields=["status"])["id"])
+    return _ids[key]
 
 
 def check_invariants(human: JiraClient, moves: Counter[str]) -> str:
@@ -105,18 +156,33 @@ def check_invariants(human: JiraClient, moves: Counter[str]) -> str:
     assert not duplicates, f"Dev issues created twice: {duplicates}"
 
     changes: Counter[tuple[str, str]] = Counter()
+    copies: Counter[CopyMarker] = Counter()
+    people: set[str] = set()
+    public_copies: list[str] = []
     reopened_comments = 0
     for _, user, dev in PAIRS:
         for project in (user, dev):
             for issue in human.search(f'project = "{project}" ORDER BY key ASC', fields=["summary"]):
                 for comment in human.comments(issue["key"], expand_properties=True):
-                    for prop in comment.get("properties") or []:
-                        if prop.get("key") == "jira-sync":
-                            changes[(issue["key"], prop["value"]["changeId"])] += 1
+                    view = CommentView.parse(comment)
+                    if isinstance(view.marker, CommentMarker):
+                        changes[(issue["key"], view.marker.change_id)] += 1
+                    elif isinstance(view.marker, CopyMarker):
+                        copies[view.marker] += 1
+                        if project == user and view.jsd_public is not False:
+                            public_copies.append(f"{issue['key']}/{view.id}")
+                    elif view.id is not None:
+                        people.add(view.id)
                     reopened_comments += "was reopened" in comment["body"]
     twice = {key: n for key, n in changes.items() if n > 1}
     assert not twice, f"comments posted twice for one change: {twice}"
+    copied_twice = {marker.comment_id: n for marker, n in copies.items() if n > 1}
+    assert not copied_twice, f"comments copied twice: {copied_twice}"
+    echoes = [marker.comment_id for marker in copies if marker.comment_id not in people]
+    assert not echoes, f"copies of comments no person wrote (of copies or notices, or of deleted ones): {echoes}"
+    assert not public_copies, f"Dev comments made public on a service project: {public_copies}"
     assert reopened_comments <= moves["dev -> Reopened"], "a reopened comment no person's move explains: an echo"
     return (f"{sum(owners.values())} Dev issues for {len(owners)} User issues, {sum(changes.values())} sync comments, "
             f"0 duplicates, 0 comments twice, {reopened_comments} reopened comments for "
-            f"{moves['dev -> Reopened']} Dev reopens")
+            f"{moves['dev -> Reopened']} Dev reopens; {len(people)} people's comments, {sum(copies.values())} copies: "
+            f"0 copied twice, 0 echoes, 0 lost, 0 public on a User issue")

@@ -297,3 +297,26 @@ def test_health_and_the_worker_count_the_same_pending_failures(
     assert snapshot.failures_pending == {pair: worker_count} == {pair: 2}
     assert [failure.change.issue_key for failure in snapshot.failures[pair]] == ["ABSUP-1", "ABSUP-2"]
     source.close()
+
+
+def test_a_comment_failure_is_shown_with_its_kind_and_reason(
+        config_dir, supervisord, mongo_uri, mongo_client, control_db, pair):
+    from datetime import datetime, timezone
+
+    from app.sync.engine import comment_failure_id
+    from app.sync.failures import FailedChange, FailureKind, failed_again
+    from app.sync.store import PairStore
+
+    write_beat(mongo_client[control_db], pair, pid=1, state=WorkerState.SLEEPING)
+    reason = "copy comment 10002 as internal on ABSUP-3 failed: Jira made the internal copy 10007 public; it was deleted"
+    change = FailedChange("10030", "ABDEV-3", "dev", None, None)
+    PairStore(mongo_client[pair]).record_failure(failed_again(
+        None, comment_failure_id("dev", "10030"), FailureKind.COMMENT, change, reason,
+        datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)))
+    source = make_source(config_dir, supervisord.socket, mongo_uri, control_db)
+
+    body = create_app(lambda: source(), stale_after=STALE_AFTER).test_client().get("/health?detail=1").get_json()
+
+    [shown] = body["workers"][0]["failures"]
+    assert (shown["issueKey"], shown["kind"], shown["lastError"], shown["side"]) == ("ABDEV-3", "comment", reason, "dev")
+    source.close()

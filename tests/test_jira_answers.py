@@ -56,3 +56,24 @@ def test_a_comment_carries_our_marker_when_its_properties_were_expanded():
     marked = {"id": "7", "properties": [{"key": KEY, "value": {"changeId": "c1"}}]}
     assert CommentView.parse(marked) == CommentView("7", CommentMarker("c1"))
     assert CommentView.parse({"id": "8"}).marker is None
+
+
+@pytest.mark.parametrize(("raw", "internal"), [
+    ({"id": "1", "jsdPublic": False}, True),  # Cloud says so
+    ({"id": "1", "jsdPublic": True, "properties": [{"key": "sd.public.comment", "value": {"internal": True}}]},
+     False),  # Cloud's word wins over the property (a customer's comment is public whatever it says)
+    ({"id": "1", "properties": [{"key": "sd.public.comment", "value": {"internal": True}}]}, True),  # Data Center
+    ({"id": "1", "properties": [{"key": "sd.public.comment", "value": {"internal": "true"}}]}, False),
+    ({"id": "1"}, False),
+])
+def test_a_comment_is_internal_by_jsdPublic_else_by_its_property(raw, internal):
+    assert CommentView.parse(raw).internal is internal
+
+
+def test_a_comment_reads_its_author_times_body_and_restriction():
+    view = CommentView.parse({"id": "7", "author": {"displayName": "Hannah Human"}, "body": {"type": "doc"},
+                              "created": "2026-12-07T17:20:31.123+0100", "updated": "2026-12-07T17:21:00.000+0100",
+                              "visibility": {"type": "role", "value": "Developers", "identifier": "Developers"}})
+    assert (view.author, view.body, view.visibility.describe()) == ("Hannah Human", {"type": "doc"}, "role 'Developers'")
+    assert view.created == datetime(2026, 12, 7, 16, 20, 31, 123000, tzinfo=timezone.utc)
+    assert view.visibility.request() == {"type": "role", "value": "Developers", "identifier": "Developers"}

@@ -24,6 +24,7 @@ WORKER_METRICS = {
     "items": {"processed": 40, "changes": 9, "failed": 2, "retried": 1},
     "pass_duration": {"le": [0.5, 1.0, 5.0], "counts": [4, 6, 7], "sum": 6.5, "count": 7},
     "jira_requests": {"200": 120, "201": 6, "429": 4, "dropped": 1},
+    "comments": {"copied.user_to_dev": 5, "copied.dev_to_user": 2, "skipped.dev_to_user": 1},
 }
 
 
@@ -79,6 +80,11 @@ def test_worker_counters_appear_per_pair_with_their_labels():
     assert samples["jira_sync_jira_requests_total"][(("pair", "sync-ab"), ("status", "429"))] == 4
     assert samples["jira_sync_jira_requests_total"][(("pair", "sync-ab"), ("status", "dropped"))] == 1
     assert samples["jira_sync_pass_items_total"][(("item", "processed"), ("pair", "sync-ab"))] == 40
+    assert samples["jira_sync_comments_total"] == {
+        (("direction", "user_to_dev"), ("event", "copied"), ("pair", "sync-ab")): 5,
+        (("direction", "dev_to_user"), ("event", "copied"), ("pair", "sync-ab")): 2,
+        (("direction", "dev_to_user"), ("event", "skipped"), ("pair", "sync-ab")): 1,
+    }
 
 
 def test_pass_duration_is_a_histogram_with_cumulative_buckets_and_inf():

@@ -44,6 +44,15 @@ def test_passes_are_summed_by_outcome_action_kind_and_item():
     assert document["items"] == {"processed": 13, "changes": 3, "failed": 1, "retried": 2}
 
 
+def test_comment_counts_are_summed_per_event_and_direction():
+    metrics = WorkerMetrics()
+    metrics.record_pass(summary(0.2, **{"comments.copied.user_to_dev": 2, "comments.skipped.dev_to_user": 1}))
+    metrics.record_pass(summary(0.2, **{"comments.copied.user_to_dev": 1, "comments.deleted.dev_to_user": 1}))
+
+    assert metrics.as_document()["comments"] == {"copied.user_to_dev": 3, "skipped.dev_to_user": 1,
+                                                 "deleted.dev_to_user": 1}
+
+
 @pytest.mark.parametrize(("durations", "expected_cumulative"), [
     ([0.5], [0, 1, 1, 1]),             # a value on a bound falls into that bucket (`le`)
     ([0.1, 0.9, 3.0], [1, 1, 2, 3]),

@@ -62,3 +62,33 @@ def test_plan_names_the_valid_pairs_when_the_pair_is_unknown(tmp_path, mongo_uri
     )
     assert result.returncode == 1
     assert "no valid pair named 'sync-nope'" in result.stderr
+
+
+def test_plan_prints_each_comment_copy_it_would_make_and_writes_nothing(jira_sim, mongo_uri, mongo_client, db_prefix,
+                                                                       tmp_path):
+    pair_db = f"{db_prefix}-ab"
+    comments = {"toDev": "all", "toUser": "internal", "followEdits": True, "restricted": "skip"}
+    pair = SyncHarness(jira_sim, mongo_client[pair_db], tmp_path, comments=comments)
+    pair.sync()
+    user_key = pair.new_user_issue(status="Will Do")
+    pair.sync()
+    dev_key = pair.dev_key(user_key)
+    answer = pair.human.add_comment(user_key, "hello developers")
+    before = snapshot(mongo_client[pair_db])
+    pair.reset_requests()
+
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "entrypoint.py"), "plan", "sync-ab"], cwd=ROOT,
+        env={**os.environ, "CONFIG_DIR": str(tmp_path), "MONGO_URI": mongo_uri, "WORKER_DATABASE_NAME": pair_db,
+             "JIRA_AB_TOKEN": BOT.api_token},
+        capture_output=True, text=True, timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert f"{user_key} [user] comments: copy comment {answer['id']} as public" in lines
+    assert "1 comment step(s)" in lines[-1]
+    log = requests.get(f"{jira_sim.url}/_sim/requests", timeout=5).json()["requests"]
+    assert [r for r in log if r["method"] != "GET" and "/search" not in r["path"]] == []
+    assert snapshot(mongo_client[pair_db]) == before
+    assert pair.comments(dev_key) == []

@@ -12,14 +12,15 @@ import sys
 from app.config import load_configs
 from app.mongo import connect
 from app.settings import get_settings
-from app.sync.engine import Preview
+from app.sync.engine import CommentPreview, Preview
 from app.sync.original import ImportPlan
 from app.sync.worker import StartupCheckFailed, connect_jira, pair_engine
 
 
-def plan_lines(previews: list[Preview], imported: ImportPlan | None = None) -> list[str]:
+def plan_lines(previews: list[Preview], imported: ImportPlan | None = None,
+               comments: list[CommentPreview] | None = None) -> list[str]:
     """The import of the original service's state (if due), one line per adoption and per
-    action, then a count line (pure)."""
+    action, one per comment copy, edit, delete or skip, then a count line (pure)."""
     lines = [imported.summary()] if imported is not None else []
     for preview in previews:
         change, plan, issue = preview.change, preview.plan, preview.change.issue
@@ -32,7 +33,13 @@ def plan_lines(previews: list[Preview], imported: ImportPlan | None = None) -> l
             lines.append(f"{issue.key} [{issue.side}] {movement} rule={plan.rule_id}: {action.describe(issue.key)}")
     acting = sum(1 for preview in previews if preview.plan.actions or preview.adopts)
     actions = len(lines) - (imported is not None)
-    lines.append(f"{len(previews)} issue version(s) to process, {acting} with actions, {actions} action(s); nothing was written")
+    steps = 0
+    for comment in comments or []:
+        for step in comment.actions:
+            lines.append(f"{comment.issue_key} [{comment.side}] comments: {step.describe()}")
+            steps += 1
+    lines.append(f"{len(previews)} issue version(s) to process, {acting} with actions, {actions} action(s), "
+                 f"{steps} comment step(s); nothing was written")
     return lines
 
 
@@ -53,7 +60,7 @@ def main(args: argparse.Namespace) -> int:
     try:
         engine = pair_engine(pair.config, jira, client, settings, myself)
         imported = engine.preview_import()
-        for line in plan_lines(engine.preview(imported), imported):
+        for line in plan_lines(engine.preview(imported), imported, engine.preview_comments()):
             print(line)
     finally:
         client.close()

@@ -7,6 +7,7 @@ from app.config.errors import ConfigError, ConfigFileError, ConfigWarning
 from app.config.loader import LoadedPair, LoadResult, config_files, load_configs, load_pair, load_pair_file
 from app.config.models import (
     BUNDLE_PROGRAM_NAMES,
+    CommentSync,
     PAIR_NAME_PATTERN,
     DefaultBehavior,
     JiraConfig,
@@ -28,6 +29,7 @@ __all__ = [
     "LoadResult",
     "LoadedPair",
     "PairConfig",
+    "CommentSync",
     "Rule",
     "RuleActions",
     "RuleConditions",

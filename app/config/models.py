@@ -250,6 +250,25 @@ class DefaultBehavior(_ConfigModel):
     )
 
 
+class CommentSync(_ConfigModel):
+    """Comment sync between paired issues (README "Comments"); absent from the file = none."""
+
+    to_dev: Literal["all", "public", "none"] = Field(
+        "all", description="Comments of the User issue copied to its Dev issue: all, public (only those a customer "
+        "can see; outside a service project every unrestricted comment) or none.",
+    )
+    to_user: Literal["internal", "public", "none"] = Field(
+        "internal", description="How Dev comments land on the User issue: internal notes, public replies (a "
+        "customer sees and is emailed them) or not at all.",
+    )
+    follow_edits: bool = Field(True, description="An edit of an original changes its copy; a deleted original "
+                               "deletes its copy.")
+    restricted: Literal["skip", "keep"] = Field(
+        "skip", description="Comments restricted to a role or group: skip them, or keep the same restriction on the "
+        "copy (skipped when the partner's project has no such role).",
+    )
+
+
 class PairConfig(_ConfigModel):
     name: str | None = Field(None, description="Pair name; default: the file name without .json.")
     description: str | None = Field(None, description="Free text for people.")
@@ -272,6 +291,8 @@ class PairConfig(_ConfigModel):
     default_behavior: DefaultBehavior = Field(DefaultBehavior(), description="Defaults the rules fall back on.")
     rules: list[Rule] = Field(min_length=1, description="Status rules, at least one.")
     dev_issue_type: str = Field("Bug", min_length=1, description="Issue type of created Dev issues.")
+    comments: CommentSync | None = Field(None, description="Copy comments between paired issues; absent = no "
+                                         "comment sync.")
 
     @field_validator("name")
     @classmethod

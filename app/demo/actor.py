@@ -22,13 +22,15 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from app.demo.moves import Move, PairView, Tracked, next_move
+from app.demo.moves import COMMENT, Move, PairView, Tracked, next_move
 from app.demo.settings import DEMO_HUMAN_EMAIL, DEMO_HUMAN_TOKEN_VARIABLE
 from app.jira import BasicAuth, JiraClient, JiraError
-from app.sync.jira_answers import IssueView
+from app.jira.bodies import wire_text
+from app.sync.jira_answers import INTERNAL_PROPERTY, CommentView, IssueView
 
 DEFAULT_EVERY_SECONDS = 4.0
 ISSUE_TYPE = "Task"
+RESTRICTED_ROLE = "Developers"  # a Dev project's role: its restricted comments stay on the Dev side
 log = logging.getLogger("app.demo.actor")
 
 
@@ -84,9 +86,10 @@ class DemoActor:
             log.warning("move failed: %s", error, extra={"step": self.step})
             return None
         self.moves_made += 1
-        log.info("%s %s", key, "opened" if move.creates else f"-> {move.target}",
+        said = f"comment ({move.comment})" if move.target == COMMENT else f"-> {move.target}"
+        log.info("%s %s", key, "opened" if move.creates else said,
                  extra={"step": self.step, "issue": key, "side": move.side, "move": move.target,
-                        "attachment": move.attach})
+                        "attachment": move.attach, "comment": move.comment})
         return move
 
     def observe(self) -> list[PairView]:
@@ -105,6 +108,9 @@ class DemoActor:
 
     def perform(self, move: Move) -> str:
         """Make `move` on the site; returns the key of the issue it opened or moved."""
+        if move.target == COMMENT:
+            self.converse(move)
+            return move.issue
         if not move.creates:
             self.jira.transition_to(move.issue, move.target)
             return move.issue
@@ -115,6 +121,29 @@ class DemoActor:
             self.jira.add_attachment(key, "steps-to-reproduce.txt",
                                      f"{move.summary}\n1. open the app\n2. watch it happen\n".encode())
         return key
+
+
+    def converse(self, move: Move) -> None:
+        """A comment move: a new public reply, internal note or role-restricted comment, or an
+        edit or delete of the person's own last comment (never one of the sync's)."""
+        text = move.text or "..."
+        if move.comment in ("edit", "delete"):
+            own = [c for c in self.jira.raw_comments(move.issue) if CommentView.parse(c).marker is None]
+            if not own:
+                return
+            last = str(own[-1]["id"])
+            if move.comment == "delete":
+                self.jira.delete_comment(move.issue, last)
+            else:
+                self.jira.update_comment(move.issue, last, self.jira_body(f"{text} (edited)"),
+                                         own[-1].get("visibility"))
+            return
+        properties = {INTERNAL_PROPERTY: {"internal": True}} if move.comment == "internal" else {}
+        visibility = {"type": "role", "value": RESTRICTED_ROLE} if move.comment == "restricted" else None
+        self.jira.post_comment(move.issue, self.jira_body(text), properties, visibility)
+
+    def jira_body(self, text: str) -> Any:
+        return wire_text(text, self.jira.deployment)
 
 
 def _status(issue: dict[str, Any]) -> str:

@@ -46,7 +46,7 @@ def write_demo_files(settings: DemoDirectories, jira_port: int) -> list[Path]:
 
     config_dir = Path(settings.config_dir)
     config_dir.mkdir(parents=True, exist_ok=True)
-    seed = demo_seed(pairs=[(user, dev) for _, user, dev in DEMO_PAIRS])
+    seed = demo_seed(pairs=[(user, dev) for _, user, dev in DEMO_PAIRS], service_desk=True)
     seed_path(settings).write_text(json.dumps(seed, indent=2, default=str), encoding="utf-8")
     base_url = f"http://127.0.0.1:{jira_port}"
     written = []

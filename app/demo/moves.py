@@ -5,6 +5,10 @@ issues, a support agent accepts them (Will Do, so the sync creates the Dev issue
 move Dev issues along (In Progress, Done, Closed, sometimes Reopened, sometimes Cancelled from
 To Do), and a customer now and then reopens a Resolved issue.
 
+People also talk (issue 19): on an issue that has its Dev issue, the agent writes public
+replies and internal notes on the support issue, developers comment on the Dev issue (now and
+then restricted to their role), and a person edits or deletes their last comment.
+
 It never fights the sync. On the User side it only makes moves no rule makes: To Do -> Will Do,
 To Do -> Cancelled (no Dev issue exists yet), Resolved -> Reopened and Resolved -> Closed (the
 sync has finished with the issue). And it waits while the sync still owes a move (`waiting`),
@@ -14,10 +18,18 @@ so every change a newcomer watches is followed before the next one on the same i
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 CREATE = "create"
+COMMENT = "comment"  # a Move whose `comment` says which: public, internal, restricted, edit, delete
+# (side, comment kind, weight) of the conversation on a paired issue
+COMMENT_MOVES = (("user", "public", 1.5), ("user", "internal", 1.0), ("dev", "public", 2.0),
+                 ("dev", "restricted", 0.5), ("user", "edit", 0.7), ("dev", "delete", 0.5))
+REPLIES = (
+    "Thanks, we are looking into it.", "Could you send a screenshot?", "It happens again since this morning.",
+    "Reproduced on staging.", "The fix is in review.", "Which version are you on?", "Works for me now, thanks!",
+)
 MAX_OPEN_PER_PAIR = 6  # support issues not yet Closed/Cancelled; beyond it the actor closes out
 FINISHED_USER_STATUSES = frozenset({"Closed", "Cancelled"})
 # (User status before, User status after): the only User moves, none of them made by a rule.
@@ -75,6 +87,8 @@ class Move:
     summary: str | None = None
     attach: bool = False
     side: str = "user"  # "user" | "dev": the project `issue_key` belongs to
+    comment: str | None = None  # with target COMMENT: public | internal | restricted | edit | delete
+    text: str | None = None  # what a new or edited comment says
 
     @property
     def creates(self) -> bool:
@@ -127,6 +141,23 @@ def _moves_of(pair: PairView, issue: Tracked, at_bound: bool) -> list[tuple[Move
     def dev(target: str, weight: float) -> tuple[Move, float]:
         return Move(pair.dev_project, issue.dev_key, target, side="dev"), weight
 
+    if issue.dev_key is None:
+        return _status_moves_of(issue, at_bound, user, dev)
+    return _status_moves_of(issue, at_bound, user, dev) + ([] if at_bound else _comment_moves(pair, issue))
+
+
+def _comment_moves(pair: PairView, issue: Tracked) -> list[tuple[Move, float]]:
+    """The conversation on a paired issue: replies, notes, a restricted comment, an edit, a delete."""
+    moves = []
+    for index, (side, kind, weight) in enumerate(COMMENT_MOVES):
+        project, key = (pair.user_project, issue.user_key) if side == "user" else (pair.dev_project, issue.dev_key)
+        text = REPLIES[(len(issue.user_key) + index) % len(REPLIES)]
+        moves.append((Move(project, key, COMMENT, side=side, comment=kind, text=text), weight))
+    return moves
+
+
+def _status_moves_of(issue: Tracked, at_bound: bool, user: Callable[[str, float], tuple[Move, float]],
+                     dev: Callable[[str, float], tuple[Move, float]]) -> list[tuple[Move, float]]:
     if issue.dev_key is None:
         if issue.user_status == "To Do":  # accepted mostly; some requests are withdrawn
             return [user("Will Do", 6.0), user("Cancelled", 3.0 if at_bound else 0.7)]

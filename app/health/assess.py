@@ -273,6 +273,7 @@ def _failure(failure: Failure) -> dict[str, Any]:
     change = failure.change
     return {
         "issueKey": change.issue_key,
+        "kind": failure.kind.value,
         "side": change.side,
         "fromStatus": change.from_status,
         "toStatus": change.to_status,

@@ -157,14 +157,23 @@ def _counts(counts: Mapping[str, Any]) -> list[tuple[str, Any]]:
     shown = [(COUNT_LABELS[key], counts[key]) for key in COUNT_ORDER if key in counts]
     shown += [(key.removeprefix("actions."), value) for key, value in sorted(counts.items())
               if key.startswith("actions.")]
+    shown += [(comment_label(key.removeprefix("comments.")), value) for key, value in sorted(counts.items())
+              if key.startswith("comments.")]
     return shown
+
+
+def comment_label(name: str) -> str:
+    """"copied.user_to_dev" as a person reads it: "comments copied user → dev"."""
+    event, _, direction = name.partition(".")
+    return f"comments {event} {direction.replace('_to_', ' → ')}".strip()
 
 
 def _since_start(totals: WorkerTotals | None) -> list[tuple[str, Any]]:
     """Passes and actions since the worker started, e.g. [("passes", 40), ("create", 3)]."""
     if totals is None:
         return []
-    return [("passes", totals.passes_total)] + sorted(totals.actions.items())
+    return ([("passes", totals.passes_total)] + sorted(totals.actions.items())
+            + [(comment_label(name), value) for name, value in sorted(totals.comments.items())])
 
 
 def _failure(failure: Failure, now: datetime | None) -> dict[str, Any]:

@@ -71,6 +71,8 @@ def _worker_families(worker_metrics: Mapping[str, WorkerTotals]) -> list[Metric]
     requests = CounterMetricFamily(f"{PREFIX}_jira_requests", "HTTP requests sent to Jira by answer status "
                                    "(retries included; 'dropped' = no answer).", labels=["pair", "status"])
     duration = HistogramMetricFamily(f"{PREFIX}_pass_duration_seconds", "Duration of sync passes.", labels=["pair"])
+    comments = CounterMetricFamily(f"{PREFIX}_comments", "Comments copied, edited, deleted and skipped, by direction.",
+                                   labels=["pair", "event", "direction"])
     for pair, totals in worker_metrics.items():
         passes.add_metric([pair], totals.passes_total)
         failed.add_metric([pair], totals.passes_failed)
@@ -80,10 +82,13 @@ def _worker_families(worker_metrics: Mapping[str, WorkerTotals]) -> list[Metric]
             items.add_metric([pair, item], value)
         for status, value in sorted(totals.jira_requests.items()):
             requests.add_metric([pair, status], value)
+        for name, value in sorted(totals.comments.items()):
+            event, _, direction = name.partition(".")
+            comments.add_metric([pair, event, direction], value)
         histogram = totals.pass_duration
         if histogram.le or histogram.count:
             duration.add_metric([pair], _buckets(histogram), sum_value=histogram.sum)
-    return [passes, failed, actions, items, duration, requests]
+    return [passes, failed, actions, items, duration, requests, comments]
 
 
 def _buckets(histogram: DurationHistogram) -> list[tuple[str, float]]:

@@ -8,7 +8,8 @@ the names it always had:
      "actions": {"create": n, "transition": n, ...},
      "items": {"processed": n, "changes": n, "failed": n, "retried": n},
      "pass_duration": {"le": [0.5, 1.0, ...], "counts": [cumulative...], "sum": s, "count": n},
-     "jira_requests": {"200": n, "429": n, "dropped": n}}
+     "jira_requests": {"200": n, "429": n, "dropped": n},
+     "comments": {"copied.user_to_dev": n, "skipped.dev_to_user": n, ...}}
 
 A field missing from an older document reads as zero (or empty).
 """
@@ -49,9 +50,10 @@ class WorkerTotals:
     items: Mapping[str, int] = field(default_factory=dict)  # processed, changes, failed, retried
     pass_duration: DurationHistogram = field(default_factory=DurationHistogram)
     jira_requests: Mapping[str, int] = field(default_factory=dict)  # by answer status, "dropped"
+    comments: Mapping[str, int] = field(default_factory=dict)  # "<copied|edited|deleted|skipped>.<direction>"
 
     def to_document(self) -> dict[str, Any]:
-        return {
+        document: dict[str, Any] = {
             "passes_total": self.passes_total,
             "passes_failed": self.passes_failed,
             "actions": dict(self.actions),
@@ -59,6 +61,9 @@ class WorkerTotals:
             "pass_duration": self.pass_duration.to_document(),
             "jira_requests": dict(self.jira_requests),
         }
+        if self.comments:  # only a worker that syncs comments has them (older documents stay as they were)
+            document["comments"] = dict(self.comments)
+        return document
 
     @classmethod
     def from_document(cls, document: Mapping[str, Any]) -> WorkerTotals:
@@ -69,6 +74,7 @@ class WorkerTotals:
             items=_counts(document.get("items")),
             pass_duration=DurationHistogram.from_document(document.get("pass_duration") or {}),
             jira_requests=_counts(document.get("jira_requests")),
+            comments=_counts(document.get("comments")),
         )
 
 

@@ -270,6 +270,42 @@ class JiraClient:
         path = self.api + self._issue_path(key) + "/comment"
         return incoming_comment(self.transport.request_json("POST", path, json=body))
 
+    def raw_comments(self, key: str) -> list[dict[str, Any]]:
+        """Every comment, oldest first, exactly as Jira sends it (ADF bodies on Cloud, wiki markup
+        on Data Center), with `properties` expanded: one GET per page of 100, paged by `total`."""
+        collected: list[dict[str, Any]] = []
+        while True:
+            params = {"startAt": len(collected), "maxResults": 100, "orderBy": "created", "expand": "properties"}
+            page = self._get(self._issue_path(key) + "/comment", params=params)
+            batch = page.get("comments") or []
+            collected.extend(batch)
+            if not batch or len(collected) >= int(page.get("total", len(collected))):
+                return collected
+
+    def post_comment(self, key: str, body: Any, properties: dict[str, Any],
+                     visibility: dict[str, str] | None = None) -> dict[str, Any]:
+        """Add a comment whose `body` is already in the wire format, with `properties` ({key:
+        value}) and `visibility` set in the creating request; answers it as Jira does, its
+        properties expanded. Never retried on 5xx/connection loss."""
+        request: dict[str, Any] = {"body": body, "properties": _entity_properties(properties)}
+        if visibility is not None:
+            request["visibility"] = visibility
+        path = self.api + self._issue_path(key) + "/comment"
+        answer: dict[str, Any] = self.transport.request_json("POST", path, json=request,
+                                                             params={"expand": "properties"})
+        return answer
+
+    def update_comment(self, key: str, comment_id: str, body: Any, visibility: dict[str, str] | None = None) -> None:
+        """Replace a comment's body (wire format) and restriction; the same PUT twice is harmless."""
+        request: dict[str, Any] = {"body": body, "visibility": visibility}
+        path = self.api + self._issue_path(key) + f"/comment/{_segment(comment_id)}"
+        self.transport.request("PUT", path, json=request, params={"notifyUsers": "false"})
+
+    def delete_comment(self, key: str, comment_id: str) -> bool:
+        """Delete a comment; False when it was gone already (404)."""
+        path = self.api + self._issue_path(key) + f"/comment/{_segment(comment_id)}"
+        return self.transport.request("DELETE", path, allow_status=(404,)).status_code != 404
+
     # --- links --------------------------------------------------------------------------
     def create_issue_link(self, type_name: str, inward_key: str, outward_key: str) -> None:
         body = {"type": {"name": type_name}, "inwardIssue": {"key": inward_key}, "outwardIssue": {"key": outward_key}}

@@ -81,6 +81,18 @@ def lease_taken_event(lease: Lease | None, fence: int) -> dict[str, Any]:
     }
 
 
+def comment_event(event: str, keys: dict[str, Any], kind: str | None = None, reason: str | None = None) -> dict[str, Any]:
+    """The audit record of one comment copied, edited, deleted or skipped (app.sync.comment_sync);
+    `keys`: the original's issue key and comment id, the partner's key and the copy's id, the
+    direction. `kind`: internal or public (a copy); `reason`: why (a skip, a delete). Pure."""
+    record: dict[str, Any] = {"event": event, **keys}
+    if kind is not None:
+        record["kind"] = kind
+    if reason is not None:
+        record["reason"] = reason
+    return record
+
+
 class Progress:
     """Logs `n of total` and the rate every PROGRESS_EVERY_S seconds of a long pass."""
 

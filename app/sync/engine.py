@@ -8,7 +8,11 @@
 3. Retry: the failures that are due go through the same plan-and-execute path as fresh
    changes, from the issue as it is now; creations that still owe something (a crash or a
    failure interrupted them) are carried out by the creation itself (app.sync.creation).
-4. Advance each watermark from the `updated` values Jira returned, only after a full pass.
+4. Comments (when the pair's file has a `comments` block): every paired issue whose change this
+   pass saw (noted ahead in `comments_due`, so a crash leaves the work to the next pass), whose
+   comment failure is due, or, on a full scan, that has live copies (edits and deletes need not
+   move `updated`), has its comments reconciled with its partner's copies (app.sync.comment_sync).
+5. Advance each watermark from the `updated` values Jira returned, only after a full pass.
 
 Every `fullScanInterval` the observation also includes what a full scan found the windows
 missed (an index that showed a change too late); those versions go through the same path.
@@ -30,6 +34,8 @@ from app.jira import JiraAuthError, JiraClient, JiraError, JiraNotFound
 from app.sync.actions import CreateDevIssue, Plan
 from app.sync.adoption import Adoption, Ambiguous
 from app.sync.audit import Progress, adopted_event, creation_event, processed_event
+from app.sync.comment_plan import CommentAction
+from app.sync.comment_sync import CommentCopier
 from app.sync.creation import CreationRecord, creation_id
 from app.sync.executor import ActionExecutor
 from app.sync.failures import FailedChange, Failure, FailureKind, creation_change, failed_again
@@ -52,6 +58,15 @@ class Preview:
     plan: Plan
     adopts: Mapping | None = None
     via: str | None = None
+
+
+@dataclass(frozen=True)
+class CommentPreview:
+    """What a pass would do about one paired issue's comments (the `plan` command)."""
+
+    issue_key: str
+    side: Side
+    actions: tuple[CommentAction, ...]
 
 
 class Engine:
@@ -79,6 +94,10 @@ class Engine:
         self.executor = ActionExecutor(jira, store, config, clock, time_zone or "UTC")
         self.adoption = Adoption(jira, store, config, clock, self.executor.credentials)
         self.original = OriginalImport(jira, store, clock, self.executor.credentials)
+        self.comments = (CommentCopier(jira, store, config.comments,
+                                       {"user": config.user_project_key, "dev": config.dev_project_key}, clock,
+                                       self.executor.copy_attachments)
+                         if config.comments is not None else None)
 
     # -- the pass ----------------------------------------------------------------------------
 
@@ -88,7 +107,7 @@ class Engine:
         counts: Counter[str] = Counter()
         self.executor.credentials.new_pass()
         self._import_original()
-        state = self.store.sync_state()
+        state = self._comments_enabled(self.store.sync_state(), summary.started_at)
         acting = self._acting(state)
         baselined: set[str] = set(self._serve_requests(acting, counts))
         observation = self.observer.observe(state, summary.started_at)
@@ -112,12 +131,16 @@ class Engine:
                 continue
             counts["processed"] += 1
             counts["changes"] += item.change.status_changed
+            if self.comments is not None:  # ahead of the baseline: a crash leaves the comments due
+                self.store.mark_comments_due(item.change.issue.id, item.change.issue.side)
             seen_by = "full scan" if item.change.issue.id in missed_ids else "search"
             baselined |= self._process(item, acting, counts, seen_by=seen_by)
             progress.tick()
         if not interrupted and not should_stop():
             self._retry_due_failures(acting, counts, should_stop)
             self._carry_out_owed_creations(counts, should_stop)
+            self._sync_comments(state, scanning, counts, should_stop)
+        if not interrupted and not should_stop():
             self.store.save_sync_state(**pass_update(state, observation, summary.started_at, scanning))
         counts["failures_pending"] = self.store.failure_count()
         # A pass that completes is ok: changes that failed are kept and shown as failures pending.
@@ -168,6 +191,30 @@ class Engine:
 
     def _side_of(self, key: str) -> Side:
         return "dev" if key.rpartition("-")[0] == self.config.dev_project_key else "user"
+
+    def preview_comments(self) -> list[CommentPreview]:
+        """What the next pass would do about comments, reading only: the paired issues it would
+        read (those changed, those left due, those whose comment failure is due; on a full scan
+        those with copies), each with its planned copies, edits, deletes and skips."""
+        if self.comments is None:
+            return []
+        state = self.store.sync_state()
+        now = self.clock()
+        since = state.comments_since or now  # not enabled yet: nothing older than now is copied
+        changed = [(item.change.issue.id, item.change.issue.side) for item in self.observer.observe(state, now).changes]
+        scanning = full_scan_due(state.last_full_scan_at, now, self.config.full_scan_seconds)
+        work = comment_work(self.store.comments_due() + changed,
+                            [f for f in self.store.due_failures(now) if f.kind is FailureKind.COMMENT],
+                            self.store.issues_with_copies() if scanning else [])
+        previews = []
+        for issue_id, side in work:
+            mapping = self.store.mapping_for(side, issue_id)
+            if mapping is None:
+                continue
+            actions = self.comments.plan(side, issue_id, since)
+            if actions:
+                previews.append(CommentPreview(mapping.key_of(side), side, actions))
+        return previews
 
     def _import_original(self) -> None:
         """Once, before the first pass over a database the original service left behind."""
@@ -264,8 +311,8 @@ class Engine:
         for failure in self.store.due_failures(self.clock()):
             if should_stop():
                 return
-            if failure.kind is FailureKind.CREATION:
-                continue  # carried out by its creation (_carry_out_owed_creations)
+            if failure.kind in (FailureKind.CREATION, FailureKind.COMMENT):
+                continue  # carried out by its creation, or by the comment step (_sync_comments)
             change = failure.change
             if change.issue_id is None or change.side is None:
                 continue  # a refusal, or a document too old to plan from: shown, never retried
@@ -299,12 +346,56 @@ class Engine:
                 continue
             counts["retried"] += bool(failure)
             execution = self.executor.carry_out_creation(record)
+            if self.comments is not None and execution.mapping is not None:
+                self.store.mark_comments_due(execution.mapping.user_id, "user")  # they come with it
             # Still no Dev issue: the create is sent again once its index-lag guard ends, not a
             # backoff step later.
             due_by = record.created_again_from if execution.mapping is None else None
             kept = self._settle(execution, counts, record.change_id, FailureKind.CREATION,
                                 _creation_described(record, failure), due_by)
             self._record({**creation_event(record, execution), **failure_fields(kept)})
+
+    # -- comments ----------------------------------------------------------------------------
+
+    def _comments_enabled(self, state: SyncState, now: datetime) -> SyncState:
+        """The state, with the moment comment sync was first enabled recorded (once), by Jira's
+        clock (the comments' `created` it is compared with are Jira's; this host's may be off)."""
+        if self.comments is None or state.comments_since is not None:
+            return state
+        since = self.comments.jira_now() or now
+        self.store.save_sync_state(comments_since=since)
+        return state.updated(SyncStateUpdate(comments_since=since))
+
+    def _sync_comments(self, state: SyncState, scanning: bool, counts: Counter[str],
+                       should_stop: Callable[[], bool]) -> None:
+        if self.comments is None or state.comments_since is None:
+            return
+        for issue_id, side in comment_work(self.store.comments_due(),
+                                           [f for f in self.store.due_failures(self.clock()) if f.kind is FailureKind.COMMENT],
+                                           self.store.issues_with_copies() if scanning else []):
+            if should_stop():
+                return
+            mapping = self.store.mapping_for(side, issue_id)
+            if mapping is not None:
+                self._reconcile_comments(side, mapping, state.comments_since, counts)
+            self.store.clear_comments_due(issue_id)
+
+    def _reconcile_comments(self, side: Side, mapping: Mapping, since: datetime, counts: Counter[str]) -> None:
+        assert self.comments is not None
+        done = self.comments.reconcile(side, mapping, since)
+        counts.update(done.counts)
+        for event in done.events:
+            self._record(event)
+        failure_id = comment_failure_id(side, mapping.id_of(side))
+        if done.error is None:
+            self.store.clear_failure(failure_id)
+            return
+        counts["failed"] += 1
+        described = FailedChange(mapping.id_of(side), mapping.key_of(side), side, None, None)
+        failure = failed_again(self.store.failure(failure_id), failure_id, FailureKind.COMMENT, described, done.error,
+                               self.clock())
+        self.store.record_failure(failure)
+        self._record({"event": "comment.failed", "issueKey": mapping.key_of(side), "reason": done.error})
 
     # -- audit -------------------------------------------------------------------------------
 
@@ -411,6 +502,22 @@ def pass_update(state: SyncState, observation: Observation, started_at: datetime
     if observation.watermarks.get("dev"):
         update["dev_watermark"] = observation.watermarks["dev"]
     return update
+
+
+def comment_failure_id(side: Side, issue_id: str) -> str:
+    return f"comments:{side}:{issue_id}"
+
+
+def comment_work(due: list[tuple[str, Side]], failed: list[Failure],
+                 with_copies: list[tuple[str, Side]]) -> list[tuple[str, Side]]:
+    """The issues whose comments a pass reads, each once, in a stable order."""
+    work: dict[str, Side] = dict(due)
+    for failure in failed:
+        if failure.change.issue_id is not None and failure.change.side is not None:
+            work.setdefault(failure.change.issue_id, failure.change.side)
+    for issue_id, side in with_copies:
+        work.setdefault(issue_id, side)
+    return list(work.items())
 
 
 def _change_id(change: StatusChange) -> str:

@@ -33,7 +33,7 @@ from app.sync.actions import Action, AddComment, CopyAttachments, CreateDevIssue
 from app.sync.creation import LINK_TYPE, CreationDeferred, CreationRecord, DevIssueCreation
 from app.sync.credentials import CredentialCheck
 from app.sync.failures import FailedChange, refused
-from app.sync.model import Execution, ExecutionResult, Mapping, same_status
+from app.sync.model import Execution, ExecutionResult, Mapping, Side, other_side, same_status
 from app.sync.jira_answers import CommentView, IssueView
 from app.sync.marker import CommentMarker
 from app.sync.store import PairStore
@@ -92,6 +92,12 @@ class ActionExecutor:
             if failed:
                 return progress.execution("failed", failed)
         return progress.execution("done")
+
+    def copy_attachments(self, from_side: Side, mapping: Mapping, change_id: str) -> None:
+        """The attachments of `from_side`'s issue not copied yet, to its partner (the path every
+        attachment copy takes: each file once); JiraError or PartnerMissing when it fails."""
+        action = CopyAttachments(from_side=from_side, to_side=other_side(from_side))
+        self._copy_attachments(action, mapping, change_id, _Progress(mapping))
 
     def carry_out_creation(self, record: CreationRecord, new: bool = False) -> Execution:
         """Make the creation's Dev issue (unless it exists) and do whatever it still owes."""

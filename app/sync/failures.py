@@ -43,11 +43,14 @@ PENDING: dict[str, Any] = {}  # every stored failure is pending: a healed one is
 
 class FailureKind(StrEnum):
     """CHANGE: an issue's change, superseded by its newer change; CREATION: a creation's, kept
-    until the creation is done; REFUSED: Jira refused the content itself, never retried."""
+    until the creation is done; REFUSED: Jira refused the content itself, never retried;
+    COMMENT: copying an issue's comments to its partner failed (app.sync.comment_sync), kept
+    until that issue's comments are reconciled."""
 
     CHANGE = "change"
     CREATION = "creation"
     REFUSED = "refused"
+    COMMENT = "comment"
 
 
 @dataclass(frozen=True)

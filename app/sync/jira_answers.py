@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app.sync.marker import CommentMarker, IssueMarker, comment_marker, issue_marker
+from app.sync.marker import AnyCommentMarker, IssueMarker, comment_marker, issue_marker
 from app.sync.model import IssueRef
 
 
@@ -94,13 +94,77 @@ class IssueView:
         )
 
 
+INTERNAL_PROPERTY = "sd.public.comment"  # Jira Service Management's internal flag (docs/JIRA-BEHAVIOUR.md)
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """A comment's role or group restriction (`identifier`: the group id or role name, when given)."""
+
+    type: str
+    value: str
+    identifier: str | None = None
+
+    def request(self) -> dict[str, str]:
+        """As the `visibility` of a create request."""
+        answer = {"type": self.type, "value": self.value}
+        if self.identifier:
+            answer["identifier"] = self.identifier
+        return answer
+
+    def describe(self) -> str:
+        return f"{self.type} {self.value!r}"
+
+
 @dataclass(frozen=True)
 class CommentView:
-    """One comment, with our marker when the properties were expanded and it has one."""
+    """One comment, with our marker when the properties were expanded and it has one. `body` is
+    as Jira sent it (ADF on Cloud, wiki markup on Data Center) when read raw; `jsd_public` is
+    Cloud's flag (None on Data Center), `marked_internal` whether `sd.public.comment` says
+    internal (read with `expand=properties`)."""
 
     id: str | None
-    marker: CommentMarker | None
+    marker: AnyCommentMarker | None
+    author: str = ""
+    created: datetime | None = None
+    updated: datetime | None = None
+    body: Any = None
+    jsd_public: bool | None = None
+    marked_internal: bool = False
+    visibility: Visibility | None = None
+
+    @property
+    def internal(self) -> bool:
+        """Hidden from a service project's customers: Cloud's `jsdPublic`, else the property."""
+        return self.jsd_public is False if self.jsd_public is not None else self.marked_internal
 
     @classmethod
     def parse(cls, raw: Mapping[str, Any]) -> CommentView:
-        return cls(None if raw.get("id") is None else str(raw["id"]), comment_marker(raw.get("properties")))
+        properties = raw.get("properties")
+        created, updated, public = raw.get("created"), raw.get("updated"), raw.get("jsdPublic")
+        return cls(
+            id=None if raw.get("id") is None else str(raw["id"]),
+            marker=comment_marker(properties),
+            author=str((raw.get("author") or {}).get("displayName") or ""),
+            created=parse_jira_datetime(created) if created else None,
+            updated=parse_jira_datetime(updated) if updated else None,
+            body=raw.get("body"),
+            jsd_public=public if isinstance(public, bool) else None,
+            marked_internal=_marked_internal(properties),
+            visibility=_visibility(raw.get("visibility")),
+        )
+
+
+def _marked_internal(properties: Any) -> bool:
+    for prop in properties or []:
+        if isinstance(prop, Mapping) and prop.get("key") == INTERNAL_PROPERTY:
+            value = prop.get("value")
+            return isinstance(value, Mapping) and value.get("internal") is True
+    return False
+
+
+def _visibility(raw: Any) -> Visibility | None:
+    if not isinstance(raw, Mapping) or not raw.get("type") or not (raw.get("value") or raw.get("identifier")):
+        return None
+    identifier = raw.get("identifier")
+    return Visibility(str(raw["type"]), str(raw.get("value") or identifier), None if identifier is None else str(identifier))

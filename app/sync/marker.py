@@ -5,9 +5,12 @@ Shapes, each under the key `KEY`:
 - on an issue, `IssueMarker`: the Dev issue the sync created (app.sync.creation) or adopted
   (app.sync.adoption) names its User issue: `{"pair", "userIssueId", "userIssueKey"}`;
 - on a comment, `CommentMarker`: a comment the sync posted names the change it announces:
-  `{"changeId"}` (found again when a post's answer was lost: app.sync.executor).
-A shape is told by its fields, so a new one (issue 19's comment copies) takes a field of its
-own and a class here, and `comment_marker` learns it.
+  `{"changeId"}` (found again when a post's answer was lost: app.sync.executor);
+- on a comment, `CopyMarker`: a copy the sync made of a comment names its original:
+  `{"copyOf": {"site", "issueId", "commentId"}}` (app.sync.comment_sync finds a copy whose
+  answer was lost by it, and never copies a comment carrying any of our markers back).
+A shape is told by its fields, so a new one takes a field of its own and a class here, and
+`comment_marker` learns it.
 
 Versions: version 1 is every marker written so far; it carries no version field. A later
 version writes `"v": 2` and its reader here accepts both; a marker from a newer version than
@@ -68,16 +71,43 @@ class CommentMarker:
         return cls(value["changeId"])
 
 
+@dataclass(frozen=True)
+class CopyMarker:
+    """On a comment copy: the original it copies (its site, issue id and comment id)."""
+
+    site: str
+    issue_id: str
+    comment_id: str
+
+    def properties(self) -> dict[str, Any]:
+        """As `properties` of an add-comment request."""
+        return {KEY: {"copyOf": {"site": self.site, "issueId": self.issue_id, "commentId": self.comment_id}}}
+
+    @classmethod
+    def read(cls, value: Any) -> CopyMarker | None:
+        if not _ours(value) or not isinstance(value.get("copyOf"), Mapping):
+            return None
+        copy_of = value["copyOf"]
+        parts = [copy_of.get(name) for name in ("site", "issueId", "commentId")]
+        if not all(isinstance(part, str) and part for part in parts):
+            return None
+        return cls(*parts)
+
+
+AnyCommentMarker = CommentMarker | CopyMarker
+
+
 def issue_marker(properties: Mapping[str, Any] | None) -> IssueMarker | None:
     """Our marker among an issue's properties as a search or GET returns them ({key: value})."""
     return IssueMarker.read((properties or {}).get(KEY))
 
 
-def comment_marker(properties: list[Mapping[str, Any]] | None) -> CommentMarker | None:
-    """Our marker among a comment's expanded properties ([{key, value}])."""
+def comment_marker(properties: list[Mapping[str, Any]] | None) -> AnyCommentMarker | None:
+    """Our marker among a comment's expanded properties ([{key, value}]), whichever shape."""
     for prop in properties or []:
         if prop.get("key") == KEY:
-            return CommentMarker.read(prop.get("value"))
+            value = prop.get("value")
+            return CommentMarker.read(value) or CopyMarker.read(value)
     return None
 
 

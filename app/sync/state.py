@@ -8,7 +8,8 @@ returned), `initial_sync_done`, `last_full_scan_at`, `known_before` (issues neve
 older than this were seen by the original service: no full re-sync after an import),
 `dev_key_high` (the highest Dev key number seen: where a lost create is probed),
 `dev_initial_statuses` (issue type -> the status Jira creates a Dev issue in),
-`original_import` (what the import of the original service did, once), `fence` (the lease
+`original_import` (what the import of the original service did, once), `comments_since` (when
+comment sync was first enabled for the pair: older comments are never copied), `fence` (the lease
 fence of the last writer, app.sync.store).
 """
 
@@ -59,6 +60,7 @@ class SyncStateUpdate(TypedDict, total=False):
     dev_key_high: int
     dev_initial_statuses: dict[str, str]
     original_import: ImportRecord
+    comments_since: datetime
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class SyncState:
     dev_key_high: int | None = None
     dev_initial_statuses: Mapping[str, str] = field(default_factory=dict)
     original_import: ImportRecord | None = None
+    comments_since: datetime | None = None
     fence: int | None = None
 
     def watermark(self, side: Side) -> datetime | None:
@@ -97,6 +100,7 @@ class SyncState:
             dev_key_high=None if high is None else int(high),
             dev_initial_statuses={str(k): str(v) for k, v in (document.get("dev_initial_statuses") or {}).items()},
             original_import=ImportRecord.from_document(record) if isinstance(record, Mapping) else None,
+            comments_since=_instant(document.get("comments_since")),
             fence=None if fence is None else int(fence),
         )
 

@@ -18,6 +18,9 @@ Collections (all keyed by Jira issue **ids**, which survive a move; keys are kep
 - `failures`     `_id` = change id (or creation id): the change, attempts, next attempt, last
                  error; `kind` "creation" for a creation's, which no newer change supersedes
                  (app.sync.failures owns the document).
+- `comment_copies` `_id` = "side:comment id": an original comment and its copy, written ahead;
+                 `comments_due` `_id` = issue id: comments still to read (app.sync.comment_copies
+                 owns both documents).
 - `events`       audit trail, expired by a TTL index.
 - `requests`     an operator's resync and retry requests for the active worker
                  (app.sync.requests owns the document).
@@ -47,7 +50,8 @@ from pymongo.database import Database
 from app.instants import decode_instants, encode_instant, encode_instants
 from app.redaction import redact_strings
 from app.mongo import count
-from app.sync import failures, requests
+from app.sync import comment_copies, failures, requests
+from app.sync.comment_copies import CommentCopy
 from app.sync.failures import Failure, FailureKind
 from app.sync.model import IssueRef, Mapping, Side
 from app.sync.requests import SyncRequest
@@ -223,8 +227,8 @@ class PairStore:
 
     def clear_failures_of_issue(self, issue_id: str, keep: str) -> None:
         """The change `keep` of the issue supersedes its other failed changes (not its creation's)."""
-        self._delete(self.db.failures, {"issue_id": issue_id, "kind": {"$ne": FailureKind.CREATION.value},
-                                        "_id": {"$ne": keep}})
+        self._delete(self.db.failures, {"issue_id": issue_id, "_id": {"$ne": keep},
+                                        "kind": {"$nin": [FailureKind.CREATION.value, FailureKind.COMMENT.value]}})
 
     def make_failures_due(self, now: datetime, issue_key: str | None = None, issue_id: str | None = None,
                           given_up_only: bool = False) -> int:
@@ -240,6 +244,26 @@ class PairStore:
 
     def pending_failures(self) -> list[Failure]:
         return failures.read_pending(self.db.failures)
+
+    # -- comment copies (app.sync.comment_copies owns the documents) --------------------------
+
+    def comment_copies_of(self, origin_side: Side, origin_issue_id: str) -> dict[str, CommentCopy]:
+        return comment_copies.read_copies_of(self.db.comment_copies, origin_side, origin_issue_id)
+
+    def save_comment_copy(self, copy: CommentCopy) -> None:
+        self._write(self.db.comment_copies, copy.id, copy.to_document())
+
+    def issues_with_copies(self) -> list[tuple[str, Side]]:
+        return comment_copies.read_issues_with_copies(self.db.comment_copies)
+
+    def mark_comments_due(self, issue_id: str, side: Side) -> None:
+        self._write(self.db.comments_due, issue_id, {"side": side})
+
+    def comments_due(self) -> list[tuple[str, Side]]:
+        return comment_copies.read_due(self.db.comments_due)
+
+    def clear_comments_due(self, issue_id: str) -> None:
+        self._delete(self.db.comments_due, {"_id": issue_id})
 
     # -- events ------------------------------------------------------------------------------
 

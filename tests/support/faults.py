@@ -21,3 +21,20 @@ class CrashingStore(PairStore):
         if name in armed:
             raise armed.pop(name)
         return object.__getattribute__(self, name)
+
+
+class CrashingOnCallStore(PairStore):
+    """The real store, except that one chosen method dies on its `call`-th call (1 = the first)."""
+
+    def __init__(self, db, method: str, call: int, error: BaseException, fence: int | None = None) -> None:
+        super().__init__(db, fence)
+        self._crash = (method, call, error)
+        self._calls = 0
+
+    def __getattribute__(self, name):
+        method, call, error = object.__getattribute__(self, "_crash")
+        if name == method:
+            self._calls = object.__getattribute__(self, "_calls") + 1
+            if self._calls == call:
+                raise error
+        return object.__getattribute__(self, name)

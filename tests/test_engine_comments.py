@@ -13,6 +13,7 @@ from app.jira.adf import adf_to_text
 from app.sync.failures import FailureKind
 from app.sync.jira_answers import CommentView
 from app.sync.marker import CommentMarker, CopyMarker
+from app.trace.lines import event_lines
 from jira_sim.seed import BOT, HUMAN
 from tests.support.faults import Crash, CrashingOnCallStore
 from testbed.sync import SyncHarness
@@ -101,6 +102,12 @@ def test_a_dev_comment_lands_on_a_service_project_as_an_internal_note(pair):
     [event] = list(pair.store.db.events.find({"event": "comment.copied"}))
     assert (event["issueKey"], event["targetKey"], event["direction"], event["kind"], event["copyId"]) == (
         dev_key, user_key, "dev_to_user", "internal", copy.id)
+    # The trace of either issue reads events by issue id: the copy is part of both stories.
+    dev_id = str(pair.human.get_issue(dev_key, fields=["status"])["id"])
+    user_id = str(pair.human.get_issue(user_key, fields=["status"])["id"])
+    assert event["issueId"] == dev_id
+    traced = [line.text for e in pair.store.events_of([user_id, dev_id]) for line in event_lines(e)]
+    assert any("copied" in text for text in traced), traced
     summary = pair.sync()
     assert not any(key.startswith("comments.") for key in summary.counts), "nothing more to do"
 

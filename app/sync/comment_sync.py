@@ -257,7 +257,9 @@ class _Run:
         self.done.events.append(comment_event("comment.skipped", self._keys(original.id, None), reason=action.reason))
 
     def _keys(self, original_id: str | None, copy_id: str | None) -> dict[str, Any]:
-        return {"issueKey": self.origin_key, "targetKey": self.target_key, "direction": self.rules.direction,
+        # By the original's issue id, as every event: the trace of either issue finds it.
+        return {"issueId": self.mapping.id_of(self.rules.origin), "issueKey": self.origin_key,
+                "targetKey": self.target_key, "direction": self.rules.direction,
                 "commentId": original_id, "copyId": copy_id}
 
 

@@ -50,7 +50,8 @@ def human(sim) -> JiraClient:
 def start(tmp_path, mongo_uri, db_prefix, sim, name: str) -> Bundle:
     bundle = Bundle(tmp_path / name, mongo_uri, f"{db_prefix}_control",
                     env={"JIRA_AB_TOKEN": BOT.api_token, "BUNDLE_ID": name, "LEASE_SECONDS": str(LEASE)})
-    bundle.write_config("sync-ab", pair_config("sync-ab", sim.url, "ABSUP", "ABDEV", "JIRA_AB_TOKEN"))
+    bundle.write_config("sync-ab", pair_config("sync-ab", sim.url, "ABSUP", "ABDEV", "JIRA_AB_TOKEN",
+                                               comments={"toDev": "all", "toUser": "internal"}))
     return bundle.start()
 
 
@@ -122,6 +123,11 @@ def test_what_happened_to_an_issue_from_the_cli_and_the_dashboard(tmp_path, mong
         wait_for(lambda: "[dev] In Progress → Done" in trace(second, dev), PASS_TIMEOUT, what="the Done move seen")
         human.transition_to(dev, "Closed", resolution="Done")
         becomes(human, created, "Resolved")
+        # A comment copied: where it came from, in the trace of both issues.
+        human.add_comment(created, "The customer adds: it smells of toner")
+        wait_for(lambda: any("smells of toner" in json.dumps(c["body"]) for c in human.comments(dev)), PASS_TIMEOUT,
+                 what="the comment copied to the Dev issue")
+        assert f"comment copied on {dev}" in trace(second, dev)
 
         out = trace(second, created)
         assert f"pair sync-ab: {created} [user] ↔ {dev}" in out

@@ -55,6 +55,8 @@ EVENTS = [
                  [(LineKind.ACTED, "comment copied on ABDEV-1")], id="comment copied"),
     pytest.param({**BASE, "event": "comment.skipped", "reason": "internal comment"},
                  [(LineKind.SKIPPED, "comment not copied: internal comment")], id="comment skipped"),
+    pytest.param({**BASE, "event": "comment.failed", "reason": "403 from ABDEV-3"},
+                 [(LineKind.FAILED, "comment sync failed: 403 from ABDEV-3")], id="comment failed"),
     pytest.param({**BASE, "event": "field.written", "field": "priority", "targetKey": "ABDEV-1", "empty": ""},
                  [(LineKind.EVENT, "field.written: field=priority, targetKey=ABDEV-1")], id="unknown type, generic"),
     pytest.param({**BASE, "event": "attachment.copied", "error": "too large"},

@@ -395,7 +395,8 @@ class Engine:
         failure = failed_again(self.store.failure(failure_id), failure_id, FailureKind.COMMENT, described, done.error,
                                self.clock())
         self.store.record_failure(failure)
-        self._record({"event": "comment.failed", "issueKey": mapping.key_of(side), "reason": done.error})
+        self._record({"event": "comment.failed", "issueId": mapping.id_of(side), "issueKey": mapping.key_of(side),
+                      "reason": done.error})
 
     # -- audit -------------------------------------------------------------------------------
 

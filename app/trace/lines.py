@@ -157,6 +157,7 @@ RENDERERS: dict[str, Callable[[Mapping[str, Any]], list[TraceLine]]] = {
     "comment.edited": _comment("edit copied"),
     "comment.deleted": _comment("deletion copied"),
     "comment.skipped": _comment("not copied", LineKind.SKIPPED),
+    "comment.failed": _comment("sync failed", LineKind.FAILED),
 }
 
 

@@ -4,7 +4,7 @@ app.settings.Settings takes these two settings' default and fallbacks from here,
 standby worker (app.sync.standby) reads them through `StandbySettings.from_environ`: a standby
 worker imports nothing but the standard library so that it costs about a bare interpreter
 (pydantic alone would add several MB to each of them, one per pair this bundle does not hold).
-tests/test_runtime_settings.py checks that both read the same environment the same way.
+tests/unit/test_runtime_settings.py checks that both read the same environment the same way.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from jira_sim.server import SimulatorServer
 from testbed.ports import free_port
 from testbed.waiting import wait_for
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_demo_files_load_as_two_valid_pairs_that_reach_the_simulator(tmp_path):

@@ -15,9 +15,9 @@ from bson import ObjectId
 from app.cli import main
 from app.supervisord import SupervisorRPC, SupervisorUnavailable
 from testbed.waiting import wait_for
-from tests.test_render import TOKEN_MARKER, write_pair
+from tests.engine.test_render import TOKEN_MARKER, write_pair
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

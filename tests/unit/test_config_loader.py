@@ -14,7 +14,7 @@ from app.cli.validate import validate_lines
 from app.config import ConfigFileError, load_configs, load_pair
 from testbed.original import ORIGINAL_SYNC_AB
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 TOKEN = "tok-SECRET-9f8e7d6c5b4a"
 ENV = {"JIRA_AB_TOKEN": TOKEN}
 

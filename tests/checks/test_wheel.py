@@ -25,7 +25,7 @@ from app.demo.settings import DEMO_BOT_EMAIL, DEMO_TOKEN
 from testbed.ports import free_port
 from testbed.waiting import terminate, wait_for
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOT_SOURCES = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", "runtime",
                                      ".pytest_cache", ".hypothesis", "test-artifacts")
 # Run inside the fresh environment: where its resources come from, and the demo's files written.

@@ -39,7 +39,7 @@ from jira_sim.seed import BOT, DEV_WORKFLOW, HUMAN, USER_WORKFLOW, workflow_from
 from jira_sim.server import SimulatorServer
 from testbed.sync import SyncHarness
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = {"user": workflow_from_dict(USER_WORKFLOW), "dev": workflow_from_dict(DEV_WORKFLOW)}
 RULES = json.loads(EXAMPLE_CONFIG.read_text())["rules"]
 # User statuses some rule sets, and User statuses a user_to_dev rule reacts to.

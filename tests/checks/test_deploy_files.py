@@ -14,7 +14,7 @@ from app.cli import build_parser
 from app.demo.settings import DemoSettings
 from app.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

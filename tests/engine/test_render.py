@@ -32,7 +32,7 @@ from app.demo.programs import demo_extra_programs
 from app.embedded_mongo import server_command
 from app.settings import Settings
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = Path(__file__).parents[1] / "golden"
 PYTHON = "/opt/venv/bin/python"
 TOKEN_MARKER = "tok-MARKER-7c1e9a"
 INJECTION_NAMES = ["ab]\n[program:x]", "../x", "x;rm -rf /", "Sync-AB", "", "a" * 49, "sync-ab\n", "%(ENV_HOME)s", "-ab"]

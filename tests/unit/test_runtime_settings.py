@@ -10,7 +10,7 @@ import pytest
 from app.runtime_settings import StandbySettings
 from app.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(("variables", "bundle_id_file"), [

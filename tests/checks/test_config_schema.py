@@ -15,7 +15,7 @@ from tools.schema import SCHEMA_PATH, main, pair_config_schema, schema_text
 from app.demo.files import EXAMPLE_CONFIG
 from testbed.original import ORIGINAL_SYNC_AB
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

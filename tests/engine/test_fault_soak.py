@@ -5,7 +5,7 @@ posted twice and no echo; every comment a person wrote on a paired issue has exa
 (none twice, none lost, none of a copy), no copy on a User issue is public, and a deleted
 comment's copy is gone once a full scan ran.
 
-    scripts/test -m slow tests/test_fault_soak.py        # SOAK_SECONDS=180 by default
+    scripts/test -m slow tests/engine/test_fault_soak.py        # SOAK_SECONDS=180 by default
 
 Faults cycle every FAULT_PHASE_SECONDS through a 429 storm, a 5xx burst, connections dropped
 before Jira handles a request and dropped after it did the work (the answer lost), and calm.

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from app.bundle.render import Program, program_specs, render_supervisord_conf
 from app.bundle.rendered import read_programs, read_programs_file
 from app.demo.programs import demo_extra_programs
-from tests.test_render import PYTHON, load, make_settings, write_pair
+from tests.engine.test_render import PYTHON, load, make_settings, write_pair
 
 SAFE = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:@+-"
 words = st.text(alphabet=SAFE + "=,", min_size=1, max_size=12)

@@ -29,7 +29,7 @@ PASS_TIMEOUT = 45  # a pass every 5 s on a loaded machine
 LEASE = 10
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
-# Collects what the page's Content-Security-Policy refused (as tests/test_dashboard_browser.py does).
+# Collects what the page's Content-Security-Policy refused (as tests/engine/test_dashboard_browser.py does).
 CSP_PROBE = ("window.__cspViolations = [];"
              "document.addEventListener('securitypolicyviolation',"
              " e => window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));")

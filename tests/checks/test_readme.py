@@ -10,7 +10,7 @@ from app.health.assess import STOPPED_STATES
 from tools.reference import main as reference_main
 from tools.reference import pair_rows, settings_rows, with_reference
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 

@@ -48,7 +48,7 @@ def test_each_program_gets_only_the_secrets_it_needs(tmp_path, mongo_uri, db_pre
         assert [(item["field"], "NOPE_TOKEN is not set" in item["message"]) for item in unset] == [("jira.apiToken", True)]
 
         allowed = {"sync-a": {"JIRA_A_TOKEN"}, "sync-b": {"JIRA_B_TOKEN"}, "health": set(), "leases": set(), "watchdog": set()}
-        if bundle.env.get("MONGO_URI") is None:
+        if bundle.env.get("MONGO_URI") == "embedded":
             allowed["mongodb"] = set()
         assert set(bundle.states()) == set(allowed)
         for name, keeps in allowed.items():

@@ -29,6 +29,7 @@ from typing import Literal
 import jinja2
 
 from app.embedded_mongo import server_command
+from app.secret_files import file_variable
 
 PROGRAM_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
 SAFE_ARGUMENT_PATTERN = re.compile(r"^[A-Za-z0-9_./:@+=,-]+$")
@@ -119,8 +120,10 @@ def program_specs(
 
 
 def launched(command: Sequence[str], keep: Iterable[str] = (), python: str = sys.executable) -> tuple[str, ...]:
-    """`command` started through app.bundle.launch, keeping the secret variables named in `keep`."""
-    return (python, "-m", "app.bundle.launch", *(word for name in keep for word in ("--keep", name)), "--", *command)
+    """`command` started through app.bundle.launch, keeping the secret variables named in `keep`
+    and the NAME_FILE variables that may supply them (app.secret_files)."""
+    kept = [variable for name in keep for variable in (name, file_variable(name))]
+    return (python, "-m", "app.bundle.launch", *(word for name in kept for word in ("--keep", name)), "--", *command)
 
 
 def worker_program(pair, database: str, python: str = sys.executable) -> Program:

@@ -9,14 +9,32 @@ calls the pure parts and prints. A command's module is imported only when it run
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from importlib import import_module
 from pathlib import Path
 
+from pydantic import ValidationError
+
+from app.secret_files import SecretFileError
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return import_module(f"app.cli.{args.command}").main(args)
+    try:
+        return import_module(f"app.cli.{args.command}").main(args)
+    except (ValidationError, SecretFileError) as error:
+        for line in settings_problems(error):
+            print(f"settings: {line}", file=sys.stderr)
+        return 2
+
+
+def settings_problems(error: ValidationError | SecretFileError) -> list[str]:
+    """One line per bad setting: the variable and the reason, never the value (pure)."""
+    if isinstance(error, SecretFileError):
+        return [str(error)]
+    return [f"{'.'.join(str(part) for part in problem['loc']).upper() or 'environment'}: {problem['msg']}"
+            for problem in error.errors()]
 
 
 def build_parser() -> argparse.ArgumentParser:

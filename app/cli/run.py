@@ -9,7 +9,19 @@ from app.bundle.runtime import draw_bundle_identity, exec_supervisord, socket_pa
 from app.cli.bundle import render_bundle
 from app.cli.validate import validate_lines
 from app.config import load_configs
-from app.settings import Settings, get_settings
+from app.settings import EMBEDDED, HealthAuthSettings, Settings, get_settings
+
+NO_MONGO_URI = (
+    "MONGO_URI is not set: the bundle would keep its mappings, watermarks and failures in the embedded "
+    "dev-only MongoDB inside RUNTIME_DIR, lost with the container. Set MONGO_URI (or MONGO_URI_FILE) to your "
+    "MongoDB (the compose file's mongo service: mongodb://mongo:27017/), or MONGO_URI=embedded to run the "
+    "embedded server on purpose (dev only, data not kept)."
+)
+
+
+def mongo_uri_problem(settings: Settings) -> str | None:
+    """Why `run` refuses these settings' MongoDB, or None (pure): unset is a mistake, `embedded` a choice."""
+    return NO_MONGO_URI if settings.mongo_uri is None else None
 
 
 def main(args) -> NoReturn:
@@ -18,8 +30,10 @@ def main(args) -> NoReturn:
 
 def run_bundle(settings: Settings, extra_programs=()) -> NoReturn:
     """The start-up log names every config file; the bad ones get no program, the good ones run.
-    Exit 2 when supervisord could not start at all (RUNTIME_DIR too long for its socket)."""
-    problem = socket_path_problem(settings.supervisor_socket)
+    Exit 2 when the bundle must not start: no MONGO_URI (its data would be kept nowhere), a
+    health login that cannot work, RUNTIME_DIR too long for supervisord's socket."""
+    HealthAuthSettings()  # read here too, so that a bad login stops `run`, not the health program
+    problem = mongo_uri_problem(settings) or socket_path_problem(settings.supervisor_socket)
     if problem:
         print(problem, file=sys.stderr)
         raise SystemExit(2)
@@ -30,4 +44,6 @@ def run_bundle(settings: Settings, extra_programs=()) -> NoReturn:
     conf = write_runtime(settings, text)
     bundle = draw_bundle_identity(settings)
     print(f"supervisord.conf written to {conf}; starting supervisord as bundle {bundle}", flush=True)
+    if settings.embedded_mongo:
+        print(f"MONGO_URI={EMBEDDED}: the embedded MongoDB runs in this bundle; dev only, data not kept", flush=True)
     exec_supervisord(conf)

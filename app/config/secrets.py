@@ -6,7 +6,9 @@ a credential (`TOKEN`, `SECRET`, `PASSWORD`, `PASSWD`, `PAT`, `CREDENTIALS`, `AP
 `API_KEY` / `PRIVATE_KEY`, as words between underscores): a token waiting in the environment for
 a pair file not written yet, or another program's (the demo's scripted person's). The other
 variables of the `jira` block (`baseUrl`, `email`, ...) are addresses, not secrets: the health
-service needs them to judge the files as `validate` does.
+service needs them to judge the files as `validate` does. A secret's NAME_FILE (app.secret_files) is
+withheld like the secret: its path is no secret, but a program that does not know it reads no
+token by mistake, and no token reaches a program through a path either.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 from app.config.envsubst import references
 from app.config.loader import config_files
 from app.config.source import SourceError, parse_document, read_config_bytes
+from app.secret_files import file_variable
 
 CREDENTIAL_WORDS = frozenset({"TOKEN", "SECRET", "PASSWORD", "PASSWD", "PAT", "CREDENTIALS", "APIKEY"})
 CREDENTIAL_PHRASES = (("API", "KEY"), ("PRIVATE", "KEY"))
@@ -35,7 +38,8 @@ def named_like_a_credential(name: str) -> bool:
 
 
 def token_references(config_dir: Path) -> set[str]:
-    """The variables that the `jira.apiToken` of any readable pair file in `config_dir` references."""
+    """The variables that the `jira.apiToken` of any readable pair file in `config_dir` references,
+    and the NAME_FILE variables that may supply them."""
     names: set[str] = set()
     if not config_dir.is_dir():
         return names
@@ -47,5 +51,5 @@ def token_references(config_dir: Path) -> set[str]:
         jira = document.get("jira")
         token = jira.get("apiToken") if isinstance(jira, dict) else None
         if isinstance(token, str):
-            names.update(references(token))
+            names.update(name for reference in references(token) for name in (reference, file_variable(reference)))
     return names

@@ -11,6 +11,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.settings import EMBEDDED
 from jira_sim.seed import BOT, HUMAN
 
 DEMO_PAIRS = (("sync-ab", "ABSUP", "ABDEV"), ("sync-cd", "CDSUP", "CDDEV"))
@@ -35,7 +36,8 @@ def demo_settings(settings):
     """The bundle settings of the demo: its own runtime and config directories, and always the
     embedded MongoDB, so that a demo started beside production never writes into its databases."""
     demo_dir = Path(settings.runtime_dir).absolute() / "demo"
-    return settings.model_copy(update={"runtime_dir": demo_dir, "config_dir": demo_dir / "config", "mongo_uri": None})
+    return settings.model_copy(update={"runtime_dir": demo_dir, "config_dir": demo_dir / "config",
+                                       "mongo_uri": EMBEDDED})
 
 
 def seed_path(settings) -> Path:

@@ -14,7 +14,8 @@ program is not running by intent or has exited) or "error" (anything else); `tim
 judgement rides beside them: `state` ("ok" | "degraded": some pairs healthy | "unhealthy": none),
 per worker `health` ("healthy" | "unhealthy") and details (among them `warnings`: its config's
 problems that do not stop it, as its worker reported them; never unhealthy by themselves),
-`invalidConfigs`, `mongodb`, `supervisor`.
+`invalidConfigs`, `mongodb` (with `embedded` and its note when the bundle runs the embedded
+dev-only server), `supervisor`.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from app.leases.decide import live_bundles
 from app.leases.view import Cluster, LeaseView
 
 REDACTED = "***"
+EMBEDDED_NOTE = "embedded MongoDB: dev only, data not kept"
 # supervisord states of a program that is not running by intent or has exited: "stopped" as the
 # original service said of a worker that exited; FATAL and BACKOFF (failing to start) are errors.
 STOPPED_STATES = frozenset({"STOPPED", "EXITED", "STOPPING"})
@@ -64,6 +66,7 @@ class HealthSnapshot:
     failures_pending: Mapping[str, int] | Unavailable = field(default_factory=dict)
     failures: Mapping[str, Sequence[Mapping[str, Any]]] | Unavailable = field(default_factory=dict)
     cluster: Cluster | Unavailable | None = None  # the pair leases, when this bundle reads them
+    embedded_mongo: bool = False  # the bundle runs the embedded dev-only MongoDB (MONGO_URI=embedded)
     secrets: frozenset[str] = field(default=frozenset(), repr=False)
 
 
@@ -99,7 +102,8 @@ def assess(snapshot: HealthSnapshot, stale_after: float) -> HealthReport:
             {"file": printable(error.file), "field": printable(error.field), "message": error.message}
             for error in snapshot.config_errors
         ],
-        "mongodb": _reachability(snapshot.heartbeats),
+        "mongodb": {**_reachability(snapshot.heartbeats), "embedded": snapshot.embedded_mongo,
+                    **({"note": EMBEDDED_NOTE} if snapshot.embedded_mongo else {})},
         "supervisor": _reachability(snapshot.processes),
     }
     if isinstance(snapshot.cluster, Cluster):

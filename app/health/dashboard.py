@@ -172,6 +172,7 @@ def _source(name: str, reachability: Mapping[str, Any]) -> dict[str, Any]:
         "tone": "ok" if reachable else "bad",
         "label": "reachable" if reachable else "unreachable",
         "error": reachability.get("error"),
+        "note": reachability.get("note"),  # e.g. the embedded MongoDB: dev only
     }
 
 

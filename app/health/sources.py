@@ -25,6 +25,7 @@ from app.bundle.launch import withheld_from
 from app.bundle.rpc import SupervisorRPC, SupervisorUnavailable
 from app.config import ConfigError, LoadResult, load_configs
 from app.health.assess import HealthSnapshot, Unavailable
+from app.health.liveness import Liveness, liveness
 from app.heartbeats import Heartbeat, HeartbeatStore
 from app.leases.store import LeaseStore
 from app.leases.view import Cluster
@@ -61,7 +62,9 @@ class HealthSource:
         pair_database: Callable[[str], str] = lambda pair: pair,
         bundle: str | None = None,
         lease_seconds: float = 30.0,
+        embedded_mongo: bool = False,
     ) -> None:
+        self._embedded_mongo = embedded_mongo
         self._pair_database = pair_database
         self._bundle, self._lease_seconds = bundle, lease_seconds
         self._leases = LeaseStore(mongo_client[control_db])
@@ -95,6 +98,7 @@ class HealthSource:
             load=functools.partial(load_configs, withheld=withheld),
             bundle=settings.effective_bundle_id,
             lease_seconds=settings.lease_seconds,
+            embedded_mongo=settings.embedded_mongo,
         )
 
     def __call__(self) -> HealthSnapshot:
@@ -115,9 +119,15 @@ class HealthSource:
             failures_pending=pending,
             failures=failures,
             cluster=cluster,
+            embedded_mongo=self._embedded_mongo,
             secrets=frozenset(pair.config.jira.api_token.get_secret_value() for pair in configs.pairs
                               if not pair.withheld),
         )
+
+    def machinery(self) -> Liveness:
+        """`/health/live`'s verdict: supervisord alone, read within the budget."""
+        deadline = self._monotonic() + self._budget
+        return liveness(self._result(self._pool.submit(self._supervisor.process_states), deadline, "supervisord"))
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -8,11 +8,12 @@ from app.health.app import create_app
 from app.health.auth import HealthAuth, startup_notice
 from app.health.sources import HealthSource
 from app.logs import configure_logging
-from app.settings import get_settings
+from app.settings import HealthAuthSettings, get_settings
 
 settings = get_settings()
 configure_logging("health", settings.log_level, settings.log_format)
-auth = HealthAuth.from_settings(settings)
+auth = HealthAuth.from_settings(HealthAuthSettings())  # read here only: the health service keeps them
 warning, notice = startup_notice(auth, settings.health_host)
 logging.getLogger(__name__).log(logging.WARNING if warning else logging.INFO, notice)
-app = create_app(HealthSource.from_settings(settings), stale_after=settings.heartbeat_stale_after, auth=auth)
+source = HealthSource.from_settings(settings)
+app = create_app(source, stale_after=settings.heartbeat_stale_after, auth=auth, machinery=source.machinery)

@@ -1,12 +1,13 @@
 """The embedded MongoDB-wire server (nx-27017): how to start it, how to wait for it.
 
-Used by the rendered `mongodb` program (dev, demo and test default) and by the test
-fixtures; production points MONGO_URI at a real MongoDB instead.
+Used by the rendered `mongodb` program (MONGO_URI=embedded: dev, demo) and by the test
+fixtures; production points MONGO_URI at a real MongoDB instead. `python -m app.embedded_mongo
+ARGS` runs nx-27017 with ARGS, its log lines in the bundle's format (one JSON object each with
+LOG_FORMAT=json): nx-27017 configures logging only where nothing did before it.
 """
 
 from __future__ import annotations
 
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -15,12 +16,11 @@ import pymongo
 import pymongo.errors
 
 
-def server_command(port: int, data_dir: Path) -> list[str]:
+def server_command(port: int, data_dir: Path, python: str = sys.executable) -> list[str]:
     """The argv that runs the embedded server in the foreground on loopback."""
-    executable = shutil.which("nx-27017") or str(Path(sys.executable).with_name("nx-27017"))
     data_dir = data_dir.absolute()
     return [
-        executable,
+        python, "-m", "app.embedded_mongo",
         "--host", "127.0.0.1",
         "--port", str(port),
         "--data-dir", str(data_dir),
@@ -45,3 +45,21 @@ def wait_until_reachable(uri: str, timeout: float = 20.0) -> None:
             time.sleep(0.1)
         finally:
             client.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """nx-27017's own main, after the bundle's logging set-up (its basicConfig then does nothing)."""
+    from nx_27017.nx_27017 import main as serve
+
+    from app.logs import configure_logging, early_logging
+    from app.settings import get_settings
+
+    early_logging("mongodb")
+    settings = get_settings()
+    configure_logging("mongodb", settings.log_level, settings.log_format)
+    sys.argv = ["nx-27017", *(sys.argv[1:] if argv is None else argv)]
+    serve()
+
+
+if __name__ == "__main__":
+    main()

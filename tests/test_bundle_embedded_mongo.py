@@ -24,4 +24,4 @@ def test_the_embedded_server_runs_when_asked_for_and_health_and_dashboard_say_de
 
     assert mongodb == {"reachable": True, "error": None, "embedded": True, "note": EMBEDDED_NOTE}
     assert EMBEDDED_NOTE in dashboard.text
-    assert f"MONGO_URI=embedded: {'the embedded MongoDB runs in this bundle'}" in bundle.logs()
+    assert "MONGO_URI=embedded: the embedded MongoDB runs in this bundle; dev only, data not kept" in bundle.logs()

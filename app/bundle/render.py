@@ -162,6 +162,8 @@ def health_program(settings, python: str = sys.executable) -> Program:
             # gunicorn >= 27 opens a control socket under $HOME, which a container user may not own.
             "--no-control-socket",
             "--log-level", settings.log_level.lower(),
+            # its own lines (start-up, errors) as JSON too when LOG_FORMAT=json
+            "--logger-class", "app.health.gunicorn_logging.BundleLogger",
             "app.health.wsgi:app",
         ), HEALTH_SECRETS, python),
         priority=PRIORITY_HEALTH,
@@ -197,7 +199,7 @@ def mongodb_program(settings, python: str = sys.executable) -> Program:
     data_dir = Path(settings.runtime_dir).absolute() / "mongo-data"
     return Program(
         name="mongodb",
-        command=launched(server_command(settings.embedded_mongo_port, data_dir), python=python),
+        command=launched(server_command(settings.embedded_mongo_port, data_dir, python), python=python),
         priority=PRIORITY_MONGODB,
         startsecs=2,
         stopwaitsecs=10,

@@ -254,10 +254,12 @@ def main() -> None:
     from app.bundle.rpc import SupervisorRPC
     from app.heartbeats import HeartbeatStore
     from app.leases.store import LeaseStore
-    from app.logs import configure_logging
+    from app.logs import configure_logging, early_logging
     from app.mongo import connect
     from app.settings import get_settings
 
+    early_logging("watchdog")
+    logging.getLogger().handlers[0].setStream(sys.stderr)  # stdout is supervisord's protocol channel
     settings = get_settings()
     configure_logging("watchdog", settings.log_level, settings.log_format)
     logging.getLogger().handlers[0].setStream(sys.stderr)

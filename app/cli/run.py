@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import sys
+from collections.abc import Callable
 from typing import NoReturn
 
 from app.bundle.runtime import draw_bundle_identity, exec_supervisord, socket_path_problem, write_runtime
 from app.cli.bundle import render_bundle
 from app.cli.validate import validate_lines
 from app.config import load_configs
+from app.logs import configure_logging
 from app.settings import EMBEDDED, HealthAuthSettings, Settings, get_settings
 
 NO_MONGO_URI = (
@@ -37,13 +40,30 @@ def run_bundle(settings: Settings, extra_programs=()) -> NoReturn:
     if problem:
         print(problem, file=sys.stderr)
         raise SystemExit(2)
+    say = announcer(settings)
     result = load_configs(settings.config_dir)
     for line in validate_lines(result):
-        print(line)
+        say(line)
     _, text = render_bundle(settings, result, report=None, extra_programs=extra_programs)
     conf = write_runtime(settings, text)
     bundle = draw_bundle_identity(settings)
-    print(f"supervisord.conf written to {conf}; starting supervisord as bundle {bundle}", flush=True)
+    say(f"supervisord.conf written to {conf}; starting supervisord as bundle {bundle}")
     if settings.embedded_mongo:
-        print(f"MONGO_URI={EMBEDDED}: the embedded MongoDB runs in this bundle; dev only, data not kept", flush=True)
-    exec_supervisord(conf)
+        say(f"WARNING MONGO_URI={EMBEDDED}: the embedded MongoDB runs in this bundle; dev only, data not kept")
+    exec_supervisord(conf, settings.log_format)
+
+
+def line_level(line: str) -> int:
+    """The level of one of `run`'s lines by its first word (`ERROR …`, `WARNING …`), else INFO (pure)."""
+    word = line.split(" ", 1)[0]
+    return {"ERROR": logging.ERROR, "WARNING": logging.WARNING}.get(word, logging.INFO)
+
+
+def announcer(settings: Settings) -> Callable[[str], None]:
+    """How `run` says a line: printed for people (LOG_FORMAT=text), else one JSON log record each
+    (program `run`), like every other line of the bundle."""
+    if settings.log_format == "text":
+        return lambda line: print(line, flush=True)
+    configure_logging("run", settings.log_level, settings.log_format)
+    log = logging.getLogger("app.cli.run")
+    return lambda line: log.log(line_level(line), line)

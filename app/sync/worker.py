@@ -39,7 +39,7 @@ from app.leases.guard import LeaseGuard, LeaseLost
 from app.leases.held import HeldLease, LeaseNotHeld
 from app.leases.decide import skew_allowance
 from app.leases.store import LeaseStore
-from app.logs import configure_logging
+from app.logs import configure_logging, early_logging
 from app.settings import Settings, get_settings
 from app.sync.engine import Engine
 from app.sync.loop import SyncLoop
@@ -230,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", required=True, type=Path, help="the pair's sync-*.json file")
     parser.add_argument("--fence", type=int, help="the fence of the lease the bundle's keeper holds for this pair")
     args = parser.parse_args(argv)
+    early_logging(args.config.stem)
     return run_worker(args.config, get_settings(), args.fence)
 
 

@@ -142,4 +142,8 @@ def test_every_variable_of_the_example_set_every_program_runs_and_the_pairs_sync
         assert requests.get(f"{base}/metrics", timeout=5).status_code == 401
         assert bundle.states() == running, "and they stay up"
     finally:
-        bundle.stop()
+        assert bundle.stop() == 0
+    lines = [line for line in bundle.logs().splitlines() if line.strip()]
+    assert [line for line in lines if line.lstrip().startswith("{")] == [], "LOG_FORMAT=text: lines for people"
+    assert any(" INFO spawned: 'health' with pid " in line for line in lines), "supervisord's own, as it writes them"
+    assert METRICS_TOKEN not in bundle.logs() and BOT.api_token not in bundle.logs() and LOGIN[1] not in bundle.logs()

@@ -28,8 +28,8 @@ LEVELS = {"CRIT": "CRITICAL", "ERRO": "ERROR", "WARN": "WARNING", "INFO": "INFO"
           "BLAT": "DEBUG"}
 # supervisord's words for a process's state change (supervisor/process.py) and the state each enters.
 STATE_CHANGES = {"spawned": "STARTING", "success": "RUNNING", "exited": "EXITED", "stopped": "STOPPED",
-                 "gave up": "FATAL", "waiting for": "STOPPING"}
-STATE_CHANGE = re.compile(r"^(spawned|success|exited|stopped|gave up|waiting for):? '?([^' ]+)'?")
+                 "gave up": "FATAL"}
+STATE_CHANGE = re.compile(r"^(spawned|success|exited|stopped|gave up): '?([^' ,]+)'?(?: |$)")
 
 
 def state_change(message: str) -> dict[str, str]:

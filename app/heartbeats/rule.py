@@ -1,7 +1,9 @@
 """When a pair is healthy: the one rule `/health`, `entrypoint.py status` and the watchdog share.
 
-Where the pair runs comes first (its lease, app.leases.view). Held by another bundle (standby
-here), it is healthy here. Unheld, it is healthy while that lasts no longer than a lease (a
+Where the pair runs comes first (its lease, app.leases.view). Held by another bundle that beats
+(standby here), it is healthy here; held by one that does not beat any more (killed, or this
+bundle under its former identity), it is waiting for its lease and syncs nowhere until the lease
+runs out: unhealthy, saying by whom and until when. Unheld, it is healthy while that lasts no longer than a lease (a
 hand-over, while its program here stands by), and unhealthy after. Active here (or where no lease is known), it is healthy when
 its program is RUNNING per supervisord, its worker's heartbeat is no older than `stale_after`
 seconds, the worker has not given up (state FAILED), it completed a pass, and its last pass did
@@ -12,7 +14,7 @@ not fail. `pair_health` is pure: it judges what the caller read, including "coul
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Protocol
 
 from app.heartbeats.record import Heartbeat, WorkerState
@@ -65,7 +67,7 @@ def pair_health(
     the worker never beat; `Unavailable`: that source could not be read; `lease` None: where the
     pair runs is not known (judged as if here)."""
     if lease is not None and lease.state == STANDBY:
-        return PairHealth()
+        return PairHealth() if lease.holder_live else PairHealth((waiting_for(lease, now),))
     if lease is not None and lease.state == UNHELD and lease.unheld_seconds is not None:
         if lease.unheld_seconds <= lease_seconds:
             # A hand-over in progress: healthy while a worker here stands by to take it.
@@ -74,6 +76,15 @@ def pair_health(
                            f"{lease_seconds:g} s a lease lasts)",))
     stale = isinstance(heartbeat, Heartbeat) and heartbeat.is_stale(now, stale_after)
     return PairHealth(_process_reasons(process) + _heartbeat_reasons(heartbeat, now, stale_after), stale)
+
+
+def waiting_for(lease: LeaseView, now: datetime) -> str:
+    """Why a pair whose lease a silent bundle holds syncs nowhere yet, and until when."""
+    until = ""
+    if lease.expires_at is not None:
+        left = max(0.0, (lease.expires_at - now).total_seconds())
+        until = f" until {lease.expires_at.astimezone(timezone.utc):%Y-%m-%d %H:%M:%S} UTC (in {left:.0f} s)"
+    return f"waiting for its lease, held by {lease.holder} (not beating){until}"
 
 
 def _process_reasons(process: ProcessLike | Unavailable | None) -> tuple[str, ...]:

@@ -157,6 +157,16 @@ class Bundle:
             except psutil.NoSuchProcess:
                 pass
 
+    def crash(self) -> None:
+        """Every process of the bundle gone at one instant, as when a container or its node dies:
+        frozen first, so that none acts on supervisord's death (a worker would release its lease)."""
+        for process in self.processes():
+            try:
+                process.suspend()
+            except psutil.NoSuchProcess:
+                pass
+        self.kill()
+
     def stop(self) -> int | None:
         if self.process is None:
             return None

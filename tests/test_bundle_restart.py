@@ -15,7 +15,7 @@ from jira_sim.server import SimulatorServer
 from tests.support.bundle import Bundle, pair_config
 from tests.support.waiting import wait_for
 
-LEASE_SECONDS = 30
+LEASE_SECONDS = 40
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ def test_a_bundle_killed_and_restarted_under_its_identity_resumes_its_lease_at_o
     after = lease(bundle, mongo_client)
 
     assert (after.owner, after.fence) == (before.owner, before.fence), "the same lease, resumed: not taken anew after it ran out"
-    assert took < LEASE_SECONDS / 2, f"{took:.0f} s"
+    assert took < LEASE_SECONDS * 0.75, f"{took:.0f} s: a bundle's start-up, not a lease's wait"
 
 
 def test_under_a_new_identity_health_says_whose_lease_it_waits_for_and_until_when(bundle, mongo_client):

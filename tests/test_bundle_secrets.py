@@ -3,6 +3,7 @@ program of a real bundle (each pair's worker has its own token, nothing else has
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 
@@ -60,9 +61,10 @@ def test_each_program_gets_only_the_secrets_it_needs(tmp_path, mongo_uri, db_pre
                 assert environ["CONFIG_DIR"] == str(bundle.config_dir)  # the rest of the environment stays
         assert not any(value in (bundle.runtime_dir / "supervisord.conf").read_text() for value in SECRETS.values())
 
-        # run's start-up lines name every file, a forged name escaped on one line
+        # run's start-up lines name every file, a forged name escaped on one line (a JSON record's message)
         logs = bundle.logs()
-        assert "sync-x\\nOK sync-forged\\x1b[2K.json" in logs
+        messages = [json.loads(line)["message"] for line in logs.splitlines() if line.startswith("{")]
+        assert any("sync-x\\nOK sync-forged\\x1b[2K.json" in message for message in messages)
         assert "\nOK sync-forged" not in logs and "\x1b" not in logs
         assert "sync-x\\nOK sync-forged\\x1b[2K.json" in {os.path.basename(item["file"]) for item in body["invalidConfigs"]}
     finally:

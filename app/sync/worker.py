@@ -46,6 +46,7 @@ from app.sync.loop import SyncLoop
 from app.sync.metrics import WorkerMetrics
 from app.mongo import connect
 from app.sync.store import FenceLost, PairStore
+from app.sync.token_reread import rereading_token
 
 log = logging.getLogger(__name__)
 
@@ -187,7 +188,8 @@ def _serve(config_path: Path, config: PairConfig, client: pymongo.MongoClient, h
     heartbeat.warn([*warnings, *rule_status_warnings(config, jira)])
 
     metrics = WorkerMetrics(request_counts=lambda: jira.status_counts)
-    loop = SyncLoop(_stepping_down(engine.run_pass, guard), heartbeat, config.interval_seconds, metrics=metrics,
+    run_pass = rereading_token(engine.run_pass, config_path, jira, config.jira.api_token.get_secret_value())
+    loop = SyncLoop(_stepping_down(run_pass, guard), heartbeat, config.interval_seconds, metrics=metrics,
                     also_stop=lambda: guard.lost or held.handing_over())
     held.on_lost = loop.request_stop
     signal.signal(signal.SIGTERM, loop.request_stop)

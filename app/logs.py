@@ -44,6 +44,12 @@ def json_formatter() -> logging.Formatter:
     return JsonFormatter(JSON_FIELDS, rename_fields=JSON_RENAMES)
 
 
+def write_json(handler: logging.Handler, role: str) -> None:
+    """Make a handler another library set up (gunicorn's) write the bundle's JSON lines for `role`."""
+    handler.addFilter(_PairFilter(role))
+    handler.setFormatter(json_formatter())
+
+
 def configure_logging(pair: str, level: str = "INFO", fmt: str = "json") -> None:
     """Route the root logger to stdout in the chosen format, tagging lines with `pair`.
 

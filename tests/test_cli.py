@@ -163,6 +163,19 @@ def test_run_refuses_a_health_login_without_its_password_before_anything_starts(
     assert not (tmp_path / "rt").exists()
 
 
+def test_a_setting_that_does_not_load_is_named_with_its_reason_not_a_traceback(config_dir, tmp_path):
+    secret = tmp_path / "mongo_uri"
+    secret.write_text("mongodb://user:LEAK-pw@db.example/")
+
+    bad_number = cli("validate", env=bundle_env(tmp_path, config_dir, LEASE_SECONDS="1"), timeout=30)
+    both = cli("status", env=bundle_env(tmp_path, config_dir, MONGO_URI="mongodb://x/", MONGO_URI_FILE=str(secret)))
+
+    assert bad_number.returncode == 2 and bad_number.stderr.startswith("settings: LEASE_SECONDS: ")
+    assert "Traceback" not in bad_number.stderr
+    assert both.returncode == 2
+    assert both.stderr.strip() == "settings: MONGO_URI_FILE: MONGO_URI is set too; set MONGO_URI or MONGO_URI_FILE, not both"
+
+
 FORGED_NAME = "sync-a\nOK sync-forged (x): A <-> B, 1 rule\x1b[2K.json"
 FORGED_SHOWN = "sync-a\\nOK sync-forged (x): A <-> B, 1 rule\\x1b[2K.json"
 

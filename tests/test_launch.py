@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -96,9 +97,22 @@ def test_the_launcher_execs_the_command_in_its_place_without_the_secrets(tmp_pat
     assert "AB_KEY" not in shown and shown["X_TOKEN"] == "t-x" and shown[WITHHELD_VARIABLE] == "AB_KEY"
 
 
-def test_a_command_that_cannot_run_is_one_line_on_stderr():
+@pytest.mark.parametrize("log_format", ["json", "text"])
+def test_a_command_that_cannot_run_is_one_line_on_stderr(log_format):
     result = subprocess.run([sys.executable, "-m", "app.bundle.launch", "--", "/nonexistent/program"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=30)
+                            capture_output=True, text=True, timeout=30, env={**os.environ, "LOG_FORMAT": log_format})
 
     assert result.returncode == 127 and result.stdout == ""
-    assert result.stderr.strip() == "launch: cannot run /nonexistent/program: No such file or directory"
+    [line] = result.stderr.strip().splitlines()
+    message = json.loads(line)["message"] if log_format == "json" else line.split(": ", 1)[1]
+    assert message == "launch: cannot run /nonexistent/program: No such file or directory"
+
+
+def test_settings_that_do_not_load_stop_the_launch_with_one_json_line():
+    env = {key: value for key, value in os.environ.items() if key != "MONGO_URI"}
+    result = subprocess.run([sys.executable, "-m", "app.bundle.launch", "--", "true"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=30, env={**env, "LOG_FORMAT": "json", "MONGO_URI_FILE": "/nonexistent"})
+
+    assert result.returncode == 127 and result.stdout == ""
+    [line] = result.stderr.strip().splitlines()
+    assert json.loads(line)["message"] == "launch: MONGO_URI_FILE: cannot read /nonexistent: No such file or directory"

@@ -57,18 +57,37 @@ def main(argv: list[str] | None = None) -> NoReturn:
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         parser.error("no command given")
+    from pydantic import ValidationError
+
     from app.config.secrets import secret_names
+    from app.secret_files import SecretFileError
     from app.settings import get_settings
 
-    secrets = secret_names(os.environ, get_settings().config_dir)
+    try:
+        secrets = secret_names(os.environ, get_settings().config_dir)
+    except (ValidationError, SecretFileError) as error:
+        from app.cli import settings_problems
+
+        refuse("; ".join(settings_problems(error)))
     if not stop_with_parent():
-        print("launch: supervisord is gone; not starting", file=sys.stderr)
-        sys.exit(EXIT_CANNOT_RUN)
+        refuse("supervisord is gone; not starting")
     try:
         os.execvpe(command[0], command, launch_environment(os.environ, secrets, set(args.keep)))
     except OSError as error:
-        print(f"launch: cannot run {command[0]}: {error.strerror}", file=sys.stderr)
-        sys.exit(EXIT_CANNOT_RUN)
+        refuse(f"cannot run {command[0]}: {error.strerror}")
+
+
+def refuse(reason: str) -> NoReturn:
+    """Say why the program does not start, as one line on stderr (a JSON record unless
+    LOG_FORMAT=text: the bundle's lines are), and exit EXIT_CANNOT_RUN."""
+    import logging
+
+    from app.logs import early_logging
+
+    early_logging("launch")
+    logging.getLogger().handlers[0].setStream(sys.stderr)  # stdout is an event listener's protocol channel
+    logging.getLogger("app.bundle.launch").error("launch: %s", reason)
+    sys.exit(EXIT_CANNOT_RUN)
 
 
 if __name__ == "__main__":

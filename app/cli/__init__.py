@@ -21,12 +21,19 @@ from app.secret_files import SecretFileError
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from app.settings import get_settings
+
     try:
-        return import_module(f"app.cli.{args.command}").main(args)
+        get_settings()  # every command reads them: a bad one is named here, not in a traceback
     except (ValidationError, SecretFileError) as error:
-        for line in settings_problems(error):
-            print(f"settings: {line}", file=sys.stderr)
+        report_settings(error)
         return 2
+    return import_module(f"app.cli.{args.command}").main(args)
+
+
+def report_settings(error: ValidationError | SecretFileError) -> None:
+    for line in settings_problems(error):
+        print(f"settings: {line}", file=sys.stderr)
 
 
 def settings_problems(error: ValidationError | SecretFileError) -> list[str]:

@@ -7,11 +7,15 @@ import sys
 from collections.abc import Callable
 from typing import NoReturn
 
+from pydantic import ValidationError
+
 from app.bundle.runtime import draw_bundle_identity, exec_supervisord, socket_path_problem, write_runtime
+from app.cli import report_settings
 from app.cli.bundle import render_bundle
 from app.cli.validate import validate_lines
 from app.config import load_configs
 from app.logs import configure_logging
+from app.secret_files import SecretFileError
 from app.settings import EMBEDDED, HealthAuthSettings, Settings, get_settings
 
 NO_MONGO_URI = (
@@ -35,7 +39,11 @@ def run_bundle(settings: Settings, extra_programs=()) -> NoReturn:
     """The start-up log names every config file; the bad ones get no program, the good ones run.
     Exit 2 when the bundle must not start: no MONGO_URI (its data would be kept nowhere), a
     health login that cannot work, RUNTIME_DIR too long for supervisord's socket."""
-    HealthAuthSettings()  # read here too, so that a bad login stops `run`, not the health program
+    try:
+        HealthAuthSettings()  # read here too, so that a bad login stops `run`, not the health program
+    except (ValidationError, SecretFileError) as error:
+        report_settings(error)
+        raise SystemExit(2) from None
     problem = mongo_uri_problem(settings) or socket_path_problem(settings.supervisor_socket)
     if problem:
         print(problem, file=sys.stderr)

@@ -9,7 +9,7 @@ from typing import Any
 
 from gunicorn import glogging
 
-from app.logs import _PairFilter, json_formatter
+from app.logs import write_json
 from app.settings import get_settings
 
 ROLE = "health"
@@ -22,5 +22,4 @@ class BundleLogger(glogging.Logger):
             return
         for log in (self.error_log, self.access_log):
             for handler in log.handlers:
-                handler.addFilter(_PairFilter(ROLE))
-                handler.setFormatter(json_formatter())
+                write_json(handler, ROLE)

@@ -127,7 +127,11 @@ class HealthSource:
     def machinery(self) -> Liveness:
         """`/health/live`'s verdict: supervisord alone, read within the budget."""
         deadline = self._monotonic() + self._budget
-        return liveness(self._result(self._pool.submit(self._supervisor.process_states), deadline, "supervisord"))
+        try:
+            processes = self._result(self._pool.submit(self._supervisor.process_states), deadline, "supervisord")
+        except Exception as error:  # noqa: BLE001 - a fault (e.g. supervisord shutting down) is an answer too
+            processes = Unavailable(_describe(error))
+        return liveness(processes)
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

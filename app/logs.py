@@ -15,6 +15,7 @@ import os
 import sys
 import threading
 from types import TracebackType
+from typing import TextIO
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -50,14 +51,14 @@ def write_json(handler: logging.Handler, role: str) -> None:
     handler.setFormatter(json_formatter())
 
 
-def configure_logging(pair: str, level: str = "INFO", fmt: str = "json") -> None:
-    """Route the root logger to stdout in the chosen format, tagging lines with `pair`.
+def configure_logging(pair: str, level: str = "INFO", fmt: str = "json", stream: TextIO | None = None) -> None:
+    """Route the root logger to `stream` (stdout by default) in the chosen format, tagging lines with `pair`.
 
     `pair` is the pair name for a worker and the role (health, watchdog, cli) elsewhere.
     Extra fields passed as `logger.info(msg, extra={...})` become JSON keys. Uncaught
     exceptions (sys.excepthook, threading.excepthook) are logged through the same handler.
     """
-    handler = logging.StreamHandler(sys.stdout)
+    handler = logging.StreamHandler(stream or sys.stdout)
     handler.addFilter(_PairFilter(pair))
     handler.setFormatter(logging.Formatter(TEXT_FORMAT) if fmt == "text" else json_formatter())
     root = logging.getLogger()
@@ -69,13 +70,13 @@ def configure_logging(pair: str, level: str = "INFO", fmt: str = "json") -> None
     threading.excepthook = lambda args: log_uncaught(args.exc_type, args.exc_value, args.exc_traceback, args.thread)
 
 
-def early_logging(role: str) -> None:
+def early_logging(role: str, stream: TextIO | None = None) -> None:
     """`configure_logging` from LOG_LEVEL and LOG_FORMAT as the environment gives them, before
     the settings are read: a program whose settings do not load says so in one JSON line too,
     not in a raw traceback (a value it cannot use falls back to the default here)."""
     level = os.environ.get("LOG_LEVEL", "INFO").upper()
     fmt = "text" if os.environ.get("LOG_FORMAT", "").lower() == "text" else "json"
-    configure_logging(role, level if level in logging.getLevelNamesMapping() else "INFO", fmt)
+    configure_logging(role, level if level in logging.getLevelNamesMapping() else "INFO", fmt, stream)
 
 
 def log_uncaught(kind: type[BaseException], error: BaseException | None, traceback: TracebackType | None,
@@ -86,4 +87,4 @@ def log_uncaught(kind: type[BaseException], error: BaseException | None, traceba
         return
     where = f" in thread {thread.name}" if thread is not None else ""
     logging.getLogger("app.uncaught").critical("uncaught %s%s", kind.__name__, where,
-                                               exc_info=(kind, error, traceback))
+                                               exc_info=(kind, error or kind(), traceback))

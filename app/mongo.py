@@ -8,13 +8,18 @@ from typing import Any
 
 import pymongo
 from pymongo.collection import Collection
+from pymongo.database import Database
 
 from app.settings import Settings
+
+Document = dict[str, Any]
+MongoClient = pymongo.MongoClient[Document]
+MongoDatabase = Database[Document]
 
 SOCKET_TIMEOUT_MS = 10_000  # a server that accepts but never answers must not hang a process
 
 
-def connect(settings: Settings, appname: str) -> pymongo.MongoClient:
+def connect(settings: Settings, appname: str) -> MongoClient:
     """A client for MONGO_URI (or the embedded server) that fails fast when it is down."""
     return pymongo.MongoClient(
         settings.effective_mongo_uri,
@@ -26,7 +31,7 @@ def connect(settings: Settings, appname: str) -> pymongo.MongoClient:
     )
 
 
-def count(collection: Collection, query: Mapping[str, Any] | None = None) -> int:
+def count(collection: Collection[Document], query: Mapping[str, Any] | None = None) -> int:
     """Documents matching `query`, counted over a find of their ids.
 
     Not count_documents: its aggregation on the embedded server logs a warning per call and

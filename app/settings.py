@@ -14,16 +14,16 @@ bad login before anything starts). A secret may come from a file (`NAME_FILE`, a
 from __future__ import annotations
 
 import os
-import socket
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from app.secret_files import file_variable, secret_value
+from app.runtime_settings import DEFAULT_RUNTIME_DIR, bundle_id_file, effective_bundle_id
+from app.secret_files import SecretFileError, file_variable, secret_value
 
 EMBEDDED = "embedded"  # MONGO_URI=embedded asks for the embedded dev-only server
 
@@ -47,8 +47,11 @@ class _Group(BaseSettings):
     from_files: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
-    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
-                                   file_secret_settings) -> tuple[PydanticBaseSettingsSource, ...]:
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
         # A NAME_FILE value wins over nothing only: both set is refused (app.secret_files).
         return init_settings, FileVariables(settings_cls), env_settings
 
@@ -82,7 +85,7 @@ class Settings(_Group):
     )
     log_format: Literal["json", "text"] = Field("json", description="json for machines, text for people.")
     runtime_dir: Path = Field(
-        Path("runtime"), description="Where supervisord.conf, its socket, pid file and embedded data go."
+        DEFAULT_RUNTIME_DIR, description="Where supervisord.conf, its socket, pid file and embedded data go."
     )
     supervisor_timeout: float = Field(1.0, gt=0, description="Seconds allowed for one supervisord RPC call.")
     watchdog_cooldown_min: float = Field(30.0, description="First wait before bringing a FATAL program back.")
@@ -102,23 +105,22 @@ class Settings(_Group):
 
     @model_validator(mode="after")
     def _default_stale_after(self) -> "Settings":
-        if self.heartbeat_stale_after is None:
-            self.heartbeat_stale_after = 3 * self.heartbeat_interval
+        self.heartbeat_stale_after = self.stale_after
         return self
 
     @property
+    def stale_after(self) -> float:
+        """Seconds after which a heartbeat is stale: HEARTBEAT_STALE_AFTER, else 3 x heartbeat_interval."""
+        return 3 * self.heartbeat_interval if self.heartbeat_stale_after is None else self.heartbeat_stale_after
+
+    @property
     def bundle_id_file(self) -> Path:
-        return self.runtime_dir.absolute() / "bundle-id"
+        return bundle_id_file(self.runtime_dir)
 
     @property
     def effective_bundle_id(self) -> str:
         """BUNDLE_ID, else the one `run` drew for this runtime directory, else the host's name."""
-        if self.bundle_id:
-            return self.bundle_id
-        try:
-            return self.bundle_id_file.read_text(encoding="utf-8").strip() or socket.gethostname()
-        except OSError:
-            return socket.gethostname()
+        return effective_bundle_id(self.bundle_id, self.runtime_dir)
 
     @property
     def embedded_mongo(self) -> bool:
@@ -176,6 +178,14 @@ class HealthAuthSettings(_Group):
         if (self.health_auth_user is None) != (self.health_auth_password is None):
             raise ValueError("HEALTH_AUTH_USER and HEALTH_AUTH_PASSWORD go together: set both or neither")
         return self
+
+
+def settings_problems(error: ValidationError | SecretFileError) -> list[str]:
+    """One line per bad setting: the variable and the reason, never the value (pure)."""
+    if isinstance(error, SecretFileError):
+        return [str(error)]
+    return [f"{'.'.join(str(part) for part in problem['loc']).upper() or 'environment'}: {problem['msg']}"
+            for problem in error.errors()]
 
 
 @lru_cache(maxsize=1)

@@ -1,7 +1,7 @@
 """Bundle start-up, memory, /health latency and kill -9 recovery: `python -m bench.bundle_startup`.
 
 Runs the real bundle (`python entrypoint.py run` -> supervisord -> one worker per pair, health,
-watchdog) as tests.support.bundle.Bundle does, against a simulated Jira (child process, one
+watchdog) as testbed.bundle.Bundle does, against a simulated Jira (child process, one
 User/Dev project couple per pair, a few issues each) and MongoDB (MONGO_URI, else an embedded
 server started here, so no `mongodb` program runs inside the bundle).
 
@@ -26,17 +26,19 @@ import signal
 import statistics
 import time
 import uuid
+from pathlib import Path
 
 import pymongo
 import requests
 
 from app.heartbeats import HeartbeatStore
+from app.mongo import MongoClient
 from bench.common import (
     SimulatorProcess, Stopwatch, machine_line, mb, mongo, percentile, print_table, tree_rss, work_dir,
 )
 from jira_sim.seed import BOT, demo_seed
-from tests.support.bundle import Bundle, pair_config
-from tests.support.waiting import wait_for
+from testbed.bundle import Bundle, pair_config
+from testbed.waiting import wait_for
 
 PAIR_COUNTS = (1, 10, 30)
 ISSUES_PER_PROJECT = 5
@@ -61,7 +63,7 @@ def pair_names(count: int) -> list[str]:
     return [f"sync-p{index:02d}" for index in range(count)]
 
 
-def start_bundle(tmp, mongo_uri: str, sim_url: str, count: int) -> Bundle:
+def start_bundle(tmp: Path, mongo_uri: str, sim_url: str, count: int) -> Bundle:
     bundle = Bundle(tmp, mongo_uri, f"bench{uuid.uuid4().hex[:8]}_control", env=BUNDLE_ENV)
     for index, name in enumerate(pair_names(count)):
         user_key, dev_key = project_keys(index)
@@ -80,6 +82,8 @@ def time_to_healthy(bundle: Bundle) -> float | None:
 
 
 def memory(bundle: Bundle, names: list[str]) -> dict[str, float]:
+    if bundle.process is None:
+        raise RuntimeError("the bundle was never started")
     workers = [mb(tree_rss(bundle.pid(name))) for name in names]
     states = bundle.rpc().process_states()
     return {
@@ -148,7 +152,7 @@ def main() -> None:
                                         figures["health"], figures["watchdog"], figures["bundle"]])
                     if count == max(PAIR_COUNTS):
                         latency = health_latency(bundle, HEALTH_REQUESTS)
-                        client = pymongo.MongoClient(mongo_uri, tz_aware=True, serverSelectionTimeoutMS=3000)
+                        client: MongoClient = pymongo.MongoClient(mongo_uri, tz_aware=True, serverSelectionTimeoutMS=3000)
                         beats = HeartbeatStore(client[bundle.env["MONGO_CONTROL_DB"]], bundle=bundle.bundle_id)
                         for victim in pair_names(count)[:KILL_TRIALS]:
                             recoveries.append(kill_and_recover(bundle, beats, victim))

@@ -23,10 +23,10 @@ from typing import Any
 import psutil
 import requests
 
-from tests.support.bundle import ROOT
-from tests.support.waiting import terminate, wait_for
-from tests.support.mongo import EmbeddedMongo, external_mongo_uri
-from tests.support.ports import free_port
+from testbed.bundle import ROOT
+from testbed.waiting import terminate, wait_for
+from testbed.mongo import EmbeddedMongo, external_mongo_uri
+from testbed.ports import free_port
 
 
 @contextlib.contextmanager
@@ -50,13 +50,13 @@ def mongo_label() -> str:
 class SimulatorProcess:
     """`python -m jira_sim --seed FILE` on a free loopback port, in a child process."""
 
-    def __init__(self, seed: dict, work_dir: Path, deployment: str = "cloud") -> None:
+    def __init__(self, seed: dict[str, Any], work_dir: Path, deployment: str = "cloud") -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._seed_file = work_dir / f"seed-{self.port}.json"
         self._seed_file.write_text(json.dumps(seed))
         self._deployment = deployment
-        self._process: subprocess.Popen | None = None
+        self._process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 60) -> "SimulatorProcess":
         self._process = subprocess.Popen(
@@ -150,7 +150,7 @@ class Stopwatch:
         return time.perf_counter() - self.started
 
 
-def user_issues_seed(count: int, **demo_kwargs: Any) -> dict:
+def user_issues_seed(count: int, **demo_kwargs: Any) -> dict[str, Any]:
     """The demo site (ABSUP/ABDEV) plus `count` User issues in To Do, created now."""
     from jira_sim.seed import demo_seed
 

@@ -1,6 +1,6 @@
 """Several bundles on one MongoDB: `python -m bench.failover`.
 
-Runs real bundles (tests.support.bundle.Bundle: `entrypoint.py run` under supervisord), each
+Runs real bundles (testbed.bundle.Bundle: `entrypoint.py run` under supervisord), each
 with its own runtime directory and health port, on one MongoDB and the same pair files, against
 the simulator (child process), with the default lease of 30 s. Figures:
 - Jira search requests per pair per minute with 1 bundle, then with 3 (ratio; target 1.0: a
@@ -19,15 +19,19 @@ import statistics
 import time
 import uuid
 from collections import Counter
+from functools import partial
+from pathlib import Path
+from typing import Any
 
 import pymongo
 
 from app.jira import BasicAuth, JiraClient
 from app.leases.store import LeaseStore
+from app.mongo import MongoClient
 from bench.common import SimulatorProcess, Stopwatch, machine_line, mb, mongo, print_table, work_dir
 from jira_sim.seed import BOT, HUMAN, demo_seed
-from tests.support.bundle import Bundle, pair_config
-from tests.support.waiting import wait_for
+from testbed.bundle import Bundle, pair_config
+from testbed.waiting import wait_for
 
 PAIRS = 6
 MEASURE_SECONDS = 60
@@ -40,7 +44,7 @@ def project_keys(index: int) -> tuple[str, str]:
     return f"U{chr(65 + index)}", f"D{chr(65 + index)}"
 
 
-def start_bundle(root, mongo_uri, control, sim_url, name) -> Bundle:
+def start_bundle(root: Path, mongo_uri: str, control: str, sim_url: str, name: str) -> Bundle:
     bundle = Bundle(root / name, mongo_uri, control, env={TOKEN_ENV: BOT.api_token, "BUNDLE_ID": name,
                                                           "HEARTBEAT_INTERVAL": "2", "HEARTBEAT_STALE_AFTER": "10"})
     for index in range(PAIRS):
@@ -58,17 +62,27 @@ def searches_per_pair_minute(sim: SimulatorProcess) -> float:
 
 
 def status(human: JiraClient, key: str) -> str:
-    return human.get_issue(key, fields=["status"])["fields"]["status"]["name"]
+    return str(human.get_issue(key, fields=["status"])["fields"]["status"]["name"])
+
+
+def has_status(human: JiraClient, key: str, wanted: str) -> bool:
+    return status(human, key) == wanted
+
+
+def dev_issue_key(human: JiraClient, key: str) -> str | None:
+    """The key of the Dev issue linked to `key` (inward), once there is one."""
+    return next((str(link["inwardIssue"]["key"]) for link in human.issue_links(key) if "inwardIssue" in link), None)
 
 
 def main() -> None:
     print(__doc__.splitlines()[0])
     print(machine_line())
     seed = demo_seed(pairs=[project_keys(i) for i in range(PAIRS)])
-    rows, takeovers = [], []
+    rows: list[list[Any]] = []
+    takeovers: list[float] = []
     with work_dir("failover") as root, mongo(root) as mongo_uri, SimulatorProcess(seed, root) as sim:
         control = f"bench{uuid.uuid4().hex[:6]}_control"
-        client = pymongo.MongoClient(mongo_uri, tz_aware=True)
+        client: MongoClient = pymongo.MongoClient(mongo_uri, tz_aware=True)
         leases = LeaseStore(client[control])
         human = JiraClient(sim.url, BasicAuth(*HUMAN.basic_auth), deployment="cloud")
         bundles = {"b1": start_bundle(root, mongo_uri, control, sim.url, "b1")}
@@ -77,14 +91,14 @@ def main() -> None:
         for name in ("b2", "b3"):
             bundles[name] = start_bundle(root, mongo_uri, control, sim.url, name)
 
-        def spread():
+        def spread() -> Counter[str | None] | None:
             owners = Counter(lease.owner for lease in leases.leases().values())
             return owners if set(owners) == set(bundles) and None not in owners else None
 
         wait_for(spread, 120, interval=1, what="a spread over 3 bundles")
         time.sleep(2 * INTERVAL)
         three = searches_per_pair_minute(sim)
-        owners = spread()
+        owners = wait_for(spread, 10, interval=1, what="the spread")
         standby = [mb(p.memory_info().rss) for bundle in bundles.values() for p in bundle.processes()
                    if "app.sync.standby" in " ".join(p.cmdline())]
         rows += [["searches per pair per minute, 1 bundle", f"{one:.1f}", "-"],
@@ -102,15 +116,16 @@ def main() -> None:
             accepted[f"sync-{index}"] = key
         dev_of = {}
         for pair, key in accepted.items():
-            dev_of[pair] = wait_for(lambda key=key: next((link["inwardIssue"]["key"] for link in human.issue_links(key)
-                                                         if "inwardIssue" in link), None), 60, what=f"{key}'s Dev issue")
+            dev_of[pair] = wait_for(partial(dev_issue_key, human, key), 60, what=f"{key}'s Dev issue")
         for trial in range(TRIALS):
             pair = f"sync-{trial % PAIRS}"
-            holder = leases.lease(pair).owner
+            lease = leases.lease(pair)
+            if lease is None or lease.owner is None:
+                raise AssertionError(f"{pair} has no holder to kill")
             watch = Stopwatch()
-            bundles.pop(holder).kill()
+            bundles.pop(lease.owner).kill()
             human.transition_to(dev_of[pair], "In Progress")  # each trial takes a pair not moved yet
-            wait_for(lambda pair=pair: status(human, accepted[pair]) == "In Progress", 120, 0.2, "the move followed")
+            wait_for(partial(has_status, human, accepted[pair], "In Progress"), 120, 0.2, "the move followed")
             takeovers.append(watch.elapsed)
             replacement = f"r{trial}"
             bundles[replacement] = start_bundle(root, mongo_uri, control, sim.url, replacement)

@@ -8,7 +8,7 @@ The pair's first pass (initialSyncEnabled) reads both projects to the last page 
 requests), stores every issue's status as its baseline, and for the 100 User issues already in
 Will Do runs the creating rule (Dev issue with link, attachment check, comment): so 5,000
 issues read and 100 Dev issues created.
-The real engine runs in this process (tests.support.sync.SyncHarness); MongoDB is MONGO_URI or
+The real engine runs in this process (testbed.sync.SyncHarness); MongoDB is MONGO_URI or
 an embedded server. Peak RSS = this process's resource.getrusage maxrss (the engine, its client
 and driver; the simulator's memory is not included), also sampled with psutil every 50 ms.
 `--profile N` runs the pass under cProfile and prints the N most expensive functions (the time
@@ -23,20 +23,22 @@ import io
 import pstats
 import resource
 import threading
+from typing import Any
 
 import psutil
 import pymongo
 
+from app.mongo import MongoClient
 from bench.common import SimulatorProcess, Stopwatch, machine_line, mb, mongo, print_table, work_dir
 from jira_sim.seed import demo_seed
-from tests.support.sync import SyncHarness
+from testbed.sync import SyncHarness
 
 PER_PROJECT = 2450
 WILL_DO = 100
 TARGET_S = 60
 
 
-def seed() -> dict:
+def seed() -> dict[str, Any]:
     base = demo_seed(issues_per_project=PER_PROJECT)
     base["issues"] = [{"project": "ABSUP", "summary": f"Accepted issue {i + 1}", "status": "Will Do"}
                       for i in range(WILL_DO)]
@@ -73,7 +75,7 @@ def main() -> None:
     print(__doc__.splitlines()[0])
     print(machine_line())
     with work_dir("initial") as root, mongo(root) as mongo_uri, SimulatorProcess(seed(), root) as sim:
-        client = pymongo.MongoClient(mongo_uri, tz_aware=True)
+        client: MongoClient = pymongo.MongoClient(mongo_uri, tz_aware=True)
         database = client["bench_initial_sync"]
         client.drop_database(database.name)
         harness = SyncHarness(sim, database, root)

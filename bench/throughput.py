@@ -1,6 +1,6 @@
 """Issues processed per second by one worker's engine: `python -m bench.throughput`.
 
-The real engine runs in-process (tests.support.sync.SyncHarness) against the simulator (child
+The real engine runs in-process (testbed.sync.SyncHarness) against the simulator (child
 process) with 0 ms and then 100 ms of latency per Jira request (POST /_sim/config
 {"latency_ms": ...}, set only while the measured pass runs, not during the person's moves).
 Per latency, on a fresh site and database with N User issues (N = 500 at 0 ms, 50 at 100 ms so
@@ -19,16 +19,19 @@ after the other; the "latency floor" column is that bound.
 from __future__ import annotations
 
 import math
+from pathlib import Path
+from typing import Any
 
 import pymongo
 
+from app.mongo import MongoClient
 from bench.common import SimulatorProcess, Stopwatch, machine_line, mongo, print_table, user_issues_seed, work_dir
-from tests.support.sync import SyncHarness
+from testbed.sync import SyncHarness
 
 RUNS = ((0, 500), (100, 50))
 
 
-def timed_pass(harness: SyncHarness, sim: SimulatorProcess, latency_ms: int) -> tuple[float, int, dict]:
+def timed_pass(harness: SyncHarness, sim: SimulatorProcess, latency_ms: int) -> tuple[float, int, dict[str, Any]]:
     """(seconds, Jira requests, engine counts) of one pass under `latency_ms`."""
     sim.admin("POST", "config", {"latency_ms": latency_ms})
     sim.admin("POST", "requests/reset")
@@ -42,10 +45,10 @@ def timed_pass(harness: SyncHarness, sim: SimulatorProcess, latency_ms: int) -> 
     return seconds, requests_made, summary.counts
 
 
-def measure(latency_ms: int, count: int, root, mongo_uri: str) -> list[list]:
-    rows = []
+def measure(latency_ms: int, count: int, root: Path, mongo_uri: str) -> list[list[Any]]:
+    rows: list[list[Any]] = []
     with SimulatorProcess(user_issues_seed(count), root) as sim:
-        client = pymongo.MongoClient(mongo_uri, tz_aware=True)
+        client: MongoClient = pymongo.MongoClient(mongo_uri, tz_aware=True)
         database = client[f"bench_throughput_{latency_ms}"]
         client.drop_database(database.name)
         run_dir = root / f"pair-{latency_ms}"

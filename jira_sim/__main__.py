@@ -9,6 +9,7 @@ import argparse
 import signal
 import sys
 import threading
+from types import FrameType
 
 from jira_sim.seed import demo_seed, read_seed_file
 from jira_sim.server import SimulatorServer
@@ -31,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     server = SimulatorServer(seed, deployment=args.deployment, host=args.host, port=args.port, prefix=args.prefix,
                              site_url=args.site_url)
 
-    def stop(signum, frame):  # the handler only asks; shutdown must run outside serve_forever's thread
+    def stop(signum: int, frame: FrameType | None) -> None:  # the handler only asks; shutdown must run outside serve_forever's thread
         threading.Thread(target=server.stop, daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)

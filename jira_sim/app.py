@@ -16,6 +16,8 @@ import time
 from typing import Callable
 
 from flask import Flask, Response, g, jsonify, request
+from flask.json.provider import DefaultJSONProvider
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from jira_sim import (
@@ -28,6 +30,7 @@ from jira_sim import (
 )
 from jira_sim.errors import JiraApiError, error_response
 from jira_sim.formats import format_jira
+from jira_sim.knobs import Decision
 from jira_sim.routes_attachments import download
 from jira_sim.routes_common import ANONYMOUS, authenticate, refusal
 from jira_sim.site import Site
@@ -35,21 +38,25 @@ from jira_sim.site import Site
 _VARIABLE = re.compile(r"<(?:[^:<>]+:)?(\w+)>")
 
 
+class _JsonInGivenOrder(DefaultJSONProvider):
+    sort_keys = False  # Jira keeps its members in its own order
+
+
 def create_app(site: Site, sleep: Callable[[float], None] = time.sleep) -> Flask:
     """The Flask app serving ``site`` as Jira's REST API (plus the ``/_sim/`` admin API)."""
     app = Flask(__name__)
     app.config["SIM_SITE"] = site
-    app.json.sort_keys = False
+    app.json = _JsonInGivenOrder(app)
     for module in (routes_issues, routes_attachments, routes_links, routes_meta, routes_search, routes_admin):
         app.register_blueprint(module.blueprint)
     app.register_blueprint(routes_meta.session_blueprint)
 
     @app.get("/secure/attachment/<attachment_id>/<path:filename>")
-    def dc_attachment(attachment_id: str, filename: str):
+    def dc_attachment(attachment_id: str, filename: str) -> ResponseReturnValue:
         return download(attachment_id)
 
     @app.before_request
-    def gate():
+    def gate() -> ResponseReturnValue | None:
         if not request.path.startswith(("/rest/", "/secure/")):
             return None
         if site.knobs.latency_ms:
@@ -77,14 +84,14 @@ def create_app(site: Site, sleep: Callable[[float], None] = time.sleep) -> Flask
     app.register_error_handler(JiraApiError, error_response)
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException):
+    def http_error(error: HTTPException) -> ResponseReturnValue:
         messages = ["null for uri: " + request.url] if error.code == 404 else [error.description or error.name]
         return error_response(JiraApiError(error.code or 500, messages))
 
     return app
 
 
-def _simulated_fault(site: Site, decision) -> Response | None:
+def _simulated_fault(site: Site, decision: Decision) -> Response | None:
     """The answer of a fault knob instead of the view's (None: no fault; the view runs). A drop
     after the work only marks the request: `_recorded` drops it once the work is done."""
     if decision.action == "drop":  # before any work: the view does not run
@@ -126,7 +133,8 @@ def _recorded(site: Site, response: Response) -> Response:
 def _limit_issue_writes(site: Site) -> None:
     """Jira Cloud's per-issue write limit, for writes to ``/issue/{key}`` and what hangs off it."""
     key = (request.view_args or {}).get("key")
-    if request.method in ("GET", "HEAD") or key is None or "/issue/<key>" not in request.url_rule.rule:
+    rule = request.url_rule
+    if request.method in ("GET", "HEAD") or key is None or rule is None or "/issue/<key>" not in rule.rule:
         return
     with site.lock:
         issue = site.issue(key)

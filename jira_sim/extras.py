@@ -21,20 +21,21 @@ from dataclasses import replace
 from typing import Any, Callable
 
 from jira_sim.errors import JiraApiError, field_errors
-from jira_sim.issues import ADF_REQUIRED, create_issue, entity_properties, rich_text
+from jira_sim.issues import ADF_REQUIRED, create_issue, entity_properties, stored_text
 from jira_sim.model import Attachment, Comment, Issue, IssueLink, LinkType, RemoteLink, User
 from jira_sim.site import Site
 
 SIDES = ("inwardIssue", "outwardIssue")
+Resolve = Callable[[dict[str, Any]], Issue]  # an issue reference to its issue, or 404/403
 
 
-def add_comment(site: Site, issue: Issue, caller: User, payload: dict, adf: bool) -> Comment:
+def add_comment(site: Site, issue: Issue, caller: User, payload: dict[str, Any], adf: bool) -> Comment:
     body = payload.get("body")
     if body is None or (isinstance(body, str) and not body.strip()):
         raise field_errors(comment="Comment body can not be empty!")
     if adf and isinstance(body, str):
         raise field_errors(comment=ADF_REQUIRED)
-    text = rich_text(body, adf, "comment")
+    text = stored_text(body, adf, "comment")
     properties = entity_properties(payload.get("properties"))
     now = site.now()
     comment = Comment(str(site.next_id("comment")), caller.account_id, text, now, now, properties)
@@ -42,12 +43,12 @@ def add_comment(site: Site, issue: Issue, caller: User, payload: dict, adf: bool
     return comment
 
 
-def edit_comment(site: Site, issue: Issue, comment: Comment, payload: dict, adf: bool) -> Comment:
+def edit_comment(site: Site, issue: Issue, comment: Comment, payload: dict[str, Any], adf: bool) -> Comment:
     body = payload.get("body")
     if body is None or (adf and isinstance(body, str)):
         raise field_errors(comment=ADF_REQUIRED if adf else "Comment body can not be empty!")
     properties = {**comment.properties, **entity_properties(payload.get("properties"))}
-    edited = replace(comment, body=rich_text(body, adf, "comment"), updated=site.now(), properties=properties)
+    edited = replace(comment, body=stored_text(body, adf, "comment"), updated=site.now(), properties=properties)
     site.save(replace(issue, comments=tuple(edited if c.id == comment.id else c for c in issue.comments)))
     return edited
 
@@ -56,7 +57,7 @@ def delete_comment(site: Site, issue: Issue, comment: Comment) -> None:
     site.save(replace(issue, comments=tuple(c for c in issue.comments if c.id != comment.id)))
 
 
-def link_issues(site: Site, caller: User, payload: dict, adf: bool, resolve) -> IssueLink:
+def link_issues(site: Site, caller: User, payload: dict[str, Any], adf: bool, resolve: Resolve) -> IssueLink:
     """Link two issues (``resolve(ref) -> Issue`` answers 404/403 for bad references).
 
     Creating the same link twice keeps one link, as Jira does. An optional ``comment`` is
@@ -77,7 +78,7 @@ def link_issues(site: Site, caller: User, payload: dict, adf: bool, resolve) -> 
     return link
 
 
-def create_with_links(site: Site, caller: User, payload: dict, adf: bool, resolve: Callable[[dict], Issue]) -> Issue:
+def create_with_links(site: Site, caller: User, payload: dict[str, Any], adf: bool, resolve: Resolve) -> Issue:
     """Create the issue of ``payload`` and the links its ``update`` asks for, or nothing."""
     planned = planned_links(site, payload.get("update"), resolve)
     project = site.projects.get(str(((payload.get("fields") or {}).get("project") or {}).get("key", "")))
@@ -90,7 +91,7 @@ def create_with_links(site: Site, caller: User, payload: dict, adf: bool, resolv
     return site.issues[issue.id]
 
 
-def planned_links(site: Site, update: Any, resolve: Callable[[dict], Issue]) -> list[dict]:
+def planned_links(site: Site, update: Any, resolve: Resolve) -> list[dict[str, Any]]:
     """Checked link payloads, each naming the type and the *other* issue by id."""
     if update is None:
         return []
@@ -106,7 +107,7 @@ def planned_links(site: Site, update: Any, resolve: Callable[[dict], Issue]) -> 
     return [_planned_link(site, operation, resolve) for operation in operations]
 
 
-def _planned_link(site: Site, operation: Any, resolve: Callable[[dict], Issue]) -> dict:
+def _planned_link(site: Site, operation: Any, resolve: Resolve) -> dict[str, Any]:
     verbs = sorted(operation) if isinstance(operation, dict) else []
     if verbs != ["add"]:
         raise field_errors(issuelinks=f"Only the 'add' operation is supported for issuelinks at create, not {verbs}.")
@@ -131,7 +132,7 @@ def _checked(lookup: Callable[[], Any], prefix: str = "") -> Any:
         raise field_errors(issuelinks=prefix + " ".join(error.messages)) from error
 
 
-def named_link_type(site: Site, type_ref: dict) -> LinkType:
+def named_link_type(site: Site, type_ref: dict[str, Any]) -> LinkType:
     """The link type a ``{"name"}`` or ``{"id"}`` reference names; 404 when there is none."""
     link_type = site.link_type_named(str(type_ref.get("name") or type_ref.get("id") or ""))
     if link_type is None:
@@ -140,7 +141,7 @@ def named_link_type(site: Site, type_ref: dict) -> LinkType:
     return link_type
 
 
-def put_remote_link(site: Site, issue: Issue, payload: dict) -> tuple[RemoteLink, bool]:
+def put_remote_link(site: Site, issue: Issue, payload: dict[str, Any]) -> tuple[RemoteLink, bool]:
     """Create, or update the link with the same ``globalId``; returns (link, created)."""
     obj = payload.get("object")
     if not isinstance(obj, dict) or not obj.get("url") or not obj.get("title"):

@@ -8,7 +8,7 @@ strings, so v2 reads flatten a document to text and v2 writes wrap text into a d
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, overload
 from zoneinfo import ZoneInfo
 
 
@@ -17,6 +17,10 @@ def zone(name: str | None) -> ZoneInfo:
     return ZoneInfo(name or "UTC")
 
 
+@overload
+def format_jira(moment: datetime, time_zone: str | None) -> str: ...
+@overload
+def format_jira(moment: datetime | None, time_zone: str | None) -> str | None: ...
 def format_jira(moment: datetime | None, time_zone: str | None) -> str | None:
     """``moment`` (aware) in ``time_zone`` as Jira writes it; None stays None."""
     if moment is None:
@@ -36,11 +40,11 @@ def parse_jira(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def text_to_adf(text: str) -> dict:
+def text_to_adf(text: str) -> dict[str, Any]:
     """Paragraphs split on blank lines, line breaks become ``hardBreak`` nodes."""
     paragraphs = []
     for block in text.split("\n\n"):
-        content: list[dict] = []
+        content: list[dict[str, Any]] = []
         for index, line in enumerate(block.split("\n")):
             if index:
                 content.append({"type": "hardBreak"})

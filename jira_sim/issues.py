@@ -26,10 +26,13 @@ TEXT_LIMIT = 32767
 TOO_LONG = f"The entered text is too long. It exceeds the allowed limit of {TEXT_LIMIT:,} characters."
 
 
-def rich_text(value: Any, adf: bool, field: str) -> dict | None:
+def rich_text(value: Any, adf: bool, field: str) -> dict[str, Any] | None:
     """A description/comment value as stored (ADF), validating the version's format and length."""
-    if value is None:
-        return None
+    return None if value is None else stored_text(value, adf, field)
+
+
+def stored_text(value: Any, adf: bool, field: str) -> dict[str, Any]:
+    """A value given (not None) as stored: `rich_text` of something."""
     if adf and not is_adf_document(value):
         raise field_errors(**{field: ADF_REQUIRED})
     if not adf and not isinstance(value, str):
@@ -43,19 +46,21 @@ def rich_text(value: Any, adf: bool, field: str) -> dict | None:
 def _named(value: Any, table: dict[str, str], field: str, message: str) -> str:
     if isinstance(value, dict):
         if value.get("name") in table:
-            return value["name"]
+            return str(value["name"])
         by_id = {v: k for k, v in table.items()}
         if str(value.get("id")) in by_id:
             return by_id[str(value["id"])]
     raise field_errors(**{field: message})
 
 
-def create_issue(site: Site, caller: User, payload: dict, adf: bool) -> Issue:
+def create_issue(site: Site, caller: User, payload: dict[str, Any], adf: bool) -> Issue:
     """Validate like Jira (all field errors at once), then allocate the id and key."""
     fields = payload.get("fields")
     if not isinstance(fields, dict):
         raise JiraApiError(400, ["No fields were provided for the issue."])
-    project_ref = fields.get("project") if isinstance(fields.get("project"), dict) else {}
+    project_ref = fields.get("project")
+    if not isinstance(project_ref, dict):
+        project_ref = {}
     project = site.projects.get(str(project_ref.get("key", ""))) or next(
         (p for p in site.projects.values() if p.id == str(project_ref.get("id"))), None)
     errors = {}
@@ -68,7 +73,7 @@ def create_issue(site: Site, caller: User, payload: dict, adf: bool) -> Issue:
         issuetype = _named(fields.get("issuetype"), allowed_types, "issuetype", "Specify an issue type")
     except JiraApiError as error:
         errors.update(error.errors)
-    if errors:
+    if errors or project is None:  # no project is an error above
         raise JiraApiError(400, [], errors)
     unknown = set(fields) - EDITABLE - {"project", "issuetype", "summary"}
     if unknown:
@@ -92,7 +97,7 @@ def create_issue(site: Site, caller: User, payload: dict, adf: bool) -> Issue:
     return issue
 
 
-def entity_properties(items: Any) -> dict:
+def entity_properties(items: Any) -> dict[str, Any]:
     """Jira's ``[{"key", "value"}]`` entity-property list (issues, comments) as ``{key: value}``."""
     if items is None:
         return {}
@@ -105,7 +110,7 @@ def _not_on_screen(field: str) -> JiraApiError:
     return field_errors(**{field: f"Field '{field}' cannot be set. It is not on the appropriate screen, or unknown."})
 
 
-def edit_issue(site: Site, issue: Issue, payload: dict, adf: bool) -> None:
+def edit_issue(site: Site, issue: Issue, payload: dict[str, Any], adf: bool) -> None:
     fields = dict(payload.get("fields") or {})
     for name, operations in (payload.get("update") or {}).items():
         if name != "labels":
@@ -138,7 +143,7 @@ def edit_issue(site: Site, issue: Issue, payload: dict, adf: bool) -> None:
     site.save(replace(issue, **changes))
 
 
-def assign_issue(site: Site, issue: Issue, payload: dict) -> None:
+def assign_issue(site: Site, issue: Issue, payload: dict[str, Any]) -> None:
     """``PUT .../assignee``: ``{"accountId"}`` (Data Center: ``{"name"}``); null or "-1" (the project's
     default, unassigned here) leave the issue unassigned."""
     names = [name for name in ("accountId", "name", "key") if name in payload]
@@ -154,10 +159,10 @@ def _assignee(site: Site, value: Any) -> str | None:
     account = (value.get("accountId") or value.get("name")) if isinstance(value, dict) else None
     if account not in site.users:
         raise field_errors(assignee=f"User '{account}' does not exist.")
-    return account
+    return str(account)
 
 
-def transition_issue(site: Site, issue: Issue, payload: dict) -> None:
+def transition_issue(site: Site, issue: Issue, payload: dict[str, Any]) -> None:
     """Move along an available transition; entering *done* sets a resolution, leaving clears it."""
     transition_id = str((payload.get("transition") or {}).get("id", ""))
     workflow = site.projects[issue.project_key].workflow

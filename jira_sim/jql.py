@@ -15,7 +15,8 @@ search endpoints answer with 400 — the simulator never silently mis-answers a 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 
 TEXT_FIELDS = {"project": "project", "status": "status", "key": "key", "issuekey": "key", "issue": "key", "id": "key"}
 DATE_FIELDS = {"updated": "updated", "created": "created", "updateddate": "updated", "createddate": "created"}
@@ -32,7 +33,7 @@ class Clause:
     field: str  # canonical: project | status | key | updated | created
     op: str  # = != in "not in" >= > <= <
     values: tuple[str, ...]
-    name: str = field(default="", compare=False)  # the field as written (lower case), for Jira's messages
+    name: str = dataclasses.field(default="", compare=False)  # the field as written (lower case), for Jira's messages
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def tokenize(text: str) -> list[_Tok]:
         if not match or match.end() == position:
             raise JqlError(f"Error in the JQL Query: unexpected character at position {position + 1}.")
         quoted, op, word = match.groups()
-        at = match.start(match.lastindex)
+        at = match.start(match.lastindex or 0)
         if quoted is not None:
             tokens.append(_Tok("str", re.sub(r"\\(.)", r"\1", quoted[1:-1]), at))
         elif op is not None:
@@ -109,7 +110,7 @@ class _Parser:
         if token.kind != "word" and token.kind != "str":
             raise _syntax(f"Expecting a field name but got '{token.text}'.", token)
         name = token.text.lower()
-        if name in ("not", "or", "(") or (self.peek() and self.peek().text == "("):
+        if name in ("not", "or", "(") or ((following := self.peek()) is not None and following.text == "("):
             raise JqlError(f"The simulator does not support '{token.text}' here "
                            "(functions, NOT, OR and parentheses are outside its JQL subset).")
         if name not in TEXT_FIELDS and name not in DATE_FIELDS:
@@ -170,7 +171,8 @@ class _Parser:
             if self.keyword("ASC") or self.keyword("DESC"):
                 ascending = self.take().text.upper() == "ASC"
             order.append(("key" if field == "issuekey" else field, ascending))
-            if self.peek() is None or self.peek().text != ",":
+            following = self.peek()
+            if following is None or following.text != ",":
                 return tuple(order)
             self.take()
 

@@ -29,6 +29,7 @@ import random
 from collections import deque
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 
 @dataclass
@@ -70,7 +71,7 @@ class Faults:
 class Decision:
     action: str  # "pass" | "drop" | "drop_after" | "error" | "ok_error" | "page_without_issues" | "rate_limited"
     status: int = 200
-    headers: dict = field(default_factory=dict)
+    headers: dict[str, Any] = field(default_factory=dict)
 
 
 PASS = Decision("pass")
@@ -90,11 +91,11 @@ class Knobs:
         self._refilled_at: datetime | None = None
         self._writes: dict[int, deque[datetime]] = {}
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"latency_ms": self.latency_ms, "index_lag_seconds": self.index_lag_seconds,
                 **{name: asdict(getattr(self, name)) for name in GROUPS}}
 
-    def update(self, data: dict) -> None:
+    def update(self, data: dict[str, Any]) -> None:
         """Apply a partial configuration; unknown keys raise ``ValueError``."""
         unknown = set(data) - {"latency_ms", "index_lag_seconds", *GROUPS}
         if unknown:
@@ -175,7 +176,7 @@ class Knobs:
 
 
 def _limit_headers(capacity: int, remaining: int, limited_at: datetime | None = None, retry_after: int = 0,
-                   reason: str = "") -> dict:
+                   reason: str = "") -> dict[str, Any]:
     headers = {"X-RateLimit-Limit": str(max(capacity, 1)), "X-RateLimit-Remaining": str(remaining)}
     if limited_at is not None:
         reset = (limited_at + timedelta(seconds=retry_after)).astimezone(timezone.utc)

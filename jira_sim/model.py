@@ -81,7 +81,7 @@ class Project:
 class Comment:
     id: str
     author: str
-    body: dict  # ADF
+    body: dict[str, Any]  # ADF
     created: datetime
     updated: datetime
     properties: dict[str, Any] = field(default_factory=dict)
@@ -101,9 +101,9 @@ class Attachment:
 class RemoteLink:
     id: int
     global_id: str | None
-    object: dict
+    object: dict[str, Any]
     relationship: str | None = None
-    application: dict | None = None
+    application: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,7 @@ class Issue:
     updated: datetime
     status_category_changed: datetime
     reporter: str
-    description: dict | None = None
+    description: dict[str, Any] | None = None
     assignee: str | None = None
     resolution: str | None = None
     resolution_date: datetime | None = None

@@ -7,10 +7,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, overload
 from urllib.parse import quote
 
+from jira_sim.errors import unauthorized
 from jira_sim.formats import adf_to_text, format_jira
-from jira_sim.model import CATEGORIES, Attachment, Comment, Issue, Project, RemoteLink, User
+from jira_sim.model import CATEGORIES, Attachment, Comment, Issue, LinkType, Project, RemoteLink, User
 from jira_sim.site import ISSUE_TYPES, PRIORITIES, RESOLUTIONS, Site
 
 ALL_FIELDS = (
@@ -29,6 +32,13 @@ class Ctx:
     base_url: str
 
     @property
+    def author(self) -> User:
+        """The signed-in caller a write acts as; 401 for an anonymous one."""
+        if self.caller is None:
+            raise unauthorized()
+        return self.caller
+
+    @property
     def adf(self) -> bool:
         return self.version == "3"
 
@@ -36,10 +46,10 @@ class Ctx:
     def api(self) -> str:
         return f"{self.base_url}/rest/api/{self.version}"
 
-    def time(self, moment):
+    def time(self, moment: datetime | None) -> str | None:
         return format_jira(moment, self.caller.time_zone if self.caller else "UTC")
 
-    def body(self, adf_doc: dict | None):
+    def body(self, adf_doc: dict[str, Any] | None) -> dict[str, Any] | str | None:
         if adf_doc is None:
             return None
         return adf_doc if self.adf else adf_to_text(adf_doc)
@@ -60,14 +70,14 @@ def select_fields(requested: list[str], default: str) -> list[str]:
     return [f for f in dict.fromkeys(chosen) if f not in excluded]
 
 
-def issue_json(ctx: Ctx, issue: Issue, fields: list[str]) -> dict:
-    document = {"expand": "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations",
+def issue_json(ctx: Ctx, issue: Issue, fields: list[str]) -> dict[str, Any]:
+    document: dict[str, Any] = {"expand": "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations",
                 "id": str(issue.id), "self": f"{ctx.api}/issue/{issue.id}", "key": issue.key}
     document["fields"] = {name: _field(ctx, issue, name) for name in fields}
     return document
 
 
-def _field(ctx: Ctx, issue: Issue, name: str):
+def _field(ctx: Ctx, issue: Issue, name: str) -> Any:
     project = ctx.site.projects[issue.project_key]
     if name == "summary":
         return issue.summary
@@ -105,27 +115,31 @@ def _field(ctx: Ctx, issue: Issue, name: str):
     raise KeyError(name)
 
 
-def status_json(ctx: Ctx, name: str, category: str) -> dict:
+def status_json(ctx: Ctx, name: str, category: str) -> dict[str, Any]:
     status_id = ctx.site.status_ids[name]
     cat = CATEGORIES[category]
     return {"self": f"{ctx.api}/status/{status_id}", "description": "", "name": name, "id": status_id,
             "statusCategory": {"self": f"{ctx.api}/statuscategory/{cat['id']}", **cat}}
 
 
-def resolution_json(ctx: Ctx, name: str) -> dict:
+def resolution_json(ctx: Ctx, name: str) -> dict[str, Any]:
     return {"self": f"{ctx.api}/resolution/{RESOLUTIONS[name]}", "id": RESOLUTIONS[name], "name": name,
             "description": ""}
 
 
-def project_ref(ctx: Ctx, project: Project) -> dict:
+def project_ref(ctx: Ctx, project: Project) -> dict[str, Any]:
     return {"self": f"{ctx.api}/project/{project.id}", "id": project.id, "key": project.key, "name": project.name,
             "projectTypeKey": "software", "simplified": False}
 
 
-def user_json(ctx: Ctx, user: User | None) -> dict | None:
+@overload
+def user_json(ctx: Ctx, user: User) -> dict[str, Any]: ...
+@overload
+def user_json(ctx: Ctx, user: User | None) -> dict[str, Any] | None: ...
+def user_json(ctx: Ctx, user: User | None) -> dict[str, Any] | None:
     if user is None:
         return None
-    document = {"self": f"{ctx.api}/user?accountId={user.account_id}", "accountId": user.account_id,
+    document: dict[str, Any] = {"self": f"{ctx.api}/user?accountId={user.account_id}", "accountId": user.account_id,
                 "emailAddress": user.email, "displayName": user.display_name, "active": True,
                 "timeZone": user.time_zone, "accountType": "atlassian",
                 "avatarUrls": {"48x48": f"{ctx.base_url}/avatar/{user.account_id}.png"}}
@@ -136,10 +150,10 @@ def user_json(ctx: Ctx, user: User | None) -> dict | None:
     return document
 
 
-def comment_json(ctx: Ctx, issue: Issue, comment: Comment, with_properties: bool = False) -> dict:
+def comment_json(ctx: Ctx, issue: Issue, comment: Comment, with_properties: bool = False) -> dict[str, Any]:
     """A comment; its ``properties`` only when asked (``expand=properties``), as Jira does."""
     author = user_json(ctx, ctx.site.users.get(comment.author))
-    document = {"self": f"{ctx.api}/issue/{issue.id}/comment/{comment.id}", "id": comment.id, "author": author,
+    document: dict[str, Any] = {"self": f"{ctx.api}/issue/{issue.id}/comment/{comment.id}", "id": comment.id, "author": author,
                 "body": ctx.body(comment.body), "updateAuthor": author, "created": ctx.time(comment.created),
                 "updated": ctx.time(comment.updated), "jsdPublic": True}
     if with_properties:
@@ -147,7 +161,7 @@ def comment_json(ctx: Ctx, issue: Issue, comment: Comment, with_properties: bool
     return document
 
 
-def attachment_json(ctx: Ctx, attachment: Attachment) -> dict:
+def attachment_json(ctx: Ctx, attachment: Attachment) -> dict[str, Any]:
     return {"self": f"{ctx.api}/attachment/{attachment.id}", "id": attachment.id, "filename": attachment.filename,
             "author": user_json(ctx, ctx.site.users.get(attachment.author)), "created": ctx.time(attachment.created),
             "size": attachment.size, "mimeType": attachment.mime_type,
@@ -160,7 +174,7 @@ def _content_url(ctx: Ctx, attachment: Attachment) -> str:
     return f"{ctx.base_url}/rest/api/{ctx.version}/attachment/content/{attachment.id}"
 
 
-def remote_link_json(ctx: Ctx, issue: Issue, link: RemoteLink) -> dict:
+def remote_link_json(ctx: Ctx, issue: Issue, link: RemoteLink) -> dict[str, Any]:
     document = {"id": link.id, "self": f"{ctx.api}/issue/{issue.key}/remotelink/{link.id}", "object": link.object}
     if link.global_id is not None:
         document["globalId"] = link.global_id
@@ -171,7 +185,7 @@ def remote_link_json(ctx: Ctx, issue: Issue, link: RemoteLink) -> dict:
     return document
 
 
-def issue_ref(ctx: Ctx, issue: Issue) -> dict:
+def issue_ref(ctx: Ctx, issue: Issue) -> dict[str, Any]:
     project = ctx.site.projects[issue.project_key]
     return {"id": str(issue.id), "key": issue.key, "self": f"{ctx.api}/issue/{issue.id}",
             "fields": {"summary": issue.summary,
@@ -179,12 +193,12 @@ def issue_ref(ctx: Ctx, issue: Issue) -> dict:
                        "priority": _field(ctx, issue, "priority"), "issuetype": _field(ctx, issue, "issuetype")}}
 
 
-def link_type_json(ctx: Ctx, link_type) -> dict:
+def link_type_json(ctx: Ctx, link_type: LinkType) -> dict[str, Any]:
     return {"id": link_type.id, "name": link_type.name, "inward": link_type.inward, "outward": link_type.outward,
             "self": f"{ctx.api}/issueLinkType/{link_type.id}"}
 
 
-def issue_links_json(ctx: Ctx, issue: Issue) -> list[dict]:
+def issue_links_json(ctx: Ctx, issue: Issue) -> list[dict[str, Any]]:
     found = []
     for link in ctx.site.links.values():
         if issue.id not in (link.inward_issue_id, link.outward_issue_id):

@@ -42,12 +42,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
 
 from jira_sim.errors import JiraApiError, not_found_issue
 from jira_sim.formats import format_jira, parse_jira
 from jira_sim.issues import move_issue
+from jira_sim.model import User
 from jira_sim.routes_common import site
 
 CREDENTIALS = ("apiToken", "pat")
@@ -55,7 +58,7 @@ CREDENTIALS = ("apiToken", "pat")
 blueprint = Blueprint("sim_admin", __name__, url_prefix="/_sim")
 
 
-def _body() -> dict:
+def _body() -> dict[str, Any]:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise JiraApiError(400, ["a JSON object is required"])
@@ -63,13 +66,13 @@ def _body() -> dict:
 
 
 @blueprint.get("/config")
-def get_config():
+def get_config() -> ResponseReturnValue:
     with site().lock:
         return jsonify(site().knobs.to_dict())
 
 
 @blueprint.post("/config")
-def set_config():
+def set_config() -> ResponseReturnValue:
     with site().lock:
         try:
             site().knobs.update(_body())
@@ -79,12 +82,12 @@ def set_config():
 
 
 @blueprint.get("/requests")
-def get_requests():
+def get_requests() -> ResponseReturnValue:
     return jsonify(site().request_log.snapshot())
 
 
 @blueprint.post("/requests/reset")
-def reset_requests():
+def reset_requests() -> ResponseReturnValue:
     site().request_log.reset()
     with site().lock:
         site().media_requests.clear()
@@ -92,12 +95,12 @@ def reset_requests():
 
 
 @blueprint.get("/media")
-def media_log():
+def media_log() -> ResponseReturnValue:
     with site().lock:
         return jsonify({"url": site().media_url, "requests": list(site().media_requests)})
 
 
-def _user(account_id: str):
+def _user(account_id: str) -> User:
     user = site().users.get(account_id)
     if user is None:
         raise JiraApiError(404, [f"no user {account_id}"])
@@ -105,7 +108,7 @@ def _user(account_id: str):
 
 
 @blueprint.patch("/users/<account_id>")
-def patch_user(account_id: str):
+def patch_user(account_id: str) -> ResponseReturnValue:
     body = _body()
     with site().lock:
         user = _user(account_id)
@@ -121,7 +124,7 @@ def patch_user(account_id: str):
 
 
 @blueprint.post("/users/<account_id>/<any(revoke, restore):action>")
-def revoke_or_restore(account_id: str, action: str):
+def revoke_or_restore(account_id: str, action: str) -> ResponseReturnValue:
     body = request.get_json(silent=True) or {}
     credentials = set(body.get("credentials", CREDENTIALS)) if isinstance(body, dict) else set()
     if not credentials or not credentials <= set(CREDENTIALS):
@@ -133,7 +136,7 @@ def revoke_or_restore(account_id: str, action: str):
 
 
 @blueprint.post("/issues/<key>/move")
-def move(key: str):
+def move(key: str) -> ResponseReturnValue:
     with site().lock:
         issue = site().issue(key)
         if issue is None:
@@ -143,24 +146,24 @@ def move(key: str):
 
 
 @blueprint.patch("/issues/<key>")
-def place_in_time(key: str):
+def place_in_time(key: str) -> ResponseReturnValue:
     body = _body()
     with site().lock:
         issue = site().issue(key)
         if issue is None:
             raise not_found_issue()
-        changes = {name: parse_jira(body[name]) for name in ("created", "updated") if name in body}
+        changes: dict[str, Any] = {name: parse_jira(body[name]) for name in ("created", "updated") if name in body}
         site().save(replace(issue, **changes), touch=False)
         return jsonify({"key": issue.key, **{n: format_jira(v, "UTC") for n, v in changes.items()}})
 
 
 @blueprint.get("/clock")
-def get_clock():
+def get_clock() -> ResponseReturnValue:
     return jsonify({"now": format_jira(site().now(), "UTC")})
 
 
 @blueprint.post("/clock/advance")
-def advance_clock():
+def advance_clock() -> ResponseReturnValue:
     seconds = float(_body().get("seconds", 0))
     with site().lock:
         site().clock.advance(seconds)
@@ -168,7 +171,7 @@ def advance_clock():
 
 
 @blueprint.get("/index")
-def index_state():
+def index_state() -> ResponseReturnValue:
     with site().lock:
         now = site().now()
         held = {site().issues[i].key: format_jira(until, "UTC") for i, until in site().index.holds(now).items()
@@ -177,7 +180,7 @@ def index_state():
 
 
 @blueprint.post("/index/hold")
-def hold_in_index():
+def hold_in_index() -> ResponseReturnValue:
     body = _body()
     seconds, current = body.get("seconds"), body.get("current", False)
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0:

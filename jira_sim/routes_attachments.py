@@ -18,10 +18,12 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, jsonify, redirect, request
+from flask.typing import ResponseReturnValue
 
 from jira_sim import extras
 from jira_sim.errors import JiraApiError
 from jira_sim.formats import format_jira
+from jira_sim.model import Attachment, Issue
 from jira_sim.render import attachment_json
 from jira_sim.routes_common import API, ctx, site, visible_issue
 from jira_sim.site import Site
@@ -30,7 +32,7 @@ blueprint = Blueprint("attachments", __name__, url_prefix=API)
 
 
 @blueprint.post("/issue/<key>/attachments")
-def add_attachments(version: str, key: str):
+def add_attachments(version: str, key: str) -> ResponseReturnValue:
     c = ctx(version)
     if request.headers.get("X-Atlassian-Token", "").lower() not in ("no-check", "nocheck"):
         raise JiraApiError(403, ["XSRF check failed"])
@@ -43,13 +45,13 @@ def add_attachments(version: str, key: str):
         limit = site().knobs.attachments.max_bytes
         if limit and any(len(content) > limit for _, content, _ in uploads):
             raise JiraApiError(413, [f"The field file exceeds its maximum permitted size of {limit} bytes."])
-        added = [extras.add_attachment(site(), site().issues[issue.id], c.caller, name, content, mime)
+        added = [extras.add_attachment(site(), site().issues[issue.id], c.author, name, content, mime)
                  for name, content, mime in uploads]
         return jsonify([attachment_json(c, a) for a in added])
 
 
 @blueprint.get("/attachment/<attachment_id>")
-def get_attachment(version: str, attachment_id: str):
+def get_attachment(version: str, attachment_id: str) -> ResponseReturnValue:
     c = ctx(version)
     with site().lock:
         issue, attachment = _visible_attachment(attachment_id)
@@ -57,7 +59,7 @@ def get_attachment(version: str, attachment_id: str):
 
 
 @blueprint.delete("/attachment/<attachment_id>")
-def delete_attachment(version: str, attachment_id: str):
+def delete_attachment(version: str, attachment_id: str) -> ResponseReturnValue:
     with site().lock:
         issue, attachment = _visible_attachment(attachment_id)
         site().save(replace(issue, attachments=tuple(a for a in issue.attachments if a.id != attachment_id)))
@@ -66,7 +68,7 @@ def delete_attachment(version: str, attachment_id: str):
 
 
 @blueprint.get("/attachment/content/<attachment_id>")
-def attachment_content(version: str, attachment_id: str):
+def attachment_content(version: str, attachment_id: str) -> ResponseReturnValue:
     if site().deployment == "cloud" and site().media_url and request.args.get("redirect", "").lower() != "false":
         with site().lock:
             _visible_attachment(attachment_id)
@@ -83,7 +85,7 @@ def download(attachment_id: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{attachment.filename}"'})
 
 
-def _visible_attachment(attachment_id: str):
+def _visible_attachment(attachment_id: str) -> tuple[Issue, Attachment]:
     found = site().attachment(attachment_id)
     if found is None:
         raise JiraApiError(404, [f"The attachment with id '{attachment_id}' does not exist"])
@@ -107,7 +109,7 @@ def create_media_app(site: Site) -> Flask:
     media = Flask("jira_sim.media")
 
     @media.get("/file/<attachment_id>/binary")
-    def binary(attachment_id: str):
+    def binary(attachment_id: str) -> ResponseReturnValue:
         expires = request.args.get("expires", "")
         with site.lock:
             signed = hmac.compare_digest(request.args.get("token", ""), _signature(site, attachment_id, expires))

@@ -29,6 +29,7 @@ import binascii
 import hmac
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app, g, request
 
@@ -94,7 +95,8 @@ def refusal(deployment: str, login: Login, method: str, path: str) -> JiraApiErr
 
 
 def site() -> Site:
-    return current_app.config["SIM_SITE"]
+    answer: Site = current_app.config["SIM_SITE"]
+    return answer
 
 
 def ctx(version: str) -> Ctx:
@@ -118,7 +120,7 @@ def visible_project(key_or_id: str) -> Project:
     return found
 
 
-def json_body() -> dict:
+def json_body() -> dict[str, Any]:
     if not request.is_json:
         raise JiraApiError(415, ["Unsupported Media Type: send Content-Type: application/json."])
     data = request.get_json(silent=True)
@@ -127,7 +129,7 @@ def json_body() -> dict:
     return data
 
 
-def issue_reference(ref: dict) -> Issue:
+def issue_reference(ref: dict[str, Any]) -> Issue:
     """``{"key": ..}`` or ``{"id": ..}`` as found in link payloads."""
     key_or_id = ref.get("key") or ref.get("id")
     if not key_or_id:
@@ -139,13 +141,13 @@ def field_list() -> list[str]:
     return request.args.getlist("fields")
 
 
-def property_map(issue: Issue, wanted: list[str]) -> dict:
+def property_map(issue: Issue, wanted: list[str]) -> dict[str, Any]:
     """The ``properties`` member Jira adds when asked (``*all`` or key names)."""
     everything = "*all" in wanted
     return {k: v for k, v in issue.properties.items() if everything or k in wanted}
 
 
-def split_list(values: list) -> list[str]:
+def split_list(values: list[Any]) -> list[str]:
     """Repeated and comma-separated parameters flattened (``a,b`` + ``c`` -> a, b, c)."""
     return [part.strip() for value in values for part in str(value).split(",") if part.strip()]
 
@@ -155,7 +157,7 @@ def int_param(value: object, name: str, default: int) -> int:
     if value in (None, ""):
         return default
     try:
-        number = int(value)
+        number = int(value) if isinstance(value, (int, float, str)) else -1
     except (TypeError, ValueError):
         number = -1
     if number < 0:

@@ -9,12 +9,16 @@ comment's ``properties`` (``[{"key", "value"}]``) only with ``expand=properties`
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, jsonify, request
+from flask.typing import ResponseReturnValue
 
 from jira_sim import extras
 from jira_sim import issues as ops
 from jira_sim.errors import JiraApiError
-from jira_sim.render import comment_json, issue_json, resolution_json, select_fields, status_json
+from jira_sim.model import Comment, Issue
+from jira_sim.render import Ctx, comment_json, issue_json, resolution_json, select_fields, status_json
 from jira_sim.routes_common import (
     API,
     ctx,
@@ -34,15 +38,15 @@ COMMENT_ORDERS = ("created", "+created", "-created")
 
 
 @blueprint.post("/issue")
-def create_issue(version: str):
+def create_issue(version: str) -> ResponseReturnValue:
     c = ctx(version)
     with site().lock:
-        issue = extras.create_with_links(site(), c.caller, json_body(), c.adf, issue_reference)
+        issue = extras.create_with_links(site(), c.author, json_body(), c.adf, issue_reference)
     return jsonify({"id": str(issue.id), "key": issue.key, "self": f"{c.api}/issue/{issue.id}"}), 201
 
 
 @blueprint.get("/issue/<key>")
-def get_issue(version: str, key: str):
+def get_issue(version: str, key: str) -> ResponseReturnValue:
     c = ctx(version)
     with site().lock:
         issue = visible_issue(key)
@@ -54,7 +58,7 @@ def get_issue(version: str, key: str):
 
 
 @blueprint.put("/issue/<key>")
-def edit_issue(version: str, key: str):
+def edit_issue(version: str, key: str) -> ResponseReturnValue:
     c = ctx(version)
     with site().lock:
         ops.edit_issue(site(), visible_issue(key), json_body(), c.adf)
@@ -62,21 +66,21 @@ def edit_issue(version: str, key: str):
 
 
 @blueprint.delete("/issue/<key>")
-def delete_issue(version: str, key: str):
+def delete_issue(version: str, key: str) -> ResponseReturnValue:
     with site().lock:
         site().remove(visible_issue(key))
     return Response(status=204)
 
 
 @blueprint.put("/issue/<key>/assignee")
-def assign(version: str, key: str):
+def assign(version: str, key: str) -> ResponseReturnValue:
     with site().lock:
         ops.assign_issue(site(), visible_issue(key), json_body())
     return Response(status=204)
 
 
 @blueprint.get("/issue/<key>/transitions")
-def list_transitions(version: str, key: str):
+def list_transitions(version: str, key: str) -> ResponseReturnValue:
     c = ctx(version)
     with_fields = "transitions.fields" in request.args.get("expand", "")
     wanted = request.args.get("transitionId")
@@ -98,14 +102,14 @@ def list_transitions(version: str, key: str):
     return jsonify({"expand": "transitions", "transitions": found})
 
 
-def _resolution_field(c) -> dict:
+def _resolution_field(c: Ctx) -> dict[str, Any]:
     return {"required": False, "schema": {"type": "resolution", "system": "resolution"}, "name": "Resolution",
             "key": "resolution", "operations": ["set"],
             "allowedValues": [resolution_json(c, name) for name in RESOLUTIONS]}
 
 
 @blueprint.post("/issue/<key>/transitions")
-def do_transition(version: str, key: str):
+def do_transition(version: str, key: str) -> ResponseReturnValue:
     c = ctx(version)
     body = json_body()
     with site().lock:
@@ -113,12 +117,12 @@ def do_transition(version: str, key: str):
         ops.transition_issue(site(), issue, body)
         for update in (body.get("update") or {}).get("comment", []):
             if "add" in update:
-                extras.add_comment(site(), site().issues[issue.id], c.caller, update["add"], c.adf)
+                extras.add_comment(site(), site().issues[issue.id], c.author, update["add"], c.adf)
     return Response(status=204)
 
 
 @blueprint.get("/issue/<key>/comment")
-def list_comments(version: str, key: str):
+def list_comments(version: str, key: str) -> ResponseReturnValue:
     c = ctx(version)
     start = int_param(request.args.get("startAt"), "startAt", 0)
     limit = min(int_param(request.args.get("maxResults"), "maxResults", 5000), 5000)
@@ -135,16 +139,16 @@ def list_comments(version: str, key: str):
 
 
 @blueprint.post("/issue/<key>/comment")
-def add_comment(version: str, key: str):
+def add_comment(version: str, key: str) -> ResponseReturnValue:
     c = ctx(version)
     with site().lock:
         issue = visible_issue(key)
-        comment = extras.add_comment(site(), issue, c.caller, json_body(), c.adf)
+        comment = extras.add_comment(site(), issue, c.author, json_body(), c.adf)
         return jsonify(comment_json(c, issue, comment, _expand_properties())), 201
 
 
 @blueprint.get("/issue/<key>/comment/<comment_id>")
-def get_comment(version: str, key: str, comment_id: str):
+def get_comment(version: str, key: str, comment_id: str) -> ResponseReturnValue:
     c = ctx(version)
     with site().lock:
         issue = visible_issue(key)
@@ -152,7 +156,7 @@ def get_comment(version: str, key: str, comment_id: str):
 
 
 @blueprint.put("/issue/<key>/comment/<comment_id>")
-def edit_comment(version: str, key: str, comment_id: str):
+def edit_comment(version: str, key: str, comment_id: str) -> ResponseReturnValue:
     c = ctx(version)
     with site().lock:
         issue = visible_issue(key)
@@ -161,7 +165,7 @@ def edit_comment(version: str, key: str, comment_id: str):
 
 
 @blueprint.delete("/issue/<key>/comment/<comment_id>")
-def delete_comment(version: str, key: str, comment_id: str):
+def delete_comment(version: str, key: str, comment_id: str) -> ResponseReturnValue:
     with site().lock:
         issue = visible_issue(key)
         extras.delete_comment(site(), issue, _comment(issue, comment_id))
@@ -172,7 +176,7 @@ def _expand_properties() -> bool:
     return "properties" in split_list(request.args.getlist("expand"))
 
 
-def _comment(issue, comment_id: str):
+def _comment(issue: Issue, comment_id: str) -> Comment:
     found = next((c for c in issue.comments if c.id == comment_id), None)
     if found is None:
         raise JiraApiError(404, [f"Can not find a comment for the id: {comment_id}."])
@@ -180,7 +184,7 @@ def _comment(issue, comment_id: str):
 
 
 @blueprint.get("/issue/<key>/properties")
-def list_properties(version: str, key: str):
+def list_properties(version: str, key: str) -> ResponseReturnValue:
     c = ctx(version)
     with site().lock:
         issue = visible_issue(key)
@@ -189,7 +193,7 @@ def list_properties(version: str, key: str):
 
 
 @blueprint.get("/issue/<key>/properties/<prop>")
-def get_property(version: str, key: str, prop: str):
+def get_property(version: str, key: str, prop: str) -> ResponseReturnValue:
     with site().lock:
         issue = visible_issue(key)
         if prop not in issue.properties:
@@ -198,7 +202,7 @@ def get_property(version: str, key: str, prop: str):
 
 
 @blueprint.put("/issue/<key>/properties/<prop>")
-def put_property(version: str, key: str, prop: str):
+def put_property(version: str, key: str, prop: str) -> ResponseReturnValue:
     value = request.get_json(silent=True)
     if value is None and request.get_data().strip() != b"null":
         raise JiraApiError(400, ["The property value must be valid JSON."])
@@ -208,7 +212,7 @@ def put_property(version: str, key: str, prop: str):
 
 
 @blueprint.delete("/issue/<key>/properties/<prop>")
-def delete_property(version: str, key: str, prop: str):
+def delete_property(version: str, key: str, prop: str) -> ResponseReturnValue:
     with site().lock:
         extras.delete_property(site(), visible_issue(key), prop)
     return Response(status=204)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
+from flask.typing import ResponseReturnValue
 
 from jira_sim import extras
 from jira_sim.errors import JiraApiError
@@ -13,15 +14,15 @@ blueprint = Blueprint("links", __name__, url_prefix=API)
 
 
 @blueprint.post("/issueLink")
-def create_link(version: str):
+def create_link(version: str) -> ResponseReturnValue:
     c = ctx(version)
     with site().lock:
-        extras.link_issues(site(), c.caller, json_body(), c.adf, issue_reference)
+        extras.link_issues(site(), c.author, json_body(), c.adf, issue_reference)
     return Response(status=201)
 
 
 @blueprint.get("/issueLink/<link_id>")
-def get_link(version: str, link_id: str):
+def get_link(version: str, link_id: str) -> ResponseReturnValue:
     c = ctx(version)
     with site().lock:
         link = site().links.get(link_id)
@@ -34,7 +35,7 @@ def get_link(version: str, link_id: str):
 
 
 @blueprint.delete("/issueLink/<link_id>")
-def delete_link(version: str, link_id: str):
+def delete_link(version: str, link_id: str) -> ResponseReturnValue:
     with site().lock:
         link = site().links.pop(link_id, None)
         if link is None:
@@ -46,13 +47,13 @@ def delete_link(version: str, link_id: str):
 
 
 @blueprint.get("/issueLinkType")
-def link_types(version: str):
+def link_types(version: str) -> ResponseReturnValue:
     c = ctx(version)
     return jsonify({"issueLinkTypes": [link_type_json(c, t) for t in site().link_types.values()]})
 
 
 @blueprint.get("/issue/<key>/remotelink")
-def list_remote_links(version: str, key: str):
+def list_remote_links(version: str, key: str) -> ResponseReturnValue:
     c = ctx(version)
     global_id = request.args.get("globalId")
     with site().lock:
@@ -67,7 +68,7 @@ def list_remote_links(version: str, key: str):
 
 
 @blueprint.post("/issue/<key>/remotelink")
-def put_remote_link(version: str, key: str):
+def put_remote_link(version: str, key: str) -> ResponseReturnValue:
     c = ctx(version)
     with site().lock:
         issue = visible_issue(key)
@@ -76,7 +77,7 @@ def put_remote_link(version: str, key: str):
 
 
 @blueprint.delete("/issue/<key>/remotelink/<link_id>")
-def delete_remote_link(version: str, key: str, link_id: str):
+def delete_remote_link(version: str, key: str, link_id: str) -> ResponseReturnValue:
     with site().lock:
         extras.delete_remote_link(site(), visible_issue(key), link_id)
     return Response(status=204)

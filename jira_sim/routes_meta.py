@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, g, jsonify, request
+from flask.typing import ResponseReturnValue
 
 from jira_sim.errors import JiraApiError
-from jira_sim.render import ALL_FIELDS, NOT_NAVIGABLE, project_ref, resolution_json, status_json, user_json
+from jira_sim.render import ALL_FIELDS, NOT_NAVIGABLE, Ctx, project_ref, resolution_json, status_json, user_json
 from jira_sim.routes_common import API, ctx, int_param, site, visible_project
 from jira_sim.site import ISSUE_TYPES, PRIORITIES, RESOLUTIONS
 
@@ -29,24 +32,24 @@ FIELD_TYPES = {"summary": {"type": "string"}, "description": {"type": "string"},
 
 
 @blueprint.get("/myself")
-def myself(version: str):
+def myself(version: str) -> ResponseReturnValue:
     c = ctx(version)
-    document = user_json(c, g.caller)
+    document = user_json(c, c.author)
     document.update({"locale": "en_US", "groups": {"size": 1, "items": []},
                      "applicationRoles": {"size": 1, "items": []}, "expand": "groups,applicationRoles"})
     return jsonify(document)
 
 
 @session_blueprint.get("/rest/auth/1/session")
-def current_session():
+def current_session() -> ResponseReturnValue:
     """The caller's login session, as the ``jira`` package's ``validate=True`` reads it."""
     c = ctx("2")
-    name = g.caller.account_id
-    return jsonify({"self": user_json(c, g.caller)["self"], "name": name, "loginInfo": {"loginCount": 1}})
+    name = c.author.account_id
+    return jsonify({"self": user_json(c, c.author)["self"], "name": name, "loginInfo": {"loginCount": 1}})
 
 
 @blueprint.get("/user")
-def get_user(version: str):
+def get_user(version: str) -> ResponseReturnValue:
     c = ctx(version)
     wanted = request.args.get("accountId") or request.args.get("username") or request.args.get("key")
     user = site().users.get(wanted or "")
@@ -56,7 +59,7 @@ def get_user(version: str):
 
 
 @blueprint.get("/serverInfo")
-def server_info(version: str):
+def server_info(version: str) -> ResponseReturnValue:
     c = ctx(version)
     name, numbers, deployment = SERVER_VERSIONS[site().deployment]
     return jsonify({"baseUrl": site().site_url or c.base_url, "version": name, "versionNumbers": numbers,
@@ -65,14 +68,14 @@ def server_info(version: str):
 
 
 @blueprint.get("/project")
-def list_projects(version: str):
+def list_projects(version: str) -> ResponseReturnValue:
     c = ctx(version)
     with site().lock:
         return jsonify([project_ref(c, p) for p in site().projects.values() if g.caller.can_see(p.key)])
 
 
 @blueprint.get("/project/search")
-def search_projects(version: str):
+def search_projects(version: str) -> ResponseReturnValue:
     """Cloud's paginated project list (``startAt``, ``maxResults``, ``keys``, ``query``); Data Center has none."""
     if site().deployment != "cloud":
         return get_project(version, "search")
@@ -92,7 +95,7 @@ def search_projects(version: str):
 
 
 @blueprint.get("/project/<key>")
-def get_project(version: str, key: str):
+def get_project(version: str, key: str) -> ResponseReturnValue:
     c = ctx(version)
     with site().lock:
         project = visible_project(key)
@@ -105,7 +108,7 @@ def get_project(version: str, key: str):
 
 
 @blueprint.get("/project/<key>/statuses")
-def project_statuses(version: str, key: str):
+def project_statuses(version: str, key: str) -> ResponseReturnValue:
     c = ctx(version)
     with site().lock:
         project = visible_project(key)
@@ -113,34 +116,34 @@ def project_statuses(version: str, key: str):
         return jsonify([{**_issue_type(c, name), "statuses": statuses} for name in project.issue_types])
 
 
-def _issue_type(c, name: str) -> dict:
+def _issue_type(c: Ctx, name: str) -> dict[str, Any]:
     return {"self": f"{c.api}/issuetype/{ISSUE_TYPES[name]}", "id": ISSUE_TYPES[name], "name": name,
             "description": "", "subtask": name == "Sub-task"}
 
 
 @blueprint.get("/issuetype")
-def issue_types(version: str):
+def issue_types(version: str) -> ResponseReturnValue:
     c = ctx(version)
     return jsonify([_issue_type(c, name) for name in ISSUE_TYPES])
 
 
 @blueprint.get("/priority")
-def priorities(version: str):
+def priorities(version: str) -> ResponseReturnValue:
     c = ctx(version)
     return jsonify([{"self": f"{c.api}/priority/{i}", "id": i, "name": n} for n, i in PRIORITIES.items()])
 
 
 @blueprint.get("/resolution")
-def resolutions(version: str):
+def resolutions(version: str) -> ResponseReturnValue:
     c = ctx(version)
     return jsonify([resolution_json(c, name) for name in RESOLUTIONS])
 
 
 @blueprint.get("/status")
-def statuses(version: str):
+def statuses(version: str) -> ResponseReturnValue:
     c = ctx(version)
     with site().lock:
-        seen = {}
+        seen: dict[str, dict[str, Any]] = {}
         for project in site().projects.values():
             for name, category in project.workflow.statuses:
                 seen.setdefault(name, status_json(c, name, category))
@@ -148,7 +151,7 @@ def statuses(version: str):
 
 
 @blueprint.get("/field")
-def fields(version: str):
+def fields(version: str) -> ResponseReturnValue:
     """The system fields as Jira lists them: ``schema.type`` (``items`` for arrays) and ``schema.system``."""
     issue_key = {"id": "issuekey", "key": "issuekey", "name": "Key", "custom": False, "orderable": False,
                  "navigable": True, "searchable": False, "clauseNames": ["id", "issue", "issuekey", "key"]}

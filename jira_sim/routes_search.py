@@ -3,10 +3,14 @@ Data Center: ``/search`` (GET/POST) with startAt/total; ``/search/jql`` does not
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, g, jsonify, request
+from flask.typing import ResponseReturnValue
 
 from jira_sim.errors import JiraApiError
-from jira_sim.render import issue_json, select_fields
+from jira_sim.model import Issue
+from jira_sim.render import Ctx, issue_json, select_fields
 from jira_sim.routes_common import API, ctx, int_param, property_map, site, split_list
 from jira_sim.search import (
     DC_PAGE_CAP,
@@ -25,7 +29,7 @@ GONE = ("The requested API has been removed. Please migrate to the /rest/api/3/s
         "A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046")
 
 
-def _params() -> dict:
+def _params() -> dict[str, Any]:
     """GET query parameters or a POST body, normalised (``fields`` as a list)."""
     if request.method == "POST":
         body = request.get_json(silent=True)
@@ -33,20 +37,20 @@ def _params() -> dict:
             raise JiraApiError(400, ["Invalid request payload. Refer to the REST API documentation and try again."])
         return {**body, "fields": _as_list(body.get("fields")), "properties": _as_list(body.get("properties")),
                 "reconcileIssues": _as_list(body.get("reconcileIssues"))}
-    params = request.args.to_dict()
+    params: dict[str, Any] = request.args.to_dict()
     for name in ("fields", "properties", "reconcileIssues"):
         params[name] = request.args.getlist(name)
     return params
 
 
-def _as_list(value) -> list:
+def _as_list(value: object) -> list[Any]:
     if value is None:
         return []
     return value if isinstance(value, list) else [value if isinstance(value, int) else str(value)]
 
 
 @blueprint.route("/search/jql", methods=["GET", "POST"])
-def enhanced_search(version: str):
+def enhanced_search(version: str) -> ResponseReturnValue:
     if site().deployment != "cloud":
         raise JiraApiError(404, ["null for uri: " + request.url])
     c = ctx(version)
@@ -61,21 +65,21 @@ def enhanced_search(version: str):
         matched = run_query(site(), g.caller, jql, require_bounded=True, reconcile=reconcile)
         page = matched[offset:offset + limit]
         issues = [_render(c, issue, fields, explicit, split_list(params["properties"])) for issue in page]
-    answer: dict = {"issues": issues, "isLast": offset + limit >= len(matched)}
+    answer: dict[str, Any] = {"issues": issues, "isLast": offset + limit >= len(matched)}
     if not answer["isLast"]:
         answer["nextPageToken"] = make_token(jql, offset + limit)
     return jsonify(answer)
 
 
-def _render(c, issue, fields: list[str], explicit: list[str], properties: list[str]) -> dict:
-    document = issue_json(c, issue, fields) if explicit else {"id": str(issue.id)}
+def _render(c: Ctx, issue: Issue, fields: list[str], explicit: list[str], properties: list[str]) -> dict[str, Any]:
+    document: dict[str, Any] = issue_json(c, issue, fields) if explicit else {"id": str(issue.id)}
     if properties:
         document["properties"] = property_map(issue, properties)
     return document
 
 
 @blueprint.route("/search", methods=["GET", "POST"])
-def legacy_search(version: str):
+def legacy_search(version: str) -> ResponseReturnValue:
     if site().deployment == "cloud":
         raise JiraApiError(410, [GONE])
     c = ctx(version)

@@ -20,7 +20,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
+from typing import Any, Callable
 
 from jira_sim.errors import JiraApiError
 from jira_sim.formats import zone
@@ -56,7 +56,7 @@ class Compiled:
         return ordered
 
 
-def _sort_value(field: str) -> Callable[[Issue], object]:
+def _sort_value(field: str) -> Callable[[Issue], Any]:
     if field == "key":
         return lambda i: (i.project_key, int(i.key.rsplit("-", 1)[1]))
     if field == "id":
@@ -90,9 +90,12 @@ def compile_query(query: Query, site: Site, caller: User, now: datetime) -> Comp
 def _predicate(clause: Clause, site: Site, caller: User, now: datetime) -> Callable[[Issue], bool]:
     if clause.field in ("updated", "created"):
         moment = parse_date(clause.values[0], now, caller.time_zone)
-        compare = {">=": lambda v: v >= moment, ">": lambda v: v > moment,
-                   "<=": lambda v: v <= moment, "<": lambda v: v < moment}[clause.op]
+        compare: Callable[[datetime], bool] = {
+            ">=": lambda v: v >= moment, ">": lambda v: v > moment, "<=": lambda v: v <= moment, "<": lambda v: v < moment,
+        }[clause.op]
         return lambda issue: compare(getattr(issue, clause.field))
+    wanted: set[str] | set[int]
+    accessor: Callable[[Issue], str | int]
     if clause.field == "project":
         wanted = {_project_key(site, caller, value) for value in clause.values}
         accessor = lambda issue: issue.project_key  # noqa: E731
@@ -157,7 +160,7 @@ def run_query(site: Site, caller: User, jql: str, require_bounded: bool, reconci
     return compiled.sort(found)
 
 
-def reconcile_ids(values: list) -> tuple[int, ...]:
+def reconcile_ids(values: list[Any]) -> tuple[int, ...]:
     """``reconcileIssues`` as issue ids: integers (GET: repeated or comma-separated), at most :data:`MAX_RECONCILE`."""
     parts = [part.strip() if isinstance(part, str) else part
              for value in values for part in (value.split(",") if isinstance(value, str) else [value])]

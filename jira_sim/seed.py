@@ -22,6 +22,7 @@ import json
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from jira_sim.formats import parse_jira, text_to_adf
 from jira_sim.model import CATEGORIES, Issue, Project, Transition, User, Workflow
@@ -43,7 +44,7 @@ class Account:
         """``(email, API token)``: HTTP basic credentials on either deployment."""
         return (self.email, self.api_token)
 
-    def seed_user(self, time_zone: str = "UTC") -> dict:
+    def seed_user(self, time_zone: str = "UTC") -> dict[str, Any]:
         """This account as a ``users`` entry of a seed."""
         return {"accountId": self.account_id, "displayName": self.display_name, "emailAddress": self.email,
                 "apiToken": self.api_token, "pat": self.pat, "timeZone": time_zone}
@@ -95,7 +96,7 @@ DEV_WORKFLOW = {
 NAMED_WORKFLOWS = {"user": USER_WORKFLOW, "dev": DEV_WORKFLOW}
 
 
-def workflow_from_dict(data: dict) -> Workflow:
+def workflow_from_dict(data: dict[str, Any]) -> Workflow:
     """Build from the seed format: statuses [{name, category}], transitions [{id, name, from, to}]."""
     statuses = tuple((s["name"], s["category"]) for s in data["statuses"])
     known = dict(statuses)
@@ -112,7 +113,7 @@ def workflow_from_dict(data: dict) -> Workflow:
     return Workflow(statuses, tuple(transitions), data.get("initial", statuses[0][0]))
 
 
-def demo_seed(pairs: list[tuple[str, str]] | None = None, issues_per_project: int = 0, time_zone: str = "UTC") -> dict:
+def demo_seed(pairs: list[tuple[str, str]] | None = None, issues_per_project: int = 0, time_zone: str = "UTC") -> dict[str, Any]:
     """Users (bot + human, both in ``time_zone``) and, per (USER, DEV) pair, the two projects."""
     projects = []
     for user_key, dev_key in pairs or [("ABSUP", "ABDEV")]:
@@ -124,11 +125,12 @@ def demo_seed(pairs: list[tuple[str, str]] | None = None, issues_per_project: in
             "issues": [], "generate": {"issuesPerProject": issues_per_project}}
 
 
-def read_seed_file(path: str | Path) -> dict:
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+def read_seed_file(path: str | Path) -> dict[str, Any]:
+    answer: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
+    return answer
 
 
-def load_seed(site: Site, seed: dict) -> None:
+def load_seed(site: Site, seed: dict[str, Any]) -> None:
     """Populate ``site`` from ``seed`` (see the module docstring)."""
     with site.lock:
         for item in seed.get("users", []):
@@ -155,7 +157,7 @@ def _reporter(site: Site) -> str:
     return HUMAN.account_id if HUMAN.account_id in site.users else next(iter(site.users))
 
 
-def _seed_issue(site: Site, item: dict) -> Issue:
+def _seed_issue(site: Site, item: dict[str, Any]) -> Issue:
     project = site.projects[item["project"]]
     now = site.now()
     created = parse_jira(item["created"]) if item.get("created") else now

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Any
 
 from werkzeug.exceptions import NotFound
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, ThreadedWSGIServer
 
 from jira_sim.app import create_app
 from jira_sim.routes_attachments import create_media_app
@@ -31,7 +32,7 @@ class SimulatorServer:
     ``.url`` is the base URL (``http://127.0.0.1:41234`` plus the prefix), ``.site`` the in-memory state.
     """
 
-    def __init__(self, seed: dict | None = None, deployment: str = "cloud", host: str = "127.0.0.1",
+    def __init__(self, seed: dict[str, Any] | None = None, deployment: str = "cloud", host: str = "127.0.0.1",
                  port: int = 0, prefix: str = "", site_url: str | None = None, media_host: str | None = None,
                  media_port: int = 0) -> None:
         if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
@@ -72,13 +73,13 @@ class SimulatorServer:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         app = create_app(self.site)
         wsgi = DispatcherMiddleware(NotFound(), {self._prefix: app}) if self._prefix else app
-        server = make_server(self._host, self._port, wsgi, threaded=True)
+        server = ThreadedWSGIServer(self._host, self._port, wsgi)
         server.daemon_threads = True
         with self.site.lock:
             self.site.site_url = self._site_url or f"http://{self._host}:{server.server_port}{self._prefix}"
         if self.site.deployment == "cloud":
-            self._media = make_server(*self._media_address, create_media_app(self.site), threaded=True)
-            self._media.daemon_threads = True
+            self._media = media = ThreadedWSGIServer(*self._media_address, create_media_app(self.site))
+            media.daemon_threads = True
             self._threads.append(_serve_in_thread(self._media, "jira-simulator-media"))
             with self.site.lock:
                 self.site.media_url = f"http://{self._media_address[0]}:{self._media.server_port}"
@@ -93,10 +94,10 @@ class SimulatorServer:
             thread.join(timeout=5)
         self._threads.clear()
 
-    def __enter__(self) -> "SimulatorServer":
+    def __enter__(self) -> SimulatorServer:
         return self.start()
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
 

@@ -26,6 +26,7 @@ import secrets
 import threading
 from collections import Counter
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from jira_sim.knobs import Knobs
 from jira_sim.model import Attachment, Issue, IssueLink, LinkType, Project, User
@@ -95,7 +96,7 @@ def _latest_visible(versions: list[tuple[datetime, Issue | None]], now: datetime
 class RequestLog:
     def __init__(self, keep: int = 20000) -> None:
         self._lock = threading.Lock()
-        self._entries: list[dict] = []
+        self._entries: list[dict[str, Any]] = []
         self._counts: Counter[str] = Counter()
         self._keep = keep
 
@@ -108,7 +109,7 @@ class RequestLog:
             if len(self._entries) > self._keep:
                 del self._entries[: len(self._entries) - self._keep]
 
-    def snapshot(self) -> dict:
+    def snapshot(self) -> dict[str, Any]:
         with self._lock:
             return {"total": sum(self._counts.values()), "counts": dict(self._counts), "requests": list(self._entries)}
 
@@ -162,7 +163,7 @@ class Site:
         self.site_url = ""  # the site's own address (serverInfo.baseUrl); set by the server that serves it
         self.media_url = ""  # Cloud's media host for attachment bytes; set by the server that serves it
         self.media_secret = secrets.token_bytes(32)  # signs media URLs
-        self.media_requests: list[dict] = []  # what the media host received: {"path", "status", "headers"}
+        self.media_requests: list[dict[str, Any]] = []  # what the media host received: {"path", "status", "headers"}
         self._counters: dict[str, int] = {}
 
     # ids -----------------------------------------------------------------

@@ -9,7 +9,7 @@ import pymongo
 import pytest
 from hypothesis import settings
 
-from tests.support.mongo import EmbeddedMongo, drop_databases, external_mongo_uri
+from testbed.mongo import EmbeddedMongo, drop_databases, external_mongo_uri
 
 pytest_plugins = ["tests.support.jira_fixtures"]
 

@@ -7,7 +7,7 @@ import pytest
 
 from app.sync.store import PairStore
 from tests.support.footprint import OriginalService
-from tests.support.sync import SyncHarness
+from testbed.sync import SyncHarness
 
 
 @pytest.fixture
@@ -125,7 +125,7 @@ def test_two_candidates_are_a_pending_failure_never_a_guess_nor_a_create(pair, o
     pair.move(user_key, "Will Do")  # the creating rule: it must neither guess nor create
     pair.sync()
     [failure] = pair.store.pending_failures()
-    assert first in failure["last_error"] and second in failure["last_error"] and "possible partners" in failure["last_error"]
+    assert first in failure.last_error and second in failure.last_error and "possible partners" in failure.last_error
     assert pair.dev_key(user_key) is None and len(pair.dev_issues()) == 2
 
 

@@ -15,10 +15,10 @@ import requests
 from app.heartbeats import Heartbeat, HeartbeatStore, WorkerState
 from jira_sim.seed import BOT, HUMAN, demo_seed
 from jira_sim.server import SimulatorServer
-from tests.support.mongo import drop_databases
-from tests.support.bundle import Bundle, pair_config
-from tests.support.mongo import EmbeddedMongo
-from tests.support.waiting import wait_for
+from testbed.mongo import drop_databases
+from testbed.bundle import Bundle, pair_config
+from testbed.mongo import EmbeddedMongo
+from testbed.waiting import wait_for
 
 PAIRS = [("sync-a", "ASUP", "ADEV"), ("sync-b", "BSUP", "BDEV"), ("sync-c", "CSUP", "CDEV")]
 TOKEN = f"tok-{uuid.uuid4().hex}"

@@ -6,8 +6,8 @@ from __future__ import annotations
 import requests
 
 from app.health.assess import EMBEDDED_NOTE
-from tests.support.bundle import Bundle
-from tests.support.waiting import wait_for
+from testbed.bundle import Bundle
+from testbed.waiting import wait_for
 
 
 def test_the_embedded_server_runs_when_asked_for_and_health_and_dashboard_say_dev_only(tmp_path, db_prefix):

@@ -22,9 +22,9 @@ from app.settings import HealthAuthSettings, Settings
 from app.secret_files import FILE_SUFFIX
 from jira_sim.seed import BOT, HUMAN, demo_seed
 from jira_sim.server import SimulatorServer
-from tests.support.bundle import Bundle, pair_config
-from tests.support.ports import free_port
-from tests.support.waiting import wait_for
+from testbed.bundle import Bundle, pair_config
+from testbed.ports import free_port
+from testbed.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / ".env.consolidated.example"

@@ -14,8 +14,8 @@ import pytest
 
 from jira_sim.seed import BOT, demo_seed
 from jira_sim.server import SimulatorServer
-from tests.support.bundle import ROOT, Bundle, pair_config
-from tests.support.waiting import wait_for
+from testbed.bundle import ROOT, Bundle, pair_config
+from testbed.waiting import wait_for
 
 REQUIRED = {"time", "level", "program", "message"}
 
@@ -69,7 +69,7 @@ def test_every_line_is_one_json_object_over_start_kill_restart_and_stop(tmp_path
         "gunicorn's own start-up lines, as JSON"
 
 
-@pytest.mark.parametrize("module", ["app.leases.keeper", "app.sync.worker --config sync-ab.json", "app.embedded_mongo"])
+@pytest.mark.parametrize("module", ["app.leases.keeper", "app.sync.worker --config sync-ab.json", "app.bundle.mongodb"])
 def test_a_program_whose_settings_do_not_load_says_so_in_one_json_line(tmp_path, module):
     env = {**os.environ, "LOG_FORMAT": "json", "LEASE_SECONDS": "1", "RUNTIME_DIR": str(tmp_path)}  # 5 at least
 

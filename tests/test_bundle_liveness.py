@@ -9,8 +9,8 @@ import time
 import pytest
 import requests
 
-from tests.support.bundle import Bundle, write_config_dir
-from tests.support.waiting import wait_for
+from testbed.bundle import Bundle, write_config_dir
+from testbed.waiting import wait_for
 
 TOKEN = "tok-liveness"
 

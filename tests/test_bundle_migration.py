@@ -11,9 +11,9 @@ import pytest
 from app.jira import BasicAuth, JiraClient
 from jira_sim.seed import BOT, HUMAN, demo_seed
 from jira_sim.server import SimulatorServer
-from tests.support.bundle import Bundle, pair_config
+from testbed.bundle import Bundle, pair_config
 from tests.support.footprint import OriginalService
-from tests.support.waiting import wait_for
+from testbed.waiting import wait_for
 
 PASS_TIMEOUT = 30  # a pass every 5 s, a first pass that reads and adopts everything
 

@@ -15,8 +15,8 @@ import requests
 
 from jira_sim.seed import BOT, demo_seed
 from jira_sim.server import SimulatorServer
-from tests.support.bundle import Bundle, pair_config
-from tests.support.waiting import wait_for
+from testbed.bundle import Bundle, pair_config
+from testbed.waiting import wait_for
 
 TOKEN = f"tok-{uuid.uuid4().hex}"
 UNSHARE = shutil.which("unshare")

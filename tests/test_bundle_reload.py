@@ -12,9 +12,9 @@ import requests
 from app.bundle.rendered import read_programs
 from jira_sim.seed import BOT, demo_seed
 from jira_sim.server import SimulatorServer
-from tests.support.mongo import drop_databases
-from tests.support.bundle import Bundle, pair_config
-from tests.support.waiting import wait_for
+from testbed.mongo import drop_databases
+from testbed.bundle import Bundle, pair_config
+from testbed.waiting import wait_for
 
 TOKEN = f"tok-{uuid.uuid4().hex}"
 

@@ -12,8 +12,8 @@ import pytest
 from app.leases.store import LeaseStore
 from jira_sim.seed import BOT, demo_seed
 from jira_sim.server import SimulatorServer
-from tests.support.bundle import Bundle, pair_config
-from tests.support.waiting import wait_for
+from testbed.bundle import Bundle, pair_config
+from testbed.waiting import wait_for
 
 LEASE_SECONDS = 40
 

@@ -15,8 +15,8 @@ from app.bundle.launch import WITHHELD_VARIABLE
 from app.jira import BasicAuth, JiraClient
 from jira_sim.seed import BOT, HUMAN, demo_seed
 from jira_sim.server import SimulatorServer
-from tests.support.bundle import Bundle, pair_config
-from tests.support.waiting import wait_for
+from testbed.bundle import Bundle, pair_config
+from testbed.waiting import wait_for
 
 HEALTH_TOKEN = f"health-{uuid.uuid4().hex}"
 ROTATED = f"rotated-{uuid.uuid4().hex}"

@@ -13,7 +13,7 @@ import pytest
 from app.bundle.launch import WITHHELD_VARIABLE
 from jira_sim.seed import BOT, HUMAN, demo_seed
 from jira_sim.server import SimulatorServer
-from tests.support.bundle import Bundle, pair_config
+from testbed.bundle import Bundle, pair_config
 
 EXTRA = f"extra-{uuid.uuid4().hex}"  # a credential no pair file references (yet)
 SECRETS = {"JIRA_A_TOKEN": BOT.api_token, "JIRA_B_TOKEN": HUMAN.api_token, "EXTRA_API_TOKEN": EXTRA}

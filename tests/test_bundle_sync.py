@@ -13,8 +13,8 @@ from app.config.bounds import SYNC_INTERVAL
 from app.jira import BasicAuth, JiraClient
 from jira_sim.seed import BOT, HUMAN, demo_seed
 from jira_sim.server import SimulatorServer
-from tests.support.bundle import Bundle, pair_config
-from tests.support.waiting import wait_for
+from testbed.bundle import Bundle, pair_config
+from testbed.waiting import wait_for
 
 PASS_TIMEOUT = 30  # seconds for a change to travel: interval 5 s (the lower bound), plus start-up and a retry
 

@@ -24,9 +24,9 @@ from app.jira import BasicAuth, JiraClient
 from app.leases.store import LeaseStore
 from jira_sim.seed import BOT, HUMAN, Account, demo_seed
 from jira_sim.server import SimulatorServer
-from tests.support.bundle import Bundle, pair_config
+from testbed.bundle import Bundle, pair_config
 from tests.support.tcp_proxy import TcpProxy
-from tests.support.waiting import wait_for
+from testbed.waiting import wait_for
 
 PAIRS = [(f"sync-{letter}", f"{letter.upper()}SUP", f"{letter.upper()}DEV") for letter in "abcd"]
 BOTS = [BOT] + [Account(f"sim-sync-bot-{n}", f"Sync Bot {n}", f"sync-bot-{n}@example.test", f"sim-token-bot-{n}",

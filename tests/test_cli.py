@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from bson import ObjectId
 
-from app.bundle.rpc import SupervisorRPC, SupervisorUnavailable
 from app.cli import main
-from tests.support.waiting import wait_for
+from app.supervisord import SupervisorRPC, SupervisorUnavailable
+from testbed.waiting import wait_for
 from tests.test_render import TOKEN_MARKER, write_pair
 
 ROOT = Path(__file__).resolve().parents[1]

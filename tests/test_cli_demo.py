@@ -18,17 +18,17 @@ import requests
 
 from app.jira import BasicAuth, JiraClient
 from app.bundle.render import PRIORITY_WORKER, program_specs, render_supervisord_conf
-from app.bundle.rpc import SupervisorRPC, SupervisorUnavailable
 from app.config import load_configs
 from app.demo.files import write_demo_files
 from app.demo.launch import prepare
 from app.demo.programs import demo_extra_programs
 from app.demo.settings import DEMO_HUMAN_EMAIL, DEMO_HUMAN_TOKEN, DEMO_TOKEN, demo_settings
 from app.settings import Settings
+from app.supervisord import SupervisorRPC, SupervisorUnavailable
 from jira_sim.seed import BOT
 from jira_sim.server import SimulatorServer
-from tests.support.ports import free_port
-from tests.support.waiting import wait_for
+from testbed.ports import free_port
+from testbed.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -11,7 +11,7 @@ from app.bundle.render import health_program, worker_program
 from app.config import ConfigError, LoadedPair, LoadResult
 from app.settings import Settings
 from tests.support.supervisord import Supervisord, sleeper
-from tests.support.waiting import wait_for
+from testbed.waiting import wait_for
 
 INFRA = ["health", "watchdog"]
 CONFIG = Path("/srv/config")

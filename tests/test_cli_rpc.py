@@ -11,9 +11,9 @@ import psutil
 import pytest
 from supervisor.xmlrpc import Faults
 
-from app.bundle.rpc import SupervisorFault, SupervisorRPC, SupervisorUnavailable
+from app.supervisord import SupervisorFault, SupervisorRPC, SupervisorUnavailable
 from tests.support.supervisord import Supervisord, sleeper
-from tests.support.waiting import wait_for
+from testbed.waiting import wait_for
 
 
 @pytest.fixture

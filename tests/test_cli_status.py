@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from app.bundle.rpc import ProcessInfo
 from app.cli.status import pair_names, pair_status
 from app.heartbeats import Heartbeat, LastPass, WorkerState
+from app.supervisord import ProcessInfo
 
 NOW = datetime(2025, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
 
@@ -52,6 +53,14 @@ def test_pair_status(info, heartbeat, healthy, fragments):
     assert "\n" not in status.line
     if info is None or not info.pid:
         assert "pid" not in status.line
+
+
+def test_the_pending_failures_the_worker_counted_are_shown():
+    pending = pair_status("sync-ab", process("sync-ab"), replace(beat(3), failures_pending=2), NOW, 30)
+    none = pair_status("sync-ab", process("sync-ab"), replace(beat(3), failures_pending=0), NOW, 30)
+
+    assert "failures pending: 2" in pending.line and pending.healthy, "pending failures alone are no ill health"
+    assert "failures pending" not in none.line
 
 
 def test_unknown_process_state_when_supervisord_cannot_be_asked():

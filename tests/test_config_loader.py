@@ -12,7 +12,7 @@ import pytest
 
 from app.cli.validate import validate_lines
 from app.config import ConfigFileError, load_configs, load_pair
-from tests.support.original import ORIGINAL_SYNC_AB
+from testbed.original import ORIGINAL_SYNC_AB
 
 REPO = Path(__file__).resolve().parents[1]
 TOKEN = "tok-SECRET-9f8e7d6c5b4a"

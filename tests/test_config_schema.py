@@ -13,7 +13,7 @@ import pytest
 
 from tools.schema import SCHEMA_PATH, main, pair_config_schema, schema_text
 from app.demo.files import EXAMPLE_CONFIG
-from tests.support.original import ORIGINAL_SYNC_AB
+from testbed.original import ORIGINAL_SYNC_AB
 
 REPO = Path(__file__).resolve().parents[1]
 

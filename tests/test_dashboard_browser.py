@@ -17,14 +17,14 @@ import pytest
 from pydantic import SecretStr
 from werkzeug.serving import make_server
 
-from app.bundle.rpc import SupervisorRPC
 from app.health.app import create_app
 from app.health.auth import HealthAuth
 from app.health.sources import HealthSource, health_mongo_client
 from app.heartbeats import Heartbeat, HeartbeatStore, LastPass, WorkerState
-from app.sync.failures import failure_document
+from app.supervisord import SupervisorRPC
+from app.sync.failures import FailedChange, FailureKind, failed_again
 from app.sync.store import PairStore
-from tests.support.bundle import ROOT, write_config_dir
+from testbed.bundle import ROOT, write_config_dir
 from tests.support.tiny_supervisord import TinySupervisord
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -81,10 +81,9 @@ def state(mongo_client, db_prefix, pairs):
     )))
     beats.write(Heartbeat(pairs["xy"], now, pid=77, state=WorkerState.FAILED,
                           last_error=f"Jira check failed: 401 for token {TOKEN}"))
-    change = {"issue_id": "10001", "issue_key": "ABSUP-7", "side": "user", "from_status": "To Do",
-              "to_status": "Will Do"}
+    change = FailedChange("10001", "ABSUP-7", "user", "To Do", "Will Do")
     PairStore(mongo_client[pairs["ab"]]).record_failure(
-        "change-1", failure_document(None, change, "Jira said 400: Field 'priority' cannot be set", now))
+        failed_again(None, "change-1", FailureKind.CHANGE, change, "Jira said 400: Field 'priority' cannot be set", now))
     return control
 
 
@@ -187,10 +186,9 @@ def test_the_page_refreshes_itself_with_what_changed(browser, dashboard_url, mon
     expect(row).to_contain_text("1 pending")
     page.evaluate("window.__sameDocument = true")  # gone if the page were simply reloaded
 
-    change = {"issue_id": "10002", "issue_key": "ABSUP-8", "side": "user", "from_status": "Will Do",
-              "to_status": "Cancelled"}
-    PairStore(mongo_client[pairs["ab"]]).record_failure(
-        "change-2", failure_document(None, change, "no transition to Cancelled", datetime.now(timezone.utc)))
+    change = FailedChange("10002", "ABSUP-8", "user", "Will Do", "Cancelled")
+    PairStore(mongo_client[pairs["ab"]]).record_failure(failed_again(
+        None, "change-2", FailureKind.CHANGE, change, "no transition to Cancelled", datetime.now(timezone.utc)))
 
     expect(row).to_contain_text("no transition to Cancelled", timeout=12_000)
     expect(row).to_contain_text("2 pending")

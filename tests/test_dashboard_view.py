@@ -7,12 +7,13 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from app.bundle.rpc import ProcessInfo
 from app.config import ConfigError
 from app.health.app import create_app
 from app.health.assess import HealthSnapshot, Unavailable, assess
 from app.health.dashboard import dashboard_view, display_time, human_duration
-from app.heartbeats import Heartbeat, LastPass, WorkerState
+from app.heartbeats import Heartbeat, LastPass, WorkerState, WorkerTotals
+from app.sync.failures import Failure
+from app.supervisord import ProcessInfo
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
 TOKEN = "tok-MARKER-91ab-never-shown"
@@ -31,11 +32,13 @@ def snapshot(**overrides) -> HealthSnapshot:
         heartbeats={"sync-ab": Heartbeat("sync-ab", NOW - timedelta(seconds=3), WorkerState.SLEEPING, last_pass=LastPass(
             started_at=NOW - timedelta(seconds=65), finished_at=NOW - timedelta(seconds=63), duration_s=2.04,
             ok=True, counts={"actions.transition": 2, "processed": 9, "changes": 2, "failures_pending": 1}),
-            metrics={"passes_total": 40, "passes_failed": 0, "actions": {"create": 3, "transition": 7}})},
+            metrics=WorkerTotals.from_document(
+                {"passes_total": 40, "passes_failed": 0, "actions": {"create": 3, "transition": 7}}))},
         failures_pending={"sync-ab": 1},
-        failures={"sync-ab": [{"issue_key": "ABSUP-7", "from_status": "To Do", "to_status": "Will Do", "attempts": 3,
+        failures={"sync-ab": [Failure.from_document({
+            "issue_key": "ABSUP-7", "from_status": "To Do", "to_status": "Will Do", "attempts": 3,
                                "given_up": False, "last_error": "Jira said 400",
-                               "next_attempt_at": NOW + timedelta(minutes=2)}]},
+                               "next_attempt_at": NOW + timedelta(minutes=2)})]},
     )
     values.update(overrides)
     return HealthSnapshot(**values)
@@ -63,7 +66,7 @@ def test_times_on_the_reports_day_drop_the_date():
 
 
 def test_view_of_a_pair_reads_like_a_person_would_say_it():
-    view = dashboard_view(assess(snapshot(), 30).body)
+    view = dashboard_view(assess(snapshot(), 30))
 
     pair = view["pairs"][0]
     assert (pair["name"], pair["state"], pair["heartbeat"]["age"]) == (
@@ -90,10 +93,10 @@ def test_a_pairs_config_warnings_are_shown_with_it_and_it_stays_healthy():
     warned = Heartbeat("sync-ab", NOW - timedelta(seconds=3), WorkerState.SLEEPING, warnings=(warning,),
                        last_pass=LastPass(ok=True))
 
-    body = assess(snapshot(heartbeats={"sync-ab": warned}), 30).body
+    report = assess(snapshot(heartbeats={"sync-ab": warned}), 30)
     html = page(snapshot(heartbeats={"sync-ab": warned}))
 
-    assert dashboard_view(body)["pairs"][0]["warnings"] == [warning]
+    assert dashboard_view(report)["pairs"][0]["warnings"] == [warning]
     assert "&#39;Wil Do&#39; is not a status of project ABSUP" in html and "Healthy" in html
 
 
@@ -110,7 +113,7 @@ def test_everything_from_configs_and_jira_is_escaped():
     hostile = "<script>alert('x')</script>"
     html = page(snapshot(
         config_errors=[ConfigError(f"sync-{hostile}.json", hostile, hostile)],
-        failures={"sync-ab": [{"issue_key": hostile, "last_error": hostile, "attempts": 1}]},
+        failures={"sync-ab": [Failure.from_document({"issue_key": hostile, "last_error": hostile, "attempts": 1})]},
     ))
 
     assert hostile not in html
@@ -121,7 +124,7 @@ def test_a_token_in_an_error_text_never_reaches_the_page():
     leaky = f"401 Unauthorized for Basic {TOKEN}"
     html = page(snapshot(
         heartbeats={"sync-ab": Heartbeat("sync-ab", NOW, WorkerState.FAILED, last_error=leaky)},
-        failures={"sync-ab": [{"issue_key": "ABSUP-1", "last_error": leaky, "attempts": 1}]},
+        failures={"sync-ab": [Failure.from_document({"issue_key": "ABSUP-1", "last_error": leaky, "attempts": 1})]},
         secrets=frozenset({TOKEN}),
     ))
 

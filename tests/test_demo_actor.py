@@ -36,7 +36,7 @@ from app.jira import BasicAuth, JiraClient
 from app.settings import Settings
 from jira_sim.seed import BOT, DEV_WORKFLOW, HUMAN, USER_WORKFLOW, workflow_from_dict
 from jira_sim.server import SimulatorServer
-from tests.support.sync import SyncHarness
+from testbed.sync import SyncHarness
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = {"user": workflow_from_dict(USER_WORKFLOW), "dev": workflow_from_dict(DEV_WORKFLOW)}

@@ -1,4 +1,4 @@
-"""The guarantees of DESIGN.md under injected faults: no duplicate, no echo, no lost change."""
+"""The guarantees (docs/ARCHITECTURE.md) under injected faults: no duplicate, no echo, no lost change."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from jira_sim.seed import BOT, demo_seed
 from jira_sim.server import SimulatorServer
 from app.sync.failures import MAX_ATTEMPTS
 from tests.support.faults import Crash, CrashingStore
-from tests.support.sync import SyncHarness
+from testbed.sync import SyncHarness
 
 
 @pytest.fixture
@@ -77,12 +77,12 @@ def test_failed_action_is_retried_with_backoff_until_it_succeeds(pair):
 
     summary = pair.engine.run_pass()
     [failure] = pair.store.pending_failures()
-    assert summary.counts["failed"] == 1 and failure["attempts"] == 1
-    assert failure["issue_key"] == dev_key and failure["to_status"] == "In Progress"
-    assert "500" in failure["last_error"]
+    assert summary.counts["failed"] == 1 and failure.attempts == 1
+    assert failure.change.issue_key == dev_key and failure.change.to_status == "In Progress"
+    assert "500" in failure.last_error
 
     pair.sync()  # not due yet: no attempt
-    assert pair.store.pending_failures()[0]["attempts"] == 1
+    assert pair.store.pending_failures()[0].attempts == 1
 
     pair.admin("POST", "config", faults={"next_errors": 0, "path_contains": ""})
     pair.clock.advance(minutes=2)
@@ -99,7 +99,7 @@ def test_failure_is_given_up_after_max_attempts_but_stays_visible_and_heals(pair
         pair.engine.run_pass()
         pair.clock.advance(hours=2)
     [failure] = pair.store.pending_failures()
-    assert failure["given_up"] is True and failure["attempts"] == MAX_ATTEMPTS
+    assert failure.given_up is True and failure.attempts == MAX_ATTEMPTS
 
     pair.admin("POST", "config", faults={"next_errors": 0, "path_contains": ""})
     pair.sync()
@@ -114,7 +114,7 @@ def test_unreachable_status_is_a_recorded_failure_naming_the_available_transitio
     pair.move(dev_key, "Cancelled")
     pair.sync()
     [failure] = pair.store.pending_failures()
-    assert "Cancelled" in failure["last_error"] and "Resolved" in failure["last_error"]
+    assert "Cancelled" in failure.last_error and "Resolved" in failure.last_error
     assert pair.status(user_key) == "In Progress"
 
 
@@ -124,7 +124,7 @@ def test_deleted_partner_is_reported_not_recreated(pair):
     pair.move(user_key, "Resolved", "Reopened")
     pair.sync()
     [failure] = pair.store.pending_failures()
-    assert "no longer exists" in failure["last_error"]
+    assert "no longer exists" in failure.last_error
     assert pair.dev_issues() == []
 
 
@@ -360,7 +360,7 @@ def test_a_create_that_may_not_be_searchable_yet_is_not_sent_again_before_the_in
     pair.clock.advance(minutes=1)
     pair.sync()
     [waiting] = pair.store.pending_failures()
-    assert "not created again before" in waiting["last_error"] and pair.dev_issues() == []
+    assert "not created again before" in waiting.last_error and pair.dev_issues() == []
 
     pair.clock.advance(minutes=5)
     pair.sync()
@@ -375,7 +375,7 @@ def test_a_partners_later_move_is_never_overwritten_by_an_older_change(pair):
     pair.sync()
     assert pair.status(dev_key) == "Cancelled", "the older Reopened must not undo the newer Cancelled"
     [failure] = pair.store.pending_failures()  # the User workflow has no Reopened -> Cancelled: shown, kept
-    assert failure["issue_key"] == dev_key and "Cancelled" in failure["last_error"]
+    assert failure.change.issue_key == dev_key and "Cancelled" in failure.last_error
 
 
 def test_an_issue_the_sync_just_wrote_is_read_consistently_despite_the_index_lag(pair):

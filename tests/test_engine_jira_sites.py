@@ -9,7 +9,7 @@ import pytest
 from app.jira import JiraClient
 from jira_sim.seed import demo_seed
 from jira_sim.server import SimulatorServer
-from tests.support.sync import SyncHarness
+from testbed.sync import SyncHarness
 
 SITE = "https://team.example.com"  # what serverInfo.baseUrl says: the site people browse
 
@@ -73,7 +73,7 @@ def test_an_attachment_jira_refuses_as_too_large_is_a_given_up_failure_and_the_r
     assert [a["filename"] for a in pair.human.attachments(dev_key)] == ["small.txt"]
     assert pair.comments(user_key) == [f"Dev issue created: {dev_key}"], "the creation went on"
     [refused] = pair.store.pending_failures()
-    assert refused["given_up"] and "huge.bin" in refused["last_error"] and "too large" in refused["last_error"]
+    assert refused.given_up and "huge.bin" in refused.last_error and "too large" in refused.last_error
     pair.reset_requests()
     pair.clock.advance(hours=2)
     pair.sync()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.sync import SyncHarness
+from testbed.sync import SyncHarness
 
 FULL_SCAN_SECONDS = 60
 

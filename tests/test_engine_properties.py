@@ -1,6 +1,6 @@
 """A property-based state machine: random workflow moves on both projects, passes killed at
 random points, the pair's database lost, more bundles started, the lease holder killed or
-paused and resumed after a take-over; after every clean pass the invariants of DESIGN.md hold,
+paused and resumed after a take-over; after every clean pass the guarantees of docs/ARCHITECTURE.md hold,
 and at no moment may two bundles act for the pair."""
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ from app.sync.engine import Engine
 from app.sync.store import FenceLost, PairStore
 from jira_sim.server import SimulatorServer
 from tests.support.faults import Crash, CrashingStore
-from tests.support.mongo import drop_databases
-from tests.support.sync import SyncHarness
+from testbed.mongo import drop_databases
+from testbed.sync import SyncHarness
 
 # What a Dev move makes of the User issue (sync-ab.json), and a User move of the Dev issue.
 DEV_DRIVES_USER = {"In Progress": "In Progress", "Closed": "Resolved", "Cancelled": "Cancelled", "Reopened": "Reopened"}
@@ -290,7 +290,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         self._check_after_clean_pass()
 
     def _check_after_clean_pass(self) -> None:
-        pending = {f["issue_key"] for f in self.pair.store.pending_failures()}
+        pending = {f.change.issue_key for f in self.pair.store.pending_failures()}
         for key in self.user_keys:
             dev_key = self.pair.dev_key(key)
             side, status = self.last_move[key]

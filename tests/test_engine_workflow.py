@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.sync import SyncHarness
+from testbed.sync import SyncHarness
 
 
 @pytest.fixture
@@ -129,7 +129,7 @@ def test_initial_sync_disabled_only_records_the_baseline(jira_sim, mongo_client,
     waiting = pair.new_user_issue(status="Will Do")
     pair.sync()
     assert pair.dev_key(waiting) is None
-    assert pair.store.sync_state()["initial_sync_done"] is True
+    assert pair.store.sync_state().initial_sync_done is True
 
 
 def test_every_processed_issue_leaves_an_event(pair):

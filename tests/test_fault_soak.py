@@ -23,8 +23,8 @@ from app.demo.actor import DemoActor
 from app.jira import BasicAuth, JiraClient
 from jira_sim.seed import BOT, HUMAN, demo_seed
 from jira_sim.server import SimulatorServer
-from tests.support.bundle import Bundle, pair_config
-from tests.support.waiting import wait_for
+from testbed.bundle import Bundle, pair_config
+from testbed.waiting import wait_for
 
 SOAK_SECONDS = float(os.environ.get("SOAK_SECONDS", "180"))
 FAULT_PHASE_SECONDS = 15

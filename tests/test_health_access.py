@@ -16,7 +16,6 @@ import pytest
 import requests
 from pydantic import SecretStr, ValidationError
 
-from app.bundle.rpc import ProcessInfo
 from app.config import ConfigError
 from app.health.app import create_app
 from app.health.assess import HealthSnapshot, Unavailable
@@ -24,10 +23,12 @@ from app.health.auth import HealthAuth, startup_notice
 from app.health.headers import CONTENT_SECURITY_POLICY
 from app.health.public import OPEN_KEYS, OPEN_WORKER_KEYS
 from app.heartbeats import Heartbeat, LastPass, WorkerState
+from app.sync.failures import Failure
 from app.settings import HealthAuthSettings
-from tests.support.bundle import ROOT
-from tests.support.ports import free_port
-from tests.support.waiting import wait_for
+from app.supervisord import ProcessInfo
+from testbed.bundle import ROOT
+from testbed.ports import free_port
+from testbed.waiting import wait_for
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
 TOKEN = "tok-health-5b1e0c7d9a2f4e6b8c3d"
@@ -65,8 +66,9 @@ def troubled() -> HealthSnapshot:
                                  last_error="Jira check failed: 401 from https://team.atlassian.net"),
         },
         failures_pending={"sync-ab": 1},
-        failures={"sync-ab": [{"issue_key": "ABSUP-7", "from_status": "To Do", "to_status": "Will Do", "attempts": 2,
-                               "last_error": "Jira said 400: Field 'priority' cannot be set"}]},
+        failures={"sync-ab": [Failure.from_document({
+            "issue_key": "ABSUP-7", "from_status": "To Do", "to_status": "Will Do", "attempts": 2,
+                               "last_error": "Jira said 400: Field 'priority' cannot be set"})]},
     )
 
 

@@ -6,11 +6,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from app.bundle.rpc import ProcessInfo
 from app.health.app import create_app
 from app.health.assess import HealthSnapshot, Unavailable
 from app.health.liveness import liveness
 from app.heartbeats import Heartbeat, LastPass
+from app.supervisord import ProcessInfo
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
 

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from app.bundle.rpc import ProcessInfo
 from app.config import ConfigError
 from app.health.assess import HealthSnapshot, Unavailable, assess, iso_timestamp
-from app.heartbeats import Heartbeat, LastPass, WorkerState
+from app.heartbeats import Heartbeat, LastPass, WorkerState, WorkerTotals
+from app.supervisord import ProcessInfo
 
 NOW = datetime(2025, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
 STALE_AFTER = 30.0
@@ -164,7 +164,8 @@ def test_body_keeps_the_original_keys_and_adds_the_details_per_pair():
         pairs=["sync-ab"],
         processes={"sync-ab": proc("sync-ab", pid=4242, description="pid 4242, uptime 0:05:00")},
         heartbeats={"sync-ab": beat(age=3.25, last_pass=last_pass, last_error=None, failures_pending=9,
-                                    metrics={"passes_total": 40, "passes_failed": 1, "actions": {"create": 3}})},
+                                    metrics=WorkerTotals.from_document(
+                                        {"passes_total": 40, "passes_failed": 1, "actions": {"create": 3}}))},
         failures_pending={"sync-ab": 2},
         config_errors=[ConfigError("sync-bad.json", "jira.baseUrl", "Field required")],
     )

@@ -20,10 +20,10 @@ from app.health.app import create_app
 from app.health.sources import HealthSource, health_mongo_client
 from app.heartbeats import Heartbeat, HeartbeatStore, LastPass, WorkerState
 from app.instants import utc_now
-from tests.support.bundle import ROOT, write_config_dir
-from tests.support.ports import free_port
+from testbed.bundle import ROOT, write_config_dir
+from testbed.ports import free_port
 from tests.support.tiny_supervisord import TinySupervisord
-from tests.support.waiting import wait_for
+from testbed.waiting import wait_for
 
 TOKEN = "tok-MARKER-7f3a9c-never-shown"
 STALE_AFTER = 30.0
@@ -61,7 +61,7 @@ HANG_BUDGET = 0.3
 
 
 def make_source(config_dir, socket_path, mongo_uri, control_db, budget=DATA_BUDGET, **options):
-    from app.bundle.rpc import SupervisorRPC
+    from app.supervisord import SupervisorRPC
 
     return HealthSource(config_dir=config_dir, supervisor=SupervisorRPC(socket_path, timeout=budget),
                         mongo_client=health_mongo_client(mongo_uri, budget), control_db=control_db, budget=budget,
@@ -230,17 +230,16 @@ def test_reads_every_owed_failure_of_a_pair_oldest_first_with_their_reasons(
         config_dir, supervisord, mongo_uri, mongo_client, control_db, pair):
     from datetime import datetime, timedelta, timezone
 
-    from app.sync.failures import failure_document
+    from app.sync.failures import FailedChange, FailureKind, failed_again
     from app.sync.store import PairStore
 
     write_beat(mongo_client[control_db], pair, pid=1, state=WorkerState.SLEEPING)
     store = PairStore(mongo_client[pair])
     first = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
     for n in (7, 1, 5, 3, 2, 6, 4):  # written out of order: the source sorts by first failure
-        change = {"issue_id": str(n), "issue_key": f"ABSUP-{n}", "side": "user", "from_status": "To Do",
-                  "to_status": "Will Do"}
-        store.record_failure(f"c{n}", failure_document(None, change, f"Jira said 400 for #{n}",
-                                                       first + timedelta(minutes=n)))
+        change = FailedChange(str(n), f"ABSUP-{n}", "user", "To Do", "Will Do")
+        store.record_failure(failed_again(None, f"c{n}", FailureKind.CHANGE, change, f"Jira said 400 for #{n}",
+                                          first + timedelta(minutes=n)))
     source = make_source(config_dir, supervisord.socket, mongo_uri, control_db)
 
     snapshot = source()
@@ -264,7 +263,7 @@ def test_failures_are_read_from_the_pair_database_the_bundle_names(
     snapshot = source()
 
     assert snapshot.failures_pending == {pair: 1}
-    assert [failure["issue_key"] for failure in snapshot.failures[pair]] == ["ABSUP-9"]
+    assert [failure.change.issue_key for failure in snapshot.failures[pair]] == ["ABSUP-9"]
     source.close()
 
 
@@ -276,4 +275,26 @@ def test_invalid_config_file_names_are_returned_escaped(config_dir, supervisord,
 
     files = {os.path.basename(config["file"]) for config in response.get_json()["invalidConfigs"]}
     assert files == {"sync-a\\nb\\x1b[2K.json", "sync-bad.json"}
+    source.close()
+
+
+def test_health_and_the_worker_count_the_same_pending_failures(
+        config_dir, supervisord, mongo_uri, mongo_client, control_db, pair):
+    """Pending = stored (a healed failure is deleted): /health counts and lists what the worker
+    counts, also a document of an older writer that carries a `resolved_at`."""
+    from app.sync.store import PairStore
+
+    write_beat(mongo_client[control_db], pair, pid=1, state=WorkerState.SLEEPING)
+    mongo_client[pair].failures.insert_many([
+        {"_id": "c1", "issue_key": "ABSUP-1", "first_failed_at": "2025-03-01T09:00:00.000000Z"},
+        {"_id": "c2", "issue_key": "ABSUP-2", "first_failed_at": "2025-03-01T09:01:00.000000Z",
+         "resolved_at": "2025-03-01T09:02:00.000000Z"},
+    ])
+    source = make_source(config_dir, supervisord.socket, mongo_uri, control_db)
+
+    snapshot = source()
+
+    worker_count = PairStore(mongo_client[pair]).failure_count()
+    assert snapshot.failures_pending == {pair: worker_count} == {pair: 2}
+    assert [failure.change.issue_key for failure in snapshot.failures[pair]] == ["ABSUP-1", "ABSUP-2"]
     source.close()

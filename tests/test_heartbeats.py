@@ -10,17 +10,19 @@ import pytest
 
 from app.health.sources import health_mongo_client
 from app.heartbeats import (
-    Heartbeat, HeartbeatDocumentError, HeartbeatStore, HeartbeatThread, LastPass, WorkerState,
+    Heartbeat, HeartbeatDocumentError, HeartbeatStore, HeartbeatThread, LastPass, WorkerState, WorkerTotals,
 )
+from app.sync.loop import last_pass_of
 from app.sync.model import PassSummary
-from tests.support.ports import free_port
+from testbed.ports import free_port
 
 T0 = datetime(2025, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
 FULL = Heartbeat(
     pair="sync-ab", beat_at=T0, state=WorkerState.SLEEPING, pid=123, host="box", started_at=T0 - timedelta(hours=1),
     last_pass=LastPass(started_at=T0 - timedelta(seconds=5), finished_at=T0 - timedelta(seconds=4), duration_s=1.5,
                        ok=False, error="JiraServerError: 502", counts={"processed": 4}),
-    last_error="JiraServerError: 502", failures_pending=2, metrics={"passes_total": 3, "actions": {"create": 1}},
+    last_error="JiraServerError: 502", failures_pending=2,
+    metrics=WorkerTotals(passes_total=3, actions={"create": 1}),
 )
 # A document as the worker stored it before Heartbeat existed (app/sync/beat.py, app/heartbeats.py).
 STORED_BEFORE = {
@@ -31,7 +33,10 @@ STORED_BEFORE = {
     "metrics": {"passes_total": 3, "actions": {"create": 1}}, "beat_at": "2025-03-01T12:00:00.000000Z",
 }
 # What a worker writes of it now: every field, the config warnings added since (none here).
-WRITTEN_NOW = {**STORED_BEFORE, "warnings": [], "pair": "sync-ab", "bundle": None}
+# Every total is written, also those the document of before lacked.
+WRITTEN_NOW = {**STORED_BEFORE, "warnings": [], "pair": "sync-ab", "bundle": None, "metrics": {
+    "passes_total": 3, "passes_failed": 0, "actions": {"create": 1}, "items": {},
+    "pass_duration": {"le": [], "counts": [], "sum": 0.0, "count": 0}, "jira_requests": {}}}
 
 
 @pytest.fixture
@@ -135,7 +140,7 @@ def test_last_pass_keeps_what_a_pass_summary_says():
     summary = PassSummary(started_at=T0, finished_at=T0 + timedelta(seconds=2), duration_s=2.0, ok=False,
                           error="boom", counts={"processed": 3})
 
-    assert LastPass.of(summary) == LastPass(T0, T0 + timedelta(seconds=2), 2.0, False, "boom", {"processed": 3})
+    assert last_pass_of(summary) == LastPass(T0, T0 + timedelta(seconds=2), 2.0, False, "boom", {"processed": 3})
 
 
 class Clock:
@@ -156,14 +161,15 @@ def test_the_thread_writes_each_typed_update_at_once_stamped_by_its_clock(store)
 
     thread.enter(WorkerState.RUNNING)
     assert store.get("sync-ab").state is WorkerState.RUNNING
-    thread.record_pass(LastPass(ok=False, error="boom"), WorkerState.SLEEPING, {"passes_total": 1}, failures_pending=3)
-    thread.record_pass(LastPass(ok=True), WorkerState.SLEEPING, {"passes_total": 2})  # pending not counted this time
+    thread.record_pass(LastPass(ok=False, error="boom"), WorkerState.SLEEPING, WorkerTotals(passes_total=1),
+                        failures_pending=3)
+    thread.record_pass(LastPass(ok=True), WorkerState.SLEEPING, WorkerTotals(passes_total=2))  # pending not counted this time
     thread.stop()
 
     last = store.get("sync-ab")
     assert last == thread.current and last.beat_at == clock.now
     assert (last.state, last.last_error, last.failures_pending, last.metrics) == (
-        WorkerState.STOPPED, None, 3, {"passes_total": 2})
+        WorkerState.STOPPED, None, 3, WorkerTotals(passes_total=2))
 
 
 def test_a_worker_that_gives_up_says_why_in_its_last_beat(store):

@@ -14,7 +14,7 @@ from app.bundle.render import HEALTH_SECRETS, launched
 from app.config import load_configs
 from app.config.secrets import named_like_a_credential, secret_names
 from app.settings import HealthAuthSettings, Settings
-from tests.support.bundle import ROOT, pair_config
+from testbed.bundle import ROOT, pair_config
 
 
 @pytest.mark.parametrize(("name", "secret"), [

@@ -8,12 +8,13 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from app.bundle.rpc import ProcessInfo
 from app.leases.assign import preferred_holders
-from app.leases.decide import Acquire, HandOver, keeper_actions
+from app.leases.decide import Acquire, HandOver, keeper_actions, live_and_mine
 from app.leases.keeper import serving_pairs
 from app.leases.store import BundleBeat, Lease, LeaseStore
 from app.leases.ticket import RELEASE, Ticket, read_ticket, remove_ticket, write_ticket
+from app.leases.view import ACTIVE, STANDBY, UNHELD, lease_view
+from app.supervisord import ProcessInfo
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
 LEASE, SKEW, SETTLE = 30.0, 5.0, 10.0
@@ -86,6 +87,22 @@ def test_a_held_pair_is_handed_to_the_preferred_bundle_once_it_settled():
     assert actions(holder, ["p1"], held, fresh) == [], "the newcomer has not settled yet"
     settled = {holder: beat(holder, ["p1"]), prefer: beat(prefer, ["p1"], up_for=SETTLE + 1)}
     assert actions(holder, ["p1"], held, settled) == [HandOver("p1", held["p1"], prefer)]
+
+
+@pytest.mark.parametrize(("expires_in", "mine"), [(20.0, True), (0.5, True), (0.0, False), (-3.0, False), (-6.0, False)],
+                         ids=["live", "about-to-expire", "at-expiry", "within-the-skew", "past-the-skew"])
+def test_the_holder_the_view_and_the_keeper_share_one_rule_for_a_lease_of_its_own(expires_in, mine):
+    own = lease("p1", "a", expires_in=expires_in)
+    live = {"a": beat("a", ["p1"]), "b": beat("b", ["p1"], up_for=SETTLE + 1)}
+    wanted = preferred_holders({"a": ["p1"], "b": ["p1"]})["p1"]
+    assert live_and_mine(own, "a", NOW) is mine
+    assert (lease_view(own, "a", live, NOW, SKEW).state == ACTIVE) is mine, "the view says active exactly while it is live"
+    handing_over = any(isinstance(act, HandOver) for act in actions("a", ["p1"], {"p1": own}, live))
+    assert handing_over is (mine and wanted == "b"), "only a live lease of its own is handed over"
+    if not mine:
+        assert lease_view(own, "a", live, NOW, SKEW).state == UNHELD, "past its own expiry nobody holds it live"
+        assert lease_view(own, "b", live, NOW, SKEW).state == (UNHELD if expires_in < -SKEW else STANDBY), \
+            "another bundle waits the skew allowance"
 
 
 @pytest.fixture

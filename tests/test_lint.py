@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_ruff_finds_nothing():
     result = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "app", "tests", "bench", "tools", "entrypoint.py"],
+        [sys.executable, "-m", "ruff", "check", "app", "tests", "testbed", "bench", "tools", "entrypoint.py"],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -6,11 +6,11 @@ from datetime import datetime, timedelta, timezone
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from app.bundle.rpc import ProcessInfo
 from app.config import ConfigError
 from app.health.app import create_app
 from app.health.assess import HealthSnapshot, Unavailable
-from app.heartbeats import Heartbeat, HeartbeatStore, HeartbeatThread, LastPass, WorkerState
+from app.heartbeats import Heartbeat, HeartbeatStore, HeartbeatThread, LastPass, WorkerState, WorkerTotals
+from app.supervisord import ProcessInfo
 from app.sync.loop import SyncLoop
 from app.sync.model import PassSummary
 from app.sync.metrics import WorkerMetrics
@@ -38,7 +38,8 @@ def snapshot(**overrides) -> HealthSnapshot:
         pairs=["sync-ab", "sync-xy"],
         processes={"sync-ab": process("sync-ab"), "sync-xy": process("sync-xy", "FATAL")},
         heartbeats={
-            "sync-ab": Heartbeat("sync-ab", NOW - timedelta(seconds=4.5), WorkerState.SLEEPING, metrics=WORKER_METRICS,
+            "sync-ab": Heartbeat("sync-ab", NOW - timedelta(seconds=4.5), WorkerState.SLEEPING,
+                                 metrics=WorkerTotals.from_document(WORKER_METRICS),
                                  last_pass=LastPass(ok=True)),
             "sync-xy": Heartbeat("sync-xy", NOW - timedelta(seconds=90), WorkerState.FAILED),  # never finished a pass
         },
@@ -113,8 +114,8 @@ def test_unreachable_sources_are_down_and_no_pair_is_up():
 
 
 def test_every_scrape_reads_a_fresh_snapshot():
-    seen = iter([snapshot(), snapshot(heartbeats={"sync-ab": Heartbeat("sync-ab", NOW, metrics={
-        **WORKER_METRICS, "passes_total": 8})})])
+    seen = iter([snapshot(), snapshot(heartbeats={"sync-ab": Heartbeat("sync-ab", NOW, metrics=WorkerTotals.from_document({
+        **WORKER_METRICS, "passes_total": 8}))})])
     client = create_app(lambda: next(seen), stale_after=STALE_AFTER).test_client()
 
     first, second = (client.get("/metrics").get_data(as_text=True) for _ in range(2))

@@ -96,7 +96,7 @@ def test_run_once_puts_the_metrics_into_the_heartbeat_stored_in_mongodb(mongo_cl
     loop.run_once()
     loop.run_once()
 
-    stored = store.get("sync-ab").metrics
+    stored = store.get("sync-ab").metrics.to_document()
     assert (stored["passes_total"], stored["passes_failed"]) == (2, 1)
     assert stored["actions"] == {"create": 1}
     assert stored["items"]["failed"] == 1

@@ -7,7 +7,7 @@ import pytest
 
 from app.mongo import connect, count
 from app.settings import Settings
-from tests.support.ports import free_port
+from testbed.ports import free_port
 
 
 def test_count_matches_what_a_find_matches_including_absent_fields_against_none(mongo_client, db_prefix):

@@ -7,12 +7,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from app.bundle.rpc import ProcessInfo
 from app.cli.status import pair_status
 from app.bundle.watchdog import Restart, WatchdogPolicy
 from app.health.assess import HealthSnapshot, assess
 from app.heartbeats import Heartbeat, LastPass, PairHealth, Unavailable, WorkerState, pair_health
 from app.leases.view import LeaseView
+from app.supervisord import ProcessInfo
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
 STALE_AFTER = 30.0

@@ -9,8 +9,8 @@ import sys
 import requests
 
 from jira_sim.seed import BOT
-from tests.support.bundle import ROOT
-from tests.support.sync import SyncHarness
+from testbed.bundle import ROOT
+from testbed.sync import SyncHarness
 
 
 def snapshot(database) -> dict[str, list]:

@@ -13,7 +13,7 @@ from app.config import PairConfig, load_pair
 from app.sync.actions import AddComment, CopyAttachments, CreateDevIssue, LinkIssues, TransitionPartner
 from app.sync.model import IssueSnapshot, Mapping, StatusChange
 from app.sync.plan import plan
-from tests.support.original import ORIGINAL_SYNC_AB_PATH
+from testbed.original import ORIGINAL_SYNC_AB_PATH
 
 BASE_URL = "https://team-a.atlassian.net"
 MAPPING = Mapping(user_id="10001", user_key="ABSUP-1", dev_id="20001", dev_key="ABDEV-1")

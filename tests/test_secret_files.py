@@ -8,11 +8,11 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from app.cli import settings_problems
+from app.settings import settings_problems
 from app.config import load_configs
 from app.secret_files import SecretFileError, read_secret_file, secret_value, supplied_by
 from app.settings import HealthAuthSettings, Settings
-from tests.support.bundle import pair_config
+from testbed.bundle import pair_config
 
 TOKEN = "file-TOKEN-4f1c"
 

@@ -12,8 +12,8 @@ import requests
 from jira_sim.seed import demo_seed
 from jira_sim.server import SimulatorServer
 from tests.support.jira_fixtures import api_base, api_session, create_issue
-from tests.support.ports import free_port
-from tests.support.waiting import wait_for
+from testbed.ports import free_port
+from testbed.waiting import wait_for
 
 GATEWAY = "/ex/jira/0d3c7a52-5b1e-4a4e-9c43-1f2e3d4c5b6a"
 SITE = "https://acme.atlassian.net"

@@ -4,6 +4,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from app.sync.failures import Failure
 from app.sync.model import Mapping
 from app.sync.store import FenceLost, PairStore
 
@@ -40,8 +41,8 @@ def test_a_store_with_an_older_fence_cannot_overwrite_the_newer_holders_state(mo
         old.save_mapping(Mapping("1", "SUP-1", "2", "DEV-1"))
     with pytest.raises(FenceLost):
         old.save_sync_state(initial_sync_done=False)
-    assert new.mapping_for("user", "1").dev_key == "DEV-2" and bool(new.sync_state()["initial_sync_done"])
-    new.record_failure("c1", {"issue_id": "1"})
+    assert new.mapping_for("user", "1").dev_key == "DEV-2" and new.sync_state().initial_sync_done
+    new.record_failure(Failure.from_document({"_id": "c1", "issue_id": "1"}))
     with pytest.raises(FenceLost):
         old.clear_failure("c1")
     old.begin_intent("comment:x", NOW)  # a document the newer holder never wrote is still the old one's to write

@@ -14,13 +14,13 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from app.bundle.rpc import SupervisorRPC
 from app.bundle.watchdog import Watchdog, WatchdogPolicy, serve
 from app.health.sources import health_mongo_client
 from app.heartbeats import Heartbeat, HeartbeatStore, WorkerState
-from tests.support.ports import free_port
+from app.supervisord import SupervisorRPC
+from testbed.ports import free_port
 from tests.support.tiny_supervisord import TinySupervisord
-from tests.support.waiting import wait_for
+from testbed.waiting import wait_for
 
 OK = "RESULT 2\nOK"
 # Fails within startsecs, so it goes FATAL, but not at once: a program already dead when

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from app.bundle.rpc import ProcessInfo
 from app.bundle.watchdog import Restart, Start, WatchdogPolicy
 from app.heartbeats import Heartbeat, LastPass
+from app.supervisord import ProcessInfo
 
 PASSED = LastPass(ok=True)  # a worker that has completed a pass
 

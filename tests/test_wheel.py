@@ -22,8 +22,8 @@ import pytest
 import requests
 
 from app.demo.settings import DEMO_BOT_EMAIL, DEMO_TOKEN
-from tests.support.ports import free_port
-from tests.support.waiting import terminate, wait_for
+from testbed.ports import free_port
+from testbed.waiting import terminate, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 NOT_SOURCES = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", "runtime",

@@ -11,13 +11,13 @@ import time
 
 import pytest
 
-from app.bundle.rpc import ProcessInfo
 from app.health.assess import HealthSnapshot, assess
 from app.heartbeats import HeartbeatStore, WorkerState
 from app.instants import utc_now
+from app.supervisord import ProcessInfo
 from jira_sim.seed import BOT
-from tests.support.bundle import ROOT, pair_config
-from tests.support.waiting import wait_for
+from testbed.bundle import ROOT, pair_config
+from testbed.waiting import wait_for
 
 
 BUNDLE = "worker-test"

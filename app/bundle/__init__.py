@@ -1,1 +1,2 @@
-"""The supervisord side: render its config, talk to it over its unix socket, watch and reload it."""
+"""The supervisord side: render its config, launch it, watch and reload it (its XML-RPC client
+is app.supervisord, one layer down, for the lease keeper reads it too)."""

@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
     try:
         secrets = secret_names(os.environ, get_settings().config_dir)
     except (ValidationError, SecretFileError) as error:
-        from app.cli import settings_problems
+        from app.settings import settings_problems
 
         refuse("; ".join(settings_problems(error)))
     if not stop_with_parent():
@@ -84,8 +84,7 @@ def refuse(reason: str) -> NoReturn:
 
     from app.logs import early_logging
 
-    early_logging("launch")
-    logging.getLogger().handlers[0].setStream(sys.stderr)  # stdout is an event listener's protocol channel
+    early_logging("launch", sys.stderr)  # stdout is an event listener's protocol channel
     logging.getLogger("app.bundle.launch").error("launch: %s", reason)
     sys.exit(EXIT_CANNOT_RUN)
 

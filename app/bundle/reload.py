@@ -21,15 +21,16 @@ untouched.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from supervisor.xmlrpc import Faults
 
 from app.bundle.render import Program, worker_config_path
-from app.bundle.rpc import SupervisorFault, SupervisorRPC
 from app.config import ConfigError, LoadResult
+from app.supervisord import SupervisorFault, SupervisorRPC
 
 log = logging.getLogger(__name__)
 
@@ -113,15 +114,20 @@ def apply_reload(rpc: SupervisorRPC, desired: Sequence[str], kept: Iterable[str]
     plan = plan_reload(running, desired, changed, kept)
     outcome = ReloadOutcome(plan)
     for name in plan.remove:
-        _step(outcome, name, "remove", lambda n=name: rpc.remove_group(n))
+        _step(outcome, name, "remove", partial(rpc.remove_group, name))
     for name in plan.restart:
-        _step(outcome, name, "restart", lambda n=name: (rpc.remove_group(n), rpc.add_group(n)))
+        _step(outcome, name, "restart", partial(_replace_group, rpc, name))
     for name in plan.add:
-        _step(outcome, name, "add", lambda n=name: rpc.add_group(n))
+        _step(outcome, name, "add", partial(rpc.add_group, name))
     return outcome
 
 
-def _step(outcome: ReloadOutcome, name: str, action: str, call) -> None:
+def _replace_group(rpc: SupervisorRPC, name: str) -> None:
+    rpc.remove_group(name)
+    rpc.add_group(name)
+
+
+def _step(outcome: ReloadOutcome, name: str, action: str, call: Callable[[], object]) -> None:
     try:
         call()
         log.info("reload: %s %s", action, name)

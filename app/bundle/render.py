@@ -28,8 +28,10 @@ from typing import Literal
 
 import jinja2
 
+from app.config import LoadedPair, LoadResult
 from app.embedded_mongo import server_command
 from app.secret_files import file_variable
+from app.settings import Settings
 
 PROGRAM_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
 SAFE_ARGUMENT_PATTERN = re.compile(r"^[A-Za-z0-9_./:@+=,-]+$")
@@ -91,7 +93,7 @@ class Program:
 
 
 def program_specs(
-    result, settings, extra_programs: Iterable[Program] = (), python: str = sys.executable,
+    result: LoadResult, settings: Settings, extra_programs: Iterable[Program] = (), python: str = sys.executable,
     kept: Iterable[Program] = (),
 ) -> list[Program]:
     """Every program of the bundle: mongodb (embedded only), health, watchdog, one per valid pair
@@ -126,7 +128,7 @@ def launched(command: Sequence[str], keep: Iterable[str] = (), python: str = sys
     return (python, "-m", "app.bundle.launch", *(word for name in kept for word in ("--keep", name)), "--", *command)
 
 
-def worker_program(pair, database: str, python: str = sys.executable) -> Program:
+def worker_program(pair: LoadedPair, database: str, python: str = sys.executable) -> Program:
     """A pair's sync worker: its config path and database name, never the config's contents;
     of the secrets, only the variables its token references (`pair.token_variables`)."""
     return Program(
@@ -151,7 +153,7 @@ def worker_config_path(program: Program) -> str | None:
     return words[words.index("--config") + 1]
 
 
-def health_program(settings, python: str = sys.executable) -> Program:
+def health_program(settings: Settings, python: str = sys.executable) -> Program:
     return Program(
         name="health",
         command=launched((
@@ -195,7 +197,7 @@ def watchdog_program(python: str = sys.executable) -> Program:
     )
 
 
-def mongodb_program(settings, python: str = sys.executable) -> Program:
+def mongodb_program(settings: Settings, python: str = sys.executable) -> Program:
     data_dir = Path(settings.runtime_dir).absolute() / "mongo-data"
     return Program(
         name="mongodb",
@@ -225,7 +227,7 @@ def check_program(program: Program) -> None:
             raise UnsafeProgramValue(program.name, "signal/events", word)
 
 
-def render_supervisord_conf(programs: Sequence[Program], settings) -> str:
+def render_supervisord_conf(programs: Sequence[Program], settings: Settings) -> str:
     """The text of supervisord.conf for these programs; checks every program again first."""
     for program in programs:
         check_program(program)

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import configparser
 from pathlib import Path
+from typing import Literal, TypeGuard
 
 from app.bundle.render import Program
 
-SECTION_KINDS = ("program", "eventlistener")
+SectionKind = Literal["program", "eventlistener"]
+SECTION_KINDS: tuple[SectionKind, ...] = ("program", "eventlistener")
 
 
 def read_programs(text: str) -> dict[str, Program]:
@@ -25,22 +27,22 @@ def read_programs(text: str) -> dict[str, Program]:
     programs: dict[str, Program] = {}
     for section in parser.sections():
         kind, _, name = section.partition(":")
-        if kind not in SECTION_KINDS or not name:
+        if not _program_kind(kind) or not name:
             continue
         values = parser[section]
         programs[name] = Program(
             name=name,
             command=tuple(values["command"].split(" ")),
             environment=_environment(values.get("environment", "")),
-            kind=kind,  # type: ignore[arg-type]
-            priority=values.getint("priority"),
-            autorestart=values.getboolean("autorestart"),
-            startsecs=values.getint("startsecs"),
-            startretries=values.getint("startretries"),
+            kind=kind,
+            priority=int(values["priority"]),
+            autorestart=_boolean(values, "autorestart"),
+            startsecs=int(values["startsecs"]),
+            startretries=int(values["startretries"]),
             stopsignal=values["stopsignal"],
-            stopwaitsecs=values.getint("stopwaitsecs"),
-            stopasgroup=values.getboolean("stopasgroup"),
-            killasgroup=values.getboolean("killasgroup"),
+            stopwaitsecs=int(values["stopwaitsecs"]),
+            stopasgroup=_boolean(values, "stopasgroup"),
+            killasgroup=_boolean(values, "killasgroup"),
             events=tuple(event for event in values.get("events", "").split(",") if event),
         )
     return programs
@@ -58,3 +60,15 @@ def _environment(value: str) -> dict[str, str]:
     """`KEY="value",KEY2="value2"` as the template writes it."""
     pairs = (item.split("=", 1) for item in value.split(",") if item)
     return {key: quoted.strip('"') for key, quoted in pairs}
+
+
+def _program_kind(kind: str) -> TypeGuard[SectionKind]:
+    return kind in SECTION_KINDS
+
+
+def _boolean(values: configparser.SectionProxy, key: str) -> bool:
+    """A boolean our rendering always writes (a missing one raises KeyError, as a missing number does)."""
+    value = values.getboolean(key)
+    if value is None:
+        raise KeyError(key)
+    return value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 import os
 import secrets
 import socket
@@ -9,6 +10,8 @@ import shutil
 import sys
 from pathlib import Path
 from typing import NoReturn
+
+from app.settings import Settings
 
 
 # supervisord binds its control socket as "<file>.<pid>" before renaming it to <file>, and a
@@ -25,7 +28,7 @@ def socket_path_problem(socket_path: Path) -> str | None:
             f"on at most {SOCKET_PATH_MAX}: choose a shorter RUNTIME_DIR")
 
 
-def write_runtime(settings, conf_text: str) -> Path:
+def write_runtime(settings: Settings, conf_text: str) -> Path:
     """Create RUNTIME_DIR (and the embedded MongoDB's data dir), write supervisord.conf atomically."""
     runtime_dir = Path(settings.runtime_dir).absolute()
     runtime_dir.mkdir(parents=True, exist_ok=True)
@@ -38,7 +41,7 @@ def write_runtime(settings, conf_text: str) -> Path:
     return conf
 
 
-def draw_bundle_identity(settings, environ=os.environ) -> str:
+def draw_bundle_identity(settings: Settings, environ: MutableMapping[str, str] = os.environ) -> str:
     """This bundle's identity for its programs and its tools: BUNDLE_ID, else the host name and a
     suffix drawn now (two bundles on one host differ). Written to RUNTIME_DIR/bundle-id, which
     `status` reads, and put into the environment supervisord hands to every program."""

@@ -54,7 +54,7 @@ class JsonLineFormat:
         return json_line(fields)
 
 
-class JsonServerOptions(ServerOptions):
+class JsonServerOptions(ServerOptions):  # type: ignore[misc]  # supervisor ships no annotations
     """supervisord's options, its own log lines rendered as JSON (the rest of make_logger as supervisor's)."""
 
     def make_logger(self) -> None:

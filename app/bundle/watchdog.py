@@ -26,11 +26,11 @@ from supervisor import childutils
 
 from app.heartbeats import Heartbeat, pair_health
 from app.instants import utc_now
+from app.vocabulary import FATAL, RESTART_PENDING_STATES, RUNNING, STOPPING
 
 logger = logging.getLogger("app.bundle.watchdog")
 
 STABLE_AFTER = 60.0  # seconds RUNNING after which a program's FATAL count starts over
-RESTART_PENDING_STATES = frozenset({"STOPPED", "EXITED"})
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ class WatchdogPolicy:
 
     def cooldown(self, attempt: int) -> float:
         """Seconds to wait before the `attempt`-th start after FATAL: min, 2×min, 4×min … ≤ max."""
-        return min(self.cooldown_max, self.cooldown_min * 2 ** (attempt - 1))
+        return min(self.cooldown_max, self.cooldown_min * 2.0 ** (attempt - 1))
 
     def process_fatal(self, program: str, now: datetime) -> Scheduled | None:
         """Schedule a start for a program that went FATAL; None when ignored or already scheduled
@@ -99,18 +99,18 @@ class WatchdogPolicy:
         for program, info in processes.items():
             if program in self.ignore:
                 continue
-            if info.statename == "FATAL":
+            if info.statename == FATAL:
                 if program not in self._scheduled:  # its event was missed (e.g. we started later)
-                    scheduled.append(self.process_fatal(program, now))
+                    scheduled += filter(None, [self.process_fatal(program, now)])
                 actions += self._due_start(program, now)
             else:
                 self._scheduled.pop(program, None)
             actions += self._follow_restart(program, info.statename)
-            if info.statename == "RUNNING":
+            if info.statename == RUNNING:
                 actions += self._check_running(program, info, now, heartbeats)
         return scheduled, actions
 
-    def _judgeable(self, heartbeats: Mapping[str, Heartbeat] | None, now: datetime):
+    def _judgeable(self, heartbeats: Mapping[str, Heartbeat] | None, now: datetime) -> Mapping[str, Heartbeat] | None:
         """`heartbeats`, or None while they cannot be judged: unreadable, or readable again for
         less than `stale_after` (workers could not beat while MongoDB was away; killing them all
         on its return would turn an outage into a restart storm)."""
@@ -132,7 +132,7 @@ class WatchdogPolicy:
 
     def _follow_restart(self, program: str, statename: str) -> list[Start]:
         # A restart whose start half never happened (timeout) leaves the program STOPPED for good.
-        if program not in self._restarting or statename == "STOPPING":
+        if program not in self._restarting or statename == STOPPING:
             return []
         self._restarting.discard(program)
         return [Start(program, "restart left it stopped")] if statename in RESTART_PENDING_STATES else []
@@ -251,21 +251,19 @@ class ActiveBeats:
 
 
 def main() -> None:
-    from app.bundle.rpc import SupervisorRPC
+    from app.supervisord import SupervisorRPC
     from app.heartbeats import HeartbeatStore
     from app.leases.store import LeaseStore
     from app.logs import configure_logging, early_logging
     from app.mongo import connect
     from app.settings import get_settings
 
-    early_logging("watchdog")
-    logging.getLogger().handlers[0].setStream(sys.stderr)  # stdout is supervisord's protocol channel
+    early_logging("watchdog", sys.stderr)  # stdout is supervisord's protocol channel here
     settings = get_settings()
-    configure_logging("watchdog", settings.log_level, settings.log_format)
-    logging.getLogger().handlers[0].setStream(sys.stderr)
+    configure_logging("watchdog", settings.log_level, settings.log_format, sys.stderr)
     client = connect(settings, appname="jira-sync-watchdog")
     policy = WatchdogPolicy(settings.watchdog_cooldown_min, settings.watchdog_cooldown_max,
-                            stale_after=settings.heartbeat_stale_after)
+                            stale_after=settings.stale_after)
     supervisor = SupervisorRPC(settings.supervisor_socket, timeout=settings.supervisor_timeout)
     control = client[settings.mongo_control_db]
     beats = ActiveBeats(HeartbeatStore(control, bundle=settings.effective_bundle_id), LeaseStore(control),

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import import_module
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from app.secret_files import SecretFileError
+from app.settings import settings_problems
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -28,20 +29,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValidationError, SecretFileError) as error:
         report_settings(error)
         return 2
-    return import_module(f"app.cli.{args.command}").main(args)
+    command: Callable[[argparse.Namespace], int] = import_module(f"app.cli.{args.command}").main
+    return command(args)
 
 
 def report_settings(error: ValidationError | SecretFileError) -> None:
     for line in settings_problems(error):
         print(f"settings: {line}", file=sys.stderr)
 
-
-def settings_problems(error: ValidationError | SecretFileError) -> list[str]:
-    """One line per bad setting: the variable and the reason, never the value (pure)."""
-    if isinstance(error, SecretFileError):
-        return [str(error)]
-    return [f"{'.'.join(str(part) for part in problem['loc']).upper() or 'environment'}: {problem['msg']}"
-            for problem in error.errors()]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import argparse
+from collections.abc import Mapping, Sequence
 from typing import TextIO
 
 from app.bundle.reload import Kept
@@ -11,7 +12,7 @@ from app.config import LoadResult
 from app.settings import Settings, get_settings
 
 
-def profile(args) -> tuple[Settings, list[Program]]:
+def profile(args: argparse.Namespace) -> tuple[Settings, list[Program]]:
     """The settings and extra programs of the bundle that `reload` or `status` acts on."""
     settings = get_settings()
     if not getattr(args, "demo", False):
@@ -22,7 +23,8 @@ def profile(args) -> tuple[Settings, list[Program]]:
 
 
 def render_bundle(
-    settings: Settings, result: LoadResult, report: TextIO | None, extra_programs=(), kept: Mapping[str, Kept] = {}
+    settings: Settings, result: LoadResult, report: TextIO | None, extra_programs: Sequence[Program] = (),
+    kept: Mapping[str, Kept] = {},
 ) -> tuple[list[Program], str]:
     """(programs, supervisord.conf text) for the valid pairs and the `kept` ones. Each bad file
     gets no program and is reported on `report` (None: the caller has printed the loader's

@@ -6,6 +6,7 @@ engine is wired exactly as the pair's worker wires it (app.sync.worker.pair_engi
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 from app.config import load_configs
@@ -35,7 +36,7 @@ def plan_lines(previews: list[Preview], imported: ImportPlan | None = None) -> l
     return lines
 
 
-def main(args) -> int:
+def main(args: argparse.Namespace) -> int:
     settings = get_settings()
     result = load_configs(settings.config_dir)
     pair = next((p for p in result.pairs if p.name == args.pair), None)

@@ -6,20 +6,21 @@ what supervisord runs now is read from the supervisord.conf it last loaded.
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 from app.bundle.reload import apply_reload, keep_running, running_groups
 from app.bundle.rendered import read_programs_file
 from app.bundle.render import worker_config_path
-from app.bundle.rpc import SupervisorRPC, SupervisorUnavailable
 from app.bundle.runtime import write_runtime
 from app.cli.bundle import profile, render_bundle
 from app.config import load_configs
+from app.supervisord import SupervisorRPC, SupervisorUnavailable
 
 RELOAD_RPC_TIMEOUT = 10.0  # reloadConfig re-reads and compares every section
 
 
-def main(args) -> int:
+def main(args: argparse.Namespace) -> int:
     settings, extra = profile(args)
     rpc = SupervisorRPC(settings.supervisor_socket, timeout=max(settings.supervisor_timeout, RELOAD_RPC_TIMEOUT))
     rendered = read_programs_file(settings.supervisord_conf)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 from app.cli.bundle import render_bundle
@@ -9,7 +10,7 @@ from app.config import load_configs
 from app.settings import get_settings
 
 
-def main(args) -> int:
+def main(args: argparse.Namespace) -> int:
     settings = get_settings()
     _, text = render_bundle(settings, load_configs(settings.config_dir), report=sys.stderr)
     if args.output:

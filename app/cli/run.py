@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from pydantic import ValidationError
 
+from app.bundle.render import Program
 from app.bundle.runtime import draw_bundle_identity, exec_supervisord, socket_path_problem, write_runtime
 from app.cli import report_settings
 from app.cli.bundle import render_bundle
@@ -31,11 +33,11 @@ def mongo_uri_problem(settings: Settings) -> str | None:
     return NO_MONGO_URI if settings.mongo_uri is None else None
 
 
-def main(args) -> NoReturn:
+def main(args: argparse.Namespace) -> NoReturn:
     run_bundle(get_settings())
 
 
-def run_bundle(settings: Settings, extra_programs=()) -> NoReturn:
+def run_bundle(settings: Settings, extra_programs: Sequence[Program] = ()) -> NoReturn:
     """The start-up log names every config file; the bad ones get no program, the good ones run.
     Exit 2 when the bundle must not start: no MONGO_URI (its data would be kept nowhere), a
     health login that cannot work, RUNTIME_DIR too long for supervisord's socket."""

@@ -1,4 +1,5 @@
-"""`status [--demo]`: one line per pair from supervisord's view and the pair's heartbeat.
+"""`status [--demo]`: one line per pair from supervisord's view and the pair's heartbeat (its
+pending failures as its worker last counted them).
 
 `pair_names` and `pair_status` are pure formatting over plain values; `main` gathers them
 (supervisord's process states, the heartbeats) and prints. Whether a pair is healthy is
@@ -7,14 +8,16 @@ app.heartbeats.pair_health's verdict, as for `/health`. Exit 1 unless every pair
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import pymongo.errors
 
-from app.bundle.rpc import ProcessInfo, SupervisorRPC, SupervisorUnavailable
+from app.settings import Settings
 from app.cli.bundle import profile
 from app.config import BUNDLE_PROGRAM_NAMES, load_configs
 from app.heartbeats import Heartbeat, HeartbeatStore, LastPass, Unavailable, pair_health
@@ -22,6 +25,8 @@ from app.instants import utc_now
 from app.leases.store import LeaseStore
 from app.leases.view import Cluster, LeaseView
 from app.mongo import connect
+from app.supervisord import ProcessInfo, SupervisorRPC, SupervisorUnavailable
+from app.vocabulary import FAILING_TO_START_STATES, UNKNOWN
 
 
 @dataclass(frozen=True)
@@ -56,7 +61,7 @@ def pair_status(
     health = pair_health(Unavailable("supervisord unreachable") if process_unknown else process,
                          heartbeat, now, stale_after, lease, lease_seconds)
     if process_unknown:
-        state = "UNKNOWN"
+        state = UNKNOWN
     else:
         state = process.statename if process else "NOT-LOADED"
     parts = [f"{name:<20}", f"{state:<10}"]
@@ -66,8 +71,10 @@ def pair_status(
         parts.append(lease.describe())
     parts.append(_heartbeat_text(heartbeat, now, health.stale))
     parts.append(_last_pass_text(heartbeat.last_pass if heartbeat else None))
+    if heartbeat and heartbeat.failures_pending:  # counted by the worker as /health counts them (app.sync.failures)
+        parts.append(f"failures pending: {heartbeat.failures_pending}")
     last_error = heartbeat.last_error if heartbeat else None
-    if process and process.statename in ("FATAL", "BACKOFF") and process.spawnerr:
+    if process and process.statename in FAILING_TO_START_STATES and process.spawnerr:
         last_error = last_error or process.spawnerr
     parts.append(f"last error: {_one_line(last_error) if last_error else '-'}")
     return PairStatus(name, "  ".join(parts), health.healthy)
@@ -96,7 +103,7 @@ def _one_line(text: str, limit: int = 160) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def main(args) -> int:
+def main(args: argparse.Namespace) -> int:
     settings, _ = profile(args)
     result = load_configs(settings.config_dir)
     processes, unavailable = {}, False
@@ -108,20 +115,20 @@ def main(args) -> int:
     heartbeats, cluster = _read_mongo(settings)
     now = utc_now()
     statuses = [
-        pair_status(name, processes.get(name), heartbeats.get(name), now, settings.heartbeat_stale_after, unavailable,
+        pair_status(name, processes.get(name), heartbeats.get(name), now, settings.stale_after, unavailable,
                     cluster.view(name, now) if cluster else None, settings.lease_seconds)
         for name in pair_names([pair.name for pair in result.pairs], processes)
     ]
     for status in statuses:
         print(status.line)
-    for error in result.errors:
-        print(f"{'invalid':<20}  {error}")
+    for problem in result.errors:
+        print(f"{'invalid':<20}  {problem}")
     if not statuses:
         print("no pairs configured")
     return 0 if statuses and all(status.healthy for status in statuses) else 1
 
 
-def _read_mongo(settings) -> tuple[dict, Cluster | None]:
+def _read_mongo(settings: Settings) -> tuple[dict[str, Any], Cluster | None]:
     """This bundle's heartbeats and the cluster's leases; nothing when MongoDB does not answer."""
     client = connect(settings, appname="jira-sync-status")
     try:

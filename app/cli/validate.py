@@ -10,6 +10,7 @@ not answering is a note on stderr, not an error: the config files are what valid
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 from pymongo.errors import PyMongoError
@@ -24,7 +25,7 @@ from app.sync.store import PairStore
 MONGO_TIMEOUT_MS = 1_500  # validate is run by hand and in CI: it must not hang on a MongoDB that is away
 
 
-def main(args) -> int:
+def main(args: argparse.Namespace) -> int:
     result = load_configs(args.config_dir)
     for line in validate_lines(result):
         print(line)

@@ -17,8 +17,7 @@ from typing import Any
 from app.config.envsubst import references
 from app.config.errors import Loc
 from app.config.models import PairConfig, Rule
-from app.sync.model import normalize_status, other_side
-from app.sync.rules import DIRECTIONS_FOR_SIDE, WILDCARD
+from app.vocabulary import DIRECTIONS_FOR_SIDE, WILDCARD, Side, normalize_status, other_side
 
 Problem = tuple[Loc, str]
 
@@ -103,6 +102,6 @@ def _target(rule: Rule) -> tuple[str, str]:
     return rule.target_project, normalize_status(rule.effective_target_status)
 
 
-def _sides(direction: str) -> tuple[str, ...]:
+def _sides(direction: str) -> tuple[Side, ...]:
     """The sides whose changes a rule of `direction` fires on, user first."""
     return tuple(side for side, directions in DIRECTIONS_FOR_SIDE.items() if direction in directions)

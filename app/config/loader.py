@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import ValidationError
@@ -160,7 +161,7 @@ def _load_file(path: Path, config_dir: Path, environ: Mapping[str, str],
                       frozenset(substitution.withheld))
 
 
-def _warnings(file: str, document: dict, config: PairConfig) -> tuple[ConfigWarning, ...]:
+def _warnings(file: str, document: dict[str, Any], config: PairConfig) -> tuple[ConfigWarning, ...]:
     problems = [problem for problem in [literal_token(document, config.name or "")] if problem]
     problems += rule_conflicts(config)
     return tuple(ConfigWarning(file, format_loc(loc), message) for loc, message in problems)
@@ -181,7 +182,7 @@ def _reference_errors(file: str, substitution: Substitution) -> list[ConfigError
     return misplaced + unset
 
 
-def _named(data: dict, path: Path) -> tuple[dict, list[ConfigError]]:
+def _named(data: dict[str, Any], path: Path) -> tuple[dict[str, Any], list[ConfigError]]:
     """`data` with its name, taken from the file stem when the file gives none (or why it cannot be)."""
     if data.get("name") is not None:
         return data, []
@@ -191,7 +192,7 @@ def _named(data: dict, path: Path) -> tuple[dict, list[ConfigError]]:
     return {**data, "name": path.stem}, []
 
 
-def _fingerprint(document: dict) -> str:
+def _fingerprint(document: dict[str, Any]) -> str:
     """A digest of the file's content without `jira.apiToken`: a file written in the original
     format may hold a literal token, and a digest of a secret must not reach supervisord.conf."""
     jira = {key: value for key, value in (document.get("jira") or {}).items() if key != "apiToken"}
@@ -218,7 +219,7 @@ def _reject_duplicate_names(pairs: list[LoadedPair]) -> tuple[list[LoadedPair], 
 
 
 def _reject_shared_projects(pairs: list[LoadedPair]) -> tuple[list[LoadedPair], list[ConfigError]]:
-    uses: dict[tuple[tuple, str], list[tuple[LoadedPair, str]]] = defaultdict(list)
+    uses: dict[tuple[tuple[str, int | None, str], str], list[tuple[LoadedPair, str]]] = defaultdict(list)
     for pair in pairs:
         for role, key in (("userProjectKey", pair.config.user_project_key), ("devProjectKey", pair.config.dev_project_key)):
             uses[(site_identity(pair.config.jira.base_url), key)].append((pair, role))

@@ -19,6 +19,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from app.config.bounds import PRIORITY_RANGE, interval_problems, priority_problem
 from app.config.errors import Loc, printable
+from app.vocabulary import SyncDirection
 
 PAIR_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
 PAIR_NAME_RULE = "1-48 characters of a-z, 0-9, '_' and '-', starting with a letter or digit"
@@ -33,7 +34,6 @@ TEMPLATE_PLACEHOLDERS = ("sourceKey", "targetKey", "sourceStatus", "targetStatus
 TEMPLATE_REFERENCE = re.compile(r"\$\{([^}]*)\}")
 ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 
-SyncDirection = Literal["user_to_dev", "dev_to_user", "both", "none"]
 TargetProject = Literal["dev", "user"]
 FallbackBehavior = Literal["ignore", "default_to_closed", "sync_to_resolved"]
 

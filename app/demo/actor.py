@@ -19,11 +19,13 @@ import random
 import signal
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from app.demo.moves import Move, PairView, Tracked, next_move
 from app.demo.settings import DEMO_HUMAN_EMAIL, DEMO_HUMAN_TOKEN_VARIABLE
 from app.jira import BasicAuth, JiraClient, JiraError
+from app.sync.jira_answers import IssueView
 
 DEFAULT_EVERY_SECONDS = 4.0
 ISSUE_TYPE = "Task"
@@ -104,29 +106,24 @@ class DemoActor:
     def perform(self, move: Move) -> str:
         """Make `move` on the site; returns the key of the issue it opened or moved."""
         if not move.creates:
-            self.jira.transition_to(move.issue_key, move.target)
-            return move.issue_key
+            self.jira.transition_to(move.issue, move.target)
+            return move.issue
         fields = {"project": {"key": move.project}, "issuetype": {"name": ISSUE_TYPE}, "summary": move.summary,
                   "description": f"Reported by the demo actor at step {self.step}."}
-        key = self.jira.create_issue(fields)["key"]
+        key = str(self.jira.create_issue(fields)["key"])
         if move.attach:
             self.jira.add_attachment(key, "steps-to-reproduce.txt",
                                      f"{move.summary}\n1. open the app\n2. watch it happen\n".encode())
         return key
 
 
-def _status(issue: dict) -> str:
-    return issue["fields"]["status"]["name"]
+def _status(issue: dict[str, Any]) -> str:
+    return IssueView.parse(issue).current_status()
 
 
-def _linked_keys(issue: dict, project: str) -> list[str]:
+def _linked_keys(issue: dict[str, Any], project: str) -> list[str]:
     """Keys of the issues in `project` linked to `issue` (either direction)."""
-    keys = []
-    for link in issue["fields"].get("issuelinks") or []:
-        other = link.get("inwardIssue") or link.get("outwardIssue") or {}
-        if other.get("key", "").startswith(f"{project}-"):
-            keys.append(other["key"])
-    return keys
+    return [ref.key for ref in IssueView.parse(issue).links if ref.key.startswith(f"{project}-")]
 
 
 def parse_pairs(text: str) -> list[tuple[str, str]]:
@@ -142,7 +139,7 @@ def parse_pairs(text: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def main(argv: Sequence[str] | None = None, environ=os.environ) -> int:
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.environ) -> int:
     from app.logs import configure_logging
     from app.settings import get_settings
 

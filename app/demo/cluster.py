@@ -34,6 +34,7 @@ from app.demo.settings import (
 )
 from app.demo.programs import actor_argv, simulator_argv
 from app.embedded_mongo import server_command, wait_until_reachable
+from app.settings import Settings
 
 HEALTH_PORT_STEP = 100  # bundle i answers on HEALTH_PORT + 100 * i: clear of the simulator's 8081
 STOP_SECONDS = 120  # a bundle's clean stop: its workers finish the issue they are on
@@ -68,7 +69,7 @@ class ClusterLayout:
         return self.health_port + HEALTH_PORT_STEP * index
 
 
-def cluster_layout(settings, bundles: int, jira_port: int | None = None) -> ClusterLayout:
+def cluster_layout(settings: Settings, bundles: int, jira_port: int | None = None) -> ClusterLayout:
     """Where the cluster demo lives: RUNTIME_DIR/demo-cluster, on the demo's ports (pure)."""
     demo = DemoSettings()
     return ClusterLayout(Path(settings.runtime_dir).absolute() / "demo-cluster", bundles, settings.embedded_mongo_port,
@@ -83,7 +84,7 @@ def bundle_environment(layout: ClusterLayout, index: int, environ: Mapping[str, 
             "BUNDLE_ID": layout.name(index), DEMO_TOKEN_VARIABLE: DEMO_TOKEN}
 
 
-def banner(layout: ClusterLayout, sessions: Mapping[str, int]) -> list[str]:
+def cluster_banner(layout: ClusterLayout, sessions: Mapping[str, int]) -> list[str]:
     """What to look at and what to try (pure); `sessions`: bundle name -> its session, which
     all its processes share (supervisord gives each program a process group of its own)."""
     lines = [f"demo: {layout.bundles} bundles on one MongoDB ({layout.mongo_uri}), simulated Jira at {layout.jira_url}/,",
@@ -100,16 +101,16 @@ def banner(layout: ClusterLayout, sessions: Mapping[str, int]) -> list[str]:
     return lines
 
 
-class Cluster:
+class DemoCluster:
     """The running cluster demo: shared children, then the bundles; `stop` in reverse."""
 
     def __init__(self, layout: ClusterLayout, environ: Mapping[str, str] = os.environ) -> None:
         self.layout = layout
         self.environ = {key: value for key, value in environ.items() if key != DEMO_HUMAN_TOKEN_VARIABLE}
-        self.shared: list[subprocess.Popen] = []
-        self.bundles: dict[str, subprocess.Popen] = {}
+        self.shared: list[subprocess.Popen[bytes]] = []
+        self.bundles: dict[str, subprocess.Popen[bytes]] = {}
 
-    def start(self) -> Cluster:
+    def start(self) -> DemoCluster:
         layout = self.layout
         layout.root.mkdir(parents=True, exist_ok=True)
         (layout.root / "mongo-data").mkdir(exist_ok=True)
@@ -163,7 +164,7 @@ class Cluster:
 
 @dataclass(frozen=True)
 class _FileSettings:
-    """The two places app.demo.files writes to."""
+    """The two places app.demo.files writes to (a DemoDirectories)."""
 
     runtime_dir: Path
     config_dir: Path
@@ -182,21 +183,21 @@ def _wait_for_jira(url: str, timeout: float = 30) -> None:
         time.sleep(0.1)
 
 
-def _signal_group(process: subprocess.Popen, signum: int) -> None:
+def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
     try:
         os.killpg(process.pid, signum)
     except ProcessLookupError:
         pass
 
 
-def run_cluster(settings, bundles: int, jira_port: int | None = None) -> int:
-    cluster = Cluster(cluster_layout(settings, bundles, jira_port))
+def run_cluster(settings: Settings, bundles: int, jira_port: int | None = None) -> int:
+    cluster = DemoCluster(cluster_layout(settings, bundles, jira_port))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
         cluster.start()
-        for line in banner(cluster.layout, cluster.sessions()):
+        for line in cluster_banner(cluster.layout, cluster.sessions()):
             print(line, flush=True)
         cluster.watch(stop)
     finally:

@@ -10,14 +10,15 @@ from __future__ import annotations
 import json
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 from app.config.source import strip_documentation
-from app.demo.settings import DEMO_BOT_EMAIL, DEMO_PAIRS, DEMO_SYNC_INTERVAL_SECONDS, DEMO_TOKEN_VARIABLE, seed_path
+from app.demo.settings import DEMO_BOT_EMAIL, DemoDirectories, DEMO_PAIRS, DEMO_SYNC_INTERVAL_SECONDS, DEMO_TOKEN_VARIABLE, seed_path
 
 EXAMPLE_CONFIG = files("app.config") / "sync-rules.example.json"
 
 
-def demo_pair_config(name: str, user_key: str, dev_key: str, base_url: str) -> dict:
+def demo_pair_config(name: str, user_key: str, dev_key: str, base_url: str) -> dict[str, Any]:
     """A pair config for the simulator: the example's rules and defaults, its documentation keys dropped."""
     example = strip_documentation(json.loads(EXAMPLE_CONFIG.read_text(encoding="utf-8")))
     example.pop("syncIntervalMinutes", None)  # the demo sets syncIntervalSeconds; one of the two
@@ -38,7 +39,7 @@ def demo_pair_config(name: str, user_key: str, dev_key: str, base_url: str) -> d
     }
 
 
-def write_demo_files(settings, jira_port: int) -> list[Path]:
+def write_demo_files(settings: DemoDirectories, jira_port: int) -> list[Path]:
     """Write the simulator seed and the demo pair configs; returns the config files written."""
     from jira_sim.seed import demo_seed
 

@@ -35,7 +35,7 @@ class DemoLaunch:
     extra_programs: list[Program]
 
 
-def prepare(base_settings, jira_port: int | None = None, environ: MutableMapping[str, str] = os.environ) -> DemoLaunch:
+def prepare(base_settings: Settings, jira_port: int | None = None, environ: MutableMapping[str, str] = os.environ) -> DemoLaunch:
     """Write the demo's seed and pair configs and set the environment its programs read."""
     settings = demo_settings(base_settings)
     demo = DemoSettings()
@@ -53,7 +53,7 @@ def prepare(base_settings, jira_port: int | None = None, environ: MutableMapping
     return DemoLaunch(settings, port, demo.demo_actor_every, extra)
 
 
-def banner(launch: DemoLaunch) -> list[str]:
+def launch_banner(launch: DemoLaunch) -> list[str]:
     """What a newcomer reads first: where to look, and how to stop."""
     settings, port = launch.settings, launch.jira_port
     return [
@@ -70,7 +70,7 @@ def banner(launch: DemoLaunch) -> list[str]:
     ]
 
 
-def demo_profile(base_settings, environ: MutableMapping[str, str] = os.environ) -> tuple[Settings, list[Program]]:
+def demo_profile(base_settings: Settings, environ: MutableMapping[str, str] = os.environ) -> tuple[Settings, list[Program]]:
     """The settings and extra programs of a running demo's bundle, for `reload --demo` and `status --demo`."""
     settings = demo_settings(base_settings)
     environ.setdefault(DEMO_TOKEN_VARIABLE, DEMO_TOKEN)  # the demo's configs reference it

@@ -80,6 +80,13 @@ class Move:
     def creates(self) -> bool:
         return self.target == CREATE
 
+    @property
+    def issue(self) -> str:
+        """The issue a status move moves (a CREATE move has none yet)."""
+        if self.issue_key is None:
+            raise ValueError(f"a move to {self.target!r} in {self.project} names no issue")
+        return self.issue_key
+
 
 def next_move(pairs: Sequence[PairView], rng: random.Random, step: int) -> Move | None:
     """The move to make at `step`: pairs take turns (a pair with nothing to do passes its turn
@@ -89,7 +96,8 @@ def next_move(pairs: Sequence[PairView], rng: random.Random, step: int) -> Move 
         candidates = candidate_moves(pair, rng)
         if candidates:
             moves, weights = zip(*candidates, strict=True)
-            return rng.choices(moves, weights=weights)[0]
+            chosen: Move = rng.choices(moves, weights=weights)[0]
+            return chosen
     return None
 
 

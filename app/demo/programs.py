@@ -7,15 +7,16 @@ secret the launcher (app.bundle.launch) leaves it; the simulator gets none.
 
 from __future__ import annotations
 
+from pathlib import Path
 import sys
 
 from app.bundle.render import PRIORITY_SIMULATOR, PRIORITY_WORKER, Program, launched
-from app.demo.settings import DEMO_HUMAN_EMAIL, DEMO_HUMAN_TOKEN_VARIABLE, DEMO_PAIRS, DemoSettings, seed_path
+from app.demo.settings import DEMO_HUMAN_EMAIL, DEMO_HUMAN_TOKEN_VARIABLE, DEMO_PAIRS, DemoDirectories, DemoSettings, seed_path
 
 PRIORITY_DEMO_ACTOR = PRIORITY_WORKER + 100
 
 
-def simulator_argv(port: int, seed_file, python: str = sys.executable) -> tuple[str, ...]:
+def simulator_argv(port: int, seed_file: Path | str, python: str = sys.executable) -> tuple[str, ...]:
     return (python, "-m", "jira_sim", "--host", "127.0.0.1", "--port", str(port), "--seed", str(seed_file),
             "--deployment", "cloud")
 
@@ -26,7 +27,7 @@ def actor_argv(jira_port: int, every: float, python: str = sys.executable) -> tu
             "--every", f"{every:g}")
 
 
-def simulator_program(port: int, seed_file, python: str = sys.executable) -> Program:
+def simulator_program(port: int, seed_file: Path | str, python: str = sys.executable) -> Program:
     return Program(
         name="jira-sim",
         command=launched(simulator_argv(port, seed_file, python), python=python),
@@ -49,7 +50,7 @@ def actor_program(jira_port: int, every: float, python: str = sys.executable) ->
 
 
 def demo_extra_programs(
-    settings, jira_port: int, python: str = sys.executable, actor_every: float | None = None
+    settings: DemoDirectories, jira_port: int, python: str = sys.executable, actor_every: float | None = None
 ) -> list[Program]:
     """The programs the demo adds to the bundle (same list for `demo` and `reload --demo`)."""
     every = actor_every if actor_every is not None else DemoSettings().demo_actor_every

@@ -7,11 +7,12 @@ programs through the environment supervisord inherits, never written to a file.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Protocol
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from app.settings import EMBEDDED
+from app.settings import EMBEDDED, Settings
 from jira_sim.seed import BOT, HUMAN
 
 DEMO_PAIRS = (("sync-ab", "ABSUP", "ABDEV"), ("sync-cd", "CDSUP", "CDDEV"))
@@ -32,7 +33,16 @@ class DemoSettings(BaseSettings):
     demo_actor_every: float = Field(4.0, gt=0, description="Seconds between two moves of the demo's scripted person.")
 
 
-def demo_settings(settings):
+class DemoDirectories(Protocol):
+    """Where the demo's files go: Settings fits, and so does the cluster demo's layout."""
+
+    @property
+    def runtime_dir(self) -> Path: ...
+    @property
+    def config_dir(self) -> Path: ...
+
+
+def demo_settings(settings: Settings) -> Settings:
     """The bundle settings of the demo: its own runtime and config directories, and always the
     embedded MongoDB, so that a demo started beside production never writes into its databases."""
     demo_dir = Path(settings.runtime_dir).absolute() / "demo"
@@ -40,6 +50,6 @@ def demo_settings(settings):
                                        "mongo_uri": EMBEDDED})
 
 
-def seed_path(settings) -> Path:
+def seed_path(settings: DemoDirectories) -> Path:
     """The simulator's seed, written by app.demo.files and read by the `jira-sim` program."""
     return Path(settings.runtime_dir).absolute() / SEED_FILE

@@ -20,7 +20,8 @@ import logging
 import traceback
 from collections.abc import Callable, Mapping
 
-from flask import Flask, jsonify, request
+from flask import Flask, Response, jsonify, request
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import BadRequest, HTTPException
 
 from app.health.assess import HealthReport, HealthSnapshot, assess
@@ -44,7 +45,7 @@ def create_app(snapshot_source: Callable[[], HealthSnapshot], stale_after: float
     `machinery` judges `/health/live` (app.health.liveness; default: alive while this app answers)."""
     auth = auth or HealthAuth()
     app = Flask(__name__)
-    app.json.sort_keys = False  # keep the body in the order assess() builds it, for people
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # Flask's default provider has it; keep assess()'s order
     app.after_request(add_security_headers)
 
     def health_report() -> HealthReport:
@@ -54,14 +55,14 @@ def create_app(snapshot_source: Callable[[], HealthSnapshot], stale_after: float
 
     refusal = functools.partial(_refusal, auth)
 
-    def protected(view):
+    def protected(view: Callable[[], ResponseReturnValue]) -> Callable[[], ResponseReturnValue]:
         @functools.wraps(view)
-        def guarded(*args, **kwargs):
-            return refusal() or view(*args, **kwargs)
+        def guarded() -> ResponseReturnValue:
+            return refusal() or view()
         return guarded
 
     @app.get("/health")
-    def health():
+    def health() -> ResponseReturnValue:
         detail = wants_detail(request.args)
         if detail and (refused := refusal()):
             return refused
@@ -70,19 +71,19 @@ def create_app(snapshot_source: Callable[[], HealthSnapshot], stale_after: float
 
     @app.get("/")
     @protected
-    def dashboard():
-        html = render_dashboard(health_report().body)
+    def dashboard() -> ResponseReturnValue:
+        html = render_dashboard(health_report())
         return html, 200, {"Content-Type": "text/html; charset=utf-8"}
 
     registry = metrics_registry(snapshot_source, stale_after)
 
     @app.get("/metrics")
     @protected
-    def metrics():
+    def metrics() -> ResponseReturnValue:
         return render_metrics(registry), 200, {"Content-Type": CONTENT_TYPE}
 
     @app.get("/health/live")
-    def live():
+    def live() -> ResponseReturnValue:
         verdict = machinery() if machinery else Liveness()
         if not verdict.alive:
             logger.warning("not alive: %s", "; ".join(verdict.reasons))
@@ -92,7 +93,7 @@ def create_app(snapshot_source: Callable[[], HealthSnapshot], stale_after: float
     return app
 
 
-def _refusal(auth: HealthAuth):
+def _refusal(auth: HealthAuth) -> Response | tuple[Response, int] | None:
     """None when this request may read protected answers, else the answer refusing it."""
     verdict = decide(auth, Caller.of(request))
     if verdict is Verdict.ALLOWED:
@@ -107,12 +108,12 @@ def _refusal(auth: HealthAuth):
     return response
 
 
-def _unexpected(error: Exception):
+def _unexpected(error: Exception) -> ResponseReturnValue:
     if isinstance(error, HTTPException):
         return error
     # Only the type and place are logged: an exception's text may carry a secret.
-    frame = traceback.extract_tb(error.__traceback__)[-1:] or [None]
-    where = f"{frame[0].filename}:{frame[0].lineno}" if frame[0] else "?"
+    frames = traceback.extract_tb(error.__traceback__)[-1:]
+    where = f"{frames[0].filename}:{frames[0].lineno}" if frames else "?"
     logger.error("health request failed: %s at %s", type(error).__name__, where)
     return jsonify(status="degraded", state="unhealthy", reasons=["health service error (see its log)"]), 503
 

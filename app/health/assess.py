@@ -1,6 +1,6 @@
 """Health as a pure function: one snapshot of what the health service could read → one report.
 
-The contract (DESIGN.md, Health): HTTP 200 only when every *valid* configured pair is healthy as
+The contract (README.md, "Health, dashboard and metrics"): HTTP 200 only when every *valid* configured pair is healthy as
 app.heartbeats.pair_health judges it — its program RUNNING per supervisord, its heartbeat no
 older than `stale_after` seconds, its worker not failed, its last pass not failing. Anything
 else is 503, including zero pairs and an unreachable supervisord or MongoDB (the state of the
@@ -21,61 +21,89 @@ dev-only server), `supervisor`.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
-from app.config.errors import printable
-from app.heartbeats import Heartbeat, LastPass, PairHealth, ProcessLike, Unavailable, pair_health
+from app.config.errors import ConfigError, printable
+from app.heartbeats import Heartbeat, LastPass, PairHealth, ProcessLike, Unavailable, WorkerTotals, pair_health
 from app.instants import as_utc
 from app.leases.decide import live_bundles
 from app.leases.view import Cluster, LeaseView
+from app.sync.failures import Failure
+from app.vocabulary import STOPPED_STATES
 
 REDACTED = "***"
 EMBEDDED_NOTE = "embedded MongoDB: dev only, data not kept"
-# supervisord states of a program that is not running by intent or has exited: "stopped" as the
-# original service said of a worker that exited; FATAL and BACKOFF (failing to start) are errors.
-STOPPED_STATES = frozenset({"STOPPED", "EXITED", "STOPPING"})
-
-
-class ConfigErrorLike(Protocol):
-    """One problem of one config file (app.config.ConfigError fits)."""
-
-    file: str
-    field: str
-    message: str
 
 
 @dataclass(frozen=True)
 class HealthSnapshot:
     """Everything `assess` needs, as read at `now`.
 
-    `failures_pending` maps a pair to its count of unresolved failures; a pair missing from it
-    falls back to the `failures_pending` its worker reported in its heartbeat. `failures` maps a
-    pair to a few of its failure documents, oldest first (issue_key, side, from_status,
-    to_status, attempts, given_up, last_error, first_failed_at, next_attempt_at), so a person
-    sees why. `secrets` are the strings that must never appear in the report (e.g. API tokens
+    `failures_pending` maps a pair to its count of pending failures (app.sync.failures); a pair
+    missing from it falls back to the `failures_pending` its worker reported in its heartbeat.
+    `failures` maps a pair to a few of its failures, oldest first, so a person sees why.
+    `secrets` are the strings that must never appear in the report (e.g. API tokens
     of the loaded configs).
     """
 
     now: datetime
     pairs: Sequence[str]
-    config_errors: Sequence[ConfigErrorLike] = ()
+    config_errors: Sequence[ConfigError] = ()
     processes: Mapping[str, ProcessLike] | Unavailable = field(default_factory=dict)
     heartbeats: Mapping[str, Heartbeat] | Unavailable = field(default_factory=dict)
     failures_pending: Mapping[str, int] | Unavailable = field(default_factory=dict)
-    failures: Mapping[str, Sequence[Mapping[str, Any]]] | Unavailable = field(default_factory=dict)
+    failures: Mapping[str, Sequence[Failure]] | Unavailable = field(default_factory=dict)
     cluster: Cluster | Unavailable | None = None  # the pair leases, when this bundle reads them
     embedded_mongo: bool = False  # the bundle runs the embedded dev-only MongoDB (MONGO_URI=embedded)
     secrets: frozenset[str] = field(default=frozenset(), repr=False)
 
 
 @dataclass(frozen=True)
+class PairVerdict:
+    """One pair as `assess` judged it: what /metrics and the body are made from."""
+
+    name: str
+    health: PairHealth
+    process: ProcessLike | Unavailable | None
+    beat: Heartbeat | None
+    lease: LeaseView | None
+    failures_pending: int | None  # as MongoDB counted them, else as the worker last reported
+    failures: tuple[Failure, ...]
+
+    @property
+    def healthy(self) -> bool:
+        return self.health.healthy
+
+
+@dataclass(frozen=True)
+class Reachability:
+    """Whether the health service could read a source (MongoDB, supervisord), and if not why."""
+
+    reachable: bool
+    error: str | None = None
+    note: str | None = None  # worth knowing though reachable (the embedded dev-only MongoDB)
+
+
+@dataclass(frozen=True)
 class HealthReport:
-    """The answer of `/health`: the HTTP status and a JSON-ready body."""
+    """The assessment: the HTTP status, the judgement as typed values (what /metrics and the
+    dashboard read), and `body`, their JSON rendering for `/health` (scrubbed of `secrets`;
+    whoever renders the typed values for people scrubs them with `scrub` too)."""
 
     http_status: int
     body: dict[str, Any]
+    pairs: tuple[PairVerdict, ...] = ()
+    state: str = "unhealthy"  # "ok" | "degraded": some pairs healthy | "unhealthy": none
+    now: datetime | None = None
+    stale_after: float = 0.0
+    reasons: tuple[str, ...] = ()
+    config_errors: tuple[ConfigError, ...] = ()
+    mongodb: Reachability = Reachability(True)
+    supervisor: Reachability = Reachability(True)
+    cluster: Cluster | None = None
+    secrets: frozenset[str] = field(default=frozenset(), repr=False)
 
     @property
     def healthy(self) -> bool:
@@ -84,31 +112,41 @@ class HealthReport:
 
 def assess(snapshot: HealthSnapshot, stale_after: float) -> HealthReport:
     """Judge every valid pair of `snapshot`; see the module docstring for the rules."""
-    workers = [_assess_pair(name, snapshot, stale_after) for name in snapshot.pairs]
+    verdicts = tuple(_assess_pair(name, snapshot, stale_after) for name in snapshot.pairs)
+    workers = [_worker(verdict, snapshot.now) for verdict in verdicts]
     reasons = _source_reasons(snapshot)
     if not snapshot.pairs:
         reasons.append("no valid pair configured")
-    reasons += [f"{worker['name']}: {reason}" for worker in workers for reason in worker["reasons"]]
-    healthy_count = sum(worker["health"] == "healthy" for worker in workers)
-    all_healthy = bool(workers) and healthy_count == len(workers)
+    reasons += [f"{verdict.name}: {reason}" for verdict in verdicts for reason in verdict.health.reasons]
+    healthy_count = sum(verdict.healthy for verdict in verdicts)
+    all_healthy = bool(verdicts) and healthy_count == len(verdicts)
+    state = "ok" if all_healthy else ("degraded" if healthy_count else "unhealthy")
+    mongodb, supervisor = _reachability(snapshot.heartbeats), _reachability(snapshot.processes)
+    if snapshot.embedded_mongo:
+        mongodb = replace(mongodb, note=EMBEDDED_NOTE)
+    cluster = snapshot.cluster if isinstance(snapshot.cluster, Cluster) else None
     body = {
         "status": "healthy" if all_healthy else "degraded",
-        "state": "ok" if all_healthy else ("degraded" if healthy_count else "unhealthy"),
+        "state": state,
         "timestamp": iso_timestamp(snapshot.now),
         "reasons": list(dict.fromkeys(reasons)),
         "staleAfterSeconds": stale_after,
         "workers": workers,
-        "invalidConfigs": [
-            {"file": printable(error.file), "field": printable(error.field), "message": error.message}
-            for error in snapshot.config_errors
-        ],
-        "mongodb": {**_reachability(snapshot.heartbeats), "embedded": snapshot.embedded_mongo,
-                    **({"note": EMBEDDED_NOTE} if snapshot.embedded_mongo else {})},
-        "supervisor": _reachability(snapshot.processes),
+        "invalidConfigs": [config_error_entry(error) for error in snapshot.config_errors],
+        "mongodb": {"reachable": mongodb.reachable, "error": mongodb.error, "embedded": snapshot.embedded_mongo,
+                    **({"note": mongodb.note} if mongodb.note else {})},
+        "supervisor": {"reachable": supervisor.reachable, "error": supervisor.error},
     }
-    if isinstance(snapshot.cluster, Cluster):
-        body["cluster"] = _cluster(snapshot.cluster, snapshot.now)
-    return HealthReport(200 if all_healthy else 503, _scrub(body, snapshot.secrets))
+    if cluster is not None:
+        body["cluster"] = _cluster(cluster, snapshot.now)
+    return HealthReport(200 if all_healthy else 503, scrub(body, snapshot.secrets), verdicts, state, snapshot.now,
+                        stale_after, tuple(dict.fromkeys(reasons)), tuple(snapshot.config_errors), mongodb, supervisor,
+                        cluster, snapshot.secrets)
+
+
+def config_error_entry(error: ConfigError) -> dict[str, str]:
+    """One invalid config file's problem as people are shown it (names made printable)."""
+    return {"file": printable(error.file), "field": printable(error.field), "message": error.message}
 
 
 def worker_status(process: ProcessLike | Unavailable | None, health: PairHealth) -> str:
@@ -132,31 +170,40 @@ def iso_timestamp(moment: datetime | str | None) -> str | None:
     return as_utc(moment).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _assess_pair(name: str, snapshot: HealthSnapshot, stale_after: float) -> dict[str, Any]:
+def _assess_pair(name: str, snapshot: HealthSnapshot, stale_after: float) -> PairVerdict:
     process = _entry(snapshot.processes, name)
     read = _entry(snapshot.heartbeats, name)
     cluster = snapshot.cluster if isinstance(snapshot.cluster, Cluster) else None
     lease = cluster.view(name, snapshot.now) if cluster else None
     health = pair_health(process, read, snapshot.now, stale_after, lease, cluster.lease_seconds if cluster else 30.0)
     beat = read if isinstance(read, Heartbeat) else None
+    pending = _readable(snapshot.failures_pending).get(name, beat.failures_pending if beat else None)
+    return PairVerdict(name, health, process, beat, lease, pending, tuple(_readable(snapshot.failures).get(name, ())))
+
+
+def _worker(verdict: PairVerdict, now: datetime) -> dict[str, Any]:
+    """One entry of the body's `workers` (the original service's keys first)."""
+    process, beat = verdict.process, verdict.beat
     return {
-        "name": name,
-        "status": worker_status(process, health),
-        "health": "healthy" if health.healthy else "unhealthy",
+        "name": verdict.name,
+        "status": worker_status(process, verdict.health),
+        "health": "healthy" if verdict.healthy else "unhealthy",
         "lastHeartbeat": iso_timestamp(beat.beat_at) if beat else None,
-        "pid": _pid(process, beat),
-        "lease": _lease(lease),
+        "pid": pid_of(process, beat),
+        "lease": _lease(verdict.lease),
         **_process_details(process),
-        **_heartbeat_details(beat, snapshot.now),
-        "failuresPending": _readable(snapshot.failures_pending).get(name, beat.failures_pending if beat else None),
-        "failures": [_failure(document) for document in _readable(snapshot.failures).get(name, ())],
-        "reasons": list(health.reasons),
+        **_heartbeat_details(beat, now),
+        "failuresPending": verdict.failures_pending,
+        "failures": [_failure(failure) for failure in verdict.failures],
+        "reasons": list(verdict.health.reasons),
     }
 
 
 def _lease(lease: LeaseView | None) -> dict[str, Any] | None:
-    if lease is None:
-        return None
+    return None if lease is None else _lease_fields(lease)
+
+
+def _lease_fields(lease: LeaseView) -> dict[str, Any]:
     return {"state": lease.state, "text": lease.describe(), "holder": lease.holder, "fence": lease.fence,
             "since": iso_timestamp(lease.since), "handovers": lease.handovers, "lastHolder": lease.last_owner}
 
@@ -171,7 +218,7 @@ def _cluster(cluster: Cluster, now: datetime) -> dict[str, Any]:
                      "beatAgeSeconds": round((as_utc(now) - as_utc(beat.beat_at)).total_seconds(), 1),
                      "holds": sorted(lease.pair for lease in held if lease.owner == name)}
                     for name, beat in sorted(cluster.bundles.items())],
-        "leases": [{"pair": lease.pair, **_lease(cluster.view(lease.pair, now))} for lease in
+        "leases": [{"pair": lease.pair, **_lease_fields(cluster.view(lease.pair, now))} for lease in
                    sorted(cluster.leases.values(), key=lambda lease: lease.pair)],
         "handovers": sum(lease.handovers for lease in cluster.leases.values()),
     }
@@ -207,10 +254,8 @@ def _source_reasons(snapshot: HealthSnapshot) -> list[str]:
     return reasons
 
 
-def _reachability(source: object) -> dict[str, Any]:
-    if isinstance(source, Unavailable):
-        return {"reachable": False, "error": source.reason}
-    return {"reachable": True, "error": None}
+def _reachability(source: object) -> Reachability:
+    return Reachability(False, source.reason) if isinstance(source, Unavailable) else Reachability(True)
 
 
 def _entry(source: Mapping[str, Any] | Unavailable, name: str) -> Any:
@@ -218,7 +263,8 @@ def _entry(source: Mapping[str, Any] | Unavailable, name: str) -> Any:
     return source if isinstance(source, Unavailable) else source.get(name)
 
 
-def _pid(process: ProcessLike | Unavailable | None, beat: Heartbeat | None) -> int | None:
+def pid_of(process: ProcessLike | Unavailable | None, beat: Heartbeat | None) -> int | None:
+    """The pair's worker pid as people are shown it."""
     # supervisord knows best; only when it cannot be asked does the worker's own word stand.
     if isinstance(process, Unavailable):
         return beat.pid if beat else None
@@ -229,17 +275,18 @@ def _readable(source: Mapping[str, Any] | Unavailable) -> Mapping[str, Any]:
     return {} if isinstance(source, Unavailable) else source
 
 
-def _failure(document: Mapping[str, Any]) -> dict[str, Any]:
+def _failure(failure: Failure) -> dict[str, Any]:
+    change = failure.change
     return {
-        "issueKey": document.get("issue_key"),
-        "side": document.get("side"),
-        "fromStatus": document.get("from_status"),
-        "toStatus": document.get("to_status"),
-        "attempts": document.get("attempts"),
-        "givenUp": bool(document.get("given_up")),
-        "lastError": document.get("last_error"),
-        "firstFailedAt": iso_timestamp(document.get("first_failed_at")),
-        "nextAttemptAt": iso_timestamp(document.get("next_attempt_at")),
+        "issueKey": change.issue_key,
+        "side": change.side,
+        "fromStatus": change.from_status,
+        "toStatus": change.to_status,
+        "attempts": failure.attempts,
+        "givenUp": failure.given_up,
+        "lastError": failure.last_error,
+        "firstFailedAt": iso_timestamp(failure.first_failed_at),
+        "nextAttemptAt": iso_timestamp(failure.next_attempt_at),
     }
 
 
@@ -253,18 +300,15 @@ def _last_pass(last_pass: LastPass) -> dict[str, Any]:
     }
 
 
-def _since_start(metrics: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """The worker's running totals (app.sync.metrics), so people see the sync at work."""
-    if not metrics:
+def _since_start(totals: WorkerTotals | None) -> dict[str, Any] | None:
+    """The worker's running totals (app.heartbeats.totals), so people see the sync at work."""
+    if totals is None:
         return None
-    return {
-        "passes": metrics.get("passes_total", 0),
-        "failedPasses": metrics.get("passes_failed", 0),
-        "actions": dict(metrics.get("actions") or {}),
-    }
+    return {"passes": totals.passes_total, "failedPasses": totals.passes_failed, "actions": dict(totals.actions)}
 
 
-def _scrub(value: Any, secrets: frozenset[str]) -> Any:
+def scrub(value: Any, secrets: frozenset[str]) -> Any:
+    """`value` with every secret masked in its texts (dicts and lists walked)."""
     # Defence in depth: a token that slipped into an error text is masked before it leaves.
     if not secrets:
         return value
@@ -274,7 +318,7 @@ def _scrub(value: Any, secrets: frozenset[str]) -> Any:
                 value = value.replace(secret, REDACTED)
         return value
     if isinstance(value, dict):
-        return {key: _scrub(item, secrets) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_scrub(item, secrets) for item in value]
+        return {key: scrub(item, secrets) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(scrub(item, secrets) for item in value)
     return value

@@ -1,10 +1,10 @@
-"""The operator dashboard at `/`: the `/health` body as a page a person reads at a glance.
+"""The operator dashboard at `/`: the health assessment as a page a person reads at a glance.
 
-`dashboard_view` (pure) turns the report body into display values: badges, ages written for
-people ("12 s ago"), counts with readable labels. `render_dashboard` only formats them through
-templates/dashboard.html with autoescaping on; its script and style are the files under
-static/ (the Content-Security-Policy allows no inline ones). It renders nothing but the body
-`/health?detail=1` returns, which assess() has already scrubbed of secrets.
+`dashboard_view` (pure) turns the typed report of app.health.assess (what `/health?detail=1`
+renders as JSON) into display values: badges, ages written for people ("12 s ago"), counts
+with readable labels, every text scrubbed of the report's secrets as the body is.
+`render_dashboard` only formats them through templates/dashboard.html with autoescaping on; its
+script and style are the files under static/ (the Content-Security-Policy allows no inline ones).
 """
 
 from __future__ import annotations
@@ -16,6 +16,21 @@ from typing import Any
 
 import jinja2
 
+from app.health.assess import (
+    HealthReport,
+    PairVerdict,
+    Reachability,
+    config_error_entry,
+    iso_timestamp,
+    pid_of,
+    scrub,
+)
+from app.heartbeats import LastPass, Unavailable, WorkerTotals
+from app.instants import as_utc
+from app.leases.decide import live_bundles
+from app.leases.view import Cluster
+from app.sync.failures import Failure
+
 TEMPLATE_NAME = "dashboard.html"
 REFRESH_SECONDS = 5
 ERROR_SHOWN_CHARS = 400  # a stack of Jira messages can be long; the page stays scannable
@@ -26,30 +41,30 @@ COUNT_ORDER = ("processed", "changes", "failed", "retried")
 COUNT_LABELS = {"processed": "issues", "changes": "changes", "failed": "failed", "retried": "retried"}
 
 
-def dashboard_view(body: Mapping[str, Any]) -> dict[str, Any]:
-    """Display values for one report body (the JSON `/health` answers)."""
-    now = _parse(body.get("timestamp"))
-    tone, label = OVERALL.get(body.get("state"), ("bad", str(body.get("state"))))
-    return {
+def dashboard_view(report: HealthReport) -> dict[str, Any]:
+    """Display values for one report, scrubbed of its secrets."""
+    now = as_utc(report.now) if report.now else None
+    timestamp = iso_timestamp(report.now)
+    tone, label = OVERALL.get(report.state, ("bad", report.state))
+    view = {
         "status": {"tone": tone, "label": label},
-        "timestamp": body.get("timestamp"),
-        "time_text": display_time(body.get("timestamp")),
-        "reasons": list(body.get("reasons") or []),
-        "stale_after": body.get("staleAfterSeconds"),
-        "pairs": [_pair(worker, now) for worker in body.get("workers") or []],
-        "invalid_configs": list(body.get("invalidConfigs") or []),
-        "cluster": _cluster(body.get("cluster")),
-        "sources": [
-            _source("MongoDB", body.get("mongodb") or {}),
-            _source("supervisord", body.get("supervisor") or {}),
-        ],
+        "timestamp": timestamp,
+        "time_text": display_time(timestamp),
+        "reasons": list(report.reasons),
+        "stale_after": report.stale_after,
+        "pairs": [_pair(verdict, now) for verdict in report.pairs],
+        "invalid_configs": [config_error_entry(error) for error in report.config_errors],
+        "cluster": _cluster(report.cluster, now) if report.cluster and now else None,
+        "sources": [_source("MongoDB", report.mongodb), _source("supervisord", report.supervisor)],
         "refresh_seconds": REFRESH_SECONDS,
     }
+    scrubbed: dict[str, Any] = scrub(view, report.secrets)
+    return scrubbed
 
 
-def render_dashboard(body: Mapping[str, Any]) -> str:
-    """The page's HTML for one report body."""
-    return _environment().get_template(TEMPLATE_NAME).render(view=dashboard_view(body))
+def render_dashboard(report: HealthReport) -> str:
+    """The page's HTML for one report."""
+    return _environment().get_template(TEMPLATE_NAME).render(view=dashboard_view(report))
 
 
 def display_time(moment: str | None, today: datetime | None = None) -> str:
@@ -77,57 +92,63 @@ def human_duration(seconds: float | None) -> str:
     return f"{whole} s"
 
 
-def _pair(worker: Mapping[str, Any], now: datetime | None) -> dict[str, Any]:
-    healthy = worker.get("health") == "healthy"
-    last_pass = worker.get("lastPass") or None
+def _pair(verdict: PairVerdict, now: datetime | None) -> dict[str, Any]:
+    beat, process = verdict.beat, verdict.process
+    known = process if process is not None and not isinstance(process, Unavailable) else None
+    beat_at = iso_timestamp(beat.beat_at) if beat else None
     return {
-        "name": worker.get("name"),
-        "healthy": healthy,
-        "state": {"tone": "ok" if healthy else "bad", "label": "Healthy" if healthy else "Unhealthy"},
-        "process_state": worker.get("processState"),
-        "worker_state": worker.get("workerState"),
-        "pid": worker.get("pid"),
-        "lease": (worker.get("lease") or {}).get("text"),
-        "reasons": list(worker.get("reasons") or []),
-        "warnings": list(worker.get("warnings") or []),
+        "name": verdict.name,
+        "healthy": verdict.healthy,
+        "state": {"tone": "ok" if verdict.healthy else "bad", "label": "Healthy" if verdict.healthy else "Unhealthy"},
+        "process_state": known.statename if known else None,
+        "worker_state": beat.state.value if beat and beat.state else None,
+        "pid": pid_of(process, beat),
+        "lease": verdict.lease.describe() if verdict.lease else None,
+        "reasons": list(verdict.health.reasons),
+        "warnings": list(beat.warnings) if beat else [],
         "heartbeat": {
-            "at": worker.get("lastHeartbeat"),
-            "text": display_time(worker.get("lastHeartbeat"), now),
-            "age": None if worker.get("heartbeatAgeSeconds") is None
-            else human_duration(worker["heartbeatAgeSeconds"]) + " ago",
+            "at": beat_at,
+            "text": display_time(beat_at, now),
+            "age": None if beat is None or now is None else human_duration(round(beat.age(now), 1)) + " ago",
         },
-        "last_pass": _last_pass(last_pass, now) if last_pass else None,
-        "since_start": _since_start(worker.get("sinceStart")),
-        "failures_pending": worker.get("failuresPending"),
-        "failures": [_failure(failure, now) for failure in worker.get("failures") or []],
-        "last_error": _shorten(worker.get("lastError")),
+        "last_pass": _last_pass(beat.last_pass, now) if beat and beat.last_pass else None,
+        "since_start": _since_start(beat.metrics if beat else None),
+        "failures_pending": verdict.failures_pending,
+        "failures": [_failure(failure, now) for failure in verdict.failures],
+        "last_error": _shorten(beat.last_error if beat else None),
     }
 
 
-def _cluster(cluster: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def _cluster(cluster: Cluster, now: datetime) -> dict[str, Any]:
     """Which bundle holds which pair, every bundle that beats, and how often pairs moved."""
-    if not cluster:
-        return None
+    live = live_bundles(cluster.bundles, now, cluster.lease_seconds)
+    held = [lease for lease in cluster.leases.values() if lease.owner]
+    leases = [(lease.pair, cluster.view(lease.pair, now)) for lease in sorted(cluster.leases.values(),
+                                                                              key=lambda lease: lease.pair)]
     return {
-        "me": cluster.get("bundle"),
-        "bundles": [{**bundle, "age": human_duration(bundle.get("beatAgeSeconds")) + " ago",
-                     "tone": "ok" if bundle.get("live") else "bad"} for bundle in cluster.get("bundles") or []],
-        "leases": list(cluster.get("leases") or []),
-        "handovers": cluster.get("handovers", 0),
+        "me": cluster.me,
+        "bundles": [{"name": name, "host": beat.host, "live": name in live,
+                     "holds": sorted(lease.pair for lease in held if lease.owner == name),
+                     "age": human_duration(round((now - as_utc(beat.beat_at)).total_seconds(), 1)) + " ago",
+                     "tone": "ok" if name in live else "bad"}
+                    for name, beat in sorted(cluster.bundles.items())],
+        "leases": [{"pair": pair, "text": view.describe(), "lastHolder": view.last_owner, "handovers": view.handovers}
+                   for pair, view in leases],
+        "handovers": sum(lease.handovers for lease in cluster.leases.values()),
     }
 
 
-def _last_pass(last_pass: Mapping[str, Any], now: datetime | None) -> dict[str, Any]:
-    finished = last_pass.get("finishedAt")
-    finished_at = _parse(finished)
+def _last_pass(last_pass: LastPass, now: datetime | None) -> dict[str, Any]:
+    finished = iso_timestamp(last_pass.finished_at)
+    finished_at = as_utc(last_pass.finished_at) if last_pass.finished_at else None
     ago = human_duration((now - finished_at).total_seconds()) + " ago" if now and finished_at else None
     return {
         "finished_at": finished,
         "finished_text": display_time(finished, now),
         "ago": ago,
-        "duration": human_duration(last_pass.get("durationSeconds")),
-        "ok": last_pass.get("ok") is not False,
-        "counts": _counts(last_pass.get("counts") or {}),
+        "duration": human_duration(last_pass.duration_s),
+        "ok": last_pass.ok,
+        "counts": _counts(last_pass.counts),
     }
 
 
@@ -138,23 +159,23 @@ def _counts(counts: Mapping[str, Any]) -> list[tuple[str, Any]]:
     return shown
 
 
-def _since_start(totals: Mapping[str, Any] | None) -> list[tuple[str, Any]]:
+def _since_start(totals: WorkerTotals | None) -> list[tuple[str, Any]]:
     """Passes and actions since the worker started, e.g. [("passes", 40), ("create", 3)]."""
-    if not totals:
+    if totals is None:
         return []
-    return [("passes", totals.get("passes", 0))] + sorted((totals.get("actions") or {}).items())
+    return [("passes", totals.passes_total)] + sorted(totals.actions.items())
 
 
-def _failure(failure: Mapping[str, Any], now: datetime | None) -> dict[str, Any]:
-    next_attempt = _parse(failure.get("nextAttemptAt"))
+def _failure(failure: Failure, now: datetime | None) -> dict[str, Any]:
+    change = failure.change
     return {
-        "issue_key": failure.get("issueKey") or "?",
-        "transition": " → ".join(status for status in (failure.get("fromStatus"), failure.get("toStatus")) if status),
-        "attempts": failure.get("attempts"),
-        "given_up": bool(failure.get("givenUp")),
-        "error": _shorten(failure.get("lastError")) or "no error recorded",
-        "next_attempt_at": failure.get("nextAttemptAt"),
-        "next_attempt": _until(next_attempt, now),
+        "issue_key": change.issue_key or "?",
+        "transition": " → ".join(status for status in (change.from_status, change.to_status) if status),
+        "attempts": failure.attempts,
+        "given_up": failure.given_up,
+        "error": _shorten(failure.last_error) or "no error recorded",
+        "next_attempt_at": iso_timestamp(failure.next_attempt_at),
+        "next_attempt": _until(as_utc(failure.next_attempt_at) if failure.next_attempt_at else None, now),
     }
 
 
@@ -165,14 +186,14 @@ def _until(moment: datetime | None, now: datetime | None) -> str | None:
     return "retry due" if seconds <= 0 else f"retry in {human_duration(seconds)}"
 
 
-def _source(name: str, reachability: Mapping[str, Any]) -> dict[str, Any]:
-    reachable = bool(reachability.get("reachable"))
+def _source(name: str, reachability: Reachability) -> dict[str, Any]:
+    reachable = reachability.reachable
     return {
         "name": name,
         "tone": "ok" if reachable else "bad",
         "label": "reachable" if reachable else "unreachable",
-        "error": reachability.get("error"),
-        "note": reachability.get("note"),  # e.g. the embedded MongoDB: dev only
+        "error": reachability.error,
+        "note": reachability.note,  # e.g. the embedded MongoDB: dev only
     }
 
 

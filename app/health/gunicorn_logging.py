@@ -15,7 +15,7 @@ from app.settings import get_settings
 ROLE = "health"
 
 
-class BundleLogger(glogging.Logger):
+class BundleLogger(glogging.Logger):  # type: ignore[misc]  # gunicorn ships no annotations
     def setup(self, cfg: Any) -> None:
         super().setup(cfg)
         if get_settings().log_format != "json":

@@ -10,15 +10,14 @@ not reported metrics yet simply has no counter samples; its gauges are still the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from app.health.assess import HealthSnapshot, Unavailable, assess
-from app.heartbeats import Heartbeat
+from app.health.assess import HealthSnapshot, PairVerdict, assess
+from app.heartbeats import DurationHistogram, Heartbeat, Unavailable, WorkerTotals
 from app.leases.view import Cluster
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -42,8 +41,8 @@ def metric_families(snapshot: HealthSnapshot, stale_after: float) -> list[Metric
     report = assess(snapshot, stale_after)
     heartbeats = {} if isinstance(snapshot.heartbeats, Unavailable) else snapshot.heartbeats
     beats = {pair: heartbeats[pair] for pair in snapshot.pairs if pair in heartbeats}
-    families = _worker_families({pair: beat.metrics or {} for pair, beat in beats.items()})
-    families += _pair_gauges(snapshot, beats, report.body["workers"])
+    families = _worker_families({pair: beat.metrics for pair, beat in beats.items() if beat.metrics is not None})
+    families += _pair_gauges(snapshot, beats, report.pairs)
     families += _service_gauges(snapshot)
     families += _lease_families(snapshot)
     return families
@@ -62,7 +61,7 @@ def render_metrics(registry: CollectorRegistry) -> bytes:
     return generate_latest(registry)
 
 
-def _worker_families(worker_metrics: Mapping[str, Mapping[str, Any]]) -> list[Metric]:
+def _worker_families(worker_metrics: Mapping[str, WorkerTotals]) -> list[Metric]:
     passes = CounterMetricFamily(f"{PREFIX}_passes", "Sync passes run since the worker started.", labels=["pair"])
     failed = CounterMetricFamily(f"{PREFIX}_passes_failed", "Sync passes that failed (an error or a failed change).",
                                  labels=["pair"])
@@ -72,43 +71,41 @@ def _worker_families(worker_metrics: Mapping[str, Mapping[str, Any]]) -> list[Me
     requests = CounterMetricFamily(f"{PREFIX}_jira_requests", "HTTP requests sent to Jira by answer status "
                                    "(retries included; 'dropped' = no answer).", labels=["pair", "status"])
     duration = HistogramMetricFamily(f"{PREFIX}_pass_duration_seconds", "Duration of sync passes.", labels=["pair"])
-    for pair, metrics in worker_metrics.items():
-        if not metrics:
-            continue
-        passes.add_metric([pair], metrics.get("passes_total", 0))
-        failed.add_metric([pair], metrics.get("passes_failed", 0))
-        for kind, value in sorted((metrics.get("actions") or {}).items()):
+    for pair, totals in worker_metrics.items():
+        passes.add_metric([pair], totals.passes_total)
+        failed.add_metric([pair], totals.passes_failed)
+        for kind, value in sorted(totals.actions.items()):
             actions.add_metric([pair, kind], value)
-        for item, value in (metrics.get("items") or {}).items():
+        for item, value in totals.items.items():
             items.add_metric([pair, item], value)
-        for status, value in sorted((metrics.get("jira_requests") or {}).items()):
+        for status, value in sorted(totals.jira_requests.items()):
             requests.add_metric([pair, status], value)
-        histogram = metrics.get("pass_duration")
-        if histogram:
-            duration.add_metric([pair], _buckets(histogram), sum_value=histogram.get("sum", 0.0))
+        histogram = totals.pass_duration
+        if histogram.le or histogram.count:
+            duration.add_metric([pair], _buckets(histogram), sum_value=histogram.sum)
     return [passes, failed, actions, items, duration, requests]
 
 
-def _buckets(histogram: Mapping[str, Any]) -> list[tuple[str, float]]:
-    bounds = [(_bound(le), count) for le, count in zip(histogram.get("le", []), histogram.get("counts", []), strict=False)]
-    return bounds + [("+Inf", histogram.get("count", 0))]
+def _buckets(histogram: DurationHistogram) -> list[tuple[str, float]]:
+    bounds = [(_bound(le), float(count)) for le, count in zip(histogram.le, histogram.counts, strict=False)]
+    return bounds + [("+Inf", float(histogram.count))]
 
 
 def _bound(value: float) -> str:
     return repr(float(value))
 
 
-def _pair_gauges(snapshot: HealthSnapshot, beats: Mapping[str, Heartbeat], workers: list[dict]) -> list[Metric]:
+def _pair_gauges(snapshot: HealthSnapshot, beats: Mapping[str, Heartbeat], verdicts: Sequence[PairVerdict]) -> list[Metric]:
     up = GaugeMetricFamily(f"{PREFIX}_pair_up", "1 when the pair is healthy as /health judges it, else 0.",
                            labels=["pair"])
     age = GaugeMetricFamily(f"{PREFIX}_heartbeat_age_seconds", "Seconds since the pair's worker last beat.",
                             labels=["pair"])
     pending = GaugeMetricFamily(f"{PREFIX}_failures_pending", "Failed changes waiting for a retry or given up.",
                                 labels=["pair"])
-    for worker in workers:
-        up.add_metric([worker["name"]], 1 if worker["health"] == "healthy" else 0)
-        if worker["failuresPending"] is not None:
-            pending.add_metric([worker["name"]], worker["failuresPending"])
+    for verdict in verdicts:
+        up.add_metric([verdict.name], 1 if verdict.healthy else 0)
+        if verdict.failures_pending is not None:
+            pending.add_metric([verdict.name], verdict.failures_pending)
     for pair, beat in beats.items():
         age.add_metric([pair], round(beat.age(snapshot.now), 3))
     return [up, age, pending]

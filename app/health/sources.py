@@ -22,27 +22,24 @@ import pymongo
 import pymongo.errors
 
 from app.bundle.launch import withheld_from
-from app.bundle.rpc import SupervisorRPC, SupervisorUnavailable
 from app.config import ConfigError, LoadResult, load_configs
-from app.health.assess import HealthSnapshot, Unavailable
+from app.health.assess import HealthSnapshot
 from app.health.liveness import Liveness, liveness
-from app.heartbeats import Heartbeat, HeartbeatStore
+from app.heartbeats import Heartbeat, HeartbeatStore, Unavailable
 from app.leases.store import LeaseStore
 from app.leases.view import Cluster
-from app.instants import decode_instants, utc_now
-from app.mongo import count
+from app.instants import utc_now
+from app.supervisord import SupervisorRPC, SupervisorUnavailable
+from app.sync.failures import Failure, count_pending, read_pending
 
 DEFAULT_BUDGET = 0.8  # seconds per source; leaves room under the 1 s promise for the rest
-PENDING_FAILURE = {"resolved_at": None}  # matches a missing `resolved_at` too
 FAILURES_SHOWN = 50  # per pair, oldest first: every owed change after a fault, short of a whole backlog
-FAILURE_FIELDS = ("issue_key", "side", "from_status", "to_status", "attempts", "given_up", "last_error",
-                  "first_failed_at", "next_attempt_at")
 
 
 class HealthSource:
     """A callable returning a fresh HealthSnapshot each time it is called.
 
-    `supervisor` needs `process_states()` (app.bundle.rpc.SupervisorRPC); `mongo_client` is a
+    `supervisor` needs `process_states()` (app.supervisord.SupervisorRPC); `mongo_client` is a
     pymongo MongoClient whose timeouts should not exceed `budget` (see `health_mongo_client`);
     `pair_database` names a pair's own database as the bundle renders it (Settings.pair_database).
     """
@@ -147,16 +144,16 @@ class HealthSource:
             self._configs = (now, result)
         return self._configs[1]
 
-    def _read_mongo(self, pairs: list[str]) -> tuple[dict[str, Heartbeat], dict[str, int], dict[str, list[dict]],
+    def _read_mongo(self, pairs: list[str]) -> tuple[dict[str, Heartbeat], dict[str, int], dict[str, list[Failure]],
                                                      Cluster | None]:
         heartbeats = self._heartbeats.all()
         cluster = None if self._bundle is None else Cluster.read(self._leases, self._bundle, self._lease_seconds)
         failures = {pair: self._mongo[self._pair_database(pair)].failures for pair in pairs}
-        pending = {pair: count(collection, PENDING_FAILURE) for pair, collection in failures.items()}
-        oldest = {pair: _oldest_failures(failures[pair]) for pair in pairs if pending[pair]}
+        pending = {pair: count_pending(collection) for pair, collection in failures.items()}
+        oldest = {pair: read_pending(failures[pair], FAILURES_SHOWN) for pair in pairs if pending[pair]}
         return heartbeats, pending, oldest, cluster
 
-    def _result(self, future: Future, deadline: float, source: str) -> Any:
+    def _result(self, future: Future[Any], deadline: float, source: str) -> Any:
         try:
             return future.result(timeout=max(0.0, deadline - self._monotonic()))
         except FutureTimeout:
@@ -168,7 +165,7 @@ class HealthSource:
             return Unavailable(_describe(error))
 
 
-def health_mongo_client(uri: str, budget: float = DEFAULT_BUDGET) -> pymongo.MongoClient:
+def health_mongo_client(uri: str, budget: float = DEFAULT_BUDGET) -> pymongo.MongoClient[Any]:
     """A client that gives up within `budget` seconds instead of pymongo's default 30."""
     timeout_ms = max(1, int(budget * 1000))
     return pymongo.MongoClient(
@@ -180,12 +177,6 @@ def health_mongo_client(uri: str, budget: float = DEFAULT_BUDGET) -> pymongo.Mon
         appname="jira-sync-health",
         connect=False,  # gunicorn may fork after import; connect in the process that serves
     )
-
-
-def _oldest_failures(collection: Any) -> list[dict]:
-    cursor = collection.find(PENDING_FAILURE, {field: 1 for field in FAILURE_FIELDS})
-    documents = cursor.sort("first_failed_at", pymongo.ASCENDING).limit(FAILURES_SHOWN)
-    return [decode_instants({key: value for key, value in doc.items() if key != "_id"}) for doc in documents]
 
 
 def _describe(error: BaseException) -> str:

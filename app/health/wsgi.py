@@ -15,5 +15,7 @@ configure_logging("health", settings.log_level, settings.log_format)
 auth = HealthAuth.from_settings(HealthAuthSettings())  # read here only: the health service keeps them
 warning, notice = startup_notice(auth, settings.health_host)
 logging.getLogger(__name__).log(logging.WARNING if warning else logging.INFO, notice)
+stale_after = settings.heartbeat_stale_after
+assert stale_after is not None, "Settings fills it in (three heartbeat intervals) when it is unset"
 source = HealthSource.from_settings(settings)
-app = create_app(source, stale_after=settings.heartbeat_stale_after, auth=auth, machinery=source.machinery)
+app = create_app(source, stale_after=stale_after, auth=auth, machinery=source.machinery)

@@ -18,8 +18,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any
 
+from app.heartbeats.totals import WorkerTotals
 from app.instants import as_utc, decode_instants, encode_instants
 
 
@@ -39,17 +40,6 @@ class HeartbeatDocumentError(ValueError):
     """A stored heartbeat that does not read as one; the message names the pair and the field."""
 
 
-class PassLike(Protocol):
-    """What a heartbeat keeps of a pass (app.sync.model.PassSummary fits)."""
-
-    started_at: datetime
-    finished_at: datetime | None
-    duration_s: float
-    ok: bool
-    error: str | None
-    counts: Mapping[str, int]
-
-
 @dataclass(frozen=True)
 class LastPass:
     """The outcome of the worker's latest pass; `counts` as the engine reported them."""
@@ -61,16 +51,11 @@ class LastPass:
     error: str | None = None
     counts: Mapping[str, int] = field(default_factory=dict)
 
-    @classmethod
-    def of(cls, summary: PassLike) -> LastPass:
-        return cls(summary.started_at, summary.finished_at, summary.duration_s, summary.ok, summary.error,
-                   dict(summary.counts))
-
     def to_document(self) -> dict[str, Any]:
-        return encode_instants({
+        return dict(encode_instants({
             "started_at": self.started_at, "finished_at": self.finished_at, "duration_s": self.duration_s,
             "ok": self.ok, "error": self.error, "counts": dict(self.counts),
-        })
+        }))
 
     @classmethod
     def from_document(cls, document: Mapping[str, Any]) -> LastPass:
@@ -85,7 +70,7 @@ class Heartbeat:
 
     `state` is None only for a document written without one. `failures_pending` is the count
     the worker saw at its last pass (None before one). `metrics` is the worker's running totals,
-    the document app.sync.metrics defines (None before its first pass). `warnings` are the
+    `WorkerTotals` (None before its first pass). `warnings` are the
     problems of its config that do not stop it (`field: message`, app.config.lint), found when
     it loaded the file and checked the rules against Jira: shown, never unhealthy by themselves.
     """
@@ -99,7 +84,7 @@ class Heartbeat:
     last_pass: LastPass | None = None
     last_error: str | None = None
     failures_pending: int | None = None
-    metrics: Mapping[str, Any] | None = None
+    metrics: WorkerTotals | None = None
     warnings: tuple[str, ...] = ()
     bundle: str | None = None  # the bundle whose worker wrote it
 
@@ -124,7 +109,7 @@ class Heartbeat:
             "last_pass": None if self.last_pass is None else self.last_pass.to_document(),
             "last_error": self.last_error,
             "failures_pending": self.failures_pending,
-            "metrics": None if self.metrics is None else dict(self.metrics),
+            "metrics": None if self.metrics is None else self.metrics.to_document(),
             "warnings": list(self.warnings),
         }
 
@@ -142,7 +127,7 @@ class Heartbeat:
         if state is not None and state not in WorkerState._value2member_map_:
             raise HeartbeatDocumentError(f"heartbeat {pair!r}: field 'state': {state!r} is not one of "
                                          f"{', '.join(WorkerState)}")
-        last_pass = document.get("last_pass")
+        last_pass, metrics = document.get("last_pass"), document.get("metrics")
         return cls(
             pair=pair,
             beat_at=values["beat_at"],
@@ -153,7 +138,7 @@ class Heartbeat:
             last_pass=None if last_pass is None else LastPass.from_document(last_pass),
             last_error=document.get("last_error"),
             failures_pending=document.get("failures_pending"),
-            metrics=document.get("metrics"),
+            metrics=WorkerTotals.from_document(metrics) if isinstance(metrics, Mapping) and metrics else None,
             warnings=tuple(str(warning) for warning in document.get("warnings") or ()),
             bundle=document.get("bundle"),
         )

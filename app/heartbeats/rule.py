@@ -21,17 +21,20 @@ from typing import Protocol
 from app.heartbeats.record import Heartbeat, WorkerState
 from app.leases.decide import skew_allowance
 from app.leases.view import STANDBY, UNHELD, LeaseView
-
-RUNNING = "RUNNING"
+from app.vocabulary import RUNNING
 
 
 class ProcessLike(Protocol):
-    """What supervisord says about one program (app.bundle.rpc.ProcessInfo fits)."""
+    """What supervisord says about one program (app.supervisord.ProcessInfo fits: read-only)."""
 
-    statename: str
-    pid: int
-    description: str
-    spawnerr: str
+    @property
+    def statename(self) -> str: ...
+    @property
+    def pid(self) -> int: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def spawnerr(self) -> str: ...
 
 
 @dataclass(frozen=True)

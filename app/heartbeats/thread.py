@@ -11,12 +11,13 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
 
 from app.heartbeats.record import Heartbeat, LastPass, WorkerState
+from app.heartbeats.totals import WorkerTotals
 from app.instants import utc_now
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ class HeartbeatThread:
         """The problems of the worker's config that do not stop it (they replace earlier ones)."""
         self._change(warnings=tuple(warnings))
 
-    def record_pass(self, last_pass: LastPass, state: WorkerState, metrics: Mapping[str, Any],
+    def record_pass(self, last_pass: LastPass, state: WorkerState, metrics: WorkerTotals,
                     failures_pending: int | None = None) -> None:
         """A pass ended: its outcome, its error (or none) as the last error, the worker's totals and,
         when the pass counted them, the pending failures."""

@@ -49,7 +49,7 @@ def _inline_text(node: dict[str, Any]) -> str:
     kind = node.get("type")
     attrs = node.get("attrs") or {}
     if kind == "text":
-        text = node.get("text", "")
+        text = str(node.get("text", ""))
         for mark in node.get("marks") or []:
             href = (mark.get("attrs") or {}).get("href")
             if mark.get("type") == "link" and href and href != text:
@@ -58,15 +58,15 @@ def _inline_text(node: dict[str, Any]) -> str:
     if kind == "hardBreak":
         return "\n"
     if kind == "mention":
-        return attrs.get("text") or f"@{attrs.get('id', '')}"
+        return str(attrs.get("text") or f"@{attrs.get('id', '')}")
     if kind == "emoji":
-        return attrs.get("text") or attrs.get("shortName", "")
+        return str(attrs.get("text") or attrs.get("shortName", ""))
     if kind in ("inlineCard", "blockCard", "embedCard"):
-        return attrs.get("url", "")
+        return str(attrs.get("url", ""))
     if kind == "date":
         return str(attrs.get("timestamp", ""))
     if kind == "status":
-        return attrs.get("text", "")
+        return str(attrs.get("text", ""))
     return "".join(_inline_text(child) for child in node.get("content") or [])
 
 

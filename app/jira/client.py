@@ -22,7 +22,7 @@ from requests.auth import AuthBase
 
 from app.jira.auth import auth_for
 from app.jira.bodies import incoming_comment, incoming_issue, outgoing_fields, wire_text
-from app.jira.deployment import SERVER_INFO_PATH, Deployment, api_prefix, deployment_of
+from app.jira.deployment import SERVER_INFO_PATH, Deployment, api_prefix, as_deployment, deployment_of
 from app.jira.errors import JiraAuthError, JiraError, JiraForbidden, JiraNotFound, TransitionUnavailable, parse_error_body
 from app.jira.retry import RetryPolicy
 from app.jira.search import search_cloud, search_datacenter
@@ -108,8 +108,9 @@ class JiraClient:
             found = deployment_of(info if isinstance(info, dict) else {})
         except ValueError as error:
             raise JiraError(200, "GET", SERVER_INFO_PATH, [str(error)]) from None
-        deployment = _plain(getattr(jira, "deployment", None)) or found
-        return Site(deployment, str(info.get("baseUrl") or jira.base_url).rstrip("/"))  # type: ignore[arg-type]
+        configured = _plain(getattr(jira, "deployment", None))
+        deployment = as_deployment(configured) if configured else found
+        return Site(deployment, str(info.get("baseUrl") or jira.base_url).rstrip("/"))
 
     def __repr__(self) -> str:
         return f"JiraClient(base_url={self.base_url!r}, deployment={self.deployment!r}, auth={self.transport.auth!r})"
@@ -159,25 +160,29 @@ class JiraClient:
         return f"/issue/{_segment(key)}"
 
     # --- site, user, project ---------------------------------------------------------------
-    def myself(self) -> dict:
+    def myself(self) -> dict[str, Any]:
         """The API user (accountId or name, emailAddress, timeZone, ...)."""
-        return self._get("/myself")
+        answer: dict[str, Any] = self._get("/myself")
+        return answer
 
-    def server_info(self) -> dict:
-        return self._get("/serverInfo")
+    def server_info(self) -> dict[str, Any]:
+        answer: dict[str, Any] = self._get("/serverInfo")
+        return answer
 
-    def project(self, key: str) -> dict:
-        return self._get(f"/project/{_segment(key)}")
+    def project(self, key: str) -> dict[str, Any]:
+        answer: dict[str, Any] = self._get(f"/project/{_segment(key)}")
+        return answer
 
-    def project_statuses(self, key: str) -> list[dict]:
+    def project_statuses(self, key: str) -> list[dict[str, Any]]:
         """Per issue type, its statuses with `statusCategory` (key new|indeterminate|done)."""
-        return self._get(f"/project/{_segment(key)}/statuses")
+        answer: list[dict[str, Any]] = self._get(f"/project/{_segment(key)}/statuses")
+        return answer
 
     # --- issues -------------------------------------------------------------------------
     def search(
         self, jql: str, fields: list[str], page_size: int = 100,
         reconcile: Sequence[str] = (), properties: Sequence[str] = (),
-    ) -> Iterator[dict]:
+    ) -> Iterator[dict[str, Any]]:
         """Every issue matching `jql`, page after page, with only `fields` (text fields as plain
         text) and the issue `properties` named. `reconcile` (Cloud only; the last 50 count) names
         issue ids whose latest version the answer must reflect, whatever the index's lag."""
@@ -189,7 +194,7 @@ class JiraClient:
             for issue in page:
                 yield incoming_issue(issue)
 
-    def get_issue(self, key_or_id: str, fields: list[str] | None = None, properties: list[str] | None = None) -> dict:
+    def get_issue(self, key_or_id: str, fields: list[str] | None = None, properties: list[str] | None = None) -> dict[str, Any]:
         """One issue, read directly (never through the search index); its issue `properties`
         named come back under `properties` ({key: value})."""
         params = {"fields": ",".join(fields)} if fields else {}
@@ -202,7 +207,7 @@ class JiraClient:
         fields: dict[str, Any],
         properties: dict[str, Any] | None = None,
         links: list[tuple[str, str]] | None = None,
-    ) -> dict:
+    ) -> dict[str, Any]:
         """Create an issue; `properties` ({key: value}) and `links` ([(link type name, other
         issue key)], the new issue inward) are stored with it atomically. Never retried on
         5xx/connection loss: the caller must look before creating again. Returns {id, key, self}."""
@@ -215,7 +220,8 @@ class JiraClient:
                     {"add": {"type": {"name": type_name}, "outwardIssue": {"key": other}}} for type_name, other in links
                 ]
             }
-        return self.transport.request_json("POST", self.api + "/issue", json=body)
+        answer: dict[str, Any] = self.transport.request_json("POST", self.api + "/issue", json=body)
+        return answer
 
     def edit_issue(self, key: str, fields: dict[str, Any]) -> None:
         body = {"fields": outgoing_fields(fields, self.deployment)}
@@ -242,9 +248,9 @@ class JiraClient:
         return chosen
 
     # --- comments -----------------------------------------------------------------------
-    def comments(self, key: str, expand_properties: bool = False) -> list[dict]:
+    def comments(self, key: str, expand_properties: bool = False) -> list[dict[str, Any]]:
         """Every comment, oldest first, bodies as plain text; with their `properties` on request."""
-        collected: list[dict] = []
+        collected: list[dict[str, Any]] = []
         while True:
             params: dict[str, Any] = {"startAt": len(collected), "maxResults": 100, "orderBy": "created"}
             if expand_properties:
@@ -255,7 +261,7 @@ class JiraClient:
             if not batch or len(collected) >= int(page.get("total", len(collected))):
                 return collected
 
-    def add_comment(self, key: str, text: str, properties: dict[str, Any] | None = None) -> dict:
+    def add_comment(self, key: str, text: str, properties: dict[str, Any] | None = None) -> dict[str, Any]:
         """Add a plain-text comment (ADF on Cloud), with `properties` ({key: value}) stored on it;
         returns the comment with its body as text. Never retried on 5xx/connection loss."""
         body: dict[str, Any] = {"body": wire_text(text, self.deployment)}
@@ -269,17 +275,19 @@ class JiraClient:
         body = {"type": {"name": type_name}, "inwardIssue": {"key": inward_key}, "outwardIssue": {"key": outward_key}}
         self.transport.request("POST", self.api + "/issueLink", json=body)
 
-    def issue_links(self, key: str) -> list[dict]:
+    def issue_links(self, key: str) -> list[dict[str, Any]]:
         return self.get_issue(key, fields=["issuelinks"])["fields"].get("issuelinks") or []
 
-    def remote_links(self, key: str) -> list[dict]:
-        return self._get(self._issue_path(key) + "/remotelink")
+    def remote_links(self, key: str) -> list[dict[str, Any]]:
+        answer: list[dict[str, Any]] = self._get(self._issue_path(key) + "/remotelink")
+        return answer
 
-    def put_remote_link(self, key: str, global_id: str, url: str, title: str) -> dict:
+    def put_remote_link(self, key: str, global_id: str, url: str, title: str) -> dict[str, Any]:
         """Create or update (by `global_id`) a remote link; keyed, so safe to retry."""
         body = {"globalId": global_id, "object": {"url": url, "title": title}}
         path = self.api + self._issue_path(key) + "/remotelink"
-        return self.transport.request_json("POST", path, json=body, idempotent=True)
+        answer: dict[str, Any] = self.transport.request_json("POST", path, json=body, idempotent=True)
+        return answer
 
     # --- properties ---------------------------------------------------------------------
     def get_property(self, key: str, prop: str) -> Any | None:
@@ -298,19 +306,20 @@ class JiraClient:
         self.transport.request("PUT", path, json=value)
 
     # --- attachments --------------------------------------------------------------------
-    def attachments(self, key: str) -> list[dict]:
+    def attachments(self, key: str) -> list[dict[str, Any]]:
         return self.get_issue(key, fields=["attachment"])["fields"].get("attachment") or []
 
-    def download_attachment(self, attachment: dict) -> bytes:
+    def download_attachment(self, attachment: dict[str, Any]) -> bytes:
         """The content of an attachment dict (as listed by `attachments`), fetched from this site only."""
         url = attachment.get("content") or f"{self.api}/attachment/content/{_segment(attachment['id'])}"
         return self.transport.request("GET", self.transport.absolute(url)).content
 
-    def add_attachment(self, key: str, filename: str, content: bytes) -> list[dict]:
+    def add_attachment(self, key: str, filename: str, content: bytes) -> list[dict[str, Any]]:
         """Upload one file (multipart field `file`); returns Jira's list of created attachments."""
         files = {"file": (filename, content, "application/octet-stream")}
         path = self.api + self._issue_path(key) + "/attachments"
-        return self.transport.request_json("POST", path, files=files, headers=NO_CHECK)
+        answer: list[dict[str, Any]] = self.transport.request_json("POST", path, files=files, headers=NO_CHECK)
+        return answer
 
 
 def _entity_properties(properties: dict[str, Any]) -> list[dict[str, Any]]:

@@ -17,6 +17,13 @@ SERVER_INFO_PATH = "/rest/api/2/serverInfo"  # the one path both products answer
 _BY_DEPLOYMENT_TYPE: dict[str, Deployment] = {"cloud": "cloud", "server": "datacenter", "datacenter": "datacenter"}
 
 
+def as_deployment(name: str) -> Deployment:
+    """A configured deployment name as a Deployment; ValueError for any other name."""
+    if name not in DEPLOYMENTS:
+        raise ValueError(f"unknown Jira deployment {name!r} (one of {', '.join(DEPLOYMENTS)})")
+    return _BY_DEPLOYMENT_TYPE[name]
+
+
 def deployment_of(server_info: Mapping[str, Any]) -> Deployment:
     """The flavour a `serverInfo` answer names: `Cloud` -> cloud, `Server`/`DataCenter` -> datacenter.
 

@@ -129,7 +129,7 @@ class RetryPolicy:
 
     def backoff(self, retry_number: int) -> float:
         """Exponential wait for the n-th retry (1-based), between half and all of the capped value."""
-        ceiling = min(self.backoff_cap, self.backoff_base * 2 ** (retry_number - 1))
+        ceiling = min(self.backoff_cap, self.backoff_base * 2.0 ** (retry_number - 1))
         return ceiling * (0.5 + 0.5 * self.jitter())
 
     def wait_for(self, failure: BaseException, retry_number: int) -> float:
@@ -144,7 +144,7 @@ class RetryPolicy:
         """Call `attempt` until it returns, retrying what the rules allow. Re-raises the last failure."""
 
         def wait(state: RetryCallState) -> float:
-            failure = state.outcome.exception()
+            failure = _failure_of(state)
             seconds = self.wait_for(failure, state.attempt_number)
             if seconds > self.backoff_cap and isinstance(failure, RetryableStatus):
                 raise HintBeyondCap(failure.response, seconds)
@@ -154,7 +154,7 @@ class RetryPolicy:
             self.retries += 1
             seconds = state.next_action.sleep if state.next_action else 0.0
             self.waits.append(seconds)
-            failure = state.outcome.exception()
+            failure = _failure_of(state)
             reason = f"HTTP {failure.response.status_code}" if isinstance(failure, RetryableStatus) else type(failure).__name__
             log.warning(
                 "Jira %s answered %s; retry %d/%d in %.2fs", describe, reason, state.attempt_number,
@@ -170,3 +170,11 @@ class RetryPolicy:
             reraise=True,
         )
         return retrying(attempt)
+
+
+def _failure_of(state: RetryCallState) -> BaseException:
+    """What the attempt raised: tenacity waits and sleeps only after an attempt that failed."""
+    failure = state.outcome.exception() if state.outcome is not None else None
+    if failure is None:
+        raise RuntimeError("tenacity asked for a wait after an attempt that did not fail")
+    return failure

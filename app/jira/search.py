@@ -17,7 +17,6 @@ import logging
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
-import requests
 
 from app.jira.errors import JiraError, SearchPaginationError
 
@@ -29,7 +28,7 @@ RECONCILE_LIMIT = 50  # Atlassian: reconcileIssues accepts at most 50 ids
 
 
 class Transport(Protocol):
-    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response: ...
+    """What a search needs of app.jira.transport.JiraTransport (which fits)."""
 
     def request_json(self, method: str, path: str, **kwargs: Any) -> Any: ...
 
@@ -37,7 +36,7 @@ class Transport(Protocol):
 def search_cloud(
     transport: Transport, jql: str, fields: list[str], page_size: int,
     reconcile: Sequence[str] = (), properties: Sequence[str] = (),
-) -> Iterator[list[dict]]:
+) -> Iterator[list[dict[str, Any]]]:
     """Pages of raw issues from the enhanced search; raises SearchPaginationError on a repeated token."""
     seen_tokens: set[str] = set()
     token: str | None = None
@@ -67,7 +66,7 @@ def search_cloud(
 
 def search_datacenter(
     transport: Transport, jql: str, fields: list[str], page_size: int, properties: Sequence[str] = (),
-) -> Iterator[list[dict]]:
+) -> Iterator[list[dict[str, Any]]]:
     """Pages of raw issues by `startAt`, advancing by what each page actually held."""
     start_at = 0
     while True:
@@ -83,7 +82,7 @@ def search_datacenter(
             return
 
 
-def _issues_of(page: Any, path: str) -> list[dict]:
+def _issues_of(page: Any, path: str) -> list[dict[str, Any]]:
     """The page's issues; a JiraError when the answer is not a search page."""
     if not isinstance(page, dict):
         raise JiraError(200, "POST", path, ["the search answer is not a JSON object"])

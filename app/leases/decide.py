@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeGuard
 
 from app.leases.assign import preferred_holders
 from app.leases.store import BundleBeat, Lease
@@ -45,7 +46,16 @@ def live_bundles(bundles: Mapping[str, BundleBeat], now: datetime, lease_seconds
 
 
 def is_free(lease: Lease | None, now: datetime, skew: float) -> bool:
+    """Another bundle may take this lease: nobody holds it, or it expired a skew allowance ago."""
     return lease is None or lease.owner is None or lease.expires_at + timedelta(seconds=skew) < now
+
+
+def live_and_mine(lease: Lease | None, me: str, now: datetime) -> TypeGuard[Lease]:
+    """`me` holds this lease now: the one rule the keeper, its decisions and the lease view share.
+
+    No skew allowance: `me`'s own clock wrote the expiry, and another bundle waits the allowance
+    past it before it takes the lease, so the holder gives it up first."""
+    return lease is not None and lease.owner == me and lease.expires_at > now
 
 
 def keeper_actions(
@@ -60,7 +70,7 @@ def keeper_actions(
     actions: list[Acquire | HandOver] = []
     for pair in mine:
         lease, wanted = leases.get(pair), preferred.get(pair, me)
-        if lease is not None and lease.owner == me and lease.expires_at > now:
+        if live_and_mine(lease, me, now):
             arrived = live.get(wanted)
             if wanted != me and arrived is not None and (now - arrived.started_at).total_seconds() >= settle:
                 actions.append(HandOver(pair, lease, wanted))

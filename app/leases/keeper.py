@@ -21,12 +21,13 @@ from pathlib import Path
 
 import pymongo.errors
 
-from app.bundle.rpc import ProcessInfo, SupervisorFault, SupervisorRPC, SupervisorUnavailable
 from app.config import BUNDLE_PROGRAM_NAMES
 from app.instants import utc_now
-from app.leases.decide import Acquire, HandOver, keeper_actions, live_bundles, skew_allowance
+from app.leases.decide import Acquire, HandOver, keeper_actions, live_and_mine, live_bundles, skew_allowance
 from app.leases.store import LeaseStore
 from app.leases.ticket import HOLD, RELEASE, Ticket, read_ticket, remove_ticket, write_ticket
+from app.supervisord import ProcessInfo, SupervisorFault, SupervisorRPC, SupervisorUnavailable
+from app.vocabulary import NOT_SERVING_STATES
 
 log = logging.getLogger("app.leases.keeper")
 SHUTDOWN_STATE = "SHUTDOWN_STATE"  # supervisord's fault for any request while it shuts down
@@ -70,13 +71,13 @@ class Keeper:
                 log.info("handing over", extra={"pair": action.pair, "to": action.to, "fence": action.lease.fence})
         for pair in pairs:
             lease, ticket = leases.get(pair), read_ticket(self.runtime_dir, pair)
-            ours = lease is not None and lease.owner == self.bundle and lease.expires_at > now
-            if ticket is not None and not (ours and lease.fence == ticket.fence):
+            ours = lease if live_and_mine(lease, self.bundle, now) else None
+            if ticket is not None and not (ours is not None and ours.fence == ticket.fence):
                 remove_ticket(self.runtime_dir, pair)  # not ours any more: the worker waits in standby
-            elif ticket is None and ours:
+            elif ticket is None and ours is not None:
                 # This bundle, restarted under the same identity, still holds the lease: resume it
                 # rather than wait for it to run out. (A bundle id is never used twice at once.)
-                write_ticket(self.runtime_dir, Ticket(pair, self.bundle, lease.fence, HOLD))
+                write_ticket(self.runtime_dir, Ticket(pair, self.bundle, ours.fence, HOLD))
 
     def run(self, stop: threading.Event) -> None:
         failing = False
@@ -95,16 +96,10 @@ class Keeper:
             stop.wait(self.tick_seconds)
 
 
-# A worker in these states runs again only when someone acts (`supervisorctl start`, the
-# watchdog after its cool-down): meanwhile its pair is for another bundle to hold. (EXITED
-# and BACKOFF are on their way back by themselves.)
-NOT_SERVING = frozenset({"STOPPED", "FATAL"})
-
-
 def serving_pairs(processes: Iterable[ProcessInfo]) -> list[str]:
     """The pairs this bundle can run now: its worker programs that supervisord will run (pure)."""
     return sorted({info.group for info in processes
-                   if info.group not in BUNDLE_PROGRAM_NAMES and info.statename not in NOT_SERVING})
+                   if info.group not in BUNDLE_PROGRAM_NAMES and info.statename not in NOT_SERVING_STATES})
 
 
 def worker_programs(rpc: SupervisorRPC) -> list[str]:

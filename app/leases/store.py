@@ -19,6 +19,7 @@ from typing import Any
 import pymongo.errors
 
 from app.instants import decode_instant, encode_instant
+from app.mongo import MongoDatabase
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class BundleBeat:
 class LeaseStore:
     """The leases and bundle beats of one control database (a pymongo Database)."""
 
-    def __init__(self, control_db: Any) -> None:
+    def __init__(self, control_db: MongoDatabase) -> None:
         self._leases = control_db["leases"]
         self._bundles = control_db["bundles"]
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Final, Literal
 
-from app.leases.decide import is_free, live_bundles, skew_allowance
+from app.leases.decide import is_free, live_and_mine, live_bundles, skew_allowance
 from app.leases.store import BundleBeat, Lease, LeaseStore
 
-ACTIVE, STANDBY, UNHELD = "active", "standby", "unheld"
+ACTIVE: Final = "active"
+STANDBY: Final = "standby"
+UNHELD: Final = "unheld"
 
 
 @dataclass(frozen=True)
@@ -40,10 +42,11 @@ class LeaseView:
 def lease_view(lease: Lease | None, me: str, live: Mapping[str, BundleBeat], now: datetime, skew: float) -> LeaseView:
     if lease is None:
         return LeaseView(UNHELD)
-    if is_free(lease, now, skew):
+    # Our own lease is ours while it is live by our clock; another's until another bundle may take it.
+    if not live_and_mine(lease, me, now) and (lease.owner == me or is_free(lease, now, skew)):
         return LeaseView(UNHELD, None, lease.fence, None, False, max(0.0, (now - lease.expires_at).total_seconds()),
                          lease.handovers, lease.owner or lease.last_owner)
-    state = ACTIVE if lease.owner == me else STANDBY
+    state: Literal["active", "standby"] = ACTIVE if lease.owner == me else STANDBY
     return LeaseView(state, lease.owner, lease.fence, lease.since, lease.owner in live, None, lease.handovers,
                      lease.last_owner, lease.expires_at)
 

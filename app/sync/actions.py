@@ -160,4 +160,5 @@ def action_from_document(document: dict[str, Any]) -> Action:
     kind = ACTION_TYPES[document["action"]]
     if kind is AddComment:
         fields["context"] = CommentContext(**fields["context"])
-    return kind(**fields)
+    action: Action = kind(**fields)
+    return action

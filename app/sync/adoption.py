@@ -25,13 +25,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from app.config import PairConfig
 from app.jira import JiraClient, JiraNotFound
 from app.sync.credentials import CredentialCheck
 from app.sync.model import IssueRef, IssueSnapshot, Mapping, Side, other_side
-from app.sync.observe import MARKER_PROPERTY, parse_jira_datetime
+from app.sync import marker
+from app.sync.jira_answers import IssueView
+from app.sync.marker import IssueMarker
 from app.sync.store import PairStore
 
 LINK_LINE = re.compile(r"^[ \t]*(Dev Link|User Link|User issue):[ \t]*\S*/browse/([A-Z][A-Z0-9_]*-\d+)[ \t]*$",
@@ -54,7 +55,7 @@ class Candidate:
 class Found:
     """The partner, as a GET returned it, and the evidence that named it."""
 
-    partner: dict[str, Any]
+    partner: IssueView
     via: str
 
 
@@ -77,9 +78,8 @@ def evidence(issue: IssueSnapshot, config: PairConfig, hints: list[IssueRef]) ->
     partner_side = other_side(issue.side)
     project = config.dev_project_key if partner_side == "dev" else config.user_project_key
     candidates: list[Candidate] = []
-    marker = issue.marker if isinstance(issue.marker, dict) else {}
-    if issue.side == "dev" and marker.get("userIssueId"):
-        candidates.append(Candidate("marker", id=str(marker["userIssueId"])))
+    if issue.side == "dev" and issue.marker is not None:
+        candidates.append(Candidate("marker", id=issue.marker.user_issue_id))
     linked = [ref for ref in issue.linked if ref.key.rpartition("-")[0] == project]
     if issue.side == "user":  # a linked Dev issue is ours when its marker names this issue (checked by GET)
         candidates += [Candidate("marker", key=ref.key, id=ref.id) for ref in linked]
@@ -90,14 +90,14 @@ def evidence(issue: IssueSnapshot, config: PairConfig, hints: list[IssueRef]) ->
     return candidates
 
 
-def decide(issue: IssueSnapshot, verified: list[tuple[Candidate, dict[str, Any]]]) -> Found | Ambiguous | None:
+def decide(issue: IssueSnapshot, verified: list[tuple[Candidate, IssueView]]) -> Found | Ambiguous | None:
     """The strongest kind of evidence decides; two different partners of one kind are ambiguous."""
     for via in VIA_ORDER:
-        partners: dict[str, dict[str, Any]] = {str(raw["id"]): raw for candidate, raw in verified if candidate.via == via}
+        partners = {view.id: view for candidate, view in verified if candidate.via == via}
         if len(partners) == 1:
             return Found(next(iter(partners.values())), via)
         if len(partners) > 1:
-            keys = ", ".join(sorted(raw["key"] for raw in partners.values()))
+            keys = ", ".join(sorted(view.key for view in partners.values()))
             return Ambiguous(f"{issue.key} has {len(partners)} possible partners by {via} ({keys}); "
                              "none is adopted and nothing is created until only one is left")
     return None
@@ -125,7 +125,8 @@ class Adoption:
     def find(self, issue: IssueSnapshot) -> Found | Ambiguous | None:
         """The partner `issue` already has in Jira, if the evidence proves one; reads only."""
         hints = self.store.hints_naming(issue.key, other_side(issue.side))
-        verified, fetched = [], {}
+        verified: list[tuple[Candidate, IssueView]] = []
+        fetched: dict[str, IssueView | None] = {}
         for candidate in evidence(issue, self.config, hints):
             raw = self._verified(issue, candidate, fetched)
             if raw is not None:
@@ -137,52 +138,51 @@ class Adoption:
         """The mapping adopting `found` makes (nothing recorded)."""
         partner = found.partner
         if issue.side == "user":
-            return Mapping(issue.id, issue.key, str(partner["id"]), partner["key"])
-        return Mapping(str(partner["id"]), partner["key"], issue.id, issue.key)
+            return Mapping(issue.id, issue.key, partner.id, partner.key)
+        return Mapping(partner.id, partner.key, issue.id, issue.key)
 
     def adopt(self, issue: IssueSnapshot, found: Found) -> Mapping:
         """Record the pair `find` proved, so that nothing fires from the adoption itself."""
         partner, partner_side = found.partner, other_side(issue.side)
         mapping = self.pairing(issue, found)
         self.store.save_mapping(mapping)
-        fields = partner["fields"]
-        self.store.save_issue_state(str(partner["id"]), partner_side, partner["key"], fields["status"]["name"],
-                                    parse_jira_datetime(fields["updated"]))
-        for attachment in fields.get("attachment") or []:
-            self.store.record_attachment(str(attachment["id"]), issue.id, None)
+        self.store.save_issue_state(partner.id, partner_side, partner.key, partner.current_status(), partner.updated)
+        for attachment in partner.attachments:
+            self.store.record_attachment(attachment.id, issue.id, None)
         for attachment_id in issue.attachment_ids:
-            self.store.record_attachment(attachment_id, str(partner["id"]), None)
-        dev_marker = issue.marker if issue.side == "dev" else (partner.get("properties") or {}).get(MARKER_PROPERTY)
-        if not (isinstance(dev_marker, dict) and dev_marker.get("userIssueId") == mapping.user_id):
-            self.jira.set_property(mapping.dev_id, MARKER_PROPERTY, {"pair": self.config.name, "userIssueId": mapping.user_id,
-                                                                     "userIssueKey": mapping.user_key})
+            self.store.record_attachment(attachment_id, partner.id, None)
+        dev_marker = issue.marker if issue.side == "dev" else partner.marker
+        if not (dev_marker is not None and dev_marker.names(mapping.user_id)):
+            ours = IssueMarker(mapping.user_id, mapping.user_key, self.config.name)
+            self.jira.set_property(mapping.dev_id, marker.KEY, ours.value())
         return mapping
 
-    def _verified(self, issue: IssueSnapshot, candidate: Candidate, fetched: dict[str, Any]) -> dict[str, Any] | None:
+    def _verified(self, issue: IssueSnapshot, candidate: Candidate,
+                  fetched: dict[str, IssueView | None]) -> IssueView | None:
         """The candidate as it is now, if it may be this issue's partner (`fetched` caches GETs)."""
         partner_side = other_side(issue.side)
         project = self.config.dev_project_key if partner_side == "dev" else self.config.user_project_key
         ref = candidate.id or candidate.key or ""
         if ref not in fetched:
             try:
-                fetched[ref] = self.jira.get_issue(ref, fields=PARTNER_FIELDS, properties=[MARKER_PROPERTY])
+                fetched[ref] = IssueView.parse(self.jira.get_issue(ref, fields=PARTNER_FIELDS, properties=[marker.KEY]))
             except JiraNotFound:
                 self.credentials.prove()  # a partner hidden from rejected credentials is no missing partner
                 fetched[ref] = None
-        raw = fetched[ref]
-        if raw is None:
+        view = fetched[ref]
+        if view is None:
             return None
-        if raw["key"].rpartition("-")[0] != project:
+        if view.project != project:
             return None
-        paired = self.store.mapping_for(partner_side, str(raw["id"]))
+        paired = self.store.mapping_for(partner_side, view.id)
         if paired is not None and paired.id_of(issue.side) != issue.id:
             return None
-        marker = (raw.get("properties") or {}).get(MARKER_PROPERTY) if partner_side == "dev" else issue.marker
-        names_other = isinstance(marker, dict) and marker.get("userIssueId") not in (None, _user_id(issue, raw))
-        if names_other or (candidate.via == "marker" and partner_side == "dev" and not isinstance(marker, dict)):
+        dev_marker = view.marker if partner_side == "dev" else issue.marker
+        names_other = dev_marker is not None and not dev_marker.names(_user_id(issue, view))
+        if names_other or (candidate.via == "marker" and partner_side == "dev" and dev_marker is None):
             return None  # ours, but for another User issue; or linked without our marker (a person's link)
-        return raw
+        return view
 
 
-def _user_id(issue: IssueSnapshot, partner: dict[str, Any]) -> str:
-    return issue.id if issue.side == "user" else str(partner["id"])
+def _user_id(issue: IssueSnapshot, partner: IssueView) -> str:
+    return issue.id if issue.side == "user" else partner.id

@@ -40,8 +40,10 @@ from app.instants import decode_instant
 from app.jira import JiraBadRequest, JiraClient, JiraNotFound, jql_datetime, jql_string
 from app.sync.actions import Action, CreateDevIssue, action_document, action_from_document
 from app.sync.credentials import CredentialCheck
-from app.sync.model import Mapping, same_status
-from app.sync.observe import MARKER_PROPERTY, parse_jira_datetime
+from app.sync import marker
+from app.sync.jira_answers import IssueView
+from app.sync.marker import IssueMarker
+from app.sync.model import IssueRef, Mapping, same_status
 from app.sync.store import PairStore
 from app.sync.templates import browse_url, fit_text
 
@@ -144,7 +146,7 @@ class DevIssueCreation:
         existing = self.record(action.user_issue_id)
         if existing is not None and existing.phase != "abandoned":
             return existing, False
-        floor = self.store.sync_state().get("dev_key_high")
+        floor = self.store.sync_state().dev_key_high
         record = CreationRecord(action, tuple(parts), self.clock(), dev_key_floor=floor)
         self._save(record)
         return record, True
@@ -205,16 +207,16 @@ class DevIssueCreation:
         }
         if action.priority:
             fields["priority"] = {"name": action.priority}
-        marker = {MARKER_PROPERTY: self._marker(action)}
+        ours = IssueMarker(action.user_issue_id, action.user_issue_key, self.config.name).properties()
         try:
-            created = self.jira.create_issue(fields, properties=marker, links=[(LINK_TYPE, action.user_issue_key)])
+            created = self.jira.create_issue(fields, properties=ours, links=[(LINK_TYPE, action.user_issue_key)])
             linked = True
         except JiraBadRequest as refused:
             if "issuelinks" not in refused.errors:
                 raise
             # The Dev project's create screen lacks "Linked Issues": create now, link as the
             # creation's next step (a crash in between is recovered through the marker).
-            created = self.jira.create_issue(fields, properties=marker)
+            created = self.jira.create_issue(fields, properties=ours)
             linked = False
         mapping = Mapping(action.user_issue_id, action.user_issue_key, str(created["id"]), created["key"])
         return self._mapped(record, mapping, linked)
@@ -228,31 +230,32 @@ class DevIssueCreation:
         that the move comes out as a change on the next read instead of being taken as where it began.
         """
         self.store.save_mapping(mapping)
-        dev = self.jira.get_issue(mapping.dev_id, fields=["status", "updated", "created", "statuscategorychangedate"])
-        status, updated = dev["fields"]["status"]["name"], parse_jira_datetime(dev["fields"]["updated"])
-        initial = self._initial_status(record.create, dev["fields"]) if recovered else None
+        dev = IssueView.parse(self.jira.get_issue(mapping.dev_id, fields=["status", "updated", "created",
+                                                                          "statuscategorychangedate"]))
+        status = dev.current_status()
+        initial = self._initial_status(record.create, dev) if recovered else None
         if initial is not None and not same_status(initial, status):
-            self.store.reset_baseline(mapping.dev_id, "dev", dev["key"], initial)
+            self.store.reset_baseline(mapping.dev_id, "dev", dev.key, initial)
         else:
-            self.store.save_issue_state(mapping.dev_id, "dev", dev["key"], status, updated)
+            self.store.save_issue_state(mapping.dev_id, "dev", dev.key, status, dev.updated)
         if not recovered:
             self._learn_initial_status(record.create.issue_type, status)
         return self._save(replace(record, phase="created", dev_id=mapping.dev_id, dev_key=mapping.dev_key,
                                   linked=linked))
 
     def _learn_initial_status(self, issue_type: str, status: str) -> None:
-        known = self.store.sync_state().get("dev_initial_statuses") or {}
+        known = self.store.sync_state().dev_initial_statuses
         if known.get(issue_type) != status:
             self.store.save_sync_state(dev_initial_statuses={**known, issue_type: status})
 
-    def _initial_status(self, action: CreateDevIssue, fields: dict[str, Any]) -> str | None:
+    def _initial_status(self, action: CreateDevIssue, dev: IssueView) -> str | None:
         """The status a new Dev issue of this type starts in, as seen after an earlier create; else,
         when the issue's status category changed since its creation, the first status of the "new"
         category the Dev project lists for the type (None: take the current status)."""
-        learned = (self.store.sync_state().get("dev_initial_statuses") or {}).get(action.issue_type)
+        learned = self.store.sync_state().dev_initial_statuses.get(action.issue_type)
         if learned:
             return learned
-        if fields.get("statuscategorychangedate") in (None, fields.get("created")):
+        if dev.status_category_changed in (None, dev.created):
             return None
         for entry in self.jira.project_statuses(action.project_key):
             if entry.get("name") == action.issue_type:
@@ -260,26 +263,22 @@ class DevIssueCreation:
                 return new[0] if new else None
         return None
 
-    def _marker(self, action: CreateDevIssue) -> dict[str, str]:
-        return {"pair": self.config.name, "userIssueId": action.user_issue_id, "userIssueKey": action.user_issue_key}
-
     def _find_created_dev_issue(self, record: CreationRecord) -> tuple[Mapping, bool] | None:
         """The Dev issue an interrupted create made, and whether it is linked: among the User
         issue's links, else by key after the record's floor, else among the Dev issues the
         search finds created since the record (a create screen without links), by its marker."""
         action = record.create
-        user_issue = self.jira.get_issue(action.user_issue_id, fields=["issuelinks"])
-        linked = [link.get("inwardIssue") or link.get("outwardIssue") or {} for link in user_issue["fields"].get("issuelinks") or []]
-        candidates = [issue for issue in linked if issue.get("key", "").startswith(f"{action.project_key}-")]
+        user_issue = IssueView.parse(self.jira.get_issue(action.user_issue_id, fields=["issuelinks"]))
+        candidates = [ref for ref in user_issue.links if ref.key.startswith(f"{action.project_key}-")]
         for candidate in candidates:
-            if self._marks(self.jira.get_property(candidate["key"], MARKER_PROPERTY), action):
+            if self._marks(IssueMarker.read(self.jira.get_property(candidate.key, marker.KEY)), action):
                 return self._mapping_of(action, candidate), True
         probed = self._probe_keys(record)
         if probed is not None:
             return probed
-        for candidate in self._created_since(action.project_key, record.started_at):
-            if self._marks(self.jira.get_property(candidate["key"], MARKER_PROPERTY), action):
-                return self._mapping_of(action, candidate), False
+        for listed in self._created_since(action.project_key, record.started_at):
+            if self._marks(IssueMarker.read(self.jira.get_property(listed.key, marker.KEY)), action):
+                return self._mapping_of(action, listed), False
         return None
 
     def _probe_keys(self, record: CreationRecord) -> tuple[Mapping, bool] | None:
@@ -288,38 +287,35 @@ class DevIssueCreation:
         first, missing = (record.dev_key_floor or 0) + 1, 0
         for number in range(first, first + PROBE_LIMIT):
             try:
-                issue = self.jira.get_issue(f"{action.project_key}-{number}", fields=["issuelinks"],
-                                            properties=[MARKER_PROPERTY])
+                issue = IssueView.parse(self.jira.get_issue(f"{action.project_key}-{number}", fields=["issuelinks"],
+                                                            properties=[marker.KEY]))
             except JiraNotFound:
                 missing += 1
                 if missing == PROBE_GAP:
                     break
                 continue
             missing = 0
-            if self._marks((issue.get("properties") or {}).get(MARKER_PROPERTY), action):
-                links = issue["fields"].get("issuelinks") or []
-                linked = any(str((link.get("inwardIssue") or link.get("outwardIssue") or {}).get("id")) ==
-                             action.user_issue_id for link in links)
-                return self._mapping_of(action, issue), linked
+            if self._marks(issue.marker, action):
+                return self._mapping_of(action, issue), issue.links_to(action.user_issue_id)
         self.credentials.prove()  # the missing keys were missing, not hidden from rejected credentials
         return None
 
     @staticmethod
-    def _marks(marker: Any, action: CreateDevIssue) -> bool:
-        return isinstance(marker, dict) and marker.get("userIssueId") == action.user_issue_id
+    def _marks(found: IssueMarker | None, action: CreateDevIssue) -> bool:
+        return found is not None and found.names(action.user_issue_id)
 
     @staticmethod
-    def _mapping_of(action: CreateDevIssue, issue: dict[str, Any]) -> Mapping:
-        return Mapping(action.user_issue_id, action.user_issue_key, str(issue["id"]), issue["key"])
+    def _mapping_of(action: CreateDevIssue, issue: IssueRef | IssueView) -> Mapping:
+        return Mapping(action.user_issue_id, action.user_issue_key, issue.id, issue.key)
 
-    def _created_since(self, project_key: str, since: datetime) -> list[dict[str, Any]]:
+    def _created_since(self, project_key: str, since: datetime) -> list[IssueView]:
         window = jql_datetime(since - RECOVERY_WINDOW, self.time_zone)
         jql = f'project = {jql_string(project_key)} AND created >= "{window}" ORDER BY created ASC'
-        return list(self.jira.search(jql, fields=["summary"]))
+        return [IssueView.parse(raw) for raw in self.jira.search(jql, fields=["summary"])]
 
     def _still_wanted(self, record: CreationRecord) -> bool:
-        issue = self.jira.get_issue(record.user_issue_id, fields=["status"])
-        return same_status(issue["fields"]["status"]["name"], record.create.user_status)
+        issue = IssueView.parse(self.jira.get_issue(record.user_issue_id, fields=["status"]))
+        return same_status(issue.status, record.create.user_status)
 
     def _save(self, record: CreationRecord) -> CreationRecord:
         self.store.save_creation(record.user_issue_id, record.to_document())

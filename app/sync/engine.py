@@ -32,11 +32,12 @@ from app.sync.adoption import Adoption, Ambiguous
 from app.sync.audit import Progress, adopted_event, creation_event, processed_event
 from app.sync.creation import CreationRecord, creation_id
 from app.sync.executor import ActionExecutor
-from app.sync.failures import failure_document
+from app.sync.failures import FailedChange, Failure, FailureKind, creation_change, failed_again
 from app.sync.model import Execution, Mapping, PassSummary, StatusChange, other_side, same_status
-from app.sync.observe import DEFAULT_OVERLAP, Observed, Observer, full_scan_due
-from app.sync.original import ImportPlan, OriginalImport, still_to_import
+from app.sync.observe import DEFAULT_OVERLAP, Observation, Observed, Observer, full_scan_due
+from app.sync.original import ImportPlan, OriginalImport, import_update, still_to_import
 from app.sync.plan import plan as plan_change
+from app.sync.state import SyncState, SyncStateUpdate
 from app.sync.store import PairStore
 
 log = logging.getLogger(__name__)
@@ -86,12 +87,12 @@ class Engine:
         acting = self._acting(state)
         observation = self.observer.observe(state, summary.started_at)
         changes = observation.changes
-        scanning = full_scan_due(state.get("last_full_scan_at"), summary.started_at, self.config.full_scan_seconds)
+        scanning = full_scan_due(state.last_full_scan_at, summary.started_at, self.config.full_scan_seconds)
         if scanning:
-            missed = self.observer.full_scan({item.change.issue.id for item in changes}, state.get("known_before"))
+            missed = self.observer.full_scan({item.change.issue.id for item in changes}, state.known_before)
             counts["full_scan_missed"] = len(missed)
             changes = sorted(changes + missed, key=lambda item: item.change.issue.updated)
-        progress = Progress(len(changes), self.monotonic, first_pass=not state.get("initial_sync_done"))
+        progress = Progress(len(changes), self.monotonic, first_pass=not state.initial_sync_done)
         interrupted = False
         baselined: set[str] = set()
         for item in changes:
@@ -109,14 +110,7 @@ class Engine:
         if not interrupted and not should_stop():
             self._retry_due_failures(acting, counts, should_stop)
             self._carry_out_owed_creations(counts, should_stop)
-            scanned = {"last_full_scan_at": summary.started_at} if scanning or not state.get("last_full_scan_at") else {}
-            highest = max(state.get("dev_key_high") or 0, observation.highest_dev_key or 0)
-            self.store.save_sync_state(
-                initial_sync_done=True,
-                **scanned,
-                **({"dev_key_high": highest} if highest else {}),
-                **{f"{side}_watermark": mark for side, mark in observation.watermarks.items() if mark},
-            )
+            self.store.save_sync_state(**pass_update(state, observation, summary.started_at, scanning))
         counts["failures_pending"] = self.store.failure_count()
         # A pass that completes is ok: changes that failed are kept and shown as failures pending.
         # A pass that cannot complete (search or MongoDB down) raises, and the loop reports it.
@@ -137,12 +131,10 @@ class Engine:
         adopted: dict[str, Mapping] = {}  # issue id -> the pairing this preview already found
         if imported is not None:
             adopted.update({issue_id: m for m in imported.mappings for issue_id in (m.user_id, m.dev_id)})
-            if imported.last_sync:
-                state = {**state, "initial_sync_done": True, "user_watermark": imported.last_sync,
-                         "dev_watermark": imported.last_sync}
+            state = state.updated(import_update(imported, self.clock()))
         acting = self._acting(state)
         previews = []
-        for item in self.observer.observe(state, self.clock()).changes:
+        for item in self.observer.observe(state, self.clock(), imported).changes:
             change, issue = item.change, item.change.issue
             mapping = self._mapping(change) or adopted.get(issue.id)
             decided = self._plan(change, acting, mapping)
@@ -162,12 +154,12 @@ class Engine:
         """Once, before the first pass over a database the original service left behind."""
         original = still_to_import(self.store.db, self.store.sync_state())
         if original is not None:
-            record = self.original.apply(original, self.original.plan(original))
-            self._record({"event": "original.imported", **{k: v for k, v in record.items() if k != "at"}})
+            record = self.original.apply(self.original.plan(original))
+            self._record({"event": "original.imported", **record.counts()})
 
-    def _acting(self, state: dict[str, Any]) -> bool:
+    def _acting(self, state: SyncState) -> bool:
         """False only on a first pass with initialSyncEnabled off: it records a baseline."""
-        return bool(state.get("initial_sync_done")) or self.config.initial_sync_enabled
+        return state.initial_sync_done or self.config.initial_sync_enabled
 
     # -- plan and execute: one path for fresh changes and retries ------------------------------
 
@@ -224,7 +216,8 @@ class Engine:
             partner_status = next(iter(partner.values()), {}).get("status")
         return plan_change(change, mapping, self.config, partner_status, self.jira.site_url)
 
-    def _settle(self, execution: Execution, counts: Counter[str], failure_id: str, described: dict[str, Any]) -> None:
+    def _settle(self, execution: Execution, counts: Counter[str], failure_id: str, kind: FailureKind,
+                described: FailedChange) -> None:
         """Count what an execution did and keep (or clear) its failure."""
         for name in execution.actions_done:
             counts[f"actions.{name}"] += 1
@@ -232,12 +225,13 @@ class Engine:
             self.store.clear_failure(failure_id)
             return
         counts["failed"] += 1
-        document = failure_document(self.store.failure(failure_id), described, execution.error or "", self.clock())
-        self.store.record_failure(failure_id, document)
+        failure = failed_again(self.store.failure(failure_id), failure_id, kind, described, execution.error or "",
+                               self.clock())
+        self.store.record_failure(failure)
         log.warning(
             "change failed",
-            extra={"issueKey": described["issue_key"], "ruleId": described.get("rule_id"),
-                   "attempts": document["attempts"], "error": execution.error},
+            extra={"issueKey": described.issue_key, "ruleId": described.rule_id,
+                   "attempts": failure.attempts, "error": execution.error},
         )
 
     # -- retries -----------------------------------------------------------------------------
@@ -246,24 +240,27 @@ class Engine:
         for failure in self.store.due_failures(self.clock()):
             if should_stop():
                 return
-            if failure.get("kind") == "creation":
+            if failure.kind is FailureKind.CREATION:
                 continue  # carried out by its creation (_carry_out_owed_creations)
+            change = failure.change
+            if change.issue_id is None or change.side is None:
+                continue  # a refusal, or a document too old to plan from: shown, never retried
             counts["retried"] += 1
             try:
-                issue = self.observer.fetch(failure["issue_id"], failure["side"])
+                issue = self.observer.fetch(change.issue_id, change.side)
             except JiraNotFound:
                 self.executor.credentials.prove()  # a 404 to rejected credentials is no deletion
-                self.store.clear_failure(failure["_id"])  # the source issue is gone: nothing to sync
+                self.store.clear_failure(failure.id)  # the source issue is gone: nothing to sync
                 continue
             except JiraAuthError:
                 raise
             except JiraError as error:
-                log.warning("retry postponed: %s", error, extra={"issueKey": failure["issue_key"]})
+                log.warning("retry postponed: %s", error, extra={"issueKey": change.issue_key})
                 continue
-            if not same_status(issue.status, failure["to_status"]):
-                self.store.clear_failure(failure["_id"])  # the issue moved on; its newer change decides
+            if not same_status(issue.status, change.to_status):
+                self.store.clear_failure(failure.id)  # the issue moved on; its newer change decides
                 continue
-            self._process(Observed(StatusChange(issue, failure["from_status"]), None), acting, counts, failure["_id"])
+            self._process(Observed(StatusChange(issue, change.from_status), None), acting, counts, failure.id)
 
     def _carry_out_owed_creations(self, counts: Counter[str], should_stop: Callable[[], bool]) -> None:
         """Creations that still owe their Dev issue or a part: those whose failure is due, and
@@ -273,11 +270,11 @@ class Engine:
             if should_stop():
                 return
             failure = self.store.failure(record.change_id)
-            if failure and failure["next_attempt_at"] > now:
+            if failure and not failure.due(now):
                 continue
             counts["retried"] += bool(failure)
             execution = self.executor.carry_out_creation(record)
-            self._settle(execution, counts, record.change_id, _creation_described(record, failure))
+            self._settle(execution, counts, record.change_id, FailureKind.CREATION, _creation_described(record, failure))
             self._record(creation_event(record, execution))
 
     # -- audit -------------------------------------------------------------------------------
@@ -287,41 +284,37 @@ class Engine:
         self.store.record_event({**event, "at": self.clock()})
 
 
+def pass_update(state: SyncState, observation: Observation, started_at: datetime, scanned: bool) -> SyncStateUpdate:
+    """The pair's sync state after a completed pass that began at `started_at` (`scanned`: with a
+    full scan; the first pass reads everything and counts as one)."""
+    update = SyncStateUpdate(initial_sync_done=True)
+    if scanned or not state.last_full_scan_at:
+        update["last_full_scan_at"] = started_at
+    highest = max(state.dev_key_high or 0, observation.highest_dev_key or 0)
+    if highest:
+        update["dev_key_high"] = highest
+    if observation.watermarks.get("user"):
+        update["user_watermark"] = observation.watermarks["user"]
+    if observation.watermarks.get("dev"):
+        update["dev_watermark"] = observation.watermarks["dev"]
+    return update
+
+
 def _change_id(change: StatusChange) -> str:
     """Names one observed version of an issue; stable across passes and retries."""
     return f"{change.issue.id}@{change.issue.updated.isoformat()}"
 
 
-def _failure_of(change: StatusChange, decided: Plan, mapping: Mapping | None, change_id: str) -> tuple[str, dict[str, Any]]:
+def _failure_of(change: StatusChange, decided: Plan, mapping: Mapping | None,
+                change_id: str) -> tuple[str, FailureKind, FailedChange]:
     """The failure a plan's execution keeps: a creating plan's belongs to its creation."""
-    issue = change.issue
-    described = {
-        "issue_id": issue.id,
-        "issue_key": issue.key,
-        "side": issue.side,
-        "from_status": change.previous_status,
-        "to_status": issue.status,
-        "updated": issue.updated,
-        "had_mapping": mapping is not None,
-        "rule_id": decided.rule_id,
-        "kind": "change",
-    }
+    described = FailedChange.of(change, decided.rule_id, mapping is not None)
     if decided.creates:
-        return creation_id(issue.id), {**described, "kind": "creation"}
-    return change_id, described
+        return creation_id(change.issue.id), FailureKind.CREATION, described
+    return change_id, FailureKind.CHANGE, described
 
 
-def _creation_described(record: CreationRecord, failure: dict[str, Any] | None) -> dict[str, Any]:
+def _creation_described(record: CreationRecord, failure: Failure | None) -> FailedChange:
     create = record.create
-    earlier = failure or {}
-    return {
-        "issue_id": create.user_issue_id,
-        "issue_key": create.user_issue_key,
-        "side": "user",
-        "from_status": earlier.get("from_status"),
-        "to_status": create.user_status,
-        "updated": earlier.get("updated", record.started_at),
-        "had_mapping": record.mapping is not None,
-        "rule_id": earlier.get("rule_id"),
-        "kind": "creation",
-    }
+    return creation_change(failure, create.user_issue_id, create.user_issue_key, create.user_status,
+                           record.started_at, record.mapping is not None)

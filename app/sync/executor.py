@@ -30,11 +30,12 @@ from typing import Any
 from app.config import PairConfig
 from app.jira import JiraAuthError, JiraClient, JiraError, JiraNotFound, JiraPayloadTooLarge, JiraUnavailable
 from app.sync.actions import Action, AddComment, CopyAttachments, CreateDevIssue, LinkIssues, TransitionPartner
-from app.sync.creation import LINK_TYPE, MARKER_PROPERTY, CreationDeferred, CreationRecord, DevIssueCreation
+from app.sync.creation import LINK_TYPE, CreationDeferred, CreationRecord, DevIssueCreation
 from app.sync.credentials import CredentialCheck
-from app.sync.failures import refusal_document
-from app.sync.model import Execution, Mapping, same_status
-from app.sync.observe import parse_jira_datetime
+from app.sync.failures import FailedChange, refused
+from app.sync.model import Execution, ExecutionResult, Mapping, same_status
+from app.sync.jira_answers import CommentView, IssueView
+from app.sync.marker import CommentMarker
 from app.sync.store import PairStore
 from app.sync.templates import browse_url
 
@@ -57,8 +58,8 @@ class _Progress:
     done: list[str] = field(default_factory=list)
     baselined: set[str] = field(default_factory=set)
 
-    def execution(self, result: str, error: str | None = None) -> Execution:
-        return Execution(result, tuple(self.done), self.mapping, error, frozenset(self.baselined))  # type: ignore[arg-type]
+    def execution(self, result: ExecutionResult, error: str | None = None) -> Execution:
+        return Execution(result, tuple(self.done), self.mapping, error, frozenset(self.baselined))
 
 
 @dataclass
@@ -74,12 +75,6 @@ class ActionExecutor:
     def __post_init__(self) -> None:
         self.credentials = CredentialCheck(self.jira)
         self.creation = DevIssueCreation(self.jira, self.store, self.config, self.clock, self.time_zone, self.credentials)
-        self._handlers: dict[type, Callable[[Action, Mapping, str, _Progress], bool]] = {
-            TransitionPartner: self._transition,
-            CopyAttachments: self._copy_attachments,
-            LinkIssues: self._link,
-            AddComment: self._comment,
-        }
 
     def execute(self, actions: tuple[Action, ...], mapping: Mapping | None, change_id: str,
                 source_updated: datetime | None = None) -> Execution:
@@ -132,7 +127,7 @@ class ActionExecutor:
         if mapping is None:
             raise RuntimeError(f"{action.name} planned without a mapping; the planner never does that")
         try:
-            did = self._handlers[type(action)](action, mapping, change_id, progress)
+            did = self._handle(action, mapping, change_id, progress)
         except JiraAuthError:
             raise  # the pass stops: nothing is decided on an answer given to nobody
         except (JiraError, PartnerMissing) as error:
@@ -141,15 +136,26 @@ class ActionExecutor:
             progress.done.append(action.name)
         return None
 
+    def _handle(self, action: Action, mapping: Mapping, change_id: str, progress: _Progress) -> bool:
+        if isinstance(action, TransitionPartner):
+            return self._transition(action, mapping, change_id, progress)
+        if isinstance(action, CopyAttachments):
+            return self._copy_attachments(action, mapping, change_id, progress)
+        if isinstance(action, LinkIssues):
+            return self._link(action, mapping, change_id, progress)
+        if isinstance(action, AddComment):
+            return self._comment(action, mapping, change_id, progress)
+        raise RuntimeError(f"{action.name} is carried out by the creation, not as a plan's step")
+
     # -- transition --------------------------------------------------------------------------
 
     def _transition(self, action: TransitionPartner, mapping: Mapping, change_id: str, progress: _Progress) -> bool:
         partner_id = mapping.id_of(action.side)
         partner = self._partner(partner_id, mapping.key_of(action.side), ["status", "updated"])
-        if partner["key"] != mapping.key_of(action.side):
-            self.store.update_mapping_key(action.side, partner_id, partner["key"])  # it moved
-        reached = partner["fields"]["status"]["name"]
-        if self._moved_later(partner_id, reached, partner["fields"].get("updated"), progress.source_updated):
+        if partner.key != mapping.key_of(action.side):
+            self.store.update_mapping_key(action.side, partner_id, partner.key)  # it moved
+        reached = partner.current_status()
+        if self._moved_later(partner_id, reached, partner.updated, progress.source_updated):
             return False  # a person moved the partner after this change: its own change decides
         progress.baselined.add(partner_id)
         already_there = same_status(reached, action.target_status)
@@ -157,7 +163,7 @@ class ActionExecutor:
             reached = self._transition_to(partner_id, action.target_status)
         # The status the sync set becomes the partner's baseline, so the next pass does not
         # sync it back (no echo).
-        self.store.save_issue_state(partner_id, action.side, partner["key"], reached, None)
+        self.store.save_issue_state(partner_id, action.side, partner.key, reached, None)
         return not already_there
 
     def _transition_to(self, issue_id: str, target_status: str) -> str:
@@ -166,12 +172,12 @@ class ActionExecutor:
         try:
             return self.jira.transition_to(issue_id, target_status, resolution=DONE_RESOLUTION).to_status
         except JiraUnavailable:
-            now = self.jira.get_issue(issue_id, fields=["status"])["fields"]["status"]["name"]
+            now = IssueView.parse(self.jira.get_issue(issue_id, fields=["status"])).current_status()
             if same_status(now, target_status):
                 return now
             raise
 
-    def _moved_later(self, partner_id: str, status: str, updated: str | None, source_updated: datetime | None) -> bool:
+    def _moved_later(self, partner_id: str, status: str, updated: datetime | None, source_updated: datetime | None) -> bool:
         """Whether the partner changed after the change being synced: a version of it newer than
         that change was already processed (a retry of an older change), or it left the status
         the sync last knew after that change (a person's move not processed yet)."""
@@ -181,11 +187,11 @@ class ActionExecutor:
         if known.get("updated") is not None and known["updated"] > source_updated:
             return True
         moved = known.get("status") is not None and not same_status(known["status"], status)
-        return moved and updated is not None and parse_jira_datetime(updated) > source_updated
+        return moved and updated is not None and updated > source_updated
 
-    def _partner(self, issue_id: str, key: str, fields: list[str]) -> dict[str, Any]:
+    def _partner(self, issue_id: str, key: str, fields: list[str]) -> IssueView:
         try:
-            return self.jira.get_issue(issue_id, fields=fields)
+            return IssueView.parse(self.jira.get_issue(issue_id, fields=fields))
         except JiraNotFound as error:
             self.credentials.prove()
             raise PartnerMissing(key, issue_id) from error
@@ -229,15 +235,15 @@ class ActionExecutor:
         self.store.record_attachment(attachment_id, mapping.id_of(action.to_side), None)
         reason = (f"{attachment.get('filename')!r} ({attachment.get('size', '?')} bytes) was refused by Jira as too "
                   f"large for {mapping.key_of(action.to_side)}; not copied ({error})")
-        described = {"issue_id": mapping.id_of(action.from_side), "issue_key": mapping.key_of(action.from_side),
-                     "side": action.from_side, "from_status": None, "to_status": None}
-        self.store.record_failure(f"refused:{attachment_id}", refusal_document(described, reason, self.clock()))
+        described = FailedChange(mapping.id_of(action.from_side), mapping.key_of(action.from_side), action.from_side,
+                                 None, None)
+        self.store.record_failure(refused(f"refused:{attachment_id}", described, reason, self.clock()))
 
     # -- link --------------------------------------------------------------------------------
 
     def _link(self, action: LinkIssues, mapping: Mapping, change_id: str, progress: _Progress) -> bool:
         dev = self._partner(mapping.dev_id, mapping.dev_key, ["issuelinks"])
-        if _links_to(dev["fields"].get("issuelinks") or [], mapping.user_id):
+        if dev.links_to(mapping.user_id):
             return False
         self.jira.create_issue_link(LINK_TYPE, mapping.dev_key, mapping.user_key)
         return True
@@ -257,16 +263,13 @@ class ActionExecutor:
         target_key = action.context.target_key or mapping.dev_key
         text = action.text(target_key=target_key, target_url=browse_url(self.jira.site_url, target_key))
         self.store.begin_intent(intent_id, self.clock(), issue_id=issue_id)
-        self.jira.add_comment(issue_id, text, properties={MARKER_PROPERTY: {"changeId": change_id}})
+        self.jira.add_comment(issue_id, text, properties=CommentMarker(change_id).properties())
         self.store.finish_intent(intent_id)
         return True
 
     def _has_marked_comment(self, issue_id: str, change_id: str) -> bool:
-        for comment in self.jira.comments(issue_id, expand_properties=True):
-            for prop in comment.get("properties") or []:
-                if prop.get("key") == MARKER_PROPERTY and (prop.get("value") or {}).get("changeId") == change_id:
-                    return True
-        return False
+        mark = CommentMarker(change_id)
+        return any(CommentView.parse(raw).marker == mark for raw in self.jira.comments(issue_id, expand_properties=True))
 
 
 def _same_file(attachment: dict[str, Any], candidates: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -275,6 +278,3 @@ def _same_file(attachment: dict[str, Any], candidates: list[dict[str, Any]]) -> 
             return candidate
     return None
 
-
-def _links_to(links: list[dict[str, Any]], issue_id: str) -> bool:
-    return any(str((link.get("inwardIssue") or link.get("outwardIssue") or {}).get("id")) == issue_id for link in links)

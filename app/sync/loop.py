@@ -83,12 +83,18 @@ class SyncLoop:
         summary.duration_s = round(self._monotonic() - started, 3)
         self.metrics.record_pass(summary)
         self._heartbeat.record_pass(
-            LastPass.of(summary),
+            last_pass_of(summary),
             state=WorkerState.STOPPING if self.stopping() else WorkerState.SLEEPING,
-            metrics=self.metrics.as_document(),
+            metrics=self.metrics.totals(),
             failures_pending=summary.counts.get("failures_pending"),
         )
         return summary
+
+
+def last_pass_of(summary: PassSummary) -> LastPass:
+    """What the heartbeat keeps of a pass."""
+    return LastPass(summary.started_at, summary.finished_at, summary.duration_s, summary.ok, summary.error,
+                    dict(summary.counts))
 
 
 def _describe(error: Exception) -> str:

@@ -1,16 +1,11 @@
 """A worker's metrics, cumulative since it started, carried to the health service in its heartbeat.
 
 Workers are separate processes under supervisord, so nothing can scrape an in-process registry
-from them. Instead each pass is folded into a plain `WorkerMetrics`, whose `as_document()` rides
-along in the heartbeat (`metrics` field) and becomes Prometheus families in app.health.metrics.
-A restarted worker starts from zero again, which Prometheus reads as a counter reset.
-
-The document (every value a number, every key free of "." and "$" so MongoDB stores it as is):
-    {"passes_total": n, "passes_failed": n,
-     "actions": {"create": n, "transition": n, ...},          # PassSummary "actions.<kind>" counts
-     "items": {"processed": n, "changes": n, "failed": n, "retried": n},
-     "pass_duration": {"le": [0.5, 1.0, ...], "counts": [cumulative...], "sum": s, "count": n},
-     "jira_requests": {"200": n, "429": n, "dropped": n}}      # from the JiraClient, if wired in
+from them. Instead each pass is folded into a `WorkerMetrics`, whose `totals()` (a
+`WorkerTotals`, app.heartbeats.totals, which owns the stored form) ride along in the heartbeat
+and become Prometheus families in app.health.metrics. A restarted worker starts from zero
+again, which Prometheus reads as a counter reset. `actions` are the PassSummary's
+"actions.<kind>" counts; `jira_requests` come from the JiraClient, if wired in.
 """
 
 from __future__ import annotations
@@ -18,21 +13,16 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import Any
+
+from app.heartbeats.totals import DurationHistogram, WorkerTotals
+from app.sync.model import PassSummary
 
 # Seconds. A steady-state pass takes well under a second; an initial sync of a big project
 # takes minutes, so the buckets reach half an hour.
 PASS_DURATION_BUCKETS: tuple[float, ...] = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0)
 ACTION_PREFIX = "actions."
 ITEM_KEYS = ("processed", "changes", "failed", "retried")  # summed; failures_pending is a gauge
-
-
-class PassLike(Protocol):
-    """What the accumulator reads of a pass (app.sync.loop.PassSummary fits)."""
-
-    ok: bool
-    duration_s: float
-    counts: Mapping[str, int]
 
 
 class WorkerMetrics:
@@ -52,7 +42,7 @@ class WorkerMetrics:
         self.items: Counter[str] = Counter()
         self.duration_sum = 0.0
 
-    def record_pass(self, summary: PassLike) -> None:
+    def record_pass(self, summary: PassSummary) -> None:
         """Add one finished pass (failed or not) to the totals."""
         self.passes_total += 1
         if not summary.ok:
@@ -68,22 +58,22 @@ class WorkerMetrics:
         if index < len(self._buckets):
             self._bucket_hits[index] += 1
 
-    def as_document(self) -> dict[str, Any]:
-        """The plain-dict form described in the module docstring (a fresh copy each call)."""
+    def totals(self) -> WorkerTotals:
+        """The totals so far (a fresh value each call)."""
         cumulative, running = [], 0
         for hits in self._bucket_hits:
             running += hits
             cumulative.append(running)
-        return {
-            "passes_total": self.passes_total,
-            "passes_failed": self.passes_failed,
-            "actions": dict(self.actions),
-            "items": {key: self.items[key] for key in ITEM_KEYS},
-            "pass_duration": {
-                "le": list(self._buckets),
-                "counts": cumulative,
-                "sum": round(self.duration_sum, 3),
-                "count": self.passes_total,
-            },
-            "jira_requests": {str(status): int(count) for status, count in self._request_counts().items()},
-        }
+        return WorkerTotals(
+            passes_total=self.passes_total,
+            passes_failed=self.passes_failed,
+            actions=dict(self.actions),
+            items={key: self.items[key] for key in ITEM_KEYS},
+            pass_duration=DurationHistogram(self._buckets, tuple(cumulative), round(self.duration_sum, 3),
+                                            self.passes_total),
+            jira_requests={str(status): int(count) for status, count in self._request_counts().items()},
+        )
+
+    def as_document(self) -> dict[str, Any]:
+        """The stored form of `totals()` (app.heartbeats.totals)."""
+        return self.totals().to_document()

@@ -9,19 +9,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-Side = Literal["user", "dev"]
+from app.sync.marker import IssueMarker
 
-
-def other_side(side: Side) -> Side:
-    """The partner side of `side` (user <-> dev)."""
-    return "dev" if side == "user" else "user"
-
-
-def normalize_status(status: str | None) -> str:
-    """Status names compare trimmed and case-insensitively ("  in progress" == "In Progress")."""
-    return (status or "").strip().casefold()
+from app.vocabulary import Side as Side, normalize_status as normalize_status, other_side as other_side
 
 
 def same_status(a: str | None, b: str | None) -> bool:
@@ -59,7 +51,7 @@ class IssueSnapshot:
     issue_type: str | None = None
     url: str | None = None
     linked: tuple[IssueRef, ...] = ()
-    marker: dict | None = None
+    marker: IssueMarker | None = None
     attachment_ids: tuple[str, ...] = ()
 
 
@@ -130,5 +122,5 @@ class PassSummary:
     error: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
 
-    def as_document(self) -> dict:
+    def as_document(self) -> dict[str, Any]:
         return asdict(self)

@@ -18,26 +18,29 @@ two more reads make late changes safe:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from app.config import PairConfig
 from app.jira import JiraClient, jql_datetime, jql_string
-from app.sync.model import IssueRef, IssueSnapshot, Side, StatusChange
+from app.sync import marker
+from app.sync.jira_answers import IssueView
+from app.sync.model import IssueSnapshot, Side, StatusChange
+from app.sync.state import SyncState
 from app.sync.store import PairStore
 from app.sync.templates import browse_url
+from app.vocabulary import SIDES
 
-SIDES: tuple[Side, Side] = ("user", "dev")
 DEFAULT_OVERLAP = timedelta(minutes=5)
 SEARCH_FIELDS = ("summary", "status", "updated", "created", "priority", "issuetype", "description", "attachment",
                  "issuelinks")
-MARKER_PROPERTY = "jira-sync"  # the issue property the sync sets on the Dev issues it creates
 SCAN_FIELDS = ("status", "updated")
 SCAN_PAGE = 5000  # Jira pages a search that asks few fields up to 5,000 issues (it may answer fewer)
 STATE_BATCH = 200  # stored states are read for this many issues at a time
 RECENT_LIMIT = 50  # what reconcileIssues accepts
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,14 @@ class Observation:
     changes: list[Observed]
     watermarks: dict[Side, datetime | None]
     highest_dev_key: int | None = None
+
+
+class ImportedBaselines(Protocol):
+    """What an import about to be written would store (app.sync.original.ImportPlan)."""
+
+    def issue_states(self, issue_ids: Iterable[str]) -> dict[str, dict[str, Any]]: ...
+
+    def legacy_statuses(self, side: Side, first_seen: Iterable[IssueSnapshot]) -> dict[str, str]: ...
 
 
 class RecentIssues:
@@ -94,20 +105,26 @@ class Observer:
         self.overlap = overlap
         self.recent = recent if recent is not None else RecentIssues(keep=overlap)
 
-    def observe(self, sync_state: dict[str, Any], now: datetime) -> Observation:
-        """Every new version in both projects since the stored watermarks, oldest first."""
+    def observe(self, sync_state: SyncState, now: datetime, importing: ImportedBaselines | None = None) -> Observation:
+        """Every new version in both projects since the stored watermarks, oldest first.
+        `importing`: the baselines an import not written yet would store (the `plan` preview)."""
         changes: list[Observed] = []
         watermarks: dict[Side, datetime | None] = {}
         reconcile = self.recent.ids(now)
         highest: int | None = None
         for side in SIDES:
-            since = sync_state.get(f"{side}_watermark")
+            since = sync_state.watermark(side)
             seen_updates: list[datetime] = []
             search = self._search(side, window_jql(self._project(side), since, self.time_zone, self.overlap),
                                   SEARCH_FIELDS, reconcile=reconcile)
             for batch in _batches((issue_snapshot(raw, side, self.jira.site_url) for raw in search), STATE_BATCH):
                 stored = self.store.issue_states(issue.id for issue in batch)
-                legacy = self._legacy(side, [issue for issue in batch if issue.id not in stored], sync_state)
+                if importing is not None:  # as the import would write them: over what is stored
+                    imported = importing.issue_states(issue.id for issue in batch)
+                    stored = {**stored, **{i: {**stored.get(i, {}), **state} for i, state in imported.items()}}
+                first_seen = [issue for issue in batch if issue.id not in stored]
+                legacy = (importing.legacy_statuses(side, first_seen) if importing is not None
+                          else self._legacy(side, first_seen, sync_state))
                 for issue in batch:
                     seen_updates.append(issue.updated)
                     if side == "dev":
@@ -130,10 +147,12 @@ class Observer:
             jql = f"project = {jql_string(self._project(side))} ORDER BY created ASC, key ASC"
             listed = self._search(side, jql, SCAN_FIELDS, page_size=SCAN_PAGE)
             for batch in _batches(listed, STATE_BATCH):
-                stored = self.store.issue_states(str(raw["id"]) for raw in batch)
-                for raw in batch:
-                    issue_id, before = str(raw["id"]), stored.get(str(raw["id"]))
-                    updated = parse_jira_datetime(raw["fields"]["updated"])
+                listed_views = [IssueView.parse(raw) for raw in batch]
+                stored = self.store.issue_states(view.id for view in listed_views)
+                for view in listed_views:
+                    issue_id, before, updated = view.id, stored.get(view.id), view.updated
+                    if updated is None:
+                        raise ValueError(f"Jira listed {view.key} without its `updated` field")
                     if issue_id in already or not is_new_version(before.get("updated") if before else None, updated):
                         continue
                     if before is None and known_before is not None and updated < known_before:
@@ -143,15 +162,15 @@ class Observer:
         missed.sort(key=lambda item: item.change.issue.updated)
         return missed
 
-    def _legacy(self, side: Side, first_seen: list[IssueSnapshot], sync_state: dict[str, Any]) -> dict[str, str]:
+    def _legacy(self, side: Side, first_seen: list[IssueSnapshot], sync_state: SyncState) -> dict[str, str]:
         """What the original service last saw of issues sighted for the first time (an import)."""
-        if not first_seen or not sync_state.get("original_import"):
+        if not first_seen or not sync_state.original_import:
             return {}
         return self.store.legacy_statuses(side, (issue.key for issue in first_seen))
 
     def fetch(self, issue_id: str, side: Side) -> IssueSnapshot:
         """One issue as it is now (a GET, never the search index); JiraNotFound when it is gone."""
-        raw = self.jira.get_issue(issue_id, fields=list(SEARCH_FIELDS), properties=[MARKER_PROPERTY])
+        raw = self.jira.get_issue(issue_id, fields=list(SEARCH_FIELDS), properties=[marker.KEY])
         return issue_snapshot(raw, side, self.jira.site_url)
 
     def _project(self, side: Side) -> str:
@@ -160,7 +179,7 @@ class Observer:
     def _search(self, side: Side, jql: str, fields: tuple[str, ...], page_size: int = 100,
                 reconcile: list[str] | None = None) -> Iterator[dict[str, Any]]:
         return self.jira.search(jql, fields=list(fields), page_size=page_size, reconcile=reconcile or (),
-                                properties=[MARKER_PROPERTY] if fields == SEARCH_FIELDS else ())
+                                properties=[marker.KEY] if fields == SEARCH_FIELDS else ())
 
 
 def window_jql(project_key: str, since: datetime | None, time_zone: str, overlap: timedelta = DEFAULT_OVERLAP) -> str:
@@ -200,43 +219,32 @@ def advance_watermark(current: datetime | None, seen: Iterable[datetime]) -> dat
     return newest if current is None else max(current, newest)
 
 
-def parse_jira_datetime(value: str) -> datetime:
-    """Jira's `2026-11-28T16:20:31.123+0700` (or `+07:00`) as an aware datetime."""
-    return datetime.fromisoformat(value)
-
-
-def issue_snapshot(raw: dict[str, Any], side: Side, site_url: str) -> IssueSnapshot:
+def issue_snapshot(raw: Mapping[str, Any], side: Side, site_url: str) -> IssueSnapshot:
     """One issue of a search or GET answer; its text fields already plain text (app.jira), its
     browse URL on the site's own URL."""
-    fields = raw["fields"]
-    status = fields["status"]
+    view = IssueView.parse(raw)
+    if view.status is None or view.updated is None:
+        raise ValueError(f"Jira answered {view.key} without its status or `updated` field")
     return IssueSnapshot(
-        id=str(raw["id"]),
-        key=raw["key"],
+        id=view.id,
+        key=view.key,
         side=side,
-        status=status["name"],
-        status_category=(status.get("statusCategory") or {}).get("key", ""),
-        updated=parse_jira_datetime(fields["updated"]),
-        summary=fields.get("summary") or "",
-        description=fields.get("description"),
-        priority=(fields.get("priority") or {}).get("name"),
-        issue_type=(fields.get("issuetype") or {}).get("name"),
-        url=browse_url(site_url, raw["key"]),
-        linked=tuple(_linked(fields.get("issuelinks") or [])),
-        marker=(raw.get("properties") or {}).get(MARKER_PROPERTY),
-        attachment_ids=tuple(str(a["id"]) for a in fields.get("attachment") or [] if a.get("id") is not None),
+        status=view.status,
+        status_category=view.status_category,
+        updated=view.updated,
+        summary=view.summary,
+        description=view.description,
+        priority=view.priority,
+        issue_type=view.issue_type,
+        url=browse_url(site_url, view.key),
+        linked=view.links,
+        marker=view.marker,
+        attachment_ids=tuple(attachment.id for attachment in view.attachments),
     )
 
 
-def _linked(links: list[dict[str, Any]]) -> Iterator[IssueRef]:
-    for link in links:
-        other = link.get("inwardIssue") or link.get("outwardIssue") or {}
-        if other.get("id") and other.get("key"):
-            yield IssueRef(str(other["id"]), other["key"])
-
-
-def _batches(items: Iterator, size: int) -> Iterator[list]:
-    batch: list = []
+def _batches(items: Iterator[T], size: int) -> Iterator[list[T]]:
+    batch: list[T] = []
     for item in items:
         batch.append(item)
         if len(batch) == size:

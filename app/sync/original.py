@@ -23,7 +23,7 @@ left in place. `OriginalImport.plan` reads only, for the `plan` command.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -32,7 +32,9 @@ from pymongo.database import Database
 
 from app.jira import JiraClient, JiraNotFound
 from app.sync.credentials import CredentialCheck
-from app.sync.model import Mapping, Side
+from app.sync.jira_answers import IssueView
+from app.sync.model import IssueSnapshot, Mapping, Side
+from app.sync.state import ImportRecord, SyncState, SyncStateUpdate
 from app.sync.store import PairStore
 
 log = logging.getLogger(__name__)
@@ -59,8 +61,23 @@ class ImportPlan:
     statuses: dict[str, tuple[Side, str, str]] = field(default_factory=dict)  # id -> (side, key, status)
     unresolved: list[str] = field(default_factory=list)  # "USER-1 -> DEV-1: why"
     already: int = 0
-    legacy_states: int = 0
+    legacy: dict[Side, dict[str, str]] = field(default_factory=dict)  # side -> key -> status, the unpaired
     last_sync: datetime | None = None
+
+    @property
+    def legacy_states(self) -> int:
+        return sum(len(states) for states in self.legacy.values())
+
+    def issue_states(self, issue_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The baselines this import stores for `issue_ids` (as PairStore.issue_states reads them)."""
+        return {issue_id: {"side": side, "key": key, "status": status}
+                for issue_id in issue_ids if issue_id in self.statuses
+                for side, key, status in [self.statuses[issue_id]]}
+
+    def legacy_statuses(self, side: Side, first_seen: Iterable[IssueSnapshot]) -> dict[str, str]:
+        """The original's last status of each first-seen issue it did not pair (key -> status)."""
+        known = self.legacy.get(side, {})
+        return {issue.key: known[issue.key] for issue in first_seen if issue.key in known}
 
     def summary(self) -> str:
         shown = "; ".join(self.unresolved[:5]) + (" …" if len(self.unresolved) > 5 else "")
@@ -70,7 +87,7 @@ class ImportPlan:
                 f"{self.last_sync.isoformat() if self.last_sync else 'none (a full first pass)'}")
 
 
-def read_original(db: Database) -> OriginalState | None:
+def read_original(db: Database[Any]) -> OriginalState | None:
     """The original service's state in `db`, or None when it left none."""
     names = set(db.list_collection_names())
     if MAPPING_COLLECTION not in names and not names & set(STATE_COLLECTIONS.values()):
@@ -84,10 +101,23 @@ def read_original(db: Database) -> OriginalState | None:
     return OriginalState(mappings, states, min(known) if known else None)
 
 
-def still_to_import(db: Database, sync_state: dict[str, Any]) -> OriginalState | None:
+def still_to_import(db: Database[Any], sync_state: SyncState) -> OriginalState | None:
     """The original's state in `db` when it has not been imported yet (by the pair's
     `sync_state`), else None."""
-    return None if sync_state.get("original_import") else read_original(db)
+    return None if sync_state.original_import else read_original(db)
+
+
+def import_update(plan: ImportPlan, now: datetime) -> SyncStateUpdate:
+    """The pair's sync state after importing `plan` at `now`: what the import writes and what
+    `plan`'s preview reads (Engine.preview), so that both agree on what follows an import."""
+    record = ImportRecord(now, len(plan.mappings), plan.already, tuple(plan.unresolved),
+                          len(plan.statuses) + plan.legacy_states)
+    update = SyncStateUpdate(original_import=record)
+    if plan.last_sync:
+        update["user_watermark"] = update["dev_watermark"] = update["known_before"] = plan.last_sync
+        update["initial_sync_done"] = True
+        update["last_full_scan_at"] = now
+    return update
 
 
 @dataclass
@@ -106,44 +136,41 @@ class OriginalImport:
                 missing = ", ".join(key for key, found in ((user_key, user), (dev_key, dev)) if found is None)
                 result.unresolved.append(f"{user_key} -> {dev_key}: {missing} not found in Jira")
                 continue
-            mapping = Mapping(str(user["id"]), user["key"], str(dev["id"]), dev["key"])
+            mapping = Mapping(user.id, user.key, dev.id, dev.key)
             known = self.store.mapping_for("user", mapping.user_id) or self.store.mapping_for("dev", mapping.dev_id)
             if known is not None:
                 result.already += 1
                 continue
             result.mappings.append(mapping)
-            for side, key, issue in (("user", user_key, user), ("dev", dev_key, dev)):
-                status = original.states[side].get(key) or issue["fields"]["status"]["name"]
-                result.statuses[str(issue["id"])] = (side, issue["key"], status)
+            ends: tuple[tuple[Side, str, IssueView], ...] = (("user", user_key, user), ("dev", dev_key, dev))
+            for side, key, issue in ends:
+                status = original.states[side].get(key) or issue.current_status()
+                result.statuses[issue.id] = (side, issue.key, status)
         mapped_keys = {key for pair in original.mappings for key in pair}
-        result.legacy_states = sum(1 for states in original.states.values() for key in states if key not in mapped_keys)
+        result.legacy = {side: {key: status for key, status in states.items() if key not in mapped_keys}
+                         for side, states in original.states.items()}
         return result
 
-    def apply(self, original: OriginalState, plan: ImportPlan) -> dict[str, Any]:
+    def apply(self, plan: ImportPlan) -> ImportRecord:
         """Write what `plan` resolved; returns the record kept in sync_state.original_import."""
         for mapping in plan.mappings:
             self.store.save_mapping(mapping)
         for issue_id, (side, key, status) in plan.statuses.items():
             self.store.save_issue_state(issue_id, side, key, status, None)  # not `updated`: its next version is new
-        mapped_keys = {key for pair in original.mappings for key in pair}
         self.store.save_legacy_states(
-            (side, key, status) for side, states in original.states.items() for key, status in states.items()
-            if key not in mapped_keys
+            (side, key, status) for side, states in plan.legacy.items() for key, status in states.items()
         )
-        record = {"at": self.clock(), "mappings": len(plan.mappings), "already": plan.already,
-                  "unresolved": plan.unresolved, "baselines": len(plan.statuses) + plan.legacy_states}
-        watermarks = {f"{side}_watermark": plan.last_sync for side in ("user", "dev")} if plan.last_sync else {}
-        self.store.save_sync_state(original_import=record, **watermarks,
-                                   **({"initial_sync_done": True, "known_before": plan.last_sync,
-                                       "last_full_scan_at": self.clock()} if plan.last_sync else {}))
-        log.info("imported the original service's state", extra={k: v for k, v in record.items() if k != "at"})
+        update = import_update(plan, self.clock())
+        self.store.save_sync_state(**update)
+        record = update["original_import"]
+        log.info("imported the original service's state", extra=record.counts())
         for line in plan.unresolved:
             log.warning("original mapping not imported: %s", line)
         return record
 
-    def _resolve(self, key: str) -> dict[str, Any] | None:
+    def _resolve(self, key: str) -> IssueView | None:
         try:
-            return self.jira.get_issue(key, fields=["status"])
+            return IssueView.parse(self.jira.get_issue(key, fields=["status"]))
         except JiraNotFound:
             self.credentials.prove()  # a key hidden from rejected credentials is not a vanished issue
             return None

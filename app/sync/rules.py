@@ -8,20 +8,9 @@ through to the next rule (as in the original service).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
-from app.sync.model import Side, normalize_status
-
-if TYPE_CHECKING:
-    from app.config import Rule
-
-WILDCARD = "*"
-
-# The directions a rule may have for an issue on each side to be considered.
-DIRECTIONS_FOR_SIDE: dict[Side, frozenset[str]] = {
-    "user": frozenset({"user_to_dev", "both"}),
-    "dev": frozenset({"dev_to_user", "both"}),
-}
+from app.config import Rule
+from app.vocabulary import DIRECTIONS_FOR_SIDE, WILDCARD, Side, normalize_status
 
 
 def status_matches(source_status: str, status: str) -> bool:

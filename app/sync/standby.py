@@ -1,10 +1,11 @@
 """A pair's worker while its lease is not this bundle's: `python -m app.sync.standby --config FILE`.
 
 It makes no Jira request and no MongoDB connection, and imports nothing but the standard
-library and the ticket module, so that a standby worker costs about a bare interpreter. It polls
-the ticket this bundle's keeper writes (app.leases.ticket); once the keeper holds the pair's
-lease for this bundle, with a fence newer than any this worker gave up, it becomes the active
-worker in the same process (same pid for supervisord): it execs `python -m app.sync.worker`.
+library, the ticket module and app.runtime_settings (RUNTIME_DIR and BUNDLE_ID as Settings reads
+them), so that a standby worker costs about a bare interpreter. It polls the ticket this
+bundle's keeper writes (app.leases.ticket); once the keeper holds the pair's lease for this
+bundle, with a fence newer than any this worker gave up, it becomes the active worker in the
+same process (same pid for supervisord): it execs `python -m app.sync.worker`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import threading
 from pathlib import Path
 
 from app.leases.ticket import HOLD, read_ticket
+from app.runtime_settings import StandbySettings
 
 POLL_SECONDS = 0.5
 
@@ -50,8 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    runtime_dir, bundle = os.environ.get("RUNTIME_DIR", "runtime"), os.environ.get("BUNDLE_ID", "")
-    fence = wait_for_lease(runtime_dir, pair_name(args.config), bundle, args.after_fence, stop)
+    settings = StandbySettings.from_environ(os.environ)
+    fence = wait_for_lease(str(settings.runtime_dir), pair_name(args.config), settings.bundle_id, args.after_fence, stop)
     if fence is None:
         return 0
     sys.stdout.flush()

@@ -3,7 +3,8 @@
 Collections (all keyed by Jira issue **ids**, which survive a move; keys are kept for people):
 - `issue_state`  `_id` = issue id: side, key, last seen status, its `updated`.
 - `mappings`     `_id` = User issue id: dev id/key, user key; unique on `dev_id` too.
-- `sync_state`   `_id` = "pair": per-side watermarks, initial sync done.
+- `sync_state`   `_id` = "pair": per-side watermarks, initial sync done (app.sync.state owns
+                 the document).
 - `creations`    `_id` = User issue id: a Dev issue's creation and the parts it owes
                  (app.sync.creation owns the document).
 - `intents`      write-ahead records of the other remote writes that cannot be repeated
@@ -15,7 +16,8 @@ Collections (all keyed by Jira issue **ids**, which survive a move; keys are kep
 - `legacy_states` `_id` = "side:KEY": the status the original service last saw of an issue it
                  did not pair (app.sync.original), read at the issue's first sighting.
 - `failures`     `_id` = change id (or creation id): the change, attempts, next attempt, last
-                 error; `kind` "creation" for a creation's, which no newer change supersedes.
+                 error; `kind` "creation" for a creation's, which no newer change supersedes
+                 (app.sync.failures owns the document).
 - `events`       audit trail, expired by a TTL index.
 
 Writes use `update_one` with `$set` only: the embedded MongoDB-wire server drops the filter's
@@ -33,7 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Unpack
 
 import pymongo
 import pymongo.errors
@@ -42,7 +44,10 @@ from pymongo.database import Database
 
 from app.instants import decode_instants, encode_instant, encode_instants
 from app.mongo import count
+from app.sync import failures
+from app.sync.failures import Failure, FailureKind
 from app.sync.model import IssueRef, Mapping, Side
+from app.sync.state import SyncState, SyncStateUpdate, update_document
 
 EVENTS_TTL = timedelta(days=30)
 PAIR_STATE = "pair"  # the `_id` of the pair's sync_state document
@@ -60,7 +65,7 @@ class PairStore:
     """All MongoDB reads and writes of one pair; plain values in, plain values out. `fence`:
     the lease fence every write carries (None: unfenced, for tools and tests)."""
 
-    def __init__(self, db: Database, fence: int | None = None) -> None:
+    def __init__(self, db: Database[Any], fence: int | None = None) -> None:
         self.db = db
         self.fence = fence
 
@@ -116,15 +121,16 @@ class PairStore:
 
     # -- sync_state --------------------------------------------------------------------------
 
-    def sync_state(self) -> dict[str, Any]:
+    def sync_state(self) -> SyncState:
         """The pair's watermarks and flags; FenceLost once a newer lease holder claimed the pair."""
-        doc = self.db.sync_state.find_one({"_id": PAIR_STATE}) or {}
-        if self.fence is not None and int(doc.get("fence") or 0) > self.fence:
+        state = SyncState.from_document(self.db.sync_state.find_one({"_id": PAIR_STATE}) or {})
+        if self.fence is not None and (state.fence or 0) > self.fence:
             raise FenceLost("sync_state", PAIR_STATE, self.fence)
-        return decode_instants(doc)
+        return state
 
-    def save_sync_state(self, **fields: Any) -> None:
-        self._write(self.db.sync_state, PAIR_STATE, encode_instants(fields))
+    def save_sync_state(self, **update: Unpack[SyncStateUpdate]) -> None:
+        """The one writer of the pair's sync state: sets the fields of `update`, keeps the others."""
+        self._write(self.db.sync_state, PAIR_STATE, update_document(update))
 
     # -- creations ---------------------------------------------------------------------------
 
@@ -186,29 +192,29 @@ class PairStore:
 
     # -- failures ----------------------------------------------------------------------------
 
-    def due_failures(self, now: datetime) -> list[dict[str, Any]]:
-        due = self.db.failures.find({"next_attempt_at": {"$lte": encode_instant(now)}})
-        return [_failure(doc) for doc in due.sort("next_attempt_at", pymongo.ASCENDING)]
+    def due_failures(self, now: datetime) -> list[Failure]:
+        return failures.read_due(self.db.failures, now)
 
-    def failure(self, change_id: str) -> dict[str, Any] | None:
-        doc = self.db.failures.find_one({"_id": change_id})
-        return _failure(doc) if doc else None
+    def failure(self, failure_id: str) -> Failure | None:
+        return failures.read_one(self.db.failures, failure_id)
 
-    def record_failure(self, change_id: str, fields: dict[str, Any]) -> None:
-        self._write(self.db.failures, change_id, encode_instants(fields))
+    def record_failure(self, failure: Failure) -> None:
+        self._write(self.db.failures, failure.id, failure.to_document())
 
-    def clear_failure(self, change_id: str) -> None:
-        self._delete(self.db.failures, {"_id": change_id})
+    def clear_failure(self, failure_id: str) -> None:
+        self._delete(self.db.failures, {"_id": failure_id})
 
     def clear_failures_of_issue(self, issue_id: str, keep: str) -> None:
         """The change `keep` of the issue supersedes its other failed changes (not its creation's)."""
-        self._delete(self.db.failures, {"issue_id": issue_id, "kind": {"$ne": "creation"}, "_id": {"$ne": keep}})
+        self._delete(self.db.failures, {"issue_id": issue_id, "kind": {"$ne": FailureKind.CREATION.value},
+                                        "_id": {"$ne": keep}})
 
     def failure_count(self) -> int:
-        return count(self.db.failures)
+        """The pending failures (app.sync.failures says what pending means)."""
+        return failures.count_pending(self.db.failures)
 
-    def pending_failures(self) -> list[dict[str, Any]]:
-        return [_failure(doc) for doc in self.db.failures.find({}).sort("first_failed_at", pymongo.ASCENDING)]
+    def pending_failures(self) -> list[Failure]:
+        return failures.read_pending(self.db.failures)
 
     # -- events ------------------------------------------------------------------------------
 
@@ -218,7 +224,7 @@ class PairStore:
 
     # -- fenced writes -----------------------------------------------------------------------
 
-    def _write(self, collection: Collection, doc_id: str, fields: dict[str, Any], unset: tuple[str, ...] = ()) -> None:
+    def _write(self, collection: Collection[Any], doc_id: str, fields: dict[str, Any], unset: tuple[str, ...] = ()) -> None:
         """Set `fields` on the document (made if missing), over an equal or older fence only."""
         update: dict[str, Any] = {"$set": fields if self.fence is None else {**fields, "fence": self.fence}}
         if unset:
@@ -235,18 +241,13 @@ class PairStore:
         except pymongo.errors.DuplicateKeyError:
             raise FenceLost(collection.name, doc_id, self.fence) from None
 
-    def _delete(self, collection: Collection, query: dict[str, Any]) -> None:
+    def _delete(self, collection: Collection[Any], query: dict[str, Any]) -> None:
         """Delete what `query` matches; FenceLost when a newer fence wrote one of them."""
         if self.fence is not None:
             newer = collection.find_one({**query, "fence": {"$gt": self.fence}}, {"_id": 1})
             if newer is not None:
                 raise FenceLost(collection.name, newer["_id"], self.fence)
         collection.delete_many(query)
-
-
-def _failure(doc: dict[str, Any]) -> dict[str, Any]:
-    # The embedded server hands booleans updated by `$set` back as 0/1.
-    return {**decode_instants(doc), "given_up": bool(doc.get("given_up")), "had_mapping": bool(doc.get("had_mapping"))}
 
 
 def _mapping(doc: dict[str, Any]) -> Mapping:

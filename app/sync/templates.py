@@ -39,7 +39,7 @@ def link_line(user_url: str) -> str:
 
 def description_has_link(description: str | None, url: str) -> bool:
     """True when `description` already mentions `url` (so the link line is not added twice)."""
-    return bool(description) and url in description
+    return bool(description and url in description)
 
 
 def dev_description(user_description: str | None, user_url: str) -> str:

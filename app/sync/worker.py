@@ -44,6 +44,7 @@ from app.settings import Settings, get_settings
 from app.sync.engine import Engine
 from app.sync.loop import SyncLoop
 from app.sync.metrics import WorkerMetrics
+from app.sync.model import PassSummary
 from app.mongo import connect
 from app.sync.store import FenceLost, PairStore
 from app.sync.token_reread import rereading_token
@@ -66,7 +67,7 @@ def warn_if_cleartext(base_url: str) -> None:
         log.warning("jira.baseUrl is plain http: the API token is sent unencrypted", extra={"host": parts.hostname})
 
 
-def connect_jira(config: PairConfig, write_guard: Callable[[], float] | None = None) -> tuple[JiraClient, dict]:
+def connect_jira(config: PairConfig, write_guard: Callable[[], float] | None = None) -> tuple[JiraClient, dict[str, Any]]:
     """The pair's Jira client, once the site said what it is and the credentials and both
     projects are proven; returns it with `/myself`. Raises StartupCheckFailed. `write_guard`
     allows each of its writes (app.leases.guard).
@@ -107,7 +108,14 @@ def rule_status_warnings(config: PairConfig, jira: JiraClient) -> list[str]:
     return problems
 
 
-def pair_engine(config: PairConfig, jira: JiraClient, client: pymongo.MongoClient, settings: Settings,
+def pair_name(config: PairConfig) -> str:
+    """The name the loader gave the pair (its file's, unless the file names it)."""
+    if config.name is None:
+        raise ValueError("a pair config without a name: load it with app.config.load_pair_file")
+    return config.name
+
+
+def pair_engine(config: PairConfig, jira: JiraClient, client: pymongo.MongoClient[Any], settings: Settings,
                 myself: Mapping[str, Any], fence: int | None = None) -> Engine:
     """The pair's Engine as its worker runs it (and `plan` previews it).
 
@@ -122,7 +130,7 @@ def pair_engine(config: PairConfig, jira: JiraClient, client: pymongo.MongoClien
             "jira.timeZone differs from the API user's profile zone, in which Jira reads JQL dates",
             extra={"configured": config.jira.time_zone, "profile": profile_zone},
         )
-    store = PairStore(client[os.environ.get("WORKER_DATABASE_NAME") or settings.pair_database(config.name)], fence)
+    store = PairStore(client[os.environ.get("WORKER_DATABASE_NAME") or settings.pair_database(pair_name(config))], fence)
     return Engine(config=config, jira=jira, store=store, time_zone=config.jira.time_zone or profile_zone)
 
 
@@ -135,7 +143,7 @@ def run_worker(config_path: Path, settings: Settings, fence: int | None = None) 
             log.error("config error: %s", problem)
         return EXIT_BAD_CONFIG
     config = pair.config
-    configure_logging(config.name, settings.log_level, settings.log_format)
+    configure_logging(pair.name, settings.log_level, settings.log_format)
     warn_if_cleartext(config.jira.base_url)
     for warning in pair.warnings:
         log.warning("config warning: %s", warning)
@@ -143,7 +151,7 @@ def run_worker(config_path: Path, settings: Settings, fence: int | None = None) 
     client = connect(settings, appname="jira-sync-worker")
     skew = skew_allowance(settings.lease_seconds)
     guard = LeaseGuard(settings.lease_seconds, skew)
-    held = HeldLease(LeaseStore(client[settings.mongo_control_db]), config.name, settings.effective_bundle_id, guard,
+    held = HeldLease(LeaseStore(client[settings.mongo_control_db]), pair.name, settings.effective_bundle_id, guard,
                      renew_every=min(settings.heartbeat_interval, settings.lease_seconds / 3),
                      runtime_dir=settings.runtime_dir.absolute())
     try:
@@ -156,7 +164,7 @@ def run_worker(config_path: Path, settings: Settings, fence: int | None = None) 
         log.error("start-up check failed: %s", error)
         return EXIT_STARTUP_FAILED
     heartbeat = HeartbeatThread(
-        HeartbeatStore(client[settings.mongo_control_db]), config.name, settings.heartbeat_interval,
+        HeartbeatStore(client[settings.mongo_control_db]), pair.name, settings.heartbeat_interval,
         bundle=settings.effective_bundle_id,
     ).start()
     warnings = [warning.shown() for warning in pair.warnings]
@@ -170,7 +178,7 @@ def run_worker(config_path: Path, settings: Settings, fence: int | None = None) 
         return EXIT_CRASHED
 
 
-def _serve(config_path: Path, config: PairConfig, client: pymongo.MongoClient, heartbeat: HeartbeatThread,
+def _serve(config_path: Path, config: PairConfig, client: pymongo.MongoClient[Any], heartbeat: HeartbeatThread,
            settings: Settings, warnings: list[str], held: HeldLease) -> int:
     """Start-up checks, then the sync loop until a stop is requested or the lease ends; the exit
     code. The config's `warnings` and those of the rule check ride in every heartbeat."""
@@ -208,9 +216,10 @@ def _serve(config_path: Path, config: PairConfig, client: pymongo.MongoClient, h
     return 0
 
 
-def _stepping_down(run_pass, guard: LeaseGuard):
+def _stepping_down(run_pass: Callable[[Callable[[], bool]], PassSummary],
+                   guard: LeaseGuard) -> Callable[[Callable[[], bool]], PassSummary]:
     """The pass, with a lost lease or fence ending it as the loss of the lease."""
-    def run(should_stop):
+    def run(should_stop: Callable[[], bool]) -> PassSummary:
         try:
             return run_pass(should_stop)
         except (LeaseLost, FenceLost) as error:

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from app.bundle.render import Program, render_supervisord_conf
-from app.bundle.rpc import SupervisorRPC, SupervisorUnavailable
 from app.bundle.runtime import supervisord_executable
 from app.settings import Settings
-from tests.support.waiting import terminate, wait_for
+from app.supervisord import SupervisorRPC, SupervisorUnavailable
+from testbed.waiting import terminate, wait_for
 
 
 def sleeper(name: str, fingerprint: str = "0", seconds: int = 1000) -> Program:

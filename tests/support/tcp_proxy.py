@@ -6,7 +6,7 @@ from __future__ import annotations
 import socket
 import threading
 
-from tests.support.ports import free_port
+from testbed.ports import free_port
 
 
 class TcpProxy:

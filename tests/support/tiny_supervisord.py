@@ -13,8 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from app.bundle.rpc import SupervisorRPC, SupervisorUnavailable
-from tests.support.waiting import terminate
+from app.supervisord import SupervisorRPC, SupervisorUnavailable
+from testbed.waiting import terminate
 
 CONFIG = """\
 [unix_http_server]

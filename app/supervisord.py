@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import http.client
 import socket
+from typing import Any
 import xmlrpc.client
 from dataclasses import dataclass
 from pathlib import Path
 
 from supervisor.xmlrpc import Faults
+
+from app.vocabulary import UNKNOWN
 
 # Calls that wait on a process transition (stop with wait) may take up to its stopwaitsecs.
 DEFAULT_WAIT_TIMEOUT = 60.0
@@ -52,7 +55,7 @@ class ProcessInfo:
     exitstatus: int
 
     @classmethod
-    def from_rpc(cls, info: dict) -> "ProcessInfo":
+    def from_rpc(cls, info: dict[str, Any]) -> ProcessInfo:
         return cls(**{name: info.get(name, default) for name, default in _PROCESS_INFO_DEFAULTS.items()})
 
     @property
@@ -62,7 +65,7 @@ class ProcessInfo:
 
 
 _PROCESS_INFO_DEFAULTS = {
-    "name": "", "group": "", "statename": "UNKNOWN", "pid": 0, "description": "",
+    "name": "", "group": "", "statename": UNKNOWN, "pid": 0, "description": "",
     "start": 0, "now": 0, "spawnerr": "", "exitstatus": 0,
 }
 
@@ -91,7 +94,7 @@ class _UnixSocketTransport(xmlrpc.client.Transport):
         self._socket_path = socket_path
         self._timeout = timeout
 
-    def make_connection(self, host):  # noqa: ARG002 - the host part of the URL is ignored
+    def make_connection(self, host: str | tuple[str, dict[str, str]]) -> http.client.HTTPConnection:  # noqa: ARG002 - the host part of the URL is ignored
         self.close()
         connection = _UnixSocketConnection(self._socket_path, self._timeout)
         self._connection = (host, connection)
@@ -107,7 +110,7 @@ class SupervisorRPC:
         self.timeout = timeout
         self.wait_timeout = wait_timeout
 
-    def _call(self, method: str, *args, timeout: float | None = None):
+    def _call(self, method: str, *args: object, timeout: float | None = None) -> Any:
         transport = _UnixSocketTransport(self.socket_path, timeout or self.timeout)
         proxy = xmlrpc.client.ServerProxy("http://localhost/RPC2", transport=transport, allow_none=True)
         try:
@@ -123,7 +126,7 @@ class SupervisorRPC:
 
     def state(self) -> str:
         """supervisord's own state name (RUNNING, SHUTDOWN, ...)."""
-        return self._call("supervisor.getState")["statename"]
+        return str(self._call("supervisor.getState")["statename"])
 
     def process_states(self) -> dict[str, ProcessInfo]:
         """Every process supervisord knows, keyed by its supervisorctl name."""
@@ -131,10 +134,10 @@ class SupervisorRPC:
         return {info.key: info for info in infos}
 
     def start(self, name: str, wait: bool = False) -> bool:
-        return self._call("supervisor.startProcess", name, wait, timeout=self._timeout_for(wait))
+        return bool(self._call("supervisor.startProcess", name, wait, timeout=self._timeout_for(wait)))
 
     def stop(self, name: str, wait: bool = True) -> bool:
-        return self._call("supervisor.stopProcess", name, wait, timeout=self._timeout_for(wait))
+        return bool(self._call("supervisor.stopProcess", name, wait, timeout=self._timeout_for(wait)))
 
     def restart(self, name: str) -> bool:
         """Stop (waiting, tolerating an already stopped process), then start."""
@@ -146,7 +149,7 @@ class SupervisorRPC:
         return self.start(name)
 
     def signal(self, name: str, sig: str | int) -> bool:
-        return self._call("supervisor.signalProcess", name, str(sig))
+        return bool(self._call("supervisor.signalProcess", name, str(sig)))
 
     def reload_config(self) -> tuple[list[str], list[str], list[str]]:
         """Re-read the config file; returns supervisord's (added, changed, removed) group names."""
@@ -155,12 +158,12 @@ class SupervisorRPC:
 
     def add_group(self, name: str) -> bool:
         """Start managing a group present in the (reloaded) config; autostart programs start."""
-        return self._call("supervisor.addProcessGroup", name)
+        return bool(self._call("supervisor.addProcessGroup", name))
 
     def remove_group(self, name: str) -> bool:
         """Stop every process of the group (waiting), then forget the group."""
         self._call("supervisor.stopProcessGroup", name, True, timeout=self.wait_timeout)
-        return self._call("supervisor.removeProcessGroup", name)
+        return bool(self._call("supervisor.removeProcessGroup", name))
 
     def _timeout_for(self, wait: bool) -> float:
         return max(self.timeout, self.wait_timeout) if wait else self.timeout

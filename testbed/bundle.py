@@ -14,25 +14,25 @@ import signal
 import subprocess
 import sys
 import tempfile
+from typing import Any
 import weakref
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import psutil
 import requests
 
-from app.bundle.rpc import SupervisorRPC
 from app.config.bounds import SYNC_INTERVAL
+from app.supervisord import ProcessInfo, SupervisorRPC
 from jira_sim.seed import BOT
-from tests.support.original import ORIGINAL_SYNC_AB
-from tests.support.ports import free_port
-from tests.support.waiting import terminate, wait_for
+from testbed.original import ORIGINAL_SYNC_AB
+from testbed.ports import free_port
+from testbed.waiting import terminate, wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
-def pair_config(name: str, base_url: str, user_key: str, dev_key: str, token_env: str, **overrides: Any) -> dict:
+def pair_config(name: str, base_url: str, user_key: str, dev_key: str, token_env: str, **overrides: Any) -> dict[str, Any]:
     """A pair config in the original format, modelled on the original tests/data/sync-ab.json."""
     example = json.loads(ORIGINAL_SYNC_AB)
     config = {
@@ -101,11 +101,11 @@ class Bundle:
         else:  # `run` refuses no MONGO_URI: the embedded dev-only server is asked for by name
             self.env["MONGO_URI"] = "embedded"
             self.env["EMBEDDED_MONGO_PORT"] = str(free_port())
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
 
     # -- configs -----------------------------------------------------------------------------
 
-    def write_config(self, name: str, config: dict | str | bytes) -> Path:
+    def write_config(self, name: str, config: dict[str, Any] | str | bytes) -> Path:
         path = self.config_dir / f"{name}.json"
         if isinstance(config, dict):
             path.write_text(json.dumps(config, indent=2))
@@ -119,16 +119,16 @@ class Bundle:
 
     def start(self) -> "Bundle":
         self._log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
+        process = self.process = subprocess.Popen(
             [*self.launcher, sys.executable, str(ROOT / "entrypoint.py"), "run"],
             cwd=ROOT,
             env=self.env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
-        def answering():
-            if self.process.poll() is not None:
-                raise AssertionError(f"the bundle exited with {self.process.returncode}: {self.logs()[-2000:]}")
+        def answering() -> dict[str, ProcessInfo]:
+            if process.poll() is not None:
+                raise AssertionError(f"the bundle exited with {process.returncode}: {self.logs()[-2000:]}")
             return self.rpc().process_states()
 
         wait_for(answering, 30, what="supervisord to answer")
@@ -149,6 +149,8 @@ class Bundle:
 
     def kill(self) -> None:
         """kill -9 of every process of the bundle: supervisord first (it spawns no more), then the rest."""
+        if self.process is None:
+            raise RuntimeError("the bundle was never started")
         os.kill(self.process.pid, signal.SIGKILL)
         self.process.wait()
         for process in self.processes():
@@ -174,7 +176,7 @@ class Bundle:
         self._log.close()
         return status
 
-    def cli(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    def cli(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, str(ROOT / "entrypoint.py"), *args],
             cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=timeout,
@@ -200,24 +202,26 @@ class Bundle:
         """The detailed `/health` (a loopback caller needs no credentials when none are set)."""
         return requests.get(f"http://127.0.0.1:{self.health_port}/health?detail=1", timeout=timeout)
 
-    def wait_healthy(self, timeout: float = 60) -> dict:
-        def healthy():
+    def wait_healthy(self, timeout: float = 60) -> dict[str, Any]:
+        def healthy() -> dict[str, Any] | None:
             response = self.health()
             return response.json() if response.status_code == 200 else None
 
-        return wait_for(healthy, timeout, what="/health 200")
+        answer: dict[str, Any] = wait_for(healthy, timeout, what="/health 200")
+        return answer
 
-    def wait_syncing(self, timeout: float = 60) -> dict:
+    def wait_syncing(self, timeout: float = 60) -> dict[str, Any]:
         """/health 200 with every pair active here and past a pass (not standby: a single
         bundle's pairs are also healthy in the moment between their holders)."""
-        def syncing():
+        def syncing() -> dict[str, Any] | None:
             response = self.health()
             body = response.json() if response.status_code == 200 else {}
             workers = body.get("workers") or []
             active = workers and all((w.get("lease") or {}).get("state") == "active" and w.get("lastPass") for w in workers)
             return body if active else None
 
-        return wait_for(syncing, timeout, what="every pair active here after a pass")
+        answer: dict[str, Any] = wait_for(syncing, timeout, what="every pair active here after a pass")
+        return answer
 
     def logs(self) -> str:
         return self.log_path.read_text(errors="replace")

@@ -9,18 +9,18 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 
 from app.config import PairConfig, load_pair
-from app.jira import JiraClient
+from app.jira import BasicAuth, JiraClient
+from app.mongo import MongoDatabase
 from app.sync.engine import Engine
 from app.sync.model import PassSummary
 from app.sync.store import PairStore
 from jira_sim.seed import BOT, HUMAN
-from jira_sim.server import SimulatorServer
-from tests.support.bundle import pair_config
+from testbed.bundle import pair_config
 
 WRITE_METHODS = ("POST", "PUT", "DELETE", "PATCH")
 
@@ -48,8 +48,15 @@ def write_pair_file(
     return path
 
 
+class JiraSite(Protocol):
+    """A running simulated Jira site: jira_sim's SimulatorServer in this process, or bench's in its own."""
+
+    @property
+    def url(self) -> str: ...
+
+
 class SyncHarness:
-    def __init__(self, sim: SimulatorServer, database, tmp_path: Path, **overrides: Any) -> None:
+    def __init__(self, sim: JiraSite, database: MongoDatabase, tmp_path: Path, **overrides: Any) -> None:
         self.sim = sim
         path = write_pair_file(tmp_path, sim.url, **overrides)
         self.config: PairConfig = load_pair(path, environ={"JIRA_AB_TOKEN": BOT.api_token})
@@ -72,21 +79,23 @@ class SyncHarness:
         )
         if status:
             self.move(created["key"], status)
-        return created["key"]
+        answer: str = created["key"]
+        return answer
 
     def move(self, key: str, *statuses: str) -> None:
         for status in statuses:
             self.human.transition_to(key, status, resolution="Done")
 
     def status(self, key: str) -> str:
-        return self.human.get_issue(key, fields=["status"])["fields"]["status"]["name"]
+        answer: str = self.human.get_issue(key, fields=["status"])["fields"]["status"]["name"]
+        return answer
 
     def dev_key(self, user_key: str) -> str | None:
         user_id = self.human.get_issue(user_key, fields=["status"])["id"]
         mapping = self.store.mapping_for("user", str(user_id))
         return mapping.dev_key if mapping else None
 
-    def dev_issues(self) -> list[dict]:
+    def dev_issues(self) -> list[dict[str, Any]]:
         return list(self.human.search('project = "ABDEV" ORDER BY key ASC', fields=["summary", "status"]))
 
     def comments(self, key: str) -> list[str]:
@@ -114,7 +123,5 @@ class SyncHarness:
         return [f"{r['method']} {r['path']}" for r in log if r["method"] in WRITE_METHODS and "/search" not in r["path"]]
 
 
-def _human_auth():
-    from app.jira import BasicAuth
-
+def _human_auth() -> BasicAuth:
     return BasicAuth(*HUMAN.basic_auth)

@@ -9,8 +9,9 @@ from pathlib import Path
 import pymongo
 
 from app.embedded_mongo import server_command, wait_until_reachable
-from tests.support.ports import free_port
-from tests.support.waiting import terminate
+from app.mongo import MongoClient
+from testbed.ports import free_port
+from testbed.waiting import terminate
 
 
 class EmbeddedMongo:
@@ -19,7 +20,7 @@ class EmbeddedMongo:
     def __init__(self, data_dir: Path, port: int | None = None) -> None:
         self.data_dir = data_dir
         self.port = port or free_port()
-        self._process: subprocess.Popen | None = None
+        self._process: subprocess.Popen[bytes] | None = None
 
     @property
     def uri(self) -> str:
@@ -49,7 +50,7 @@ def external_mongo_uri() -> str | None:
 def drop_databases(mongo_uri: str, prefix: str) -> None:
     """Drop every database whose name starts with `prefix` (a test's own); a MongoDB that is
     away by then leaves them, and nothing else, behind."""
-    client = pymongo.MongoClient(mongo_uri, serverSelectionTimeoutMS=2000)
+    client: MongoClient = pymongo.MongoClient(mongo_uri, serverSelectionTimeoutMS=2000)
     try:
         for name in client.list_database_names():
             if name.startswith(prefix):

@@ -26,7 +26,7 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, interval: floa
         time.sleep(interval)
 
 
-def terminate(process: subprocess.Popen | None, timeout: float = 15.0) -> int | None:
+def terminate(process: subprocess.Popen[Any] | None, timeout: float = 15.0) -> int | None:
     """SIGTERM (as docker stop sends it), SIGKILL after `timeout`; the exit status."""
     if process is None:
         return None

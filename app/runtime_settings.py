@@ -1,0 +1,54 @@
+"""RUNTIME_DIR and BUNDLE_ID for a program that imports only the standard library.
+
+app.settings.Settings takes these two settings' default and fallbacks from here, and the
+standby worker (app.sync.standby) reads them through `StandbySettings.from_environ`: a standby
+worker imports nothing but the standard library so that it costs about a bare interpreter
+(pydantic alone would add several MB to each of them, one per pair this bundle does not hold).
+tests/test_runtime_settings.py checks that both read the same environment the same way.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_RUNTIME_DIR = Path("runtime")
+BUNDLE_ID_FILE_NAME = "bundle-id"
+
+
+def bundle_id_file(runtime_dir: Path) -> Path:
+    """Where `run` writes the identity it drew for the bundle of `runtime_dir`."""
+    return runtime_dir.absolute() / BUNDLE_ID_FILE_NAME
+
+
+def effective_bundle_id(configured: str | None, runtime_dir: Path) -> str:
+    """BUNDLE_ID, else the one `run` drew for this runtime directory, else the host's name."""
+    if configured:
+        return configured
+    try:
+        return bundle_id_file(runtime_dir).read_text(encoding="utf-8").strip() or socket.gethostname()
+    except OSError:
+        return socket.gethostname()
+
+
+def _variable(environ: Mapping[str, str], name: str) -> str | None:
+    # Settings reads the environment case-insensitively (`runtime_dir=...` counts too).
+    if name in environ:
+        return environ[name]
+    return next((value for key, value in environ.items() if key.upper() == name), None)
+
+
+@dataclass(frozen=True)
+class StandbySettings:
+    """What a standby worker needs: where the tickets are, and whose tickets it waits for."""
+
+    runtime_dir: Path
+    bundle_id: str
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> StandbySettings:
+        raw_runtime_dir = _variable(environ, "RUNTIME_DIR")
+        runtime_dir = DEFAULT_RUNTIME_DIR if raw_runtime_dir is None else Path(raw_runtime_dir)
+        return cls(runtime_dir, effective_bundle_id(_variable(environ, "BUNDLE_ID"), runtime_dir))

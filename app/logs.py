@@ -5,7 +5,8 @@ An exception nothing caught, in the main thread or any other, is logged as one C
 with its traceback inside (one JSON line), not printed by Python as a raw traceback.
 
 Secrets never reach a log line because no module logs a config's `jira` section, a header or a
-request body; the Jira client redacts its own errors (app.jira).
+request body; the Jira client redacts its own errors (app.jira); and should a secret's value
+come through anyway (pasted into a base URL, say), app.redaction hides it in the finished line.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from types import TracebackType
 from typing import TextIO
 
 from pythonjsonlogger.json import JsonFormatter
+
+from app.redaction import install as install_redaction
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s [%(pair)s] %(name)s: %(message)s"
 JSON_FIELDS = "%(asctime)s %(levelname)s %(program)s %(name)s %(pair)s %(message)s"
@@ -49,6 +52,7 @@ def write_json(handler: logging.Handler, role: str) -> None:
     """Make a handler another library set up (gunicorn's) write the bundle's JSON lines for `role`."""
     handler.addFilter(_PairFilter(role))
     handler.setFormatter(json_formatter())
+    install_redaction(handler)
 
 
 def configure_logging(pair: str, level: str = "INFO", fmt: str = "json", stream: TextIO | None = None) -> None:
@@ -61,6 +65,7 @@ def configure_logging(pair: str, level: str = "INFO", fmt: str = "json", stream:
     handler = logging.StreamHandler(stream or sys.stdout)
     handler.addFilter(_PairFilter(pair))
     handler.setFormatter(logging.Formatter(TEXT_FORMAT) if fmt == "text" else json_formatter())
+    install_redaction(handler)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -22,6 +22,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from app.redaction import remember
 from app.runtime_settings import DEFAULT_RUNTIME_DIR, bundle_id_file, effective_bundle_id
 from app.secret_files import SecretFileError, file_variable, secret_value
 
@@ -36,8 +37,10 @@ class FileVariables(PydanticBaseSettingsSource):
 
     def __call__(self) -> dict[str, Any]:
         names: tuple[str, ...] = getattr(self.settings_cls, "from_files", ())
-        return {name: secret_value(os.environ, name.upper()) for name in names
-                if os.environ.get(file_variable(name.upper()))}
+        values = {name: secret_value(os.environ, name.upper()) for name in names
+                  if os.environ.get(file_variable(name.upper()))}
+        remember(value for value in values.values() if value)  # not in the environment, still never logged
+        return values
 
 
 class _Group(BaseSettings):

@@ -13,8 +13,14 @@ evaluation, paging), ``render`` (JSON shapes), ``formats`` (timestamps, ADF), ``
 also serves the media host), ``routes_admin`` (the ``/_sim/`` test API, documented there),
 ``seed`` (seed format, ``demo_seed``, the accounts).
 
-Deliberately not simulated: changelogs, worklogs, webhooks, sub-tasks, custom fields, screens
-beyond the resolution on done transitions, JQL beyond the subset in ``jql``, OAuth, CAPTCHA
+Comments and fields as docs/JIRA-BEHAVIOUR.md describes them: ``catalog`` (custom fields, project
+types, components, versions, screens; filled by ``setup`` from the seed or ``routes_setup``),
+``servicedesk`` (public/internal, visibility) with ``routes_servicedesk`` (request comments),
+``editing``/``values`` (``PUT /issue`` and field values), ``editmeta`` with ``routes_fields``
+(edit and create metadata, changelogs), ``changelog``, ``render_fields``.
+
+Deliberately not simulated: worklogs, webhooks, sub-tasks, permission schemes, required custom
+fields, transition screens beyond the resolution on done transitions, JQL beyond the subset in ``jql``, OAuth, CAPTCHA
 after failed logins (``X-Seraph-LoginReason: AUTHENTICATION_DENIED``), the points-based hourly
 quota, per-user or per-endpoint burst buckets.
 """

@@ -11,7 +11,9 @@ Comments carry entity properties (``{key: value}``) as Jira's Comment bean does;
 comment sets the properties it names and keeps the others.
 
 Call with ``site.lock`` held. Each write bumps the issue's ``updated`` as Jira does (except
-issue properties, which Jira does not count as an issue update).
+issue properties, which Jira does not count as an issue update); whether a comment's addition,
+edit or deletion does is the site's :class:`~jira_sim.catalog.CommentTouch` (by default only
+the addition: docs/JIRA-BEHAVIOUR.md says why).
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ from dataclasses import replace
 from typing import Any, Callable
 
 from jira_sim.errors import JiraApiError, field_errors
+from jira_sim.editing import fields_at_create
 from jira_sim.issues import ADF_REQUIRED, create_issue, entity_properties, stored_text
 from jira_sim.model import Attachment, Comment, Issue, IssueLink, LinkType, RemoteLink, User
+from jira_sim.servicedesk import checked_visibility
 from jira_sim.site import Site
 
 SIDES = ("inwardIssue", "outwardIssue")
@@ -37,24 +41,31 @@ def add_comment(site: Site, issue: Issue, caller: User, payload: dict[str, Any],
         raise field_errors(comment=ADF_REQUIRED)
     text = stored_text(body, adf, "comment")
     properties = entity_properties(payload.get("properties"))
+    visibility = checked_visibility(site, issue.project_key, payload.get("visibility"))
     now = site.now()
-    comment = Comment(str(site.next_id("comment")), caller.account_id, text, now, now, properties)
-    site.save(replace(issue, comments=(*issue.comments, comment)))
+    comment = Comment(str(site.next_id("comment")), caller.account_id, text, now, now, properties, visibility)
+    site.save(replace(issue, comments=(*issue.comments, comment)), touch=site.catalog.comment_touch.add)
     return comment
 
 
-def edit_comment(site: Site, issue: Issue, comment: Comment, payload: dict[str, Any], adf: bool) -> Comment:
+def edit_comment(site: Site, issue: Issue, comment: Comment, payload: dict[str, Any], adf: bool, caller: User) -> Comment:
+    """A ``visibility`` in the request replaces the comment's (``null`` lifts it); without one it stays."""
     body = payload.get("body")
     if body is None or (adf and isinstance(body, str)):
         raise field_errors(comment=ADF_REQUIRED if adf else "Comment body can not be empty!")
     properties = {**comment.properties, **entity_properties(payload.get("properties"))}
-    edited = replace(comment, body=stored_text(body, adf, "comment"), updated=site.now(), properties=properties)
-    site.save(replace(issue, comments=tuple(edited if c.id == comment.id else c for c in issue.comments)))
+    visibility = (checked_visibility(site, issue.project_key, payload["visibility"]) if "visibility" in payload
+                  else comment.visibility)
+    edited = replace(comment, body=stored_text(body, adf, "comment"), updated=site.now(), properties=properties,
+                     visibility=visibility, update_author=caller.account_id)
+    site.save(replace(issue, comments=tuple(edited if c.id == comment.id else c for c in issue.comments)),
+              touch=site.catalog.comment_touch.edit)
     return edited
 
 
 def delete_comment(site: Site, issue: Issue, comment: Comment) -> None:
-    site.save(replace(issue, comments=tuple(c for c in issue.comments if c.id != comment.id)))
+    site.save(replace(issue, comments=tuple(c for c in issue.comments if c.id != comment.id)),
+              touch=site.catalog.comment_touch.delete)
 
 
 def link_issues(site: Site, caller: User, payload: dict[str, Any], adf: bool, resolve: Resolve) -> IssueLink:
@@ -84,7 +95,12 @@ def create_with_links(site: Site, caller: User, payload: dict[str, Any], adf: bo
     project = site.projects.get(str(((payload.get("fields") or {}).get("project") or {}).get("key", "")))
     if planned and project is not None and not project.create_screen_links:
         raise field_errors(issuelinks="Field 'issuelinks' cannot be set. It is not on the appropriate screen, or unknown.")
-    issue = create_issue(site, caller, payload, adf)
+    visible = project is not None and caller.can_see(project.key)
+    core, beyond = fields_at_create(site, project.key if project and visible else None, payload, adf)
+    issue = create_issue(site, caller, {**payload, "fields": core}, adf)
+    if beyond:
+        issue = replace(issue, **beyond)
+        site.save(issue, touch=False)
     for link in planned:
         new_side = next(side for side in SIDES if side not in link)
         link_issues(site, caller, {**link, new_side: {"id": str(issue.id)}}, adf, resolve)

@@ -110,39 +110,6 @@ def _not_on_screen(field: str) -> JiraApiError:
     return field_errors(**{field: f"Field '{field}' cannot be set. It is not on the appropriate screen, or unknown."})
 
 
-def edit_issue(site: Site, issue: Issue, payload: dict[str, Any], adf: bool) -> None:
-    fields = dict(payload.get("fields") or {})
-    for name, operations in (payload.get("update") or {}).items():
-        if name != "labels":
-            raise _not_on_screen(name)
-        labels = list(fields.get("labels", issue.labels))
-        for op in operations:
-            if "add" in op and op["add"] not in labels:
-                labels.append(op["add"])
-            if "remove" in op and op["remove"] in labels:
-                labels.remove(op["remove"])
-            if "set" in op:
-                labels = list(op["set"])
-        fields["labels"] = labels
-    for name in fields:
-        if name not in EDITABLE:
-            raise _not_on_screen(name)
-    changes: dict[str, Any] = {}
-    if "summary" in fields:
-        if not str(fields["summary"] or "").strip():
-            raise field_errors(summary="You must specify a summary of the issue.")
-        changes["summary"] = fields["summary"]
-    if "description" in fields:
-        changes["description"] = rich_text(fields["description"], adf, "description")
-    if "priority" in fields:
-        changes["priority"] = _named(fields["priority"], PRIORITIES, "priority", "Specify a valid priority")
-    if "labels" in fields:
-        changes["labels"] = tuple(fields["labels"] or ())
-    if "assignee" in fields:
-        changes["assignee"] = _assignee(site, fields["assignee"])
-    site.save(replace(issue, **changes))
-
-
 def assign_issue(site: Site, issue: Issue, payload: dict[str, Any]) -> None:
     """``PUT .../assignee``: ``{"accountId"}`` (Data Center: ``{"name"}``); null or "-1" (the project's
     default, unassigned here) leave the issue unassigned."""

@@ -11,7 +11,7 @@ common transitions are. Entering a *done*-category status sets a resolution, lea
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 CATEGORIES = {
@@ -85,6 +85,31 @@ class Comment:
     created: datetime
     updated: datetime
     properties: dict[str, Any] = field(default_factory=dict)
+    visibility: dict[str, str] | None = None  # {"type": "role"|"group", "value", "identifier"}
+    update_author: str | None = None  # None: the author
+
+
+@dataclass(frozen=True)
+class ChangeItem:
+    """One field's change in a changelog entry, in the shape Jira reports it."""
+
+    field: str
+    fieldtype: str
+    field_id: str
+    from_value: str | None
+    from_string: str | None
+    to_value: str | None
+    to_string: str | None
+
+
+@dataclass(frozen=True)
+class History:
+    """One changelog entry: who changed which fields when."""
+
+    id: str
+    author: str
+    created: datetime
+    items: tuple[ChangeItem, ...]
 
 
 @dataclass(frozen=True)
@@ -145,3 +170,8 @@ class Issue:
     remote_links: tuple[RemoteLink, ...] = ()
     properties: dict[str, Any] = field(default_factory=dict)
     old_keys: tuple[str, ...] = ()
+    components: tuple[str, ...] = ()  # names, as the project's catalog knows them
+    fix_versions: tuple[str, ...] = ()
+    duedate: date | None = None
+    custom: dict[str, Any] = field(default_factory=dict)  # customfield id -> stored value
+    changelog: tuple[History, ...] = ()

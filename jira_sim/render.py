@@ -14,6 +14,8 @@ from urllib.parse import quote
 from jira_sim.errors import unauthorized
 from jira_sim.formats import adf_to_text, format_jira
 from jira_sim.model import CATEGORIES, Attachment, Comment, Issue, LinkType, Project, RemoteLink, User
+from jira_sim.render_fields import CUSTOM_MARKER, EXTRA_SYSTEM, expand_selection, field_json, wanted
+from jira_sim.servicedesk import is_public, visibility_json
 from jira_sim.site import ISSUE_TYPES, PRIORITIES, RESOLUTIONS, Site
 
 ALL_FIELDS = (
@@ -61,19 +63,20 @@ def select_fields(requested: list[str], default: str) -> list[str]:
     chosen: list[str] = []
     for token in tokens:
         if token == "*all":
-            chosen += ALL_FIELDS
+            chosen += [*ALL_FIELDS, *EXTRA_SYSTEM, CUSTOM_MARKER]
         elif token == "*navigable":
-            chosen += [f for f in ALL_FIELDS if f not in NOT_NAVIGABLE]
-        elif not token.startswith("-") and token in ALL_FIELDS:
+            chosen += [*(f for f in ALL_FIELDS if f not in NOT_NAVIGABLE), *EXTRA_SYSTEM, CUSTOM_MARKER]
+        elif not token.startswith("-") and (token in ALL_FIELDS or wanted(token)):
             chosen.append(token)
     excluded = {t[1:] for t in tokens if t.startswith("-")}
-    return [f for f in dict.fromkeys(chosen) if f not in excluded]
+    # Exclusions of custom fields stay in the list: only the issue knows what CUSTOM_MARKER stands for.
+    return [f for f in dict.fromkeys(chosen) if f not in excluded] + [f"-{f}" for f in sorted(excluded) if wanted(f)]
 
 
 def issue_json(ctx: Ctx, issue: Issue, fields: list[str]) -> dict[str, Any]:
     document: dict[str, Any] = {"expand": "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations",
                 "id": str(issue.id), "self": f"{ctx.api}/issue/{issue.id}", "key": issue.key}
-    document["fields"] = {name: _field(ctx, issue, name) for name in fields}
+    document["fields"] = {name: _field(ctx, issue, name) for name in expand_selection(ctx.site, issue, fields)}
     return document
 
 
@@ -112,7 +115,7 @@ def _field(ctx: Ctx, issue: Issue, name: str) -> Any:
         comments = [comment_json(ctx, issue, c) for c in issue.comments]
         return {"comments": comments, "self": f"{ctx.api}/issue/{issue.id}/comment",
                 "maxResults": len(comments), "total": len(comments), "startAt": 0}
-    raise KeyError(name)
+    return field_json(ctx.site, issue, name, ctx.api, ctx.body, lambda account: user_json(ctx, ctx.site.users.get(account)))
 
 
 def status_json(ctx: Ctx, name: str, category: str) -> dict[str, Any]:
@@ -129,7 +132,7 @@ def resolution_json(ctx: Ctx, name: str) -> dict[str, Any]:
 
 def project_ref(ctx: Ctx, project: Project) -> dict[str, Any]:
     return {"self": f"{ctx.api}/project/{project.id}", "id": project.id, "key": project.key, "name": project.name,
-            "projectTypeKey": "software", "simplified": False}
+            "projectTypeKey": ctx.site.catalog.project(project.key).project_type, "simplified": False}
 
 
 @overload
@@ -151,11 +154,18 @@ def user_json(ctx: Ctx, user: User | None) -> dict[str, Any] | None:
 
 
 def comment_json(ctx: Ctx, issue: Issue, comment: Comment, with_properties: bool = False) -> dict[str, Any]:
-    """A comment; its ``properties`` only when asked (``expand=properties``), as Jira does."""
+    """A comment; its ``properties`` only when asked (``expand=properties``), as Jira does. Cloud adds
+    ``jsdPublic`` (see :mod:`servicedesk`); Data Center's comments have no such field."""
     author = user_json(ctx, ctx.site.users.get(comment.author))
     document: dict[str, Any] = {"self": f"{ctx.api}/issue/{issue.id}/comment/{comment.id}", "id": comment.id, "author": author,
-                "body": ctx.body(comment.body), "updateAuthor": author, "created": ctx.time(comment.created),
-                "updated": ctx.time(comment.updated), "jsdPublic": True}
+                "body": ctx.body(comment.body),
+                "updateAuthor": user_json(ctx, ctx.site.users.get(comment.update_author or comment.author)),
+                "created": ctx.time(comment.created), "updated": ctx.time(comment.updated)}
+    cloud = ctx.site.deployment == "cloud"
+    if comment.visibility is not None:
+        document["visibility"] = visibility_json(comment.visibility, cloud)
+    if cloud:
+        document["jsdPublic"] = is_public(ctx.site.catalog.project(issue.project_key), comment)
     if with_properties:
         document["properties"] = [{"key": k, "value": v} for k, v in comment.properties.items()]
     return document

@@ -1,4 +1,5 @@
 """Test-only admin API under ``/_sim/`` (no auth; never part of Jira), under the server's prefix if any.
+(Custom fields, project types, screens and the comment ``updated`` policy: :mod:`routes_setup`.)
 
 Everything here is state of the site: a fresh :class:`SimulatorServer` starts with every knob at
 its default, no revocation, no hold, an empty log.

@@ -3,22 +3,24 @@
 Create takes ``update.issuelinks`` (see :mod:`extras`); the issue and its links are made
 together or not at all. ``GET .../transitions?transitionId=X`` lists only that transition (none
 when it is not available). Comments list in ``orderBy`` order (``created``, ``+created``,
-``-created``; anything else is 400, as the OpenAPI description says); answers include each
-comment's ``properties`` (``[{"key", "value"}]``) only with ``expand=properties``.
+``-created``; anything else is 400, as the OpenAPI description says), 50 a page by default and
+at most 100; answers include each comment's ``properties`` (``[{"key", "value"}]``) only with
+``expand=properties``. ``PUT /issue`` is :mod:`editing`'s; it, transitions and assignments write
+the changelog (:mod:`changelog`); ``expand=changelog`` on an issue adds the recent histories.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from jira_sim import extras
+from jira_sim import changelog, editing, extras
 from jira_sim import issues as ops
 from jira_sim.errors import JiraApiError
 from jira_sim.model import Comment, Issue
-from jira_sim.render import Ctx, comment_json, issue_json, resolution_json, select_fields, status_json
+from jira_sim.render import Ctx, comment_json, issue_json, resolution_json, select_fields, status_json, user_json
 from jira_sim.routes_common import (
     API,
     ctx,
@@ -35,6 +37,8 @@ from jira_sim.site import RESOLUTIONS
 
 blueprint = Blueprint("issues", __name__, url_prefix=API)
 COMMENT_ORDERS = ("created", "+created", "-created")
+COMMENT_PAGE = 50  # the OpenAPI description's default for maxResults
+COMMENT_PAGE_CAP = 100  # a page may hold fewer than asked; the answer's maxResults says how many
 
 
 @blueprint.post("/issue")
@@ -54,14 +58,20 @@ def get_issue(version: str, key: str) -> ResponseReturnValue:
         wanted = split_list(request.args.getlist("properties"))
         if wanted:
             document["properties"] = property_map(issue, wanted)
+        if "changelog" in split_list(request.args.getlist("expand")):
+            document["changelog"] = changelog.expanded(issue, lambda a: user_json(c, site().users.get(a)), c.time)
     return jsonify(document)
 
 
 @blueprint.put("/issue/<key>")
 def edit_issue(version: str, key: str) -> ResponseReturnValue:
     c = ctx(version)
+    flag = request.args.get("notifyUsers", "true")
+    if flag not in ("true", "false"):
+        raise JiraApiError(400, [f"The value '{flag}' is not valid for notifyUsers."])
     with site().lock:
-        ops.edit_issue(site(), visible_issue(key), json_body(), c.adf)
+        before = visible_issue(key)
+        changelog.record(site(), before, editing.edit_issue(site(), before, json_body(), c.adf), c.author.account_id)
     return Response(status=204)
 
 
@@ -75,7 +85,9 @@ def delete_issue(version: str, key: str) -> ResponseReturnValue:
 @blueprint.put("/issue/<key>/assignee")
 def assign(version: str, key: str) -> ResponseReturnValue:
     with site().lock:
-        ops.assign_issue(site(), visible_issue(key), json_body())
+        before = visible_issue(key)
+        ops.assign_issue(site(), before, json_body())
+        changelog.record(site(), before, site().issues[before.id], g.caller.account_id)
     return Response(status=204)
 
 
@@ -115,6 +127,7 @@ def do_transition(version: str, key: str) -> ResponseReturnValue:
     with site().lock:
         issue = visible_issue(key)
         ops.transition_issue(site(), issue, body)
+        changelog.record(site(), issue, site().issues[issue.id], c.author.account_id)
         for update in (body.get("update") or {}).get("comment", []):
             if "add" in update:
                 extras.add_comment(site(), site().issues[issue.id], c.author, update["add"], c.adf)
@@ -125,7 +138,7 @@ def do_transition(version: str, key: str) -> ResponseReturnValue:
 def list_comments(version: str, key: str) -> ResponseReturnValue:
     c = ctx(version)
     start = int_param(request.args.get("startAt"), "startAt", 0)
-    limit = min(int_param(request.args.get("maxResults"), "maxResults", 5000), 5000)
+    limit = min(int_param(request.args.get("maxResults"), "maxResults", COMMENT_PAGE), COMMENT_PAGE_CAP)
     order = request.args.get("orderBy", "created")
     if order not in COMMENT_ORDERS:
         raise JiraApiError(400, [f"The value '{order}' is not valid for orderBy: use created, +created or -created."])
@@ -160,7 +173,7 @@ def edit_comment(version: str, key: str, comment_id: str) -> ResponseReturnValue
     c = ctx(version)
     with site().lock:
         issue = visible_issue(key)
-        comment = extras.edit_comment(site(), issue, _comment(issue, comment_id), json_body(), c.adf)
+        comment = extras.edit_comment(site(), issue, _comment(issue, comment_id), json_body(), c.adf, c.author)
         return jsonify(comment_json(c, site().issues[issue.id], comment, _expand_properties()))
 
 

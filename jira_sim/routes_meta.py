@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 
 from jira_sim.errors import JiraApiError
 from jira_sim.render import ALL_FIELDS, NOT_NAVIGABLE, Ctx, project_ref, resolution_json, status_json, user_json
+from jira_sim.render_fields import field_entries
 from jira_sim.routes_common import API, ctx, int_param, site, visible_project
 from jira_sim.site import ISSUE_TYPES, PRIORITIES, RESOLUTIONS
 
@@ -160,4 +161,4 @@ def fields(version: str) -> ResponseReturnValue:
          "navigable": name not in NOT_NAVIGABLE, "searchable": True, "clauseNames": [name],
          "schema": {**FIELD_TYPES[name], "system": name}}
         for name in ALL_FIELDS
-    ])
+    ] + field_entries(site()))

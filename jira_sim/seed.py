@@ -6,7 +6,10 @@ Seed format (all keys optional except where noted)::
                 "projects": ["KEY", ...] | null}],
      "projects": [{"key", "name", "lead", "issueTypes": [...],
                    "workflow": "user" | "dev" | {"statuses": [...], "transitions": [...], "initial"},
-                   "createScreenLinks": true}],  # false: create refuses update.issuelinks
+                   "createScreenLinks": true,  # false: create refuses update.issuelinks
+                   ... and any key of setup.PROJECT_KEYS (projectType, components, versions, ...)}],
+     "customFields": [{"id", "name", "kind", "options", "projects"}],  # see setup.py
+     "commentTouch": {"add": true, "edit": false, "delete": false},
      "issues": [{"project", "summary", "issuetype", "status", "priority", "description", "labels",
                  "created", "updated"}],          # timestamps in Jira format; default: now
      "generate": {"issuesPerProject": N},      # N cheap issues per project (benchmarks)
@@ -26,6 +29,7 @@ from typing import Any
 
 from jira_sim.formats import parse_jira, text_to_adf
 from jira_sim.model import CATEGORIES, Issue, Project, Transition, User, Workflow
+from jira_sim.setup import PROJECT_KEYS, add_custom_field, configure_comment_touch, configure_project
 from jira_sim.site import Site
 
 
@@ -53,6 +57,7 @@ class Account:
 BOT = Account("sim-sync-bot", "Sync Bot", "sync-bot@example.test", "sim-token-bot", "sim-pat-bot")
 HUMAN = Account("sim-human", "Hannah Human", "human@example.test", "sim-token-human", "sim-pat-human")
 DEMO_SEED_FILE = Path(__file__).parent / "seeds" / "demo.json"  # demo_seed() plus a few sample issues
+SERVICE_DESK_SEED_FILE = DEMO_SEED_FILE.parent / "service-desk.json"  # a service desk, custom fields, screens
 
 USER_WORKFLOW = {
     "initial": "To Do",
@@ -144,6 +149,11 @@ def load_seed(site: Site, seed: dict[str, Any]) -> None:
             site.add_project(Project(str(site.next_id("project")), item["key"], item.get("name", item["key"]),
                                      workflow_from_dict(definition), tuple(item.get("issueTypes", ["Bug", "Task"])),
                                      item.get("lead"), create_screen_links=item.get("createScreenLinks", True)))
+        for item in seed.get("customFields", []):
+            add_custom_field(site, item)
+        for item in seed.get("projects", []):
+            configure_project(site, item["key"], {k: v for k, v in item.items() if k in PROJECT_KEYS})
+        configure_comment_touch(site, seed.get("commentTouch", {}))
         for item in seed.get("issues", []):
             _seed_issue(site, item)
         count = int((seed.get("generate") or {}).get("issuesPerProject", 0))

@@ -28,6 +28,7 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from jira_sim.catalog import Catalog
 from jira_sim.knobs import Knobs
 from jira_sim.model import Attachment, Issue, IssueLink, LinkType, Project, User
 
@@ -159,6 +160,7 @@ class Site:
         self.status_ids: dict[str, str] = {}
         self.index = SearchIndex()
         self.knobs = Knobs()
+        self.catalog = Catalog()  # custom fields, project types, screens, components, versions
         self.request_log = RequestLog()
         self.site_url = ""  # the site's own address (serverInfo.baseUrl); set by the server that serves it
         self.media_url = ""  # Cloud's media host for attachment bytes; set by the server that serves it

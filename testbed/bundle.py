@@ -46,6 +46,7 @@ def pair_config(name: str, base_url: str, user_key: str, dev_key: str, token_env
             "apiToken": "${" + token_env + "}",
             "authType": "basic",
             "deployment": "cloud",
+            "allowPrivateAddress": True,  # the simulator listens on loopback
         },
         "syncIntervalSeconds": SYNC_INTERVAL.low,  # as fast as a pair may sync
     }

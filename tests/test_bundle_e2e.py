@@ -209,8 +209,9 @@ def test_bad_config_files_are_reported_and_the_good_pair_still_runs(tmp_path, mo
     bundle.write_config("sync-unset", {**good, "name": "sync-unset", "jira": {**good["jira"], "apiToken": "${NOPE_TOKEN}"}})
     bundle.write_config("sync-enum", {**good, "name": "sync-enum", "rules": [{**good["rules"][0], "syncDirection": "sideways"}]})
     bundle.write_config("sync-norules", {**good, "name": "sync-norules", "rules": []})
-    bundle.write_config("sync-dup1", {**good, "name": "sync-dup"})
-    bundle.write_config("sync-dup2", {**good, "name": "sync-dup"})
+    # Projects of their own: files refused only for sharing a name still hold their projects.
+    bundle.write_config("sync-dup1", {**good, "name": "sync-dup", "userProjectKey": "DUPSUP", "devProjectKey": "DUPDEV"})
+    bundle.write_config("sync-dup2", {**good, "name": "sync-dup", "userProjectKey": "DUPSUP", "devProjectKey": "DUPDEV"})
     (bundle.config_dir / "sync-link.json").symlink_to("/etc/hostname")
     bundle.start()
     try:

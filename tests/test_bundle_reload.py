@@ -4,7 +4,10 @@ a problem (a copy, a symlink, a half-written save), and the problem is reported.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import pytest
 import requests
@@ -12,8 +15,8 @@ import requests
 from app.bundle.rendered import read_programs
 from jira_sim.seed import BOT, demo_seed
 from jira_sim.server import SimulatorServer
+from testbed.bundle import ROOT, Bundle, pair_config
 from testbed.mongo import drop_databases
-from testbed.bundle import Bundle, pair_config
 from testbed.waiting import wait_for
 
 TOKEN = f"tok-{uuid.uuid4().hex}"
@@ -105,3 +108,55 @@ class TestAGoodPairKeepsRunning:
         finally:
             path.write_bytes(good)
         reload_after_repair(bundle)
+
+
+class TestOnePairPerProject:
+    """Issue 17, finding 1, in the order the probe found it: a second pair on sync-a's projects,
+    refused; then a same-name copy of sync-a's file, which refuses sync-a's files for their name.
+    The second pair must stay refused whatever else is wrong with the files that claim its projects."""
+
+    def test_a_second_pair_stays_out_through_a_copy_of_the_first_and_nothing_restarts_after(self, bundle, sim):
+        shared = bundle.write_config("sync-shared", pair_config("sync-shared", sim.url, "ASUP", "ADEV", "JIRA_TOKEN"))
+        copy = bundle.config_dir / "sync-a-copy.json"
+        pid = bundle.pid("sync-a")
+        try:
+            first = bundle.cli("reload")
+            assert first.returncode == 0, first.stdout + first.stderr
+            assert "added: -;" in first.stdout and "sync-shared" not in bundle.states()
+
+            copy.write_bytes((bundle.config_dir / "sync-a.json").read_bytes())
+            second = bundle.cli("reload")
+
+            assert second.returncode == 0, second.stdout + second.stderr
+            assert "added: -;" in second.stdout, second.stdout
+            assert "kept on their last good config: sync-a" in second.stdout
+            assert "sync-shared" not in bundle.states()
+            assert bundle.pid("sync-a") == pid
+            validate = bundle.cli("validate", "--offline")
+            assert validate.returncode == 1
+            refused = {line.split()[1].rsplit("/", 1)[-1].rstrip(":") for line in validate.stdout.splitlines()
+                       if line.startswith("ERROR")}
+            assert refused == {"sync-a.json", "sync-a-copy.json", "sync-shared.json"}, validate.stdout
+            assert not [line for line in validate.stdout.splitlines() if line.startswith("OK") and "sync-shared" in line]
+        finally:
+            copy.unlink(missing_ok=True)
+            shared.unlink()
+        reload_after_repair(bundle)
+        assert "sync-shared" not in bundle.states()
+
+
+def test_a_reload_run_by_another_spelling_of_the_interpreter_restarts_nothing(bundle):
+    """Issue 17: after the clash was resolved, `reload` restarted sync-good though its file had not
+    changed: its section came back with the interpreter path of the `reload` command (`python3`
+    here, `python` for `run`), which changes every freshly rendered section."""
+    pids = {name: bundle.pid(name) for name in ("sync-a", "sync-b", "health", "leases")}
+    interpreter = Path(sys.executable)
+    other = interpreter.with_name("python" if interpreter.name != "python" else "python3")  # a venv has both
+    assert other.exists() and other.resolve() == interpreter.resolve()
+
+    result = subprocess.run([str(other), str(ROOT / "entrypoint.py"), "reload"], cwd=ROOT, env=bundle.env,
+                            capture_output=True, text=True, timeout=60)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "added: -; removed: -; restarted: -;" in result.stdout, result.stdout
+    assert {name: bundle.pid(name) for name in pids} == pids

@@ -9,11 +9,13 @@ import uuid
 
 import psutil
 import pytest
+import requests
 
 from app.bundle.launch import WITHHELD_VARIABLE
 from jira_sim.seed import BOT, HUMAN, demo_seed
 from jira_sim.server import SimulatorServer
 from testbed.bundle import Bundle, pair_config
+from testbed.waiting import wait_for
 
 EXTRA = f"extra-{uuid.uuid4().hex}"  # a credential no pair file references (yet)
 SECRETS = {"JIRA_A_TOKEN": BOT.api_token, "JIRA_B_TOKEN": HUMAN.api_token, "EXTRA_API_TOKEN": EXTRA}
@@ -67,5 +69,30 @@ def test_each_program_gets_only_the_secrets_it_needs(tmp_path, mongo_uri, db_pre
         assert any("sync-x\\nOK sync-forged\\x1b[2K.json" in message for message in messages)
         assert "\nOK sync-forged" not in logs and "\x1b" not in logs
         assert "sync-x\\nOK sync-forged\\x1b[2K.json" in {os.path.basename(item["file"]) for item in body["invalidConfigs"]}
+    finally:
+        bundle.stop()
+
+
+def test_a_token_that_came_through_another_field_is_never_printed(tmp_path, mongo_uri, db_prefix, sim):
+    """Issue 17: a token pasted into `jira.baseUrl` (a reference there is refused now, so here it
+    is written out) was printed in 8 log lines, in `lastError` of /health?detail=1 and on the
+    dashboard. Its variable's name does not say it is a credential: the worker knows its own token."""
+    token = BOT.api_token
+    bundle = Bundle(tmp_path, mongo_uri, f"{db_prefix}_control", env={"JIRA_X": token})
+    config = pair_config("sync-x", f"{sim.url}/x{token}", "ASUP", "ADEV", "JIRA_X")
+    bundle.write_config("sync-x", config)
+    bundle.start()
+    try:
+        def failed():
+            worker = next(iter(bundle.health().json()["workers"]), {})
+            return worker if worker.get("lastError") else None
+
+        worker = wait_for(failed, 60, what="sync-x's failed start-up in /health?detail=1")
+        assert "/x***/rest/api" in worker["lastError"], worker["lastError"]
+        wait_for(lambda: "/x***/rest/api" in bundle.logs(), 30, what="the worker's error in the log")
+        assert token not in bundle.logs()
+        assert token not in bundle.health().text
+        dashboard = requests.get(f"http://127.0.0.1:{bundle.health_port}/", timeout=3).text
+        assert token not in dashboard
     finally:
         bundle.stop()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from app.bundle.reload import Kept, ReloadPlan, apply_reload, keep_running, plan_reload
-from app.bundle.render import health_program, worker_program
+from app.bundle.reload import Kept, ReloadPlan, apply_reload, bundle_interpreter, keep_running, plan_reload, settle_scan
+from app.bundle.render import Program, health_program, worker_program
 from app.config import ConfigError, LoadedPair, LoadResult
 from app.settings import Settings
 from tests.support.supervisord import Supervisord, sleeper
@@ -166,3 +167,40 @@ def test_a_second_reload_with_nothing_changed_does_nothing(tmp_path):
         }
     finally:
         server.stop()
+
+
+def test_a_kept_pair_holds_its_projects_against_new_files_and_a_refused_running_pair_is_kept_in_turn(tmp_path):
+    """Issue 17: sync-a runs on ASUP/ADEV while its file is half-written, so its file names no
+    project; sync-z, new on ASUP, must not start. sync-c runs too, and its file now names ADEV:
+    refused, so sync-c keeps its last good config rather than being removed."""
+    from app.config import load_configs
+    from app.config.loader import project_id, site_identity
+    from tests.support.bundle import pair_config
+
+    site = "https://jira.example.test"
+    for name, user, dev in (("sync-z", "ASUP", "ZDEV"), ("sync-b", "BSUP", "BDEV"), ("sync-c", "CSUP", "ADEV")):
+        (tmp_path / f"{name}.json").write_text(json.dumps(pair_config(name, site, user, dev, "JIRA_TOKEN")))
+    (tmp_path / "sync-a.json").write_text('{"name": "sync-a", "jira": {"baseU')
+
+    def running_on(name: str, *keys: str) -> Program:
+        ids = tuple(project_id(site_identity(site), key) for key in keys)
+        return worker_program(LoadedPair(name, tmp_path / f"{name}.json", None, "f0", projects=ids), name)
+
+    running = {"sync-a": running_on("sync-a", "ASUP", "ADEV"), "sync-c": running_on("sync-c", "CSUP", "CDEV")}
+
+    settled, kept = settle_scan(running, load_configs(tmp_path, environ={"JIRA_TOKEN": "tok-123456789"}))
+
+    assert [pair.name for pair in settled.pairs] == ["sync-b"]
+    assert sorted(kept) == ["sync-a", "sync-c"]
+    assert kept["sync-c"].program == running["sync-c"]
+    refused = {(Path(e.file).name, e.field): e.message for e in settled.errors if "running pair" in e.message}
+    assert set(refused) == {("sync-z.json", "userProjectKey"), ("sync-c.json", "devProjectKey")}
+    assert "project ASUP is synced by the running pair sync-a" in refused[("sync-z.json", "userProjectKey")]
+
+
+def test_the_bundles_interpreter_is_the_one_its_programs_were_rendered_with():
+    running = {"sync-a": worker("sync-a"), "health": health_program(Settings(mongo_uri="mongodb://unused.invalid/"),
+                                                                    python="/opt/venv/bin/python")}
+
+    assert bundle_interpreter(running) == "/opt/venv/bin/python"
+    assert bundle_interpreter({}) is None

@@ -1,18 +1,31 @@
-"""`${ENV_NAME}` substitution: upper-case names from the environment, in the jira block only."""
+"""`${ENV_NAME}` substitution: upper-case names from the environment, in jira.apiToken and jira.email only."""
 
 from __future__ import annotations
 
 from app.config.envsubst import Reference, references, substitute
 
 
-def test_substitutes_inside_the_jira_block_at_any_depth() -> None:
-    data = {"jira": {"apiToken": "${TOKEN}", "baseUrl": "https://${HOST}:8443", "more": ["${SUFFIX}"]}}
+def test_substitutes_the_token_and_the_login_only() -> None:
+    data = {"jira": {"apiToken": "${TOKEN}", "email": "${LOGIN}"}}
 
-    result = substitute(data, {"TOKEN": "t0k", "HOST": "jira.example", "SUFFIX": "1"})
+    result = substitute(data, {"TOKEN": "t0k", "LOGIN": "bot@example.test"})
 
-    assert result.data == {"jira": {"apiToken": "t0k", "baseUrl": "https://jira.example:8443", "more": ["1"]}}
-    assert result.used == {"TOKEN": "t0k", "HOST": "jira.example", "SUFFIX": "1"}
+    assert result.data == {"jira": {"apiToken": "t0k", "email": "bot@example.test"}}
+    assert result.used == {"TOKEN": "t0k", "LOGIN": "bot@example.test"}
     assert result.unset == [] and result.misplaced == []
+
+
+def test_a_reference_in_any_other_field_of_the_jira_block_is_misplaced() -> None:
+    """Issue 17: `"baseUrl": "http://host/x${JIRA_X_TOKEN}"` put the token into every error naming a URL."""
+    data = {"jira": {"apiToken": "${TOKEN}", "baseUrl": "http://host/x${TOKEN}", "more": ["${SUFFIX}"],
+                     "deep": {"apiToken": "${TOKEN}"}}}
+
+    result = substitute(data, {"TOKEN": "t0k-secret-value", "SUFFIX": "1"})
+
+    assert result.data["jira"]["baseUrl"] == "http://host/x${TOKEN}"
+    assert result.misplaced == [Reference(("jira", "baseUrl"), "TOKEN"), Reference(("jira", "more", 0), "SUFFIX"),
+                                Reference(("jira", "deep", "apiToken"), "TOKEN")]
+    assert result.used == {"TOKEN": "t0k-secret-value"}
 
 
 def test_a_reference_outside_the_jira_block_is_misplaced_and_never_substituted() -> None:
@@ -59,11 +72,11 @@ def test_template_placeholders_escapes_keys_and_non_strings_are_left_alone() -> 
 
 
 def test_values_are_not_expanded_twice() -> None:
-    assert substitute({"jira": {"x": "${A}"}}, {"A": "${B}", "B": "no"}).data == {"jira": {"x": "${B}"}}
+    assert substitute({"jira": {"apiToken": "${A}"}}, {"A": "${B}", "B": "no"}).data == {"jira": {"apiToken": "${B}"}}
 
 
 def test_used_values_are_not_in_the_repr() -> None:
-    assert "s3cret-value" not in repr(substitute({"jira": {"x": "${A}"}}, {"A": "s3cret-value"}))
+    assert "s3cret-value" not in repr(substitute({"jira": {"apiToken": "${A}"}}, {"A": "s3cret-value"}))
 
 
 def test_references_are_the_unescaped_upper_case_names() -> None:

@@ -6,7 +6,8 @@ import pytest
 from pydantic import ValidationError
 
 from app.config import ConfigError, PairConfig
-from app.config.errors import format_loc, printable, redact, validation_errors
+from app.config.errors import format_loc, printable, validation_errors
+from app.redaction import redact
 
 
 @pytest.mark.parametrize(

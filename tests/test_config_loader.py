@@ -99,8 +99,9 @@ def dangling_symlink(config_dir: Path, _outside: Path) -> None:
 
 
 def same_name_twice(config_dir: Path, _outside: Path) -> None:
-    write(config_dir, "sync-bad.json", doc_bytes(name="sync-twin"))
-    write(config_dir, "sync-twin.json", doc_bytes(name=None))
+    # On projects of their own: files refused for their name still hold their projects.
+    write(config_dir, "sync-bad.json", doc_bytes(other_projects("TWSUP", "TWDEV"), name="sync-twin"))
+    write(config_dir, "sync-twin.json", doc_bytes(other_projects("TWSUP", "TWDEV"), name=None))
 
 
 BAD_CASES = [
@@ -136,8 +137,10 @@ BAD_CASES = [
             env={"JIRA_EMPTY": ""}),
     BadCase("env-in-a-comment-template",
             changed(set_at("rules", 0, "actions", "commentTemplate", "token=${JIRA_AB_TOKEN}")),
-            "rules[0].actions.commentTemplate", "environment references are only allowed in the jira block"),
-    BadCase("env-in-the-name", changed(set_at("name", "${PAIR_NAME}")), "name", "only allowed in the jira block",
+            "rules[0].actions.commentTemplate", "environment references are only allowed where a secret belongs"),
+    BadCase("env-in-the-base-url", changed(set_at("jira", "baseUrl", "http://jira.example.test/x${JIRA_AB_TOKEN}")),
+            "jira.baseUrl", "only allowed where a secret belongs, in jira.apiToken and jira.email"),
+    BadCase("env-in-the-name", changed(set_at("name", "${PAIR_NAME}")), "name", "only allowed where a secret belongs",
             env={"PAIR_NAME": "sync-x"}),
     BadCase("unknown-placeholder", changed(set_at("rules", 0, "actions", "commentTemplate", "Dev issue: ${targetkey}")),
             "rules[0].actions.commentTemplate", "unknown placeholder ${targetkey} (did you mean ${targetKey}?)"),
@@ -330,6 +333,54 @@ def test_two_pairs_on_one_project_of_one_site_are_both_refused_each_naming_the_o
     assert {Path(e.file).name for e in result.errors} == {"sync-ab.json", "sync-ab2.json", "sync-broken.json"}
 
 
+def other_projects(user_key: str, dev_key: str) -> Callable[[dict], None]:
+    return lambda doc: (set_at("userProjectKey", user_key)(doc), set_at("devProjectKey", dev_key)(doc))
+
+
+def refused_files(result) -> set[str]:
+    return {Path(error.file).name for error in result.errors}
+
+
+def test_a_file_refused_for_its_name_still_holds_its_projects_against_another_pair(tmp_path: Path) -> None:
+    """Issue 17: {sync-good, a same-name copy, sync-shared on the same projects} left sync-shared
+    valid, because the shared-project check skipped the two files refused for their name."""
+    write(tmp_path, "sync-good.json", doc_bytes(name="sync-good"))
+    write(tmp_path, "sync-good-copy.json", doc_bytes(name="sync-good"))
+    write(tmp_path, "sync-shared.json", doc_bytes(name="sync-shared"))
+
+    result = load_configs(tmp_path, environ=ENV)
+
+    assert result.pairs == []
+    assert refused_files(result) == {"sync-good.json", "sync-good-copy.json", "sync-shared.json"}
+    shared = [e for e in result.errors if Path(e.file).name == "sync-shared.json"]
+    assert {e.field for e in shared} == {"userProjectKey", "devProjectKey"}
+    named = " ".join(e.message for e in shared)
+    assert f"also used by {tmp_path / 'sync-good.json'}" in named
+    assert f"also used by {tmp_path / 'sync-good-copy.json'}" in named
+
+
+@pytest.mark.parametrize("names", [("sync-a", "sync-b", "sync-c"), ("sync-c", "sync-b", "sync-a")])
+def test_a_same_name_pair_blocks_a_second_pair_on_its_projects_and_a_broken_file_blocks_nothing(
+        tmp_path: Path, names: tuple[str, ...]) -> None:
+    """Whichever sorts first: files refused only for sharing a name still hold their projects
+    (one of them may run on its last good config); a broken file (no rules) runs nothing and
+    blocks nothing (a running pair's projects are held by `reload`: test_cli_reload)."""
+    twin, second, broken = names
+    write(tmp_path, f"{twin}.json", doc_bytes(name=twin))
+    write(tmp_path, f"{twin}-copy.json", doc_bytes(name=twin))
+    write(tmp_path, f"{second}.json", doc_bytes(name=second))
+    write(tmp_path, f"{broken}.json", doc_bytes(lambda doc: (set_at("rules", [])(doc), other_projects("CDSUP", "CDDEV")(doc)),
+                                                name=broken))
+    write(tmp_path, "sync-cd.json", doc_bytes(other_projects("CDSUP", "CDDEV"), name="sync-cd"))
+
+    result = load_configs(tmp_path, environ=ENV)
+
+    assert [pair.name for pair in result.pairs] == ["sync-cd"]
+    assert any(Path(e.file).name == f"{second}.json" and e.field == "userProjectKey"
+               and f"also used by {tmp_path / (twin + '.json')}" in e.message for e in result.errors)
+    assert not [e for e in result.errors if "also used by" in e.message and "sync-cd" in e.message + e.file]
+
+
 def test_load_pair_returns_config_with_name_from_file_stem(tmp_path: Path) -> None:
     write(tmp_path, "sync-cd.json", doc_bytes(name=None))
 
@@ -354,7 +405,7 @@ def test_a_config_directory_supervisord_cannot_carry_refuses_every_file_there_an
     config_dir = tmp_path / "my configs"
     config_dir.mkdir()
     write(config_dir, "sync-ab.json", doc_bytes(name=None))
-    write(config_dir, "sync-cd.json", doc_bytes(name=None))
+    write(config_dir, "sync-cd.json", doc_bytes(other_projects("CDSUP", "CDDEV"), name=None))
 
     result = load_configs(config_dir, environ=ENV)
 

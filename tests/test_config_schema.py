@@ -79,5 +79,5 @@ def test_schema_uses_the_camel_case_keys() -> None:
         schema["properties"]
     )
     assert set(schema["$defs"]["JiraConfig"]["properties"]) == {
-        "$schema", "baseUrl", "email", "apiToken", "authType", "deployment", "timeZone"
+        "$schema", "baseUrl", "email", "apiToken", "authType", "deployment", "timeZone", "allowPrivateAddress"
     }

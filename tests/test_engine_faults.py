@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 
+from datetime import timedelta
+
 import pymongo.errors
 import requests
 import pytest
@@ -480,3 +482,27 @@ def test_a_retried_older_change_does_not_undo_the_partners_newer_move(pair):
     pair.clock.advance(minutes=5)
     pair.sync()
     assert pair.status(dev_key) == "Cancelled"
+
+
+def test_a_create_dropped_before_processing_is_sent_again_when_its_index_lag_guard_ends(pair):
+    """Issue 17: re-creation waited for the failure backoff (30/60/120/240 s) and came 468 s after
+    the accept, where the 5-minute guard ended at 300 s. Passes every 15 s of an injected clock."""
+    from app.sync.creation import INDEX_LAG_ALLOWANCE
+
+    user_key = pair.new_user_issue(status="Will Do")
+    pair.admin("POST", "config", faults={"next_drops": 1, "path_contains": "/rest/api/3/issue"})  # lost on the way
+    started = pair.clock()
+    assert pair.engine.run_pass().counts["failed"] == 1
+    step, elapsed = 15, 0
+    while not pair.dev_issues() and elapsed < 600:
+        pair.clock.advance(seconds=step)
+        elapsed += step
+        pair.engine.run_pass()
+        if not pair.dev_issues():
+            [waiting] = pair.store.pending_failures()
+            due = waiting["next_attempt_at"] - started
+            assert due <= INDEX_LAG_ALLOWANCE + timedelta(seconds=1), f"next attempt {due} after the create"
+
+    assert INDEX_LAG_ALLOWANCE.total_seconds() <= elapsed <= INDEX_LAG_ALLOWANCE.total_seconds() + step, elapsed
+    [dev] = pair.dev_issues()
+    assert pair.dev_key(user_key) == dev["key"] and pair.store.pending_failures() == []

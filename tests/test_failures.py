@@ -2,6 +2,8 @@
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from app.sync.failures import (
     MAX_ATTEMPTS,
     RETRY_CAP,
@@ -65,3 +67,22 @@ def test_the_store_keeps_and_finds_due_failures(mongo_client, db_prefix):
     assert store.failure("c1") == failure
     assert store.due_failures(NOW) == [] and store.due_failures(NOW + timedelta(seconds=30)) == [failure]
     assert store.failure_count() == 2 and [f.id for f in store.pending_failures()] == ["c1", "refused:9"]
+
+
+@pytest.mark.parametrize(("attempts_before", "due_in", "next_in"), [
+    pytest.param(0, None, 30, id="first failure: 30 s"),
+    pytest.param(3, None, 240, id="fourth failure: 240 s"),
+    pytest.param(3, 90, 90, id="its own moment comes first: then"),
+    pytest.param(3, 600, 240, id="its own moment comes later: the backoff step"),
+    pytest.param(3, -5, 240, id="its own moment passed: the backoff step"),
+    pytest.param(7, 90, 90, id="given up, still tried at its own moment"),
+])
+def test_the_next_attempt_is_the_backoff_step_or_the_failures_own_moment_whichever_comes_first(
+        attempts_before, due_in, next_in):
+    previous = (Failure("c", FailureKind.CREATION, CHANGE, attempts_before, NOW, NOW, "boom", False, None)
+                if attempts_before else None)
+    due_by = None if due_in is None else NOW + timedelta(seconds=due_in)
+
+    failure = failed_again(previous, "c", FailureKind.CREATION, CHANGE, "CreateDevIssue failed: ...", NOW, due_by=due_by)
+
+    assert failure.next_attempt_at == NOW + timedelta(seconds=next_in)

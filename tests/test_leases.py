@@ -9,11 +9,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from app.leases.assign import preferred_holders
-from app.leases.decide import Acquire, HandOver, keeper_actions, live_and_mine
-from app.leases.keeper import serving_pairs
+from app.instants import utc_now
+from app.leases.decide import Acquire, HandOver, LetGo, keeper_actions, live_and_mine
+from app.leases.keeper import Keeper, serving_pairs
 from app.leases.store import BundleBeat, Lease, LeaseStore
 from app.leases.ticket import RELEASE, Ticket, read_ticket, remove_ticket, write_ticket
-from app.leases.view import ACTIVE, STANDBY, UNHELD, lease_view
+from app.leases.view import ACTIVE, STANDBY, UNHELD, Cluster, lease_view
 from app.supervisord import ProcessInfo
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
@@ -148,3 +149,33 @@ def test_a_stopped_or_fatal_worker_serves_nothing_and_the_bundles_own_programs_n
                  process("health", "RUNNING"), process("leases", "RUNNING"), process("watchdog", "RUNNING")]
 
     assert serving_pairs(processes) == ["sync-a", "sync-d", "sync-e", "sync-f"]
+
+
+def test_a_lease_held_for_a_worker_that_will_not_run_is_let_go_and_shown_so_beforehand():
+    """Issue 17: /health showed the lease of a FATAL worker as active; the keeper lets it go now."""
+    held = {"p1": lease("p1", "a"), "p2": lease("p2", "a"), "p3": lease("p3", "b")}
+    live = {"a": beat("a", ["p1"]), "b": beat("b", ["p3"])}
+
+    assert actions("a", ["p1"], held, live) == [LetGo("p2", held["p2"])]
+    views = {state: lease_view(held["p2"], "a", live, NOW, SKEW, state) for state in ("RUNNING", "FATAL", "STOPPED")}
+    assert views["RUNNING"].state == "active" and lease_view(held["p2"], "a", live, NOW, SKEW).state == "active"
+    assert views["FATAL"].state == views["STOPPED"].state == "unheld"
+    assert lease_view(held["p3"], "a", live, NOW, SKEW, "FATAL").state == "standby", "another bundle's holds on"
+
+
+def test_the_keeper_lets_go_of_a_fatal_workers_lease_at_its_next_tick_as_health_showed(store, tmp_path):
+    serving = ["sync-a"]
+    keeper = Keeper(store, "a", lambda: list(serving), tmp_path, LEASE)
+    keeper.tick()
+    taken = store.lease("sync-a")
+    assert taken is not None and taken.owner == "a" and read_ticket(tmp_path, "sync-a") is not None
+
+    serving.clear()  # supervisord says: sync-a is FATAL
+    shown = Cluster.read(store, "a", LEASE).view("sync-a", utc_now(), "FATAL")
+    keeper.tick()
+
+    after = store.lease("sync-a")
+    assert shown.state == "unheld"
+    assert after.owner is None and after.last_owner == "a" and after.fence == taken.fence
+    assert Cluster.read(store, "a", LEASE).view("sync-a", utc_now()).state == shown.state
+    assert read_ticket(tmp_path, "sync-a") is None

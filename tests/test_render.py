@@ -106,9 +106,11 @@ def test_supervisor_parses_every_program_as_intended(tmp_path, config_dir):
         # Started through the launcher, which keeps only the pair's own token variable, in standby.
         assert worker.command == (f"{PYTHON} -m app.bundle.launch --keep JIRA_DEMO_TOKEN --keep JIRA_DEMO_TOKEN_FILE -- "
                                   f"{PYTHON} -m app.sync.standby --config {config_dir / (name + '.json')}")
+        pair = next(p for p in load(config_dir).pairs if p.name == name)
         assert worker.environment == {
             "WORKER_DATABASE_NAME": name,
-            "PAIR_CONFIG_FINGERPRINT": next(p.fingerprint for p in load(config_dir).pairs if p.name == name),
+            "PAIR_CONFIG_FINGERPRINT": pair.fingerprint,
+            "PAIR_PROJECTS": "+".join(pair.projects),
         }
         assert worker.autorestart is RestartUnconditionally and worker.autostart is True
         assert worker.startsecs >= 3 and worker.startretries == 3

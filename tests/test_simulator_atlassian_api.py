@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import requests
-from atlassian import Jira, JiraCloud
+from atlassian import Jira, JiraCloud, ServiceDesk
 from requests import HTTPError
 
 from jira_sim.seed import BOT
@@ -88,3 +88,39 @@ def test_the_v3_cloud_client_creates_with_adf_and_pages_the_enhanced_search(jira
     page = cloud.enhanced_jql("project = ABDEV ORDER BY key ASC", fields="summary", limit=2)
     assert [i["key"] for i in page["issues"]] == keys[:2] and page["isLast"] is False and page["nextPageToken"]
     cloud.close()
+
+
+def _credentials(any_sim) -> dict:
+    if any_sim.site.deployment == "cloud":
+        return {"username": BOT.email, "password": BOT.api_token, "cloud": True}
+    return {"token": BOT.pat}
+
+
+def test_request_comments_through_the_service_desk_client(client, any_sim):
+    requests.patch(f"{any_sim.url}/_sim/projects/ABSUP", json={"projectType": "service_desk"})
+    key = client.issue_create(fields={"project": {"key": "ABSUP"}, "summary": "s", "issuetype": {"name": "Bug"}})["key"]
+    desk = ServiceDesk(url=any_sim.url, **_credentials(any_sim))
+    internal = desk.create_request_comment(key, "agents only", public=False)
+    public = desk.create_request_comment(key, "hello customer")
+    assert (internal["public"], public["public"]) == (False, True)
+    assert [c["body"] for c in desk.get_request_comments(key, public=False)] == ["agents only"]
+    assert desk.get_request_comment_by_id(key, internal["id"])["public"] is False
+    platform = client.issue_get_comments(key)["comments"]
+    if any_sim.site.deployment == "cloud":
+        assert [c["jsdPublic"] for c in platform] == [False, True]
+    desk.close()
+
+
+def test_fields_and_changelog_through_the_library(client, any_sim):
+    key = client.issue_create(fields={"project": {"key": "ABDEV"}, "summary": "s", "issuetype": {"name": "Bug"}})["key"]
+    assert client.issue_editmeta(key)["fields"]["summary"]["required"] is True
+    client.update_issue_field(key, {"summary": "Edited", "duedate": "2026-12-24"}, notify_users=False)
+    client.edit_issue(key, {"labels": [{"add": "sync"}]})  # the library sends these as `update` operations
+    assert client.issue(key, fields="summary,duedate,labels")["fields"] == {"summary": "Edited", "duedate": "2026-12-24",
+                                                                           "labels": ["sync"]}
+    changelog = client.get_issue_changelog(key)
+    histories = changelog["values"] if any_sim.site.deployment == "cloud" else changelog["histories"]
+    assert sorted({i["field"] for h in histories for i in h["items"]}) == ["duedate", "labels", "summary"]
+    with pytest.raises(HTTPError) as refused:
+        client.update_issue_field(key, {"environment": "prod"})
+    assert refused.value.response.status_code == 400

@@ -74,3 +74,46 @@ def test_bad_credentials_rejected(jira_sim):
         JIRA(server=jira_sim.url, basic_auth=(BOT.email, "nope"), max_retries=0,
              validate=True).myself()
     assert error.value.status_code == 401
+
+
+def _service_project_with_fields(server) -> None:
+    requests.patch(f"{server.url}/_sim/projects/ABSUP", json={"projectType": "service_desk", "components": ["API"]})
+    requests.post(f"{server.url}/_sim/fields", json={"id": "customfield_10070", "name": "Severity", "kind": "select",
+                                                      "options": ["Minor", "Major"], "projects": ["ABSUP"]})
+
+
+def test_internal_and_restricted_comments_through_the_package(client, any_sim):
+    _service_project_with_fields(any_sim)
+    issue = client.create_issue(project="ABSUP", summary="s", issuetype={"name": "Bug"})
+    internal = client.add_comment(issue, "agents only", is_internal=True)  # the package's sd.public.comment
+    restricted = client.add_comment(issue, "developers only", visibility={"type": "role", "value": "Service Desk Team"})
+    assert restricted.visibility.value == "Service Desk Team"
+    if any_sim.site.deployment == "cloud":
+        assert (internal.jsdPublic, restricted.jsdPublic) == (False, True)
+    read = client.comment(issue.key, internal.id, expand="properties")
+    assert read.raw["properties"] == [{"key": "sd.public.comment", "value": {"internal": True}}]
+
+
+def test_editing_fields_metadata_and_changelog_through_the_package(client, any_sim):
+    _service_project_with_fields(any_sim)
+    issue = client.create_issue(project="ABSUP", summary="s", issuetype={"name": "Bug"})
+    assert {"summary", "components", "customfield_10070"} <= set(client.editmeta(issue.key)["fields"])
+    issue.update(fields={"summary": "Edited", "components": [{"name": "API"}], "customfield_10070": {"value": "Major"}},
+                 update={"labels": [{"add": "sync"}]}, notify=False)
+    fresh = client.issue(issue.key, expand="changelog")
+    assert (fresh.fields.summary, fresh.fields.labels, fresh.fields.customfield_10070.value) == ("Edited", ["sync"], "Major")
+    (history,) = fresh.changelog.histories
+    assert {item.field for item in history.items} == {"summary", "labels", "Component", "Severity"}
+    with pytest.raises(JIRAError) as refused:
+        issue.update(fields={"customfield_10070": {"value": "Blocker"}})
+    assert refused.value.status_code == 400 and "customfield_10070" in refused.value.response.json()["errors"]
+
+
+def test_create_metadata_through_the_package(client, any_sim):
+    _service_project_with_fields(any_sim)
+    if any_sim.site.deployment == "datacenter":  # the package uses the per-project resource there
+        fields = {f.fieldId for f in client.project_issue_fields("ABSUP", "10004")}
+    else:
+        meta = client.createmeta(projectKeys="ABSUP", issuetypeNames="Bug", expand="projects.issuetypes.fields")
+        fields = set(meta["projects"][0]["issuetypes"][0]["fields"])
+    assert {"project", "issuetype", "summary", "customfield_10070"} <= fields

@@ -86,3 +86,33 @@ def test_assigning_through_the_assignee_resource(any_sim):
 
 def _text(body) -> str:
     return body if isinstance(body, str) else body["content"][0]["content"][0]["text"]
+
+
+# The member names Atlassian's OpenAPI description allows (schemas Comment, Visibility, PageBeanChangelog,
+# Changelog and ChangeDetails; the last three allow no others).
+COMMENT_MEMBERS = {"self", "id", "author", "body", "renderedBody", "updateAuthor", "created", "updated", "visibility",
+                   "jsdPublic", "jsdAuthorCanSeeRequest", "properties"}
+CHANGELOG_PAGE_MEMBERS = {"self", "nextPage", "maxResults", "startAt", "total", "isLast", "values"}
+HISTORY_MEMBERS = {"id", "author", "created", "items", "historyMetadata"}
+ITEM_MEMBERS = {"field", "fieldtype", "fieldId", "from", "fromString", "to", "toString"}
+
+
+def test_comments_carry_only_the_members_the_schema_names(any_sim):
+    session = api_session()
+    key = create_issue(any_sim, session)["key"]
+    created = session.post(f"{api_base(any_sim)}/issue/{key}/comment", params={"expand": "properties"}, json={
+        "body": body_text(any_sim, "x"), "visibility": {"type": "group", "value": "jira-administrators"},
+        "properties": [{"key": "k", "value": 1}]}).json()
+    assert set(created) <= COMMENT_MEMBERS and set(created["visibility"]) <= {"type", "value", "identifier"}
+    assert created["properties"] == [{"key": "k", "value": 1}]
+
+
+def test_changelog_pages_carry_only_the_members_the_schema_names(jira_sim):
+    session = api_session()
+    key = create_issue(jira_sim, session)["key"]
+    session.put(f"{api_base(jira_sim)}/issue/{key}", json={"fields": {"summary": "y", "labels": ["l"]}})
+    page = session.get(f"{api_base(jira_sim)}/issue/{key}/changelog").json()
+    assert set(page) <= CHANGELOG_PAGE_MEMBERS and page["values"]
+    assert all(set(h) <= HISTORY_MEMBERS and all(set(i) == ITEM_MEMBERS for i in h["items"]) for h in page["values"])
+    expanded = session.get(f"{api_base(jira_sim)}/issue/{key}", params={"expand": "changelog"}).json()["changelog"]
+    assert set(expanded) == {"startAt", "maxResults", "total", "histories"}  # PageOfChangelogs

@@ -39,6 +39,8 @@ from app.cli.bundle import render_bundle
 from app.config import load_configs
 from app.demo.files import EXAMPLE_CONFIG
 from app.demo.launch import prepare
+from datetime import datetime, timezone
+from app.health.assess import HealthSnapshot, assess
 from app.health.dashboard import render_dashboard
 from app.settings import Settings
 
@@ -54,7 +56,7 @@ print(json.dumps({
     "sections": [line for line in conf.splitlines() if line.startswith("[program:")],
     "simulator": list(simulator.command),
     "simulator_seeds": sorted(entry.name for entry in (files(launched[2]) / "seeds").iterdir()),
-    "dashboard": "<html" in render_dashboard({"status": "ok", "workers": []}),
+    "dashboard": "<html" in render_dashboard(assess(HealthSnapshot(now=datetime.now(timezone.utc), pairs=[]), 30.0)),
     "dashboard_static": sorted(entry.name for entry in (files("app.health") / "static").iterdir()),
 }))
 """

@@ -9,6 +9,11 @@ the new file differ from what it runs):
   section is rendered again exactly as supervisord runs it, and the problem is reported. Only
   a valid file naming the pair replaces it, and only its file's removal (or renaming the pair
   inside it) removes it.
+- `settle_scan`: the scan with every new pair refused that would act on a project of a kept
+  pair (whose file may no longer name it), until no further running pair has to be kept.
+- `bundle_interpreter`: the Python the running programs were rendered with, so that a `reload`
+  run by another spelling of it (`python3` where `run` was `python`) renders the same sections
+  and restarts nothing whose file did not change.
 - `plan_reload`: which programs to add, remove and restart, from what supervisord runs now,
   the programs of the new render and the sections supervisord found changed (a pair's section
   changes when its config file does, because the file's fingerprint is in its environment as
@@ -28,8 +33,9 @@ from pathlib import Path
 
 from supervisor.xmlrpc import Faults
 
-from app.bundle.render import Program, worker_config_path
+from app.bundle.render import LAUNCHER_MODULE, Program, worker_config_path, worker_projects
 from app.config import ConfigError, LoadResult
+from app.config.loader import refuse_claimed
 from app.supervisord import SupervisorFault, SupervisorRPC
 
 log = logging.getLogger(__name__)
@@ -76,6 +82,31 @@ def keep_running(running: Mapping[str, Program], scan: LoadResult) -> dict[str, 
         if path is not None and name not in valid and problems:
             kept[name] = Kept(program, problems)
     return kept
+
+
+def settle_scan(running: Mapping[str, Program], scan: LoadResult) -> tuple[LoadResult, dict[str, Kept]]:
+    """The scan as `reload` applies it, and the pairs it keeps (pure).
+
+    A kept pair goes on syncing its projects, so a new or changed file naming one of them is
+    refused (app.config.loader.refuse_claimed); should that refuse the file of another running
+    pair, that pair is kept in turn, and so on until nothing changes (each round only adds).
+    """
+    kept = keep_running(running, scan)
+    while True:
+        settled = refuse_claimed(scan, {name: worker_projects(pair.program) for name, pair in kept.items()})
+        again = keep_running(running, settled)
+        if again.keys() == kept.keys():
+            return settled, again
+        kept = again
+
+
+def bundle_interpreter(running: Mapping[str, Program]) -> str | None:
+    """The interpreter of the running bundle: every program is started through the launcher by
+    it (app.bundle.render.launched). None when nothing was rendered yet."""
+    for _name, program in sorted(running.items()):
+        if program.command[1:3] == ("-m", LAUNCHER_MODULE):
+            return program.command[0]
+    return None
 
 
 def plan_reload(

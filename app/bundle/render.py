@@ -6,9 +6,11 @@ writes the text to disk.
 
 What reaches the file is deliberately narrow: a program name matching PROGRAM_NAME_PATTERN,
 argv words and environment values from a small safe alphabet, and numbers. A pair's config
-file contributes its name, its absolute path, its fingerprint and the names of the variables
-its token references, nothing else: tokens stay `${ENV}` references resolved by the worker
-from the environment it inherits from supervisord. Every program is started through
+file contributes its name, its absolute path, its fingerprint, the ids of its projects (a
+digest of the site and the keys: `reload` holds them for a pair it keeps running while its
+file has a problem) and the names of the variables its token references, nothing else:
+tokens stay `${ENV}` references resolved by the worker from the environment it inherits from
+supervisord. Every program is started through
 app.bundle.launch (`launched`), which removes the secrets a program does not need from that
 environment: only a pair's worker gets its own token.
 Anything outside those alphabets raises `UnsafeProgramValue` instead of being escaped, because
@@ -38,6 +40,10 @@ SAFE_ARGUMENT_PATTERN = re.compile(r"^[A-Za-z0-9_./:@+=,-]+$")
 ENV_NAME_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]*$")
 SAFE_ENV_VALUE_PATTERN = re.compile(r"^[A-Za-z0-9_./:@+-]*$")
 
+PROJECTS_VARIABLE = "PAIR_PROJECTS"  # a worker's project ids (app.config.loader.project_id)
+PROJECTS_SEPARATOR = "+"  # inside SAFE_ENV_VALUE_PATTERN, and in no project id
+
+LAUNCHER_MODULE = "app.bundle.launch"  # every program starts through it
 TEMPLATE_NAME = "supervisord.conf.j2"  # package data of app.bundle, under templates/
 
 # Lower priority numbers start first and stop last: MongoDB and the simulator outlive the
@@ -125,7 +131,7 @@ def launched(command: Sequence[str], keep: Iterable[str] = (), python: str = sys
     """`command` started through app.bundle.launch, keeping the secret variables named in `keep`
     and the NAME_FILE variables that may supply them (app.secret_files)."""
     kept = [variable for name in keep for variable in (name, file_variable(name))]
-    return (python, "-m", "app.bundle.launch", *(word for name in kept for word in ("--keep", name)), "--", *command)
+    return (python, "-m", LAUNCHER_MODULE, *(word for name in kept for word in ("--keep", name)), "--", *command)
 
 
 def worker_program(pair: LoadedPair, database: str, python: str = sys.executable) -> Program:
@@ -137,12 +143,19 @@ def worker_program(pair: LoadedPair, database: str, python: str = sys.executable
         # process, once the bundle's keeper holds the pair's lease for it (app.sync.standby).
         command=launched((python, "-m", "app.sync.standby", "--config", str(Path(pair.path).absolute())),
                          pair.token_variables, python),
-        environment={"WORKER_DATABASE_NAME": database, "PAIR_CONFIG_FINGERPRINT": pair.fingerprint},
+        environment={"WORKER_DATABASE_NAME": database, "PAIR_CONFIG_FINGERPRINT": pair.fingerprint,
+                     PROJECTS_VARIABLE: PROJECTS_SEPARATOR.join(pair.projects)},
         priority=PRIORITY_WORKER,
         startsecs=WORKER_STARTSECS,
         startretries=3,
         stopwaitsecs=WORKER_STOPWAITSECS,
     )
+
+
+def worker_projects(program: Program) -> tuple[str, ...]:
+    """The project ids a worker program acts on, as it was rendered (none for any other program)."""
+    return tuple(project for project in program.environment.get(PROJECTS_VARIABLE, "").split(PROJECTS_SEPARATOR)
+                 if project)
 
 
 def worker_config_path(program: Program) -> str | None:

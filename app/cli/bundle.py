@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Mapping, Sequence
 from typing import TextIO
 
@@ -24,16 +25,17 @@ def profile(args: argparse.Namespace) -> tuple[Settings, list[Program]]:
 
 def render_bundle(
     settings: Settings, result: LoadResult, report: TextIO | None, extra_programs: Sequence[Program] = (),
-    kept: Mapping[str, Kept] = {},
+    kept: Mapping[str, Kept] = {}, python: str = sys.executable,
 ) -> tuple[list[Program], str]:
-    """(programs, supervisord.conf text) for the valid pairs and the `kept` ones. Each bad file
-    gets no program and is reported on `report` (None: the caller has printed the loader's
-    verdict already), a kept pair's file saying that the pair runs on."""
+    """(programs, supervisord.conf text) for the valid pairs and the `kept` ones, started by the
+    interpreter `python`. Each bad file gets no program and is reported on `report` (None: the
+    caller has printed the loader's verdict already), a kept pair's file saying that the pair
+    runs on."""
     if report is not None:
         kept_by_problem = {problem: name for name, pair in kept.items() for problem in pair.problems}
         for error in result.errors:
             name = kept_by_problem.get(error)
             outcome = f"{name} keeps running on its last good config" if name else "pair not started"
             print(f"config error ({outcome}): {error}", file=report)
-    programs = program_specs(result, settings, extra_programs, kept=[pair.program for pair in kept.values()])
+    programs = program_specs(result, settings, extra_programs, python, kept=[pair.program for pair in kept.values()])
     return programs, render_supervisord_conf(programs, settings)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from app.bundle.reload import apply_reload, keep_running, running_groups
+from app.bundle.reload import apply_reload, bundle_interpreter, running_groups, settle_scan
 from app.bundle.rendered import read_programs_file
 from app.bundle.render import worker_config_path
 from app.bundle.runtime import write_runtime
@@ -30,9 +31,14 @@ def main(args: argparse.Namespace) -> int:
         supervised = set(rendered)  # the reload fails below; what is written is still the right file
     running = {name: program for name, program in rendered.items()
                if name in supervised and worker_config_path(program) is not None}
-    result = load_configs(settings.config_dir)
-    kept = keep_running(running, result)
-    programs, text = render_bundle(settings, result, report=sys.stdout, extra_programs=extra, kept=kept)
+    result, kept = settle_scan(running, load_configs(settings.config_dir))
+    # The interpreter the bundle runs on, not the one this command was started with: another
+    # spelling of it (python3, a symlink) would change every section and restart every program.
+    python = bundle_interpreter(rendered)
+    if python is None or not Path(python).exists():
+        python = sys.executable
+    programs, text = render_bundle(settings, result, report=sys.stdout, extra_programs=extra, kept=kept,
+                                   python=python)
     write_runtime(settings, text)
     try:
         outcome = apply_reload(rpc, [program.name for program in programs], kept)

@@ -116,7 +116,8 @@ def main(args: argparse.Namespace) -> int:
     now = utc_now()
     statuses = [
         pair_status(name, processes.get(name), heartbeats.get(name), now, settings.stale_after, unavailable,
-                    cluster.view(name, now) if cluster else None, settings.lease_seconds)
+                    cluster.view(name, now, getattr(processes.get(name), "statename", None)) if cluster else None,
+                    settings.lease_seconds)
         for name in pair_names([pair.name for pair in result.pairs], processes)
     ]
     for status in statuses:

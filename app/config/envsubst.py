@@ -1,10 +1,11 @@
-"""`${ENV_NAME}` substitution inside the `jira` block of a parsed config document, and nowhere else.
+"""`${ENV_NAME}` substitution in `jira.apiToken` and `jira.email` of a parsed config document, nowhere else.
 
-The connection block is where a value belongs to the environment (the token, and a site or a
-login that differ per deployment). Anywhere else a reference would copy the environment into
-what the sync writes: `"commentTemplate": "token=${JIRA_AB_TOKEN}"` would post a secret on
-every issue. So outside the `jira` block a reference is *misplaced*, a problem the loader
-reports, and nothing is substituted.
+A reference belongs where a secret does: the token, and the login beside it (which may differ
+per deployment). Anywhere else it would copy the environment into what the sync prints or
+writes: `"commentTemplate": "token=${JIRA_AB_TOKEN}"` would post a secret on every issue, and
+`"baseUrl": "http://host/x${JIRA_AB_TOKEN}"` would print it in every error naming a URL. So
+anywhere else a reference is *misplaced*, a problem the loader reports, and nothing is
+substituted.
 
 Only UPPER_CASE names are environment variables: `${sourceKey}` and other camelCase
 placeholders belong to comment templates and are left as written. `$${NAME}` is an escape
@@ -28,6 +29,7 @@ from app.secret_files import SecretFileError, secret_value
 
 ENV_REFERENCE = re.compile(r"\$(\$?)\{([A-Z_][A-Z0-9_]*)\}")
 ENVIRONMENT_BLOCK = "jira"
+ENVIRONMENT_FIELDS = ("apiToken", "email")  # inside ENVIRONMENT_BLOCK
 
 
 @dataclass(frozen=True)
@@ -57,22 +59,21 @@ class Substitution:
 
 
 def substitute(document: Any, environ: Mapping[str, str], withheld: Collection[str] = ()) -> Substitution:
-    """Replace `${NAME}` from `environ` in every string of `document["jira"]`; unescape `$${NAME}`
-    everywhere; list every unescaped reference outside that block in `misplaced`.
+    """Replace `${NAME}` from `environ` in `jira.apiToken` and `jira.email`; unescape `$${NAME}`
+    everywhere; list every unescaped reference anywhere else in `misplaced`.
 
     Unset variables stay as written in the returned data and are listed in `unset`; withheld
     ones stay as written and are listed in `withheld`. Keys are never substituted; values are
     substituted once (no recursive expansion).
     """
     result = Substitution(data=None)
-    if isinstance(document, dict):
-        result.data = {
-            key: _walk(value, (key,), environ if key == ENVIRONMENT_BLOCK else None, withheld, result)
-            for key, value in document.items()
-        }
-    else:
-        result.data = _walk(document, (), None, withheld, result)
+    result.data = _walk(document, (), None, withheld, result, environ)
     return result
+
+
+def allows_reference(loc: Loc) -> bool:
+    """Whether an environment reference may stand at `loc`: where a secret belongs."""
+    return len(loc) == 2 and loc[0] == ENVIRONMENT_BLOCK and loc[1] in ENVIRONMENT_FIELDS
 
 
 def references(text: str) -> list[str]:
@@ -81,12 +82,14 @@ def references(text: str) -> list[str]:
 
 
 def _walk(value: Any, loc: Loc, environ: Mapping[str, str] | None, withheld: Collection[str],
-          result: Substitution) -> Any:
-    """`environ` None: outside the environment block, where references are misplaced."""
+          result: Substitution, source: Mapping[str, str]) -> Any:
+    """`environ` None: where references are misplaced (every string but those `allows_reference`)."""
     if isinstance(value, dict):
-        return {key: _walk(item, (*loc, key), environ, withheld, result) for key, item in value.items()}
+        return {key: _walk(item, (*loc, key), source if allows_reference((*loc, key)) else None, withheld, result,
+                           source)
+                for key, item in value.items()}
     if isinstance(value, list):
-        return [_walk(item, (*loc, index), environ, withheld, result) for index, item in enumerate(value)]
+        return [_walk(item, (*loc, index), None, withheld, result, source) for index, item in enumerate(value)]
     if isinstance(value, str):
         return _substitute_string(value, loc, environ, withheld, result)
     return value

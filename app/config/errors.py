@@ -68,18 +68,6 @@ def format_loc(loc: Loc) -> str:
     return text
 
 
-REDACT_MIN_LENGTH = 8
-"""Shorter values are too likely to be ordinary words of a message (tokens are longer)."""
-
-
-def redact(message: str, secrets: typing.Iterable[str]) -> str:
-    """`message` with every occurrence of each secret (of REDACT_MIN_LENGTH or more) replaced by `***`."""
-    for secret in sorted(set(secrets), key=len, reverse=True):
-        if len(secret) >= REDACT_MIN_LENGTH:
-            message = message.replace(secret, "***")
-    return message
-
-
 def validation_errors(file: str, exc: ValidationError, model: type[BaseModel]) -> list[ConfigError]:
     """Turn a pydantic ValidationError raised by validating `model` into ConfigErrors.
 

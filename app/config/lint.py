@@ -1,6 +1,9 @@
 """Problems that do not stop a pair, each as (field, message): worth a warning, not a refusal.
 
 - `literal_token`: the file holds its token itself instead of an environment reference.
+- `address_warning`: the base URL is a loopback or private address the file does not say it
+  means (`allowPrivateAddress`); addresses a pair must never reach are refused by the model
+  (app.config.addresses).
 - `rule_conflicts`: a rule that can never fire because an earlier one with the same source
   status, direction and priority always matches first (and then moves the partner elsewhere).
 - `status_problems`: rules naming statuses a project does not have, judged against the
@@ -13,7 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
+from app.config.addresses import private_host
 from app.config.envsubst import references
 from app.config.errors import Loc
 from app.config.models import PairConfig, Rule
@@ -32,6 +37,17 @@ def literal_token(document: Mapping[str, Any], pair_name: str) -> Problem | None
     return (("jira", "apiToken"),
             f"is a literal token: anyone who can read this file can use it; put it in the environment (e.g. "
             f"{variable}=... in .env.consolidated) and write \"${{{variable}}}\" here instead")
+
+
+def address_warning(config: PairConfig) -> Problem | None:
+    """A warning when the token would go to a loopback or private address nobody said they meant."""
+    host = urlsplit(config.jira.base_url).hostname or ""
+    kind = private_host(host)
+    if kind is None or config.jira.allow_private_address:
+        return None
+    return (("jira", "baseUrl"),
+            f"{host} is a {kind} address, and the pair sends its token there; if it is the Jira site you mean, "
+            'set "allowPrivateAddress": true in the jira block')
 
 
 def rule_conflicts(config: PairConfig) -> list[Problem]:

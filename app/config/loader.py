@@ -26,14 +26,15 @@ from app.config.errors import (
     ConfigWarning,
     format_loc,
     printable,
-    redact,
     validation_errors,
 )
-from app.config.lint import literal_token, rule_conflicts
+from app.config.lint import address_warning, literal_token, rule_conflicts
 from app.config.models import PairConfig, pair_name_problem
 from app.config.source import SourceError, parse_document, path_problem, read_config_bytes, strip_documentation
+from app.redaction import redact
 
 CONFIG_GLOB = "sync-*.json"
+SiteIdentity = tuple[str, int | None, str]
 NEVER_LOADED_SUFFIXES = (".example.json", ".schema.json")
 
 
@@ -48,7 +49,8 @@ class LoadedPair:
 
     `warnings` are its problems that do not stop it (app.config.lint). `token_variables` names
     the environment variables its `jira.apiToken` references: the secrets its worker needs.
-    `withheld` names those of them the caller was not given (see `load_configs`).
+    `withheld` names those of them the caller was not given (see `load_configs`). `projects`
+    are the ids (`project_id`) of its User and Dev project.
     """
 
     name: str
@@ -58,6 +60,7 @@ class LoadedPair:
     warnings: tuple[ConfigWarning, ...] = ()
     token_variables: tuple[str, ...] = ()
     withheld: frozenset[str] = frozenset()
+    projects: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -101,10 +104,14 @@ def load_configs(
     one is taken as set, its value unknown, so such a file can be judged in every other way.
     A worker never passes any: it needs its token.
 
-    Files that share a pair name are all rejected (each error names the other files), and
-    then so are files whose pairs share a project on one Jira site (two pairs acting on one
-    project would create every Dev issue twice). Only otherwise-valid files take part in
-    those checks, so a broken file cannot block a good one. Errors are sorted by file.
+    Files that share a pair name are all rejected (each error names the other files), and so
+    are files whose pairs share a project on one Jira site (two pairs acting on one project
+    would create every Dev issue twice). A file refused only for its name (a same-name copy, a
+    symlink) is still a pair in every other way, and one of its files may be running on its last
+    good config: it takes part in the project check, so a second pair on its projects is refused
+    in whatever order the files arrived. A broken file (not JSON, a bad rule) runs nothing and
+    blocks nothing; should its pair still run on its last good config, `reload` holds that pair's
+    projects for it (`refuse_claimed`). Errors are sorted by file.
     """
     if config_dir is None:
         from app.settings import get_settings
@@ -121,8 +128,10 @@ def load_configs(
             errors.extend(outcome)
         else:
             pairs.append(outcome)
-    pairs, duplicate_errors = _reject_duplicate_names(pairs)
-    pairs, shared_errors = _reject_shared_projects(pairs)
+    unique, duplicate_errors = _reject_duplicate_names(pairs)
+    shared_errors = _shared_project_errors(pairs)  # same-name files too: each may be the running one
+    refused = {error.file for error in shared_errors}
+    pairs = [pair for pair in unique if str(pair.path) not in refused]
     errors = sorted(errors + duplicate_errors + shared_errors, key=lambda error: error.file)
     return LoadResult(pairs, errors, config_dir)
 
@@ -132,6 +141,32 @@ def config_files(config_dir: Path) -> list[Path]:
     return sorted(
         path for path in config_dir.glob(CONFIG_GLOB) if not path.name.endswith(NEVER_LOADED_SUFFIXES)
     )
+
+
+def refuse_claimed(result: LoadResult, running: Mapping[str, Collection[str]]) -> LoadResult:
+    """`result` with every valid pair refused that would act on a project a running pair of
+    another name acts on (`running`: pair name -> its `project_id`s, as supervisord runs it).
+
+    `reload` passes the pairs it keeps on their last good config: their files may not even name
+    their projects any more (saved half-written), yet they sync them.
+    """
+    holders = {project: name for name, projects in running.items() for project in projects}
+    refused: list[ConfigError] = []
+    pairs: list[LoadedPair] = []
+    for pair in result.pairs:
+        site = site_identity(pair.config.jira.base_url)
+        fields = (("userProjectKey", pair.config.user_project_key), ("devProjectKey", pair.config.dev_project_key))
+        taken = [(role, key, holder) for role, key in fields
+                 if (holder := holders.get(project_id(site, key), pair.name)) != pair.name]
+        refused += [ConfigError(str(pair.path), role,
+                                f"project {key} is synced by the running pair {holder} (kept on its last good config "
+                                "while its file has a problem) on the same Jira site; two pairs on one project would "
+                                "both act on its issues: keep one pair per project")
+                    for role, key, holder in taken]
+        if not taken:
+            pairs.append(pair)
+    errors = sorted([*result.errors, *refused], key=lambda error: error.file)
+    return LoadResult(pairs, errors, result.config_dir)
 
 
 def _load_file(path: Path, config_dir: Path, environ: Mapping[str, str],
@@ -158,11 +193,11 @@ def _load_file(path: Path, config_dir: Path, environ: Mapping[str, str],
     token = (document.get("jira") or {}).get("apiToken")
     return LoadedPair(config.name, path, config, _fingerprint(document), _warnings(file, document, config),
                       tuple(dict.fromkeys(references(token))) if isinstance(token, str) else (),
-                      frozenset(substitution.withheld))
+                      frozenset(substitution.withheld), config_projects(config))
 
 
 def _warnings(file: str, document: dict[str, Any], config: PairConfig) -> tuple[ConfigWarning, ...]:
-    problems = [problem for problem in [literal_token(document, config.name or "")] if problem]
+    problems = [problem for problem in [literal_token(document, config.name or ""), address_warning(config)] if problem]
     problems += rule_conflicts(config)
     return tuple(ConfigWarning(file, format_loc(loc), message) for loc, message in problems)
 
@@ -170,8 +205,8 @@ def _warnings(file: str, document: dict[str, Any], config: PairConfig) -> tuple[
 def _reference_errors(file: str, substitution: Substitution) -> list[ConfigError]:
     misplaced = [
         ConfigError(file, format_loc(reference.loc),
-                    f"references ${{{reference.name}}}: environment references are only allowed in the jira block "
-                    f"(write $${{{reference.name}}} for a literal)")
+                    f"references ${{{reference.name}}}: environment references are only allowed where a secret "
+                    f"belongs, in jira.apiToken and jira.email (write $${{{reference.name}}} for a literal)")
         for reference in substitution.misplaced
     ]
     unset = [
@@ -218,12 +253,16 @@ def _reject_duplicate_names(pairs: list[LoadedPair]) -> tuple[list[LoadedPair], 
     return [pair for pair in pairs if len(files_by_name[pair.name]) == 1], errors
 
 
-def _reject_shared_projects(pairs: list[LoadedPair]) -> tuple[list[LoadedPair], list[ConfigError]]:
-    uses: dict[tuple[tuple[str, int | None, str], str], list[tuple[LoadedPair, str]]] = defaultdict(list)
+def _shared_project_errors(pairs: list[LoadedPair]) -> list[ConfigError]:
+    """One error per file and clash with a file of another pair on one of its projects (files of
+    one pair name are refused for that already)."""
+    uses: dict[str, list[tuple[LoadedPair, str, str]]] = defaultdict(list)
     for pair in pairs:
-        for role, key in (("userProjectKey", pair.config.user_project_key), ("devProjectKey", pair.config.dev_project_key)):
-            uses[(site_identity(pair.config.jira.base_url), key)].append((pair, role))
-    errors = [
+        site = site_identity(pair.config.jira.base_url)
+        for role, key in (("userProjectKey", pair.config.user_project_key),
+                          ("devProjectKey", pair.config.dev_project_key)):
+            uses[project_id(site, key)].append((pair, role, key))
+    return [
         ConfigError(
             str(pair.path),
             role,
@@ -231,16 +270,26 @@ def _reject_shared_projects(pairs: list[LoadedPair]) -> tuple[list[LoadedPair], 
             "two pairs on one project would both act on its issues (every accepted issue would get two Dev "
             "issues): keep one pair per project",
         )
-        for (_site, key), users in uses.items()
-        for pair, role in users
-        for other, other_role in users
-        if other is not pair
+        for users in uses.values()
+        for pair, role, key in users
+        for other, other_role, _ in users
+        if other.name != pair.name
     ]
-    refused = {error.file for error in errors}
-    return [pair for pair in pairs if str(pair.path) not in refused], errors
 
 
-def site_identity(base_url: str) -> tuple[str, int | None, str]:
+def config_projects(config: PairConfig) -> tuple[str, ...]:
+    """The `project_id`s of a pair's User and Dev project."""
+    site = site_identity(config.jira.base_url)
+    return tuple(dict.fromkeys(project_id(site, key) for key in (config.user_project_key, config.dev_project_key)))
+
+
+def project_id(site: SiteIdentity, key: str) -> str:
+    """One project of one Jira site as an id of safe characters, a digest: it is written into
+    supervisord.conf, which carries no text from a config file but names and paths."""
+    return hashlib.sha256(json.dumps([site, key.upper()]).encode("utf-8")).hexdigest()[:24]
+
+
+def site_identity(base_url: str) -> SiteIdentity:
     """What tells two base URLs of one Jira site apart: the host (any case), a port other than the
     scheme's default, the context path (`/jira`); not the scheme, nor a trailing slash."""
     parts = urlsplit(base_url)

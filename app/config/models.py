@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from pydantic.alias_generators import to_camel
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from app.config.addresses import refused_host
 from app.config.bounds import PRIORITY_RANGE, interval_problems, priority_problem
 from app.config.errors import Loc, printable
 from app.vocabulary import SyncDirection
@@ -114,6 +115,11 @@ class JiraConfig(_ConfigModel):
         description="IANA zone for JQL dates; default: the API user's zone from /myself, which is the one "
         "Jira reads them in (set this only when /myself reports none).",
     )
+    allow_private_address: bool = Field(
+        False,
+        description="The baseUrl is meant to be a loopback or private address (a Data Center site on the "
+        "company network, a test site): no warning then. Link-local and cloud metadata addresses stay refused.",
+    )
 
     @field_validator("base_url")
     @classmethod
@@ -129,6 +135,9 @@ class JiraConfig(_ConfigModel):
             raise ValueError("must not contain credentials; use email and apiToken")
         if parts.query or parts.fragment:
             raise ValueError("must not contain a query or fragment")
+        refused = refused_host(host)
+        if refused:
+            raise ValueError(refused)
         return value.rstrip("/")
 
     @field_validator("email")

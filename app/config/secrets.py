@@ -19,22 +19,14 @@ from pathlib import Path
 from app.config.envsubst import references
 from app.config.loader import config_files
 from app.config.source import SourceError, parse_document, read_config_bytes
+from app.redaction import named_like_a_credential
 from app.secret_files import file_variable
-
-CREDENTIAL_WORDS = frozenset({"TOKEN", "SECRET", "PASSWORD", "PASSWD", "PAT", "CREDENTIALS", "APIKEY"})
-CREDENTIAL_PHRASES = (("API", "KEY"), ("PRIVATE", "KEY"))
 
 
 def secret_names(names: Iterable[str], config_dir: Path) -> set[str]:
     """The secrets among `names` (an environment's variable names), plus every variable the
     config directory's tokens reference."""
     return {name for name in names if named_like_a_credential(name)} | token_references(config_dir)
-
-
-def named_like_a_credential(name: str) -> bool:
-    words = name.upper().split("_")
-    phrases = set(zip(words, words[1:], strict=False))
-    return bool(CREDENTIAL_WORDS.intersection(words)) or any(phrase in phrases for phrase in CREDENTIAL_PHRASES)
 
 
 def token_references(config_dir: Path) -> set[str]:

@@ -32,6 +32,7 @@ def demo_pair_config(name: str, user_key: str, dev_key: str, base_url: str) -> d
             "apiToken": "${" + DEMO_TOKEN_VARIABLE + "}",
             "authType": "basic",
             "deployment": "cloud",
+            "allowPrivateAddress": True,  # the simulated site listens on loopback
         },
         "userProjectKey": user_key,
         "devProjectKey": dev_key,

@@ -174,7 +174,8 @@ def _assess_pair(name: str, snapshot: HealthSnapshot, stale_after: float) -> Pai
     process = _entry(snapshot.processes, name)
     read = _entry(snapshot.heartbeats, name)
     cluster = snapshot.cluster if isinstance(snapshot.cluster, Cluster) else None
-    lease = cluster.view(name, snapshot.now) if cluster else None
+    state = process.statename if process is not None and not isinstance(process, Unavailable) else None
+    lease = cluster.view(name, snapshot.now, state) if cluster else None
     health = pair_health(process, read, snapshot.now, stale_after, lease, cluster.lease_seconds if cluster else 30.0)
     beat = read if isinstance(read, Heartbeat) else None
     pending = _readable(snapshot.failures_pending).get(name, beat.failures_pending if beat else None)

@@ -121,8 +121,9 @@ def _lease_families(snapshot: HealthSnapshot) -> list[Metric]:
                                labels=["pair", "bundle"])
     handovers = CounterMetricFamily(f"{PREFIX}_lease_handovers", "Times the pair's lease moved to another bundle.",
                                     labels=["pair"])
+    processes = snapshot.processes if isinstance(snapshot.processes, Mapping) else {}
     for pair in snapshot.pairs:
-        view = cluster.view(pair, snapshot.now)
+        view = cluster.view(pair, snapshot.now, getattr(processes.get(pair), "statename", None))
         for bundle in sorted(set(cluster.bundles) | {cluster.me}):
             active.add_metric([pair, bundle], 1.0 if view.holder == bundle and view.state != "unheld" else 0.0)
         handovers.add_metric([pair], view.handovers)

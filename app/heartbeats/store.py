@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.heartbeats.record import Heartbeat
+from app.redaction import redact_strings
 
 COLLECTION = "heartbeats"
 
@@ -31,7 +32,7 @@ class HeartbeatStore:
         An `$set` upsert rather than a replace: the embedded server loses `_id` on replace
         upserts, and fields a newer writer added stay.
         """
-        document = heartbeat.to_document()
+        document = redact_strings(heartbeat.to_document())  # what /health shows: no secret's value
         pair = document.pop("_id")
         self._collection.update_one({"_id": pair}, {"$set": document}, upsert=True)
 

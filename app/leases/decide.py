@@ -7,6 +7,9 @@
 - A pair this bundle holds but no longer prefers (another bundle arrived and has been live for
   `settle` seconds) is handed over: its worker finishes the issue it is on and releases the lease,
   which the preferred bundle then takes at its next tick.
+- A pair this bundle holds but does not serve (its worker is stopped or FATAL, or gone) is let
+  go at once: no worker here will renew it, and another bundle had better take it now than
+  after the lease ran out.
 - Anything else is left as it is: the holding worker renews its own lease.
 """
 
@@ -19,6 +22,7 @@ from typing import TypeGuard
 
 from app.leases.assign import preferred_holders
 from app.leases.store import BundleBeat, Lease
+from app.vocabulary import NOT_SERVING_STATES
 
 
 @dataclass(frozen=True)
@@ -28,10 +32,27 @@ class Acquire:
 
 
 @dataclass(frozen=True)
+class LetGo:
+    pair: str
+    lease: Lease
+
+
+@dataclass(frozen=True)
 class HandOver:
     pair: str
     lease: Lease
     to: str
+
+
+# A worker in these states runs again only when someone acts (`supervisorctl start`, the
+# watchdog after its cool-down): meanwhile its pair is for another bundle to hold, and a lease
+# this bundle still holds for it is let go at the keeper's next tick. (EXITED and BACKOFF are
+# on their way back by themselves.)
+
+
+def serves(process_state: str | None) -> bool:
+    """Whether a worker in this supervisord state (None: not known) serves its pair here."""
+    return process_state not in NOT_SERVING_STATES
 
 
 def skew_allowance(lease_seconds: float) -> float:
@@ -61,13 +82,16 @@ def live_and_mine(lease: Lease | None, me: str, now: datetime) -> TypeGuard[Leas
 def keeper_actions(
     me: str, pairs: Iterable[str], leases: Mapping[str, Lease], live: Mapping[str, BundleBeat], now: datetime,
     lease_seconds: float, skew: float, settle: float, started_at: datetime,
-) -> list[Acquire | HandOver]:
-    """This tick's acquisitions and hand-overs for bundle `me` and the pairs it serves."""
+) -> list[Acquire | HandOver | LetGo]:
+    """This tick's acquisitions, hand-overs and let-gos for bundle `me` and the pairs it serves."""
     mine = tuple(pairs)
     serving = {name: beat.pairs for name, beat in live.items() if name != me}
     serving[me] = mine
     preferred = preferred_holders(serving)
-    actions: list[Acquire | HandOver] = []
+    actions: list[Acquire | HandOver | LetGo] = [
+        LetGo(pair, lease) for pair, lease in sorted(leases.items())
+        if pair not in mine and lease.owner == me and lease.expires_at > now
+    ]
     for pair in mine:
         lease, wanted = leases.get(pair), preferred.get(pair, me)
         if live_and_mine(lease, me, now):

@@ -4,9 +4,10 @@ Every tick it beats for the bundle (`bundles`), reads every lease and live bundl
 what app.leases.decide says for the pairs this bundle runs (its worker programs in supervisord,
 less those stopped or FATAL, which another bundle had better hold meanwhile):
 it acquires the leases it should hold and writes each worker's ticket (`hold`, with the new
-fence), asks a worker to hand its pair over (`release`), and withdraws a ticket whose lease is
-not this bundle's any more. It never renews a lease: the worker holding it does, so a lease
-whose worker died runs out. With MongoDB or supervisord unreadable it decides nothing.
+fence), asks a worker to hand its pair over (`release`), withdraws a ticket whose lease is not
+this bundle's any more, and lets go of a lease this bundle holds for a worker that will not run
+(stopped, FATAL). It never renews a lease: the worker holding it does, so a lease whose worker
+died without a word runs out, unless supervisord says so first. With MongoDB or supervisord unreadable it decides nothing.
 """
 
 from __future__ import annotations
@@ -23,11 +24,10 @@ import pymongo.errors
 
 from app.config import BUNDLE_PROGRAM_NAMES
 from app.instants import utc_now
-from app.leases.decide import Acquire, HandOver, keeper_actions, live_and_mine, live_bundles, skew_allowance
+from app.leases.decide import Acquire, HandOver, LetGo, keeper_actions, live_and_mine, live_bundles, serves, skew_allowance
 from app.leases.store import LeaseStore
 from app.leases.ticket import HOLD, RELEASE, Ticket, read_ticket, remove_ticket, write_ticket
 from app.supervisord import ProcessInfo, SupervisorFault, SupervisorRPC, SupervisorUnavailable
-from app.vocabulary import NOT_SERVING_STATES
 
 log = logging.getLogger("app.leases.keeper")
 SHUTDOWN_STATE = "SHUTDOWN_STATE"  # supervisord's fault for any request while it shuts down
@@ -66,6 +66,13 @@ class Keeper:
                     log.info("lease acquired", extra={"pair": action.pair, "fence": taken.fence,
                                                       "from": action.previous.owner or action.previous.last_owner
                                                       if action.previous else None})
+            elif isinstance(action, LetGo):
+                # Its worker will not run (stopped, FATAL, gone): nothing here renews the lease.
+                remove_ticket(self.runtime_dir, action.pair)
+                if self.store.release(action.pair, self.bundle, action.lease.fence, now):
+                    leases.pop(action.pair, None)
+                    log.info("lease let go: its worker does not run here", extra={"pair": action.pair,
+                                                                                   "fence": action.lease.fence})
             elif isinstance(action, HandOver):
                 write_ticket(self.runtime_dir, Ticket(action.pair, self.bundle, action.lease.fence, RELEASE))
                 log.info("handing over", extra={"pair": action.pair, "to": action.to, "fence": action.lease.fence})
@@ -99,7 +106,7 @@ class Keeper:
 def serving_pairs(processes: Iterable[ProcessInfo]) -> list[str]:
     """The pairs this bundle can run now: its worker programs that supervisord will run (pure)."""
     return sorted({info.group for info in processes
-                   if info.group not in BUNDLE_PROGRAM_NAMES and info.statename not in NOT_SERVING_STATES})
+                   if info.group not in BUNDLE_PROGRAM_NAMES and serves(info.statename)})
 
 
 def worker_programs(rpc: SupervisorRPC) -> list[str]:

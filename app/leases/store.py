@@ -96,6 +96,14 @@ class LeaseStore:
                                            {"$set": {"owner": None, "last_owner": bundle, "expires_at": encode_instant(now)}})
         return released.matched_count == 1
 
+    def end_expired(self, lease: Lease) -> bool:
+        """End a lease that ran out, as read in `lease`, unless its holder renewed or anyone took it
+        meanwhile: its worker, only paused, must not renew it and act again (app.leases.claims)."""
+        ended = self._leases.update_one({"_id": lease.pair, "owner": lease.owner, "fence": lease.fence,
+                                         "expires_at": encode_instant(lease.expires_at)},
+                                        {"$set": {"owner": None, "last_owner": lease.owner}})
+        return ended.matched_count == 1
+
     def beat(self, bundle: str, host: str, pairs: Iterable[str], now: datetime, started_at: datetime) -> None:
         self._bundles.update_one({"_id": bundle}, {"$set": {"beat_at": encode_instant(now), "host": host,
                                                             "started_at": encode_instant(started_at),

@@ -87,6 +87,11 @@ class CreationRecord:
             return None
         return Mapping(self.create.user_issue_id, self.create.user_issue_key, self.dev_id, self.dev_key)
 
+    @property
+    def created_again_from(self) -> datetime:
+        """When an interrupted create, not found, may be sent again: Jira's search has caught up."""
+        return self.started_at + INDEX_LAG_ALLOWANCE
+
     def owed_parts(self) -> list[tuple[int, Action]]:
         return [(index, part) for index, part in enumerate(self.parts) if index not in self.parts_done]
 
@@ -179,8 +184,8 @@ class DevIssueCreation:
                 return self._mapped(record, *found, recovered=True), False
             if not self._still_wanted(record):
                 return self._save(replace(record, phase="abandoned")), False
-            if self.clock() - record.started_at < INDEX_LAG_ALLOWANCE:
-                until = (record.started_at + INDEX_LAG_ALLOWANCE).strftime("%H:%M:%S UTC")
+            if self.clock() < record.created_again_from:
+                until = record.created_again_from.strftime("%H:%M:%S UTC")
                 raise CreationDeferred(f"the interrupted create of {record.create.user_issue_key}'s Dev issue was not "
                                        f"found (yet); not created again before {until}, once Jira's search has caught up")
         return self._create(record), True

@@ -217,8 +217,9 @@ class Engine:
         return plan_change(change, mapping, self.config, partner_status, self.jira.site_url)
 
     def _settle(self, execution: Execution, counts: Counter[str], failure_id: str, kind: FailureKind,
-                described: FailedChange) -> None:
-        """Count what an execution did and keep (or clear) its failure."""
+                described: FailedChange, due_by: datetime | None = None) -> None:
+        """Count what an execution did and keep (or clear) its failure (tried again by `due_by` at
+        the latest: app.sync.failures)."""
         for name in execution.actions_done:
             counts[f"actions.{name}"] += 1
         if execution.result != "failed":
@@ -226,7 +227,7 @@ class Engine:
             return
         counts["failed"] += 1
         failure = failed_again(self.store.failure(failure_id), failure_id, kind, described, execution.error or "",
-                               self.clock())
+                               self.clock(), due_by=due_by)
         self.store.record_failure(failure)
         log.warning(
             "change failed",
@@ -274,7 +275,11 @@ class Engine:
                 continue
             counts["retried"] += bool(failure)
             execution = self.executor.carry_out_creation(record)
-            self._settle(execution, counts, record.change_id, FailureKind.CREATION, _creation_described(record, failure))
+            # Still no Dev issue: the create is sent again once its index-lag guard ends, not a
+            # backoff step later.
+            due_by = record.created_again_from if execution.mapping is None else None
+            self._settle(execution, counts, record.change_id, FailureKind.CREATION, _creation_described(record, failure),
+                         due_by)
             self._record(creation_event(record, execution))
 
     # -- audit -------------------------------------------------------------------------------

@@ -5,7 +5,9 @@ A change whose action failed stays in the pair's `failures` collection until it 
 newer change of the same issue supersedes it (a creation's failure stays until the creation is
 done: app.sync.creation). It is retried on later passes with exponential
 backoff; after `MAX_ATTEMPTS` it is marked given up (shown as such in /health) and only
-tried once per `RETRY_CAP` from then on, so a fixed cause still heals it.
+tried once per `RETRY_CAP` from then on, so a fixed cause still heals it. A failure that waits
+for a moment of its own (`due_by`: an interrupted creation's index-lag guard ends) is tried
+then at the latest, not a backoff step later.
 
 *Pending* means stored: a failure that heals is deleted (nothing marks one resolved), so every
 document of the collection, given up or not, is pending. The worker's count, /health, `status`
@@ -150,13 +152,17 @@ def failed_again(
     error: str,
     now: datetime,
     max_attempts: int = MAX_ATTEMPTS,
+    due_by: datetime | None = None,
 ) -> Failure:
-    """The failure after one more failed attempt of `change` (the only builder of a retried one)."""
+    """The failure after one more failed attempt of `change` (the only builder of a retried one).
+    `due_by`, when still ahead, bounds the next attempt: what blocked this one is over then."""
     attempts = (previous.attempts if previous else 0) + 1
     given_up = attempts >= max_attempts
     first = previous.first_failed_at if previous and previous.first_failed_at else now
-    return Failure(failure_id, kind, change, attempts, first, now, error, given_up,
-                   now + (RETRY_CAP if given_up else retry_delay(attempts)))
+    next_attempt = now + (RETRY_CAP if given_up else retry_delay(attempts))
+    if due_by is not None and now < due_by < next_attempt:
+        next_attempt = due_by
+    return Failure(failure_id, kind, change, attempts, first, now, error, given_up, next_attempt)
 
 
 def refused(failure_id: str, change: FailedChange, reason: str, now: datetime) -> Failure:

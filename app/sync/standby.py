@@ -22,6 +22,7 @@ from app.leases.ticket import HOLD, read_ticket
 from app.runtime_settings import StandbySettings
 
 POLL_SECONDS = 0.5
+STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 
 
 def pair_name(config_path: Path) -> str:
@@ -52,9 +53,13 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    # A worker stepping down execs this with the stop signals blocked, so that one arriving during
+    # the exec waits for these handlers instead of being lost (see app.sync.worker).
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     settings = StandbySettings.from_environ(os.environ)
     fence = wait_for_lease(str(settings.runtime_dir), pair_name(args.config), settings.bundle_id, args.after_fence, stop)
-    if fence is None:
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)  # the worker unblocks them, a stop pending or not
+    if fence is None or stop.is_set():
         return 0
     sys.stdout.flush()
     os.execv(sys.executable, [sys.executable, "-m", "app.sync.worker", "--config", str(args.config),

@@ -43,6 +43,7 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 
 from app.instants import decode_instants, encode_instant, encode_instants
+from app.redaction import redact_strings
 from app.mongo import count
 from app.sync import failures
 from app.sync.failures import Failure, FailureKind
@@ -199,7 +200,8 @@ class PairStore:
         return failures.read_one(self.db.failures, failure_id)
 
     def record_failure(self, failure: Failure) -> None:
-        self._write(self.db.failures, failure.id, failure.to_document())
+        # Its reason is shown by /health and the dashboard: no secret's value, whatever carried it.
+        self._write(self.db.failures, failure.id, redact_strings(failure.to_document()))
 
     def clear_failure(self, failure_id: str) -> None:
         self._delete(self.db.failures, {"_id": failure_id})

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from app.config import ConfigFileError, load_pair_file
 from app.jira import JiraAuthError
 from app.jira.auth import auth_for
+from app.redaction import remember
 
 log = logging.getLogger(__name__)
 Result = TypeVar("Result")
@@ -42,6 +43,7 @@ def rereading_token(run_pass: Callable[[Callable[[], bool]], Result], config_pat
             fresh = connection.api_token.get_secret_value()
             if fresh == in_use:
                 raise
+            remember([fresh])  # never logged, as the first one
             jira.transport.auth = auth_for(connection.auth_type, connection.email, fresh)
             in_use = fresh
             log.warning("Jira refused the token; read it again (a new one) and trying the pass once more")

@@ -22,6 +22,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -30,16 +31,20 @@ from urllib.parse import urlsplit
 import pymongo
 
 from app.config import ConfigFileError, PairConfig, load_pair_file
+from app.config.addresses import private_host
 from app.config.errors import format_loc
 from app.config.lint import status_problems
 from app.config.models import credential_problems
 from app.heartbeats import HeartbeatStore, HeartbeatThread, WorkerState
 from app.jira import JiraClient, JiraError
+from app.config.loader import config_projects
+from app.leases.claims import ProjectClaims, ProjectTaken
 from app.leases.guard import LeaseGuard, LeaseLost
 from app.leases.held import HeldLease, LeaseNotHeld
 from app.leases.decide import skew_allowance
 from app.leases.store import LeaseStore
 from app.logs import configure_logging, early_logging
+from app.redaction import remember
 from app.settings import Settings, get_settings
 from app.sync.engine import Engine
 from app.sync.loop import SyncLoop
@@ -63,7 +68,7 @@ class StartupCheckFailed(Exception):
 def warn_if_cleartext(base_url: str) -> None:
     """The token travels in every request: say so when it would cross a network unencrypted."""
     parts = urlsplit(base_url)
-    if parts.scheme == "http" and parts.hostname not in ("localhost", "127.0.0.1", "::1"):
+    if parts.scheme == "http" and private_host(parts.hostname or "") != "loopback":
         log.warning("jira.baseUrl is plain http: the API token is sent unencrypted", extra={"host": parts.hostname})
 
 
@@ -143,6 +148,7 @@ def run_worker(config_path: Path, settings: Settings, fence: int | None = None) 
             log.error("config error: %s", problem)
         return EXIT_BAD_CONFIG
     config = pair.config
+    remember([config.jira.api_token.get_secret_value()])  # whatever field it might come through
     configure_logging(pair.name, settings.log_level, settings.log_format)
     warn_if_cleartext(config.jira.base_url)
     for warning in pair.warnings:
@@ -175,6 +181,7 @@ def run_worker(config_path: Path, settings: Settings, fence: int | None = None) 
     except Exception as error:  # noqa: BLE001 - a crash is reported where people look, then the process ends
         log.critical("worker crashed", exc_info=True)
         heartbeat.fail(f"worker crashed: {type(error).__name__}: {error}")
+        held.release()  # at once: no one renews it now, and another bundle may take the pair
         return EXIT_CRASHED
 
 
@@ -184,11 +191,15 @@ def _serve(config_path: Path, config: PairConfig, client: pymongo.MongoClient[An
     code. The config's `warnings` and those of the rule check ride in every heartbeat."""
     guard, fence = held.guard, held.fence
     try:
+        # Before any Jira request: a pair of another bundle's config directory may act on a project
+        # of this one (app.leases.claims).
+        ProjectClaims(client[settings.mongo_control_db], held.store).claim_all(
+            held.pair, fence, config_projects(config), skew_allowance(settings.lease_seconds))
         jira, myself = connect_jira(config, write_guard=guard.write_window)
         engine = pair_engine(config, jira, client, settings, myself, fence)
         engine.store.ensure_indexes()
         engine.store.claim()
-    except (StartupCheckFailed, pymongo.errors.PyMongoError, FenceLost) as error:
+    except (StartupCheckFailed, ProjectTaken, pymongo.errors.PyMongoError, FenceLost) as error:
         log.error("start-up check failed: %s", error)
         heartbeat.fail(str(error))
         held.release()
@@ -200,13 +211,24 @@ def _serve(config_path: Path, config: PairConfig, client: pymongo.MongoClient[An
     loop = SyncLoop(_stepping_down(run_pass, guard), heartbeat, config.interval_seconds, metrics=metrics,
                     also_stop=lambda: guard.lost or held.handing_over())
     held.on_lost = loop.request_stop
-    signal.signal(signal.SIGTERM, loop.request_stop)
-    signal.signal(signal.SIGINT, loop.request_stop)
+    signalled = threading.Event()
+
+    def stop_on_signal(*_signal_args: object) -> None:
+        signalled.set()
+        loop.request_stop()
+
+    signal.signal(signal.SIGTERM, stop_on_signal)
+    signal.signal(signal.SIGINT, stop_on_signal)
     log.info("worker started", extra={"interval_s": config.interval_seconds, "database": engine.store.db.name,
                                       "deployment": jira.deployment, "site": jira.site_url, "fence": fence})
     heartbeat.enter(WorkerState.RUNNING)
     loop.run()
-    stepping_down, reason = guard.lost or held.handing_over(), guard.lost_reason or "handed over"
+    # Held until the process it becomes has its handlers: a stop arriving during the exec is kept.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+    # A signal means stop, even when the lease went too: supervisord (or its death, through
+    # PR_SET_PDEATHSIG) asked, and a standby started now would outlive a dead supervisord.
+    stepping_down = (guard.lost or held.handing_over()) and not signalled.is_set()
+    reason = guard.lost_reason or "handed over"
     held.release()  # at once, for the next holder (a no-op when the lease was lost)
     if stepping_down:
         log.info("worker steps down", extra={"reason": reason, "fence": fence})
@@ -242,6 +264,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fence", type=int, help="the fence of the lease the bundle's keeper holds for this pair")
     args = parser.parse_args(argv)
     early_logging(args.config.stem)
+    # The standby execs this with the stop signals blocked; one pending now ends the process at
+    # once, as a stop before start-up should.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     return run_worker(args.config, get_settings(), args.fence)
 
 

@@ -1,12 +1,12 @@
 """The embedded MongoDB-wire server (nx-27017): how to start it, how to wait for it.
 
-Used by the rendered `mongodb` program (dev, demo and test default) and by the test
-fixtures; production points MONGO_URI at a real MongoDB instead.
+Used by the rendered `mongodb` program (MONGO_URI=embedded: dev, demo) and by the test
+fixtures; production points MONGO_URI at a real MongoDB instead. The server runs through
+app.bundle.mongodb, which gives its log lines the bundle's format.
 """
 
 from __future__ import annotations
 
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -16,12 +16,11 @@ import pymongo
 import pymongo.errors
 
 
-def server_command(port: int, data_dir: Path) -> list[str]:
+def server_command(port: int, data_dir: Path, python: str = sys.executable) -> list[str]:
     """The argv that runs the embedded server in the foreground on loopback."""
-    executable = shutil.which("nx-27017") or str(Path(sys.executable).with_name("nx-27017"))
     data_dir = data_dir.absolute()
     return [
-        executable,
+        python, "-m", "app.bundle.mongodb",
         "--host", "127.0.0.1",
         "--port", str(port),
         "--data-dir", str(data_dir),
@@ -46,3 +45,4 @@ def wait_until_reachable(uri: str, timeout: float = 20.0) -> None:
             time.sleep(0.1)
         finally:
             client.close()
+

@@ -71,7 +71,8 @@ def write_config_dir(directory: Path, token_env: str, pairs: dict[str, tuple[str
 class Bundle:
     def __init__(self, tmp_path: Path, mongo_uri: str | None, control_db: str, env: dict[str, str] | None = None,
                  launcher: Sequence[str] = ()):
-        """`launcher` is put before `python entrypoint.py run` (e.g. a confinement to run it in)."""
+        """`mongo_uri` None runs the embedded MongoDB (MONGO_URI=embedded); `launcher` is put before
+        `python entrypoint.py run` (e.g. a confinement to run it in)."""
         self.launcher = tuple(launcher)
         self.config_dir = tmp_path / "config"
         # Not under tmp_path: pytest's (with xdist's popen-gwN) makes supervisord's socket path too long.
@@ -95,10 +96,11 @@ class Bundle:
             "LOG_FORMAT": "json",
             **(env or {}),
         }
+        self.env.pop("MONGO_URI_FILE", None)
         if mongo_uri:
             self.env["MONGO_URI"] = mongo_uri
-        else:
-            self.env.pop("MONGO_URI", None)
+        else:  # `run` refuses no MONGO_URI: the embedded dev-only server is asked for by name
+            self.env["MONGO_URI"] = "embedded"
             self.env["EMBEDDED_MONGO_PORT"] = str(free_port())
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -157,6 +159,16 @@ class Bundle:
                 process.kill()
             except psutil.NoSuchProcess:
                 pass
+
+    def crash(self) -> None:
+        """Every process of the bundle gone at one instant, as when a container or its node dies:
+        frozen first, so that none acts on supervisord's death (a worker would release its lease)."""
+        for process in self.processes():
+            try:
+                process.suspend()
+            except psutil.NoSuchProcess:
+                pass
+        self.kill()
 
     def stop(self) -> int | None:
         if self.process is None:

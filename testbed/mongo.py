@@ -42,7 +42,9 @@ class EmbeddedMongo:
 
 
 def external_mongo_uri() -> str | None:
-    return os.environ.get("MONGO_URI") or None
+    """The real mongod MONGO_URI names; None when unset or `embedded` (the fixtures start one)."""
+    uri = os.environ.get("MONGO_URI") or None
+    return None if uri is None or uri.strip().lower() == "embedded" else uri
 
 
 def drop_databases(mongo_uri: str, prefix: str) -> None:

@@ -4,8 +4,9 @@ supervisord hands its whole environment to every program it starts, and a secret
 written into supervisord.conf; so every program of the bundle is started through this launcher,
 which execs COMMAND (same pid: supervisord's signals reach it) with every secret variable
 (app.config.secrets) removed except the `--keep` ones: a pair's worker keeps the variables its
-own token references, the demo's scripted person its own token, the health service, the
-watchdog and MongoDB none.
+own token references, the demo's scripted person its own token, the health service its
+credentials, the watchdog and MongoDB none; each kept NAME comes with its NAME_FILE
+(app.secret_files), the file that may supply it.
 
 The names (never the values) of the removed variables that had a value ride along in
 JIRA_SYNC_WITHHELD, comma-separated: the health service judges the config files without the
@@ -23,6 +24,7 @@ from collections.abc import Collection, Mapping
 from typing import NoReturn
 
 from app.bundle.parent_death import stop_with_parent
+from app.secret_files import supplied_by
 
 WITHHELD_VARIABLE = "JIRA_SYNC_WITHHELD"
 EXIT_CANNOT_RUN = 127
@@ -32,10 +34,13 @@ def launch_environment(
     environ: Mapping[str, str], secrets: Collection[str], keep: Collection[str] = ()
 ) -> dict[str, str]:
     """`environ` without the `secrets` not in `keep`, plus WITHHELD_VARIABLE naming the removed
-    ones that had a value (pure)."""
+    ones that had a value, and for a removed NAME_FILE the NAME it supplies (pure)."""
     removed = {name for name in secrets if name in environ and name not in keep}
     environment = {name: value for name, value in environ.items() if name not in removed}
-    environment[WITHHELD_VARIABLE] = ",".join(sorted(name for name in removed if environ[name]))
+    withheld = {name for name in removed if environ[name]}
+    # A withheld NAME_FILE supplies NAME: NAME is set for the program that keeps the file.
+    withheld |= {supplied for name in withheld if (supplied := supplied_by(name))}
+    environment[WITHHELD_VARIABLE] = ",".join(sorted(withheld))
     return environment
 
 
@@ -52,18 +57,36 @@ def main(argv: list[str] | None = None) -> NoReturn:
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         parser.error("no command given")
+    from pydantic import ValidationError
+
     from app.config.secrets import secret_names
+    from app.secret_files import SecretFileError
     from app.settings import get_settings
 
-    secrets = secret_names(os.environ, get_settings().config_dir)
+    try:
+        secrets = secret_names(os.environ, get_settings().config_dir)
+    except (ValidationError, SecretFileError) as error:
+        from app.settings import settings_problems
+
+        refuse("; ".join(settings_problems(error)))
     if not stop_with_parent():
-        print("launch: supervisord is gone; not starting", file=sys.stderr)
-        sys.exit(EXIT_CANNOT_RUN)
+        refuse("supervisord is gone; not starting")
     try:
         os.execvpe(command[0], command, launch_environment(os.environ, secrets, set(args.keep)))
     except OSError as error:
-        print(f"launch: cannot run {command[0]}: {error.strerror}", file=sys.stderr)
-        sys.exit(EXIT_CANNOT_RUN)
+        refuse(f"cannot run {command[0]}: {error.strerror}")
+
+
+def refuse(reason: str) -> NoReturn:
+    """Say why the program does not start, as one line on stderr (a JSON record unless
+    LOG_FORMAT=text: the bundle's lines are), and exit EXIT_CANNOT_RUN."""
+    import logging
+
+    from app.logs import early_logging
+
+    early_logging("launch", sys.stderr)  # stdout is an event listener's protocol channel
+    logging.getLogger("app.bundle.launch").error("launch: %s", reason)
+    sys.exit(EXIT_CANNOT_RUN)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ import jinja2
 
 from app.config import LoadedPair, LoadResult
 from app.embedded_mongo import server_command
+from app.secret_files import file_variable
 from app.settings import Settings
 
 PROGRAM_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
@@ -127,8 +128,10 @@ def program_specs(
 
 
 def launched(command: Sequence[str], keep: Iterable[str] = (), python: str = sys.executable) -> tuple[str, ...]:
-    """`command` started through app.bundle.launch, keeping the secret variables named in `keep`."""
-    return (python, "-m", LAUNCHER_MODULE, *(word for name in keep for word in ("--keep", name)), "--", *command)
+    """`command` started through app.bundle.launch, keeping the secret variables named in `keep`
+    and the NAME_FILE variables that may supply them (app.secret_files)."""
+    kept = [variable for name in keep for variable in (name, file_variable(name))]
+    return (python, "-m", LAUNCHER_MODULE, *(word for name in kept for word in ("--keep", name)), "--", *command)
 
 
 def worker_program(pair: LoadedPair, database: str, python: str = sys.executable) -> Program:
@@ -174,6 +177,8 @@ def health_program(settings: Settings, python: str = sys.executable) -> Program:
             # gunicorn >= 27 opens a control socket under $HOME, which a container user may not own.
             "--no-control-socket",
             "--log-level", settings.log_level.lower(),
+            # its own lines (start-up, errors) as JSON too when LOG_FORMAT=json
+            "--logger-class", "app.health.gunicorn_logging.BundleLogger",
             "app.health.wsgi:app",
         ), HEALTH_SECRETS, python),
         priority=PRIORITY_HEALTH,
@@ -209,7 +214,7 @@ def mongodb_program(settings: Settings, python: str = sys.executable) -> Program
     data_dir = Path(settings.runtime_dir).absolute() / "mongo-data"
     return Program(
         name="mongodb",
-        command=launched(server_command(settings.embedded_mongo_port, data_dir), python=python),
+        command=launched(server_command(settings.embedded_mongo_port, data_dir, python), python=python),
         priority=PRIORITY_MONGODB,
         startsecs=2,
         stopwaitsecs=10,

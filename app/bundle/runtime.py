@@ -57,13 +57,14 @@ def supervisord_executable() -> str:
     return shutil.which("supervisord") or str(Path(sys.executable).with_name("supervisord"))
 
 
-def exec_supervisord(conf: Path) -> NoReturn:
-    """Replace this process with supervisord in the foreground (PID 1 in the container).
+def exec_supervisord(conf: Path, log_format: str = "json") -> NoReturn:
+    """Replace this process with supervisord in the foreground (PID 1 in the container), its
+    own log lines in `log_format` (app.bundle.supervisord_main).
 
     supervisord then owns the signals: SIGTERM or SIGINT stops every program in reverse
     priority order, each within its stopwaitsecs, and supervisord exits.
     """
     sys.stdout.flush()
     sys.stderr.flush()
-    executable = supervisord_executable()
-    os.execvp(executable, [executable, "-c", str(conf)])
+    os.execv(sys.executable, [sys.executable, "-m", "app.bundle.supervisord_main", "--log-format", log_format,
+                              "-c", str(conf)])

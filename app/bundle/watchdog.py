@@ -254,15 +254,13 @@ def main() -> None:
     from app.supervisord import SupervisorRPC
     from app.heartbeats import HeartbeatStore
     from app.leases.store import LeaseStore
-    from app.logs import configure_logging
+    from app.logs import configure_logging, early_logging
     from app.mongo import connect
     from app.settings import get_settings
 
+    early_logging("watchdog", sys.stderr)  # stdout is supervisord's protocol channel here
     settings = get_settings()
-    configure_logging("watchdog", settings.log_level, settings.log_format)
-    handler = logging.getLogger().handlers[0]
-    if isinstance(handler, logging.StreamHandler):  # configure_logging's; stdout is supervisord's protocol here
-        handler.setStream(sys.stderr)
+    configure_logging("watchdog", settings.log_level, settings.log_format, sys.stderr)
     client = connect(settings, appname="jira-sync-watchdog")
     policy = WatchdogPolicy(settings.watchdog_cooldown_min, settings.watchdog_cooldown_max,
                             stale_after=settings.stale_after)

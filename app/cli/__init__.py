@@ -10,15 +10,34 @@ calls the pure parts and prints. A command's module is imported only when it run
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable, Sequence
 from importlib import import_module
 from pathlib import Path
 
+from pydantic import ValidationError
+
+from app.secret_files import SecretFileError
+from app.settings import settings_problems
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from app.settings import get_settings
+
+    try:
+        get_settings()  # every command reads them: a bad one is named here, not in a traceback
+    except (ValidationError, SecretFileError) as error:
+        report_settings(error)
+        return 2
     command: Callable[[argparse.Namespace], int] = import_module(f"app.cli.{args.command}").main
     return command(args)
+
+
+def report_settings(error: ValidationError | SecretFileError) -> None:
+    for line in settings_problems(error):
+        print(f"settings: {line}", file=sys.stderr)
+
 
 
 def build_parser() -> argparse.ArgumentParser:

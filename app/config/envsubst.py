@@ -13,6 +13,8 @@ for a literal `${NAME}`, everywhere. A variable that is unset *or empty* is a pr
 reported with the variable's name and the field that references it (an empty token is never
 intended), unless the caller says the variable is *withheld*: set for the program that needs
 it, but not given to this one (app.bundle.launch), so that its reference is left as written.
+`${NAME}` may also be supplied by the file that NAME_FILE names (app.secret_files), read at each
+substitution: a worker reads its token's file each time it starts.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.config.errors import Loc
+from app.secret_files import SecretFileError, secret_value
 
 ENV_REFERENCE = re.compile(r"\$(\$?)\{([A-Z_][A-Z0-9_]*)\}")
 ENVIRONMENT_BLOCK = "jira"
@@ -31,10 +34,12 @@ ENVIRONMENT_FIELDS = ("apiToken", "email")  # inside ENVIRONMENT_BLOCK
 
 @dataclass(frozen=True)
 class Reference:
-    """`${name}` written at `loc`."""
+    """`${name}` written at `loc`; `problem` says why it has no value when that is not plain
+    "unset" (its NAME_FILE could not be read)."""
 
     loc: Loc
     name: str
+    problem: str | None = None
 
 
 @dataclass
@@ -99,7 +104,11 @@ def _substitute_string(text: str, loc: Loc, environ: Mapping[str, str] | None, w
         if environ is None:
             result.misplaced.append(Reference(loc, name))
             return match.group(0)
-        value = environ.get(name)
+        try:
+            value = secret_value(environ, name)
+        except SecretFileError as error:
+            result.unset.append(Reference(loc, name, str(error)))
+            return match.group(0)
         if not value and name in withheld:
             result.withheld.add(name)
             return match.group(0)

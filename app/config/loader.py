@@ -210,7 +210,8 @@ def _reference_errors(file: str, substitution: Substitution) -> list[ConfigError
         for reference in substitution.misplaced
     ]
     unset = [
-        ConfigError(file, format_loc(reference.loc), f"environment variable {reference.name} is not set (or is empty)")
+        ConfigError(file, format_loc(reference.loc),
+                    reference.problem or f"environment variable {reference.name} is not set (or is empty)")
         for reference in substitution.unset
     ]
     return misplaced + unset

@@ -6,7 +6,9 @@ a credential (`TOKEN`, `SECRET`, `PASSWORD`, `PASSWD`, `PAT`, `CREDENTIALS`, `AP
 `API_KEY` / `PRIVATE_KEY`, as words between underscores): a token waiting in the environment for
 a pair file not written yet, or another program's (the demo's scripted person's). The other
 variables of the `jira` block (`baseUrl`, `email`, ...) are addresses, not secrets: the health
-service needs them to judge the files as `validate` does.
+service needs them to judge the files as `validate` does. A secret's NAME_FILE (app.secret_files) is
+withheld like the secret: its path is no secret, but a program that does not know it reads no
+token by mistake, and no token reaches a program through a path either.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from app.config.envsubst import references
 from app.config.loader import config_files
 from app.config.source import SourceError, parse_document, read_config_bytes
 from app.redaction import named_like_a_credential
+from app.secret_files import file_variable
 
 
 def secret_names(names: Iterable[str], config_dir: Path) -> set[str]:
@@ -27,7 +30,8 @@ def secret_names(names: Iterable[str], config_dir: Path) -> set[str]:
 
 
 def token_references(config_dir: Path) -> set[str]:
-    """The variables that the `jira.apiToken` of any readable pair file in `config_dir` references."""
+    """The variables that the `jira.apiToken` of any readable pair file in `config_dir` references,
+    and the NAME_FILE variables that may supply them."""
     names: set[str] = set()
     if not config_dir.is_dir():
         return names
@@ -39,5 +43,5 @@ def token_references(config_dir: Path) -> set[str]:
         jira = document.get("jira")
         token = jira.get("apiToken") if isinstance(jira, dict) else None
         if isinstance(token, str):
-            names.update(references(token))
+            names.update(name for reference in references(token) for name in (reference, file_variable(reference)))
     return names

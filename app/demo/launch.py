@@ -24,7 +24,7 @@ from app.demo.settings import (
     DemoSettings,
     demo_settings,
 )
-from app.settings import Settings
+from app.settings import EMBEDDED, Settings
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,8 @@ def prepare(base_settings: Settings, jira_port: int | None = None, environ: Muta
     environ[DEMO_HUMAN_TOKEN_VARIABLE] = DEMO_HUMAN_TOKEN
     environ["RUNTIME_DIR"] = str(settings.runtime_dir)
     environ["CONFIG_DIR"] = str(settings.config_dir)
-    environ.pop("MONGO_URI", None)  # the demo always runs on the embedded MongoDB
+    environ["MONGO_URI"] = EMBEDDED  # the demo always runs on the embedded MongoDB, said explicitly
+    environ.pop("MONGO_URI_FILE", None)
     extra = demo_extra_programs(settings, port, actor_every=demo.demo_actor_every)
     return DemoLaunch(settings, port, demo.demo_actor_every, extra)
 

@@ -12,7 +12,7 @@ from typing import Protocol
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from app.settings import Settings
+from app.settings import EMBEDDED, Settings
 from jira_sim.seed import BOT, HUMAN
 
 DEMO_PAIRS = (("sync-ab", "ABSUP", "ABDEV"), ("sync-cd", "CDSUP", "CDDEV"))
@@ -46,7 +46,8 @@ def demo_settings(settings: Settings) -> Settings:
     """The bundle settings of the demo: its own runtime and config directories, and always the
     embedded MongoDB, so that a demo started beside production never writes into its databases."""
     demo_dir = Path(settings.runtime_dir).absolute() / "demo"
-    return settings.model_copy(update={"runtime_dir": demo_dir, "config_dir": demo_dir / "config", "mongo_uri": None})
+    return settings.model_copy(update={"runtime_dir": demo_dir, "config_dir": demo_dir / "config",
+                                       "mongo_uri": EMBEDDED})
 
 
 def seed_path(settings: DemoDirectories) -> Path:

@@ -5,6 +5,8 @@ instead of reading anything itself, so the routes stay thin and the app never im
 Every page is built from one fresh snapshot per request: `/health` and `/` from its assessment
 (`app.extensions["health_report"]`), `/metrics` from the snapshot itself (app.health.metrics).
 
+`/health/live` reads nothing but supervisord (app.health.liveness, through `machinery`).
+
 Who sees what: `/health/live`, `/health` (its open body, app.health.public) and the dashboard's
 static files are open to every caller; the dashboard, `/metrics` and `/health?detail=1` (the
 whole report) only to callers app.health.auth lets in. Every answer carries the headers of
@@ -26,6 +28,7 @@ from app.health.assess import HealthReport, HealthSnapshot, assess
 from app.health.auth import Caller, HealthAuth, Verdict, decide
 from app.health.dashboard import render_dashboard
 from app.health.headers import add_security_headers
+from app.health.liveness import Liveness
 from app.health.metrics import CONTENT_TYPE, metrics_registry, render_metrics
 from app.health.public import open_body
 from app.health.trace_page import activity_view, render_trace, trace_view, valid_key
@@ -38,10 +41,12 @@ CREDENTIALS_HINT = "set HEALTH_AUTH_TOKEN, or HEALTH_AUTH_USER and HEALTH_AUTH_P
 
 
 def create_app(snapshot_source: Callable[[], HealthSnapshot], stale_after: float,
-               auth: HealthAuth | None = None, tracer: Tracer | None = None) -> Flask:
+               auth: HealthAuth | None = None, tracer: Tracer | None = None,
+               machinery: Callable[[], Liveness] | None = None) -> Flask:
     """Build the app; `stale_after` is the heartbeat age (seconds) past which a pair is stale;
     `auth` the configured credentials (default none: protected answers serve loopback only);
-    `tracer` reads issue traces and recent activity (none: the dashboard has neither)."""
+    `tracer` reads issue traces and recent activity (none: the dashboard has neither);
+    `machinery` judges `/health/live` (app.health.liveness; default: alive while this app answers)."""
     auth = auth or HealthAuth()
     app = Flask(__name__)
     app.json.sort_keys = False  # type: ignore[attr-defined]  # Flask's default provider has it; keep assess()'s order
@@ -99,7 +104,10 @@ def create_app(snapshot_source: Callable[[], HealthSnapshot], stale_after: float
 
     @app.get("/health/live")
     def live() -> ResponseReturnValue:
-        return jsonify(status="alive"), 200
+        verdict = machinery() if machinery else Liveness()
+        if not verdict.alive:
+            logger.warning("not alive: %s", "; ".join(verdict.reasons))
+        return jsonify(verdict.body), verdict.http_status
 
     app.register_error_handler(Exception, _unexpected)
     return app

@@ -14,13 +14,14 @@ program is not running by intent or has exited) or "error" (anything else); `tim
 judgement rides beside them: `state` ("ok" | "degraded": some pairs healthy | "unhealthy": none),
 per worker `health` ("healthy" | "unhealthy") and details (among them `warnings`: its config's
 problems that do not stop it, as its worker reported them; never unhealthy by themselves),
-`invalidConfigs`, `mongodb`, `supervisor`.
+`invalidConfigs`, `mongodb` (with `embedded` and its note when the bundle runs the embedded
+dev-only server), `supervisor`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -33,6 +34,7 @@ from app.sync.failures import Failure
 from app.vocabulary import STOPPED_STATES
 
 REDACTED = "***"
+EMBEDDED_NOTE = "embedded MongoDB: dev only, data not kept"
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class HealthSnapshot:
     failures_pending: Mapping[str, int] | Unavailable = field(default_factory=dict)
     failures: Mapping[str, Sequence[Failure]] | Unavailable = field(default_factory=dict)
     cluster: Cluster | Unavailable | None = None  # the pair leases, when this bundle reads them
+    embedded_mongo: bool = False  # the bundle runs the embedded dev-only MongoDB (MONGO_URI=embedded)
     secrets: frozenset[str] = field(default=frozenset(), repr=False)
 
 
@@ -80,6 +83,7 @@ class Reachability:
 
     reachable: bool
     error: str | None = None
+    note: str | None = None  # worth knowing though reachable (the embedded dev-only MongoDB)
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,8 @@ def assess(snapshot: HealthSnapshot, stale_after: float) -> HealthReport:
     all_healthy = bool(verdicts) and healthy_count == len(verdicts)
     state = "ok" if all_healthy else ("degraded" if healthy_count else "unhealthy")
     mongodb, supervisor = _reachability(snapshot.heartbeats), _reachability(snapshot.processes)
+    if snapshot.embedded_mongo:
+        mongodb = replace(mongodb, note=EMBEDDED_NOTE)
     cluster = snapshot.cluster if isinstance(snapshot.cluster, Cluster) else None
     body = {
         "status": "healthy" if all_healthy else "degraded",
@@ -127,7 +133,8 @@ def assess(snapshot: HealthSnapshot, stale_after: float) -> HealthReport:
         "staleAfterSeconds": stale_after,
         "workers": workers,
         "invalidConfigs": [config_error_entry(error) for error in snapshot.config_errors],
-        "mongodb": {"reachable": mongodb.reachable, "error": mongodb.error},
+        "mongodb": {"reachable": mongodb.reachable, "error": mongodb.error, "embedded": snapshot.embedded_mongo,
+                    **({"note": mongodb.note} if mongodb.note else {})},
         "supervisor": {"reachable": supervisor.reachable, "error": supervisor.error},
     }
     if cluster is not None:

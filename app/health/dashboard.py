@@ -203,6 +203,7 @@ def _source(name: str, reachability: Reachability) -> dict[str, Any]:
         "tone": "ok" if reachable else "bad",
         "label": "reachable" if reachable else "unreachable",
         "error": reachability.error,
+        "note": reachability.note,  # e.g. the embedded MongoDB: dev only
     }
 
 

@@ -24,6 +24,7 @@ import pymongo.errors
 from app.bundle.launch import withheld_from
 from app.config import ConfigError, LoadResult, load_configs
 from app.health.assess import HealthSnapshot
+from app.health.liveness import Liveness, liveness
 from app.heartbeats import Heartbeat, HeartbeatStore, Unavailable
 from app.leases.store import LeaseStore
 from app.leases.view import Cluster
@@ -59,7 +60,9 @@ class HealthSource:
         pair_database: Callable[[str], str] = lambda pair: pair,
         bundle: str | None = None,
         lease_seconds: float = 30.0,
+        embedded_mongo: bool = False,
     ) -> None:
+        self._embedded_mongo = embedded_mongo
         self._pair_database = pair_database
         self._control_db = control_db
         self._bundle, self._lease_seconds = bundle, lease_seconds
@@ -94,6 +97,7 @@ class HealthSource:
             load=functools.partial(load_configs, withheld=withheld),
             bundle=settings.effective_bundle_id,
             lease_seconds=settings.lease_seconds,
+            embedded_mongo=settings.embedded_mongo,
         )
 
     def __call__(self) -> HealthSnapshot:
@@ -114,6 +118,7 @@ class HealthSource:
             failures_pending=pending,
             failures=failures,
             cluster=cluster,
+            embedded_mongo=self._embedded_mongo,
             secrets=frozenset(pair.config.jira.api_token.get_secret_value() for pair in configs.pairs
                               if not pair.withheld),
         )
@@ -121,6 +126,15 @@ class HealthSource:
     def tracer(self) -> Tracer:
         """Issue traces and recent activity over this source's client and config scan."""
         return Tracer(self._mongo, self._pair_database, self._control_db, self._config_scan, self._clock)
+
+    def machinery(self) -> Liveness:
+        """`/health/live`'s verdict: supervisord alone, read within the budget."""
+        deadline = self._monotonic() + self._budget
+        try:
+            processes = self._result(self._pool.submit(self._supervisor.process_states), deadline, "supervisord")
+        except Exception as error:  # noqa: BLE001 - a fault (e.g. supervisord shutting down) is an answer too
+            processes = Unavailable(_describe(error))
+        return liveness(processes)
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

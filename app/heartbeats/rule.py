@@ -1,7 +1,10 @@
 """When a pair is healthy: the one rule `/health`, `entrypoint.py status` and the watchdog share.
 
-Where the pair runs comes first (its lease, app.leases.view). Held by another bundle (standby
-here), it is healthy here. Unheld, it is healthy while that lasts no longer than a lease (a
+Where the pair runs comes first (its lease, app.leases.view). Held by another bundle that beats
+and renews it (standby here), it is healthy here; held by one that went silent (its lease not
+renewed for longer than a renewal period and the clock-skew allowance, or the bundle not beating:
+killed, or this bundle under its former identity), it is waiting for its lease and syncs nowhere
+until the lease runs out: unhealthy, saying by whom and until when. Unheld, it is healthy while that lasts no longer than a lease (a
 hand-over, while its program here stands by), and unhealthy after. Active here (or where no lease is known), it is healthy when
 its program is RUNNING per supervisord, its worker's heartbeat is no older than `stale_after`
 seconds, the worker has not given up (state FAILED), it completed a pass, and its last pass did
@@ -12,10 +15,11 @@ not fail. `pair_health` is pure: it judges what the caller read, including "coul
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Protocol
 
 from app.heartbeats.record import Heartbeat, WorkerState
+from app.leases.decide import skew_allowance
 from app.leases.view import STANDBY, UNHELD, LeaseView
 from app.vocabulary import RUNNING
 
@@ -68,7 +72,10 @@ def pair_health(
     the worker never beat; `Unavailable`: that source could not be read; `lease` None: where the
     pair runs is not known (judged as if here)."""
     if lease is not None and lease.state == STANDBY:
-        return PairHealth()
+        silent = not_renewed_for(lease, now, lease_seconds)
+        if lease.holder_live and silent is None:
+            return PairHealth()
+        return PairHealth((waiting_for(lease, now, silent),))
     if lease is not None and lease.state == UNHELD and lease.unheld_seconds is not None:
         if lease.unheld_seconds <= lease_seconds:
             # A hand-over in progress: healthy while a worker here stands by to take it.
@@ -77,6 +84,25 @@ def pair_health(
                            f"{lease_seconds:g} s a lease lasts)",))
     stale = isinstance(heartbeat, Heartbeat) and heartbeat.is_stale(now, stale_after)
     return PairHealth(_process_reasons(process) + _heartbeat_reasons(heartbeat, now, stale_after), stale)
+
+
+def not_renewed_for(lease: LeaseView, now: datetime, lease_seconds: float) -> float | None:
+    """Seconds since the holder last renewed the lease, when that is longer than a holder renewing
+    on time ever leaves it (a third of the lease, app.leases.held, plus the skew allowance); else None."""
+    if lease.expires_at is None:
+        return None
+    silent = (now - lease.expires_at).total_seconds() + lease_seconds
+    return silent if silent > lease_seconds / 3 + skew_allowance(lease_seconds) else None
+
+
+def waiting_for(lease: LeaseView, now: datetime, silent: float | None) -> str:
+    """Why a pair whose lease a silent bundle holds syncs nowhere yet, and until when."""
+    why = "not beating" if not lease.holder_live else f"not renewed for {silent:.0f} s"
+    until = ""
+    if lease.expires_at is not None:
+        left = max(0.0, (lease.expires_at - now).total_seconds())
+        until = f" until {lease.expires_at.astimezone(timezone.utc):%Y-%m-%d %H:%M:%S} UTC (in {left:.0f} s)"
+    return f"waiting for its lease, held by {lease.holder} ({why}){until}"
 
 
 def _process_reasons(process: ProcessLike | Unavailable | None) -> tuple[str, ...]:

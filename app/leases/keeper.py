@@ -114,10 +114,11 @@ def worker_programs(rpc: SupervisorRPC) -> list[str]:
 
 
 def main() -> None:
-    from app.logs import configure_logging
+    from app.logs import configure_logging, early_logging
     from app.mongo import connect
     from app.settings import get_settings
 
+    early_logging("leases")
     settings = get_settings()
     configure_logging("leases", settings.log_level, settings.log_format)
     client = connect(settings, appname="jira-sync-leases")

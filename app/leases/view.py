@@ -31,6 +31,7 @@ class LeaseView:
     unheld_seconds: float | None = None  # how long nobody held it (None: never held, or held)
     handovers: int = 0
     last_owner: str | None = None
+    expires_at: datetime | None = None  # a held lease's end, unless its holder renews it
 
     def describe(self) -> str:
         if self.state == ACTIVE:
@@ -53,7 +54,7 @@ def lease_view(lease: Lease | None, me: str, live: Mapping[str, BundleBeat], now
                          lease.handovers, lease.owner or lease.last_owner)
     state: Literal["active", "standby"] = ACTIVE if lease.owner == me else STANDBY
     return LeaseView(state, lease.owner, lease.fence, lease.since, lease.owner in live, None, lease.handovers,
-                     lease.last_owner)
+                     lease.last_owner, lease.expires_at)
 
 
 @dataclass(frozen=True)

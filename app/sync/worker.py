@@ -43,7 +43,7 @@ from app.leases.guard import LeaseGuard, LeaseLost
 from app.leases.held import HeldLease, LeaseNotHeld
 from app.leases.decide import skew_allowance
 from app.leases.store import LeaseStore
-from app.logs import configure_logging
+from app.logs import configure_logging, early_logging
 from app.redaction import remember
 from app.settings import Settings, get_settings
 from app.sync import requests
@@ -54,6 +54,7 @@ from app.sync.metrics import WorkerMetrics
 from app.sync.model import PassSummary
 from app.mongo import connect
 from app.sync.store import FenceLost, PairStore
+from app.sync.token_reread import rereading_token
 
 log = logging.getLogger(__name__)
 
@@ -213,7 +214,8 @@ def _serve(config_path: Path, config: PairConfig, client: pymongo.MongoClient[An
         log.warning("could not record the lease taken: %s", error)
 
     metrics = WorkerMetrics(request_counts=lambda: jira.status_counts)
-    loop = SyncLoop(_stepping_down(engine.run_pass, guard), heartbeat, config.interval_seconds, metrics=metrics,
+    run_pass = rereading_token(engine.run_pass, config_path, jira, config.jira.api_token.get_secret_value())
+    loop = SyncLoop(_stepping_down(run_pass, guard), heartbeat, config.interval_seconds, metrics=metrics,
                     also_stop=lambda: guard.lost or held.handing_over(), wake=_request_waiting(engine.store))
     held.on_lost = loop.request_stop
     signalled = threading.Event()
@@ -279,6 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", required=True, type=Path, help="the pair's sync-*.json file")
     parser.add_argument("--fence", type=int, help="the fence of the lease the bundle's keeper holds for this pair")
     args = parser.parse_args(argv)
+    early_logging(args.config.stem)
     # The standby execs this with the stop signals blocked; one pending now ends the process at
     # once, as a stop before start-up should.
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})

@@ -143,13 +143,46 @@ def test_status_without_supervisord_or_mongodb_says_so_and_exits_1(config_dir, t
     assert "supervisord:" in result.stderr and "mongodb:" in result.stderr
 
 
+def test_run_without_mongo_uri_refuses_and_says_why_and_what_to_set(config_dir, tmp_path):
+    result = cli("run", env=bundle_env(tmp_path, config_dir), timeout=30)
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "MONGO_URI is not set" in result.stderr and "lost with the container" in result.stderr
+    assert "MONGO_URI=embedded" in result.stderr and "dev only, data not kept" in result.stderr
+    assert not (tmp_path / "rt").exists(), "nothing written, nothing started"
+
+
+def test_run_refuses_a_health_login_without_its_password_before_anything_starts(config_dir, tmp_path):
+    env = bundle_env(tmp_path, config_dir, MONGO_URI="mongodb://127.0.0.1:1/", HEALTH_AUTH_USER="ops")
+
+    result = cli("run", env=env, timeout=30)
+
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("settings: environment: Value error, HEALTH_AUTH_USER and HEALTH_AUTH_PASSWORD go "
+                                     "together: set both or neither")
+    assert not (tmp_path / "rt").exists()
+
+
+def test_a_setting_that_does_not_load_is_named_with_its_reason_not_a_traceback(config_dir, tmp_path):
+    secret = tmp_path / "mongo_uri"
+    secret.write_text("mongodb://user:LEAK-pw@db.example/")
+
+    bad_number = cli("validate", env=bundle_env(tmp_path, config_dir, LEASE_SECONDS="1"), timeout=30)
+    both = cli("status", env=bundle_env(tmp_path, config_dir, MONGO_URI="mongodb://x/", MONGO_URI_FILE=str(secret)))
+
+    assert bad_number.returncode == 2 and bad_number.stderr.startswith("settings: LEASE_SECONDS: ")
+    assert "Traceback" not in bad_number.stderr
+    assert both.returncode == 2
+    assert both.stderr.strip() == "settings: MONGO_URI_FILE: MONGO_URI is set too; set MONGO_URI or MONGO_URI_FILE, not both"
+
+
 FORGED_NAME = "sync-a\nOK sync-forged (x): A <-> B, 1 rule\x1b[2K.json"
 FORGED_SHOWN = "sync-a\\nOK sync-forged (x): A <-> B, 1 rule\\x1b[2K.json"
 
 
 def test_run_refuses_a_runtime_dir_too_long_for_supervisords_socket_and_says_which(config_dir, tmp_path):
     runtime = tmp_path / ("r" * (110 - len(str(tmp_path))))
-    result = cli("run", env=bundle_env(tmp_path, config_dir, RUNTIME_DIR=str(runtime)), timeout=30)
+    result = cli("run", env=bundle_env(tmp_path, config_dir, RUNTIME_DIR=str(runtime), MONGO_URI="embedded"), timeout=30)
     assert result.returncode == 2
     assert "RUNTIME_DIR" in result.stderr and "choose a shorter RUNTIME_DIR" in result.stderr
     assert not runtime.exists(), "nothing written, nothing started"

@@ -72,7 +72,8 @@ def test_demo_renders_the_simulator_first_and_keeps_the_token_out(tmp_path):
     assert sim.command[5:] == ("-m", "jira_sim", "--host", "127.0.0.1", "--port", "18081",
                                "--seed", str(settings.runtime_dir / "jira-seed.json"), "--deployment", "cloud")
     [actor] = [p for p in programs if p.name == "demo-actor"]
-    assert actor.command[1:6] == ("-m", "app.bundle.launch", "--keep", "DEMO_HUMAN_TOKEN", "--")
+    assert actor.command[1:8] == ("-m", "app.bundle.launch", "--keep", "DEMO_HUMAN_TOKEN", "--keep", "DEMO_HUMAN_TOKEN_FILE",
+                                  "--")
     assert sim.priority < PRIORITY_WORKER
     assert DEMO_TOKEN not in text
     assert {"[program:jira-sim]", "[program:sync-ab]", "[program:sync-cd]", "[program:mongodb]"} <= set(text.splitlines())

@@ -12,7 +12,7 @@ import yaml
 from app.bundle.render import WORKER_STOPWAITSECS, health_program, watchdog_program
 from app.cli import build_parser
 from app.demo.settings import DemoSettings
-from app.settings import Settings
+from app.settings import HealthAuthSettings, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -133,7 +133,7 @@ def test_env_example_documents_every_setting_and_the_token_pattern():
     text = (ROOT / ".env.consolidated.example").read_text()
     documented = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", text, flags=re.MULTILINE))
 
-    for model in (Settings, DemoSettings):
+    for model in (Settings, HealthAuthSettings, DemoSettings):
         for name in model.model_fields:
             assert name.upper() in documented, f"{name.upper()} is read by {model.__name__} but not in the example"
     assert "JIRA_AB_TOKEN" in documented and "${JIRA_AB_TOKEN}" in text

@@ -19,7 +19,8 @@ from app.bundle.render import WORKER_STOPWAITSECS, health_program, watchdog_prog
 from app.config import load_configs
 from app.config.envsubst import ENV_REFERENCE
 from app.demo.settings import DemoSettings
-from app.settings import Settings
+from app.secret_files import file_variable
+from app.settings import HealthAuthSettings, Settings
 from tests.checks.test_deploy_files import cli_commands, seconds
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -106,7 +107,9 @@ def test_the_bundles_run_the_image_entrypoint_with_run(container):
 
 
 def test_every_variable_set_is_one_the_bundle_reads(container, env, by_kind):
-    read = {name.upper() for model in (Settings, DemoSettings) for name in model.model_fields}
+    models = (Settings, HealthAuthSettings, DemoSettings)
+    read = {name.upper() for model in models for name in model.model_fields}
+    read |= {file_variable(name.upper()) for model in (Settings, HealthAuthSettings) for name in model.from_files}
 
     assert set(env) <= read, set(env) - read
     # The Jira tokens come whole from their Secret, as the pair files reference them.

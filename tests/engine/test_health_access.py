@@ -24,7 +24,7 @@ from app.health.headers import CONTENT_SECURITY_POLICY
 from app.health.public import OPEN_KEYS, OPEN_WORKER_KEYS
 from app.heartbeats import Heartbeat, LastPass, WorkerState
 from app.sync.failures import Failure
-from app.settings import Settings
+from app.settings import HealthAuthSettings
 from app.supervisord import ProcessInfo
 from testbed.bundle import ROOT
 from testbed.ports import free_port
@@ -267,7 +267,7 @@ def test_settings_take_the_credentials_and_never_show_them(monkeypatch):
     monkeypatch.setenv("HEALTH_AUTH_USER", USER)
     monkeypatch.setenv("HEALTH_AUTH_PASSWORD", PASSWORD)
 
-    settings = Settings()
+    settings = HealthAuthSettings()
     auth = HealthAuth.from_settings(settings)
 
     assert auth.token.get_secret_value() == TOKEN and auth.password.get_secret_value() == PASSWORD
@@ -279,7 +279,7 @@ def test_empty_variables_mean_unset(monkeypatch):
     for name in ("HEALTH_AUTH_TOKEN", "HEALTH_AUTH_USER", "HEALTH_AUTH_PASSWORD"):
         monkeypatch.setenv(name, "")
 
-    assert not HealthAuth.from_settings(Settings()).configured
+    assert not HealthAuth.from_settings(HealthAuthSettings()).configured
 
 
 @pytest.mark.parametrize(("variables", "message"), [
@@ -293,7 +293,7 @@ def test_incomplete_basic_credentials_are_an_error_that_shows_no_value(monkeypat
         monkeypatch.setenv(name, value)
 
     with pytest.raises(ValidationError) as raised:
-        Settings()
+        HealthAuthSettings()
 
     assert message in str(raised.value)
     assert PASSWORD not in str(raised.value) and "mongo-LEAK-pw" not in str(raised.value)
@@ -325,7 +325,8 @@ def test_gunicorn_serves_the_access_rules_from_the_environment_and_names_no_vers
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        live = wait_for(lambda: requests.get(f"{base}/health/live", timeout=2), 20, what="gunicorn to serve")
+        # any answer will do (a Response is truthy only when 2xx): no supervisord here, so not alive
+        [live] = wait_for(lambda: [requests.get(f"{base}/health/live", timeout=2)], 20, what="gunicorn to serve")
         health = requests.get(f"{base}/health", timeout=5)
         refused = requests.get(f"{base}/metrics", timeout=5)
         by_token = requests.get(f"{base}/metrics", headers=bearer(TOKEN), timeout=5)
@@ -335,6 +336,7 @@ def test_gunicorn_serves_the_access_rules_from_the_environment_and_names_no_vers
         output = server.communicate(timeout=20)[0].decode(errors="replace")
 
     assert live.headers["Server"] == "gunicorn", "no version: gunicorn >= 20.1 sends none"
+    assert live.status_code == 503 and live.json()["reasons"][0].startswith("supervisord unreachable"), "no bundle here"
     assert (health.status_code, set(health.json())) == (503, set(OPEN_KEYS))  # zero pairs
     assert refused.status_code == 401 and "Bearer" in refused.headers["WWW-Authenticate"]
     assert by_token.status_code == 200 and "jira_sync_pairs_configured" in by_token.text

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from app.health.app import create_app
 from app.health.assess import HealthSnapshot, Unavailable
+from app.health.liveness import liveness
 from app.heartbeats import Heartbeat, LastPass
 from app.supervisord import ProcessInfo
 
@@ -102,3 +105,30 @@ def test_a_broken_source_is_logged_without_its_error_text(caplog):
 
     assert "RuntimeError" in caplog.text
     assert "tok-LEAK-42" not in caplog.text
+
+
+def machinery(**states: str) -> dict[str, ProcessInfo]:
+    return {name: ProcessInfo(name=name, group=name, statename=state, pid=1, description="", start=0, now=0,
+                              spawnerr="Exited too quickly" if state == "FATAL" else "", exitstatus=0)
+            for name, state in states.items()}
+
+
+LIVENESS = {
+    "keeper and watchdog running": (machinery(leases="RUNNING", watchdog="RUNNING", **{"sync-ab": "FATAL"}), []),
+    "being started again": (machinery(leases="BACKOFF", watchdog="STARTING"), []),
+    "keeper FATAL": (machinery(leases="FATAL", watchdog="RUNNING"), ["leases: FATAL (Exited too quickly)"]),
+    "watchdog stopped": (machinery(leases="RUNNING", watchdog="STOPPED"), ["watchdog: STOPPED"]),
+    "keeper not loaded": (machinery(watchdog="RUNNING"), ["leases: not a program of supervisord"]),
+    "supervisord unreachable": (Unavailable("no answer within 0.8 s"), ["supervisord unreachable: no answer within 0.8 s"]),
+}
+
+
+@pytest.mark.parametrize(("processes", "reasons"), LIVENESS.values(), ids=LIVENESS.keys())
+def test_live_judges_the_bundles_own_machinery_only(processes, reasons):
+    app = create_app(lambda: pytest.fail("liveness must not read the sources"), stale_after=30,
+                     machinery=lambda: liveness(processes))
+
+    response = app.test_client().get("/health/live")
+
+    expected = (200, {"status": "alive"}) if not reasons else (503, {"status": "dead", "reasons": reasons})
+    assert (response.status_code, response.get_json()) == expected

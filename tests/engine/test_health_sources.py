@@ -42,7 +42,8 @@ def config_dir(tmp_path, pair, monkeypatch):
 
 @pytest.fixture
 def supervisord(pair):
-    server = TinySupervisord({pair: ("sleep 600", 0)}).start()
+    # with the bundle's machinery beside the pair, as /health/live expects it
+    server = TinySupervisord({pair: ("sleep 600", 0), "leases": ("sleep 600", 0), "watchdog": ("sleep 600", 0)}).start()
     server.wait_for_state(pair, "RUNNING")
     yield server
     server.cleanup()

@@ -81,8 +81,7 @@ def parse(tmp_path: Path, text: str) -> ServerOptions:
 
 
 def normalise(text: str, tmp_path: Path) -> str:
-    nx = server_command(27017, tmp_path)[0]
-    return text.replace(nx, "<NX_27017>").replace(str(tmp_path), "<TMP>")
+    return text.replace(str(tmp_path), "<TMP>")
 
 
 @pytest.mark.parametrize(("golden", "mongo_uri"), [
@@ -105,7 +104,7 @@ def test_supervisor_parses_every_program_as_intended(tmp_path, config_dir):
     for name in ("sync-ab", "sync-cd"):
         [worker] = groups[name].process_configs
         # Started through the launcher, which keeps only the pair's own token variable, in standby.
-        assert worker.command == (f"{PYTHON} -m app.bundle.launch --keep JIRA_DEMO_TOKEN -- "
+        assert worker.command == (f"{PYTHON} -m app.bundle.launch --keep JIRA_DEMO_TOKEN --keep JIRA_DEMO_TOKEN_FILE -- "
                                   f"{PYTHON} -m app.sync.standby --config {config_dir / (name + '.json')}")
         pair = next(p for p in load(config_dir).pairs if p.name == name)
         assert worker.environment == {
@@ -120,7 +119,8 @@ def test_supervisor_parses_every_program_as_intended(tmp_path, config_dir):
         assert (worker.stdout_logfile, worker.stdout_logfile_maxbytes, worker.redirect_stderr) == ("/dev/stdout", 0, True)
     [health] = groups["health"].process_configs
     assert "--bind 127.0.0.1:8080" in health.command and health.command.endswith("app.health.wsgi:app")
-    assert health.command.startswith(f"{PYTHON} -m app.bundle.launch --keep HEALTH_AUTH_TOKEN --keep HEALTH_AUTH_PASSWORD -- "
+    assert health.command.startswith(f"{PYTHON} -m app.bundle.launch --keep HEALTH_AUTH_TOKEN --keep HEALTH_AUTH_TOKEN_FILE "
+                                     "--keep HEALTH_AUTH_PASSWORD --keep HEALTH_AUTH_PASSWORD_FILE -- "
                                      f"{PYTHON} -m gunicorn ")
     assert "--workers 1 " in health.command and "--threads" in health.command
     watchdog_group = groups["watchdog"]
@@ -130,7 +130,7 @@ def test_supervisor_parses_every_program_as_intended(tmp_path, config_dir):
     assert {event.__name__ for event in watchdog_group.pool_events} == {
         "ProcessStateEvent", "Tick5Event"}
     assert watchdog.stdout_logfile is None
-    assert (watchdog.stderr_logfile, watchdog.stderr_logfile_maxbytes) == ("/dev/stderr", 0)
+    assert (watchdog.stderr_logfile, watchdog.stderr_logfile_maxbytes) == ("/dev/stdout", 0)
     [keeper] = groups["leases"].process_configs
     assert keeper.command == f"{PYTHON} -m app.bundle.launch -- {PYTHON} -m app.leases.keeper"
     priorities = {name: group.priority for name, group in groups.items()}
@@ -163,7 +163,7 @@ def test_embedded_mongo_keeps_its_data_in_the_runtime_dir(tmp_path, config_dir):
     [mongodb] = next(g for g in options.process_group_configs if g.name == "mongodb").process_configs
 
     assert mongodb.command.split() == [PYTHON, "-m", "app.bundle.launch", "--",
-                                       *server_command(27017, tmp_path / "runtime" / "mongo-data")]
+                                       *server_command(27017, tmp_path / "runtime" / "mongo-data", PYTHON)]
 
 
 def test_no_token_and_no_free_text_from_a_config_reaches_the_file(tmp_path, config_dir):

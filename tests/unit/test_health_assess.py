@@ -200,7 +200,7 @@ def test_body_keeps_the_original_keys_and_adds_the_details_per_pair():
             "reasons": [],
         }],
         "invalidConfigs": [{"file": "sync-bad.json", "field": "jira.baseUrl", "message": "Field required"}],
-        "mongodb": {"reachable": True, "error": None},
+        "mongodb": {"reachable": True, "error": None, "embedded": False},
         "supervisor": {"reachable": True, "error": None},
     }
 
@@ -226,7 +226,7 @@ def test_unreachable_sources_are_named_in_the_body_and_fall_back_to_heartbeat_va
     body = assess(given, STALE_AFTER).body
 
     assert body["supervisor"] == {"reachable": False, "error": "no answer within 0.8 s"}
-    assert body["mongodb"] == {"reachable": True, "error": None}
+    assert body["mongodb"] == {"reachable": True, "error": None, "embedded": False}
     worker = body["workers"][0]
     assert (worker["pid"], worker["failuresPending"], worker["processState"]) == (77, 4, None)
 
@@ -260,3 +260,10 @@ def test_iso_timestamp_matches_javascript_to_iso_string():
         == "2025-03-01T12:00:00.123Z"
     assert iso_timestamp(datetime(2025, 3, 1, 12, 0)) == "2025-03-01T12:00:00.000Z"
     assert iso_timestamp(None) is None
+
+
+def test_the_embedded_server_is_named_dev_only_in_the_body():
+    body = assess(HealthSnapshot(now=NOW, pairs=[], embedded_mongo=True), STALE_AFTER).body
+
+    assert body["mongodb"] == {"reachable": True, "error": None, "embedded": True,
+                               "note": "embedded MongoDB: dev only, data not kept"}

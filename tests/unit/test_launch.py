@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
 import pytest
 
 from app.bundle.launch import WITHHELD_VARIABLE, launch_environment, withheld_from
+from app.bundle.render import HEALTH_SECRETS, launched
 from app.config import load_configs
 from app.config.secrets import named_like_a_credential, secret_names
+from app.settings import HealthAuthSettings, Settings
 from testbed.bundle import ROOT, pair_config
 
 
@@ -24,6 +27,16 @@ def test_names_that_say_credential(name, secret):
     assert named_like_a_credential(name) is secret
 
 
+def test_no_setting_that_every_program_reads_is_a_secret_the_launcher_withholds():
+    # A withheld secret among them would make the settings of the programs without it invalid
+    # (the dashboard login once left the keeper and the watchdog FATAL): secrets live in groups
+    # read only by the programs that keep them (HealthAuthSettings).
+    every_program = [name.upper() for name in Settings.model_fields]
+    assert [name for name in every_program if named_like_a_credential(name)] == []
+    assert all(named_like_a_credential(name.upper()) for name in HealthAuthSettings.from_files)
+    assert set(launched(("x",), HEALTH_SECRETS)) >= {"HEALTH_AUTH_TOKEN_FILE", "HEALTH_AUTH_PASSWORD_FILE"}
+
+
 def test_secrets_are_the_tokens_the_files_reference_and_the_credential_names(tmp_path):
     (tmp_path / "sync-ab.json").write_text(json.dumps(pair_config("sync-ab", "https://j.example", "A", "B", "AB_KEY")))
     broken = pair_config("sync-cd", "https://j.example", "C", "D", "CD_KEY")
@@ -32,7 +45,8 @@ def test_secrets_are_the_tokens_the_files_reference_and_the_credential_names(tmp
     (tmp_path / "sync-cd.json").write_text(json.dumps(broken))
     (tmp_path / "sync-bad.json").write_text("{")
 
-    assert secret_names(["PATH", "X_TOKEN", "BOT_EMAIL"], tmp_path) == {"X_TOKEN", "AB_KEY", "CD_KEY"}
+    assert secret_names(["PATH", "X_TOKEN", "BOT_EMAIL"], tmp_path) == {"X_TOKEN", "AB_KEY", "CD_KEY", "AB_KEY_FILE",
+                                                                        "CD_KEY_FILE"}
     assert secret_names(["X_TOKEN"], tmp_path / "missing") == {"X_TOKEN"}
 
 
@@ -44,6 +58,16 @@ def test_a_program_keeps_only_what_it_needs_and_learns_which_were_withheld():
     assert launched == {"PATH": "/bin", "A_TOKEN": "a", "CONFIG_DIR": "config", WITHHELD_VARIABLE: "B_TOKEN"}
     assert withheld_from(launched) == {"B_TOKEN"}
     assert withheld_from({}) == frozenset()
+
+
+def test_a_withheld_token_file_names_the_token_it_supplies_and_a_kept_one_stays():
+    environ = {"PATH": "/bin", "A_KEY_FILE": "/run/secrets/a", "B_KEY_FILE": "/run/secrets/b", "B_KEY": ""}
+    secrets = {"A_KEY", "A_KEY_FILE", "B_KEY", "B_KEY_FILE"}
+
+    launched = launch_environment(environ, secrets, keep={"A_KEY", "A_KEY_FILE"})
+
+    assert launched == {"PATH": "/bin", "A_KEY_FILE": "/run/secrets/a", WITHHELD_VARIABLE: "B_KEY,B_KEY_FILE"}
+    assert withheld_from(launched) == {"B_KEY", "B_KEY_FILE"}, "B_KEY is set, for the program that keeps its file"
 
 
 def test_a_withheld_token_is_no_problem_of_the_file_and_an_unset_one_still_is(tmp_path):
@@ -73,9 +97,22 @@ def test_the_launcher_execs_the_command_in_its_place_without_the_secrets(tmp_pat
     assert "AB_KEY" not in shown and shown["X_TOKEN"] == "t-x" and shown[WITHHELD_VARIABLE] == "AB_KEY"
 
 
-def test_a_command_that_cannot_run_is_one_line_on_stderr():
+@pytest.mark.parametrize("log_format", ["json", "text"])
+def test_a_command_that_cannot_run_is_one_line_on_stderr(log_format):
     result = subprocess.run([sys.executable, "-m", "app.bundle.launch", "--", "/nonexistent/program"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=30)
+                            capture_output=True, text=True, timeout=30, env={**os.environ, "LOG_FORMAT": log_format})
 
     assert result.returncode == 127 and result.stdout == ""
-    assert result.stderr.strip() == "launch: cannot run /nonexistent/program: No such file or directory"
+    [line] = result.stderr.strip().splitlines()
+    message = json.loads(line)["message"] if log_format == "json" else line.split(": ", 1)[1]
+    assert message == "launch: cannot run /nonexistent/program: No such file or directory"
+
+
+def test_settings_that_do_not_load_stop_the_launch_with_one_json_line():
+    env = {key: value for key, value in os.environ.items() if key != "MONGO_URI"}
+    result = subprocess.run([sys.executable, "-m", "app.bundle.launch", "--", "true"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=30, env={**env, "LOG_FORMAT": "json", "MONGO_URI_FILE": "/nonexistent"})
+
+    assert result.returncode == 127 and result.stdout == ""
+    [line] = result.stderr.strip().splitlines()
+    assert json.loads(line)["message"] == "launch: MONGO_URI_FILE: cannot read /nonexistent: No such file or directory"

@@ -56,6 +56,12 @@ CASES = {
 LEASES = {
     "active here: judged here": (LeaseView("active", "here", 3), beat(age=45), False),
     "standby, held by another bundle: healthy here": (LeaseView("standby", "there", 3, holder_live=True), None, True),
+    "held by a bundle that does not beat: waiting": (
+        LeaseView("standby", "gone", 3, expires_at=NOW + timedelta(seconds=25)), None, False),
+    "held by a live bundle that renews it: healthy here": (
+        LeaseView("standby", "there", 3, holder_live=True, expires_at=NOW + timedelta(seconds=25)), None, True),
+    "held by a live bundle that stopped renewing it: waiting": (
+        LeaseView("standby", "stuck", 3, holder_live=True, expires_at=NOW + timedelta(seconds=10)), None, False),
     "unheld during a hand-over": (LeaseView("unheld", unheld_seconds=4), None, True),
     "unheld for longer than a lease": (LeaseView("unheld", unheld_seconds=31), None, False),
 }
@@ -67,6 +73,10 @@ def test_where_the_pair_runs_decides_first(lease, heartbeat, healthy):
     assert health.healthy is healthy
     if lease.state == "unheld" and not healthy:
         assert health.reasons == ("no bundle holds its lease (31 s, longer than the 30 s a lease lasts)",)
+    if lease.state == "standby" and not healthy:
+        why, left = ("not beating", 25) if lease.holder == "gone" else ("not renewed for 20 s", 10)
+        assert health.reasons == (f"waiting for its lease, held by {lease.holder} ({why}) until "
+                                  f"{NOW + timedelta(seconds=left):%Y-%m-%d %H:%M:%S} UTC (in {left} s)",)
 
 
 @pytest.mark.parametrize(("process", "heartbeat", "expected"), CASES.values(), ids=CASES.keys())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -70,8 +71,10 @@ def main(argv: list[str] | None = None) -> int:
         steps.remove_leftovers()
         workdir = Path(tempfile.mkdtemp(prefix="jira-sync-check-"))
         check = Check(repo, prepare(repo, workdir))
-        say("PASS", "operator's files", f"{workdir}: config/sync-ab.json from the example, .env.consolidated with the "
-            f"token, the README's login, HEALTH_PORT={check.op.health_port}")
+        start = ("copied from .env.consolidated.example" if workspace.readme_copies_env_example(workdir)
+                 else "echoed into")
+        say("PASS", "operator's files", f"{workdir}: config/sync-ab.json from the example; .env.consolidated {start}: "
+            f"the token, the README's login, HEALTH_PORT={check.op.health_port}")
         passed += 1
         for name, step, fatal in STEPS:
             try:
@@ -110,11 +113,13 @@ def prepare(repo: Path, workdir: Path) -> workspace.Operator:
     op = workspace.Operator(workdir, health_port, mongo_port, jira_port)
     name, user_key, dev_key = workspace.check_pairs(1)[0]
     workspace.write_pair_file(op, name, user_key, dev_key)
-    workspace.append_env(op, f"JIRA_AB_TOKEN={op.token}\n")
+    if workspace.readme_copies_env_example(workdir):
+        shutil.copyfile(workdir / ".env.consolidated.example", op.env_file)
+    workspace.set_env(op, "JIRA_AB_TOKEN", op.token)
     workspace.append_env(op, f"HEALTH_AUTH_USER=ops\nHEALTH_AUTH_PASSWORD={op.password}\n")
-    workspace.append_env(op, f"HEALTH_PORT={health_port}\n")
+    workspace.set_env(op, "HEALTH_PORT", str(health_port))
     if mongo_port != 27017:
-        workspace.append_env(op, f"MONGO_URI=mongodb://mongo:{mongo_port}/\n")
+        workspace.set_env(op, "MONGO_URI", f"mongodb://mongo:{mongo_port}/")
     return op
 
 

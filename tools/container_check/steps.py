@@ -8,6 +8,7 @@ import os
 import shutil
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 from tools.container_check import probes, workspace
@@ -20,8 +21,10 @@ BUNDLE_ID = "jira-sync"  # deploy/compose/consolidated.defaults.env
 UID = "10001"
 SIMULATOR = "jira-sync-check-sim"
 PAIRS_AT_START, PAIRS_AFTER_RELOAD = 1, 10
-# Kubernetes' sizing (deploy/kubernetes/statefulset.yaml, from bench/README.md): 150 MiB + 50 per pair.
-MEMORY_BUDGET_MIB = {1: 200, 10: 650}
+# Kubernetes' memory request (deploy/kubernetes/statefulset.yaml, from bench/README.md): 150 MiB + 50
+# per pair; a container above it by more than a quarter says the sizing is wrong.
+K8S_REQUEST_MIB = {1: 200, 10: 650}
+MEMORY_MARGIN = 1.25
 IMAGE_BUDGET_MB = 200  # the official base makes it 165-170 MB
 RESTART_RESUMES_WITHIN = 28  # seconds; below one lease (30 s): a bundle that waits out its old lease fails
 STEADY_SECONDS = 15  # a program up this long is not crash-looping
@@ -253,23 +256,34 @@ def memory(pairs: int):
             check.wait_healthy(pairs=pairs)
         mib = probes.memory_mib()
         check.figures[f"memory, {pairs} pair(s)"] = f"{mib:.0f} MiB" if mib else "unknown"
-        budget = MEMORY_BUDGET_MIB[pairs]
+        request = K8S_REQUEST_MIB[pairs]
         running = sum(1 for n, s in probes.program_states().items() if n.startswith("sync-") and s == "RUNNING")
-        return outcome(mib is not None and mib <= budget and running == pairs,
+        return outcome(mib is not None and mib <= request * MEMORY_MARGIN and running == pairs,
                        f"docker stats: {mib or 0:.0f} MiB with {running} of {pairs} pair worker(s) RUNNING "
-                       f"(Kubernetes sizing: {budget} MiB)")
+                       f"(the StatefulSet requests {request} MiB for {pairs}; allowed up to {request * MEMORY_MARGIN:.0f})")
     measure.__name__ = f"memory_{pairs}"
     return measure
 
 
+def fresh_beat(check: Check, pair: str, since: datetime) -> bool:
+    """/health 200 and `pair`'s heartbeat written after `since` (by the worker started since)."""
+    status, body = check.health()
+    beats = [w.get("lastHeartbeat") for w in (body or {}).get("workers", []) if w.get("name") == pair]
+    if status != 200 or not beats or not beats[0]:
+        return False
+    return datetime.fromisoformat(beats[0].replace("Z", "+00:00")) > since
+
+
 def supervisorctl_restart(check: Check):
     before = probes.program_pid("sync-ab")
+    since = datetime.now(timezone.utc)
     done = dexec("supervisorctl", "restart", "sync-ab")
     after = wait_for(lambda: probes.program_states().get("sync-ab") == "RUNNING" and probes.program_pid("sync-ab"), 30)
-    seconds = check.wait_healthy()
-    ok = done.returncode == 0 and after and after != before and seconds is not None
-    return outcome(bool(ok), f"{done.stdout.strip()!r}; pid {before} -> {after}; /health 200 "
-                   + (f"{seconds:.1f} s later" if seconds is not None else f"not within {SETTLE} s"))
+    started = time.monotonic()
+    beat = wait_for(lambda: fresh_beat(check, "sync-ab", since), SETTLE)
+    ok = done.returncode == 0 and after and after != before and beat
+    return outcome(bool(ok), f"{done.stdout.strip()!r}; pid {before} -> {after}; /health 200 with a heartbeat of the new "
+                   + (f"worker {time.monotonic() - started:.1f} s later" if beat else f"worker: not within {SETTLE} s"))
 
 
 def kill_worker(check: Check):

@@ -154,6 +154,25 @@ def append_env(operator: Operator, text: str) -> None:
         env.write(text)
 
 
+def set_env(operator: Operator, name: str, value: str) -> None:
+    """NAME=value in .env.consolidated: the line the file has for it edited (as in an editor), else appended."""
+    lines = operator.env_file.read_text(encoding="utf-8").splitlines() if operator.env_file.exists() else []
+    at = [n for n, line in enumerate(lines) if line.startswith(f"{name}=")]
+    if at:
+        lines[at[0]] = f"{name}={value}"
+        operator.env_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    else:
+        append_env(operator, f"{name}={value}\n")
+
+
+def readme_copies_env_example(root: Path) -> bool:
+    """Whether the README's "Running it" starts .env.consolidated from the example (else it echoes into it)."""
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.find("## Running it"):]
+    block = section[:section.find("```", section.find("```") + 3)]
+    return "cp .env.consolidated.example .env.consolidated" in block
+
+
 def enable_secret_file(operator: Operator) -> str | None:
     """The compose file's documented `secrets:` example, uncommented as its comment says; the token
     moves from .env.consolidated into secrets/jira_ab_token. None, or why it could not be done."""

@@ -35,9 +35,9 @@ STEPS = [
     ("reload: 9 pairs more", steps.reload_pairs, False),
     ("memory, 10 pairs", steps.memory(10), False),
     ("docker restart resumes at once", steps.docker_restart, False),
-    ("token from a secret file, rotated", steps.secret_from_file, False),
     ("stop", steps.stop, False),
     ("state across down/up", steps.state_across_down_up, False),
+    ("token from a secret file, rotated", steps.secret_from_file, False),
     ("no secret in logs, argv, conf, environment", steps.no_secrets, False),
     ("JSON logs", steps.json_logs, False),
 ]

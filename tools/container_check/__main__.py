@@ -90,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         failed += 1
     finally:
         if check is not None:
+            check.figures["load average (1, 5, 15 min)"] = " ".join(Path("/proc/loadavg").read_text().split()[:3])
             print("figures: " + "; ".join(f"{k}: {v}" for k, v in check.figures.items()), flush=True)
         if args.keep and workdir is not None:
             print(f"kept: {workdir} (cd there; docker-compose -p {workspace.PROJECT} -f {workspace.COMPOSE_FILE} "

@@ -40,8 +40,7 @@ class Check:
     op: Operator
     figures: dict[str, str] = field(default_factory=dict)
     logs: dict[str, list[str]] = field(default_factory=dict)  # container id -> its lines, replaced ones too
-    dev_key: str | None = None
-    user_key: str | None = None
+    user_key: str | None = None  # the first issue accepted (a pair syncs)
     started: float = 0.0  # when the last `up` began
     mark: str = ""  # written into MongoDB before `down`, looked for after `up`
     before_down: dict | None = None
@@ -239,7 +238,7 @@ def accept_and_wait(check: Check, summary: str, timeout: float = SETTLE) -> tupl
 def pair_syncs(check: Check):
     started = time.monotonic()
     key, linked = accept_and_wait(check, "Printer on fire (container-check)")
-    check.user_key, check.dev_key = key, (linked or [None])[0]
+    check.user_key = key
     return outcome(len(linked) == 1, f"{key} accepted (Will Do): Dev issue {linked or 'none'}"
                    + (f" after {time.monotonic() - started:.1f} s" if linked else f" within {SETTLE} s"))
 

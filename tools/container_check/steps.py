@@ -27,7 +27,7 @@ K8S_REQUEST_MIB = {1: 200, 10: 650}
 MEMORY_MARGIN = 1.25
 IMAGE_BUDGET_MB = 200  # the official base makes it 165-170 MB
 LEASE_RESUMED_WITHIN = 15  # seconds; half a lease (30 s): a bundle that waits out its old lease fails
-STEADY_SECONDS = 15  # a program up this long is not crash-looping
+STEADY_SECONDS = 40  # a program keeping its pid this long is not crash-looping (its start alone may take 20 s)
 SETTLE = 60  # seconds allowed for the bundle to reach what a step waits for
 BUNDLE_PROGRAMS = ("health", "leases", "watchdog")
 LOG_KEYS = {"time": ("time", "timestamp", "asctime", "@timestamp"), "level": ("level", "levelname", "severity"),
@@ -165,19 +165,31 @@ def docker_healthy(check: Check):
 
 
 def programs_running(check: Check):
-    """Every program RUNNING and staying so (a program that crashes after its startsecs is RUNNING
-    between two restarts: only an uptime past STEADY_SECONDS counts)."""
+    """Every program RUNNING and staying so: a program that crashes after its startsecs is RUNNING
+    between two restarts, so only the same pids, RUNNING through a STEADY_SECONDS window, count."""
     wanted = (*BUNDLE_PROGRAMS, "sync-ab")
 
-    def steady():
+    def pids_when_running():
         table = probes.program_table()
-        return table if all(table.get(n, ("", 0))[0] == "RUNNING" and table[n][1] >= STEADY_SECONDS for n in wanted) else None
+        if not all(table.get(n, ("", 0))[0] == "RUNNING" for n in wanted):
+            return None
+        pids = {n: probes.program_pid(n) for n in wanted}
+        return pids if all(pids.values()) else None
 
-    table = wait_for(steady, 45) or probes.program_table()
-    ok = all(table.get(n, ("", 0))[0] == "RUNNING" and table[n][1] >= STEADY_SECONDS for n in wanted) \
-        and "mongodb" not in table
-    return outcome(ok, "supervisorctl status: " + ", ".join(f"{n} {s} ({u} s)" for n, (s, u) in table.items())
-                   + f"; wanted every program RUNNING for {STEADY_SECONDS} s"
+    first = wait_for(pids_when_running, 45)
+    changed = []
+    if first:
+        window_ends = time.monotonic() + STEADY_SECONDS
+        while time.monotonic() < window_ends and not changed:
+            now = pids_when_running() or {}
+            changed = [n for n in wanted if now.get(n) != first[n]]
+            time.sleep(2)
+    table = probes.program_table()
+    ok = bool(first) and not changed and "mongodb" not in table
+    return outcome(ok, "supervisorctl status: " + ", ".join(f"{n} {s}" for n, (s, _) in table.items())
+                   + (f"; restarted within {STEADY_SECONDS} s: {', '.join(changed)}" if changed else "")
+                   + ("" if first else "; not every program RUNNING within 45 s")
+                   + (f"; same pids RUNNING for {STEADY_SECONDS} s" if ok else "")
                    + ("; embedded mongodb runs instead of the mongo service" if "mongodb" in table else ""))
 
 

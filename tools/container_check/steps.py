@@ -169,25 +169,23 @@ def programs_running(check: Check):
     between two restarts, so only the same pids, RUNNING through a STEADY_SECONDS window, count."""
     wanted = (*BUNDLE_PROGRAMS, "sync-ab")
 
-    def pids_when_running():
+    def running_pids() -> dict[str, int | None]:
+        """program -> its pid while RUNNING, None in any other state."""
         table = probes.program_table()
-        if not all(table.get(n, ("", 0))[0] == "RUNNING" for n in wanted):
-            return None
-        pids = {n: probes.program_pid(n) for n in wanted}
-        return pids if all(pids.values()) else None
+        return {n: probes.program_pid(n) if table.get(n, ("", 0))[0] == "RUNNING" else None for n in wanted}
 
-    first = wait_for(pids_when_running, 45)
-    changed = []
+    first = wait_for(lambda: (pids := running_pids()) and all(pids.values()) and pids, 45)
+    changed: list[str] = []
     if first:
         window_ends = time.monotonic() + STEADY_SECONDS
         while time.monotonic() < window_ends and not changed:
-            now = pids_when_running() or {}
-            changed = [n for n in wanted if now.get(n) != first[n]]
+            now = running_pids()
+            changed = [n for n in wanted if now[n] != first[n]]
             time.sleep(2)
     table = probes.program_table()
     ok = bool(first) and not changed and "mongodb" not in table
     return outcome(ok, "supervisorctl status: " + ", ".join(f"{n} {s}" for n, (s, _) in table.items())
-                   + (f"; restarted within {STEADY_SECONDS} s: {', '.join(changed)}" if changed else "")
+                   + (f"; left RUNNING or restarted within {STEADY_SECONDS} s: {', '.join(changed)}" if changed else "")
                    + ("" if first else "; not every program RUNNING within 45 s")
                    + (f"; same pids RUNNING for {STEADY_SECONDS} s" if ok else "")
                    + ("; embedded mongodb runs instead of the mongo service" if "mongodb" in table else ""))

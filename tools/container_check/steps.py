@@ -347,8 +347,11 @@ def docker_restart(check: Check):
         if status == 200 and active is not None:
             healthy = now
         time.sleep(1)
-    check.figures["docker restart"] = (f"{restarted:.1f} s to restart; health answering after {answered or 0:.1f} s, "
-                                       f"every lease active after {active or 0:.1f} s, /health 200 after {healthy or 0:.1f} s")
+    def after(moment: float | None) -> str:
+        return f"after {moment:.1f} s" if moment is not None else "never"
+
+    check.figures["docker restart"] = (f"{restarted:.1f} s to restart; health answering {after(answered)}, "
+                                       f"every lease active {after(active)}, /health 200 {after(healthy)}")
     waited = None if answered is None or active is None else active - answered
     ok = done.returncode == 0 and healthy is not None and waited is not None and waited <= LEASE_RESUMED_WITHIN \
         and holders == [BUNDLE_ID]

@@ -42,7 +42,9 @@ USER jirasync
 
 EXPOSE 8080
 
-# Liveness of the bundle (the health service answers); per-pair health is GET /health.
+# Liveness of the bundle's own machinery (health, the lease keeper, the watchdog, supervisord),
+# on HEALTH_PORT wherever it is set; per-pair health is GET /health. The compose file's probe is
+# the same.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/health/live' % os.environ.get('HEALTH_PORT', '8080'), timeout=3)"]
 

@@ -44,6 +44,43 @@ def seconds(duration: str) -> float:
     return sum(float(value) * units[unit] for value, unit in re.findall(r"(\d+(?:\.\d+)?)([smh])", duration))
 
 
+PUBLISHED_HEALTH_PORT = "127.0.0.1:${HEALTH_PORT:-8080}:${HEALTH_PORT:-8080}"
+
+
+def env_file_values(path: Path) -> dict[str, str]:
+    """NAME=value lines of a compose env file (comments and blank lines skipped)."""
+    lines = [line for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")]
+    return dict(line.split("=", 1) for line in lines)
+
+
+def dockerignore_rules() -> list[tuple[bool, re.Pattern]]:
+    """.dockerignore as (excludes, pattern) in file order, Docker's syntax: `*` and `?` stay within one
+    path segment, `**` spans any, `!` re-includes; the last matching rule decides."""
+    rules = []
+    for line in (ROOT / ".dockerignore").read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        negated = line.startswith("!")
+        pattern = line.lstrip("!").strip("/")
+        regex = re.escape(pattern).replace(r"\*\*/", "(?:.*/)?").replace(r"\*\*", ".*")
+        regex = regex.replace(r"\*", "[^/]*").replace(r"\?", "[^/]")
+        rules.append((not negated, re.compile(regex)))
+    return rules
+
+
+def ignored_by(rules: list[tuple[bool, re.Pattern]], name: str) -> bool:
+    """Whether a path is left out of the build context: it, or a directory above it, matches last an
+    excluding rule (Docker leaves a directory's contents out with it, unless a rule brings them back)."""
+    parts = name.split("/")
+    prefixes = ["/".join(parts[:n]) for n in range(1, len(parts) + 1)]
+    excluded = False
+    for excludes, pattern in rules:
+        if any(pattern.fullmatch(prefix) for prefix in prefixes):
+            excluded = excludes
+    return excluded
+
+
 def python_probe(test: list[str]) -> str:
     """The code of a `python -c CODE` health probe; compiling it proves it is valid Python."""
     assert test[0] == "CMD" and test[1:3] == ["python", "-c"], test
@@ -58,13 +95,70 @@ def test_compose_sync_service(compose):
     assert service["restart"] == "unless-stopped"
     assert service["depends_on"] == {"mongo": {"condition": "service_healthy"}}
     assert "./config:/app/config:ro" in service["volumes"]
-    assert service["ports"] == ["127.0.0.1:8080:8080"], "the health port stays on the host's loopback by default"
-    assert service["env_file"] == ".env.consolidated"
+    assert service["ports"] == [PUBLISHED_HEALTH_PORT], "the health port stays on the host's loopback by default"
     assert service["environment"]["CONFIG_DIR"] == "/app/config"
-    assert "MONGO_URI" not in service["environment"], "it would silently override .env.consolidated"
     env_example = (ROOT / ".env.consolidated.example").read_text()
     assert "\nMONGO_URI=mongodb://mongo:27017/\n" in env_example, "the example points the sync at the mongo service"
     assert "/health/live" in python_probe(service["healthcheck"]["test"])
+
+
+def test_compose_defaults_come_first_and_the_operators_file_wins(compose):
+    """Compose's `environment:` overrides `env_file:`, and of several env files the last wins: the
+    defaults (the mongo service, a stable bundle name) go in a committed file before .env.consolidated,
+    and nothing an operator may set is pinned in `environment:`."""
+    service = compose["services"]["jira-sync"]
+    defaults_file, operators_file = service["env_file"]
+    defaults = env_file_values(ROOT / defaults_file)
+
+    assert operators_file == ".env.consolidated"
+    assert defaults["MONGO_URI"] == "mongodb://mongo:27017/", "by default the compose file's own mongo service"
+    assert "mongo" in compose["services"] and any(v.endswith(":/data/db") for v in compose["services"]["mongo"]["volumes"])
+    assert defaults["BUNDLE_ID"], "a stable name: a restarted or recreated container resumes its leases at once"
+    assert set(defaults) == {"MONGO_URI", "BUNDLE_ID"}, "no secret and nothing else in the committed defaults"
+    pinned = set(service["environment"])
+    assert pinned == {"CONFIG_DIR", "HEALTH_HOST"}, "only what the image's layout fixes"
+    settings = {name.upper() for name in Settings.model_fields}
+    assert not pinned & (settings - {"CONFIG_DIR", "HEALTH_HOST"})
+
+
+def test_the_healthcheck_follows_health_port_and_is_the_images(compose, dockerfile):
+    """A HEALTH_PORT set in .env.consolidated moves the health service; the probes follow it."""
+    compose_probe = python_probe(compose["services"]["jira-sync"]["healthcheck"]["test"])
+    [healthcheck] = dockerfile["HEALTHCHECK"]
+    image_probe = json.loads(healthcheck[healthcheck.index("CMD") + 3:].strip())[2]
+
+    assert compose_probe == image_probe
+    assert "os.environ.get('HEALTH_PORT', '8080')" in compose_probe and ":8080/" not in compose_probe
+    assert "HEALTH_PORT" not in compose["services"]["jira-sync"]["environment"], "it would override .env.consolidated"
+    assert PUBLISHED_HEALTH_PORT == "127.0.0.1:${HEALTH_PORT:-8080}:${HEALTH_PORT:-8080}"
+
+
+def test_secret_files_example_is_complete_and_commented_out():
+    """The compose file documents Docker secrets for the *_FILE convention, off by default (a missing
+    file would stop `up`); scripts/container-check uncomments exactly these lines."""
+    text = (ROOT / "docker-compose.consolidated.yml").read_text()
+
+    assert "    # secrets:\n    #   - jira_ab_token\n" in text
+    assert "# secrets:\n#   jira_ab_token:\n#     file: ./secrets/jira_ab_token\n" in text
+    assert "JIRA_AB_TOKEN_FILE=/run/secrets/jira_ab_token" in text and "10001" in text
+    ignored = (ROOT / ".gitignore").read_text().splitlines()
+    assert ".env.consolidated" in ignored and "/secrets/" in ignored
+
+
+def test_dockerignore_keeps_secrets_and_local_state_out_and_lets_every_copy_through(dockerfile):
+    rules = dockerignore_rules()
+
+    for local in (".env.consolidated", "secrets/jira_ab_token", "runtime/supervisord.conf", ".venv/bin/python",
+                  ".git/HEAD", "tests/test_deploy_files.py", "test-artifacts/x.log", ".pytest_cache/v/x",
+                  ".hypothesis/examples/x", "config/sync-ab.json", "app/__pycache__/settings.cpython-311.pyc"):
+        assert ignored_by(rules, local), f"{local} would enter the build context"
+    for copy in dockerfile["COPY"]:
+        *sources, _destination = copy.split()
+        for source in sources:
+            for path in [ROOT / source, *(ROOT / source).rglob("*")]:
+                name = path.relative_to(ROOT).as_posix()
+                if "__pycache__" not in name:
+                    assert not ignored_by(rules, name), f"the Dockerfile copies {name}, which .dockerignore leaves out"
 
 
 def test_compose_publishes_nothing_beyond_loopback_and_says_how_to(compose):
@@ -73,8 +167,9 @@ def test_compose_publishes_nothing_beyond_loopback_and_says_how_to(compose):
             assert str(port).startswith("127.0.0.1:"), f"{name} publishes {port} on every interface"
     assert "ports" not in compose["services"]["mongo"], "MongoDB is reached over the compose network only"
     text = (ROOT / "docker-compose.consolidated.yml").read_text()
-    comment = text[text.index("    ports:"):text.index('- "127.0.0.1:8080:8080"')]
+    comment = text[text.index("    ports:"):text.index(f'- "{PUBLISHED_HEALTH_PORT}"')]
     assert "HEALTH_AUTH_TOKEN" in comment and '"8080:8080"' in comment and "TLS" in comment
+    assert "HEALTH_PORT" in comment and ".env too" in comment, "compose fills in ${HEALTH_PORT} from .env, not env_file"
     assert compose["services"]["jira-sync"]["environment"]["HEALTH_HOST"] == "0.0.0.0", "reachable from the bridge"
 
 
@@ -97,7 +192,9 @@ def test_stop_grace_period_covers_a_clean_shutdown(compose):
 
 def test_no_secret_is_written_into_the_compose_file(compose):
     text = (ROOT / "docker-compose.consolidated.yml").read_text()
-    assert not re.search(r"(?i)token\s*[:=]\s*\S", text)
+    # a value on the line of a key or variable named *token (the secrets example's `jira_ab_token:`
+    # opens a block naming a file, which is the point)
+    assert not re.search(r"(?i)token[ \t]*[:=][ \t]*\S", text)
     assert not any("TOKEN" in key for key in compose["services"]["jira-sync"]["environment"])
 
 

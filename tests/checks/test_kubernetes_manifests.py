@@ -31,6 +31,7 @@ WORKER_RSS_MIB = 50  # bench/README.md: RSS per worker
 FIXED_RSS_MIB = 150  # supervisord 25 + health 77 + watchdog 45 MiB, measured beside 3 workers
 PAIRS_SIZED_FOR = 10  # the base's resources, as its comment says
 MIB = {"Mi": 1, "Gi": 1024}
+TOKENS_MOUNT = "/run/secrets/jira-sync-jira-tokens"
 
 
 @pytest.fixture(scope="module")
@@ -106,18 +107,36 @@ def test_the_bundles_run_the_image_entrypoint_with_run(container):
     assert container["args"] == ["run"] and "run" in cli_commands()
 
 
+def referenced_tokens(by_kind) -> set[str]:
+    return {name for text in by_kind["ConfigMap"]["data"].values()
+            for escape, name in ENV_REFERENCE.findall(text) if not escape}
+
+
 def test_every_variable_set_is_one_the_bundle_reads(container, env, by_kind):
     models = (Settings, HealthAuthSettings, DemoSettings)
     read = {name.upper() for model in models for name in model.model_fields}
     read |= {file_variable(name.upper()) for model in (Settings, HealthAuthSettings) for name in model.from_files}
+    referenced = referenced_tokens(by_kind)
+    token_files = {f"{name}_FILE" for name in referenced}
 
-    assert set(env) <= read, set(env) - read
-    # The Jira tokens come whole from their Secret, as the pair files reference them.
-    assert container["envFrom"] == [{"secretRef": {"name": "jira-sync-jira-tokens"}}]
-    referenced = {name for text in by_kind["ConfigMap"]["data"].values()
-                  for escape, name in ENV_REFERENCE.findall(text) if not escape}
+    assert set(env) <= read | token_files, set(env) - read - token_files
     assert referenced == {"JIRA_AB_TOKEN"}
-    assert not referenced & (read | set(env)), "a token must not shadow a setting"
+    assert not referenced & (read | set(env)), "a token must not shadow a setting, nor be set beside its file"
+    assert "envFrom" not in container, "the tokens come as files, which a rotation updates in a running pod"
+
+
+def test_each_referenced_token_is_a_file_of_the_tokens_secret(pod, container, env, by_kind):
+    """The *_FILE convention: one variable per ${…} of the pair files, naming the file the kubelet
+    makes of that key of the Secret jira-sync-jira-tokens (updated in place when the Secret changes)."""
+    volumes = {volume["name"]: volume for volume in pod["spec"]["volumes"]}
+    [mount] = [mount for mount in container["volumeMounts"]
+               if "secret" in volumes[mount["name"]] and volumes[mount["name"]]["secret"]["secretName"] == "jira-sync-jira-tokens"]
+    secret = volumes[mount["name"]]["secret"]
+
+    assert mount["readOnly"] is True
+    assert secret["defaultMode"] == 0o440 and pod["spec"]["securityContext"]["fsGroup"] == 10001, "readable by the image's user"
+    for name in referenced_tokens(by_kind):
+        assert env[f"{name}_FILE"] == {"name": f"{name}_FILE", "value": f"{mount['mountPath']}/{name}"}
 
 
 def test_identity_database_and_credentials_come_from_the_pod_and_its_secrets(env):
@@ -128,7 +147,7 @@ def test_identity_database_and_credentials_come_from_the_pod_and_its_secrets(env
         reference = env[name]["valueFrom"]["secretKeyRef"]
         assert reference["name"] == "jira-sync" and reference["optional"] is True
     assert not any("value" in variable and re.search(r"(?i)token|password|mongodb://", str(variable["value"]))
-                   for variable in env.values()), "no secret written into the manifest"
+                   and not name.endswith("_FILE") for name, variable in env.items()), "no secret written into the manifest"
 
 
 def test_probes_ask_the_health_port_live_and_ready(container, env):
@@ -150,7 +169,8 @@ def test_pair_files_are_mounted_read_only_at_config_dir_and_the_writable_paths_a
     assert by_kind["ConfigMap"]["metadata"]["name"].startswith("jira-sync-pairs-"), "hashed: a change rolls the pods"
     for writable in (env["RUNTIME_DIR"]["value"], "/tmp"):
         assert "emptyDir" in volumes[mounts[writable]["name"]], writable
-    assert set(mounts) == {env["CONFIG_DIR"]["value"], env["RUNTIME_DIR"]["value"], "/tmp"}
+    assert set(mounts) == {env["CONFIG_DIR"]["value"], env["RUNTIME_DIR"]["value"], "/tmp", TOKENS_MOUNT}
+    assert mounts[TOKENS_MOUNT]["readOnly"] is True
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert f"RUNTIME_DIR={env['RUNTIME_DIR']['value']}" in dockerfile
     assert f"CONFIG_DIR={env['CONFIG_DIR']['value']}" in dockerfile

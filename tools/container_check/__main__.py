@@ -9,6 +9,7 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 from tools.container_check import engine, steps, workspace
@@ -60,8 +61,10 @@ def main(argv: list[str] | None = None) -> int:
     check: Check | None = None
     began = time.monotonic()
     try:
-        for name, action in (("engine", lambda: f"{engine.install_engine()}; {engine.start_dockerd()}"),
-                             ("stand-in base images", lambda: engine.build_standins(repo))):
+        set_up: list[tuple[str, Callable[[], str]]] = [
+            ("engine", lambda: f"{engine.install_engine()}; {engine.start_dockerd()}"),
+            ("stand-in base images", lambda: engine.build_standins(repo))]
+        for name, action in set_up:
             started = time.monotonic()
             say("PASS", name, f"{action()} ({time.monotonic() - started:.1f} s)")
             passed += 1

@@ -14,13 +14,13 @@ CACHE_DIR = Path("/var/cache/jira-sync-check")
 RECIPES = Path("deploy/container-check")  # relative to the repository root
 
 
-def run(args: list[str], *, timeout: float = 600, cwd: Path | None = None, env: dict | None = None,
-        input: str | None = None) -> subprocess.CompletedProcess:
+def run(args: list[str], *, timeout: float = 600, cwd: Path | None = None, env: dict[str, str] | None = None,
+        input: str | None = None) -> subprocess.CompletedProcess[str]:
     """`args` with output captured as text; a timeout is a failed result (rc 124), never an exception."""
     try:
         return subprocess.run(args, capture_output=True, text=True, timeout=timeout, cwd=cwd, env=env, input=input)
     except subprocess.TimeoutExpired as expired:
-        def text(data) -> str:
+        def text(data: bytes | str | None) -> str:
             return data.decode(errors="replace") if isinstance(data, bytes) else (data or "")
         return subprocess.CompletedProcess(args, 124, text(expired.stdout), text(expired.stderr) + f"\ntimed out after {timeout:.0f}s")
 

@@ -6,6 +6,7 @@ import base64
 import json
 import urllib.error
 import urllib.request
+from typing import Any
 
 
 class Site:
@@ -13,7 +14,8 @@ class Site:
         self.base_url = base_url
         self.auth = "Basic " + base64.b64encode(f"{email}:{token}".encode()).decode()
 
-    def call(self, method: str, path: str, body: dict | None = None, timeout: float = 10) -> dict | None:
+    def call(self, method: str, path: str, body: dict[str, Any] | None = None,
+             timeout: float = 10) -> dict[str, Any] | None:
         request = urllib.request.Request(self.base_url + path, method=method,
                                          data=None if body is None else json.dumps(body).encode(),
                                          headers={"Authorization": self.auth, "Content-Type": "application/json",
@@ -22,19 +24,27 @@ class Site:
             text = answer.read()
         return json.loads(text) if text else None
 
+    def read(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        """`call` for the requests Jira answers with a JSON object; an empty answer is an error."""
+        answer = self.call(method, path, body)
+        if answer is None:
+            raise RuntimeError(f"{method} {path}: empty answer from {self.base_url}, expected a JSON object")
+        return answer
+
     def create_issue(self, project: str, summary: str) -> str:
         fields = {"project": {"key": project}, "issuetype": {"name": "Task"}, "summary": summary}
-        return self.call("POST", "/rest/api/3/issue", {"fields": fields})["key"]
+        key: str = self.read("POST", "/rest/api/3/issue", {"fields": fields})["key"]
+        return key
 
     def move(self, key: str, status: str) -> None:
-        transitions = self.call("GET", f"/rest/api/3/issue/{key}/transitions")["transitions"]
+        transitions = self.read("GET", f"/rest/api/3/issue/{key}/transitions")["transitions"]
         [transition] = [t for t in transitions if t["to"]["name"] == status]
         self.call("POST", f"/rest/api/3/issue/{key}/transitions", {"transition": {"id": transition["id"]}})
 
     def linked_keys(self, key: str, project: str) -> list[str]:
         """Keys of the issues of `project` linked to `key` (either direction)."""
-        issue = self.call("GET", f"/rest/api/3/issue/{key}?fields=issuelinks")
-        keys = []
+        issue = self.read("GET", f"/rest/api/3/issue/{key}?fields=issuelinks")
+        keys: list[str] = []
         for link in issue["fields"].get("issuelinks") or []:
             other = link.get("inwardIssue") or link.get("outwardIssue") or {}
             if other.get("key", "").startswith(f"{project}-"):
@@ -43,12 +53,13 @@ class Site:
 
     def keys(self, project: str) -> list[str]:
         """Every issue key of `project` (Cloud's /search/jql, page by page)."""
-        keys, token = [], ""
+        keys: list[str] = []
+        token = ""
         while True:
-            page = self.call("GET", f"/rest/api/3/search/jql?jql=project%3D{project}&maxResults=100&fields=summary"
+            page = self.read("GET", f"/rest/api/3/search/jql?jql=project%3D{project}&maxResults=100&fields=summary"
                                     + (f"&nextPageToken={token}" if token else ""))
             keys += [issue["key"] for issue in page.get("issues", [])]
-            token = page.get("nextPageToken")
+            token = page.get("nextPageToken") or ""
             if not token:
                 return keys
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import base64
 import json
 import re
+import subprocess
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from tools.container_check.engine import run
 
@@ -32,7 +33,7 @@ def wait_for(probe: Callable[[], T], timeout: float, interval: float = 1.0) -> T
 
 def http(url: str, user: str | None = None, password: str | None = None, timeout: float = 5) -> tuple[int | None, str]:
     """(status, body); status None when nothing answered."""
-    headers = {}
+    headers: dict[str, str] = {}
     if user is not None:
         headers["Authorization"] = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
     try:
@@ -44,7 +45,7 @@ def http(url: str, user: str | None = None, password: str | None = None, timeout
         return None, str(error)
 
 
-def json_or_none(text: str) -> dict | None:
+def json_or_none(text: str) -> dict[str, Any] | None:
     try:
         value = json.loads(text)
     except ValueError:
@@ -52,7 +53,8 @@ def json_or_none(text: str) -> dict | None:
     return value if isinstance(value, dict) else None
 
 
-def dexec(*command: str, container: str = CONTAINER, timeout: float = 60, user: str | None = None):
+def dexec(*command: str, container: str = CONTAINER, timeout: float = 60,
+          user: str | None = None) -> subprocess.CompletedProcess[str]:
     return run(["docker", "exec", *(["--user", user] if user else []), container, *command], timeout=timeout)
 
 
@@ -159,7 +161,7 @@ print(json.dumps({'marks': [d['_id'] for d in client.container_check.marks.find(
 """
 
 
-def mongo_state(mark: str | None = None) -> dict | None:
+def mongo_state(mark: str | None = None) -> dict[str, Any] | None:
     """What the bundle's MongoDB holds (read through the bundle's own MONGO_URI), after adding `mark`."""
     done = dexec("python", "-c", MONGO_SCRIPT, "mark" if mark else "read", mark or "", timeout=60)
     return json_or_none(done.stdout.strip().splitlines()[-1]) if done.returncode == 0 and done.stdout.strip() else None

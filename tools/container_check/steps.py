@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from tools.container_check import probes, workspace
 from tools.container_check.engine import run
@@ -33,6 +36,7 @@ SETTLE = 60  # seconds allowed for the bundle to reach what a step waits for
 BUNDLE_PROGRAMS = ("health", "leases", "watchdog")
 LOG_KEYS = {"time": ("time", "timestamp", "asctime", "@timestamp"), "level": ("level", "levelname", "severity"),
             "program": ("program", "pair"), "message": ("message", "msg")}
+Outcome = tuple[bool, str]  # what a step returns: (passed, what was seen)
 
 
 @dataclass
@@ -44,9 +48,9 @@ class Check:
     user_key: str | None = None  # the first issue accepted (a pair syncs)
     started: float = 0.0  # when the last `up` began
     mark: str = ""  # written into MongoDB before `down`, looked for after `up`
-    before_down: dict | None = None
+    before_down: dict[str, Any] | None = None
 
-    def compose(self, *args: str, timeout: float = 900):
+    def compose(self, *args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
         env = {**os.environ, "HEALTH_PORT": str(self.op.health_port), "CHECK_MONGO_PORT": str(self.op.mongo_port)}
         return run(["docker-compose", "-p", PROJECT, "-f", COMPOSE_FILE, "-f", OVERRIDE_FILE, *args],
                    cwd=self.op.root, env=env, timeout=timeout)
@@ -55,7 +59,7 @@ class Check:
     def human(self) -> Site:
         return Site(self.op.base_url, workspace.HUMAN_EMAIL, self.op.human_token)
 
-    def health(self, detail: bool = False, login: bool = False) -> tuple[int | None, dict | None]:
+    def health(self, detail: bool = False, login: bool = False) -> tuple[int | None, dict[str, Any] | None]:
         url = self.op.health_url + ("/health?detail=1" if detail else "/health")
         status, body = http(url, *(("ops", self.op.password) if login else ()))
         return status, json_or_none(body)
@@ -64,7 +68,7 @@ class Check:
         """Seconds until /health answers 200 (with `pairs` workers, when given), None if it never did."""
         started = time.monotonic()
 
-        def healthy():
+        def healthy() -> bool:
             status, body = self.health()
             return status == 200 and (pairs is None or len((body or {}).get("workers", [])) == pairs)
 
@@ -78,14 +82,14 @@ class Check:
         return [line for lines in self.logs.values() for line in lines]
 
 
-def outcome(ok: bool, detail: str) -> tuple[bool, str]:
+def outcome(ok: bool, detail: str) -> Outcome:
     return ok, detail
 
 
 # --- before the bundle runs -----------------------------------------------------------------
 
 
-def build(check: Check):
+def build(check: Check) -> Outcome:
     started = time.monotonic()
     done = check.compose("build", "--no-cache", timeout=1800)
     seconds = time.monotonic() - started
@@ -94,7 +98,7 @@ def build(check: Check):
                    + ("" if done.returncode == 0 else f": {(done.stdout + done.stderr)[-1200:]}"))
 
 
-def image_size(check: Check):
+def image_size(check: Check) -> Outcome:
     done = run(["docker", "image", "inspect", "--format", "{{.Size}}", "jira-sync:latest"], timeout=30)
     size = int(done.stdout.strip() or 0) / 1e6
     check.figures["image size"] = f"{size:.0f} MB"
@@ -102,7 +106,7 @@ def image_size(check: Check):
                    "the stand-in base is Debian's python3, the official slim image makes it 165-170 MB)")
 
 
-def build_context(check: Check):
+def build_context(check: Check) -> Outcome:
     """.dockerignore: the operator's .env.consolidated and pair file existed when the image was built."""
     script = ("import pathlib, sys; t = sys.argv[1]; "
               "print([str(p) for p in pathlib.Path('/app').rglob('*') if p.is_file() and "
@@ -114,7 +118,7 @@ def build_context(check: Check):
                    f"files in the image holding the token or the operator's files: {found or done.stderr[-300:]}")
 
 
-def simulator(check: Check):
+def simulator(check: Check) -> Outcome:
     seed = check.op.root / "jira-seed.json"
     seed.write_text(json.dumps(workspace.simulator_seed(workspace.check_pairs(PAIRS_AFTER_RELOAD), check.op.token,
                                                         check.op.human_token)), encoding="utf-8")
@@ -127,14 +131,14 @@ def simulator(check: Check):
                    + ("" if up else f": {done.stderr[-500:]}"))
 
 
-def run_refuses_embedded(check: Check):
+def run_refuses_embedded(check: Check) -> Outcome:
     """Issue 16, 3: `run` without MONGO_URI refuses (the embedded server only when asked for)."""
     name = "jira-sync-check-embedded"
     run(["docker", "run", "-d", "--name", name, "--label", f"com.docker.compose.project={PROJECT}", "--network", "host",
          "--no-healthcheck", "-e", "HEALTH_HOST=127.0.0.1", "-e", f"HEALTH_PORT={workspace.free_port()}",
          "-e", f"EMBEDDED_MONGO_PORT={workspace.free_port()}", "jira-sync:latest", "run"], timeout=60)
 
-    def exited():
+    def exited() -> list[str] | None:
         state = run(["docker", "container", "inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", name], timeout=30)
         return state.stdout.split() if state.stdout.startswith("exited") else None
 
@@ -150,14 +154,14 @@ def run_refuses_embedded(check: Check):
 # --- up and healthy ------------------------------------------------------------------------
 
 
-def up(check: Check):
+def up(check: Check) -> Outcome:
     check.started = time.monotonic()
     done = check.compose("up", "-d", timeout=600)
     return outcome(done.returncode == 0, "docker-compose -f docker-compose.consolidated.yml up -d"
                    + ("" if done.returncode == 0 else f": {(done.stdout + done.stderr)[-800:]}"))
 
 
-def docker_healthy(check: Check):
+def docker_healthy(check: Check) -> Outcome:
     ok = wait_for(lambda: probes.health_state() == "healthy", 150)
     seconds = time.monotonic() - check.started
     check.figures["healthy (docker)"] = f"{seconds:.1f} s" if ok else "never"
@@ -165,7 +169,7 @@ def docker_healthy(check: Check):
                    if ok else f"docker health: {probes.health_state()!r} after 150 s")
 
 
-def programs_running(check: Check):
+def programs_running(check: Check) -> Outcome:
     """Every program RUNNING and staying so: a program that crashes after its startsecs is RUNNING
     between two restarts, so only the same pids, RUNNING through a STEADY_SECONDS window, count."""
     wanted = (*BUNDLE_PROGRAMS, "sync-ab")
@@ -192,7 +196,7 @@ def programs_running(check: Check):
                    + ("; embedded mongodb runs instead of the mongo service" if "mongodb" in table else ""))
 
 
-def health_ok(check: Check):
+def health_ok(check: Check) -> Outcome:
     seconds = check.wait_healthy()
     status, body = check.health()
     check.figures["/health 200"] = f"{time.monotonic() - check.started:.1f} s after up" if seconds is not None else "never"
@@ -201,7 +205,7 @@ def health_ok(check: Check):
                    f"GET /health: {status} {(body or {}).get('status')} workers={workers}")
 
 
-def health_detail(check: Check):
+def health_detail(check: Check) -> Outcome:
     anonymous, _ = check.health(detail=True)
     wrong, _ = http(check.op.health_url + "/health?detail=1", "ops", "wrong")
     status, body = check.health(detail=True, login=True)
@@ -214,7 +218,7 @@ def health_detail(check: Check):
                    f"mongodb/supervisor reachable: {bool(reachable)}; reasons: {reasons}")
 
 
-def liveness_truthful(check: Check):
+def liveness_truthful(check: Check) -> Outcome:
     """/health/live fails while the bundle's machinery is down (keeper or watchdog FATAL, supervisord
     unreachable), and answers 200 again once it is back."""
     states = probes.program_states()
@@ -246,7 +250,7 @@ def accept_and_wait(check: Check, summary: str, timeout: float = SETTLE) -> tupl
     return key, linked or []
 
 
-def pair_syncs(check: Check):
+def pair_syncs(check: Check) -> Outcome:
     started = time.monotonic()
     key, linked = accept_and_wait(check, "Printer on fire (container-check)")
     check.user_key = key
@@ -254,14 +258,14 @@ def pair_syncs(check: Check):
                    + (f" after {time.monotonic() - started:.1f} s" if linked else f" within {SETTLE} s"))
 
 
-def runs_as_service_user(check: Check):
+def runs_as_service_user(check: Check) -> Outcome:
     uid = dexec("id", "-u").stdout.strip()
     others = sorted({row[1] for row in probes.processes()} - {UID})
     return outcome(uid == UID and not others, f"docker exec id -u: {uid}; process uids other than {UID}: {others or 'none'}")
 
 
-def memory(pairs: int):
-    def measure(check: Check):
+def memory(pairs: int) -> Callable[[Check], Outcome]:
+    def measure(check: Check) -> Outcome:
         if pairs > 1:
             check.wait_healthy(pairs=pairs)
         mib = probes.memory_mib()
@@ -284,7 +288,7 @@ def fresh_beat(check: Check, pair: str, since: datetime) -> bool:
     return datetime.fromisoformat(beats[0].replace("Z", "+00:00")) > since
 
 
-def supervisorctl_restart(check: Check):
+def supervisorctl_restart(check: Check) -> Outcome:
     before = probes.program_pid("sync-ab")
     since = datetime.now(timezone.utc)
     done = dexec("supervisorctl", "restart", "sync-ab")
@@ -296,7 +300,7 @@ def supervisorctl_restart(check: Check):
                    + (f"worker {time.monotonic() - started:.1f} s later" if beat else f"worker: not within {SETTLE} s"))
 
 
-def kill_worker(check: Check):
+def kill_worker(check: Check) -> Outcome:
     pid = probes.program_pid("sync-ab")
     if pid:
         dexec("python", "-c", f"import os, signal; os.kill({pid}, signal.SIGKILL)")
@@ -311,7 +315,7 @@ def kill_worker(check: Check):
                    f"first issue's Dev issues: {first}")
 
 
-def reload_pairs(check: Check):
+def reload_pairs(check: Check) -> Outcome:
     for name, user_key, dev_key in workspace.check_pairs(PAIRS_AFTER_RELOAD)[PAIRS_AT_START:]:
         workspace.write_pair_file(check.op, name, user_key, dev_key)
     kept_pid = probes.program_pid("sync-ab")
@@ -327,7 +331,7 @@ def reload_pairs(check: Check):
                    f"/health 200 with {PAIRS_AFTER_RELOAD} workers: {'yes' if seconds is not None else 'no'}")
 
 
-def docker_restart(check: Check):
+def docker_restart(check: Check) -> Outcome:
     """`docker restart` resumes the leases at once: from the moment the health service answers again
     (how long the programs take to start is the machine's load, not the leases), every pair's lease
     is active here within LEASE_RESUMED_WITHIN seconds, not after waiting out a lease (30 s)."""
@@ -363,7 +367,7 @@ def docker_restart(check: Check):
                    + (f"{healthy:.1f} s" if healthy is not None else f"never ({RESTART_SETTLE} s)") + f"; lease holders: {holders}")
 
 
-def secret_from_file(check: Check):
+def secret_from_file(check: Check) -> Outcome:
     """Issue 16, 6: the token from a Docker secret (JIRA_AB_TOKEN_FILE), rotated with a worker restart."""
     problem = workspace.enable_secret_file(check.op)
     if problem:
@@ -388,7 +392,7 @@ def secret_from_file(check: Check):
 # --- what must never show, and what is kept ------------------------------------------------------
 
 
-def no_secrets(check: Check):
+def no_secrets(check: Check) -> Outcome:
     secrets = check.op.secrets_seen
     logs = check.collect_logs()
     conf = dexec("cat", "/app/runtime/supervisord.conf").stdout
@@ -411,7 +415,7 @@ def no_secrets(check: Check):
                    f"environment: {found + leaks or 'no secret found'}")
 
 
-def json_logs(check: Check):
+def json_logs(check: Check) -> Outcome:
     lines = check.collect_logs()
     bad = []
     for line in lines:
@@ -424,7 +428,7 @@ def json_logs(check: Check):
                    f"time, level, program and message" + (f"; not: {examples}" if bad else ""))
 
 
-def stop(check: Check):
+def stop(check: Check) -> Outcome:
     check.mark = "mark-" + os.urandom(4).hex()
     check.before_down = probes.mongo_state(mark=check.mark)
     started = time.monotonic()
@@ -437,19 +441,19 @@ def stop(check: Check):
                    f"docker-compose stop: {seconds:.1f} s, exit code of jira-sync {code} (grace 90 s)")
 
 
-def state_across_down_up(check: Check):
+def state_across_down_up(check: Check) -> Outcome:
     down = check.compose("down", timeout=300)
     dev_before = check.human.keys("ABDEV")
     check.started = time.monotonic()
     again = check.compose("up", "-d", timeout=600)
     seconds = check.wait_healthy(timeout=120, pairs=PAIRS_AFTER_RELOAD)
-    after = probes.mongo_state()
+    after = probes.mongo_state() or {}  # {}: the bundle's MongoDB could not be read
     dev_after = check.human.keys("ABDEV")
     before = check.before_down or {}
-    kept = bool(after) and check.mark in after.get("marks", []) and after.get("mappings", 0) >= before.get("mappings", 1)
+    kept = check.mark in after.get("marks", []) and after.get("mappings", 0) >= before.get("mappings", 1)
     ok = down.returncode == 0 and again.returncode == 0 and kept and seconds is not None and dev_after == dev_before
-    return outcome(ok, f"down, up -d: MongoDB volume kept the mark: {bool(after) and check.mark in after.get('marks', [])}, "
-                   f"mappings {before.get('mappings')} -> {(after or {}).get('mappings')}; /health 200 "
+    return outcome(ok, f"down, up -d: MongoDB volume kept the mark: {check.mark in after.get('marks', [])}, "
+                   f"mappings {before.get('mappings')} -> {after.get('mappings')}; /health 200 "
                    + (f"{seconds:.1f} s after up" if seconds is not None else "never")
                    + f"; Dev issues {len(dev_before)} -> {len(dev_after)} (no duplicate)")
 

@@ -15,6 +15,7 @@ import socket
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict
 
 LOCAL_ONLY = re.compile(r"^(\.env\.consolidated|secrets/.*|runtime/.*|config/sync-(?!rules\.)[^/]*\.json)$")
 COMPOSE_FILE = "docker-compose.consolidated.yml"
@@ -36,7 +37,7 @@ def free_port(preferred: int | None = None, avoid: tuple[int, ...] = ()) -> int:
     while True:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
+            port: int = probe.getsockname()[1]  # (host, port) for AF_INET
         if port not in avoid:
             return port
 
@@ -106,15 +107,40 @@ def drop_published_ports(compose_text: str) -> str:
     return "".join(kept)
 
 
-def simulator_seed(pairs: list[tuple[str, str, str]], token: str, human_token: str) -> dict:
+class SeedUser(TypedDict):
+    accountId: str
+    displayName: str
+    emailAddress: str
+    apiToken: str
+    pat: str
+    timeZone: str
+
+
+class SeedProject(TypedDict):
+    key: str
+    name: str
+    lead: str
+    issueTypes: list[str]
+    workflow: str
+
+
+class Seed(TypedDict):
+    """jira_sim.seed's format, as much of it as the check writes."""
+
+    users: list[SeedUser]
+    projects: list[SeedProject]
+    issues: list[object]  # always empty: the check's issues are created over HTTP
+
+
+def simulator_seed(pairs: list[tuple[str, str, str]], token: str, human_token: str) -> Seed:
     """The simulated site (jira_sim.seed's format): the sync bot, a person, two projects per pair."""
-    users = [
+    users: list[SeedUser] = [
         {"accountId": BOT_ACCOUNT, "displayName": "Sync Bot", "emailAddress": BOT_EMAIL, "apiToken": token,
          "pat": "pat-" + token, "timeZone": "UTC"},
         {"accountId": "sim-human", "displayName": "Hannah Human", "emailAddress": HUMAN_EMAIL,
          "apiToken": human_token, "pat": "pat-" + human_token, "timeZone": "UTC"},
     ]
-    projects = []
+    projects: list[SeedProject] = []
     for _, user_key, dev_key in pairs:
         projects.append({"key": user_key, "name": f"{user_key} support", "lead": "sim-human",
                          "issueTypes": ["Task", "Bug", "Story"], "workflow": "user"})

@@ -289,7 +289,8 @@ def test_the_demo_runs_the_actor_after_the_workers_with_no_secret_in_its_command
     assert actor.name == "demo-actor" and actor.priority > PRIORITY_WORKER
     assert actor.autorestart and actor.startsecs == 1
     # Through the launcher, which leaves it its own token only (item 14).
-    assert actor.command == ("/usr/bin/python3", "-m", "app.bundle.launch", "--keep", "DEMO_HUMAN_TOKEN", "--",
+    assert actor.command == ("/usr/bin/python3", "-m", "app.bundle.launch", "--keep", "DEMO_HUMAN_TOKEN",
+                             "--keep", "DEMO_HUMAN_TOKEN_FILE", "--",
                              "/usr/bin/python3", "-m", "app.demo.actor", "--jira", "http://127.0.0.1:18081",
                              "--pairs", "ABSUP:ABDEV,CDSUP:CDDEV", "--email", HUMAN.email, "--every", "2.5")
     assert actor.environment == {}

@@ -12,19 +12,11 @@ import sys
 
 import pytest
 
-from jira_sim.seed import BOT, demo_seed
-from jira_sim.server import SimulatorServer
+from jira_sim.seed import BOT
 from testbed.bundle import ROOT, Bundle, pair_config
 from testbed.waiting import wait_for
 
 REQUIRED = {"time", "level", "program", "message"}
-
-
-@pytest.fixture
-def sim():
-    server = SimulatorServer(demo_seed()).start()
-    yield server
-    server.stop()
 
 
 def records(text: str) -> list[dict]:

@@ -6,28 +6,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-import pytest
 
 from app.jira import BasicAuth, JiraClient
-from jira_sim.seed import BOT, HUMAN, demo_seed
-from jira_sim.server import SimulatorServer
+from jira_sim.seed import BOT
 from testbed.bundle import Bundle, pair_config
 from tests.support.footprint import OriginalService
 from testbed.waiting import wait_for
 
 PASS_TIMEOUT = 30  # a pass every 5 s, a first pass that reads and adopts everything
-
-
-@pytest.fixture
-def sim():
-    server = SimulatorServer(demo_seed()).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def human(sim) -> JiraClient:
-    return JiraClient(sim.url, BasicAuth(*HUMAN.basic_auth), deployment="cloud")
 
 
 def start_bundle(tmp_path, mongo_uri, db_prefix, sim, prefix: str = "") -> Bundle:

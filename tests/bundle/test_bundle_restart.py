@@ -10,19 +10,11 @@ import time
 import pytest
 
 from app.leases.store import LeaseStore
-from jira_sim.seed import BOT, demo_seed
-from jira_sim.server import SimulatorServer
+from jira_sim.seed import BOT
 from testbed.bundle import Bundle, pair_config
 from testbed.waiting import wait_for
 
 LEASE_SECONDS = 40
-
-
-@pytest.fixture
-def sim():
-    server = SimulatorServer(demo_seed()).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

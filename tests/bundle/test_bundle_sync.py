@@ -10,20 +10,12 @@ import pytest
 import requests
 
 from app.config.bounds import SYNC_INTERVAL
-from app.jira import BasicAuth, JiraClient
-from jira_sim.seed import BOT, HUMAN, demo_seed
-from jira_sim.server import SimulatorServer
+from app.jira import JiraClient
+from jira_sim.seed import BOT
 from testbed.bundle import Bundle, pair_config
 from testbed.waiting import wait_for
 
 PASS_TIMEOUT = 30  # seconds for a change to travel: interval 5 s (the lower bound), plus start-up and a retry
-
-
-@pytest.fixture
-def sim():
-    server = SimulatorServer(demo_seed()).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -34,11 +26,6 @@ def bundle(tmp_path, mongo_uri, db_prefix, sim):
     running.wait_healthy(timeout=60)
     yield running
     running.stop()
-
-
-@pytest.fixture
-def human(sim) -> JiraClient:
-    return JiraClient(sim.url, BasicAuth(*HUMAN.basic_auth), deployment="cloud")
 
 
 @pytest.fixture

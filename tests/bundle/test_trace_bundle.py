@@ -14,13 +14,11 @@ import json
 import re
 from pathlib import Path
 
-import pytest
 import requests
 
 from app.jira import BasicAuth, JiraClient
 from app.leases.store import LeaseStore
-from jira_sim.seed import BOT, HUMAN, demo_seed
-from jira_sim.server import SimulatorServer
+from jira_sim.seed import BOT
 from testbed.bundle import ROOT, Bundle, pair_config
 from testbed.waiting import wait_for
 from tests.support.footprint import OriginalService
@@ -33,18 +31,6 @@ ARTIFACTS = ROOT / "test-artifacts"
 CSP_PROBE = ("window.__cspViolations = [];"
              "document.addEventListener('securitypolicyviolation',"
              " e => window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));")
-
-
-@pytest.fixture
-def sim():
-    server = SimulatorServer(demo_seed()).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def human(sim) -> JiraClient:
-    return JiraClient(sim.url, BasicAuth(*HUMAN.basic_auth), deployment="cloud")
 
 
 def start(tmp_path, mongo_uri, db_prefix, sim, name: str) -> Bundle:

@@ -49,7 +49,7 @@ from jira_sim.seed import BOT, demo_seed
 from testbed.bundle import Bundle, pair_config
 from testbed.waiting import wait_for
 
-PAIR_COUNTS = (1, 10, 30)
+PAIR_COUNTS: tuple[int, ...] = (1, 10, 30)
 ISSUES_PER_PROJECT = 5
 HEALTH_REQUESTS = 300
 KILL_TRIALS = 3

@@ -116,6 +116,25 @@ def percentile(values: Sequence[float], fraction: float) -> float:
     return ordered[rank - 1]
 
 
+def tree_memory(pid: int) -> dict[str, int]:
+    """Bytes of `pid` and all its descendants: RSS (counts the shared interpreter pages once per
+    process), PSS (shared pages split among the processes sharing them: these add up to what the
+    machine holds) and USS (private: what ending the processes gives back). Zeros when it is gone."""
+    totals = {"rss": 0, "pss": 0, "uss": 0}
+    try:
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return totals
+    for process in processes:
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+            full = process.memory_full_info()
+            totals["rss"] += full.rss
+            totals["pss"] += getattr(full, "pss", 0)
+            totals["uss"] += full.uss
+    return totals
+
+
 def mb(size: float) -> float:
     return size / (1024 * 1024)
 

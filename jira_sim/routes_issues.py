@@ -6,7 +6,8 @@ when it is not available). Comments list in ``orderBy`` order (``created``, ``+c
 ``-created``; anything else is 400, as the OpenAPI description says), 50 a page by default and
 at most 100; answers include each comment's ``properties`` (``[{"key", "value"}]``) only with
 ``expand=properties``. ``PUT /issue`` is :mod:`editing`'s; it, transitions and assignments write
-the changelog (:mod:`changelog`); ``expand=changelog`` on an issue adds the recent histories.
+the changelog (:mod:`changelog`); ``expand=changelog`` on an issue adds the recent histories,
+``expand=transitions`` the transitions on offer (as the transitions resource lists them).
 """
 
 from __future__ import annotations
@@ -58,8 +59,11 @@ def get_issue(version: str, key: str) -> ResponseReturnValue:
         wanted = split_list(request.args.getlist("properties"))
         if wanted:
             document["properties"] = property_map(issue, wanted)
-        if "changelog" in split_list(request.args.getlist("expand")):
+        expand = split_list(request.args.getlist("expand"))
+        if "changelog" in expand:
             document["changelog"] = changelog.expanded(issue, lambda a: user_json(c, site().users.get(a)), c.time)
+        if "transitions" in expand or "transitions.fields" in expand:
+            document["transitions"] = _transitions_json(c, issue, "transitions.fields" in expand)
     return jsonify(document)
 
 
@@ -95,23 +99,29 @@ def assign(version: str, key: str) -> ResponseReturnValue:
 def list_transitions(version: str, key: str) -> ResponseReturnValue:
     c = ctx(version)
     with_fields = "transitions.fields" in request.args.get("expand", "")
-    wanted = request.args.get("transitionId")
     with site().lock:
-        issue = visible_issue(key)
-        workflow = site().projects[issue.project_key].workflow
-        found = []
-        for transition in workflow.available_from(issue.status):
-            if wanted is not None and transition.id != wanted:
-                continue
-            done = workflow.category_of(transition.target) == "done"
-            entry = {"id": transition.id, "name": transition.name,
-                     "to": status_json(c, transition.target, workflow.category_of(transition.target)),
-                     "hasScreen": done, "isGlobal": not transition.sources, "isInitial": False,
-                     "isAvailable": True, "isConditional": False, "isLooped": False}
-            if with_fields:
-                entry["fields"] = {"resolution": _resolution_field(c)} if done else {}
-            found.append(entry)
+        found = _transitions_json(c, visible_issue(key), with_fields, request.args.get("transitionId"))
     return jsonify({"expand": "transitions", "transitions": found})
+
+
+def _transitions_json(c: Ctx, issue: Issue, with_fields: bool, wanted: str | None = None) -> list[dict[str, Any]]:
+    """The transitions on offer from the issue's status, as ``GET .../transitions`` lists them and
+    ``expand=transitions`` on ``GET /issue`` adds them (their screen fields with
+    ``transitions.fields``)."""
+    workflow = site().projects[issue.project_key].workflow
+    found = []
+    for transition in workflow.available_from(issue.status):
+        if wanted is not None and transition.id != wanted:
+            continue
+        done = workflow.category_of(transition.target) == "done"
+        entry = {"id": transition.id, "name": transition.name,
+                 "to": status_json(c, transition.target, workflow.category_of(transition.target)),
+                 "hasScreen": done, "isGlobal": not transition.sources, "isInitial": False,
+                 "isAvailable": True, "isConditional": False, "isLooped": False}
+        if with_fields:
+            entry["fields"] = {"resolution": _resolution_field(c)} if done else {}
+        found.append(entry)
+    return found
 
 
 def _resolution_field(c: Ctx) -> dict[str, Any]:

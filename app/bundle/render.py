@@ -59,7 +59,9 @@ PRIORITY_LEASES = 800
 PRIORITY_WORKER = 100
 PRIORITY_WATCHDOG = 900
 
-WORKER_STARTSECS = 5  # a worker checks Jira and MongoDB at start and exits non-zero on failure
+# A worker proves it is up by its first beat (/health), not by surviving startsecs; one whose
+# start-up check keeps failing backs off by itself (app.sync.start_backoff).
+WORKER_STARTSECS = 1
 WORKER_STOPWAITSECS = 30  # lets a pass finish its current issue after SIGTERM
 # Every process state change (the watchdog needs FATAL and STARTING) and a 5 s tick.
 WATCHDOG_EVENTS = ("PROCESS_STATE", "TICK_5")

@@ -1,7 +1,8 @@
 """supervisord event listener that brings programs back: `python -m app.bundle.watchdog`.
 
-- A program that went FATAL (it kept failing within `startsecs`, e.g. its Jira was down at
-  boot) is started again after a cool-down that doubles per consecutive FATAL, from
+- A program that went FATAL (it kept dying within `startsecs`; a worker whose start-up check
+  fails, e.g. its Jira down at boot, lives longer than its 1 s and backs off by itself:
+  app.sync.start_backoff) is started again after a cool-down that doubles per consecutive FATAL, from
   `watchdog_cooldown_min` up to `watchdog_cooldown_max`, and resets once it stayed RUNNING.
 - A RUNNING worker whose heartbeat is stale (app.heartbeats.pair_health, with
   `heartbeat_stale_after`) is hung: it is killed (SIGKILL) and supervisord's autorestart starts

@@ -20,7 +20,7 @@ from typing import Protocol
 
 from app.heartbeats.record import Heartbeat, WorkerState
 from app.leases.decide import skew_allowance
-from app.leases.view import STANDBY, UNHELD, LeaseView
+from app.leases.view import ACTIVE, STANDBY, UNHELD, LeaseView
 from app.vocabulary import RUNNING
 
 
@@ -83,7 +83,20 @@ def pair_health(
         return PairHealth((f"no bundle holds its lease ({lease.unheld_seconds:.0f} s, longer than the "
                            f"{lease_seconds:g} s a lease lasts)",))
     stale = isinstance(heartbeat, Heartbeat) and heartbeat.is_stale(now, stale_after)
-    return PairHealth(_process_reasons(process) + _heartbeat_reasons(heartbeat, now, stale_after), stale)
+    reasons = _process_reasons(process) + _heartbeat_reasons(heartbeat, now, stale_after)
+    if lease is not None and lease.state == ACTIVE:
+        reasons += _not_yet_beaten(process, heartbeat)
+    return PairHealth(reasons, stale)
+
+
+def _not_yet_beaten(process: ProcessLike | Unavailable | None, heartbeat: Heartbeat | Unavailable | None) -> tuple[str, ...]:
+    """A worker proves it is up by its own first beat: a process started again (kill -9, crash)
+    is not healthy on the beats of the one before it, however fresh."""
+    if not isinstance(heartbeat, Heartbeat) or process is None or isinstance(process, Unavailable):
+        return ()
+    if process.statename != RUNNING or not process.pid or heartbeat.pid is None or heartbeat.pid == process.pid:
+        return ()
+    return (f"no heartbeat from the running process yet (pid {process.pid}; the last beat is pid {heartbeat.pid}'s)",)
 
 
 def not_renewed_for(lease: LeaseView, now: datetime, lease_seconds: float) -> float | None:

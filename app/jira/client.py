@@ -236,11 +236,21 @@ class JiraClient:
         body = self._get(self._issue_path(key) + "/transitions", params={"expand": "transitions.fields"})
         return parse_transitions(body)
 
-    def transition_to(self, key: str, status_name: str, resolution: str | None = None) -> Transition:
+    def issue_with_transitions(self, key_or_id: str, fields: list[str]) -> tuple[dict[str, Any], list[Transition]]:
+        """One issue and the transitions on offer from its status (with their screen fields), in
+        one request: GET issue's `expand=transitions` lists what `GET .../transitions` would."""
+        params = {"fields": ",".join(fields), "expand": "transitions,transitions.fields"}
+        body = self._get(self._issue_path(key_or_id), params=params)
+        return incoming_issue(body), parse_transitions(body)
+
+    def transition_to(
+        self, key: str, status_name: str, resolution: str | None = None, offered: list[Transition] | None = None
+    ) -> Transition:
         """Move `key` to the status named `status_name` (else by transition name); returns the
-        transition used. Raises TransitionUnavailable when none leads there."""
+        transition used. `offered` are the transitions just read with the issue (else they are
+        read first). Raises TransitionUnavailable when none leads there."""
         path = self.api + self._issue_path(key) + "/transitions"
-        offered = self.transitions(key)
+        offered = self.transitions(key) if offered is None else offered
         chosen = choose_transition(offered, status_name)
         if chosen is None:
             raise TransitionUnavailable(key, status_name, [t.to_status for t in offered], path=path)

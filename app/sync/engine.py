@@ -256,7 +256,7 @@ class Engine:
         if decided.actions:
             self.store.clear_failures_of_issue(issue.id, keep=change_id)
         if execution is None:
-            execution = self.executor.execute(decided.actions, mapping, change_id, issue.updated)
+            execution = self.executor.execute(decided.actions, mapping, change_id, issue.updated, issue)
         failure = self._settle(execution, counts, *_failure_of(change, decided, mapping, change_id))
         self._note_recent(change, execution)
         self.store.save_issue_state(issue.id, issue.side, issue.key, issue.status, issue.updated)

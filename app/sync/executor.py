@@ -5,9 +5,10 @@ retried on later passes, so every action first finds out whether it already happ
 
 - create:      see app.sync.creation (write-ahead record, link and marker made with the issue;
                the rest of a creating plan is owed to the creation and done once);
-- transition:  reads the partner's status and does nothing when it is already there, or when
-               a person moved the partner after the change being synced (its own, newer
-               change decides: the sync never overwrites a later move with an older one);
+- transition:  reads the partner's status with the transitions on offer (one GET) and does
+               nothing when it is already there, or when a person moved the partner after the
+               change being synced (its own, newer change decides: the sync never overwrites a
+               later move with an older one);
 - attachments: each source attachment id is recorded once copied; an unfinished copy is
                matched on the target by file name and size;
 - link:        looks for an existing link between the two issues;
@@ -29,11 +30,12 @@ from typing import Any
 
 from app.config import PairConfig
 from app.jira import JiraAuthError, JiraClient, JiraError, JiraNotFound, JiraPayloadTooLarge, JiraUnavailable
+from app.jira.transitions import Transition
 from app.sync.actions import Action, AddComment, CopyAttachments, CreateDevIssue, LinkIssues, TransitionPartner
 from app.sync.creation import LINK_TYPE, CreationDeferred, CreationRecord, DevIssueCreation
 from app.sync.credentials import CredentialCheck
 from app.sync.failures import FailedChange, refused
-from app.sync.model import Execution, ExecutionResult, Mapping, Side, other_side, same_status
+from app.sync.model import Execution, ExecutionResult, IssueSnapshot, Mapping, Side, other_side, same_status
 from app.sync.jira_answers import CommentView, IssueView
 from app.sync.marker import CommentMarker
 from app.sync.store import PairStore
@@ -57,6 +59,9 @@ class _Progress:
     source_updated: datetime | None = None  # when the change being synced was made
     done: list[str] = field(default_factory=list)
     baselined: set[str] = field(default_factory=set)
+    # The attachments of the issue being synced as the pass's search listed them, by issue id:
+    # copied from that list rather than read again.
+    listed_attachments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def execution(self, result: ExecutionResult, error: str | None = None) -> Execution:
         return Execution(result, tuple(self.done), self.mapping, error, frozenset(self.baselined))
@@ -77,16 +82,18 @@ class ActionExecutor:
         self.creation = DevIssueCreation(self.jira, self.store, self.config, self.clock, self.time_zone, self.credentials)
 
     def execute(self, actions: tuple[Action, ...], mapping: Mapping | None, change_id: str,
-                source_updated: datetime | None = None) -> Execution:
+                source_updated: datetime | None = None, source: IssueSnapshot | None = None) -> Execution:
         """Carry out one plan; a creating plan (its first action creates) hands the rest to the
-        creation. `source_updated` is the `updated` of the change being synced."""
+        creation. `source_updated` is the `updated` of the change being synced, `source` the
+        issue as the pass read it (its attachments are not read again)."""
         if not actions:
             return Execution("nothing to do", mapping=mapping)
+        listed = _listed_attachments(source)
         first = actions[0]
         if isinstance(first, CreateDevIssue):
             record, new = self.creation.begin(first, actions[1:])
-            return self.carry_out_creation(record, new)
-        progress = _Progress(mapping, source_updated)
+            return self.carry_out_creation(record, new, listed)
+        progress = _Progress(mapping, source_updated, listed_attachments=listed)
         for action in actions:
             failed = self._run(action, progress, change_id)
             if failed:
@@ -99,9 +106,10 @@ class ActionExecutor:
         action = CopyAttachments(from_side=from_side, to_side=other_side(from_side))
         self._copy_attachments(action, mapping, change_id, _Progress(mapping))
 
-    def carry_out_creation(self, record: CreationRecord, new: bool = False) -> Execution:
+    def carry_out_creation(self, record: CreationRecord, new: bool = False,
+                           listed_attachments: dict[str, list[dict[str, Any]]] | None = None) -> Execution:
         """Make the creation's Dev issue (unless it exists) and do whatever it still owes."""
-        progress = _Progress(record.mapping)
+        progress = _Progress(record.mapping, listed_attachments=listed_attachments or {})
         try:
             record, created = self.creation.ensure_dev_issue(record, new)
         except JiraAuthError:
@@ -157,7 +165,7 @@ class ActionExecutor:
 
     def _transition(self, action: TransitionPartner, mapping: Mapping, change_id: str, progress: _Progress) -> bool:
         partner_id = mapping.id_of(action.side)
-        partner = self._partner(partner_id, mapping.key_of(action.side), ["status", "updated"])
+        partner, offered = self._partner_with_transitions(partner_id, mapping.key_of(action.side))
         if partner.key != mapping.key_of(action.side):
             self.store.update_mapping_key(action.side, partner_id, partner.key)  # it moved
         reached = partner.current_status()
@@ -166,17 +174,17 @@ class ActionExecutor:
         progress.baselined.add(partner_id)
         already_there = same_status(reached, action.target_status)
         if not already_there:
-            reached = self._transition_to(partner_id, action.target_status)
+            reached = self._transition_to(partner_id, action.target_status, offered)
         # The status the sync set becomes the partner's baseline, so the next pass does not
         # sync it back (no echo).
         self.store.save_issue_state(partner_id, action.side, partner.key, reached, None)
         return not already_there
 
-    def _transition_to(self, issue_id: str, target_status: str) -> str:
+    def _transition_to(self, issue_id: str, target_status: str, offered: list[Transition]) -> str:
         """Move the issue; when the answer is lost, read it back: a move Jira made is the sync's
         own and becomes the baseline (else the next pass would take it for a person's: an echo)."""
         try:
-            return self.jira.transition_to(issue_id, target_status, resolution=DONE_RESOLUTION).to_status
+            return self.jira.transition_to(issue_id, target_status, resolution=DONE_RESOLUTION, offered=offered).to_status
         except JiraUnavailable:
             now = IssueView.parse(self.jira.get_issue(issue_id, fields=["status"])).current_status()
             if same_status(now, target_status):
@@ -195,6 +203,15 @@ class ActionExecutor:
         moved = known.get("status") is not None and not same_status(known["status"], status)
         return moved and updated is not None and updated > source_updated
 
+    def _partner_with_transitions(self, issue_id: str, key: str) -> tuple[IssueView, list[Transition]]:
+        """The partner's status and the transitions on offer from it: one read, then the move."""
+        try:
+            issue, offered = self.jira.issue_with_transitions(issue_id, ["status", "updated"])
+        except JiraNotFound as error:
+            self.credentials.prove()
+            raise PartnerMissing(key, issue_id) from error
+        return IssueView.parse(issue), offered
+
     def _partner(self, issue_id: str, key: str, fields: list[str]) -> IssueView:
         try:
             return IssueView.parse(self.jira.get_issue(issue_id, fields=fields))
@@ -206,7 +223,8 @@ class ActionExecutor:
 
     def _copy_attachments(self, action: CopyAttachments, mapping: Mapping, change_id: str, progress: _Progress) -> bool:
         source_id, target_id = mapping.id_of(action.from_side), mapping.id_of(action.to_side)
-        sources = self.jira.attachments(source_id)
+        listed = progress.listed_attachments.get(source_id)
+        sources = listed if listed is not None else self.jira.attachments(source_id)
         copied = self.store.copied_attachment_ids(str(a["id"]) for a in sources)
         pending = [a for a in sources if str(a["id"]) not in copied]
         on_target: list[dict[str, Any]] | None = None
@@ -276,6 +294,12 @@ class ActionExecutor:
     def _has_marked_comment(self, issue_id: str, change_id: str) -> bool:
         mark = CommentMarker(change_id)
         return any(CommentView.parse(raw).marker == mark for raw in self.jira.comments(issue_id, expand_properties=True))
+
+
+def _listed_attachments(source: IssueSnapshot | None) -> dict[str, list[dict[str, Any]]]:
+    if source is None or source.attachments is None:
+        return {}
+    return {source.id: [attachment.listed() for attachment in source.attachments]}
 
 
 def _same_file(attachment: dict[str, Any], candidates: list[dict[str, Any]]) -> dict[str, Any] | None:

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from app.sync.marker import AnyCommentMarker, IssueMarker, comment_marker, issue_marker
-from app.sync.model import IssueRef
+from app.sync.model import AttachmentView, IssueRef
 
 
 def parse_jira_datetime(value: str) -> datetime:
@@ -29,13 +29,6 @@ def linked_issue(link: Mapping[str, Any]) -> IssueRef | None:
     if other.get("id") and other.get("key"):
         return IssueRef(str(other["id"]), str(other["key"]))
     return None
-
-
-@dataclass(frozen=True)
-class AttachmentView:
-    id: str
-    filename: str | None = None
-    size: int | None = None
 
 
 @dataclass(frozen=True)
@@ -88,7 +81,7 @@ class IssueView:
             priority=(fields.get("priority") or {}).get("name"),
             issue_type=(fields.get("issuetype") or {}).get("name"),
             links=tuple(ref for link in fields.get("issuelinks") or [] if (ref := linked_issue(link)) is not None),
-            attachments=tuple(AttachmentView(str(a["id"]), a.get("filename"), a.get("size"))
+            attachments=tuple(AttachmentView(str(a["id"]), a.get("filename"), a.get("size"), a.get("content"))
                               for a in fields.get("attachment") or [] if a.get("id") is not None),
             marker=issue_marker(raw.get("properties")),
         )

@@ -30,6 +30,18 @@ class IssueRef:
 
 
 @dataclass(frozen=True)
+class AttachmentView:
+    id: str
+    filename: str | None = None
+    size: int | None = None
+    content: str | None = None  # the URL Jira serves the file from
+
+    def listed(self) -> dict[str, Any]:
+        """As Jira lists it in an issue's `attachment` field (what the attachment copy reads)."""
+        return {"id": self.id, "filename": self.filename, "size": self.size, "content": self.content}
+
+
+@dataclass(frozen=True)
 class IssueSnapshot:
     """One issue as a search returned it. `id` is stable; `key` changes when the issue moves.
 
@@ -53,6 +65,7 @@ class IssueSnapshot:
     linked: tuple[IssueRef, ...] = ()
     marker: IssueMarker | None = None
     attachment_ids: tuple[str, ...] = ()
+    attachments: tuple[AttachmentView, ...] | None = None  # as the search listed them (None: not read)
 
 
 @dataclass(frozen=True)

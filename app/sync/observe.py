@@ -240,6 +240,7 @@ def issue_snapshot(raw: Mapping[str, Any], side: Side, site_url: str) -> IssueSn
         linked=view.links,
         marker=view.marker,
         attachment_ids=tuple(attachment.id for attachment in view.attachments),
+        attachments=view.attachments if "attachment" in (raw.get("fields") or {}) else None,
     )
 
 

@@ -5,7 +5,9 @@ library, the ticket module and app.runtime_settings (RUNTIME_DIR and BUNDLE_ID a
 them), so that a standby worker costs about a bare interpreter. It polls the ticket this
 bundle's keeper writes (app.leases.ticket); once the keeper holds the pair's lease for this
 bundle, with a fence newer than any this worker gave up, it becomes the active worker in the
-same process (same pid for supervisord): it execs `python -m app.sync.worker`.
+same process (same pid for supervisord): it execs `python -m app.sync.worker`. After failed
+starts it first waits the time app.sync.start_backoff says (supervisord's `startsecs` is 1 s
+and no longer the crash-loop brake).
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ import os
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 
 from app.leases.ticket import HOLD, read_ticket
 from app.runtime_settings import StandbySettings
+from app.sync.start_backoff import read_failures, wait_before_start
 
 POLL_SECONDS = 0.5
 STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
@@ -57,7 +61,12 @@ def main(argv: list[str] | None = None) -> int:
     # the exec waits for these handlers instead of being lost (see app.sync.worker).
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     settings = StandbySettings.from_environ(os.environ)
-    fence = wait_for_lease(str(settings.runtime_dir), pair_name(args.config), settings.bundle_id, args.after_fence, stop)
+    pair = pair_name(args.config)
+    backoff = wait_before_start(read_failures(settings.runtime_dir, args.config.stem), time.time())
+    if backoff > 0:  # its last starts failed: the brake on a crash loop is the worker's own
+        print(f"{pair}: the last start failed; waiting {backoff:.1f} s before starting again", file=sys.stderr, flush=True)
+        stop.wait(backoff)
+    fence = wait_for_lease(str(settings.runtime_dir), pair, settings.bundle_id, args.after_fence, stop)
     signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)  # the worker unblocks them, a stop pending or not
     if fence is None or stop.is_set():
         return 0

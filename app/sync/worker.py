@@ -9,10 +9,11 @@ finishes the issue it is on and turns back into the standby worker (exec). Run o
 (no --fence) it takes the pair's lease if nobody holds it.
 
 Exit codes: 0 after a requested stop (the lease is released for the next holder at once), 1
-when the start-up check fails (supervisord then retries and, past `startretries`, marks it FATAL
-for the watchdog to bring back later), 2 for a config file that does not load, 3 when it crashed
-(an exception nothing expected: logged as one JSON line, and its last beat says why, so that
-`/health` shows more than supervisord's "Exited too quickly").
+when the start-up check fails, 2 for a config file that does not load, 3 when it crashed (an
+exception nothing expected: logged as one JSON line, and its last beat says why, so that
+`/health` shows more than supervisord's "Exited too quickly"). Each of 1-3 is recorded as a
+failed start (app.sync.start_backoff): supervisord starts the worker again, and its standby
+waits a doubling time (2 s up to 5 min) before it becomes the active worker again.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -52,6 +54,7 @@ from app.sync.engine import Engine
 from app.sync.loop import SyncLoop
 from app.sync.metrics import WorkerMetrics
 from app.sync.model import PassSummary
+from app.sync.start_backoff import backoff_seconds, record_failure
 from app.mongo import connect
 from app.sync.store import FenceLost, PairStore
 from app.sync.token_reread import rereading_token
@@ -61,6 +64,7 @@ log = logging.getLogger(__name__)
 EXIT_STARTUP_FAILED = 1
 EXIT_BAD_CONFIG = 2
 EXIT_CRASHED = 3
+FAILED_STARTS = frozenset({EXIT_STARTUP_FAILED, EXIT_BAD_CONFIG, EXIT_CRASHED})
 
 
 class StartupCheckFailed(Exception):
@@ -79,9 +83,8 @@ def connect_jira(config: PairConfig, write_guard: Callable[[], float] | None = N
     projects are proven; returns it with `/myself`. Raises StartupCheckFailed. `write_guard`
     allows each of its writes (app.leases.guard).
 
-    The checks make no retries: a start-up that fails must fail within supervisord's
-    startsecs, so the program goes FATAL and the watchdog's cool-down takes over instead of
-    a restart loop.
+    The checks make no retries: a start-up that fails exits at once and is recorded as a failed
+    start, so the next start waits a doubling time (app.sync.start_backoff) instead of looping.
     """
     quick = {"max_retries": 0, "timeout": (2, 2)}
     try:
@@ -285,7 +288,13 @@ def main(argv: list[str] | None = None) -> int:
     # The standby execs this with the stop signals blocked; one pending now ends the process at
     # once, as a stop before start-up should.
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
-    return run_worker(args.config, get_settings(), args.fence)
+    settings = get_settings()
+    code = run_worker(args.config, settings, args.fence)
+    if code in FAILED_STARTS:  # the next start waits (app.sync.start_backoff): no crash loop
+        failures = record_failure(settings.runtime_dir, args.config.stem, time.time())
+        log.info("start failed", extra={"exit_code": code, "failures_in_a_row": failures.count,
+                                        "next_start_in_s": backoff_seconds(failures.count)})
+    return code
 
 
 if __name__ == "__main__":

@@ -391,7 +391,7 @@ def test_an_issue_the_sync_just_wrote_is_read_consistently_despite_the_index_lag
 def test_rejected_credentials_stop_the_pass_and_clear_nothing(pair):
     user_key, dev_key = accepted(pair)
     pair.move(dev_key, "In Progress")
-    pair.admin("POST", "config", faults={"next_errors": 6, "error_status": 500, "path_contains": "/transitions"})
+    pair.admin("POST", "config", faults={"next_errors": 1, "error_status": 500, "path_contains": "/transitions"})
     pair.sync()  # the transition fails, retries included: a pending failure
     [pending] = pair.store.pending_failures()
     pair.admin("POST", f"users/{BOT.account_id}/revoke")  # Cloud now answers the bot as nobody: 404s, 400s
@@ -426,7 +426,7 @@ class RevokedMidPass(requests.Session):
 def test_a_bare_404_is_believed_only_once_myself_proved_the_credentials(pair):
     user_key, dev_key = accepted(pair)
     pair.move(dev_key, "In Progress")
-    pair.admin("POST", "config", faults={"next_errors": 6, "error_status": 500, "path_contains": "/transitions"})
+    pair.admin("POST", "config", faults={"next_errors": 1, "error_status": 500, "path_contains": "/transitions"})
     pair.sync()
     [pending] = pair.store.pending_failures()
     pair.clock.advance(minutes=2)

@@ -114,6 +114,30 @@ def test_a_pass_with_no_change_writes_nothing_and_searches_once_per_project(pair
     assert sum(counts.values()) == 2
 
 
+def test_a_transition_reads_its_partner_once_then_moves_it(pair):
+    user_key, dev_key = accepted(pair)
+    pair.move(dev_key, "In Progress")
+    pair.reset_requests()
+    pair.sync()
+    counts = pair.admin("GET", "requests")["counts"]
+    assert {route: n for route, n in counts.items() if "/search" not in route} == {
+        "GET /rest/api/3/issue/{key}": 1, "POST /rest/api/3/issue/{key}/transitions": 1}
+    assert pair.status(user_key) == "In Progress"
+
+
+def test_a_creation_copies_the_attachments_the_search_listed_without_reading_the_issue_again(pair):
+    user_key = pair.new_user_issue()
+    pair.human.add_attachment(user_key, "smoke.log", b"smoke detected\n")
+    user_id = pair.human.get_issue(user_key, fields=["status"])["id"]
+    pair.move(user_key, "Will Do")
+    pair.reset_requests()
+    pair.sync()
+    [copied] = pair.human.attachments(pair.dev_key(user_key))
+    assert pair.human.download_attachment(copied) == b"smoke detected\n"
+    paths = [r["path"] for r in pair.admin("GET", "requests")["requests"] if r["method"] == "GET"]
+    assert f"/rest/api/3/issue/{user_id}" not in paths and f"/rest/api/3/issue/{user_key}" not in paths
+
+
 def test_initial_sync_creates_dev_issues_for_user_issues_already_in_will_do(jira_sim, mongo_client, db_prefix, tmp_path):
     pair = SyncHarness(jira_sim, mongo_client[f"{db_prefix}-ab"], tmp_path)
     waiting = pair.new_user_issue(summary="accepted before the sync existed", status="Will Do")

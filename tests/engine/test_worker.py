@@ -14,6 +14,7 @@ import pytest
 from app.health.assess import HealthSnapshot, assess
 from app.heartbeats import HeartbeatStore, WorkerState
 from app.instants import utc_now
+from app.sync.start_backoff import backoff_seconds, read_failures
 from app.supervisord import ProcessInfo
 from jira_sim.seed import BOT
 from testbed.bundle import ROOT, pair_config
@@ -29,7 +30,7 @@ def control(mongo_client, db_prefix):
 
 
 def start_worker(tmp_path, mongo_uri, db_prefix, config: dict, token: str = BOT.api_token,
-                 command: list[str] | None = None) -> subprocess.Popen:
+                 command: list[str] | None = None, runtime_dir=None) -> subprocess.Popen:
     path = tmp_path / "sync-ab.json"
     path.write_text(json.dumps(config))
     env = {
@@ -40,6 +41,7 @@ def start_worker(tmp_path, mongo_uri, db_prefix, config: dict, token: str = BOT.
         "HEARTBEAT_INTERVAL": "0.5",
         "JIRA_AB_TOKEN": token,
         "BUNDLE_ID": BUNDLE,
+        **({"RUNTIME_DIR": str(runtime_dir)} if runtime_dir else {}),
     }
     return subprocess.Popen(
         [*(command or [sys.executable, "-m", "app.sync.worker"]), "--config", str(path)],
@@ -75,6 +77,31 @@ def test_refused_credentials_exit_1_with_the_reason_in_the_heartbeat(jira_sim, t
     assert beat.state is WorkerState.FAILED
     assert "401" in beat.last_error
     assert "wrong-token" not in worker.stdout.read() + json.dumps(beat.to_document())
+
+
+def test_failed_starts_are_counted_and_the_next_start_waits_a_doubling_time(jira_sim, tmp_path, mongo_uri, db_prefix,
+                                                                            control):
+    config = pair_config("sync-ab", jira_sim.url, "ABSUP", "ABDEV", "JIRA_AB_TOKEN")
+    runtime = tmp_path / "runtime"
+    for failed_in_a_row in (1, 2):
+        worker = start_worker(tmp_path, mongo_uri, db_prefix, config, token="wrong-token", runtime_dir=runtime)
+        assert worker.wait(timeout=20) == 1
+        failures = read_failures(runtime, "sync-ab")
+        assert failures is not None and failures.count == failed_in_a_row
+    assert backoff_seconds(2) == 2 * backoff_seconds(1) > 0
+    # supervisord starts the standby again at once (startsecs is 1 s): the standby is the brake.
+    standby = start_worker(tmp_path, mongo_uri, db_prefix, config, runtime_dir=runtime,
+                           command=[sys.executable, "-m", "app.sync.standby"])
+    try:
+        line = standby.stdout.readline()
+        assert "the last start failed; waiting" in line and "before starting again" in line
+        waited = float(line.split("waiting ")[1].split(" s")[0])
+        assert 0 < waited <= backoff_seconds(2)
+        standby.send_signal(signal.SIGTERM)  # a stop during the wait ends it at once
+        assert standby.wait(timeout=10) == 0
+    finally:
+        if standby.poll() is None:
+            standby.kill()
 
 
 def test_missing_project_exits_1(jira_sim, tmp_path, mongo_uri, db_prefix, control):

@@ -116,6 +116,21 @@ def test_transitions_have_own_names_and_set_then_clear_resolution(any_sim):
     assert reopened["resolutiondate"] is None
 
 
+def test_expand_transitions_on_get_issue_lists_what_the_transitions_resource_lists(any_sim):
+    session = api_session()
+    base = api_base(any_sim)
+    key = create_issue(any_sim, session, project="ABDEV")["key"]
+    plain = session.get(f"{base}/issue/{key}", params={"fields": "status"}).json()
+    assert "transitions" not in plain
+    issue = session.get(f"{base}/issue/{key}", params={"fields": "status", "expand": "transitions"}).json()
+    assert set(issue["fields"]) == {"status"}
+    listed = session.get(f"{base}/issue/{key}/transitions").json()["transitions"]
+    assert issue["transitions"] == listed and listed
+    with_fields = session.get(f"{base}/issue/{key}", params={"expand": "transitions,transitions.fields"}).json()
+    assert with_fields["transitions"] == session.get(f"{base}/issue/{key}/transitions",
+                                                     params={"expand": "transitions.fields"}).json()["transitions"]
+
+
 def test_transition_with_chosen_resolution(jira_sim):
     session = api_session()
     base = api_base(jira_sim)

@@ -67,6 +67,16 @@ LEASES = {
 }
 
 
+def test_a_restarted_worker_is_healthy_on_its_own_first_beat_not_on_its_predecessors():
+    here = LeaseView("active", "here", 3)
+    predecessor = beat(age=0.5, pid=6)  # fresh, with a pass: the beat of the process killed a moment ago
+    assert pair_health(proc(), predecessor, NOW, STALE_AFTER, here) == PairHealth(
+        ("no heartbeat from the running process yet (pid 7; the last beat is pid 6's)",))
+    assert pair_health(proc(), beat(age=0.5, pid=7), NOW, STALE_AFTER, here) == PairHealth()
+    # Where the lease is not known (the watchdog, `status` without MongoDB), the beat is judged as before.
+    assert pair_health(proc(), predecessor, NOW, STALE_AFTER) == PairHealth()
+
+
 @pytest.mark.parametrize(("lease", "heartbeat", "healthy"), LEASES.values(), ids=LEASES.keys())
 def test_where_the_pair_runs_decides_first(lease, heartbeat, healthy):
     health = pair_health(proc(), heartbeat, NOW, STALE_AFTER, lease, lease_seconds=30)

@@ -17,6 +17,7 @@ from supervisor.datatypes import RestartUnconditionally
 from supervisor.options import EventListenerPoolConfig, ServerOptions
 
 from app.bundle.render import (
+    WORKER_STARTSECS,
     WORKER_STOPWAITSECS,
     Program,
     UnsafeProgramValue,
@@ -113,7 +114,7 @@ def test_supervisor_parses_every_program_as_intended(tmp_path, config_dir):
             "PAIR_PROJECTS": "+".join(pair.projects),
         }
         assert worker.autorestart is RestartUnconditionally and worker.autostart is True
-        assert worker.startsecs >= 3 and worker.startretries == 3
+        assert worker.startsecs == WORKER_STARTSECS and worker.startretries == 3  # up by its first beat
         assert worker.stopsignal == signal.SIGTERM and worker.stopwaitsecs == WORKER_STOPWAITSECS
         assert worker.stopasgroup and worker.killasgroup
         assert (worker.stdout_logfile, worker.stdout_logfile_maxbytes, worker.redirect_stderr) == ("/dev/stdout", 0, True)

@@ -78,8 +78,9 @@ def pair_health(
         return PairHealth((waiting_for(lease, now, silent),))
     if lease is not None and lease.state == UNHELD and lease.unheld_seconds is not None:
         if lease.unheld_seconds <= lease_seconds:
-            # A hand-over in progress: healthy while a worker here stands by to take it.
-            return PairHealth(_process_reasons(process))
+            # A hand-over in progress: healthy while a worker here stands by to take it — not one
+            # whose last start here failed (it backs off as a standby, RUNNING, between attempts).
+            return PairHealth(_process_reasons(process) + _failed_here(heartbeat))
         return PairHealth((f"no bundle holds its lease ({lease.unheld_seconds:.0f} s, longer than the "
                            f"{lease_seconds:g} s a lease lasts)",))
     stale = isinstance(heartbeat, Heartbeat) and heartbeat.is_stale(now, stale_after)
@@ -145,6 +146,12 @@ def _heartbeat_reasons(heartbeat: Heartbeat | Unavailable | None, now: datetime,
     elif not last_pass.ok:
         reasons.append(_with("last pass failed", last_pass.error or heartbeat.last_error))
     return tuple(reasons)
+
+
+def _failed_here(heartbeat: Heartbeat | Unavailable | None) -> tuple[str, ...]:
+    if isinstance(heartbeat, Heartbeat) and heartbeat.state is WorkerState.FAILED:
+        return (_with("worker failed", heartbeat.last_error),)
+    return ()
 
 
 def _with(what: str, error: str | None) -> str:

@@ -67,6 +67,13 @@ LEASES = {
 }
 
 
+def test_a_pair_whose_start_failed_here_is_not_a_healthy_hand_over_while_its_worker_backs_off():
+    # Between attempts the failing worker waits as a standby (RUNNING) and its lease is free.
+    failed = beat(state=WorkerState.FAILED, last_error="ASUP is synced by pair sync-good in bundle one")
+    health = pair_health(proc(), failed, NOW, STALE_AFTER, LeaseView("unheld", unheld_seconds=4), lease_seconds=30)
+    assert health.reasons == ("worker failed: ASUP is synced by pair sync-good in bundle one",)
+
+
 def test_a_restarted_worker_is_healthy_on_its_own_first_beat_not_on_its_predecessors():
     here = LeaseView("active", "here", 3)
     predecessor = beat(age=0.5, pid=6)  # fresh, with a pass: the beat of the process killed a moment ago

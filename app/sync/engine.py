@@ -39,7 +39,17 @@ from app.sync.comment_sync import CommentCopier
 from app.sync.creation import CreationRecord, creation_id
 from app.sync.executor import ActionExecutor
 from app.sync.failures import FailedChange, Failure, FailureKind, creation_change, failed_again
-from app.sync.model import Execution, Mapping, PassSummary, Side, StatusChange, other_side, same_status
+from app.sync.field_sync import FieldsDone, FieldSync
+from app.sync.model import (
+    Execution,
+    IssueSnapshot,
+    Mapping,
+    PassSummary,
+    Side,
+    StatusChange,
+    other_side,
+    same_status,
+)
 from app.sync.observe import DEFAULT_OVERLAP, Observation, Observed, Observer, full_scan_due
 from app.sync.original import ImportPlan, OriginalImport, import_update, still_to_import
 from app.sync.plan import plan as plan_change
@@ -98,6 +108,7 @@ class Engine:
                                        {"user": config.user_project_key, "dev": config.dev_project_key}, clock,
                                        self.executor.copy_attachments)
                          if config.comments is not None else None)
+        self.fields = FieldSync(jira, store, config.fields, clock) if config.fields else None
 
     # -- the pass ----------------------------------------------------------------------------
 
@@ -134,10 +145,12 @@ class Engine:
             if self.comments is not None:  # ahead of the baseline: a crash leaves the comments due
                 self.store.mark_comments_due(item.change.issue.id, item.change.issue.side)
             seen_by = "full scan" if item.change.issue.id in missed_ids else "search"
+            baselined |= self._sync_fields(item.change.issue, counts)  # before its version is recorded as seen
             baselined |= self._process(item, acting, counts, seen_by=seen_by)
             progress.tick()
         if not interrupted and not should_stop():
             self._retry_due_failures(acting, counts, should_stop)
+            self._retry_field_failures(counts, should_stop)
             self._carry_out_owed_creations(counts, should_stop)
             self._sync_comments(state, scanning, counts, should_stop)
         if not interrupted and not should_stop():
@@ -311,8 +324,8 @@ class Engine:
         for failure in self.store.due_failures(self.clock()):
             if should_stop():
                 return
-            if failure.kind in (FailureKind.CREATION, FailureKind.COMMENT):
-                continue  # carried out by its creation, or by the comment step (_sync_comments)
+            if failure.kind in (FailureKind.CREATION, FailureKind.COMMENT, FailureKind.FIELD):
+                continue  # carried out by its creation, the comment step or the field step
             change = failure.change
             if change.issue_id is None or change.side is None:
                 continue  # a refusal, or a document too old to plan from: shown, never retried
@@ -354,6 +367,64 @@ class Engine:
             kept = self._settle(execution, counts, record.change_id, FailureKind.CREATION,
                                 _creation_described(record, failure), due_by)
             self._record({**creation_event(record, execution), **failure_fields(kept)})
+
+    # -- fields (app.sync.field_sync) ---------------------------------------------------------
+
+    def _sync_fields(self, issue: IssueSnapshot, counts: Counter[str]) -> frozenset[str]:
+        """Bring the synced fields of a changed paired issue and its partner in step; the ids of
+        the issues written (their snapshots in this pass are stale)."""
+        if self.fields is None:
+            return frozenset()
+        mapping = self.store.mapping_for(issue.side, issue.id)
+        if mapping is None:
+            return frozenset()
+        return self._reconcile_fields(mapping, counts, issue.side, issue.fields)
+
+    def _retry_field_failures(self, counts: Counter[str], should_stop: Callable[[], bool]) -> None:
+        if self.fields is None:
+            return
+        for failure in self.store.due_failures(self.clock()):
+            if should_stop():
+                return
+            mapping = (self.store.mapping_for("user", failure.change.issue_id)
+                       if failure.kind is FailureKind.FIELD and failure.change.issue_id else None)
+            if mapping is not None:
+                counts["retried"] += 1
+                self._reconcile_fields(mapping, counts)
+            elif failure.kind is FailureKind.FIELD:
+                self.store.clear_failure(failure.id)  # the pair is gone: nothing left to sync
+
+    def _reconcile_fields(self, mapping: Mapping, counts: Counter[str], side: Side | None = None,
+                          seen: Any = None) -> frozenset[str]:
+        assert self.fields is not None
+        try:
+            done = self.fields.reconcile(mapping, side, seen)
+        except JiraAuthError:
+            raise
+        except JiraError as error:
+            done = FieldsDone(planned=True, refused={"fields": f"reading the fields of {mapping.user_key} and "
+                                                               f"{mapping.dev_key} failed: {error}"})
+        counts.update(done.counts)
+        for event in done.events:
+            self._record(event)
+        self.observer.recent.note(sorted(done.written), self.clock())
+        if done.planned:
+            self._settle_fields(mapping, done, counts)
+        return frozenset(done.written)
+
+    def _settle_fields(self, mapping: Mapping, done: FieldsDone, counts: Counter[str]) -> None:
+        failure_id = field_failure_id(mapping.user_id)
+        if not done.refused:
+            self.store.clear_failure(failure_id)
+            return
+        counts["failed"] += 1
+        described = FailedChange(mapping.user_id, mapping.user_key, "user", None, None)
+        reason = "; ".join(done.refused.values())
+        self.store.record_failure(failed_again(self.store.failure(failure_id), failure_id, FailureKind.FIELD,
+                                               described, reason, self.clock()))
+        for name, why in done.refused.items():
+            self._record({"event": "field.failed", "issueId": mapping.user_id, "issueKey": mapping.user_key,
+                          "targetKey": mapping.dev_key, "field": name, "reason": why})
 
     # -- comments ----------------------------------------------------------------------------
 
@@ -502,6 +573,10 @@ def pass_update(state: SyncState, observation: Observation, started_at: datetime
     if observation.watermarks.get("dev"):
         update["dev_watermark"] = observation.watermarks["dev"]
     return update
+
+
+def field_failure_id(user_id: str) -> str:
+    return f"fields:{user_id}"
 
 
 def comment_failure_id(side: Side, issue_id: str) -> str:

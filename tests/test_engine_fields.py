@@ -1,0 +1,148 @@
+"""Field sync (issue 20) through the real engine, the simulator over HTTP and a real MongoDB: each
+direction, normalised comparison (no write when equal), the later change wins by the field's
+changelog time, no echo, a refused value is a pending failure while the other fields go through,
+the description keeps its link line, and a crash between a write and its baseline writes nothing
+twice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from app.sync.failures import FailureKind
+from tests.support.faults import Crash, CrashingOnCallStore
+from testbed.sync import SyncHarness
+
+FIELDS = {"summary": "both", "description": "toDev", "priority": "both", "labels": "both", "duedate": "toUser",
+          "fixVersions": "both", "assignee": "none"}
+
+
+@pytest.fixture
+def pair(jira_sim, mongo_client, db_prefix, tmp_path) -> SyncHarness:
+    harness = SyncHarness(jira_sim, mongo_client[f"{db_prefix}-ab"], tmp_path, fields=FIELDS)
+    harness.admin("PATCH", "projects/ABSUP", versions=["1.0", "9.9"])
+    harness.admin("PATCH", "projects/ABDEV", versions=["1.0"])
+    harness.sync()
+    return harness
+
+
+def accepted(pair: SyncHarness, **fields: Any) -> tuple[str, str]:
+    user_key = pair.new_user_issue(status="Will Do", **fields)
+    pair.sync()
+    dev_key = pair.dev_key(user_key)
+    assert dev_key
+    pair.sync()  # the Dev issue's first sighting
+    return user_key, dev_key
+
+
+def read(pair: SyncHarness, key: str, name: str) -> Any:
+    return pair.human.get_issue(key, fields=[name])["fields"].get(name)
+
+
+def edit(pair: SyncHarness, key: str, **fields: Any) -> None:
+    pair.admin("POST", "clock/advance", seconds=5)
+    pair.human.edit_issue(key, fields)
+
+
+def field_writes(pair: SyncHarness) -> list[str]:
+    return [write for write in pair.bot_writes() if write.startswith("PUT ") and "/transitions" not in write]
+
+
+def test_a_user_edit_reaches_dev_once_and_is_not_echoed(pair):
+    user_key, dev_key = accepted(pair)
+    edit(pair, user_key, summary="Printer on fire, third floor", labels=["fire", "hardware"])
+    pair.reset_requests()
+    summary = pair.sync()
+
+    assert read(pair, dev_key, "summary") == "Printer on fire, third floor"
+    assert sorted(read(pair, dev_key, "labels")) == ["fire", "hardware"]
+    assert len(field_writes(pair)) == 1, "both fields in one PUT"
+    assert summary.counts.get("fields.updated.toDev") == 2
+    pair.reset_requests()
+    for _ in range(2):
+        pair.sync()
+    assert field_writes(pair) == [], "the sync's own write is recognised by the baseline"
+
+
+def test_a_dev_edit_reaches_user_where_the_direction_allows(pair):
+    user_key, dev_key = accepted(pair)
+    edit(pair, dev_key, duedate="2027-01-15", priority={"name": "High"})
+    pair.sync()
+    assert read(pair, user_key, "duedate") == "2027-01-15"
+    assert read(pair, user_key, "priority")["name"] == "High"
+    edit(pair, dev_key, description="Dev's own notes")
+    pair.sync()
+    assert "Dev's own notes" not in (read(pair, user_key, "description") or ""), "description goes toDev only"
+
+
+def test_equal_values_in_another_order_write_nothing(pair):
+    user_key, dev_key = accepted(pair, labels=["b", "a"])
+    assert sorted(read(pair, dev_key, "labels")) == ["a", "b"], "created with its fields"
+    edit(pair, dev_key, labels=["a", "b"])
+    edit(pair, user_key, summary="Printer on fire  ")
+    pair.reset_requests()
+    pair.sync()
+    assert field_writes(pair) == []
+
+
+def test_both_changed_the_later_change_of_the_field_wins_not_the_later_issue(pair):
+    user_key, dev_key = accepted(pair)
+    edit(pair, user_key, summary="User's summary")
+    edit(pair, dev_key, summary="Dev's summary")  # later, for this field
+    edit(pair, user_key, labels=["later-edit"])  # the User issue's `updated` is the latest
+    pair.sync()
+
+    assert read(pair, user_key, "summary") == read(pair, dev_key, "summary") == "Dev's summary"
+    assert read(pair, dev_key, "labels") == ["later-edit"]
+    [conflict] = list(pair.store.db.events.find({"event": "field.conflict"}))
+    assert (conflict["field"], conflict["value"], conflict["lostValue"]) == ("summary", "Dev's summary",
+                                                                           "User's summary")
+    assert conflict["devChangedAt"] > conflict["userChangedAt"]
+    pair.reset_requests()
+    pair.sync()
+    assert field_writes(pair) == []
+
+
+def test_a_value_the_partner_cannot_take_is_a_pending_failure_and_the_rest_goes_through(pair):
+    user_key, dev_key = accepted(pair)
+    edit(pair, user_key, fixVersions=[{"name": "9.9"}], summary="Needs 9.9")
+    pair.sync()
+
+    assert read(pair, dev_key, "summary") == "Needs 9.9"
+    [failure] = [f for f in pair.store.pending_failures() if f.kind is FailureKind.FIELD]
+    assert "fixVersions" in failure.last_error and "9.9" in failure.last_error
+    assert pair.store.db.events.count_documents({"event": "field.failed", "field": "fixVersions"}) == 1
+    pair.admin("PATCH", "projects/ABDEV", versions=["1.0", "9.9"])
+    pair.clock.advance(hours=1)  # the failure is due
+    pair.sync()
+    assert [v["name"] for v in read(pair, dev_key, "fixVersions")] == ["9.9"]
+    assert not [f for f in pair.store.pending_failures() if f.kind is FailureKind.FIELD]
+
+
+def test_the_description_keeps_the_link_line(pair):
+    user_key, dev_key = accepted(pair, description="First words")
+    edit(pair, user_key, description="Second words")
+    pair.sync()
+    text = read(pair, dev_key, "description")
+    assert text.startswith("Second words")
+    assert f"/browse/{user_key}" in text.splitlines()[-1]
+
+
+def test_a_crash_between_the_write_and_its_baseline_writes_nothing_twice(pair):
+    user_key, dev_key = accepted(pair)
+    edit(pair, user_key, summary="Written once")
+    crashing = CrashingOnCallStore(pair.store.db, "save_field_baseline", 1, Crash("killed"), fence=1)
+    with pytest.raises(Crash):
+        pair.new_engine(crashing).run_pass()
+    assert read(pair, dev_key, "summary") == "Written once"
+    pair.reset_requests()
+    pair.sync()
+    pair.sync()
+    assert field_writes(pair) == []
+    assert pair.store.field_baselines(pair.store.mapping_for("dev", str(read_id(pair, dev_key))).user_id)[
+        "summary"].plain == "Written once"
+
+
+def read_id(pair: SyncHarness, key: str) -> str:
+    return str(pair.human.get_issue(key, fields=["summary"])["id"])

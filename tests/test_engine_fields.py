@@ -146,3 +146,17 @@ def test_a_crash_between_the_write_and_its_baseline_writes_nothing_twice(pair):
 
 def read_id(pair: SyncHarness, key: str) -> str:
     return str(pair.human.get_issue(key, fields=["summary"])["id"])
+
+
+def test_a_created_dev_issue_carries_the_fields_and_starts_equal(pair):
+    user_key = pair.new_user_issue(status="Will Do", labels=["b", "a"], fixVersions=[{"name": "1.0"}],
+                                   duedate="2027-02-01")
+    pair.reset_requests()
+    pair.sync()
+    dev_key = pair.dev_key(user_key)
+    assert sorted(read(pair, dev_key, "labels")) == ["a", "b"]
+    assert [v["name"] for v in read(pair, dev_key, "fixVersions")] == ["1.0"]
+    assert read(pair, dev_key, "duedate") is None, "duedate goes toUser only"
+    for _ in range(2):
+        pair.sync()
+    assert field_writes(pair) == [], "no field is written after the creation"

@@ -5,7 +5,8 @@ changed. Equal sides agree (the baseline moves, nothing is written: this is how 
 its own writes, never by author). One changed side is copied to the other where the direction
 allows. Both changed to different values: the later change wins by Jira's changelog time for
 that field (the caller reads the changelogs only when the plan says it needs them); a one-way
-direction lets its source win. No baseline yet counts as both changed.
+direction lets its source win. No baseline yet counts as both changed (but an empty one-way source
+never clears the other side's value at first sight).
 """
 
 from __future__ import annotations
@@ -89,6 +90,8 @@ def plan_field(state: FieldState, times: dict[Side, datetime | None] | None = No
         return Write(state.name, source, state.value_of(source)) if source in sources else None
     if len(sources) == 1:
         only: Side = next(iter(sources))
+        if state.baseline is None and state.value_of(only).plain is None:
+            return None  # first sight, its source empty: no fact to copy, the other side's value stays
         return Write(state.name, only, state.value_of(only))
     if not sources:
         return None

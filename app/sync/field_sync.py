@@ -136,7 +136,9 @@ class FieldSync:
         for write in writes:
             if write.name not in sent:
                 continue
-            self.store.save_field_baseline(mapping.user_id, write.name, write.value)
+            # A text is recorded as sent (a description fitted to Jira's limit is what Dev holds).
+            sent_value = field_value(write.name, payload[write.name]) if write.value.kind == "text" else write.value
+            self.store.save_field_baseline(mapping.user_id, write.name, sent_value)
             done.count("updated", "toDev" if target == "dev" else "toUser")
             done.events.append(self._event(mapping, write))
             if write.conflict:

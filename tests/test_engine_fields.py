@@ -160,3 +160,18 @@ def test_a_created_dev_issue_carries_the_fields_and_starts_equal(pair):
     for _ in range(2):
         pair.sync()
     assert field_writes(pair) == [], "no field is written after the creation"
+
+
+def test_a_field_write_to_the_partner_never_drops_a_status_change_waiting_for_its_retry(pair):
+    user_key, dev_key = accepted(pair)
+    pair.move(dev_key, "In Progress", "Done")
+    pair.sync()
+    pair.move(dev_key, "Reopened")
+    edit(pair, dev_key, priority={"name": "High"})
+    for _ in range(2):  # the status change fails (no way to Reopened there) and is retried
+        pair.clock.advance(minutes=6)
+        pair.sync()
+    assert read(pair, user_key, "priority")["name"] == "High"
+    [failure] = pair.store.pending_failures()
+    assert failure.kind is FailureKind.CHANGE and failure.change.issue_key == dev_key, \
+        "the field write to the User issue does not make the Dev issue's status change look older than it"

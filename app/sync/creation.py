@@ -46,7 +46,7 @@ from app.sync.jira_answers import IssueView
 from app.sync.marker import IssueMarker
 from app.sync.model import IssueRef, Mapping, same_status
 from app.sync.store import PairStore
-from app.sync.templates import browse_url, fit_text
+from app.sync.templates import browse_url, dev_description, fit_text
 
 LINK_TYPE = "Relates"
 RECOVERY_WINDOW = timedelta(minutes=2)  # JQL dates are minute-precise; the clocks may differ a little
@@ -213,7 +213,7 @@ class DevIssueCreation:
         }
         if action.priority:
             fields["priority"] = {"name": action.priority}
-        synced = self._synced_fields(action)
+        synced = self._synced_fields(action, user_url)
         fields.update(synced)
         ours = IssueMarker(action.user_issue_id, action.user_issue_key, self.config.name).properties()
         try:
@@ -238,16 +238,24 @@ class DevIssueCreation:
     def _names_to_dev(self) -> list[str]:
         return [name for name, direction in (self.config.fields or {}).items() if direction in ("toDev", "both")]
 
-    def _synced_fields(self, action: CreateDevIssue) -> dict[str, Any]:
-        """The fields the pair file sends to Dev (toDev, both) as the User issue has them now, in the
-        form the create takes; empty ones are left to Jira's defaults, the description to creation."""
-        names = [name for name in self._names_to_dev() if name not in ("summary", "description", "priority")]
+    def _synced_fields(self, action: CreateDevIssue, user_url: str) -> dict[str, Any]:
+        """The fields the pair file sends to Dev (toDev, both) as the User issue has them now (a
+        change made since the search saw it must not be lost), in the form the create takes; empty
+        ones are left to Jira's defaults; the description keeps its link line and is fitted."""
+        names = self._names_to_dev()
         if not names:
             return {}
         raw = self.jira.get_issue(action.user_issue_id, fields=names).get("fields") or {}
-        values = {name: field_value(name, raw.get(name)) for name in names}
-        return {name: write_form(value, self.jira.deployment) for name, value in values.items()
-                if value.plain is not None}
+        forms: dict[str, Any] = {}
+        for name in names:
+            value = field_value(name, raw.get(name))
+            if name == "description":
+                described = dev_description(raw.get(name), user_url) if self.config.default_behavior.add_cross_links \
+                    else raw.get(name) or ""
+                forms[name] = fit_text(described, user_url, self.jira.text_length)
+            elif value.plain is not None:
+                forms[name] = write_form(value, self.jira.deployment)
+        return forms
 
     def _create_leaving_out(self, fields: dict[str, Any], synced: dict[str, Any], **extra: Any) -> dict[str, Any]:
         """Create; a synced field the create screen refuses is left out (and `fields` loses it), so

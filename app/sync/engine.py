@@ -132,6 +132,7 @@ class Engine:
         progress = Progress(len(changes), self.monotonic, first_pass=not state.initial_sync_done)
         interrupted = False
         missed_ids = {found.change.issue.id for found in missed}
+        fields_written: set[str] = set()  # issues whose fields this pass wrote
         for item in changes:
             if should_stop():
                 interrupted = True
@@ -145,7 +146,8 @@ class Engine:
             if self.comments is not None:  # ahead of the baseline: a crash leaves the comments due
                 self.store.mark_comments_due(item.change.issue.id, item.change.issue.side)
             seen_by = "full scan" if item.change.issue.id in missed_ids else "search"
-            baselined |= self._sync_fields(item.change.issue, counts)  # before its version is recorded as seen
+            if item.change.issue.id not in fields_written:  # else its field values are stale, not its status
+                fields_written |= self._sync_fields(item.change.issue, counts)  # before its version is recorded
             baselined |= self._process(item, acting, counts, seen_by=seen_by)
             progress.tick()
         if not interrupted and not should_stop():
@@ -272,7 +274,8 @@ class Engine:
             execution = self.executor.execute(decided.actions, mapping, change_id, issue.updated)
         failure = self._settle(execution, counts, *_failure_of(change, decided, mapping, change_id))
         self._note_recent(change, execution)
-        self.store.save_issue_state(issue.id, issue.side, issue.key, issue.status, issue.updated)
+        self.store.save_issue_state(issue.id, issue.side, issue.key, issue.status, issue.updated,
+                                    status_seen_changing=change.status_changed or item.stored is None)
         self._record({**processed_event(change, decided, mapping, execution), "seenBy": seen_by,
                       **failure_fields(failure)})
         return execution.baselined
@@ -372,7 +375,7 @@ class Engine:
 
     def _sync_fields(self, issue: IssueSnapshot, counts: Counter[str]) -> frozenset[str]:
         """Bring the synced fields of a changed paired issue and its partner in step; the ids of
-        the issues written (their snapshots in this pass are stale)."""
+        the issues written (the field values of their snapshots in this pass are stale)."""
         if self.fields is None:
             return frozenset()
         mapping = self.store.mapping_for(issue.side, issue.id)

@@ -100,10 +100,15 @@ class PairStore:
             return {}
         return {doc["_id"]: decode_instants(doc) for doc in self.db.issue_state.find({"_id": {"$in": ids}})}
 
-    def save_issue_state(self, issue_id: str, side: Side, key: str, status: str, updated: datetime | None) -> None:
+    def save_issue_state(self, issue_id: str, side: Side, key: str, status: str, updated: datetime | None,
+                         status_seen_changing: bool = False) -> None:
+        """`status_seen_changing`: this version (`updated`) is where its status was seen to change;
+        kept as `status_updated`, which later versions that change other fields leave alone."""
         fields: dict[str, Any] = {"side": side, "key": key, "status": status}
         if updated is not None:
             fields["updated"] = encode_instant(updated)
+            if status_seen_changing:
+                fields["status_updated"] = encode_instant(updated)
         self._write(self.db.issue_state, issue_id, fields)
 
     def reset_baseline(self, issue_id: str, side: Side, key: str, status: str) -> None:

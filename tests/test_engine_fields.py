@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from app.sync.failures import FailureKind
+from app.trace.lines import event_lines
 from tests.support.faults import Crash, CrashingOnCallStore
 from testbed.sync import SyncHarness
 
@@ -99,6 +100,8 @@ def test_both_changed_the_later_change_of_the_field_wins_not_the_later_issue(pai
     assert (conflict["field"], conflict["value"], conflict["lostValue"]) == ("summary", "Dev's summary",
                                                                            "User's summary")
     assert conflict["devChangedAt"] > conflict["userChangedAt"]
+    [line] = event_lines(conflict)
+    assert all(words in line.text for words in ("later change", "Dev's summary", "User's summary", "lost")), line.text
     pair.reset_requests()
     pair.sync()
     assert field_writes(pair) == []

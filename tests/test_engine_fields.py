@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from app.sync.failures import FailureKind
+from app.sync.field_screens import field_problems, field_screen_warnings
 from app.trace.lines import event_lines
 from tests.support.faults import Crash, CrashingOnCallStore
 from testbed.sync import SyncHarness
@@ -178,3 +179,25 @@ def test_a_field_write_to_the_partner_never_drops_a_status_change_waiting_for_it
     [failure] = pair.store.pending_failures()
     assert failure.kind is FailureKind.CHANGE and failure.change.issue_key == dev_key, \
         "the field write to the User issue does not make the Dev issue's status change look older than it"
+
+
+def test_the_worker_start_names_fields_off_a_screen(pair):
+    dev_only = pair.admin("POST", "fields", name="Team", kind="text", projects=["ABDEV"])
+    pair.admin("PATCH", "projects/ABDEV", offEdit=["duedate"])
+    accepted(pair)
+    config = pair.config.model_copy(update={"fields": {**FIELDS, dev_only["id"]: "both"}})
+
+    warnings = field_screen_warnings(config, pair.bot)
+
+    assert sorted(warnings) == sorted([
+        "fields.duedate: not on the edit screen of ABDEV (Jira's edit metadata)",
+        f"fields.{dev_only['id']}: not on the edit screen of ABSUP (Jira's edit metadata)"])
+
+
+def test_a_custom_type_the_sync_cannot_copy_is_named():
+    screen = {"customfield_1": {"name": "Location", "schema": {
+        "custom": "com.atlassian.jira.plugin.system.customfieldtypes:cascadingselect"}},
+              "customfield_2": {"name": "Team", "schema": {"custom": "com.atlassian.jira.plugin.system.customfieldtypes:select"}}}
+    assert field_problems(["customfield_1", "customfield_2"], "ABDEV", screen) == [
+        "fields.customfield_1: Location on ABDEV is of type com.atlassian.jira.plugin.system.customfieldtypes:"
+        "cascadingselect, which the sync cannot copy"]

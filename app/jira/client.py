@@ -227,6 +227,11 @@ class JiraClient:
         body = {"fields": outgoing_fields(fields, self.deployment)}
         self.transport.request("PUT", self.api + self._issue_path(key), json=body)
 
+    def edit_metadata(self, key: str) -> dict[str, Any]:
+        """The fields on the issue's edit screen, by id, each with its `schema` and `name`."""
+        answer = self._get(self._issue_path(key) + "/editmeta")
+        return dict(answer.get("fields") or {})
+
     def recent_histories(self, key: str) -> list[dict[str, Any]]:
         """The issue's latest changelog entries (at least the last 100 Jira keeps, any order): on
         Cloud the last page of `/issue/{key}/changelog` (pages run oldest first), on Data Center,

@@ -201,3 +201,17 @@ def test_a_custom_type_the_sync_cannot_copy_is_named():
     assert field_problems(["customfield_1", "customfield_2"], "ABDEV", screen) == [
         "fields.customfield_1: Location on ABDEV is of type com.atlassian.jira.plugin.system.customfieldtypes:"
         "cascadingselect, which the sync cannot copy"]
+
+
+def test_plan_prints_each_field_write_and_writes_nothing(pair):
+    from app.cli.plan import plan_lines
+    user_key, dev_key = accepted(pair)
+    edit(pair, user_key, summary="Previewed", labels=["p"])
+    pair.reset_requests()
+
+    lines = plan_lines([], None, [], pair.engine.preview_fields())
+
+    assert f"{user_key} [user] field summary -> dev: 'Previewed'" in lines
+    assert f"{user_key} [user] field labels -> dev: ['p']" in lines
+    assert lines[-1].endswith("2 field write(s); nothing was written")
+    assert pair.bot_writes() == [] and read(pair, dev_key, "summary") != "Previewed"

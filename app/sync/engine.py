@@ -39,6 +39,7 @@ from app.sync.comment_sync import CommentCopier
 from app.sync.creation import CreationRecord, creation_id
 from app.sync.executor import ActionExecutor
 from app.sync.failures import FailedChange, Failure, FailureKind, creation_change, failed_again
+from app.sync.field_plan import Write
 from app.sync.field_sync import FieldsDone, FieldSync
 from app.sync.model import (
     Execution,
@@ -77,6 +78,15 @@ class CommentPreview:
     issue_key: str
     side: Side
     actions: tuple[CommentAction, ...]
+
+
+@dataclass(frozen=True)
+class FieldPreview:
+    """What a pass would write of one changed paired issue's fields (the `plan` command)."""
+
+    issue_key: str
+    side: Side
+    writes: tuple[Write, ...]
 
 
 class Engine:
@@ -206,6 +216,20 @@ class Engine:
 
     def _side_of(self, key: str) -> Side:
         return "dev" if key.rpartition("-")[0] == self.config.dev_project_key else "user"
+
+    def preview_fields(self) -> list[FieldPreview]:
+        """What the next pass would write of the synced fields, reading only: per changed paired
+        issue its field writes (app.sync.field_sync)."""
+        if self.fields is None:
+            return []
+        previews = []
+        for item in self.observer.observe(self.store.sync_state(), self.clock()).changes:
+            issue = item.change.issue
+            mapping = self.store.mapping_for(issue.side, issue.id)
+            writes = self.fields.preview(mapping, issue.side, issue.fields) if mapping is not None else []
+            if writes:
+                previews.append(FieldPreview(issue.key, issue.side, tuple(writes)))
+        return previews
 
     def preview_comments(self) -> list[CommentPreview]:
         """What the next pass would do about comments, reading only: the paired issues it would

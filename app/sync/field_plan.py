@@ -67,6 +67,11 @@ class Write:
     def conflict(self) -> bool:
         return self.lost is not None
 
+    def describe(self) -> str:
+        shown = self.value.stored()
+        lost = f" (both changed: the later change wins over {self.lost.stored()!r})" if self.lost is not None else ""
+        return f"field {self.name} -> {self.target}: {shown!r}{lost}"
+
 
 @dataclass(frozen=True)
 class NeedTimes:

@@ -78,14 +78,25 @@ class FieldSync:
         baselines = self.store.field_baselines(mapping.user_id)
         states = [FieldState(name, self.directions[name], baselines.get(name), field_value(name, raw["user"].get(name)),
                              field_value(name, raw["dev"].get(name))) for name in self.names]
-        writes = self._decide(mapping, states)
+        writes = self._decide(mapping, states, record=True)
         for target in SIDES:
             chosen = [write for write in writes if write.target == target]
             if chosen:
                 self._write(mapping, target, chosen, raw, done)
         return done
 
-    def _decide(self, mapping: Pairing, states: list[FieldState]) -> list[Write]:
+    def preview(self, mapping: Pairing, side: Side, seen: Mapping[str, Any]) -> list[Write]:
+        """The writes a reconcile would make (reads both issues when a field changed; writes nothing)."""
+        if not self.names or self.unchanged(mapping, side, seen):
+            return []
+        raw = {s: (dict(seen) if s == side else self._read(mapping.id_of(s))) for s in SIDES}
+        baselines = self.store.field_baselines(mapping.user_id)
+        return self._decide(mapping, [FieldState(name, self.directions[name], baselines.get(name),
+                                                 field_value(name, raw["user"].get(name)),
+                                                 field_value(name, raw["dev"].get(name))) for name in self.names],
+                            record=False)
+
+    def _decide(self, mapping: Pairing, states: list[FieldState], record: bool) -> list[Write]:
         writes: list[Write] = []
         times: dict[str, dict[Side, datetime | None]] | None = None
         for state in states:
@@ -93,7 +104,7 @@ class FieldSync:
             if isinstance(decision, NeedTimes):
                 times = times if times is not None else self._change_times(mapping)
                 decision = plan_field(state, times.get(state.name, {}))
-            if isinstance(decision, Agree):
+            if isinstance(decision, Agree) and record:
                 self.store.save_field_baseline(mapping.user_id, decision.name, decision.value)
             elif isinstance(decision, Write):
                 writes.append(decision)

@@ -14,6 +14,8 @@ from app.sync.failures import FailureKind
 from app.sync.field_screens import field_problems, field_screen_warnings
 from app.trace.lines import event_lines
 from tests.support.faults import Crash, CrashingOnCallStore
+from jira_sim.seed import demo_seed
+from jira_sim.server import SimulatorServer
 from testbed.sync import SyncHarness
 
 FIELDS = {"summary": "both", "description": "toDev", "priority": "both", "labels": "both", "duedate": "toUser",
@@ -215,3 +217,22 @@ def test_plan_prints_each_field_write_and_writes_nothing(pair):
     assert f"{user_key} [user] field labels -> dev: ['p']" in lines
     assert lines[-1].endswith("2 field write(s); nothing was written")
     assert pair.bot_writes() == [] and read(pair, dev_key, "summary") != "Previewed"
+
+
+def test_on_data_center_the_later_change_wins_by_the_expanded_changelog(mongo_client, db_prefix, tmp_path):
+    sim = SimulatorServer(demo_seed(), deployment="datacenter").start()
+    try:
+        pair = SyncHarness(sim, mongo_client[f"{db_prefix}-dc"], tmp_path, deployment="datacenter", fields=FIELDS)
+        pair.sync()
+        user_key, dev_key = accepted(pair, description="Words")
+        edit(pair, dev_key, summary="Dev's summary", labels=["dev"])
+        edit(pair, user_key, summary="User's summary", description="Other words")  # later, for summary
+        pair.sync()
+        assert read(pair, dev_key, "summary") == read(pair, user_key, "summary") == "User's summary"
+        assert read(pair, user_key, "labels") == ["dev"]
+        assert read(pair, dev_key, "description").startswith("Other words\n\nUser issue: ")
+        pair.reset_requests()
+        pair.sync()
+        assert field_writes(pair) == []
+    finally:
+        sim.stop()

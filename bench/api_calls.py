@@ -38,6 +38,16 @@ write per copy, edit or delete; an idle pass makes its searches only.
  C4. developers comment on 50 Dev issues -> 50 lists + 50 internal copies; C5: as C2;
  C6. 10 User comments are edited (an edit need not move `updated`) and the full scan is due:
      the scan's searches + one list per paired issue with live copies + 10 PUT.
+
+Field traffic (issue 20; `python -m bench.api_calls fields` runs this part alone), on its own pair
+of 100 paired issues with summary, labels and priority synced both ways: the minimum of a pass is
+its searches + one PUT per issue written + (only for an issue whose two sides both changed one
+field) one changelog read per side; an idle pass makes its searches only.
+ F1. a person edits the summary of 50 User issues -> 50 PUT (we also GET each partner once: the
+     search's copy may lag, and a value must not be overwritten unseen);
+ F2. the next pass: the 50 Dev issues the writes moved are recognised by their baselines: searches;
+ F3. an idle pass: searches only;
+ F4. 10 summaries edited on both sides -> 10 PUT + 20 changelog reads (+ 10 partner GET).
 """
 
 from __future__ import annotations
@@ -195,6 +205,56 @@ def comment_phases(root: Path, mongo_uri: str) -> list[Phase]:
     return phases
 
 
+FIELDS = {"summary": "both", "labels": "both", "priority": "both"}
+FIELD_EDITS = 50
+CONFLICTS = 10
+
+
+def field_phases(root: Path, mongo_uri: str) -> list[Phase]:
+    """The field workload above, on its own simulator and database."""
+    with SimulatorProcess(user_issues_seed(PAIRED), root) as sim:
+        client: MongoClient = pymongo.MongoClient(mongo_uri, tz_aware=True)
+        database = client["bench_api_field_calls"]
+        client.drop_database(database.name)
+        harness = SyncHarness(sim, database, root, fields=FIELDS)
+        harness.engine.run_pass()
+        user_keys = [issue["key"] for issue in harness.human.search('project = "ABSUP" ORDER BY key ASC', fields=["status"])]
+        for key in user_keys:
+            harness.move(key, "Will Do")
+        for _ in range(3):
+            harness.engine.run_pass()
+        dev_keys = [harness.dev_key(key) or "" for key in user_keys]
+        searches = pages(PAIRED) + pages(PAIRED)
+        phases: list[Phase] = []
+        for i, key in enumerate(user_keys[:FIELD_EDITS]):
+            harness.human.edit_issue(key, {"summary": f"customer corrected {i}"})
+        phases.append(Phase("F1 50 User summaries", run_phase(harness, sim, sites := CallSites(harness.bot.transport)),
+                            searches + FIELD_EDITS))
+        phases.append(Phase("F2 pass after the writes", run_phase(harness, sim, sites), searches))
+        phases.append(Phase("F3 idle pass", run_phase(harness, sim, sites), searches))
+        for i in range(CONFLICTS):
+            harness.human.edit_issue(user_keys[i], {"summary": f"support says {i}"})
+            sim.admin("POST", "clock/advance", {"seconds": 1})
+            harness.human.edit_issue(dev_keys[i], {"summary": f"development says {i}"})
+        phases.append(Phase("F4 10 conflicts", run_phase(harness, sim, sites), searches + 3 * CONFLICTS))
+        client.drop_database(database.name)
+        client.close()
+    return phases
+
+
+def print_field_phases(phases: list[Phase]) -> None:
+    rows = []
+    for phase in phases:
+        calls = sum(phase.run.measured.values())
+        done = sum(n for key, n in phase.run.counts.items() if key.startswith("fields.updated"))
+        rows.append([phase.name, calls, phase.minimum, f"{calls / phase.minimum:.3f}", done,
+                     f"{phase.run.seconds:.2f} s"])
+    print(f"\nField traffic: {PAIRED} paired issues, fields block {FIELDS}\n")
+    print_table(["phase", "measured calls", "minimum", "ratio", "field writes", "pass time"], rows)
+    for phase in phases:
+        print(f"  {phase.name}: " + ", ".join(f"{key} x{n}" for key, n in sorted(phase.run.measured.items())))
+
+
 def print_comment_phases(phases: list[Phase]) -> None:
     rows = []
     for phase in phases:
@@ -211,6 +271,12 @@ def print_comment_phases(phases: list[Phase]) -> None:
 
 
 def main() -> None:
+    if sys.argv[1:] == ["fields"]:
+        print(__doc__.splitlines()[0] + " (field traffic only)")
+        print(machine_line())
+        with work_dir("api-fields") as root, mongo(root) as mongo_uri:
+            print_field_phases(field_phases(root, mongo_uri))
+        return
     if sys.argv[1:] == ["comments"]:
         print(__doc__.splitlines()[0] + " (comment traffic only)")
         print(machine_line())

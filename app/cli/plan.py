@@ -12,13 +12,13 @@ import sys
 from app.config import load_configs
 from app.mongo import connect
 from app.settings import get_settings
-from app.sync.engine import CommentPreview, Preview
+from app.sync.engine import CommentPreview, FieldPreview, Preview
 from app.sync.original import ImportPlan
 from app.sync.worker import StartupCheckFailed, connect_jira, pair_engine
 
 
 def plan_lines(previews: list[Preview], imported: ImportPlan | None = None,
-               comments: list[CommentPreview] | None = None) -> list[str]:
+               comments: list[CommentPreview] | None = None, fields: list[FieldPreview] | None = None) -> list[str]:
     """The import of the original service's state (if due), one line per adoption and per
     action, one per comment copy, edit, delete or skip, then a count line (pure)."""
     lines = [imported.summary()] if imported is not None else []
@@ -38,8 +38,14 @@ def plan_lines(previews: list[Preview], imported: ImportPlan | None = None,
         for step in comment.actions:
             lines.append(f"{comment.issue_key} [{comment.side}] comments: {step.describe()}")
             steps += 1
+    writes = 0
+    for field in fields or []:
+        for write in field.writes:
+            lines.append(f"{field.issue_key} [{field.side}] {write.describe()}")
+            writes += 1
     lines.append(f"{len(previews)} issue version(s) to process, {acting} with actions, {actions} action(s), "
-                 f"{steps} comment step(s); nothing was written")
+                 f"{steps} comment step(s)" + (f", {writes} field write(s)" if fields is not None else "")
+                 + "; nothing was written")
     return lines
 
 
@@ -60,7 +66,8 @@ def main(args: argparse.Namespace) -> int:
     try:
         engine = pair_engine(pair.config, jira, client, settings, myself)
         imported = engine.preview_import()
-        for line in plan_lines(engine.preview(imported), imported, engine.preview_comments()):
+        for line in plan_lines(engine.preview(imported), imported, engine.preview_comments(),
+                               engine.preview_fields() if engine.fields is not None else None):
             print(line)
     finally:
         client.close()

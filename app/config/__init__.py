@@ -8,6 +8,7 @@ from app.config.loader import LoadedPair, LoadResult, config_files, load_configs
 from app.config.models import (
     BUNDLE_PROGRAM_NAMES,
     CommentSync,
+    FieldDirection,
     PAIR_NAME_PATTERN,
     DefaultBehavior,
     JiraConfig,
@@ -30,6 +31,7 @@ __all__ = [
     "LoadedPair",
     "PairConfig",
     "CommentSync",
+    "FieldDirection",
     "Rule",
     "RuleActions",
     "RuleConditions",

@@ -36,6 +36,11 @@ TEMPLATE_REFERENCE = re.compile(r"\$\{([^}]*)\}")
 ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 
 TargetProject = Literal["dev", "user"]
+FieldDirection = Literal["both", "toDev", "toUser", "none"]
+# The fields a pair may sync by name (README "Fields"); custom fields go by id.
+SYNCABLE_FIELDS = ("summary", "description", "priority", "labels", "duedate", "assignee", "components",
+                   "fixVersions")
+CUSTOM_FIELD_ID = re.compile(r"^customfield_[0-9]+$")
 FallbackBehavior = Literal["ignore", "default_to_closed", "sync_to_resolved"]
 
 
@@ -48,6 +53,11 @@ class _ConfigModel(BaseModel):
         frozen=True,
         field_title_generator=lambda name, info: to_camel(name),
     )
+
+
+def field_name_known(name: str) -> bool:
+    """Whether a pair may sync the field `name` (its custom type is checked against Jira at start)."""
+    return name in SYNCABLE_FIELDS or bool(CUSTOM_FIELD_ID.fullmatch(name))
 
 
 def pair_name_problem(name: str) -> str | None:
@@ -293,6 +303,11 @@ class PairConfig(_ConfigModel):
     dev_issue_type: str = Field("Bug", min_length=1, description="Issue type of created Dev issues.")
     comments: CommentSync | None = Field(None, description="Copy comments between paired issues; absent = no "
                                          "comment sync.")
+    fields: dict[str, FieldDirection] | None = Field(
+        None, description="Fields that follow the pair, each both, toDev, toUser or none: summary, description, "
+        "priority, labels, duedate, assignee, components, fixVersions, or a custom field by id (customfield_10042) "
+        "of a common type; absent = no field sync.",
+    )
 
     @field_validator("name")
     @classmethod
@@ -300,6 +315,15 @@ class PairConfig(_ConfigModel):
         problem = None if value is None else pair_name_problem(value)
         if problem:
             raise ValueError(problem)
+        return value
+
+    @field_validator("fields")
+    @classmethod
+    def _known_fields(cls, value: dict[str, FieldDirection] | None) -> dict[str, FieldDirection] | None:
+        unknown = [name for name in (value or {}) if not field_name_known(name)]
+        if unknown:
+            raise ValueError(f"unknown field {unknown[0]!r}: one of {', '.join(SYNCABLE_FIELDS)}, or a custom "
+                             "field id such as customfield_10042")
         return value
 
     @field_validator("user_project_key", "dev_project_key")

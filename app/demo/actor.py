@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from app.demo.moves import COMMENT, Move, PairView, Tracked, next_move
+from app.demo.moves import COMMENT, FIELD, Move, PairView, Tracked, next_move
 from app.demo.settings import DEMO_HUMAN_EMAIL, DEMO_HUMAN_TOKEN_VARIABLE
 from app.jira import BasicAuth, JiraClient, JiraError
 from app.jira.bodies import wire_text
@@ -86,7 +86,8 @@ class DemoActor:
             log.warning("move failed: %s", error, extra={"step": self.step})
             return None
         self.moves_made += 1
-        said = f"comment ({move.comment})" if move.target == COMMENT else f"-> {move.target}"
+        said = (f"comment ({move.comment})" if move.target == COMMENT
+                else f"{move.field} = {move.text}" if move.target == FIELD else f"-> {move.target}")
         log.info("%s %s", key, "opened" if move.creates else said,
                  extra={"step": self.step, "issue": key, "side": move.side, "move": move.target,
                         "attachment": move.attach, "comment": move.comment})
@@ -110,6 +111,9 @@ class DemoActor:
         """Make `move` on the site; returns the key of the issue it opened or moved."""
         if move.target == COMMENT:
             self.converse(move)
+            return move.issue
+        if move.target == FIELD and move.field is not None:
+            self.jira.edit_issue(move.issue, {move.field: field_input(move.field, move.text or "")})
             return move.issue
         if not move.creates:
             self.jira.transition_to(move.issue, move.target)
@@ -144,6 +148,15 @@ class DemoActor:
 
     def jira_body(self, text: str) -> Any:
         return wire_text(text, self.jira.deployment)
+
+
+def field_input(name: str, value: str) -> Any:
+    """What `PUT /issue` takes for a demo person's value of field `name`."""
+    if name == "priority":
+        return {"name": value}
+    if name == "labels":
+        return [value]
+    return value
 
 
 def _status(issue: dict[str, Any]) -> str:

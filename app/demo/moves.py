@@ -26,6 +26,12 @@ COMMENT = "comment"  # a Move whose `comment` says which: public, internal, rest
 # (side, comment kind, weight) of the conversation on a paired issue
 COMMENT_MOVES = (("user", "public", 1.5), ("user", "internal", 1.0), ("dev", "public", 2.0),
                  ("dev", "restricted", 0.5), ("user", "edit", 0.7), ("dev", "delete", 0.5))
+FIELD = "field"  # a Move whose `field` says which field it edits, and `text` the value
+# (side, field, the values a person sets, weight): the facts of a paired issue, edited on both sides
+FIELD_MOVES = (("user", "summary", ("Printer still on fire", "Printer fire, 3rd floor"), 0.6),
+               ("user", "priority", ("High", "Highest"), 0.5), ("dev", "priority", ("Medium", "Low"), 0.5),
+               ("dev", "labels", ("backend", "needs-info"), 0.5), ("user", "labels", ("customer", "vip"), 0.4),
+               ("dev", "duedate", ("2027-01-15", "2027-02-01"), 0.4))
 REPLIES = (
     "Thanks, we are looking into it.", "Could you send a screenshot?", "It happens again since this morning.",
     "Reproduced on staging.", "The fix is in review.", "Which version are you on?", "Works for me now, thanks!",
@@ -88,7 +94,8 @@ class Move:
     attach: bool = False
     side: str = "user"  # "user" | "dev": the project `issue_key` belongs to
     comment: str | None = None  # with target COMMENT: public | internal | restricted | edit | delete
-    text: str | None = None  # what a new or edited comment says
+    text: str | None = None  # what a new or edited comment says; with target FIELD, the value set
+    field: str | None = None  # with target FIELD: summary | priority | labels | duedate
 
     @property
     def creates(self) -> bool:
@@ -143,7 +150,18 @@ def _moves_of(pair: PairView, issue: Tracked, at_bound: bool) -> list[tuple[Move
 
     if issue.dev_key is None:
         return _status_moves_of(issue, at_bound, user, dev)
-    return _status_moves_of(issue, at_bound, user, dev) + ([] if at_bound else _comment_moves(pair, issue))
+    return _status_moves_of(issue, at_bound, user, dev) + ([] if at_bound else
+                                                           _comment_moves(pair, issue) + _field_moves(pair, issue))
+
+
+def _field_moves(pair: PairView, issue: Tracked) -> list[tuple[Move, float]]:
+    """A person corrects a fact on either side of a paired issue."""
+    moves = []
+    for side, name, values, weight in FIELD_MOVES:
+        project, key = (pair.user_project, issue.user_key) if side == "user" else (pair.dev_project, issue.dev_key)
+        value = values[len(issue.user_key) % len(values)]
+        moves.append((Move(project, key, FIELD, side=side, field=name, text=value), weight))
+    return moves
 
 
 def _comment_moves(pair: PairView, issue: Tracked) -> list[tuple[Move, float]]:

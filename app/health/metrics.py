@@ -73,6 +73,8 @@ def _worker_families(worker_metrics: Mapping[str, WorkerTotals]) -> list[Metric]
     duration = HistogramMetricFamily(f"{PREFIX}_pass_duration_seconds", "Duration of sync passes.", labels=["pair"])
     comments = CounterMetricFamily(f"{PREFIX}_comments", "Comments copied, edited, deleted and skipped, by direction.",
                                    labels=["pair", "event", "direction"])
+    fields = CounterMetricFamily(f"{PREFIX}_fields", "Field values written to the partner (updated) and the "
+                                 "conflicts among them, by direction.", labels=["pair", "event", "direction"])
     for pair, totals in worker_metrics.items():
         passes.add_metric([pair], totals.passes_total)
         failed.add_metric([pair], totals.passes_failed)
@@ -85,10 +87,13 @@ def _worker_families(worker_metrics: Mapping[str, WorkerTotals]) -> list[Metric]
         for name, value in sorted(totals.comments.items()):
             event, _, direction = name.partition(".")
             comments.add_metric([pair, event, direction], value)
+        for name, value in sorted(totals.fields.items()):
+            event, _, direction = name.partition(".")
+            fields.add_metric([pair, event, direction], value)
         histogram = totals.pass_duration
         if histogram.le or histogram.count:
             duration.add_metric([pair], _buckets(histogram), sum_value=histogram.sum)
-    return [passes, failed, actions, items, duration, requests, comments]
+    return [passes, failed, actions, items, duration, requests, comments, fields]
 
 
 def _buckets(histogram: DurationHistogram) -> list[tuple[str, float]]:

@@ -51,6 +51,7 @@ class WorkerTotals:
     pass_duration: DurationHistogram = field(default_factory=DurationHistogram)
     jira_requests: Mapping[str, int] = field(default_factory=dict)  # by answer status, "dropped"
     comments: Mapping[str, int] = field(default_factory=dict)  # "<copied|edited|deleted|skipped>.<direction>"
+    fields: Mapping[str, int] = field(default_factory=dict)  # "<updated|conflicts>.<toDev|toUser>"
 
     def to_document(self) -> dict[str, Any]:
         document: dict[str, Any] = {
@@ -63,6 +64,8 @@ class WorkerTotals:
         }
         if self.comments:  # only a worker that syncs comments has them (older documents stay as they were)
             document["comments"] = dict(self.comments)
+        if self.fields:  # only a worker that syncs fields has them
+            document["fields"] = dict(self.fields)
         return document
 
     @classmethod
@@ -75,6 +78,7 @@ class WorkerTotals:
             pass_duration=DurationHistogram.from_document(document.get("pass_duration") or {}),
             jira_requests=_counts(document.get("jira_requests")),
             comments=_counts(document.get("comments")),
+            fields=_counts(document.get("fields")),
         )
 
 

@@ -227,6 +227,26 @@ class JiraClient:
         body = {"fields": outgoing_fields(fields, self.deployment)}
         self.transport.request("PUT", self.api + self._issue_path(key), json=body)
 
+    def edit_metadata(self, key: str) -> dict[str, Any]:
+        """The fields on the issue's edit screen, by id, each with its `schema` and `name`."""
+        answer = self._get(self._issue_path(key) + "/editmeta")
+        return dict(answer.get("fields") or {})
+
+    def recent_histories(self, key: str) -> list[dict[str, Any]]:
+        """The issue's latest changelog entries (at least the last 100 Jira keeps, any order): on
+        Cloud the last page of `/issue/{key}/changelog` (pages run oldest first), on Data Center,
+        which has no such resource, `expand=changelog` (the most recent first)."""
+        if self.deployment != "cloud":
+            answer = self._get(self._issue_path(key), params={"fields": "updated", "expand": "changelog"})
+            return list((answer.get("changelog") or {}).get("histories") or [])
+        path = self._issue_path(key) + "/changelog"
+        first = self._get(path, params={"startAt": 0, "maxResults": 100})
+        total, read = int(first.get("total") or 0), list(first.get("values") or [])
+        if total <= len(read):
+            return read
+        last = self._get(path, params={"startAt": max(total - 100, 0), "maxResults": 100})
+        return list(last.get("values") or [])
+
     def delete_issue(self, key: str) -> None:
         self.transport.request("DELETE", self.api + self._issue_path(key))
 

@@ -40,12 +40,13 @@ from app.instants import decode_instant
 from app.jira import JiraBadRequest, JiraClient, JiraNotFound, jql_datetime, jql_string
 from app.sync.actions import Action, CreateDevIssue, action_document, action_from_document
 from app.sync.credentials import CredentialCheck
+from app.sync.field_values import field_value, write_form
 from app.sync import marker
 from app.sync.jira_answers import IssueView
 from app.sync.marker import IssueMarker
 from app.sync.model import IssueRef, Mapping, same_status
 from app.sync.store import PairStore
-from app.sync.templates import browse_url, fit_text
+from app.sync.templates import browse_url, dev_description, fit_text
 
 LINK_TYPE = "Relates"
 RECOVERY_WINDOW = timedelta(minutes=2)  # JQL dates are minute-precise; the clocks may differ a little
@@ -212,19 +213,62 @@ class DevIssueCreation:
         }
         if action.priority:
             fields["priority"] = {"name": action.priority}
+        synced = self._synced_fields(action, user_url)
+        fields.update(synced)
         ours = IssueMarker(action.user_issue_id, action.user_issue_key, self.config.name).properties()
         try:
-            created = self.jira.create_issue(fields, properties=ours, links=[(LINK_TYPE, action.user_issue_key)])
+            created = self._create_leaving_out(fields, synced, properties=ours,
+                                               links=[(LINK_TYPE, action.user_issue_key)])
             linked = True
         except JiraBadRequest as refused:
             if "issuelinks" not in refused.errors:
                 raise
             # The Dev project's create screen lacks "Linked Issues": create now, link as the
             # creation's next step (a crash in between is recovered through the marker).
-            created = self.jira.create_issue(fields, properties=ours)
+            created = self._create_leaving_out(fields, synced, properties=ours)
             linked = False
+        for name, direction in (self.config.fields or {}).items():  # the Dev issue starts equal
+            if name in fields and direction in ("toDev", "both"):
+                self.store.save_field_baseline(action.user_issue_id, name, field_value(name, fields[name]))
+            elif direction == "toUser":  # what a new Dev issue has: nothing goes up until Dev sets it
+                self.store.save_field_baseline(action.user_issue_id, name, field_value(name, None))
         mapping = Mapping(action.user_issue_id, action.user_issue_key, str(created["id"]), created["key"])
         return self._mapped(record, mapping, linked)
+
+    def _names_to_dev(self) -> list[str]:
+        return [name for name, direction in (self.config.fields or {}).items() if direction in ("toDev", "both")]
+
+    def _synced_fields(self, action: CreateDevIssue, user_url: str) -> dict[str, Any]:
+        """The fields the pair file sends to Dev (toDev, both) as the User issue has them now (a
+        change made since the search saw it must not be lost), in the form the create takes; empty
+        ones are left to Jira's defaults; the description keeps its link line and is fitted."""
+        names = self._names_to_dev()
+        if not names:
+            return {}
+        raw = self.jira.get_issue(action.user_issue_id, fields=names).get("fields") or {}
+        forms: dict[str, Any] = {}
+        for name in names:
+            value = field_value(name, raw.get(name))
+            if name == "description":
+                described = dev_description(raw.get(name), user_url) if self.config.default_behavior.add_cross_links \
+                    else raw.get(name) or ""
+                forms[name] = fit_text(described, user_url, self.jira.text_length)
+            elif value.plain is not None:
+                forms[name] = write_form(value, self.jira.deployment)
+        return forms
+
+    def _create_leaving_out(self, fields: dict[str, Any], synced: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        """Create; a synced field the create screen refuses is left out (and `fields` loses it), so
+        the field step writes it later or reports why not."""
+        while True:
+            try:
+                return self.jira.create_issue(fields, **extra)
+            except JiraBadRequest as refused:
+                named = [name for name in synced if name in refused.errors and name in fields]
+                if not named:
+                    raise
+                for name in named:
+                    del fields[name]
 
     def _mapped(self, record: CreationRecord, mapping: Mapping, linked: bool, recovered: bool = False) -> CreationRecord:
         """Record the mapping and the Dev issue's first status as its baseline (so that its next

@@ -39,7 +39,18 @@ from app.sync.comment_sync import CommentCopier
 from app.sync.creation import CreationRecord, creation_id
 from app.sync.executor import ActionExecutor
 from app.sync.failures import FailedChange, Failure, FailureKind, creation_change, failed_again
-from app.sync.model import Execution, Mapping, PassSummary, Side, StatusChange, other_side, same_status
+from app.sync.field_plan import Write
+from app.sync.field_sync import FieldsDone, FieldSync
+from app.sync.model import (
+    Execution,
+    IssueSnapshot,
+    Mapping,
+    PassSummary,
+    Side,
+    StatusChange,
+    other_side,
+    same_status,
+)
 from app.sync.observe import DEFAULT_OVERLAP, Observation, Observed, Observer, full_scan_due
 from app.sync.original import ImportPlan, OriginalImport, import_update, still_to_import
 from app.sync.plan import plan as plan_change
@@ -67,6 +78,15 @@ class CommentPreview:
     issue_key: str
     side: Side
     actions: tuple[CommentAction, ...]
+
+
+@dataclass(frozen=True)
+class FieldPreview:
+    """What a pass would write of one changed paired issue's fields (the `plan` command)."""
+
+    issue_key: str
+    side: Side
+    writes: tuple[Write, ...]
 
 
 class Engine:
@@ -98,6 +118,7 @@ class Engine:
                                        {"user": config.user_project_key, "dev": config.dev_project_key}, clock,
                                        self.executor.copy_attachments)
                          if config.comments is not None else None)
+        self.fields = FieldSync(jira, store, config.fields, clock) if config.fields else None
 
     # -- the pass ----------------------------------------------------------------------------
 
@@ -121,6 +142,7 @@ class Engine:
         progress = Progress(len(changes), self.monotonic, first_pass=not state.initial_sync_done)
         interrupted = False
         missed_ids = {found.change.issue.id for found in missed}
+        fields_written: set[str] = set()  # issues whose fields this pass wrote
         for item in changes:
             if should_stop():
                 interrupted = True
@@ -134,10 +156,13 @@ class Engine:
             if self.comments is not None:  # ahead of the baseline: a crash leaves the comments due
                 self.store.mark_comments_due(item.change.issue.id, item.change.issue.side)
             seen_by = "full scan" if item.change.issue.id in missed_ids else "search"
+            if item.change.issue.id not in fields_written:  # else its field values are stale, not its status
+                fields_written |= self._sync_fields(item.change.issue, counts)  # before its version is recorded
             baselined |= self._process(item, acting, counts, seen_by=seen_by)
             progress.tick()
         if not interrupted and not should_stop():
             self._retry_due_failures(acting, counts, should_stop)
+            self._retry_field_failures(counts, should_stop)
             self._carry_out_owed_creations(counts, should_stop)
             self._sync_comments(state, scanning, counts, should_stop)
         if not interrupted and not should_stop():
@@ -191,6 +216,20 @@ class Engine:
 
     def _side_of(self, key: str) -> Side:
         return "dev" if key.rpartition("-")[0] == self.config.dev_project_key else "user"
+
+    def preview_fields(self) -> list[FieldPreview]:
+        """What the next pass would write of the synced fields, reading only: per changed paired
+        issue its field writes (app.sync.field_sync)."""
+        if self.fields is None:
+            return []
+        previews = []
+        for item in self.observer.observe(self.store.sync_state(), self.clock()).changes:
+            issue = item.change.issue
+            mapping = self.store.mapping_for(issue.side, issue.id)
+            writes = self.fields.preview(mapping, issue.side, issue.fields) if mapping is not None else []
+            if writes:
+                previews.append(FieldPreview(issue.key, issue.side, tuple(writes)))
+        return previews
 
     def preview_comments(self) -> list[CommentPreview]:
         """What the next pass would do about comments, reading only: the paired issues it would
@@ -259,7 +298,8 @@ class Engine:
             execution = self.executor.execute(decided.actions, mapping, change_id, issue.updated, issue)
         failure = self._settle(execution, counts, *_failure_of(change, decided, mapping, change_id))
         self._note_recent(change, execution)
-        self.store.save_issue_state(issue.id, issue.side, issue.key, issue.status, issue.updated)
+        self.store.save_issue_state(issue.id, issue.side, issue.key, issue.status, issue.updated,
+                                    status_seen_changing=change.status_changed or item.stored is None)
         self._record({**processed_event(change, decided, mapping, execution), "seenBy": seen_by,
                       **failure_fields(failure)})
         return execution.baselined
@@ -311,8 +351,8 @@ class Engine:
         for failure in self.store.due_failures(self.clock()):
             if should_stop():
                 return
-            if failure.kind in (FailureKind.CREATION, FailureKind.COMMENT):
-                continue  # carried out by its creation, or by the comment step (_sync_comments)
+            if failure.kind in (FailureKind.CREATION, FailureKind.COMMENT, FailureKind.FIELD):
+                continue  # carried out by its creation, the comment step or the field step
             change = failure.change
             if change.issue_id is None or change.side is None:
                 continue  # a refusal, or a document too old to plan from: shown, never retried
@@ -354,6 +394,64 @@ class Engine:
             kept = self._settle(execution, counts, record.change_id, FailureKind.CREATION,
                                 _creation_described(record, failure), due_by)
             self._record({**creation_event(record, execution), **failure_fields(kept)})
+
+    # -- fields (app.sync.field_sync) ---------------------------------------------------------
+
+    def _sync_fields(self, issue: IssueSnapshot, counts: Counter[str]) -> frozenset[str]:
+        """Bring the synced fields of a changed paired issue and its partner in step; the ids of
+        the issues written (the field values of their snapshots in this pass are stale)."""
+        if self.fields is None:
+            return frozenset()
+        mapping = self.store.mapping_for(issue.side, issue.id)
+        if mapping is None:
+            return frozenset()
+        return self._reconcile_fields(mapping, counts, issue.side, issue.fields)
+
+    def _retry_field_failures(self, counts: Counter[str], should_stop: Callable[[], bool]) -> None:
+        if self.fields is None:
+            return
+        for failure in self.store.due_failures(self.clock()):
+            if should_stop():
+                return
+            mapping = (self.store.mapping_for("user", failure.change.issue_id)
+                       if failure.kind is FailureKind.FIELD and failure.change.issue_id else None)
+            if mapping is not None:
+                counts["retried"] += 1
+                self._reconcile_fields(mapping, counts)
+            elif failure.kind is FailureKind.FIELD:
+                self.store.clear_failure(failure.id)  # the pair is gone: nothing left to sync
+
+    def _reconcile_fields(self, mapping: Mapping, counts: Counter[str], side: Side | None = None,
+                          seen: Any = None) -> frozenset[str]:
+        assert self.fields is not None
+        try:
+            done = self.fields.reconcile(mapping, side, seen)
+        except JiraAuthError:
+            raise
+        except JiraError as error:
+            done = FieldsDone(planned=True, refused={"fields": f"reading the fields of {mapping.user_key} and "
+                                                               f"{mapping.dev_key} failed: {error}"})
+        counts.update(done.counts)
+        for event in done.events:
+            self._record(event)
+        self.observer.recent.note(sorted(done.written), self.clock())
+        if done.planned:
+            self._settle_fields(mapping, done, counts)
+        return frozenset(done.written)
+
+    def _settle_fields(self, mapping: Mapping, done: FieldsDone, counts: Counter[str]) -> None:
+        failure_id = field_failure_id(mapping.user_id)
+        if not done.refused:
+            self.store.clear_failure(failure_id)
+            return
+        counts["failed"] += 1
+        described = FailedChange(mapping.user_id, mapping.user_key, "user", None, None)
+        reason = "; ".join(done.refused.values())
+        self.store.record_failure(failed_again(self.store.failure(failure_id), failure_id, FailureKind.FIELD,
+                                               described, reason, self.clock()))
+        for name, why in done.refused.items():
+            self._record({"event": "field.failed", "issueId": mapping.user_id, "issueKey": mapping.user_key,
+                          "targetKey": mapping.dev_key, "field": name, "reason": why})
 
     # -- comments ----------------------------------------------------------------------------
 
@@ -503,6 +601,10 @@ def pass_update(state: SyncState, observation: Observation, started_at: datetime
     if observation.watermarks.get("dev"):
         update["dev_watermark"] = observation.watermarks["dev"]
     return update
+
+
+def field_failure_id(user_id: str) -> str:
+    return f"fields:{user_id}"
 
 
 def comment_failure_id(side: Side, issue_id: str) -> str:

@@ -198,7 +198,10 @@ class ActionExecutor:
         if source_updated is None:
             return False
         known = self.store.issue_states([partner_id]).get(partner_id, {})
-        if known.get("updated") is not None and known["updated"] > source_updated:
+        # A newer version whose status did not move (a field edit, the field step's own write) does
+        # not decide the status: only where the status was last seen to change counts.
+        newer = known.get("status_updated") or known.get("updated")
+        if newer is not None and newer > source_updated:
             return True
         moved = known.get("status") is not None and not same_status(known["status"], status)
         return moved and updated is not None and updated > source_updated

@@ -45,12 +45,14 @@ class FailureKind(StrEnum):
     """CHANGE: an issue's change, superseded by its newer change; CREATION: a creation's, kept
     until the creation is done; REFUSED: Jira refused the content itself, never retried;
     COMMENT: copying an issue's comments to its partner failed (app.sync.comment_sync), kept
-    until that issue's comments are reconciled."""
+    until that issue's comments are reconciled; FIELD: a field value the partner did not take
+    (app.sync.field_sync), kept until that pair's fields are in step."""
 
     CHANGE = "change"
     CREATION = "creation"
     REFUSED = "refused"
     COMMENT = "comment"
+    FIELD = "field"
 
 
 @dataclass(frozen=True)

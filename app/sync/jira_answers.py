@@ -10,7 +10,7 @@ link's direction as seen from the issue that was read). app.sync.observe turns a
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -49,6 +49,7 @@ class IssueView:
     links: tuple[IssueRef, ...] = ()
     attachments: tuple[AttachmentView, ...] = ()
     marker: IssueMarker | None = None
+    fields: Mapping[str, Any] = field(default_factory=dict)  # every field as answered (the synced ones)
 
     def current_status(self) -> str:
         """The status, which every read that asked for it has; ValueError naming the issue if not."""
@@ -84,6 +85,7 @@ class IssueView:
             attachments=tuple(AttachmentView(str(a["id"]), a.get("filename"), a.get("size"), a.get("content"))
                               for a in fields.get("attachment") or [] if a.get("id") is not None),
             marker=issue_marker(raw.get("properties")),
+            fields=dict(fields),
         )
 
 

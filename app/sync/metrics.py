@@ -23,6 +23,7 @@ from app.sync.model import PassSummary
 PASS_DURATION_BUCKETS: tuple[float, ...] = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0)
 ACTION_PREFIX = "actions."
 COMMENT_PREFIX = "comments."  # "comments.<copied|edited|deleted|skipped>.<direction>" (app.sync.comment_sync)
+FIELD_PREFIX = "fields."  # "fields.<updated|conflicts>.<toDev|toUser>" (app.sync.field_sync)
 ITEM_KEYS = ("processed", "changes", "failed", "retried")  # summed; failures_pending is a gauge
 
 
@@ -41,6 +42,7 @@ class WorkerMetrics:
         self.passes_failed = 0
         self.actions: Counter[str] = Counter()
         self.comments: Counter[str] = Counter()
+        self.fields: Counter[str] = Counter()
         self.items: Counter[str] = Counter()
         self.duration_sum = 0.0
 
@@ -54,6 +56,8 @@ class WorkerMetrics:
                 self.actions[key[len(ACTION_PREFIX):]] += value
             elif key.startswith(COMMENT_PREFIX):
                 self.comments[key[len(COMMENT_PREFIX):]] += value
+            elif key.startswith(FIELD_PREFIX):
+                self.fields[key[len(FIELD_PREFIX):]] += value
             elif key in ITEM_KEYS:
                 self.items[key] += value
         duration = max(0.0, float(summary.duration_s))
@@ -77,6 +81,7 @@ class WorkerMetrics:
                                             self.passes_total),
             jira_requests={str(status): int(count) for status, count in self._request_counts().items()},
             comments=dict(self.comments),
+            fields=dict(self.fields),
         )
 
     def as_document(self) -> dict[str, Any]:

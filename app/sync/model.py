@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from collections.abc import Mapping as FieldMap
 from typing import Any, Literal
 
 from app.sync.marker import IssueMarker
@@ -66,6 +67,7 @@ class IssueSnapshot:
     marker: IssueMarker | None = None
     attachment_ids: tuple[str, ...] = ()
     attachments: tuple[AttachmentView, ...] | None = None  # as the search listed them (None: not read)
+    fields: FieldMap[str, Any] = field(default_factory=dict)  # the synced fields as answered (app.sync.field_sync)
 
 
 @dataclass(frozen=True)

@@ -104,6 +104,9 @@ class Observer:
         self.time_zone = time_zone
         self.overlap = overlap
         self.recent = recent if recent is not None else RecentIssues(keep=overlap)
+        # The pass's search also answers the synced fields' values (app.sync.field_sync).
+        synced = tuple(name for name in (config.fields or {}) if name not in SEARCH_FIELDS)
+        self.search_fields = SEARCH_FIELDS + synced
 
     def observe(self, sync_state: SyncState, now: datetime, importing: ImportedBaselines | None = None) -> Observation:
         """Every new version in both projects since the stored watermarks, oldest first.
@@ -116,7 +119,7 @@ class Observer:
             since = sync_state.watermark(side)
             seen_updates: list[datetime] = []
             search = self._search(side, window_jql(self._project(side), since, self.time_zone, self.overlap),
-                                  SEARCH_FIELDS, reconcile=reconcile)
+                                  self.search_fields, reconcile=reconcile)
             for batch in _batches((issue_snapshot(raw, side, self.jira.site_url) for raw in search), STATE_BATCH):
                 stored = self.store.issue_states(issue.id for issue in batch)
                 if importing is not None:  # as the import would write them: over what is stored
@@ -170,7 +173,7 @@ class Observer:
 
     def fetch(self, issue_id: str, side: Side) -> IssueSnapshot:
         """One issue as it is now (a GET, never the search index); JiraNotFound when it is gone."""
-        raw = self.jira.get_issue(issue_id, fields=list(SEARCH_FIELDS), properties=[marker.KEY])
+        raw = self.jira.get_issue(issue_id, fields=list(self.search_fields), properties=[marker.KEY])
         return issue_snapshot(raw, side, self.jira.site_url)
 
     def _project(self, side: Side) -> str:
@@ -179,7 +182,7 @@ class Observer:
     def _search(self, side: Side, jql: str, fields: tuple[str, ...], page_size: int = 100,
                 reconcile: list[str] | None = None) -> Iterator[dict[str, Any]]:
         return self.jira.search(jql, fields=list(fields), page_size=page_size, reconcile=reconcile or (),
-                                properties=[marker.KEY] if fields == SEARCH_FIELDS else ())
+                                properties=[marker.KEY] if fields == self.search_fields else ())
 
 
 def window_jql(project_key: str, since: datetime | None, time_zone: str, overlap: timedelta = DEFAULT_OVERLAP) -> str:
@@ -241,6 +244,7 @@ def issue_snapshot(raw: Mapping[str, Any], side: Side, site_url: str) -> IssueSn
         marker=view.marker,
         attachment_ids=tuple(attachment.id for attachment in view.attachments),
         attachments=view.attachments if "attachment" in (raw.get("fields") or {}) else None,
+        fields=view.fields,
     )
 
 

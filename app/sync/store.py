@@ -21,6 +21,8 @@ Collections (all keyed by Jira issue **ids**, which survive a move; keys are kep
 - `comment_copies` `_id` = "side:comment id": an original comment and its copy, written ahead;
                  `comments_due` `_id` = issue id: comments still to read (app.sync.comment_copies
                  owns both documents).
+- `field_baselines` `_id` = "user issue id:field": the value last seen equal on both issues
+                 (app.sync.field_baselines owns the document).
 - `events`       audit trail, expired by a TTL index.
 - `requests`     an operator's resync and retry requests for the active worker
                  (app.sync.requests owns the document).
@@ -50,9 +52,10 @@ from pymongo.database import Database
 from app.instants import decode_instants, encode_instant, encode_instants
 from app.redaction import redact_strings
 from app.mongo import count
-from app.sync import comment_copies, failures, requests
+from app.sync import comment_copies, failures, field_baselines, requests
 from app.sync.comment_copies import CommentCopy
 from app.sync.failures import Failure, FailureKind
+from app.sync.field_values import FieldValue
 from app.sync.model import IssueRef, Mapping, Side
 from app.sync.requests import SyncRequest
 from app.sync.state import SyncState, SyncStateUpdate, update_document
@@ -97,10 +100,15 @@ class PairStore:
             return {}
         return {doc["_id"]: decode_instants(doc) for doc in self.db.issue_state.find({"_id": {"$in": ids}})}
 
-    def save_issue_state(self, issue_id: str, side: Side, key: str, status: str, updated: datetime | None) -> None:
+    def save_issue_state(self, issue_id: str, side: Side, key: str, status: str, updated: datetime | None,
+                         status_seen_changing: bool = False) -> None:
+        """`status_seen_changing`: this version (`updated`) is where its status was seen to change;
+        kept as `status_updated`, which later versions that change other fields leave alone."""
         fields: dict[str, Any] = {"side": side, "key": key, "status": status}
         if updated is not None:
             fields["updated"] = encode_instant(updated)
+            if status_seen_changing:
+                fields["status_updated"] = encode_instant(updated)
         self._write(self.db.issue_state, issue_id, fields)
 
     def reset_baseline(self, issue_id: str, side: Side, key: str, status: str) -> None:
@@ -228,7 +236,8 @@ class PairStore:
     def clear_failures_of_issue(self, issue_id: str, keep: str) -> None:
         """The change `keep` of the issue supersedes its other failed changes (not its creation's)."""
         self._delete(self.db.failures, {"issue_id": issue_id, "_id": {"$ne": keep},
-                                        "kind": {"$nin": [FailureKind.CREATION.value, FailureKind.COMMENT.value]}})
+                                        "kind": {"$nin": [FailureKind.CREATION.value, FailureKind.COMMENT.value,
+                                                          FailureKind.FIELD.value]}})
 
     def make_failures_due(self, now: datetime, issue_key: str | None = None, issue_id: str | None = None,
                           given_up_only: bool = False) -> int:
@@ -264,6 +273,15 @@ class PairStore:
 
     def clear_comments_due(self, issue_id: str) -> None:
         self._delete(self.db.comments_due, {"_id": issue_id})
+
+    # -- field baselines (app.sync.field_baselines owns the documents) --------------------------
+
+    def field_baselines(self, user_id: str) -> dict[str, FieldValue]:
+        return field_baselines.read_baselines(self.db.field_baselines, user_id)
+
+    def save_field_baseline(self, user_id: str, field: str, value: FieldValue) -> None:
+        self._write(self.db.field_baselines, field_baselines.baseline_id(user_id, field),
+                    field_baselines.to_document(user_id, field, value))
 
     # -- events ------------------------------------------------------------------------------
 

@@ -51,6 +51,7 @@ from app.settings import Settings, get_settings
 from app.sync import requests
 from app.sync.audit import lease_taken_event
 from app.sync.engine import Engine
+from app.sync.field_screens import field_screen_warnings
 from app.sync.loop import SyncLoop
 from app.sync.metrics import WorkerMetrics
 from app.sync.model import PassSummary
@@ -113,6 +114,15 @@ def rule_status_warnings(config: PairConfig, jira: JiraClient) -> list[str]:
         except JiraError as error:
             log.warning("could not read the statuses of project %s to check the rules: %s", key, error)
     problems = [f"{format_loc(loc)}: {message}" for loc, message in status_problems(config, statuses)]
+    for problem in problems:
+        log.warning("config warning: %s", problem)
+    return problems
+
+
+def field_warnings(config: PairConfig, jira: JiraClient) -> list[str]:
+    """The synced fields checked against both projects' edit screens (app.sync.field_screens),
+    each problem logged once as a warning."""
+    problems = field_screen_warnings(config, jira)
     for problem in problems:
         log.warning("config warning: %s", problem)
     return problems
@@ -210,7 +220,7 @@ def _serve(config_path: Path, config: PairConfig, client: pymongo.MongoClient[An
         heartbeat.fail(str(error))
         held.release()
         return EXIT_STARTUP_FAILED
-    heartbeat.warn([*warnings, *rule_status_warnings(config, jira)])
+    heartbeat.warn([*warnings, *rule_status_warnings(config, jira), *field_warnings(config, jira)])
     try:  # the trace shows where the pair moved; a MongoDB hiccup here must not stop the worker
         engine.record(lease_taken_event(held.store.lease(held.pair), fence))
     except pymongo.errors.PyMongoError as error:

@@ -140,6 +140,17 @@ def _comment(verb: str, kind: LineKind = LineKind.ACTED) -> Callable[[Mapping[st
     return render
 
 
+def _field(event: Mapping[str, Any]) -> list[TraceLine]:
+    name, target = event.get("field"), event.get("targetKey")
+    if event.get("event") == "field.failed":
+        return [_line(event, LineKind.FAILED, f"field {name} not written: {event.get('reason')}")]
+    if event.get("event") == "field.conflict":
+        return [_line(event, LineKind.ACTED, f"field {name} changed on both sides: the later change "
+                      f"({event.get('value')!r}) went to {target}, {event.get('lostValue')!r} lost (User side changed "
+                      f"{event.get('userChangedAt')}, Dev side {event.get('devChangedAt')})")]
+    return [_line(event, LineKind.ACTED, f"field {name} copied to {target}: {event.get('value')!r}")]
+
+
 def _generic(event: Mapping[str, Any]) -> list[TraceLine]:
     fields = ", ".join(f"{name}={value}" for name, value in event.items()
                        if name not in BOOKKEEPING and isinstance(value, str | int | float | bool) and value != "")
@@ -158,6 +169,9 @@ RENDERERS: dict[str, Callable[[Mapping[str, Any]], list[TraceLine]]] = {
     "comment.deleted": _comment("deletion copied"),
     "comment.skipped": _comment("not copied", LineKind.SKIPPED),
     "comment.failed": _comment("sync failed", LineKind.FAILED),
+    "field.updated": _field,
+    "field.conflict": _field,
+    "field.failed": _field,
 }
 
 

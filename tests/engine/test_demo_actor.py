@@ -23,6 +23,7 @@ from app.demo.files import EXAMPLE_CONFIG
 from app.demo.moves import (
     COMMENT,
     CREATE,
+    FIELD,
     MAX_OPEN_PER_PAIR,
     USER_MOVES,
     Move,
@@ -60,7 +61,7 @@ def targets(issue: Tracked, at_bound: bool = False) -> set[tuple[str, str]]:
     filler = tuple(Tracked(f"ABSUP-{n}", "Will Do") for n in others)
     pair = PairView("ABSUP", "ABDEV", (issue, *filler))
     return {(move.side, move.target) for move, _ in candidate_moves(pair, random.Random(0))
-            if move.issue_key in (issue.user_key, issue.dev_key) and not move.creates and move.target != COMMENT}
+            if move.issue_key in (issue.user_key, issue.dev_key) and not move.creates and move.target not in (COMMENT, FIELD)}
 
 
 @pytest.mark.parametrize(("user", "dev", "expected"), [
@@ -123,7 +124,7 @@ class ModelSite:
             for key, status in self.user.items() if key.startswith(user + "-"))) for user, dev in self.pairs]
 
     def act(self, move: Move) -> None:
-        if move.target == COMMENT:
+        if move.target in (COMMENT, FIELD):
             assert self.dev_of.get(move.issue_key) or move.issue_key in self.dev_of.values(), "a comment on an unpaired issue"
             return
         if move.creates:
@@ -185,7 +186,7 @@ def test_over_many_steps_every_workflow_row_happens_and_the_actor_never_fights_t
                          "Dev In Progress -> User In Progress", "Dev Closed -> User Resolved",
                          "Dev Cancelled -> User Cancelled",
                          "Dev Reopened -> User Reopened", "Dev Done -> User unchanged"}
-    kinds = {(move.side, move.target) for move, _ in made if move.target != COMMENT}
+    kinds = {(move.side, move.target) for move, _ in made if move.target not in (COMMENT, FIELD)}
     assert kinds == {("user", CREATE), ("user", "Will Do"), ("user", "Cancelled"), ("user", "Reopened"),
                      ("user", "Closed"), ("dev", "In Progress"), ("dev", "Done"), ("dev", "Closed"),
                      ("dev", "Reopened"), ("dev", "Cancelled")}
@@ -195,7 +196,7 @@ def test_over_many_steps_every_workflow_row_happens_and_the_actor_never_fights_t
     assert any(move.attach for move, _ in made) and not all(move.attach for move, _ in made if move.creates)
     for move, before in made:
         assert before is None or not before.waiting, (move, before)
-        if move.side == "user" and not move.creates and move.target != COMMENT:
+        if move.side == "user" and not move.creates and move.target not in (COMMENT, FIELD):
             assert (before.user_status, move.target) in USER_MOVES
             # into a status a rule sets only before the sync is involved, or as what a rule reacts to
             assert move.target not in DRIVEN_USER_STATUSES or before.dev_key is None or move.target in USER_TRIGGERS
@@ -229,7 +230,7 @@ def test_with_the_real_sync_the_actor_walks_issues_through_the_workflow(jira_sim
         harness.sync()
         return next(budget, None) is None
 
-    actor = DemoActor(harness.human, [("ABSUP", "ABDEV")], random.Random(3), every=0.05, wait=wait_one_sync_pass)
+    actor = DemoActor(harness.human, [("ABSUP", "ABDEV")], random.Random(4), every=0.05, wait=wait_one_sync_pass)
     assert actor.run(max_moves=40) == 40
     harness.sync()
     harness.sync()
@@ -328,4 +329,37 @@ def test_the_actors_conversation_is_copied_by_the_sync_as_the_demo_configures_it
                     assert side == "dev" or view.jsd_public is False, "a Dev comment reached a customer"
     assert copies["user"] and copies["dev"], copies
     assert len(markers) == len(set(markers)), "a comment copied twice"
+    assert actor.failed_moves == 0
+
+
+def test_the_actors_field_edits_on_both_sides_follow_the_pair_as_the_demo_configures_it(jira_sim, mongo_client,
+                                                                                         db_prefix, tmp_path):
+    from app.demo.files import demo_pair_config
+    from app.sync.field_values import field_value
+
+    fields = demo_pair_config("sync-ab", "ABSUP", "ABDEV", jira_sim.url)["fields"]
+    assert fields["summary"] == "both" and fields["duedate"] == "toUser"
+    harness = SyncHarness(jira_sim, mongo_client[f"{db_prefix}-ab"], tmp_path, fields=fields)
+    budget = iter(range(200))
+
+    def wait_one_sync_pass(_seconds: float) -> bool:
+        harness.sync()
+        return next(budget, None) is None
+
+    actor = DemoActor(harness.human, [("ABSUP", "ABDEV")], random.Random(5), every=0.05, wait=wait_one_sync_pass)
+    actor.run(max_moves=80)
+    harness.sync()
+    harness.sync()
+
+    written = list(harness.store.db.events.find({"event": {"$in": ["field.updated", "field.conflict"]}}))
+    assert {event["direction"] for event in written} == {"toDev", "toUser"}, "the person edits both sides"
+    both = [name for name, direction in fields.items() if direction == "both"]
+    for issue in harness.human.search("project = ABSUP", ["summary"]):
+        dev_key = harness.dev_key(issue["key"])
+        if dev_key is None:
+            continue
+        user = harness.human.get_issue(issue["key"], fields=both)["fields"]
+        dev = harness.human.get_issue(dev_key, fields=both)["fields"]
+        for name in both:
+            assert field_value(name, user.get(name)).same(field_value(name, dev.get(name))), (name, issue["key"])
     assert actor.failed_moves == 0

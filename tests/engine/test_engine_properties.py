@@ -1,8 +1,10 @@
 """A property-based state machine: random workflow moves on both projects, comments added, edited
-and deleted on either side, passes killed at random points, the pair's database lost, more
-bundles started, the lease holder killed or paused and resumed after a take-over; after every
-clean pass the guarantees of docs/ARCHITECTURE.md hold (comments: none lost, none copied twice,
-none echoed, no copy on the User side public), and at no moment may two bundles act for the pair."""
+and deleted on either side, fields edited on either side (also the same field on both sides within
+one interval: the later change wins, both end equal, nothing lost or echoed), passes killed at
+random points, the pair's database lost, more bundles started, the lease holder killed or paused
+and resumed after a take-over; after every clean pass the guarantees of docs/ARCHITECTURE.md hold
+(comments: none lost, none copied twice, none echoed, no copy on the User side public), and at no
+moment may two bundles act for the pair."""
 
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ from app.leases.guard import LeaseGuard, LeaseLost
 from app.leases.held import HeldLease, LeaseNotHeld
 from app.leases.store import LeaseStore
 from app.sync.engine import Engine
+from app.sync.field_values import field_value
 from app.sync.jira_answers import CommentView
 from app.sync.marker import CopyMarker
 from app.sync.store import FenceLost, PairStore
@@ -43,8 +46,12 @@ DEV_DRIVES_USER = {"In Progress": "In Progress", "Closed": "Resolved", "Cancelle
 USER_DRIVES_DEV = {"Reopened": "Reopened"}
 STORE_WRITES = ["save_mapping", "save_creation", "finish_intent", "begin_intent", "save_issue_state", "record_attachment",
                 "record_event", "save_sync_state", "record_failure", "save_comment_copy", "mark_comments_due",
-                "clear_comments_due"]
+                "clear_comments_due", "save_field_baseline"]
 COMMENTS = {"toDev": "all", "toUser": "internal", "followEdits": True, "restricted": "skip"}
+FIELDS = {"summary": "both", "labels": "both", "priority": "both"}
+FIELD_VALUES = {"summary": st.sampled_from(["alpha", "beta", "gamma  "]),
+                "labels": st.sampled_from([[], ["x"], ["y", "x"], ["x", "y"]]),
+                "priority": st.sampled_from([{"name": "High"}, {"name": "Low"}, {"name": "Medium"}])}
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +133,7 @@ class WorkflowMachine(RuleBasedStateMachine):
     def start(self):
         self.sim = SimulatorServer().start()
         self.pair = SyncHarness(self.sim, self.client[f"tprop{uuid.uuid4().hex[:10]}"], self.tmp_path,
-                                comments=COMMENTS)
+                                comments=COMMENTS, fields=FIELDS)
         self.pair.admin("PATCH", "projects/ABSUP", projectType="service_desk")
         self.db_name = self.pair.store.db.name
         self.control_db = self.client[f"tprop{uuid.uuid4().hex[:10]}-control"]
@@ -140,6 +147,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         # comment id -> [user key of the pair, side, issue key, text now, alive, written before comment sync began]
         self.people_comments: dict[str, list] = {}
         self.comments_touched = False  # an edit or delete (which need not move `updated`) since the last clean pass
+        self.field_edits: dict[tuple[str, str], object] = {}  # (user key, field) -> the latest value a person set
 
     def teardown(self):
         if hasattr(self, "sim"):
@@ -230,6 +238,29 @@ class WorkflowMachine(RuleBasedStateMachine):
             comment[3] += " edited"
             self.pair.human.update_comment(comment[2], comment_id, _adf(comment[3]))
         self.comments_touched = True
+        self.settled = False
+
+    @precondition(lambda self: self.user_keys)
+    @rule(data=st.data(), on_dev=st.booleans(), name=st.sampled_from(sorted(FIELDS)))
+    def edit_field(self, data, on_dev, name):
+        user_key = data.draw(st.sampled_from(self.user_keys))
+        self._edit_field(user_key, "dev" if on_dev else "user", name, data.draw(FIELD_VALUES[name]))
+
+    @precondition(lambda self: self.user_keys)
+    @rule(data=st.data(), name=st.sampled_from(sorted(FIELDS)), dev_first=st.booleans())
+    def same_field_on_both_sides(self, data, name, dev_first):
+        """Both people change one field within one interval: the later change must win."""
+        user_key = data.draw(st.sampled_from(self.user_keys))
+        for side in ("dev", "user") if dev_first else ("user", "dev"):
+            self._edit_field(user_key, side, name, data.draw(FIELD_VALUES[name]))
+
+    def _edit_field(self, user_key: str, side: str, name: str, value) -> None:
+        key = self.pair.dev_key(user_key) if side == "dev" else user_key
+        if key is None:
+            return
+        self.pair.admin("POST", "clock/advance", seconds=1)  # Jira's times order the two changes
+        self.pair.human.edit_issue(key, {name: value})
+        self.field_edits[(user_key, name)] = field_value(name, value)
         self.settled = False
 
     # -- what the sync does ------------------------------------------------------------------
@@ -345,6 +376,7 @@ class WorkflowMachine(RuleBasedStateMachine):
             if side == "user" and status in USER_DRIVES_DEV:
                 assert self.pair.status(dev_key) == USER_DRIVES_DEV[status], f"{dev_key} did not follow {key}"
         self._check_comments(pending)
+        self._check_fields(pending)
         self.pair.reset_requests()
         self._holder().engine.run_pass()
         assert self.pair.bot_writes() == [], "a second pass with no new change writes nothing"
@@ -365,6 +397,21 @@ class WorkflowMachine(RuleBasedStateMachine):
             else:
                 assert len(copies) == 1, f"comment {comment_id} of {key} has {len(copies)} copies on {partner}"
                 assert copies[0].rstrip().endswith(text), f"the copy of {comment_id} does not say {text!r}"
+
+    def _check_fields(self, pending: set) -> None:
+        """Both issues of a pair hold the same value of every field, the one a person set last."""
+        for user_key in self.user_keys:
+            dev_key = self.pair.dev_key(user_key)
+            if dev_key is None or {user_key, dev_key} & pending:
+                continue
+            user = self.pair.human.get_issue(user_key, fields=sorted(FIELDS))["fields"]
+            dev = self.pair.human.get_issue(dev_key, fields=sorted(FIELDS))["fields"]
+            for name in FIELDS:
+                on_user, on_dev = field_value(name, user.get(name)), field_value(name, dev.get(name))
+                assert on_user.same(on_dev), f"{name} of {user_key} ({on_user.plain}) and {dev_key} ({on_dev.plain})"
+                expected = self.field_edits.get((user_key, name))
+                if expected is not None:
+                    assert on_user.same(expected), f"{name} of {user_key}: {on_user.plain}, set last {expected.plain}"
 
     def _comments(self, key: str) -> list[tuple[CommentView, str]]:
         return [(CommentView.parse(raw), adf_to_text(raw["body"])) for raw in self.pair.human.raw_comments(key)]

@@ -1,6 +1,7 @@
 """The fault soak (slow): the real bundle under Jira faults for several minutes while a scripted
-person works the pairs and talks on them (comment sync on, User projects service projects), then
-calm. Every owed change ends applied or visibly pending, with no duplicate Dev issue, no comment
+person works the pairs, talks on them and edits their fields on both sides (comment and field sync
+on, User projects service projects), then calm; once calm, both issues of every pair hold the same
+value of every field synced both ways. Every owed change ends applied or visibly pending, with no duplicate Dev issue, no comment
 posted twice and no echo; every comment a person wrote on a paired issue has exactly one copy
 (none twice, none lost, none of a copy), no copy on a User issue is public, and a deleted
 comment's copy is gone once a full scan ran.
@@ -24,6 +25,7 @@ import requests
 
 from app.demo.actor import DemoActor
 from app.jira import BasicAuth, JiraClient
+from app.sync.field_values import field_value
 from app.sync.jira_answers import CommentView
 from app.sync.marker import CommentMarker, CopyMarker
 from jira_sim.seed import BOT, HUMAN, demo_seed
@@ -44,6 +46,7 @@ PHASES = (
 )
 PAIRS = (("sync-ab", "ABSUP", "ABDEV"), ("sync-cd", "CDSUP", "CDDEV"))
 COMMENTS = {"toDev": "all", "toUser": "internal", "followEdits": True, "restricted": "skip"}
+FIELDS = {"summary": "both", "priority": "both", "labels": "both", "duedate": "toUser"}
 FULL_SCAN_SECONDS = 60  # the shortest allowed: a delete that does not move `updated` is found by it
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(SOAK_SECONDS + 900)]
@@ -57,7 +60,7 @@ def test_under_jira_faults_nothing_is_lost_duplicated_or_echoed(tmp_path, mongo_
     sim = SimulatorServer(demo_seed(pairs=[(user, dev) for _, user, dev in PAIRS], service_desk=True)).start()
     bundle = Bundle(tmp_path, mongo_uri, f"{db_prefix}_control", env={"JIRA_AB_TOKEN": BOT.api_token})
     for name, user, dev in PAIRS:
-        bundle.write_config(name, pair_config(name, sim.url, user, dev, "JIRA_AB_TOKEN", comments=COMMENTS,
+        bundle.write_config(name, pair_config(name, sim.url, user, dev, "JIRA_AB_TOKEN", comments=COMMENTS, fields=FIELDS,
                                               fullScanIntervalSeconds=FULL_SCAN_SECONDS))
     human = JiraClient(sim.url, BasicAuth(*HUMAN.basic_auth), deployment="cloud", max_retries=1, backoff_cap=1)
     actor = DemoActor(human, [(user, dev) for _, user, dev in PAIRS], random.Random(2026), every=0.5)
@@ -96,6 +99,8 @@ def test_under_jira_faults_nothing_is_lost_duplicated_or_echoed(tmp_path, mongo_
         calm_from = time.monotonic()
         wait_for(lambda: comments_settled(human, bundle, calm_from), 240, interval=2,
                  what="every comment copied once and every deleted one's copy gone (after a full scan)")
+        wait_for(lambda: fields_settled(human, bundle), 240, interval=2,
+                 what="both issues of every pair holding the same value of every field synced both ways")
         statuses = Counter(entry["status"] for entry in requests.get(f"{sim.url}/_sim/requests", timeout=10).json()["requests"])
         report = check_invariants(human, moves)
         print(f"\nsoak {SOAK_SECONDS:.0f} s, fault phases {dict(faults)}; the person's moves {dict(moves)}; "
@@ -103,6 +108,26 @@ def test_under_jira_faults_nothing_is_lost_duplicated_or_echoed(tmp_path, mongo_
     finally:
         bundle.stop()
         sim.stop()
+
+
+def fields_settled(human: JiraClient, bundle: Bundle) -> bool:
+    """Every pair of issues (not visibly pending) holds the same value of each `both` field."""
+    pending = pending_keys(bundle)
+    both = [name for name, direction in FIELDS.items() if direction == "both"]
+    for _, user, dev in PAIRS:
+        for issue in human.search(f"project = {user}", ["issuelinks", *both]):
+            partners = [link for link in issue["fields"].get("issuelinks") or []
+                        if (link.get("inwardIssue") or link.get("outwardIssue") or {}).get("key", "").startswith(dev)]
+            if not partners or issue["key"] in pending:
+                continue
+            dev_key = (partners[0].get("inwardIssue") or partners[0].get("outwardIssue"))["key"]
+            if dev_key in pending:
+                continue
+            theirs = human.get_issue(dev_key, fields=both)["fields"]
+            if any(not field_value(name, issue["fields"].get(name)).same(field_value(name, theirs.get(name)))
+                   for name in both):
+                return False
+    return True
 
 
 def pending_keys(bundle: Bundle) -> set[str]:

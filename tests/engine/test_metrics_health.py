@@ -25,6 +25,7 @@ WORKER_METRICS = {
     "pass_duration": {"le": [0.5, 1.0, 5.0], "counts": [4, 6, 7], "sum": 6.5, "count": 7},
     "jira_requests": {"200": 120, "201": 6, "429": 4, "dropped": 1},
     "comments": {"copied.user_to_dev": 5, "copied.dev_to_user": 2, "skipped.dev_to_user": 1},
+    "fields": {"updated.toDev": 4, "conflicts.toUser": 1},
 }
 
 
@@ -84,6 +85,10 @@ def test_worker_counters_appear_per_pair_with_their_labels():
         (("direction", "user_to_dev"), ("event", "copied"), ("pair", "sync-ab")): 5,
         (("direction", "dev_to_user"), ("event", "copied"), ("pair", "sync-ab")): 2,
         (("direction", "dev_to_user"), ("event", "skipped"), ("pair", "sync-ab")): 1,
+    }
+    assert samples["jira_sync_fields_total"] == {
+        (("direction", "toDev"), ("event", "updated"), ("pair", "sync-ab")): 4,
+        (("direction", "toUser"), ("event", "conflicts"), ("pair", "sync-ab")): 1,
     }
 
 

@@ -53,6 +53,14 @@ def test_comment_counts_are_summed_per_event_and_direction():
                                                  "deleted.dev_to_user": 1}
 
 
+def test_field_counts_are_summed_per_event_and_direction():
+    metrics = WorkerMetrics()
+    metrics.record_pass(summary(0.2, **{"fields.updated.toDev": 2, "fields.conflicts.toUser": 1}))
+    metrics.record_pass(summary(0.2, **{"fields.updated.toDev": 1, "fields.updated.toUser": 1}))
+
+    assert metrics.as_document()["fields"] == {"updated.toDev": 3, "conflicts.toUser": 1, "updated.toUser": 1}
+
+
 @pytest.mark.parametrize(("durations", "expected_cumulative"), [
     ([0.5], [0, 1, 1, 1]),             # a value on a bound falls into that bucket (`le`)
     ([0.1, 0.9, 3.0], [1, 1, 2, 3]),

@@ -166,3 +166,26 @@ def test_the_documented_placeholders_are_the_ones_a_comment_fills_in() -> None:
     from app.sync.actions import CommentContext
 
     assert set(CommentContext("K-1", "Open").placeholders()) == set(TEMPLATE_PLACEHOLDERS)
+
+
+def test_the_shipped_example_syncs_fields() -> None:
+    document = json.loads((REPO / "config" / "sync-rules.example.json").read_text(encoding="utf-8"))
+    config = PairConfig.model_validate(substitute(strip_documentation(document), {"JIRA_AB_TOKEN": TOKEN}).data)
+    assert config.fields is not None and config.fields["summary"] == "both" and config.fields["duedate"] == "toUser"
+
+
+def test_fields_take_known_names_custom_ids_and_the_four_directions() -> None:
+    fields = {"summary": "both", "description": "toDev", "fixVersions": "toUser", "customfield_10042": "none"}
+    assert PairConfig.model_validate(pair(fields=fields)).fields == fields
+    assert PairConfig.model_validate(pair()).fields is None
+
+
+@pytest.mark.parametrize(("fields", "words"), [
+    ({"sumary": "both"}, "unknown field 'sumary'"),
+    ({"customfield_abc": "both"}, "unknown field 'customfield_abc'"),
+    ({"summary": "toDevs"}, "'both', 'toDev', 'toUser' or 'none'"),
+])
+def test_fields_name_an_unknown_field_or_a_bad_direction(fields, words) -> None:
+    with pytest.raises(ValidationError) as raised:
+        PairConfig.model_validate(pair(fields=fields))
+    assert words in str(raised.value)

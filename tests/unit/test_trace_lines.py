@@ -116,3 +116,19 @@ def test_lines_are_oldest_first_with_the_timeless_ones_on_top():
     late, early = TraceLine(AT, LineKind.ACTED, "A-1", "late"), TraceLine(AT - timedelta(1), LineKind.ACTED, "A-1", "early")
     note = TraceLine(None, LineKind.PAIRING, "A-1", "pairing")
     assert ordered([late, note, early]) == [note, early, late]
+
+
+@pytest.mark.parametrize(("event", "kind", "text"), [
+    ({"event": "field.updated", "field": "summary", "targetKey": "ABDEV-1", "value": "New"}, LineKind.ACTED,
+     "field summary copied to ABDEV-1: 'New'"),
+    ({"event": "field.conflict", "field": "priority", "targetKey": "ABSUP-1", "value": "High", "lostValue": "Low",
+      "userChangedAt": "2026-12-07T10:00:00+00:00", "devChangedAt": "2026-12-07T10:05:00+00:00"}, LineKind.ACTED,
+     "field priority changed on both sides: the later change ('High') went to ABSUP-1, 'Low' lost (User side "
+     "changed 2026-12-07T10:00:00+00:00, Dev side 2026-12-07T10:05:00+00:00)"),
+    ({"event": "field.failed", "field": "fixVersions", "reason": "ABDEV-1 refused fixVersions: Version name '9.9' is "
+      "not valid"}, LineKind.FAILED, "field fixVersions not written: ABDEV-1 refused fixVersions: Version name '9.9' "
+      "is not valid"),
+])
+def test_field_events_have_their_sentences_in_the_trace_and_the_activity(event, kind, text):
+    [line] = event_lines({**event, "at": datetime(2026, 12, 7, tzinfo=timezone.utc), "issueKey": "ABSUP-1"})
+    assert (line.kind, line.text) == (kind, text)

@@ -1,0 +1,238 @@
+"""Field sync (issue 20) through the real engine, the simulator over HTTP and a real MongoDB: each
+direction, normalised comparison (no write when equal), the later change wins by the field's
+changelog time, no echo, a refused value is a pending failure while the other fields go through,
+the description keeps its link line, and a crash between a write and its baseline writes nothing
+twice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from app.sync.failures import FailureKind
+from app.sync.field_screens import field_problems, field_screen_warnings
+from app.trace.lines import event_lines
+from tests.support.faults import Crash, CrashingOnCallStore
+from jira_sim.seed import demo_seed
+from jira_sim.server import SimulatorServer
+from testbed.sync import SyncHarness
+
+FIELDS = {"summary": "both", "description": "toDev", "priority": "both", "labels": "both", "duedate": "toUser",
+          "fixVersions": "both", "assignee": "none"}
+
+
+@pytest.fixture
+def pair(jira_sim, mongo_client, db_prefix, tmp_path) -> SyncHarness:
+    harness = SyncHarness(jira_sim, mongo_client[f"{db_prefix}-ab"], tmp_path, fields=FIELDS)
+    harness.admin("PATCH", "projects/ABSUP", versions=["1.0", "9.9"])
+    harness.admin("PATCH", "projects/ABDEV", versions=["1.0"])
+    harness.sync()
+    return harness
+
+
+def accepted(pair: SyncHarness, **fields: Any) -> tuple[str, str]:
+    user_key = pair.new_user_issue(status="Will Do", **fields)
+    pair.sync()
+    dev_key = pair.dev_key(user_key)
+    assert dev_key
+    pair.sync()  # the Dev issue's first sighting
+    return user_key, dev_key
+
+
+def read(pair: SyncHarness, key: str, name: str) -> Any:
+    return pair.human.get_issue(key, fields=[name])["fields"].get(name)
+
+
+def edit(pair: SyncHarness, key: str, **fields: Any) -> None:
+    pair.admin("POST", "clock/advance", seconds=5)
+    pair.human.edit_issue(key, fields)
+
+
+def field_writes(pair: SyncHarness) -> list[str]:
+    return [write for write in pair.bot_writes() if write.startswith("PUT ") and "/transitions" not in write]
+
+
+def test_a_user_edit_reaches_dev_once_and_is_not_echoed(pair):
+    user_key, dev_key = accepted(pair)
+    edit(pair, user_key, summary="Printer on fire, third floor", labels=["fire", "hardware"])
+    pair.reset_requests()
+    summary = pair.sync()
+
+    assert read(pair, dev_key, "summary") == "Printer on fire, third floor"
+    assert sorted(read(pair, dev_key, "labels")) == ["fire", "hardware"]
+    assert len(field_writes(pair)) == 1, "both fields in one PUT"
+    assert summary.counts.get("fields.updated.toDev") == 2
+    pair.reset_requests()
+    for _ in range(2):
+        pair.sync()
+    assert field_writes(pair) == [], "the sync's own write is recognised by the baseline"
+
+
+def test_a_dev_edit_reaches_user_where_the_direction_allows(pair):
+    user_key, dev_key = accepted(pair)
+    edit(pair, dev_key, duedate="2027-01-15", priority={"name": "High"})
+    pair.sync()
+    assert read(pair, user_key, "duedate") == "2027-01-15"
+    assert read(pair, user_key, "priority")["name"] == "High"
+    edit(pair, dev_key, description="Dev's own notes")
+    pair.sync()
+    assert "Dev's own notes" not in (read(pair, user_key, "description") or ""), "description goes toDev only"
+
+
+def test_equal_values_in_another_order_write_nothing(pair):
+    user_key, dev_key = accepted(pair, labels=["b", "a"])
+    assert sorted(read(pair, dev_key, "labels")) == ["a", "b"], "created with its fields"
+    edit(pair, dev_key, labels=["a", "b"])
+    edit(pair, user_key, summary="Printer on fire  ")
+    pair.reset_requests()
+    pair.sync()
+    assert field_writes(pair) == []
+
+
+def test_both_changed_the_later_change_of_the_field_wins_not_the_later_issue(pair):
+    user_key, dev_key = accepted(pair)
+    edit(pair, user_key, summary="User's summary")
+    edit(pair, dev_key, summary="Dev's summary")  # later, for this field
+    edit(pair, user_key, labels=["later-edit"])  # the User issue's `updated` is the latest
+    pair.sync()
+
+    assert read(pair, user_key, "summary") == read(pair, dev_key, "summary") == "Dev's summary"
+    assert read(pair, dev_key, "labels") == ["later-edit"]
+    [conflict] = list(pair.store.db.events.find({"event": "field.conflict"}))
+    assert (conflict["field"], conflict["value"], conflict["lostValue"]) == ("summary", "Dev's summary",
+                                                                           "User's summary")
+    assert conflict["devChangedAt"] > conflict["userChangedAt"]
+    [line] = event_lines(conflict)
+    assert all(words in line.text for words in ("later change", "Dev's summary", "User's summary", "lost")), line.text
+    pair.reset_requests()
+    pair.sync()
+    assert field_writes(pair) == []
+
+
+def test_a_value_the_partner_cannot_take_is_a_pending_failure_and_the_rest_goes_through(pair):
+    user_key, dev_key = accepted(pair)
+    edit(pair, user_key, fixVersions=[{"name": "9.9"}], summary="Needs 9.9")
+    pair.sync()
+
+    assert read(pair, dev_key, "summary") == "Needs 9.9"
+    [failure] = [f for f in pair.store.pending_failures() if f.kind is FailureKind.FIELD]
+    assert "fixVersions" in failure.last_error and "9.9" in failure.last_error
+    assert pair.store.db.events.count_documents({"event": "field.failed", "field": "fixVersions"}) == 1
+    pair.admin("PATCH", "projects/ABDEV", versions=["1.0", "9.9"])
+    pair.clock.advance(hours=1)  # the failure is due
+    pair.sync()
+    assert [v["name"] for v in read(pair, dev_key, "fixVersions")] == ["9.9"]
+    assert not [f for f in pair.store.pending_failures() if f.kind is FailureKind.FIELD]
+
+
+def test_the_description_keeps_the_link_line(pair):
+    user_key, dev_key = accepted(pair, description="First words")
+    edit(pair, user_key, description="Second words")
+    pair.sync()
+    text = read(pair, dev_key, "description")
+    assert text.startswith("Second words")
+    assert f"/browse/{user_key}" in text.splitlines()[-1]
+
+
+def test_a_crash_between_the_write_and_its_baseline_writes_nothing_twice(pair):
+    user_key, dev_key = accepted(pair)
+    edit(pair, user_key, summary="Written once")
+    crashing = CrashingOnCallStore(pair.store.db, "save_field_baseline", 1, Crash("killed"), fence=1)
+    with pytest.raises(Crash):
+        pair.new_engine(crashing).run_pass()
+    assert read(pair, dev_key, "summary") == "Written once"
+    pair.reset_requests()
+    pair.sync()
+    pair.sync()
+    assert field_writes(pair) == []
+    assert pair.store.field_baselines(pair.store.mapping_for("dev", str(read_id(pair, dev_key))).user_id)[
+        "summary"].plain == "Written once"
+
+
+def read_id(pair: SyncHarness, key: str) -> str:
+    return str(pair.human.get_issue(key, fields=["summary"])["id"])
+
+
+def test_a_created_dev_issue_carries_the_fields_and_starts_equal(pair):
+    user_key = pair.new_user_issue(status="Will Do", labels=["b", "a"], fixVersions=[{"name": "1.0"}],
+                                   duedate="2027-02-01")
+    pair.reset_requests()
+    pair.sync()
+    dev_key = pair.dev_key(user_key)
+    assert sorted(read(pair, dev_key, "labels")) == ["a", "b"]
+    assert [v["name"] for v in read(pair, dev_key, "fixVersions")] == ["1.0"]
+    assert read(pair, dev_key, "duedate") is None, "duedate goes toUser only"
+    for _ in range(2):
+        pair.sync()
+    assert field_writes(pair) == [], "no field is written after the creation"
+
+
+def test_a_field_write_to_the_partner_never_drops_a_status_change_waiting_for_its_retry(pair):
+    user_key, dev_key = accepted(pair)
+    pair.move(dev_key, "In Progress", "Done")
+    pair.sync()
+    pair.move(dev_key, "Reopened")
+    edit(pair, dev_key, priority={"name": "High"})
+    for _ in range(2):  # the status change fails (no way to Reopened there) and is retried
+        pair.clock.advance(minutes=6)
+        pair.sync()
+    assert read(pair, user_key, "priority")["name"] == "High"
+    [failure] = pair.store.pending_failures()
+    assert failure.kind is FailureKind.CHANGE and failure.change.issue_key == dev_key, \
+        "the field write to the User issue does not make the Dev issue's status change look older than it"
+
+
+def test_the_worker_start_names_fields_off_a_screen(pair):
+    dev_only = pair.admin("POST", "fields", name="Team", kind="text", projects=["ABDEV"])
+    pair.admin("PATCH", "projects/ABDEV", offEdit=["duedate"])
+    accepted(pair)
+    config = pair.config.model_copy(update={"fields": {**FIELDS, dev_only["id"]: "both"}})
+
+    warnings = field_screen_warnings(config, pair.bot)
+
+    assert sorted(warnings) == sorted([
+        "fields.duedate: not on the edit screen of ABDEV (Jira's edit metadata)",
+        f"fields.{dev_only['id']}: not on the edit screen of ABSUP (Jira's edit metadata)"])
+
+
+def test_a_custom_type_the_sync_cannot_copy_is_named():
+    screen = {"customfield_1": {"name": "Location", "schema": {
+        "custom": "com.atlassian.jira.plugin.system.customfieldtypes:cascadingselect"}},
+              "customfield_2": {"name": "Team", "schema": {"custom": "com.atlassian.jira.plugin.system.customfieldtypes:select"}}}
+    assert field_problems(["customfield_1", "customfield_2"], "ABDEV", screen) == [
+        "fields.customfield_1: Location on ABDEV is of type com.atlassian.jira.plugin.system.customfieldtypes:"
+        "cascadingselect, which the sync cannot copy"]
+
+
+def test_plan_prints_each_field_write_and_writes_nothing(pair):
+    from app.cli.plan import plan_lines
+    user_key, dev_key = accepted(pair)
+    edit(pair, user_key, summary="Previewed", labels=["p"])
+    pair.reset_requests()
+
+    lines = plan_lines([], None, [], pair.engine.preview_fields())
+
+    assert f"{user_key} [user] field summary -> dev: 'Previewed'" in lines
+    assert f"{user_key} [user] field labels -> dev: ['p']" in lines
+    assert lines[-1].endswith("2 field write(s); nothing was written")
+    assert pair.bot_writes() == [] and read(pair, dev_key, "summary") != "Previewed"
+
+
+def test_on_data_center_the_later_change_wins_by_the_expanded_changelog(mongo_client, db_prefix, tmp_path):
+    sim = SimulatorServer(demo_seed(), deployment="datacenter").start()
+    try:
+        pair = SyncHarness(sim, mongo_client[f"{db_prefix}-dc"], tmp_path, deployment="datacenter", fields=FIELDS)
+        pair.sync()
+        user_key, dev_key = accepted(pair, description="Words")
+        edit(pair, dev_key, summary="Dev's summary", labels=["dev"])
+        edit(pair, user_key, summary="User's summary", description="Other words")  # later, for summary
+        pair.sync()
+        assert read(pair, dev_key, "summary") == read(pair, user_key, "summary") == "User's summary"
+        assert read(pair, user_key, "labels") == ["dev"]
+        assert read(pair, dev_key, "description").startswith("Other words\n\nUser issue: ")
+        pair.reset_requests()
+        pair.sync()
+        assert field_writes(pair) == []
+    finally:
+        sim.stop()

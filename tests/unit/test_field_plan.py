@@ -1,0 +1,95 @@
+"""The field planner and value normalisation (issue 20), table-driven: pure functions, no Jira."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from app.sync.field_plan import Agree, FieldState, NeedTimes, Write, plan_field
+from app.sync.field_values import FieldValue, field_value, write_form
+
+T1 = datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc)
+T2 = datetime(2026, 12, 1, 11, 0, tzinfo=timezone.utc)
+
+
+def text(value: str | None) -> FieldValue:
+    return FieldValue("text", value)
+
+
+A, B, C = text("a"), text("b"), text("c")
+
+
+@pytest.mark.parametrize(("direction", "baseline", "user", "dev", "times", "expected"), [
+    ("both", A, A, A, None, None),                                   # nothing changed
+    ("both", A, B, B, None, Agree("summary", B)),                    # both became equal: baseline only
+    ("both", None, A, A, None, Agree("summary", A)),                 # first sight, equal
+    ("both", A, B, A, None, Write("summary", "user", B)),            # user changed
+    ("both", A, A, B, None, Write("summary", "dev", B)),             # dev changed
+    ("toDev", A, A, B, None, None),                                  # dev's change does not go back
+    ("toUser", A, B, A, None, None),                                 # user's change does not go to dev
+    ("none", A, B, A, None, None),
+    ("toDev", A, B, C, None, Write("summary", "user", B)),           # one way: its source wins
+    ("toUser", A, B, C, None, Write("summary", "dev", C)),
+    ("toUser", None, B, text(None), None, None),                     # first sight, empty source: no clearing
+    ("both", A, B, C, None, NeedTimes("summary")),                   # both changed: ask the changelogs
+    ("both", None, B, C, None, NeedTimes("summary")),                # no baseline counts as both changed
+    ("both", A, B, C, {"user": T1, "dev": T2}, Write("summary", "dev", C, lost=B, times=(T1, T2))),
+    ("both", A, B, C, {"user": T2, "dev": T1}, Write("summary", "user", B, lost=C, times=(T2, T1))),
+    ("both", A, B, C, {"user": None, "dev": T1}, Write("summary", "dev", C, lost=B, times=(None, T1))),
+    ("both", A, B, C, {"user": None, "dev": None}, Write("summary", "user", B, lost=C, times=(None, None))),
+])
+def test_plan_field(direction, baseline, user, dev, times, expected):
+    assert plan_field(FieldState("summary", direction, baseline, user, dev), times) == expected
+
+
+@pytest.mark.parametrize(("name", "one", "other"), [
+    ("labels", ["b", "a"], ["a", "b", "a"]),
+    ("summary", "Printer on fire  ", "Printer on fire"),
+    ("description", "Line one  \r\n\r\n\r\nLine two\n\nUser issue: https://x/browse/AB-1", "Line one\n\nLine two"),
+    ("description", {"type": "doc", "version": 1, "content": [
+        {"type": "paragraph", "content": [{"type": "text", "text": "Words"}]}]}, "Words\n"),
+    ("description", "Words\nUser Link: https://old/browse/AB-1", "Words"),
+    ("assignee", {"accountId": "557058:1", "displayName": "Hannah"}, {"accountId": "557058:1"}),
+    ("priority", {"name": "High", "id": "2"}, {"name": "High", "id": "99"}),
+    ("components", [{"name": "UI", "id": "1"}, {"name": "API", "id": "2"}], [{"name": "API", "id": "7"},
+                                                                              {"name": "UI", "id": "8"}]),
+    ("customfield_1", {"value": "Red", "id": "10"}, {"value": "Red", "id": "20"}),
+    ("customfield_2", [{"value": "b"}, {"value": "a"}], [{"value": "a"}, {"value": "b"}]),
+    ("customfield_3", 3, 3.0),
+    ("labels", [], None),
+    ("summary", "", None),
+])
+def test_equal_facts_compare_equal(name, one, other):
+    assert field_value(name, one).same(field_value(name, other))
+
+
+@pytest.mark.parametrize(("name", "one", "other"), [
+    ("labels", ["a"], ["a", "b"]),
+    ("summary", "Printer", "printer"),
+    ("priority", {"name": "High"}, {"name": "Low"}),
+    ("customfield_1", {"value": "Red"}, {"value": "Blue"}),
+])
+def test_different_facts_differ(name, one, other):
+    assert not field_value(name, one).same(field_value(name, other))
+
+
+@pytest.mark.parametrize(("name", "raw", "deployment", "wire"), [
+    ("priority", {"name": "High"}, "cloud", {"name": "High"}),
+    ("labels", ["b", "a"], "cloud", ["a", "b"]),
+    ("labels", [], "cloud", []),
+    ("assignee", {"accountId": "557058:1"}, "cloud", {"accountId": "557058:1"}),
+    ("assignee", {"name": "hannah"}, "datacenter", {"name": "hannah"}),
+    ("assignee", None, "cloud", None),
+    ("fixVersions", [{"name": "2.0", "id": "5"}], "cloud", [{"name": "2.0"}]),
+    ("customfield_1", {"value": "Red", "id": "10"}, "cloud", {"value": "Red"}),
+    ("duedate", "2027-01-15", "cloud", "2027-01-15"),
+])
+def test_write_form(name, raw, deployment, wire):
+    assert write_form(field_value(name, raw), deployment) == wire
+
+
+def test_a_description_written_keeps_the_owned_lines_of_its_target():
+    value = field_value("description", "New words\nUser issue: https://a/browse/AB-9")
+    target = "Old words\n\nUser issue: https://a/browse/AB-1"
+    assert write_form(value, "cloud", target) == "New words\n\nUser issue: https://a/browse/AB-1"

@@ -10,7 +10,7 @@ a shell. Documents only ever inserted (the TTL-indexed `events`) keep real BSON 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 _FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -18,14 +18,14 @@ _FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 def utc_now() -> datetime:
     """The product's one clock: now, as an aware UTC datetime (injected wherever time matters)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def as_utc(moment: datetime) -> datetime:
     """`moment` in UTC; a naive datetime is read as UTC (pymongo returns them without `tz_aware`)."""
     if moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 def encode_instant(moment: datetime) -> str:
@@ -36,10 +36,10 @@ def encode_instant(moment: datetime) -> str:
 def decode_instant(value: Any) -> Any:
     """The datetime behind `encode_instant` text (or a BSON date); anything else unchanged."""
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, str):
         try:
-            return datetime.strptime(value, _FORMAT).replace(tzinfo=timezone.utc)
+            return datetime.strptime(value, _FORMAT).replace(tzinfo=UTC)
         except ValueError:
             return value
     return value

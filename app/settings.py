@@ -107,7 +107,7 @@ class Settings(_Group):
         return value.upper() if isinstance(value, str) else value
 
     @model_validator(mode="after")
-    def _default_stale_after(self) -> "Settings":
+    def _default_stale_after(self) -> Settings:
         self.heartbeat_stale_after = self.stale_after
         return self
 
@@ -177,7 +177,7 @@ class HealthAuthSettings(_Group):
         return value
 
     @model_validator(mode="after")
-    def _user_and_password_together(self) -> "HealthAuthSettings":
+    def _user_and_password_together(self) -> HealthAuthSettings:
         if (self.health_auth_user is None) != (self.health_auth_password is None):
             raise ValueError("HEALTH_AUTH_USER and HEALTH_AUTH_PASSWORD go together: set both or neither")
         return self

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import http.client
 import socket
-from typing import Any
 import xmlrpc.client
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from supervisor.xmlrpc import Faults
 

@@ -43,7 +43,15 @@ import requests
 from app.heartbeats import HeartbeatStore
 from app.mongo import MongoClient
 from bench.common import (
-    SimulatorProcess, Stopwatch, machine_line, mb, mongo, percentile, print_table, tree_memory, work_dir,
+    SimulatorProcess,
+    Stopwatch,
+    machine_line,
+    mb,
+    mongo,
+    percentile,
+    print_table,
+    tree_memory,
+    work_dir,
 )
 from jira_sim.seed import BOT, demo_seed
 from testbed.bundle import Bundle, pair_config

@@ -24,9 +24,9 @@ import psutil
 import requests
 
 from testbed.bundle import ROOT
-from testbed.waiting import terminate, wait_for
 from testbed.mongo import EmbeddedMongo, external_mongo_uri
 from testbed.ports import free_port
+from testbed.waiting import terminate, wait_for
 
 
 @contextlib.contextmanager
@@ -58,7 +58,7 @@ class SimulatorProcess:
         self._deployment = deployment
         self._process: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 60) -> "SimulatorProcess":
+    def start(self, timeout: float = 60) -> SimulatorProcess:
         self._process = subprocess.Popen(
             [sys.executable, "-m", "jira_sim", "--host", "127.0.0.1", "--port", str(self.port),
              "--seed", str(self._seed_file), "--deployment", self._deployment],
@@ -80,7 +80,7 @@ class SimulatorProcess:
         counts = self.admin("GET", "requests")["counts"]
         return {key: n for key, n in counts.items() if key.split(" ", 1)[1].startswith("/rest/")}
 
-    def __enter__(self) -> "SimulatorProcess":
+    def __enter__(self) -> SimulatorProcess:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -10,10 +10,11 @@ the answer. Data Center has no REST v3 (404).
 
 from __future__ import annotations
 
+import contextlib
 import re
 import socket
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from flask import Flask, Response, g, jsonify, request
 from flask.json.provider import DefaultJSONProvider
@@ -160,7 +161,5 @@ def _drop_connection() -> None:
     """Close the connection without answering, as a dying node or proxy does."""
     connection = request.environ.get("werkzeug.socket")
     if connection is not None:
-        try:
+        with contextlib.suppress(OSError):
             connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass

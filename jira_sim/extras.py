@@ -19,11 +19,12 @@ the addition: docs/JIRA-BEHAVIOUR.md says why).
 from __future__ import annotations
 
 import mimetypes
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, Callable
+from typing import Any
 
-from jira_sim.errors import JiraApiError, field_errors
 from jira_sim.editing import fields_at_create
+from jira_sim.errors import JiraApiError, field_errors
 from jira_sim.issues import ADF_REQUIRED, create_issue, entity_properties, stored_text
 from jira_sim.model import Attachment, Comment, Issue, IssueLink, LinkType, RemoteLink, User
 from jira_sim.servicedesk import checked_visibility

@@ -14,8 +14,8 @@ search endpoints answer with 400 — the simulator never silently mis-answers a 
 
 from __future__ import annotations
 
-import re
 import dataclasses
+import re
 from dataclasses import dataclass
 
 TEXT_FIELDS = {"project": "project", "status": "status", "key": "key", "issuekey": "key", "issue": "key", "id": "key"}

@@ -28,7 +28,7 @@ import math
 import random
 from collections import deque
 from dataclasses import asdict, dataclass, field, fields
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 
@@ -179,7 +179,7 @@ def _limit_headers(capacity: int, remaining: int, limited_at: datetime | None = 
                    reason: str = "") -> dict[str, Any]:
     headers = {"X-RateLimit-Limit": str(max(capacity, 1)), "X-RateLimit-Remaining": str(remaining)}
     if limited_at is not None:
-        reset = (limited_at + timedelta(seconds=retry_after)).astimezone(timezone.utc)
+        reset = (limited_at + timedelta(seconds=retry_after)).astimezone(UTC)
         headers.update({"Retry-After": str(retry_after), "X-RateLimit-Reset": reset.strftime("%Y-%m-%dT%H:%MZ"),
                         "RateLimit-Reason": reason})
     return headers

@@ -128,7 +128,7 @@ def create_media_app(site: Site) -> Flask:
     def record(response: Response) -> Response:
         with site.lock:
             site.media_requests.append({"path": request.path, "status": response.status_code,
-                                        "headers": sorted(name.lower() for name in request.headers.keys())})
+                                        "headers": sorted(name.lower() for name, _value in request.headers)})
         site.request_log.record(request.method, request.path, "/file/{attachmentId}/binary", response.status_code,
                                 format_jira(site.now(), "UTC"))
         return response

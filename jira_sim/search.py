@@ -18,9 +18,10 @@ import base64
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
 from jira_sim.errors import JiraApiError
 from jira_sim.formats import zone
@@ -112,9 +113,9 @@ def _predicate(clause: Clause, site: Site, caller: User, now: datetime) -> Calla
 
 def _project_key(site: Site, caller: User, value: str) -> str:
     for project in site.projects.values():
-        if value.upper() == project.key or value == project.id or value.lower() == project.name.lower():
-            if caller.can_see(project.key):
-                return project.key
+        named = value.upper() == project.key or value == project.id or value.lower() == project.name.lower()
+        if named and caller.can_see(project.key):
+            return project.key
     raise JqlError(f"The value '{value}' does not exist for the field 'project'.")
 
 

@@ -59,7 +59,7 @@ class SimulatorServer:
         """The media host's base URL (Cloud only; empty on Data Center)."""
         return self.site.media_url
 
-    def start(self) -> "SimulatorServer":
+    def start(self) -> SimulatorServer:
         self._server = self._bind()
         self._threads.append(_serve_in_thread(self._server, "jira-simulator"))
         return self

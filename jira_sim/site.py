@@ -25,7 +25,7 @@ import copy
 import secrets
 import threading
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from jira_sim.catalog import Catalog
@@ -136,7 +136,7 @@ class SimClock:
         self._offset = timedelta()
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc) + self._offset
+        return datetime.now(UTC) + self._offset
 
     def advance(self, seconds: float) -> None:
         self._offset += timedelta(seconds=seconds)

@@ -7,6 +7,7 @@ curl /health, supervisorctl, reload, edit or delete config files.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -14,10 +15,10 @@ import signal
 import subprocess
 import sys
 import tempfile
-from typing import Any
 import weakref
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import psutil
 import requests
@@ -118,7 +119,7 @@ class Bundle:
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    def start(self) -> "Bundle":
+    def start(self) -> Bundle:
         self._log = self.log_path.open("ab")
         process = self.process = subprocess.Popen(
             [*self.launcher, sys.executable, str(ROOT / "entrypoint.py"), "run"],
@@ -155,19 +156,15 @@ class Bundle:
         os.kill(self.process.pid, signal.SIGKILL)
         self.process.wait()
         for process in self.processes():
-            try:
+            with contextlib.suppress(psutil.NoSuchProcess):
                 process.kill()
-            except psutil.NoSuchProcess:
-                pass
 
     def crash(self) -> None:
         """Every process of the bundle gone at one instant, as when a container or its node dies:
         frozen first, so that none acts on supervisord's death (a worker would release its lease)."""
         for process in self.processes():
-            try:
+            with contextlib.suppress(psutil.NoSuchProcess):
                 process.suspend()
-            except psutil.NoSuchProcess:
-                pass
         self.kill()
 
     def stop(self) -> int | None:

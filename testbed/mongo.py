@@ -26,7 +26,7 @@ class EmbeddedMongo:
     def uri(self) -> str:
         return f"mongodb://127.0.0.1:{self.port}/"
 
-    def start(self) -> "EmbeddedMongo":
+    def start(self) -> EmbeddedMongo:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._process = subprocess.Popen(
             server_command(self.port, self.data_dir),

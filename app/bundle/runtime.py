@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
 import os
 import secrets
-import socket
 import shutil
+import socket
 import sys
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import NoReturn
 
 from app.settings import Settings
-
 
 # supervisord binds its control socket as "<file>.<pid>" before renaming it to <file>, and a
 # Unix socket's path holds at most 107 bytes on Linux; a pid has up to 7 digits.

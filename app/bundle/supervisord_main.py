@@ -62,7 +62,7 @@ class JsonServerOptions(ServerOptions):  # type: ignore[misc]  # supervisor ship
         self.logger = loggers.getLogger(self.loglevel)
         if self.nodaemon and not self.silent:
             loggers.handle_stdout(self.logger, line)
-        loggers.handle_file(self.logger, self.logfile, line, rotating=not not self.logfile_maxbytes,
+        loggers.handle_file(self.logger, self.logfile, line, rotating=bool(self.logfile_maxbytes),
                             maxbytes=self.logfile_maxbytes, backups=self.logfile_backups)
         for message in self.parse_criticals:
             self.logger.critical(message)

@@ -20,7 +20,7 @@ import logging
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
 from supervisor import childutils
@@ -157,7 +157,7 @@ class WatchdogPolicy:
         """The latest start known from supervisord or from events, else when first seen running."""
         known = [self._started[program]] if program in self._started else []
         if getattr(info, "start", 0):
-            known.append(datetime.fromtimestamp(info.start, timezone.utc))
+            known.append(datetime.fromtimestamp(info.start, UTC))
         return max(known) if known else self._started.setdefault(program, now)
 
 
@@ -252,12 +252,12 @@ class ActiveBeats:
 
 
 def main() -> None:
-    from app.supervisord import SupervisorRPC
     from app.heartbeats import HeartbeatStore
     from app.leases.store import LeaseStore
     from app.logs import configure_logging, early_logging
     from app.mongo import connect
     from app.settings import get_settings
+    from app.supervisord import SupervisorRPC
 
     early_logging("watchdog", sys.stderr)  # stdout is supervisord's protocol channel here
     settings = get_settings()

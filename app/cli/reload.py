@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 from app.bundle.reload import apply_reload, bundle_interpreter, running_groups, settle_scan
-from app.bundle.rendered import read_programs_file
 from app.bundle.render import worker_config_path
+from app.bundle.rendered import read_programs_file
 from app.bundle.runtime import write_runtime
 from app.cli.bundle import profile, render_bundle
 from app.config import load_configs

@@ -17,7 +17,6 @@ from typing import Any
 
 import pymongo.errors
 
-from app.settings import Settings
 from app.cli.bundle import profile
 from app.config import BUNDLE_PROGRAM_NAMES, load_configs
 from app.heartbeats import Heartbeat, HeartbeatStore, LastPass, Unavailable, pair_health
@@ -25,6 +24,7 @@ from app.instants import utc_now
 from app.leases.store import LeaseStore
 from app.leases.view import Cluster, LeaseView
 from app.mongo import connect
+from app.settings import Settings
 from app.supervisord import ProcessInfo, SupervisorRPC, SupervisorUnavailable
 from app.vocabulary import FAILING_TO_START_STATES, UNKNOWN
 
@@ -60,10 +60,7 @@ def pair_status(
     """
     health = pair_health(Unavailable("supervisord unreachable") if process_unknown else process,
                          heartbeat, now, stale_after, lease, lease_seconds)
-    if process_unknown:
-        state = UNKNOWN
-    else:
-        state = process.statename if process else "NOT-LOADED"
+    state = UNKNOWN if process_unknown else process.statename if process else "NOT-LOADED"
     parts = [f"{name:<20}", f"{state:<10}"]
     if process and process.pid:
         parts.append(f"pid {process.pid}")

@@ -7,10 +7,10 @@ from app.config.errors import ConfigError, ConfigFileError, ConfigWarning
 from app.config.loader import LoadedPair, LoadResult, config_files, load_configs, load_pair, load_pair_file
 from app.config.models import (
     BUNDLE_PROGRAM_NAMES,
-    CommentSync,
-    FieldDirection,
     PAIR_NAME_PATTERN,
+    CommentSync,
     DefaultBehavior,
+    FieldDirection,
     JiraConfig,
     PairConfig,
     Rule,

@@ -85,7 +85,7 @@ def template_problem(template: str) -> str | None:
     guess = difflib.get_close_matches(name, TEMPLATE_PLACEHOLDERS, n=1, cutoff=0.6)
     hint = f" (did you mean ${{{guess[0]}}}?)" if guess else ""
     shown = printable(name if len(name) <= 40 else name[:37] + "...")
-    known = ", ".join("${%s}" % placeholder for placeholder in TEMPLATE_PLACEHOLDERS)
+    known = ", ".join(f"${{{placeholder}}}" for placeholder in TEMPLATE_PLACEHOLDERS)
     return f"unknown placeholder ${{{shown}}}{hint}; known: {known}"
 
 
@@ -203,7 +203,7 @@ class RuleActions(_ConfigModel):
     add_comment: bool = Field(False, description="Post commentTemplate on the partner (on creation: the User issue).")
     comment_template: str | None = Field(
         None,
-        description="Placeholders: " + ", ".join("${%s}" % name for name in TEMPLATE_PLACEHOLDERS)
+        description="Placeholders: " + ", ".join(f"${{{name}}}" for name in TEMPLATE_PLACEHOLDERS)
         + "; any other ${...} is an error ($${NAME} writes a literal ${NAME}).",
     )
     target_status: str | None = Field(None, min_length=1, description="Overrides the rule's targetStatus.")

@@ -10,6 +10,7 @@ others. Ctrl-C (or SIGTERM) stops the bundles cleanly, then the shared parts.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -23,6 +24,7 @@ from pathlib import Path
 import requests
 
 from app.demo.files import write_demo_files
+from app.demo.programs import actor_argv, simulator_argv
 from app.demo.settings import (
     DEMO_HUMAN_TOKEN,
     DEMO_HUMAN_TOKEN_VARIABLE,
@@ -32,7 +34,6 @@ from app.demo.settings import (
     DemoSettings,
     seed_path,
 )
-from app.demo.programs import actor_argv, simulator_argv
 from app.embedded_mongo import server_command, wait_until_reachable
 from app.settings import Settings
 
@@ -184,10 +185,8 @@ def _wait_for_jira(url: str, timeout: float = 30) -> None:
 
 
 def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signum)
-    except ProcessLookupError:
-        pass
 
 
 def run_cluster(settings: Settings, bundles: int, jira_port: int | None = None) -> int:

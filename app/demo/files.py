@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from app.config.source import strip_documentation
-from app.demo.settings import DEMO_BOT_EMAIL, DemoDirectories, DEMO_PAIRS, DEMO_SYNC_INTERVAL_SECONDS, DEMO_TOKEN_VARIABLE, seed_path
+from app.demo.settings import DEMO_BOT_EMAIL, DEMO_PAIRS, DEMO_SYNC_INTERVAL_SECONDS, DEMO_TOKEN_VARIABLE, DemoDirectories, seed_path
 
 EXAMPLE_CONFIG = files("app.config") / "sync-rules.example.json"
 

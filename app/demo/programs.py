@@ -7,8 +7,8 @@ secret the launcher (app.bundle.launch) leaves it; the simulator gets none.
 
 from __future__ import annotations
 
-from pathlib import Path
 import sys
+from pathlib import Path
 
 from app.bundle.render import PRIORITY_SIMULATOR, PRIORITY_WORKER, Program, launched
 from app.demo.settings import DEMO_HUMAN_EMAIL, DEMO_HUMAN_TOKEN_VARIABLE, DEMO_PAIRS, DemoDirectories, DemoSettings, seed_path

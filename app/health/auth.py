@@ -51,7 +51,7 @@ class HealthAuth:
     password: SecretStr | None = None
 
     @classmethod
-    def from_settings(cls, settings: Any) -> "HealthAuth":
+    def from_settings(cls, settings: Any) -> HealthAuth:
         return cls(token=settings.health_auth_token, user=settings.health_auth_user,
                    password=settings.health_auth_password)
 
@@ -85,7 +85,7 @@ class Caller:
     secret: str | None = None
 
     @classmethod
-    def of(cls, request: Any) -> "Caller":
+    def of(cls, request: Any) -> Caller:
         """From a Flask/Werkzeug request (its parsed `authorization`, its headers)."""
         caller = cls(remote_addr=request.remote_addr, forwarded=forwarded(request.headers))
         authorization = request.authorization  # None when absent or malformed

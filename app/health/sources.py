@@ -26,9 +26,9 @@ from app.config import ConfigError, LoadResult, load_configs
 from app.health.assess import HealthSnapshot
 from app.health.liveness import Liveness, liveness
 from app.heartbeats import Heartbeat, HeartbeatStore, Unavailable
+from app.instants import utc_now
 from app.leases.store import LeaseStore
 from app.leases.view import Cluster
-from app.instants import utc_now
 from app.supervisord import SupervisorRPC, SupervisorUnavailable
 from app.sync.failures import Failure, count_pending, read_pending
 from app.trace.reader import Tracer
@@ -81,7 +81,7 @@ class HealthSource:
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="health-source")
 
     @classmethod
-    def from_settings(cls, settings: Any, budget: float = DEFAULT_BUDGET) -> "HealthSource":
+    def from_settings(cls, settings: Any, budget: float = DEFAULT_BUDGET) -> HealthSource:
         """The source of the health service: it runs without the tokens (app.bundle.launch), so the
         files are judged with the variables withheld from it taken as set."""
         withheld = withheld_from(os.environ)

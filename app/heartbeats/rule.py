@@ -15,7 +15,7 @@ not fail. `pair_health` is pure: it judges what the caller read, including "coul
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Protocol
 
 from app.heartbeats.record import Heartbeat, WorkerState
@@ -115,7 +115,7 @@ def waiting_for(lease: LeaseView, now: datetime, silent: float | None) -> str:
     until = ""
     if lease.expires_at is not None:
         left = max(0.0, (lease.expires_at - now).total_seconds())
-        until = f" until {lease.expires_at.astimezone(timezone.utc):%Y-%m-%d %H:%M:%S} UTC (in {left:.0f} s)"
+        until = f" until {lease.expires_at.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC (in {left:.0f} s)"
     return f"waiting for its lease, held by {lease.holder} ({why}){until}"
 
 

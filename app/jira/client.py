@@ -13,7 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -69,7 +69,7 @@ class JiraClient:
         sleep: Callable[[float], None] = time.sleep,
         session: requests.Session | None = None,
         jitter: Callable[[], float] = random.random,
-        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         site_url: str | None = None,
         write_guard: Callable[[], float] | None = None,
     ) -> None:

@@ -17,7 +17,6 @@ import logging
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
-
 from app.jira.errors import JiraError, SearchPaginationError
 
 log = logging.getLogger("app.jira")

@@ -9,6 +9,7 @@ worker then proves the lease in MongoDB itself before it acts. Writes are atomic
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import asdict, dataclass
@@ -50,7 +51,5 @@ def read_ticket(runtime_dir: Path | str, pair: str) -> Ticket | None:
 
 
 def remove_ticket(runtime_dir: Path | str, pair: str) -> None:
-    try:
+    with contextlib.suppress(FileNotFoundError):
         ticket_path(runtime_dir, pair).unlink()
-    except FileNotFoundError:
-        pass

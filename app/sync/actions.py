@@ -11,7 +11,7 @@ owes into MongoDB before it starts (app.sync.creation).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, ClassVar, Union
+from typing import Any, ClassVar
 
 from app.sync.model import Side
 from app.sync.templates import render_template
@@ -127,7 +127,7 @@ class AddComment:
         return f"comment on the {self.side} issue of {issue_key}: {self.text()!r}"
 
 
-Action = Union[CreateDevIssue, TransitionPartner, CopyAttachments, LinkIssues, AddComment]
+Action = CreateDevIssue | TransitionPartner | CopyAttachments | LinkIssues | AddComment
 ACTION_TYPES: dict[str, type] = {kind.name: kind for kind in (CreateDevIssue, TransitionPartner, CopyAttachments,
                                                                LinkIssues, AddComment)}
 

@@ -28,11 +28,11 @@ from datetime import datetime
 
 from app.config import PairConfig
 from app.jira import JiraClient, JiraNotFound
-from app.sync.credentials import CredentialCheck
-from app.sync.model import IssueRef, IssueSnapshot, Mapping, Side, other_side
 from app.sync import marker
+from app.sync.credentials import CredentialCheck
 from app.sync.jira_answers import IssueView
 from app.sync.marker import IssueMarker
+from app.sync.model import IssueRef, IssueSnapshot, Mapping, Side, other_side
 from app.sync.store import PairStore
 
 LINK_LINE = re.compile(r"^[ \t]*(Dev Link|User Link|User issue):[ \t]*\S*/browse/([A-Z][A-Z0-9_]*-\d+)[ \t]*$",

@@ -9,12 +9,11 @@ and marks included). On Data Center it is wiki markup: the line, an empty line, 
 from __future__ import annotations
 
 import re
-from datetime import timezone
+from datetime import UTC
 from typing import Any
 
 from app.sync.jira_answers import CommentView
 from app.sync.templates import browse_url
-
 
 # Wiki markup's references to an issue's own attachments: !file.png!, !file.png|thumbnail!, [^file.txt]
 WIKI_EMBED = re.compile(r"![^!\s|][^!|\n]*(?:\|[^!\n]*)?!|\[\^[^\]\n]+\]")
@@ -40,7 +39,7 @@ def comment_url(site_url: str, issue_key: str, comment_id: str) -> str:
 
 def attribution(original: CommentView) -> tuple[str, str]:
     """(who, when) of the attribution line."""
-    when = original.created.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if original.created else "?"
+    when = original.created.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if original.created else "?"
     return original.author or "someone", when
 
 

@@ -25,7 +25,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Union
+from typing import Literal
 
 from app.sync.comment_copies import CommentCopy, CopyState
 from app.sync.jira_answers import CommentView, Visibility
@@ -100,7 +100,7 @@ class SkipComment:
         return f"skip comment {self.original.id}: {self.reason}"
 
 
-CommentAction = Union[PostCopy, EditCopy, DeleteCopy, SkipComment]
+CommentAction = PostCopy | EditCopy | DeleteCopy | SkipComment
 
 
 def digest(comment: CommentView) -> str:

@@ -38,10 +38,10 @@ from typing import Any, Literal
 from app.config import PairConfig
 from app.instants import decode_instant
 from app.jira import JiraBadRequest, JiraClient, JiraNotFound, jql_datetime, jql_string
+from app.sync import marker
 from app.sync.actions import Action, CreateDevIssue, action_document, action_from_document
 from app.sync.credentials import CredentialCheck
 from app.sync.field_values import field_value, write_form
-from app.sync import marker
 from app.sync.jira_answers import IssueView
 from app.sync.marker import IssueMarker
 from app.sync.model import IssueRef, Mapping, same_status

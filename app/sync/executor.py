@@ -35,9 +35,9 @@ from app.sync.actions import Action, AddComment, CopyAttachments, CreateDevIssue
 from app.sync.creation import LINK_TYPE, CreationDeferred, CreationRecord, DevIssueCreation
 from app.sync.credentials import CredentialCheck
 from app.sync.failures import FailedChange, refused
-from app.sync.model import Execution, ExecutionResult, IssueSnapshot, Mapping, Side, other_side, same_status
 from app.sync.jira_answers import CommentView, IssueView
 from app.sync.marker import CommentMarker
+from app.sync.model import Execution, ExecutionResult, IssueSnapshot, Mapping, Side, other_side, same_status
 from app.sync.store import PairStore
 from app.sync.templates import browse_url
 

@@ -7,14 +7,15 @@ pass adds everything up in a `PassSummary`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping as FieldMap
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from collections.abc import Mapping as FieldMap
 from typing import Any, Literal
 
 from app.sync.marker import IssueMarker
-
-from app.vocabulary import Side as Side, normalize_status as normalize_status, other_side as other_side
+from app.vocabulary import Side as Side
+from app.vocabulary import normalize_status as normalize_status
+from app.vocabulary import other_side as other_side
 
 
 def same_status(a: str | None, b: str | None) -> bool:

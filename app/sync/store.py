@@ -50,8 +50,8 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 
 from app.instants import decode_instants, encode_instant, encode_instants
-from app.redaction import redact_strings
 from app.mongo import count
+from app.redaction import redact_strings
 from app.sync import comment_copies, failures, field_baselines, requests
 from app.sync.comment_copies import CommentCopy
 from app.sync.failures import Failure, FailureKind

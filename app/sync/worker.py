@@ -36,16 +36,17 @@ from app.config import ConfigFileError, PairConfig, load_pair_file
 from app.config.addresses import private_host
 from app.config.errors import format_loc
 from app.config.lint import status_problems
+from app.config.loader import config_projects
 from app.config.models import credential_problems
 from app.heartbeats import HeartbeatStore, HeartbeatThread, WorkerState
 from app.jira import JiraClient, JiraError
-from app.config.loader import config_projects
 from app.leases.claims import ProjectClaims, ProjectTaken
+from app.leases.decide import skew_allowance
 from app.leases.guard import LeaseGuard, LeaseLost
 from app.leases.held import HeldLease, LeaseNotHeld
-from app.leases.decide import skew_allowance
 from app.leases.store import LeaseStore
 from app.logs import configure_logging, early_logging
+from app.mongo import connect
 from app.redaction import remember
 from app.settings import Settings, get_settings
 from app.sync import requests
@@ -56,7 +57,6 @@ from app.sync.loop import SyncLoop
 from app.sync.metrics import WorkerMetrics
 from app.sync.model import PassSummary
 from app.sync.start_backoff import backoff_seconds, record_failure
-from app.mongo import connect
 from app.sync.store import FenceLost, PairStore
 from app.sync.token_reread import rereading_token
 

@@ -9,7 +9,8 @@ events and resolves to the id). MongoDB not answering is said, per pair, not rai
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping as MappingOf
+from collections.abc import Callable
+from collections.abc import Mapping as MappingOf
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any

@@ -15,9 +15,8 @@ import requests
 from app.heartbeats import Heartbeat, HeartbeatStore, WorkerState
 from jira_sim.seed import BOT, HUMAN, demo_seed
 from jira_sim.server import SimulatorServer
-from testbed.mongo import drop_databases
 from testbed.bundle import Bundle, pair_config
-from testbed.mongo import EmbeddedMongo
+from testbed.mongo import EmbeddedMongo, drop_databases
 from testbed.waiting import wait_for
 
 PAIRS = [("sync-a", "ASUP", "ADEV"), ("sync-b", "BSUP", "BDEV"), ("sync-c", "CSUP", "CDEV")]

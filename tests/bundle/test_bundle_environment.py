@@ -18,8 +18,8 @@ import requests
 
 from app.demo.settings import DemoSettings
 from app.jira import BasicAuth, JiraClient
-from app.settings import HealthAuthSettings, Settings
 from app.secret_files import FILE_SUFFIX
+from app.settings import HealthAuthSettings, Settings
 from jira_sim.seed import BOT, HUMAN, demo_seed
 from jira_sim.server import SimulatorServer
 from testbed.bundle import Bundle, pair_config

@@ -4,14 +4,13 @@ And the same from an empty database: pairings come back from Jira alone."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-
+from datetime import UTC, datetime, timedelta
 
 from app.jira import BasicAuth, JiraClient
 from jira_sim.seed import BOT
 from testbed.bundle import Bundle, pair_config
-from tests.support.footprint import OriginalService
 from testbed.waiting import wait_for
+from tests.support.footprint import OriginalService
 
 PASS_TIMEOUT = 30  # a pass every 5 s, a first pass that reads and adopts everything
 
@@ -76,7 +75,7 @@ def test_the_bundle_on_the_originals_database_imports_it_and_keeps_every_pair_sy
     before = comments(human, user_keys)
     pair_db = mongo_client[f"{db_prefix}-sync-ab"]  # the same database the original used
     original.write_database(pair_db, {**{k: "Will Do" for k in user_keys}, **{p.dev_key: "To Do" for p in pairs}},
-                            last_sync=datetime.now(timezone.utc) - timedelta(minutes=1), pair_name="sync-ab")
+                            last_sync=datetime.now(UTC) - timedelta(minutes=1), pair_name="sync-ab")
 
     bundle = start_bundle(tmp_path, mongo_uri, db_prefix, sim)
     try:

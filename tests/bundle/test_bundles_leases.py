@@ -26,8 +26,8 @@ from app.leases.store import LeaseStore
 from jira_sim.seed import BOT, HUMAN, Account, demo_seed
 from jira_sim.server import SimulatorServer
 from testbed.bundle import Bundle, pair_config
-from tests.support.tcp_proxy import TcpProxy
 from testbed.waiting import wait_for
+from tests.support.tcp_proxy import TcpProxy
 
 PAIRS = [(f"sync-{letter}", f"{letter.upper()}SUP", f"{letter.upper()}DEV") for letter in "abcd"]
 BOTS = [BOT] + [Account(f"sim-sync-bot-{n}", f"Sync Bot {n}", f"sync-bot-{n}@example.test", f"sim-token-bot-{n}",
@@ -261,10 +261,8 @@ def test_a_paused_holder_resumed_after_the_take_over_makes_no_jira_write(cluster
         requests.post(f"{sim.url}/_sim/requests/reset", timeout=5)
     finally:
         for process in paused:
-            try:
+            with contextlib.suppress(psutil.NoSuchProcess):
                 process.send_signal(signal.SIGCONT)
-            except psutil.NoSuchProcess:
-                pass
     time.sleep(LEASE)
     assert writes_by(sim)[BOTS[0].account_id] == 0, "the resumed bundle wrote to Jira"
     for key, (_, _, dev) in zip(keys, PAIRS, strict=True):

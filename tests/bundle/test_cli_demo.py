@@ -16,13 +16,13 @@ from pathlib import Path
 import psutil
 import requests
 
-from app.jira import BasicAuth, JiraClient
 from app.bundle.render import PRIORITY_WORKER, program_specs, render_supervisord_conf
 from app.config import load_configs
 from app.demo.files import write_demo_files
 from app.demo.launch import prepare
 from app.demo.programs import demo_extra_programs
 from app.demo.settings import DEMO_HUMAN_EMAIL, DEMO_HUMAN_TOKEN, DEMO_TOKEN, demo_settings
+from app.jira import BasicAuth, JiraClient
 from app.settings import Settings
 from app.supervisord import SupervisorRPC, SupervisorUnavailable
 from jira_sim.seed import BOT

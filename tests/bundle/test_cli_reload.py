@@ -11,8 +11,8 @@ from app.bundle.reload import Kept, ReloadPlan, apply_reload, bundle_interpreter
 from app.bundle.render import Program, health_program, worker_program
 from app.config import ConfigError, LoadedPair, LoadResult
 from app.settings import Settings
-from tests.support.supervisord import Supervisord, sleeper
 from testbed.waiting import wait_for
+from tests.support.supervisord import Supervisord, sleeper
 
 INFRA = ["health", "watchdog"]
 CONFIG = Path("/srv/config")

@@ -12,8 +12,8 @@ import pytest
 from supervisor.xmlrpc import Faults
 
 from app.supervisord import SupervisorFault, SupervisorRPC, SupervisorUnavailable
-from tests.support.supervisord import Supervisord, sleeper
 from testbed.waiting import wait_for
+from tests.support.supervisord import Supervisord, sleeper
 
 
 @pytest.fixture

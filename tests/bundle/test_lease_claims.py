@@ -3,14 +3,14 @@ two pairs on one project. The pure step as a table, then the compare-and-sets on
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from app.leases.claims import Claim, ProjectClaims, ProjectTaken, claim_step
 from app.leases.store import Lease, LeaseStore
 
-NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 LEASE, SKEW = 30.0, 5.0
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from tools.schema import SCHEMA_PATH, main, pair_config_schema, schema_text
 from app.demo.files import EXAMPLE_CONFIG
 from testbed.original import ORIGINAL_SYNC_AB
+from tools.schema import SCHEMA_PATH, main, pair_config_schema, schema_text
 
 REPO = Path(__file__).resolve().parents[2]
 

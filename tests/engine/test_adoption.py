@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from app.sync.store import PairStore
-from tests.support.footprint import OriginalService
 from testbed.sync import SyncHarness
+from tests.support.footprint import OriginalService
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -72,7 +72,7 @@ def supervisord(pairs):
 def state(mongo_client, db_prefix, pairs):
     """Heartbeats and a failure as workers write them: `ab` syncing fine with one failed change
     pending, `xy` stopped at start-up by a refused token (whose text must not show)."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     control = f"{db_prefix}_control"
     beats = HeartbeatStore(mongo_client[control])
     beats.write(Heartbeat(pairs["ab"], now, pid=4242, state=WorkerState.SLEEPING, failures_pending=1, last_pass=LastPass(
@@ -189,7 +189,7 @@ def test_the_page_refreshes_itself_with_what_changed(browser, dashboard_url, mon
 
     change = FailedChange("10002", "ABSUP-8", "user", "Will Do", "Cancelled")
     PairStore(mongo_client[pairs["ab"]]).record_failure(failed_again(
-        None, "change-2", FailureKind.CHANGE, change, "no transition to Cancelled", datetime.now(timezone.utc)))
+        None, "change-2", FailureKind.CHANGE, change, "no transition to Cancelled", datetime.now(UTC)))
 
     expect(row).to_contain_text("no transition to Cancelled", timeout=12_000)
     expect(row).to_contain_text("2 pending")

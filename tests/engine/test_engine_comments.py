@@ -15,8 +15,8 @@ from app.sync.jira_answers import CommentView
 from app.sync.marker import CommentMarker, CopyMarker
 from app.trace.lines import event_lines
 from jira_sim.seed import BOT, HUMAN
-from tests.support.faults import Crash, CrashingOnCallStore
 from testbed.sync import SyncHarness
+from tests.support.faults import Crash, CrashingOnCallStore
 
 DEFAULT_COMMENTS = {"toDev": "all", "toUser": "internal", "followEdits": True, "restricted": "skip"}
 

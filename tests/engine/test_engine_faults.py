@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-
 from datetime import timedelta
 
 import pymongo.errors
-import requests
 import pytest
+import requests
 
 from app.jira import JiraAuthError, JiraError
+from app.sync.failures import MAX_ATTEMPTS
 from jira_sim.seed import BOT, demo_seed
 from jira_sim.server import SimulatorServer
-from app.sync.failures import MAX_ATTEMPTS
-from tests.support.faults import Crash, CrashingStore
 from testbed.sync import SyncHarness
+from tests.support.faults import Crash, CrashingStore
 
 
 @pytest.fixture

@@ -13,10 +13,10 @@ import pytest
 from app.sync.failures import FailureKind
 from app.sync.field_screens import field_problems, field_screen_warnings
 from app.trace.lines import event_lines
-from tests.support.faults import Crash, CrashingOnCallStore
 from jira_sim.seed import demo_seed
 from jira_sim.server import SimulatorServer
 from testbed.sync import SyncHarness
+from tests.support.faults import Crash, CrashingOnCallStore
 
 FIELDS = {"summary": "both", "description": "toDev", "priority": "both", "labels": "both", "duedate": "toUser",
           "fixVersions": "both", "assignee": "none"}

@@ -8,6 +8,7 @@ moment may two bundles act for the pair."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -37,9 +38,9 @@ from app.sync.jira_answers import CommentView
 from app.sync.marker import CopyMarker
 from app.sync.store import FenceLost, PairStore
 from jira_sim.server import SimulatorServer
-from tests.support.faults import Crash, CrashingStore
 from testbed.mongo import drop_databases
 from testbed.sync import SyncHarness
+from tests.support.faults import Crash, CrashingStore
 
 # What a Dev move makes of the User issue (sync-ab.json), and a User move of the Dev issue.
 DEV_DRIVES_USER = {"In Progress": "In Progress", "Closed": "Resolved", "Cancelled": "Cancelled", "Reopened": "Reopened"}
@@ -268,10 +269,8 @@ class WorkflowMachine(RuleBasedStateMachine):
     @rule(method=st.sampled_from(STORE_WRITES))
     def killed_pass(self, method):
         holder = self._holder()
-        try:
+        with contextlib.suppress(Crash):
             holder.new_engine(CrashingStore(holder.database(), method, Crash(), fence=holder.held.fence)).run_pass()
-        except Crash:
-            pass
 
     @precondition(lambda self: self.settled)
     @rule()
@@ -319,10 +318,8 @@ class WorkflowMachine(RuleBasedStateMachine):
         worker = next(w for w in self.workers if w.state == "paused")
         worker.state = "live"
         self.pair.reset_requests()
-        try:
+        with contextlib.suppress(LeaseLost, FenceLost):
             worker.engine.run_pass()
-        except (LeaseLost, FenceLost):
-            pass
         assert self.pair.bot_writes() == [], f"{worker.name} wrote to Jira after its lease passed on"
         worker.step_down()
 
@@ -342,10 +339,8 @@ class WorkflowMachine(RuleBasedStateMachine):
             taken_over.append(True)
 
         holder.paused_at_write = meanwhile
-        try:
+        with contextlib.suppress(LeaseLost, FenceLost):
             holder.engine.run_pass()
-        except (LeaseLost, FenceLost):
-            pass
         holder.paused_at_write = None
         if taken_over:
             assert self.pair.bot_writes() == [], f"{holder.name} wrote to Jira after its lease passed on"

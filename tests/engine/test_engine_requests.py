@@ -5,7 +5,7 @@ finished with Jira's words (it must not stay waiting: that would end every sleep
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import requests as http
@@ -23,7 +23,7 @@ def pair(jira_sim, mongo_client, db_prefix, tmp_path) -> SyncHarness:
 
 
 def ask(pair: SyncHarness, key: str) -> str:
-    return requests.ask(pair.store.db.requests, RequestKind.RESYNC, key, datetime.now(timezone.utc)).id
+    return requests.ask(pair.store.db.requests, RequestKind.RESYNC, key, datetime.now(UTC)).id
 
 
 def outcome(pair: SyncHarness, request_id: str) -> str | None:

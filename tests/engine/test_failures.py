@@ -1,6 +1,6 @@
 """The failure document's owner: one value, its stored form, older documents and retry timing."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -16,7 +16,7 @@ from app.sync.failures import (
 )
 from app.sync.store import PairStore
 
-NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 CHANGE = FailedChange("10001", "ABSUP-7", "user", "To Do", "Will Do", NOW - timedelta(minutes=1), True, "accept")
 
 

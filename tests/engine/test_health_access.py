@@ -9,7 +9,7 @@ import os
 import re
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,14 +23,14 @@ from app.health.auth import HealthAuth, startup_notice
 from app.health.headers import CONTENT_SECURITY_POLICY
 from app.health.public import OPEN_KEYS, OPEN_WORKER_KEYS
 from app.heartbeats import Heartbeat, LastPass, WorkerState
-from app.sync.failures import Failure
 from app.settings import HealthAuthSettings
 from app.supervisord import ProcessInfo
+from app.sync.failures import Failure
 from testbed.bundle import ROOT
 from testbed.ports import free_port
 from testbed.waiting import wait_for
 
-NOW = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 TOKEN = "tok-health-5b1e0c7d9a2f4e6b8c3d"
 USER, PASSWORD = "ops", "pw-health-8d2a6f0e4c1b"
 REMOTE = {"REMOTE_ADDR": "203.0.113.7"}  # TEST-NET-3: a client that is not on this host

@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -22,8 +23,8 @@ from app.heartbeats import Heartbeat, HeartbeatStore, LastPass, WorkerState
 from app.instants import utc_now
 from testbed.bundle import ROOT, write_config_dir
 from testbed.ports import free_port
-from tests.support.tiny_supervisord import TinySupervisord
 from testbed.waiting import wait_for
+from tests.support.tiny_supervisord import TinySupervisord
 
 TOKEN = "tok-MARKER-7f3a9c-never-shown"
 STALE_AFTER = 30.0
@@ -228,14 +229,14 @@ def test_gunicorn_serves_the_wsgi_app_from_settings(config_dir, supervisord, mon
 
 def test_reads_every_owed_failure_of_a_pair_oldest_first_with_their_reasons(
         config_dir, supervisord, mongo_uri, mongo_client, control_db, pair):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from app.sync.failures import FailedChange, FailureKind, failed_again
     from app.sync.store import PairStore
 
     write_beat(mongo_client[control_db], pair, pid=1, state=WorkerState.SLEEPING)
     store = PairStore(mongo_client[pair])
-    first = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
+    first = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
     for n in (7, 1, 5, 3, 2, 6, 4):  # written out of order: the source sorts by first failure
         change = FailedChange(str(n), f"ABSUP-{n}", "user", "To Do", "Will Do")
         store.record_failure(failed_again(None, f"c{n}", FailureKind.CHANGE, change, f"Jira said 400 for #{n}",
@@ -302,7 +303,7 @@ def test_health_and_the_worker_count_the_same_pending_failures(
 
 def test_a_comment_failure_is_shown_with_its_kind_and_reason(
         config_dir, supervisord, mongo_uri, mongo_client, control_db, pair):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from app.sync.engine import comment_failure_id
     from app.sync.failures import FailedChange, FailureKind, failed_again
@@ -313,7 +314,7 @@ def test_a_comment_failure_is_shown_with_its_kind_and_reason(
     change = FailedChange("10030", "ABDEV-3", "dev", None, None)
     PairStore(mongo_client[pair]).record_failure(failed_again(
         None, comment_failure_id("dev", "10030"), FailureKind.COMMENT, change, reason,
-        datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)))
+        datetime(2025, 3, 1, 9, 0, tzinfo=UTC)))
     source = make_source(config_dir, supervisord.socket, mongo_uri, control_db)
 
     body = create_app(lambda: source(), stale_after=STALE_AFTER).test_client().get("/health?detail=1").get_json()

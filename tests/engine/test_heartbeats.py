@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 from app.health.sources import health_mongo_client
 from app.heartbeats import (
-    Heartbeat, HeartbeatDocumentError, HeartbeatStore, HeartbeatThread, LastPass, WorkerState, WorkerTotals,
+    Heartbeat,
+    HeartbeatDocumentError,
+    HeartbeatStore,
+    HeartbeatThread,
+    LastPass,
+    WorkerState,
+    WorkerTotals,
 )
 from app.sync.loop import last_pass_of
 from app.sync.model import PassSummary
 from testbed.ports import free_port
 
-T0 = datetime(2025, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)
 FULL = Heartbeat(
     pair="sync-ab", beat_at=T0, state=WorkerState.SLEEPING, pid=123, host="box", started_at=T0 - timedelta(hours=1),
     last_pass=LastPass(started_at=T0 - timedelta(seconds=5), finished_at=T0 - timedelta(seconds=4), duration_s=1.5,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -195,7 +195,7 @@ def _set_updated(server, key: str, moment: datetime) -> None:
 def test_updated_since_is_read_in_the_users_time_zone_at_minute_precision(jira, sim, zone):
     requests.patch(f"{sim.url}/_sim/users/{BOT.account_id}", json={"timeZone": zone}, timeout=5).raise_for_status()
     assert jira.myself()["timeZone"] == zone
-    boundary = datetime(2026, 11, 28, 17, 0, tzinfo=timezone.utc)  # a midnight in Ho Chi Minh City
+    boundary = datetime(2026, 11, 28, 17, 0, tzinfo=UTC)  # a midnight in Ho Chi Minh City
     offsets = {"before": -1, "at": 0, "late_in_minute": 59, "next_minute": 60}
     keys = {}
     for label, seconds in offsets.items():

@@ -4,12 +4,12 @@ compare-and-set that lets only one bundle take a lease."""
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.leases.assign import preferred_holders
 from app.instants import utc_now
+from app.leases.assign import preferred_holders
 from app.leases.decide import Acquire, HandOver, LetGo, keeper_actions, live_and_mine
 from app.leases.keeper import Keeper, serving_pairs
 from app.leases.store import BundleBeat, Lease, LeaseStore
@@ -17,7 +17,7 @@ from app.leases.ticket import RELEASE, Ticket, read_ticket, remove_ticket, write
 from app.leases.view import ACTIVE, STANDBY, UNHELD, Cluster, lease_view
 from app.supervisord import ProcessInfo
 
-NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 LEASE, SKEW, SETTLE = 30.0, 5.0, 10.0
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -12,10 +12,10 @@ from app.health.assess import HealthSnapshot, Unavailable
 from app.heartbeats import Heartbeat, HeartbeatStore, HeartbeatThread, LastPass, WorkerState, WorkerTotals
 from app.supervisord import ProcessInfo
 from app.sync.loop import SyncLoop
-from app.sync.model import PassSummary
 from app.sync.metrics import WorkerMetrics
+from app.sync.model import PassSummary
 
-NOW = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 STALE_AFTER = 30.0
 
 WORKER_METRICS = {

@@ -3,16 +3,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from app.heartbeats import HeartbeatStore, HeartbeatThread
 from app.sync.loop import SyncLoop
-from app.sync.model import PassSummary
 from app.sync.metrics import PASS_DURATION_BUCKETS, WorkerMetrics
+from app.sync.model import PassSummary
 
-NOW = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
 
 def summary(duration: float, ok: bool = True, **counts: int) -> PassSummary:

@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 
 from app.sync.original import import_update, read_original
-from tests.support.footprint import OriginalService
 from testbed.sync import SyncHarness
+from tests.support.footprint import OriginalService
 
 
 @pytest.fixture

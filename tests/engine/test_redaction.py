@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -53,7 +53,7 @@ def test_a_value_json_escapes_is_hidden_in_its_escaped_form_too(monkeypatch):
 
 def test_what_a_worker_stores_for_health_carries_no_secret_value(secrets, mongo_client, db_prefix):
     store = HeartbeatStore(mongo_client[f"{db_prefix}_control"])
-    store.write(Heartbeat("sync-ab", datetime.now(timezone.utc),
+    store.write(Heartbeat("sync-ab", datetime.now(UTC),
                           last_error=f"Jira check failed: GET /x{TOKEN}/rest/api/2/serverInfo -> HTTP 404",
                           warnings=(f"jira.baseUrl: {REMEMBERED}",)))
 

@@ -9,8 +9,8 @@ import signal
 import socket
 from pathlib import Path
 
-import pytest
 import hypothesis
+import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from supervisor.datatypes import RestartUnconditionally

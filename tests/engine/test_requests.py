@@ -3,13 +3,13 @@ fixtures start: asked, seen waiting by the worker, finished with an outcome the 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from app.sync import requests
 from app.sync.requests import RequestKind
 from app.sync.store import PairStore
 
-NOW = datetime(2026, 12, 7, 17, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 7, 17, 0, tzinfo=UTC)
 
 
 def test_a_request_waits_until_served_then_reads_as_done_with_its_outcome(mongo_client, db_prefix):

@@ -1,6 +1,6 @@
 """The pair's store on a real MongoDB: what the executor's idempotency relies on."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -8,7 +8,7 @@ from app.sync.failures import Failure
 from app.sync.model import Mapping
 from app.sync.store import FenceLost, PairStore
 
-NOW = datetime(2026, 12, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
 
 def test_copies_count_as_copied_so_they_are_never_copied_back(mongo_client, db_prefix):

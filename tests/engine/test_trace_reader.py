@@ -4,7 +4,7 @@ ids; MongoDB away is said per pair."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pymongo
 
@@ -16,7 +16,7 @@ from app.sync.store import PairStore
 from app.trace.reader import Tracer
 from testbed.bundle import write_config_dir
 
-AT = datetime(2026, 12, 7, 17, 0, tzinfo=timezone.utc)
+AT = datetime(2026, 12, 7, 17, 0, tzinfo=UTC)
 
 
 def tracer(tmp_path, client, db_prefix, monkeypatch) -> Tracer:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import logging
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -19,8 +19,8 @@ from app.health.sources import health_mongo_client
 from app.heartbeats import Heartbeat, HeartbeatStore, WorkerState
 from app.supervisord import SupervisorRPC
 from testbed.ports import free_port
-from tests.support.tiny_supervisord import TinySupervisord
 from testbed.waiting import wait_for
+from tests.support.tiny_supervisord import TinySupervisord
 
 OK = "RESULT 2\nOK"
 # Fails within startsecs, so it goes FATAL, but not at once: a program already dead when
@@ -86,7 +86,7 @@ def test_fatal_program_is_started_after_its_cool_down(supervisord, heartbeats, n
     bad = names[0]
     runs = supervisord.dir / f"{bad}.runs"
     assert runs.read_text().count("run") == 1
-    t0 = datetime.now(timezone.utc)
+    t0 = datetime.now(UTC)
     policy = WatchdogPolicy(cooldown_min=30, cooldown_max=600, stale_after=30)
     watchdog = Watchdog(policy, supervisord.rpc(), heartbeats, clock=Clock(t0, t0 + timedelta(seconds=29),
                                                                             t0 + timedelta(seconds=30)))
@@ -104,7 +104,7 @@ def test_fatal_program_is_started_after_its_cool_down(supervisord, heartbeats, n
 def test_hung_worker_is_restarted_and_a_beating_one_is_left_alone(supervisord, heartbeats, names):
     _, hung, fine = names
     pids = {name: info.pid for name, info in supervisord.rpc().process_states().items()}
-    now = datetime.now(timezone.utc) + timedelta(seconds=100)  # the workers have run for 100 s
+    now = datetime.now(UTC) + timedelta(seconds=100)  # the workers have run for 100 s
     heartbeats.write(Heartbeat(hung, beat_at=now - timedelta(seconds=45), state=WorkerState.SYNCING))
     heartbeats.write(Heartbeat(fine, beat_at=now - timedelta(seconds=2), state=WorkerState.SLEEPING))
     policy = WatchdogPolicy(stale_after=30)
@@ -124,7 +124,7 @@ def test_mongodb_down_means_no_restart_and_no_crash(supervisord, names, caplog):
     _, hung, _ = names
     pid_before = supervisord.rpc().process_states()[hung].pid
     unreachable = HeartbeatStore(health_mongo_client(f"mongodb://127.0.0.1:{free_port()}/", budget=0.3)["c"])
-    now = datetime.now(timezone.utc) + timedelta(seconds=1000)
+    now = datetime.now(UTC) + timedelta(seconds=1000)
     watchdog = Watchdog(WatchdogPolicy(stale_after=30), supervisord.rpc(), unreachable, clock=lambda: now)
 
     stdout = run_listener(watchdog, tick(), tick())
@@ -182,7 +182,7 @@ def test_runs_as_a_real_event_listener_under_supervisord(mongo_uri, db_prefix):
 def test_a_running_event_gives_the_program_its_grace(supervisord, heartbeats, names, caplog):
     _, hung, _ = names
     pid_before = supervisord.rpc().process_states()[hung].pid
-    now = datetime.now(timezone.utc) + timedelta(seconds=100)
+    now = datetime.now(UTC) + timedelta(seconds=100)
     heartbeats.write(Heartbeat(hung, beat_at=now - timedelta(seconds=45)))
     watchdog = Watchdog(WatchdogPolicy(stale_after=30), supervisord.rpc(), heartbeats,
                         clock=Clock(now - timedelta(seconds=10), now))

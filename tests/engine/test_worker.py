@@ -14,12 +14,11 @@ import pytest
 from app.health.assess import HealthSnapshot, assess
 from app.heartbeats import HeartbeatStore, WorkerState
 from app.instants import utc_now
-from app.sync.start_backoff import backoff_seconds, read_failures
 from app.supervisord import ProcessInfo
+from app.sync.start_backoff import backoff_seconds, read_failures
 from jira_sim.seed import BOT
 from testbed.bundle import ROOT, pair_config
 from testbed.waiting import wait_for
-
 
 BUNDLE = "worker-test"
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from jira_sim.jql import Clause, JqlError, parse
 from jira_sim.search import parse_date
 
-NOW = datetime(2026, 11, 28, 9, 20, 31, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 28, 9, 20, 31, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(("jql", "clauses", "order"), [
@@ -38,13 +38,13 @@ def test_refuses_everything_else(jql):
 
 
 @pytest.mark.parametrize(("text", "zone", "expected_utc"), [
-    ("2026/11/28 16:20", "Asia/Ho_Chi_Minh", datetime(2026, 11, 28, 9, 20, tzinfo=timezone.utc)),
-    ("2026-11-28 16:20", "America/Los_Angeles", datetime(2026, 11, 29, 0, 20, tzinfo=timezone.utc)),
-    ("2026-07-01 12:00", "America/Los_Angeles", datetime(2026, 7, 1, 19, 0, tzinfo=timezone.utc)),
-    ("2026/11/28", "UTC", datetime(2026, 11, 28, tzinfo=timezone.utc)),
-    ("-5m", "Asia/Ho_Chi_Minh", datetime(2026, 11, 28, 9, 15, 31, tzinfo=timezone.utc)),
-    ("-2h", "UTC", datetime(2026, 11, 28, 7, 20, 31, tzinfo=timezone.utc)),
-    ("-1d", "UTC", datetime(2026, 11, 27, 9, 20, 31, tzinfo=timezone.utc)),
+    ("2026/11/28 16:20", "Asia/Ho_Chi_Minh", datetime(2026, 11, 28, 9, 20, tzinfo=UTC)),
+    ("2026-11-28 16:20", "America/Los_Angeles", datetime(2026, 11, 29, 0, 20, tzinfo=UTC)),
+    ("2026-07-01 12:00", "America/Los_Angeles", datetime(2026, 7, 1, 19, 0, tzinfo=UTC)),
+    ("2026/11/28", "UTC", datetime(2026, 11, 28, tzinfo=UTC)),
+    ("-5m", "Asia/Ho_Chi_Minh", datetime(2026, 11, 28, 9, 15, 31, tzinfo=UTC)),
+    ("-2h", "UTC", datetime(2026, 11, 28, 7, 20, 31, tzinfo=UTC)),
+    ("-1d", "UTC", datetime(2026, 11, 27, 9, 20, 31, tzinfo=UTC)),
 ])
 def test_dates_are_read_in_the_callers_zone(text, zone, expected_utc):
     assert parse_date(text, NOW, zone) == expected_utc

@@ -11,9 +11,9 @@ import requests
 
 from jira_sim.seed import demo_seed
 from jira_sim.server import SimulatorServer
-from tests.support.jira_fixtures import api_base, api_session, create_issue
 from testbed.ports import free_port
 from testbed.waiting import wait_for
+from tests.support.jira_fixtures import api_base, api_session, create_issue
 
 GATEWAY = "/ex/jira/0d3c7a52-5b1e-4a4e-9c43-1f2e3d4c5b6a"
 SITE = "https://acme.atlassian.net"

@@ -13,8 +13,8 @@ import requests
 
 from jira_sim.seed import BOT, DEMO_SEED_FILE, HUMAN, demo_seed, read_seed_file
 from jira_sim.server import SimulatorServer
-from tests.support.jira_fixtures import api_base, api_session, create_issue
 from testbed.ports import free_port
+from tests.support.jira_fixtures import api_base, api_session, create_issue
 
 
 def _wait_until_serving(url: str, process: subprocess.Popen, timeout: float = 15.0) -> requests.Response:

@@ -13,7 +13,7 @@ ObjectId `_id`, BSON dates and, for documents made by `create`, `__v: 0`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from bson import ObjectId
 
@@ -55,7 +55,7 @@ class OriginalService:
 
     def write_database(self, db, states: dict[str, str], last_sync: datetime, pair_name: str) -> None:
         """Its collections as mongoose writes them: mappings for `pairs`, a state per key in `states`."""
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         for pair in self.pairs:
             db.jira_mapping.insert_one({
                 "_id": ObjectId(), "user_issue_key": pair.user_key, "dev_issue_key": pair.dev_key,

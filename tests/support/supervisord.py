@@ -43,7 +43,7 @@ class Supervisord:
         self.settings.runtime_dir.mkdir(parents=True, exist_ok=True)
         self.conf.write_text(render_supervisord_conf(programs, self.settings))
 
-    def start(self, programs: Sequence[Program]) -> "Supervisord":
+    def start(self, programs: Sequence[Program]) -> Supervisord:
         self.write(programs)
         with self.log.open("wb") as out:
             self.process = subprocess.Popen([supervisord_executable(), "-c", str(self.conf)],

@@ -3,6 +3,7 @@ its MongoDB, without touching the server the other bundles use."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 
@@ -71,8 +72,6 @@ class TcpProxy:
 
 
 def _close(sock: socket.socket) -> None:
-    try:
+    with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
     sock.close()

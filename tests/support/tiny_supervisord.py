@@ -62,7 +62,7 @@ class TinySupervisord:
     def rpc(self, timeout: float = 2.0) -> SupervisorRPC:
         return SupervisorRPC(self.socket, timeout=timeout)
 
-    def start(self) -> "TinySupervisord":
+    def start(self) -> TinySupervisord:
         self._process = subprocess.Popen(
             [sys.executable, "-m", "supervisor.supervisord", "-c", str(self.conf)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from app.sync.audit import PROGRESS_EVERY_S, Progress, processed_event
 from app.sync.actions import Plan
+from app.sync.audit import PROGRESS_EVERY_S, Progress, processed_event
 from app.sync.model import Execution, IssueSnapshot, Mapping, StatusChange
 
-ISSUE = IssueSnapshot("10", "ABDEV-3", "dev", "Closed", "done", datetime(2026, 1, 1, tzinfo=timezone.utc), "Printer")
+ISSUE = IssueSnapshot("10", "ABDEV-3", "dev", "Closed", "done", datetime(2026, 1, 1, tzinfo=UTC), "Printer")
 MAPPING = Mapping("7", "ABSUP-7", "10", "ABDEV-3")
 
 

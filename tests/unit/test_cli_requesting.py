@@ -3,7 +3,7 @@ will serve the request; each refusal says why and what to do."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -13,7 +13,7 @@ from app.leases.store import Lease
 from app.supervisord import ProcessInfo
 from testbed.bundle import write_config_dir
 
-NOW = datetime(2026, 12, 7, 17, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 7, 17, 0, tzinfo=UTC)
 LIVE = Lease("ab", "bundle-b", 3, NOW + timedelta(seconds=20), NOW - timedelta(minutes=5))
 EXPIRED = Lease("ab", "bundle-a", 2, NOW - timedelta(seconds=1), NOW - timedelta(minutes=5))
 RELEASED = Lease("ab", None, 2, NOW, NOW - timedelta(minutes=5), "bundle-a")

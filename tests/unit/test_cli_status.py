@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -11,7 +11,7 @@ from app.cli.status import pair_names, pair_status
 from app.heartbeats import Heartbeat, LastPass, WorkerState
 from app.supervisord import ProcessInfo
 
-NOW = datetime(2025, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)
 
 
 def process(name: str, state: str = "RUNNING", pid: int = 4242, spawnerr: str = "") -> ProcessInfo:

@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import argparse
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from app.cli.trace import parse_since, trace_lines
 from app.trace.reader import PairTrace, Trace
 
-NOW = datetime(2026, 12, 7, 17, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 7, 17, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(("text", "moment"), [
     ("3d", NOW - timedelta(days=3)),
     ("12h", NOW - timedelta(hours=12)),
     ("30m", NOW - timedelta(minutes=30)),
-    ("2026-12-01", datetime(2026, 12, 1, tzinfo=timezone.utc)),
-    ("2026-12-01T10:00:00+01:00", datetime(2026, 12, 1, 9, tzinfo=timezone.utc)),
+    ("2026-12-01", datetime(2026, 12, 1, tzinfo=UTC)),
+    ("2026-12-01T10:00:00+01:00", datetime(2026, 12, 1, 9, tzinfo=UTC)),
 ])
 def test_since_is_a_date_an_instant_or_an_age(text, moment):
     assert parse_since(text, NOW) == moment

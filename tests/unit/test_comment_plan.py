@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,7 +12,7 @@ from app.sync.comment_plan import CopyRules, DeleteCopy, EditCopy, PostCopy, Ski
 from app.sync.jira_answers import CommentView, Visibility
 from app.sync.marker import CommentMarker, CopyMarker
 
-SINCE = datetime(2026, 12, 1, tzinfo=timezone.utc)
+SINCE = datetime(2026, 12, 1, tzinfo=UTC)
 AFTER, BEFORE = SINCE + timedelta(hours=1), SINCE - timedelta(hours=1)
 TO_DEV = CopyRules("user", "all", True, "skip", SINCE, origin_service_desk=True, target_service_desk=False)
 TO_USER = CopyRules("dev", "internal", True, "skip", SINCE, origin_service_desk=False, target_service_desk=True)

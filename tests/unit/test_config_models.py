@@ -10,8 +10,8 @@ from pydantic import ValidationError
 
 from app.config import DefaultBehavior, JiraConfig, PairConfig, Rule, RuleActions, RuleConditions
 from app.config.envsubst import substitute
-from app.config.source import strip_documentation
 from app.config.models import credential_problems
+from app.config.source import strip_documentation
 
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = "tok-SECRET-models-123456"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,10 +12,10 @@ from app.health.app import create_app
 from app.health.assess import HealthSnapshot, Unavailable, assess
 from app.health.dashboard import dashboard_view, display_time, human_duration
 from app.heartbeats import Heartbeat, LastPass, WorkerState, WorkerTotals
-from app.sync.failures import Failure
 from app.supervisord import ProcessInfo
+from app.sync.failures import Failure
 
-NOW = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 TOKEN = "tok-MARKER-91ab-never-shown"
 
 

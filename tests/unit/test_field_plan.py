@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from app.sync.field_plan import Agree, FieldState, NeedTimes, Write, plan_field
 from app.sync.field_values import FieldValue, field_value, write_form
 
-T1 = datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc)
-T2 = datetime(2026, 12, 1, 11, 0, tzinfo=timezone.utc)
+T1 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+T2 = datetime(2026, 12, 1, 11, 0, tzinfo=UTC)
 
 
 def text(value: str | None) -> FieldValue:

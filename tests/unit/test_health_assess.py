@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -11,7 +11,7 @@ from app.health.assess import HealthSnapshot, Unavailable, assess, iso_timestamp
 from app.heartbeats import Heartbeat, LastPass, WorkerState, WorkerTotals
 from app.supervisord import ProcessInfo
 
-NOW = datetime(2025, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)
 STALE_AFTER = 30.0
 
 

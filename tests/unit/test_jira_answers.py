@@ -1,6 +1,6 @@
 """Jira's answers read once: an issue's fields, its links either way, a comment's marker."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -75,5 +75,5 @@ def test_a_comment_reads_its_author_times_body_and_restriction():
                               "created": "2026-12-07T17:20:31.123+0100", "updated": "2026-12-07T17:21:00.000+0100",
                               "visibility": {"type": "role", "value": "Developers", "identifier": "Developers"}})
     assert (view.author, view.body, view.visibility.describe()) == ("Hannah Human", {"type": "doc"}, "role 'Developers'")
-    assert view.created == datetime(2026, 12, 7, 16, 20, 31, 123000, tzinfo=timezone.utc)
+    assert view.created == datetime(2026, 12, 7, 16, 20, 31, 123000, tzinfo=UTC)
     assert view.visibility.request() == {"type": "role", "value": "Developers", "identifier": "Developers"}

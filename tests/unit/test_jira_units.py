@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
@@ -26,16 +26,16 @@ from app.jira.retry import RetryableStatus, RetryPolicy, is_retryable, server_wa
 from app.jira.search import search_cloud, search_datacenter
 from app.jira.transitions import Transition, choose_transition, transition_payload
 
-NOW = datetime(2026, 11, 28, 9, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 28, 9, 0, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
     ("moment", "zone", "expected"),
     [
-        (datetime(2026, 11, 28, 16, 59, 59, tzinfo=timezone.utc), "Asia/Ho_Chi_Minh", "2026/11/28 23:59"),
-        (datetime(2026, 11, 28, 17, 0, 0, tzinfo=timezone.utc), "Asia/Ho_Chi_Minh", "2026/11/29 00:00"),
-        (datetime(2026, 11, 28, 7, 30, 45, tzinfo=timezone.utc), "America/Los_Angeles", "2026/11/27 23:30"),
-        (datetime(2026, 7, 1, 7, 30, tzinfo=timezone.utc), "America/Los_Angeles", "2026/07/01 00:30"),  # DST
+        (datetime(2026, 11, 28, 16, 59, 59, tzinfo=UTC), "Asia/Ho_Chi_Minh", "2026/11/28 23:59"),
+        (datetime(2026, 11, 28, 17, 0, 0, tzinfo=UTC), "Asia/Ho_Chi_Minh", "2026/11/29 00:00"),
+        (datetime(2026, 11, 28, 7, 30, 45, tzinfo=UTC), "America/Los_Angeles", "2026/11/27 23:30"),
+        (datetime(2026, 7, 1, 7, 30, tzinfo=UTC), "America/Los_Angeles", "2026/07/01 00:30"),  # DST
         (datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=7))), "UTC", "2026/01/01 20:04"),
     ],
 )

@@ -3,18 +3,18 @@ watchdog agreeing because they all ask it."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.cli.status import pair_status
 from app.bundle.watchdog import Restart, WatchdogPolicy
+from app.cli.status import pair_status
 from app.health.assess import HealthSnapshot, assess
 from app.heartbeats import Heartbeat, LastPass, PairHealth, Unavailable, WorkerState, pair_health
 from app.leases.view import LeaseView
 from app.supervisord import ProcessInfo
 
-NOW = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 STALE_AFTER = 30.0
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given
@@ -41,7 +41,7 @@ def change(side: str, before: str | None, after: str, **issue_fields) -> StatusC
     issue = IssueSnapshot(
         id="1" if side == "user" else "2", key="SUP-1" if side == "user" else "DEV-1", side=side,
         status=after, status_category="indeterminate",
-        updated=datetime(2024, 1, 1, tzinfo=timezone.utc), summary="Crash", **issue_fields,
+        updated=datetime(2024, 1, 1, tzinfo=UTC), summary="Crash", **issue_fields,
     )
     return StatusChange(issue, before)
 

@@ -6,7 +6,8 @@ is mapped, the partner's current status -> the rule that decides and the actions
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+
 import pytest
 
 from app.config import PairConfig, load_pair
@@ -29,7 +30,7 @@ def change(side: str, before: str | None, after: str) -> StatusChange:
     key, issue_id = (MAPPING.user_key, "10001") if side == "user" else (MAPPING.dev_key, "20001")
     issue = IssueSnapshot(
         id=issue_id, key=key, side=side, status=after, status_category="indeterminate",
-        updated=datetime(2024, 5, 1, 9, 30, tzinfo=timezone.utc), summary="Login fails",
+        updated=datetime(2024, 5, 1, 9, 30, tzinfo=UTC), summary="Login fails",
         description="Steps: open the app.", priority="High",
     )
     return StatusChange(issue=issue, previous_status=before)

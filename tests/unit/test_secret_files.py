@@ -8,10 +8,9 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from app.settings import settings_problems
 from app.config import load_configs
 from app.secret_files import SecretFileError, read_secret_file, secret_value, supplied_by
-from app.settings import HealthAuthSettings, Settings
+from app.settings import HealthAuthSettings, Settings, settings_problems
 from testbed.bundle import pair_config
 
 TOKEN = "file-TOKEN-4f1c"

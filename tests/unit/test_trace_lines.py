@@ -3,15 +3,15 @@ event or failure and the lines a person reads for it."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from app.sync.failures import FailedChange, FailureKind, failed_again, refused
 from app.trace.lines import LineKind, TraceLine, event_lines, failure_line, ordered, pairing_line, touching_leases
 
-AT = datetime(2026, 12, 7, 17, 0, tzinfo=timezone.utc)
-PASS = datetime(2026, 12, 7, 16, 59, 58, tzinfo=timezone.utc)
+AT = datetime(2026, 12, 7, 17, 0, tzinfo=UTC)
+PASS = datetime(2026, 12, 7, 16, 59, 58, tzinfo=UTC)
 BASE = {"at": AT, "bundle": "b1", "pass": PASS, "issueKey": "ABSUP-1", "issueId": "10001", "projectType": "user"}
 
 
@@ -130,5 +130,5 @@ def test_lines_are_oldest_first_with_the_timeless_ones_on_top():
       "is not valid"),
 ])
 def test_field_events_have_their_sentences_in_the_trace_and_the_activity(event, kind, text):
-    [line] = event_lines({**event, "at": datetime(2026, 12, 7, tzinfo=timezone.utc), "issueKey": "ABSUP-1"})
+    [line] = event_lines({**event, "at": datetime(2026, 12, 7, tzinfo=UTC), "issueKey": "ABSUP-1"})
     assert (line.kind, line.text) == (kind, text)

@@ -10,7 +10,7 @@ import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -290,7 +290,7 @@ def fresh_beat(check: Check, pair: str, since: datetime) -> bool:
 
 def supervisorctl_restart(check: Check) -> Outcome:
     before = probes.program_pid("sync-ab")
-    since = datetime.now(timezone.utc)
+    since = datetime.now(UTC)
     done = dexec("supervisorctl", "restart", "sync-ab")
     after = wait_for(lambda: probes.program_states().get("sync-ab") == "RUNNING" and probes.program_pid("sync-ab"), 30)
     started = time.monotonic()

@@ -22,6 +22,12 @@ def other_side(side: Side) -> Side:
     return "dev" if side == "user" else "user"
 
 
+def copy_direction(target: Side) -> str:
+    """How a copy towards `target` is named in counters, metrics and events (comments and fields
+    alike): user_to_dev or dev_to_user, as a rule's syncDirection says it."""
+    return f"{other_side(target)}_to_{target}"
+
+
 # --- Status names and rules -------------------------------------------------------------------
 
 def normalize_status(status: str | None) -> str:

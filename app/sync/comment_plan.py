@@ -30,6 +30,7 @@ from typing import Literal
 from app.sync.comment_copies import CommentCopy, CopyState
 from app.sync.jira_answers import CommentView, Visibility
 from app.sync.model import Side
+from app.vocabulary import copy_direction
 
 Mode = Literal["all", "public", "internal", "none"]
 
@@ -52,7 +53,7 @@ class CopyRules:
 
     @property
     def direction(self) -> str:
-        return f"{self.origin}_to_{self.target}"
+        return copy_direction(self.target)
 
 
 @dataclass(frozen=True)

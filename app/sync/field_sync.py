@@ -28,7 +28,7 @@ from app.sync.model import Mapping as Pairing
 from app.sync.model import Side, other_side
 from app.sync.store import PairStore
 from app.sync.templates import browse_url, fit_text
-from app.vocabulary import SIDES
+from app.vocabulary import SIDES, copy_direction
 
 # How a changelog names a built-in field on Data Center, which gives no `fieldId`.
 CHANGELOG_NAMES = {"components": "Component", "fixVersions": "Fix Version"}
@@ -150,10 +150,10 @@ class FieldSync:
             # A text is recorded as sent (a description fitted to Jira's limit is what Dev holds).
             sent_value = field_value(write.name, payload[write.name]) if write.value.kind == "text" else write.value
             self.store.save_field_baseline(mapping.user_id, write.name, sent_value)
-            done.count("updated", "toDev" if target == "dev" else "toUser")
+            done.count("updated", copy_direction(target))
             done.events.append(self._event(mapping, write))
             if write.conflict:
-                done.count("conflicts", "toDev" if target == "dev" else "toUser")
+                done.count("conflicts", copy_direction(target))
         if sent:
             done.written.add(mapping.id_of(target))
 
@@ -192,7 +192,7 @@ class FieldSync:
         event: dict[str, Any] = {
             "event": "field.conflict" if write.conflict else "field.updated",
             "issueId": mapping.id_of(source), "issueKey": mapping.key_of(source),
-            "targetKey": mapping.key_of(write.target), "direction": "toDev" if write.target == "dev" else "toUser",
+            "targetKey": mapping.key_of(write.target), "direction": copy_direction(write.target),
             "field": write.name, "value": write.value.stored(),
         }
         if write.conflict and write.lost is not None and write.times is not None:

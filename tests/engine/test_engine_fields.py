@@ -62,7 +62,7 @@ def test_a_user_edit_reaches_dev_once_and_is_not_echoed(pair):
     assert read(pair, dev_key, "summary") == "Printer on fire, third floor"
     assert sorted(read(pair, dev_key, "labels")) == ["fire", "hardware"]
     assert len(field_writes(pair)) == 1, "both fields in one PUT"
-    assert summary.counts.get("fields.updated.toDev") == 2
+    assert summary.counts.get("fields.updated.user_to_dev") == 2
     pair.reset_requests()
     for _ in range(2):
         pair.sync()

@@ -55,10 +55,10 @@ def test_comment_counts_are_summed_per_event_and_direction():
 
 def test_field_counts_are_summed_per_event_and_direction():
     metrics = WorkerMetrics()
-    metrics.record_pass(summary(0.2, **{"fields.updated.toDev": 2, "fields.conflicts.toUser": 1}))
-    metrics.record_pass(summary(0.2, **{"fields.updated.toDev": 1, "fields.updated.toUser": 1}))
+    metrics.record_pass(summary(0.2, **{"fields.updated.user_to_dev": 2, "fields.conflicts.dev_to_user": 1}))
+    metrics.record_pass(summary(0.2, **{"fields.updated.user_to_dev": 1, "fields.updated.dev_to_user": 1}))
 
-    assert metrics.as_document()["fields"] == {"updated.toDev": 3, "conflicts.toUser": 1, "updated.toUser": 1}
+    assert metrics.as_document()["fields"] == {"updated.user_to_dev": 3, "conflicts.dev_to_user": 1, "updated.dev_to_user": 1}
 
 
 @pytest.mark.parametrize(("durations", "expected_cumulative"), [

@@ -352,7 +352,7 @@ def test_the_actors_field_edits_on_both_sides_follow_the_pair_as_the_demo_config
     harness.sync()
 
     written = list(harness.store.db.events.find({"event": {"$in": ["field.updated", "field.conflict"]}}))
-    assert {event["direction"] for event in written} == {"toDev", "toUser"}, "the person edits both sides"
+    assert {event["direction"] for event in written} == {"user_to_dev", "dev_to_user"}, "the person edits both sides"
     both = [name for name, direction in fields.items() if direction == "both"]
     for issue in harness.human.search("project = ABSUP", ["summary"]):
         dev_key = harness.dev_key(issue["key"])

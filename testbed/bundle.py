@@ -197,6 +197,11 @@ class Bundle:
     def pid(self, name: str) -> int:
         return self.rpc().process_states()[name].pid
 
+    def environments(self, name: str) -> list[dict[str, str]]:
+        """The environment of program `name` and of every process it started (gunicorn's workers)."""
+        process = psutil.Process(self.pid(name))
+        return [member.environ() for member in (process, *process.children(recursive=True))]
+
     def health(self, timeout: float = 3) -> requests.Response:
         """The detailed `/health` (a loopback caller needs no credentials when none are set)."""
         return requests.get(f"http://127.0.0.1:{self.health_port}/health?detail=1", timeout=timeout)

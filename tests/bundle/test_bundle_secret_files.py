@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import uuid
 
-import psutil
 import pytest
 import requests
 
@@ -28,11 +27,6 @@ def sim():
     server = SimulatorServer(demo_seed(pairs=[("ASUP", "ADEV"), ("BSUP", "BDEV")])).start()
     yield server
     server.stop()
-
-
-def environments(bundle: Bundle, name: str) -> list[dict[str, str]]:
-    process = psutil.Process(bundle.pid(name))
-    return [member.environ() for member in (process, *process.children(recursive=True))]
 
 
 def command_lines(bundle: Bundle) -> str:
@@ -72,7 +66,7 @@ def test_token_files_reach_only_their_worker_and_a_rotated_token_is_read_again(t
         keeps = {"sync-a": {"JIRA_A_TOKEN_FILE"}, "sync-b": {"JIRA_B_TOKEN_FILE"}, "health": {"HEALTH_AUTH_TOKEN_FILE"},
                  "leases": set(), "watchdog": set()}
         for name, kept in keeps.items():
-            for environ in environments(bundle, name):
+            for environ in bundle.environments(name):
                 assert {key for key in files if key in environ} == kept, name
                 withheld = set(environ[WITHHELD_VARIABLE].split(","))
                 # a withheld NAME_FILE names the NAME it supplies: set, for the program that keeps it

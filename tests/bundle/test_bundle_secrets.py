@@ -7,7 +7,6 @@ import json
 import os
 import uuid
 
-import psutil
 import pytest
 import requests
 
@@ -27,12 +26,6 @@ def sim():
     server = SimulatorServer(demo_seed(pairs=[("ASUP", "ADEV"), ("BSUP", "BDEV")])).start()
     yield server
     server.stop()
-
-
-def environments(bundle: Bundle, name: str) -> list[dict[str, str]]:
-    """The environment of program `name` and of every process it started (gunicorn's workers)."""
-    process = psutil.Process(bundle.pid(name))
-    return [member.environ() for member in (process, *process.children(recursive=True))]
 
 
 def test_each_program_gets_only_the_secrets_it_needs(tmp_path, mongo_uri, db_prefix, sim):
@@ -55,7 +48,7 @@ def test_each_program_gets_only_the_secrets_it_needs(tmp_path, mongo_uri, db_pre
             allowed["mongodb"] = set()
         assert set(bundle.states()) == set(allowed)
         for name, keeps in allowed.items():
-            for environ in environments(bundle, name):
+            for environ in bundle.environments(name):
                 assert {key for key in SECRETS if key in environ} == keeps, name
                 leaked = [key for key, value in environ.items() if value in SECRETS.values() and key not in keeps]
                 assert leaked == [], f"{name} has a token under {leaked}"

@@ -67,7 +67,9 @@ def test_the_bundle_needs_only_its_runtime_dir_and_tmp_to_write(tmp_path, mongo_
         assert [(worker["name"], worker["status"]) for worker in body["workers"]] == [("sync-a", "running")]
         wait_for(lambda: (worker := bundle.health().json()["workers"][0])["lastPass"] and worker["lastPass"]["ok"],
                  30, what="sync-a's first pass")
-        assert {bundle.states()[name] for name in ("sync-a", "health", "watchdog")} == {"RUNNING"}
+        # A worker is healthy on its first beat now, before a program's startsecs may have passed.
+        wait_for(lambda: {bundle.states()[name] for name in ("sync-a", "health", "watchdog")} == {"RUNNING"}, 30,
+                 what="every program RUNNING")
     finally:
         bundle.stop()
     assert (runtime / "supervisord.conf").is_file()

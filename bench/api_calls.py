@@ -167,6 +167,17 @@ def comment_calls(measured: Counter[str]) -> int:
     return sum(n for key, n in measured.items() if "/comment" in key)
 
 
+def pair_every_user_issue(harness: SyncHarness) -> tuple[list[str], list[str]]:
+    """Accept every User issue and let the sync create their Dev issues; (User keys, Dev keys)."""
+    harness.engine.run_pass()
+    user_keys = [issue["key"] for issue in harness.human.search('project = "ABSUP" ORDER BY key ASC', fields=["status"])]
+    for key in user_keys:
+        harness.move(key, "Will Do")
+    for _ in range(3):  # the creations, then the passes that read what they changed
+        harness.engine.run_pass()
+    return user_keys, [harness.dev_key(key) or "" for key in user_keys]
+
+
 def comment_phases(root: Path, mongo_uri: str) -> list[Phase]:
     """The comment workload above, on its own simulator and database."""
     with SimulatorProcess(user_issues_seed(PAIRED), root) as sim:
@@ -176,13 +187,7 @@ def comment_phases(root: Path, mongo_uri: str) -> list[Phase]:
         harness = SyncHarness(sim, database, root, comments=COMMENTS)
         sim.admin("PATCH", "projects/ABSUP", {"projectType": "service_desk"})
         sites = CallSites(harness.bot.transport)
-        harness.engine.run_pass()
-        user_keys = [issue["key"] for issue in harness.human.search('project = "ABSUP" ORDER BY key ASC', fields=["status"])]
-        for key in user_keys:
-            harness.move(key, "Will Do")
-        for _ in range(3):  # the creations, then the passes that read what they changed
-            harness.engine.run_pass()
-        dev_keys = [harness.dev_key(key) or "" for key in user_keys]
+        user_keys, dev_keys = pair_every_user_issue(harness)
         searches = pages(PAIRED) + pages(PAIRED)
         phases: list[Phase] = []
         said = [harness.human.add_comment(key, f"customer says {i}") for i, key in enumerate(user_keys[:COMMENTED])]
@@ -217,13 +222,7 @@ def field_phases(root: Path, mongo_uri: str) -> list[Phase]:
         database = client["bench_api_field_calls"]
         client.drop_database(database.name)
         harness = SyncHarness(sim, database, root, fields=FIELDS)
-        harness.engine.run_pass()
-        user_keys = [issue["key"] for issue in harness.human.search('project = "ABSUP" ORDER BY key ASC', fields=["status"])]
-        for key in user_keys:
-            harness.move(key, "Will Do")
-        for _ in range(3):
-            harness.engine.run_pass()
-        dev_keys = [harness.dev_key(key) or "" for key in user_keys]
+        user_keys, dev_keys = pair_every_user_issue(harness)
         searches = pages(PAIRED) + pages(PAIRED)
         phases: list[Phase] = []
         for i, key in enumerate(user_keys[:FIELD_EDITS]):

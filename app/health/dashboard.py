@@ -157,15 +157,19 @@ def _counts(counts: Mapping[str, Any]) -> list[tuple[str, Any]]:
     shown = [(COUNT_LABELS[key], counts[key]) for key in COUNT_ORDER if key in counts]
     shown += [(key.removeprefix("actions."), value) for key, value in sorted(counts.items())
               if key.startswith("actions.")]
-    shown += [(comment_label(key.removeprefix("comments.")), value) for key, value in sorted(counts.items())
-              if key.startswith("comments.")]
+    for kind in ACTIVITY_KINDS:
+        shown += [(activity_label(kind, key.removeprefix(f"{kind}.")), value) for key, value in sorted(counts.items())
+                  if key.startswith(f"{kind}.")]
     return shown
 
 
-def comment_label(name: str) -> str:
-    """"copied.user_to_dev" as a person reads it: "comments copied user → dev"."""
+ACTIVITY_KINDS = ("comments", "fields")  # counted "<kind>.<what>.<direction>" (app.sync.metrics)
+
+
+def activity_label(kind: str, name: str) -> str:
+    """("comments", "copied.user_to_dev") as a person reads it: "comments copied user → dev"."""
     event, _, direction = name.partition(".")
-    return f"comments {event} {direction.replace('_to_', ' → ')}".strip()
+    return f"{kind} {event} {direction.replace('_to_', ' → ')}".strip()
 
 
 def _since_start(totals: WorkerTotals | None) -> list[tuple[str, Any]]:
@@ -173,7 +177,8 @@ def _since_start(totals: WorkerTotals | None) -> list[tuple[str, Any]]:
     if totals is None:
         return []
     return ([("passes", totals.passes_total)] + sorted(totals.actions.items())
-            + [(comment_label(name), value) for name, value in sorted(totals.comments.items())])
+            + [(activity_label("comments", name), value) for name, value in sorted(totals.comments.items())]
+            + [(activity_label("fields", name), value) for name, value in sorted(totals.fields.items())])
 
 
 def _failure(failure: Failure, now: datetime | None) -> dict[str, Any]:

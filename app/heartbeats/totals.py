@@ -51,7 +51,7 @@ class WorkerTotals:
     pass_duration: DurationHistogram = field(default_factory=DurationHistogram)
     jira_requests: Mapping[str, int] = field(default_factory=dict)  # by answer status, "dropped"
     comments: Mapping[str, int] = field(default_factory=dict)  # "<copied|edited|deleted|skipped>.<direction>"
-    fields: Mapping[str, int] = field(default_factory=dict)  # "<updated|conflicts>.<toDev|toUser>"
+    fields: Mapping[str, int] = field(default_factory=dict)  # "<updated|conflicts>.<user_to_dev|dev_to_user>"
 
     def to_document(self) -> dict[str, Any]:
         document: dict[str, Any] = {

@@ -23,7 +23,7 @@ from app.sync.model import PassSummary
 PASS_DURATION_BUCKETS: tuple[float, ...] = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0)
 ACTION_PREFIX = "actions."
 COMMENT_PREFIX = "comments."  # "comments.<copied|edited|deleted|skipped>.<direction>" (app.sync.comment_sync)
-FIELD_PREFIX = "fields."  # "fields.<updated|conflicts>.<toDev|toUser>" (app.sync.field_sync)
+FIELD_PREFIX = "fields."  # "fields.<updated|conflicts>.<user_to_dev|dev_to_user>" (app.sync.field_sync)
 ITEM_KEYS = ("processed", "changes", "failed", "retried")  # summed; failures_pending is a gauge
 
 

@@ -170,3 +170,18 @@ def test_comment_activity_is_shown_per_pair_for_the_last_pass_and_since_start():
     assert ("comments skipped dev → user", 1) in pair["last_pass"]["counts"]
     assert pair["since_start"][-2:] == [("comments copied user → dev", 5), ("comments deleted dev → user", 1)]
     assert "comments copied user → dev" in page(snapshot(heartbeats={"sync-ab": beat}))
+
+
+def test_field_activity_is_shown_per_pair_for_the_last_pass_and_since_start():
+    beat = Heartbeat("sync-ab", NOW - timedelta(seconds=3), WorkerState.SLEEPING, last_pass=LastPass(
+        started_at=NOW - timedelta(seconds=65), finished_at=NOW - timedelta(seconds=63), duration_s=2.0, ok=True,
+        counts={"processed": 2, "fields.updated.user_to_dev": 3, "fields.conflicts.dev_to_user": 1}),
+        metrics=WorkerTotals.from_document({"passes_total": 4, "fields": {"updated.user_to_dev": 7,
+                                                                          "conflicts.dev_to_user": 2}}))
+    view = dashboard_view(assess(snapshot(heartbeats={"sync-ab": beat}), 30))
+
+    pair = view["pairs"][0]
+    assert ("fields updated user → dev", 3) in pair["last_pass"]["counts"]
+    assert ("fields conflicts dev → user", 1) in pair["last_pass"]["counts"]
+    assert pair["since_start"][-2:] == [("fields conflicts dev → user", 2), ("fields updated user → dev", 7)]
+    assert "fields conflicts dev → user" in page(snapshot(heartbeats={"sync-ab": beat}))

@@ -5,7 +5,9 @@ bundle help? It would when supervisord cannot be asked, or when the lease keeper
 is down (FATAL, stopped, exited, not loaded): without the keeper no pair is ever taken, without
 the watchdog nothing comes back by itself. It would not when Jira is down or a pair file is bad,
 since a restart finds the same: pairs, heartbeats and MongoDB stay out of liveness (`/health`
-judges them). A machinery program that supervisord is starting, or starting again after a crash
+judges them). One exception, so that no container engine calls it healthy: a bundle whose keeper
+stands down for a twin under its BUNDLE_ID (app.leases.twins) serves nothing until the twin
+stops. A machinery program that supervisord is starting, or starting again after a crash
 (STARTING, BACKOFF), is on its way back and counts as up.
 """
 
@@ -38,11 +40,12 @@ class Liveness:
         return {"status": "alive"} if self.alive else {"status": "dead", "reasons": list(self.reasons)}
 
 
-def liveness(processes: Mapping[str, ProcessLike] | Unavailable) -> Liveness:
-    """Alive when supervisord answered and every MACHINERY program is up (see the module docstring)."""
+def liveness(processes: Mapping[str, ProcessLike] | Unavailable, twin: str | None = None) -> Liveness:
+    """Alive when supervisord answered, every MACHINERY program is up and the keeper does not stand
+    down for a `twin` (the reason it gave); see the module docstring."""
     if isinstance(processes, Unavailable):
         return Liveness((f"supervisord unreachable: {processes.reason}",))
-    reasons = []
+    reasons = [f"leases: {twin}"] if twin else []
     for name in MACHINERY:
         process = processes.get(name)
         if process is None:

@@ -28,6 +28,7 @@ from app.health.liveness import Liveness, liveness
 from app.heartbeats import Heartbeat, HeartbeatStore, Unavailable
 from app.instants import utc_now
 from app.leases.store import LeaseStore
+from app.leases.twins import read_twin_reason
 from app.leases.view import Cluster
 from app.supervisord import SupervisorRPC, SupervisorUnavailable
 from app.sync.failures import Failure, count_pending, read_pending
@@ -61,8 +62,10 @@ class HealthSource:
         bundle: str | None = None,
         lease_seconds: float = 30.0,
         embedded_mongo: bool = False,
+        runtime_dir: Path | str | None = None,
     ) -> None:
         self._embedded_mongo = embedded_mongo
+        self._runtime_dir = runtime_dir
         self._pair_database = pair_database
         self._control_db = control_db
         self._bundle, self._lease_seconds = bundle, lease_seconds
@@ -98,6 +101,7 @@ class HealthSource:
             bundle=settings.effective_bundle_id,
             lease_seconds=settings.lease_seconds,
             embedded_mongo=settings.embedded_mongo,
+            runtime_dir=settings.runtime_dir.absolute(),
         )
 
     def __call__(self) -> HealthSnapshot:
@@ -134,7 +138,7 @@ class HealthSource:
             processes = self._result(self._pool.submit(self._supervisor.process_states), deadline, "supervisord")
         except Exception as error:  # noqa: BLE001 - a fault (e.g. supervisord shutting down) is an answer too
             processes = Unavailable(_describe(error))
-        return liveness(processes)
+        return liveness(processes, read_twin_reason(self._runtime_dir) if self._runtime_dir is not None else None)
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

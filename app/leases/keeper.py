@@ -8,6 +8,10 @@ fence), asks a worker to hand its pair over (`release`), withdraws a ticket whos
 this bundle's any more, and lets go of a lease this bundle holds for a worker that will not run
 (stopped, FATAL). It never renews a lease: the worker holding it does, so a lease whose worker
 died without a word runs out, unless supervisord says so first. With MongoDB or supervisord unreadable it decides nothing.
+
+Leases held under this bundle's id when the keeper starts (a restart) are resumed once, when no
+other live instance beats under the id; of two such twins the later stands down
+(app.leases.twins).
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ import logging
 import signal
 import socket
 import threading
+import uuid
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pymongo.errors
@@ -25,8 +30,9 @@ import pymongo.errors
 from app.config import BUNDLE_PROGRAM_NAMES
 from app.instants import utc_now
 from app.leases.decide import Acquire, HandOver, LetGo, keeper_actions, live_and_mine, live_bundles, serves, skew_allowance
-from app.leases.store import LeaseStore
+from app.leases.store import Lease, LeaseStore
 from app.leases.ticket import HOLD, RELEASE, Ticket, read_ticket, remove_ticket, write_ticket
+from app.leases.twins import Twin, clear_twin, other_instance_beating, stands_down, twin_of, write_twin
 from app.supervisord import ProcessInfo, SupervisorFault, SupervisorRPC, SupervisorUnavailable
 
 log = logging.getLogger("app.leases.keeper")
@@ -43,6 +49,12 @@ class Keeper:
         self.skew = skew_allowance(lease_seconds)
         self.settle = 2 * self.tick_seconds
         self.started_at = clock()
+        self.instance = uuid.uuid4().hex
+        self._beaten = False  # our beat is stored (it was, at least, when we last wrote it)
+        self._first_tick = True
+        self._resume_from: datetime | None = None  # when held leases may be resumed; None: never (again)
+        self._down_for: Twin | None = None  # the twin this keeper stands down for
+        self._warned: Twin | None = None
 
     @property
     def tick_seconds(self) -> float:
@@ -53,7 +65,11 @@ class Keeper:
         """One round: beat, decide, act. Raises what MongoDB or supervisord raise (nothing decided)."""
         pairs = self.pairs()
         now = self.clock()
-        self.store.beat(self.bundle, self.host, pairs, now, self.started_at)
+        if not self._alone(now):
+            self._tidy_tickets(pairs, self.store.leases(), now)
+            return
+        self.store.beat(self.bundle, self.host, pairs, now, self.started_at, self.instance)
+        self._beaten = True
         leases = self.store.leases()
         live = live_bundles(self.store.bundles(), now, self.lease_seconds)
         for action in keeper_actions(self.bundle, pairs, leases, live, now, self.lease_seconds, self.skew,
@@ -76,15 +92,58 @@ class Keeper:
             elif isinstance(action, HandOver):
                 write_ticket(self.runtime_dir, Ticket(action.pair, self.bundle, action.lease.fence, RELEASE))
                 log.info("handing over", extra={"pair": action.pair, "to": action.to, "fence": action.lease.fence})
+        resume = self._resume_from is not None and now >= self._resume_from
+        self._tidy_tickets(pairs, leases, now, resume)
+        if resume:
+            self._resume_from = None
+
+    def _tidy_tickets(self, pairs: list[str], leases: dict[str, Lease], now: datetime, resume: bool = False) -> None:
+        """Withdraw the tickets whose lease is not ours any more; with `resume`, give the workers a
+        ticket for each lease this bundle still holds from before its keeper (re)started."""
         for pair in pairs:
             lease, ticket = leases.get(pair), read_ticket(self.runtime_dir, pair)
             ours = lease if live_and_mine(lease, self.bundle, now) else None
             if ticket is not None and not (ours is not None and ours.fence == ticket.fence):
                 remove_ticket(self.runtime_dir, pair)  # not ours any more: the worker waits in standby
-            elif ticket is None and ours is not None:
-                # This bundle, restarted under the same identity, still holds the lease: resume it
-                # rather than wait for it to run out. (A bundle id is never used twice at once.)
+            elif ticket is None and ours is not None and resume:
                 write_ticket(self.runtime_dir, Ticket(pair, self.bundle, ours.fence, HOLD))
+
+    def _alone(self, now: datetime) -> bool:
+        """Whether this keeper acts this tick: False while it stands down for a twin (see
+        app.leases.twins). Sets when the leases held under the id may be resumed."""
+        stored = self.store.bundle_beat(self.bundle)
+        if self._down_for is not None:
+            if other_instance_beating(stored, self.instance, now, self.lease_seconds):
+                return False
+            # Its leases, even those its workers may still renew, are taken as they end: never resumed.
+            log.info("the other bundle under this BUNDLE_ID stopped beating: taking over", extra={"bundle": self.bundle})
+            self._down_for = None
+            clear_twin(self.runtime_dir)
+        elif (twin := twin_of(stored, self.instance, self._beaten, now, self.lease_seconds)) is not None:
+            self._resume_from = None  # a lease held under the id may be the twin's
+            if stands_down(self.started_at, self.instance, twin):
+                self._stand_down(twin)
+                return False
+            if twin != self._warned:
+                log.warning("another bundle started under this BUNDLE_ID; it stands down and this one goes on",
+                            extra={"bundle": self.bundle, "host": twin.host, "started": twin.started_at.isoformat()})
+                self._warned = twin
+        if self._first_tick:
+            # A beat of another instance, younger than a lease, is a predecessor's last or a twin's:
+            # watch the id for `settle` seconds before resuming what it may still be holding.
+            wait = self.settle if other_instance_beating(stored, self.instance, now, self.lease_seconds) else 0.0
+            self._resume_from, self._first_tick = now + timedelta(seconds=wait), False
+        return True
+
+    def _stand_down(self, twin: Twin) -> None:
+        log.error(twin.reason(), extra={"bundle": self.bundle, "host": twin.host})
+        write_twin(self.runtime_dir, twin)
+        self._down_for, self._beaten, self._resume_from = twin, False, None
+        for ticket_file in sorted((Path(self.runtime_dir) / "leases").glob("*.json")):
+            ticket = read_ticket(self.runtime_dir, ticket_file.stem)
+            if ticket is not None and ticket.state == HOLD:
+                # Its worker finishes the issue it is on and releases the lease, as in a hand-over.
+                write_ticket(self.runtime_dir, Ticket(ticket.pair, ticket.owner, ticket.fence, RELEASE))
 
     def run(self, stop: threading.Event) -> None:
         failing = False
@@ -131,7 +190,7 @@ def main() -> None:
     log.info("keeper started", extra={"bundle": keeper.bundle, "lease_s": settings.lease_seconds})
     keeper.run(stop)
     try:
-        keeper.store.forget_bundle(keeper.bundle)  # a bundle that stopped is no bundle to wait for
+        keeper.store.forget_bundle(keeper.bundle, keeper.instance)  # a stopped bundle is none to wait for
     except pymongo.errors.PyMongoError as error:
         log.warning("bundle not forgotten (it goes stale instead): %s", error)
 

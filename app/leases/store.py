@@ -5,7 +5,8 @@ with every new holder), `expires_at` (the holder's clock: its last renewal plus 
 `since` (when the owner took it), `last_owner` and `handovers` (how often the pair moved to
 another bundle). Every change is a compare-and-set on (owner, fence), so two bundles can never
 both take one lease: the loser's write matches nothing. A bundle document (`_id` = bundle id):
-`beat_at`, `started_at`, `host` and the `pairs` it serves, renewed by its keeper every tick.
+`beat_at`, `started_at`, `host`, the `pairs` it serves and the keeper's `instance` (one per keeper
+process: two live instances under one id are twins, app.leases.twins), renewed every tick.
 Instants are stored as sortable UTC text (app.instants), as everywhere in this product.
 """
 
@@ -45,11 +46,12 @@ class BundleBeat:
     started_at: datetime
     host: str
     pairs: tuple[str, ...]
+    instance: str | None = None  # None: written by a keeper older than twin detection
 
     @classmethod
     def from_document(cls, doc: dict[str, Any]) -> BundleBeat:
         return cls(doc["_id"], decode_instant(doc["beat_at"]), decode_instant(doc["started_at"]), doc.get("host", ""),
-                   tuple(doc.get("pairs") or ()))
+                   tuple(doc.get("pairs") or ()), doc.get("instance"))
 
 
 class LeaseStore:
@@ -104,16 +106,23 @@ class LeaseStore:
                                         {"$set": {"owner": None, "last_owner": lease.owner}})
         return ended.matched_count == 1
 
-    def beat(self, bundle: str, host: str, pairs: Iterable[str], now: datetime, started_at: datetime) -> None:
+    def beat(self, bundle: str, host: str, pairs: Iterable[str], now: datetime, started_at: datetime,
+             instance: str | None = None) -> None:
         self._bundles.update_one({"_id": bundle}, {"$set": {"beat_at": encode_instant(now), "host": host,
                                                             "started_at": encode_instant(started_at),
-                                                            "pairs": sorted(pairs)}}, upsert=True)
+                                                            "pairs": sorted(pairs), "instance": instance}},
+                                 upsert=True)
+
+    def bundle_beat(self, bundle: str) -> BundleBeat | None:
+        doc = self._bundles.find_one({"_id": bundle})
+        return BundleBeat.from_document(doc) if doc else None
 
     def bundles(self) -> dict[str, BundleBeat]:
         return {doc["_id"]: BundleBeat.from_document(doc) for doc in self._bundles.find()}
 
-    def forget_bundle(self, bundle: str) -> None:
-        self._bundles.delete_one({"_id": bundle})
+    def forget_bundle(self, bundle: str, instance: str | None = None) -> None:
+        """Delete the bundle's beat (only `instance`'s own, when given: a twin's stays)."""
+        self._bundles.delete_one({"_id": bundle} if instance is None else {"_id": bundle, "instance": instance})
 
     @staticmethod
     def _fields(lease: Lease) -> dict[str, Any]:

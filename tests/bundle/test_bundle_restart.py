@@ -1,6 +1,7 @@
 """A bundle restarted under its identity (BUNDLE_ID, as the compose file and the StatefulSet give
-it) resumes the leases it still holds at once, through a real bundle whose processes all died at
-once, as a crashed container's do; under a new identity its pairs wait for the old leases to run
+it) resumes the leases it still holds without waiting for them to run out (two keeper ticks
+after a crash: the id's last beat could be a live twin's, app.leases.twins), through a real
+bundle whose processes all died at once, as a crashed container's do; under a new identity its pairs wait for the old leases to run
 out, and `/health` says so per pair: by whom they are held, and until when."""
 
 from __future__ import annotations

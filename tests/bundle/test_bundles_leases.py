@@ -60,11 +60,11 @@ class Cluster:
         self.client = pymongo.MongoClient(mongo_uri, tz_aware=True, serverSelectionTimeoutMS=3000)
         self.leases = LeaseStore(self.client[f"{db_prefix}_control"])
 
-    def start(self, name: str, bot: Account, lease: float = LEASE) -> Bundle:
+    def start(self, name: str, bot: Account, lease: float = LEASE, bundle_id: str | None = None) -> Bundle:
         parts = urlsplit(self.mongo_uri)
         proxy = self.proxies[name] = TcpProxy(parts.hostname, parts.port)
         bundle = Bundle(self.tmp_path / name, f"mongodb://127.0.0.1:{proxy.port}/", f"{self.db_prefix}_control",
-                        env={"JIRA_TOKEN": bot.api_token, "JIRA_BOT_EMAIL": bot.email, "BUNDLE_ID": name,
+                        env={"JIRA_TOKEN": bot.api_token, "JIRA_BOT_EMAIL": bot.email, "BUNDLE_ID": bundle_id or name,
                              "LEASE_SECONDS": str(lease), "MONGO_TIMEOUT_MS": "1000"})
         for pair, user, dev in PAIRS:
             config = pair_config(pair, self.sim.url, user, dev, "JIRA_TOKEN")
@@ -305,3 +305,27 @@ def test_standby_workers_stay_small(cluster, sim):
 
     standby = wait_for(every_standby, 60, what="every pair's standby worker")
     assert max(p.memory_full_info().uss for p in standby) <= 12 * 1024 * 1024
+
+
+def test_a_second_bundle_given_the_same_bundle_id_acts_for_nothing_and_says_why(cluster, sim, human):
+    """`docker-compose up --scale` or a second host with the same `.env`: both bundles carry one
+    BUNDLE_ID. The later one stands down, its /health/live says why, and every change is made once,
+    by the first bundle's bot."""
+    first = cluster.start("one", BOTS[0])
+    wait_for(cluster.all_held, 30, what="every pair held by one")
+    twin = cluster.start("twin", BOTS[1], bundle_id="one")
+
+    def twin_dead():
+        response = requests.get(f"http://127.0.0.1:{twin.health_port}/health/live", timeout=5)
+        return response.status_code == 503 and response.json()["reasons"]
+    reasons = wait_for(twin_dead, 60, interval=0.5, what="the twin's /health/live 503")
+    assert any("BUNDLE_ID 'one' is in use by another running bundle" in reason for reason in reasons), reasons
+    assert requests.get(f"http://127.0.0.1:{first.health_port}/health/live", timeout=5).status_code == 200
+
+    requests.post(f"{sim.url}/_sim/requests/reset", timeout=5)
+    keys = {dev: accept(human, user, f"twin {pair}") for pair, user, dev in PAIRS}
+    wait_for(lambda: all(one_dev_issue_each(human, [key], dev) for dev, key in keys.items()), 60, interval=0.5,
+             what="one Dev issue per accepted issue")
+    time.sleep(3)  # passes a second: a twin acting would have written by now
+    assert set(writes_by(sim)) - {HUMAN.account_id} == {BOTS[0].account_id}, writes_by(sim)
+    assert all(one_dev_issue_each(human, [key], dev) for dev, key in keys.items())

@@ -8,12 +8,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from app.health.liveness import liveness
 from app.instants import utc_now
 from app.leases.assign import preferred_holders
 from app.leases.decide import Acquire, HandOver, LetGo, keeper_actions, live_and_mine
 from app.leases.keeper import Keeper, serving_pairs
 from app.leases.store import BundleBeat, Lease, LeaseStore
-from app.leases.ticket import RELEASE, Ticket, read_ticket, remove_ticket, write_ticket
+from app.leases.ticket import HOLD, RELEASE, Ticket, read_ticket, remove_ticket, write_ticket
+from app.leases.twins import read_twin_reason
 from app.leases.view import ACTIVE, STANDBY, UNHELD, Cluster, lease_view
 from app.supervisord import ProcessInfo
 
@@ -179,3 +181,113 @@ def test_the_keeper_lets_go_of_a_fatal_workers_lease_at_its_next_tick_as_health_
     assert after.owner is None and after.last_owner == "a" and after.fence == taken.fence
     assert Cluster.read(store, "a", LEASE).view("sync-a", utc_now()).state == shown.state
     assert read_ticket(tmp_path, "sync-a") is None
+
+
+class SteppedClock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def holds(runtime_dir) -> dict[str, int]:
+    """The pairs this bundle's workers may act for: its HOLD tickets, with their fences."""
+    tickets = (read_ticket(runtime_dir, path.stem) for path in sorted((runtime_dir / "leases").glob("*.json")))
+    return {ticket.pair: ticket.fence for ticket in tickets if ticket is not None and ticket.state == HOLD}
+
+
+TWIN_PAIRS = ["sync-a", "sync-b"]
+
+
+def test_a_second_bundle_under_the_same_id_never_acts_for_the_first_ones_pairs_and_says_why(store, tmp_path):
+    clock = SteppedClock(NOW)
+    first = Keeper(store, "a", lambda: list(TWIN_PAIRS), tmp_path / "first", LEASE, clock, host="h1")
+    first.tick()
+    assert holds(tmp_path / "first") == {"sync-a": 1, "sync-b": 1}
+
+    clock.advance(1)
+    second = Keeper(store, "a", lambda: list(TWIN_PAIRS), tmp_path / "second", LEASE, clock, host="h2")
+    for _ in range(6):
+        second.tick()
+        clock.advance(1.5)
+        first.tick()
+        clock.advance(1.5)
+        assert holds(tmp_path / "second") == {}, "the twin would act for pairs the first bundle's workers hold"
+
+    assert holds(tmp_path / "first") == {"sync-a": 1, "sync-b": 1}
+    reason = read_twin_reason(tmp_path / "second")
+    assert reason is not None and "BUNDLE_ID 'a' is in use by another running bundle (host h1" in reason
+    assert read_twin_reason(tmp_path / "first") is None
+    running = {name: process(name, "RUNNING") for name in ("leases", "watchdog")}
+    assert liveness(running, reason).reasons == (f"leases: {reason}",)
+    assert store.bundle_beat("a").host == "h1", "the one standing down stops beating"
+
+    # The first bundle's keeper ends; its workers go on renewing their leases.
+    for _ in range(12):
+        clock.advance(3)
+        for pair in TWIN_PAIRS:
+            assert store.renew(pair, "a", 1, clock(), LEASE)
+        second.tick()
+    assert read_twin_reason(tmp_path / "second") is None, "the other's beat is a lease old: taken over"
+    assert holds(tmp_path / "second") == {}, "leases the other's workers still renew are never resumed"
+
+
+def test_the_later_twin_hands_back_what_it_took_and_takes_over_only_once_the_other_is_gone(store, tmp_path):
+    """Started together (no beat stored yet), both keepers take leases; the later one hands its own
+    back as in a hand-over, never resumes the other's, and takes the pairs up only as they end."""
+    clock = SteppedClock(NOW)
+    first = Keeper(store, "a", lambda: ["sync-a"], tmp_path / "first", LEASE, clock, host="h1")
+    clock.advance(0.5)
+    second = Keeper(store, "a", lambda: ["sync-b"], tmp_path / "second", LEASE, clock, host="h2")
+    second.tick()
+    first.tick()
+    assert holds(tmp_path / "second") == {"sync-b": 1} and holds(tmp_path / "first") == {"sync-a": 1}
+
+    clock.advance(3)
+    second.tick()
+    assert read_twin_reason(tmp_path / "second") is not None
+    assert holds(tmp_path / "second") == {}, "handed back (or let go by the first, whose pair it is not)"
+
+    clock.advance(LEASE + 1)  # the first bundle is gone (no beat since), its worker with it
+    second.tick()
+    assert read_twin_reason(tmp_path / "second") is None
+    assert "sync-a" not in holds(tmp_path / "second")
+    clock.advance(3)
+    second.tick()
+    assert holds(tmp_path / "second") == {"sync-b": 2}, "taken anew (a new fence)"
+
+
+def test_a_bundle_restarted_after_a_crash_resumes_its_leases_once_its_id_stayed_quiet(store, tmp_path):
+    clock = SteppedClock(NOW)
+    crashed = Keeper(store, "a", lambda: list(TWIN_PAIRS), tmp_path / "before", LEASE, clock)
+    crashed.tick()
+    clock.advance(2)
+    restarted = Keeper(store, "a", lambda: list(TWIN_PAIRS), tmp_path / "after", LEASE, clock)
+    restarted.tick()
+    assert holds(tmp_path / "after") == {}, "a beat younger than a lease may be a twin's: watch first"
+    clock.advance(restarted.settle)
+    restarted.tick()
+    assert holds(tmp_path / "after") == {"sync-a": 1, "sync-b": 1}, "resumed, not waited out"
+
+
+def test_a_bundle_restarted_after_a_clean_stop_resumes_at_its_first_tick(store, tmp_path):
+    clock = SteppedClock(NOW)
+    stopped = Keeper(store, "a", lambda: list(TWIN_PAIRS), tmp_path / "before", LEASE, clock)
+    stopped.tick()
+    store.forget_bundle("a", stopped.instance)
+    clock.advance(2)
+    restarted = Keeper(store, "a", lambda: list(TWIN_PAIRS), tmp_path / "after", LEASE, clock)
+    restarted.tick()
+    assert holds(tmp_path / "after") == {"sync-a": 1, "sync-b": 1}
+
+
+def test_a_bundle_forgets_only_its_own_beat_not_a_twins(store):
+    store.beat("a", "h2", [], NOW, NOW, instance="twin")
+    store.forget_bundle("a", "me")
+    assert store.bundle_beat("a").instance == "twin"
+    store.forget_bundle("a", "twin")
+    assert store.bundle_beat("a") is None

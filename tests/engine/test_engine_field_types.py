@@ -205,3 +205,25 @@ def test_values_the_partner_cannot_take_are_a_pending_failure_and_the_rest_goes_
     pair.harness.reset_requests()
     pair.harness.sync()
     assert pair.field_puts() == []
+
+
+def test_a_created_dev_issue_leaves_out_what_dev_cannot_take_and_a_failure_says_why(pair):
+    pair.harness.admin("PATCH", "projects/ABDEV", optionContexts={pair.ids["select"]: ["Minor"]},
+                       unassignable=[HUMAN.account_id])
+    user_key = pair.harness.new_user_issue(status="Will Do", **{
+        pair.ids["text"]: "REF-2", pair.ids["select"]: {"value": "Major"}, "components": [{"name": "Legacy"}],
+        "assignee": pair.user(HUMAN.account_id), "fixVersions": [{"name": "1.0"}]})
+    pair.harness.sync()
+    dev_key = pair.harness.dev_key(user_key)
+    assert dev_key, "the Dev issue is created without what Dev cannot take"
+    pair.harness.sync()
+
+    dev = pair.read(dev_key)
+    assert (dev["text"], [v["name"] for v in dev["fixVersions"]]) == ("REF-2", ["1.0"])
+    assert (dev["select"], dev["components"], dev["assignee"]) == (None, [], None)
+    [failure] = pair.field_failures()
+    for words in (f"{dev_key} refused {pair.ids['select']}: Option value 'Major' is not valid",
+                  f"{dev_key} refused components: Component name 'Legacy' is not valid",
+                  f"{dev_key} refused assignee: User '{HUMAN.account_id}' cannot be assigned issues."):
+        assert words in failure.last_error, failure.last_error
+    assert pair.read(user_key)["select"]["value"] == "Major", "the User side keeps its value"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import requests
 
 from app.jira.adf import adf_to_text
 from app.sync.failures import FailureKind
@@ -36,9 +37,7 @@ class Pair:
     """A pair syncing every supported field `both` ways, the custom fields by their names here."""
 
     def __init__(self, site: SimulatorServer, mongo_client: Any, db_prefix: str, tmp_path: Any) -> None:
-        import requests
-
-        def admin(method: str, path: str, **body: Any) -> Any:
+        def admin(method: str, path: str, **body: Any) -> Any:  # before the harness: its config needs the ids
             answer = requests.request(method, f"{site.url}/_sim/{path}", json=body, timeout=10)
             answer.raise_for_status()
             return answer.json()

@@ -22,7 +22,7 @@ user            user (userpicker)       ``{"accountId": ..}`` (Data Center: ``{"
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 CUSTOM_TYPES: dict[str, tuple[str, str | None, str]] = {
     # kind: (schema type, schema items, custom type key)
@@ -103,6 +103,8 @@ class ProjectSetup:
     off_edit: frozenset[str] = frozenset()
     unassignable: frozenset[str] = frozenset()  # accounts without the Assignable User permission
     customers: frozenset[str] = frozenset()  # service projects: accounts that are customers, not agents
+    # A select field's context in this project: the option values it offers (a field not named: all).
+    option_contexts: dict[str, tuple[str, ...]] = field(default_factory=dict)
     roles: tuple[str, ...] = DEFAULT_ROLES
 
     @property
@@ -151,3 +153,11 @@ class Catalog:
     def custom_field(self, project_key: str, field_id: str) -> CustomField | None:
         """The custom field ``field_id`` if the project's issues have it."""
         return self.custom_fields.get(field_id) if field_id in self.project(project_key).custom_fields else None
+
+    def in_context(self, project_key: str, field_id: str) -> CustomField:
+        """The custom field ``field_id`` as the project's context has it: only the options offered there."""
+        found = self.custom_fields[field_id]
+        offered = self.project(project_key).option_contexts.get(field_id)
+        if offered is None:
+            return found
+        return replace(found, options=tuple(o for o in found.options if o.value in offered))

@@ -139,7 +139,7 @@ def _same(site: Site, issue: Issue, name: str, one: Any, other: Any) -> bool:
     if name in ("components", "fixVersions"):
         setup = site.catalog.project(issue.project_key)
         return values.parse_named(setup, name, one) == values.parse_named(setup, name, other)
-    field = site.catalog.custom_fields[name]
+    field = site.catalog.in_context(issue.project_key, name)
     return values.option_of(field, one) == values.option_of(field, other)
 
 
@@ -166,7 +166,7 @@ def _apply(site: Site, project_key: str, name: str, value: Any, adf: bool, chang
     elif name == "duedate":
         changes["duedate"] = values.parse_date(value, name)
     else:
-        field: CustomField = site.catalog.custom_fields[name]
+        field: CustomField = site.catalog.in_context(project_key, name)
         custom[name] = values.parse_custom(field, value, adf, lambda v: user_named(site, v))
 
 

@@ -32,7 +32,7 @@ def field_metadata(site: Site, api: str, project: Project, field_id: str, creati
                    project_json: Callable[[Project], dict[str, Any]],
                    issue_type_json: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
     """The metadata of one field on the project's create (``creating``) or edit screen."""
-    custom = site.catalog.custom_fields.get(field_id)
+    custom = site.catalog.in_context(project.key, field_id) if field_id in site.catalog.custom_fields else None
     if custom is not None:
         meta: dict[str, Any] = {"required": False, "schema": custom.schema(), "name": custom.name, "key": custom.id,
                                 "hasDefaultValue": False, "operations": list(operations(site, project.key, field_id))}

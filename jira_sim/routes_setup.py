@@ -4,8 +4,9 @@ never part of Jira). Shapes in :mod:`setup`; bad input answers 400 naming the ke
 - ``GET /_sim/fields`` / ``POST /_sim/fields`` — list / add a custom field (answers it, with its
   id and option ids).
 - ``GET /_sim/projects/<key>`` / ``PATCH /_sim/projects/<key>`` — a project's type, components,
-  versions, custom fields, what is off the create and edit screens, who may not be assigned, who
-  is a customer, its roles (answers the whole configuration, with component and version ids).
+  versions, custom fields, which options a select field offers there, what is off the create and
+  edit screens, who may not be assigned, who is a customer, its roles (answers the whole
+  configuration, with component and version ids).
 - ``GET /_sim/comments/touch`` / ``POST /_sim/comments/touch`` ``{"add", "edit", "delete"}`` —
   which comment writes move the issue's ``updated``.
 """

@@ -9,7 +9,11 @@ Project (any subset; lists replace what was there)::
      "components": ["UI", ...], "versions": ["1.0", ...],
      "customFields": ["customfield_10042", ...],      # the fields in the project's context
      "offCreate": [field ids], "offEdit": [field ids], # left off the create / edit screen
-     "unassignable": [accountIds], "customers": [accountIds], "roles": [role names]}
+     "unassignable": [accountIds], "customers": [accountIds], "roles": [role names],
+     "optionContexts": {"customfield_10042": ["Red", ...]}}  # a select field's options in this project
+
+A select field's options are the field's; a project's context may offer only some of them (as
+Jira's field contexts do): a value outside it is refused there as an unknown option is.
 
 Comment touch: ``{"add": bool, "edit": bool, "delete": bool}``: which comment writes move the
 issue's ``updated``. Bad input raises :class:`ValueError` naming the key and the reason.
@@ -24,7 +28,7 @@ from jira_sim.catalog import CUSTOM_TYPES, PROJECT_TYPES, SERVICE_DESK, SERVICE_
 from jira_sim.site import Site
 
 PROJECT_KEYS = ("projectType", "components", "versions", "customFields", "offCreate", "offEdit", "unassignable",
-                "customers", "roles")
+                "customers", "roles", "optionContexts")
 
 
 def add_custom_field(site: Site, data: dict[str, Any]) -> CustomField:
@@ -86,6 +90,24 @@ def configure_project(site: Site, key: str, data: dict[str, Any]) -> None:
             setattr(setup, name, frozenset(accounts))
     if "roles" in data:
         setup.roles = tuple(_strings(data, "roles"))
+    if "optionContexts" in data:
+        setup.option_contexts = _option_contexts(site, key, data["optionContexts"])
+
+
+def _option_contexts(site: Site, key: str, data: Any) -> dict[str, tuple[str, ...]]:
+    if not isinstance(data, dict):
+        raise ValueError(f"project {key} 'optionContexts': an object of field id -> option values is required")
+    contexts: dict[str, tuple[str, ...]] = {}
+    for field_id in data:
+        field = site.catalog.custom_fields.get(field_id)
+        if field is None or field.kind not in ("select", "multiselect"):
+            raise ValueError(f"project {key} 'optionContexts': {field_id!r} is not a select custom field")
+        wanted = _strings(data, field_id)
+        unknown = [v for v in wanted if v not in {o.value for o in field.options}]
+        if unknown:
+            raise ValueError(f"project {key} 'optionContexts.{field_id}': unknown options {unknown}")
+        contexts[field_id] = tuple(wanted)
+    return contexts
 
 
 def configure_comment_touch(site: Site, data: dict[str, Any]) -> None:
@@ -104,7 +126,8 @@ def project_json(site: Site, key: str) -> dict[str, Any]:
             "versions": [{"id": v.id, "name": v.name} for v in setup.versions],
             "customFields": list(setup.custom_fields), "offCreate": sorted(setup.off_create),
             "offEdit": sorted(setup.off_edit), "unassignable": sorted(setup.unassignable),
-            "customers": sorted(setup.customers), "roles": list(setup.roles)}
+            "customers": sorted(setup.customers), "roles": list(setup.roles),
+            "optionContexts": {k: list(v) for k, v in setup.option_contexts.items()}}
 
 
 def field_json(field: CustomField) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""`plan <pair>`: one pass, read-only, printed as what it would do.
+"""`plan <pair>`: one pass, read-only, printed as what it would do, after the problems the
+worker's start would warn of for the synced fields (app.sync.field_screens).
 
 Reads Jira (search) and MongoDB (the pair's state) and writes to neither: it only plans. The
 engine is wired exactly as the pair's worker wires it (app.sync.worker.pair_engine).
@@ -13,6 +14,7 @@ from app.config import load_configs
 from app.mongo import connect
 from app.settings import get_settings
 from app.sync.engine import CommentPreview, FieldPreview, Preview
+from app.sync.field_screens import field_screen_warnings
 from app.sync.original import ImportPlan
 from app.sync.worker import StartupCheckFailed, connect_jira, pair_engine
 
@@ -65,6 +67,8 @@ def main(args: argparse.Namespace) -> int:
     client = connect(settings, appname="jira-sync-plan")
     try:
         engine = pair_engine(pair.config, jira, client, settings, myself)
+        for problem in field_screen_warnings(pair.config, jira):  # what the worker's start warns of
+            print(f"config warning: {problem}")
         imported = engine.preview_import()
         for line in plan_lines(engine.preview(imported), imported, engine.preview_comments(),
                                engine.preview_fields() if engine.fields is not None else None):

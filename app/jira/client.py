@@ -232,6 +232,35 @@ class JiraClient:
         answer = self._get(self._issue_path(key) + "/editmeta")
         return dict(answer.get("fields") or {})
 
+    def create_metadata(self, project_key: str, issue_type: str, page_size: int = 50) -> dict[str, Any] | None:
+        """The fields on the project's create screen for the issue type named `issue_type`, by id,
+        each with its `schema`, `name` and `operations` (None: the project has no such issue type).
+        Read page by page from `/issue/createmeta/{project}/issuetypes[/{id}]`: Cloud answers
+        `issueTypes`/`fields` with `total`, Data Center `values` with `isLast`."""
+        base = f"/issue/createmeta/{_segment(project_key)}/issuetypes"
+        type_id = next((str(entry["id"]) for entry in self._createmeta_pages(base, "issueTypes", page_size)
+                        if entry.get("name") == issue_type), None)
+        if type_id is None:
+            return None
+        return {str(entry.get("fieldId") or entry.get("key")): entry
+                for entry in self._createmeta_pages(f"{base}/{_segment(type_id)}", "fields", page_size)}
+
+    def create_issue_types(self, project_key: str) -> list[str]:
+        """The names of the issue types the project's create metadata offers."""
+        base = f"/issue/createmeta/{_segment(project_key)}/issuetypes"
+        return [str(entry.get("name")) for entry in self._createmeta_pages(base, "issueTypes", 50)]
+
+    def _createmeta_pages(self, path: str, cloud_member: str, page_size: int) -> Iterator[dict[str, Any]]:
+        start = 0
+        while True:
+            page = self._get(path, params={"startAt": start, "maxResults": page_size})
+            entries = list(page.get(cloud_member if self.deployment == "cloud" else "values") or [])
+            yield from entries
+            start += len(entries)
+            last = page["isLast"] is True if "isLast" in page else start >= int(page.get("total") or 0)
+            if last or not entries:
+                return
+
     def recent_histories(self, key: str) -> list[dict[str, Any]]:
         """The issue's latest changelog entries (at least the last 100 Jira keeps, any order): on
         Cloud the last page of `/issue/{key}/changelog` (pages run oldest first), on Data Center,

@@ -11,14 +11,14 @@ record is seen again as a change on both sides with equal values, which only mov
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, get_args
 
 from pymongo.collection import Collection
 
 from app.mongo import Document
 from app.sync.field_values import BUILTIN_KINDS, FieldValue, Kind
 
-KINDS: frozenset[str] = frozenset({"text", "number", "date", "user", "option", "options", "names", "labels", "name"})
+KINDS: frozenset[str] = frozenset(get_args(Kind))
 
 
 def baseline_id(user_id: str, field: str) -> str:

@@ -16,7 +16,8 @@ from typing import Any, Literal
 from app.jira.adf import adf_to_text, text_to_adf
 from app.sync.templates import LINK_LINE_PREFIX
 
-Kind = Literal["text", "number", "date", "user", "option", "options", "names", "labels", "name"]
+# A paragraph is text Cloud's v3 API holds as ADF: written back as ADF there, as a string on Data Center.
+Kind = Literal["text", "paragraph", "number", "date", "user", "option", "options", "names", "labels", "name"]
 Plain = str | float | tuple[str, ...] | None
 
 # The lines of a description that belong to the sync (ours, and the original service's), never copied.
@@ -71,7 +72,7 @@ def custom_kind(raw: Any) -> Kind:
         return "options" if any(isinstance(item, dict) and "value" in item for item in raw) else "labels"
     if isinstance(raw, dict):
         if raw.get("type") == "doc":
-            return "text"
+            return "paragraph"
         if "value" in raw:
             return "option"
         return "user"
@@ -85,7 +86,7 @@ def custom_kind(raw: Any) -> Kind:
 def _plain(kind: Kind, raw: Any) -> Plain:
     if raw is None or raw == "" or raw == []:
         return None
-    if kind == "text":
+    if kind in ("text", "paragraph"):
         text = adf_to_text(raw) if isinstance(raw, dict) else str(raw)
         return settle_text(text) or None
     if kind == "number":
@@ -107,8 +108,9 @@ def _name(item: Any) -> str:
 
 
 def write_form(value: FieldValue, deployment: str, target_text: str | None = None) -> Any:
-    """What `PUT /issue` takes for `value`. A text keeps the owned lines `target_text` has (the
-    description's link line); paragraphs go as ADF on Cloud only where the caller asks (custom)."""
+    """What `PUT /issue` (and the create) takes for `value`. A text keeps the owned lines
+    `target_text` has (the description's link line); a paragraph goes as ADF on Cloud, as a string
+    on Data Center."""
     plain = value.plain
     if value.kind == "text":
         text = str(plain or "")
@@ -116,6 +118,8 @@ def write_form(value: FieldValue, deployment: str, target_text: str | None = Non
         return "\n\n".join([part for part in (text, "\n".join(kept)) if part]) if kept else (text or None)
     if plain is None:
         return [] if value.kind in ("labels", "names", "options") else None
+    if value.kind == "paragraph":
+        return custom_text_form(str(plain), deployment, paragraph=True)
     if value.kind == "name":
         return {"name": plain}
     if value.kind == "user":

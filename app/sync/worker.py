@@ -120,8 +120,8 @@ def rule_status_warnings(config: PairConfig, jira: JiraClient) -> list[str]:
 
 
 def field_warnings(config: PairConfig, jira: JiraClient) -> list[str]:
-    """The synced fields checked against both projects' edit screens (app.sync.field_screens),
-    each problem logged once as a warning."""
+    """The synced fields checked against both projects' edit screens and the Dev project's create
+    screen (app.sync.field_screens), each problem logged once as a warning."""
     problems = field_screen_warnings(config, jira)
     for problem in problems:
         log.warning("config warning: %s", problem)

@@ -297,3 +297,23 @@ def test_a_hidden_project_is_refused_as_unknown_before_its_screens_are_consulted
     answer = api_session(HUMAN.basic_auth).post(f"{api_base(sim)}/issue", json={"fields": {
         "project": {"key": "ABSUP"}, "summary": "s", "issuetype": {"name": "Bug"}, "customfield_10057": 1}})
     assert answer.status_code == 400 and set(answer.json()["errors"]) == {"project"}
+
+
+def test_a_project_context_offers_only_its_options(sim):
+    session = api_session()
+    configured = requests.patch(f"{sim.url}/_sim/projects/ABDEV", json={"optionContexts": {
+        "customfield_10054": ["Minor", "Major"], "customfield_10055": ["Linux"]}})
+    assert configured.json()["optionContexts"] == {"customfield_10054": ["Minor", "Major"], "customfield_10055": ["Linux"]}
+    key = create_issue(sim, session, project="ABDEV")["key"]
+    editmeta = session.get(f"{api_base(sim)}/issue/{key}/editmeta").json()["fields"]
+    assert [o["value"] for o in editmeta["customfield_10054"]["allowedValues"]] == ["Minor", "Major"]
+    refused = _edit(sim, session, key, fields={"customfield_10054": {"value": "Critical"},
+                                               "customfield_10055": [{"value": "macOS"}]})
+    assert refused.status_code == 400 and refused.json()["errors"] == {
+        "customfield_10054": "Option value 'Critical' is not valid", "customfield_10055": "Option value 'macOS' is not valid"}
+    assert _edit(sim, session, key, fields={"customfield_10054": {"value": "Major"}}).status_code == 204
+    support = create_issue(sim, session, customfield_10054={"value": "Critical"})["key"]  # ABSUP offers them all
+    assert _fields(sim, session, support)["customfield_10054"]["value"] == "Critical"
+    for bad in ({"customfield_10050": ["x"]}, {"customfield_10054": ["Huge"]}, ["customfield_10054"]):
+        answer = requests.patch(f"{sim.url}/_sim/projects/ABDEV", json={"optionContexts": bad})
+        assert answer.status_code == 400 and "optionContexts" in answer.json()["errorMessages"][0]

@@ -116,3 +116,33 @@ def test_changelog_pages_carry_only_the_members_the_schema_names(jira_sim):
     assert all(set(h) <= HISTORY_MEMBERS and all(set(i) == ITEM_MEMBERS for i in h["items"]) for h in page["values"])
     expanded = session.get(f"{api_base(jira_sim)}/issue/{key}", params={"expand": "changelog"}).json()["changelog"]
     assert set(expanded) == {"startAt", "maxResults", "total", "histories"}  # PageOfChangelogs
+
+
+# Cloud: PageOfCreateMetaIssueTypes and PageOfCreateMetaIssueTypeWithField (Platform OpenAPI,
+# getCreateIssueMetaIssueTypes / getCreateIssueMetaIssueTypeId); Data Center 9: a page with
+# `values` and `isLast`. Each field: FieldCreateMetadata (fieldId, key, name, operations and
+# required always there).
+CREATEMETA_TYPES_MEMBERS = {"createMetaIssueType", "issueTypes", "maxResults", "startAt", "total"}
+CREATEMETA_FIELDS_MEMBERS = {"fields", "results", "maxResults", "startAt", "total"}
+DC_CREATEMETA_MEMBERS = {"isLast", "maxResults", "startAt", "total", "values"}
+FIELD_CREATE_MEMBERS = {"allowedValues", "autoCompleteUrl", "configuration", "defaultValue", "fieldId",
+                        "hasDefaultValue", "key", "name", "operations", "required", "schema"}
+
+
+def test_create_metadata_pages_carry_the_members_the_schema_names_and_page(any_sim):
+    session = api_session()
+    base = f"{api_base(any_sim)}/issue/createmeta/ABDEV/issuetypes"
+    cloud = any_sim.site.deployment == "cloud"
+    types = session.get(base).json()
+    assert set(types) <= (CREATEMETA_TYPES_MEMBERS if cloud else DC_CREATEMETA_MEMBERS)
+    bug = next(t["id"] for t in types["issueTypes" if cloud else "values"] if t["name"] == "Bug")
+    whole = session.get(f"{base}/{bug}").json()
+    assert set(whole) <= (CREATEMETA_FIELDS_MEMBERS if cloud else DC_CREATEMETA_MEMBERS)
+    listed = whole["fields" if cloud else "values"]
+    assert all(set(f) <= FIELD_CREATE_MEMBERS and {"fieldId", "key", "name", "operations", "required"} <= set(f)
+               for f in listed)
+    second = session.get(f"{base}/{bug}", params={"startAt": 2, "maxResults": 2}).json()
+    assert (second["startAt"], second["maxResults"], second["total"]) == (2, 2, len(listed))
+    assert second["fields" if cloud else "values"] == listed[2:4]
+    if not cloud:
+        assert second["isLast"] is False and whole["isLast"] is True

@@ -84,6 +84,10 @@ def test_different_facts_differ(name, one, other):
     ("fixVersions", [{"name": "2.0", "id": "5"}], "cloud", [{"name": "2.0"}]),
     ("customfield_1", {"value": "Red", "id": "10"}, "cloud", {"value": "Red"}),
     ("duedate", "2027-01-15", "cloud", "2027-01-15"),
+    ("customfield_2", {"type": "doc", "version": 1, "content": [{"type": "paragraph", "content": [
+        {"type": "text", "text": "Steps"}]}]}, "cloud", {"type": "doc", "version": 1, "content": [
+            {"type": "paragraph", "content": [{"type": "text", "text": "Steps"}]}]}),
+    ("customfield_2", "Steps", "datacenter", "Steps"),
 ])
 def test_write_form(name, raw, deployment, wire):
     assert write_form(field_value(name, raw), deployment) == wire

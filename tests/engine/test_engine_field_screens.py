@@ -1,0 +1,113 @@
+"""The start check of the synced fields (issue 20) through the real client and the simulator over
+HTTP: both projects' edit screens (Jira's edit metadata), the Dev project's create screen for the
+issue type Dev issues are created as (Jira's create metadata, read page by page), a project
+without issues judged by its create metadata, and `plan` printing the same problems."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+import requests
+
+from app.sync.field_screens import field_problems, field_screen_warnings
+from jira_sim.seed import BOT, demo_seed
+from jira_sim.server import SimulatorServer
+from testbed.bundle import ROOT
+from testbed.sync import SyncHarness
+
+FIELDS = {"summary": "both", "description": "toDev", "priority": "both", "labels": "both", "duedate": "toUser"}
+CREATE = "(Jira's create metadata)"
+AFTER = "Dev issues are created without it, an edit after the creation sets it"
+
+
+@pytest.fixture(params=["cloud", "datacenter"])
+def site(request):
+    server = SimulatorServer(demo_seed(), deployment=request.param).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def harness(site, mongo_client, db_prefix, tmp_path, fields=FIELDS) -> SyncHarness:
+    deployment = site.site.deployment
+    return SyncHarness(site, mongo_client[f"{db_prefix}-{deployment}"], tmp_path, deployment=deployment, fields=fields)
+
+
+def test_a_field_sent_at_creation_but_off_the_dev_create_screen_is_named(site, mongo_client, db_prefix, tmp_path):
+    pair = harness(site, mongo_client, db_prefix, tmp_path)
+    pair.new_user_issue()
+    pair.human.create_issue({"project": {"key": "ABDEV"}, "issuetype": {"name": "Bug"}, "summary": "dev work"})
+    pair.admin("PATCH", "projects/ABDEV", offCreate=["labels", "duedate"], offEdit=["duedate"])
+
+    warnings = field_screen_warnings(pair.config, pair.bot)
+
+    assert warnings == [
+        "fields.duedate: not on the edit screen of ABDEV (Jira's edit metadata)",
+        f"fields.labels: not on the create screen of ABDEV for Bug {CREATE}: {AFTER}"], \
+        "duedate goes toUser only: its absence from the create screen is no problem"
+
+
+def test_projects_without_issues_are_judged_by_their_create_metadata(site, mongo_client, db_prefix, tmp_path):
+    pair = harness(site, mongo_client, db_prefix, tmp_path)
+    team = pair.admin("POST", "fields", name="Team", kind="text", projects=["ABDEV"])
+    pair.admin("PATCH", "projects/ABDEV", offCreate=["priority"])
+    config = pair.config.model_copy(update={"fields": {**FIELDS, team["id"]: "toUser"}})
+
+    warnings = field_screen_warnings(config, pair.bot)
+
+    no_issue = "has no issue yet whose edit metadata to read)"
+    assert warnings == [
+        f"fields.{team['id']}: not on the create screen of ABSUP for any issue type (Jira's create metadata; ABSUP "
+        + no_issue,
+        "fields.priority: not on the create screen of ABDEV for Bug (Jira's create metadata; ABDEV " + no_issue]
+
+
+def test_an_issue_type_the_dev_project_lacks_is_named(site, mongo_client, db_prefix, tmp_path):
+    pair = harness(site, mongo_client, db_prefix, tmp_path)
+    config = pair.config.model_copy(update={"dev_issue_type": "Incident"})
+    assert field_screen_warnings(config, pair.bot) == [
+        "fields: ABDEV has no issue type 'Incident' to create issues as (Jira's create metadata)"]
+
+
+def test_create_metadata_is_read_page_by_page(site, mongo_client, db_prefix, tmp_path):
+    pair = harness(site, mongo_client, db_prefix, tmp_path)
+    whole = pair.bot.create_metadata("ABDEV", "Bug")
+    pair.reset_requests()
+
+    paged = pair.bot.create_metadata("ABDEV", "Bug", page_size=2)
+
+    assert paged == whole and {"summary", "priority", "labels", "project", "issuetype"} <= set(whole or {})
+    log = requests.get(f"{site.url}/_sim/requests", timeout=5).json()["requests"]
+    pages = [r for r in log if "/issue/createmeta/ABDEV/issuetypes/" in r["path"]]
+    assert len(pages) == -(-len(whole or {}) // 2), "one request per page of two, no more"
+    assert pair.bot.create_metadata("ABDEV", "Incident") is None
+
+
+def test_a_field_that_cannot_be_set_is_named():
+    screen = {"labels": {"name": "Labels", "operations": ["add", "remove"]}, "summary": {"operations": ["set"]}}
+    assert field_problems(["labels", "summary"], "ABDEV", screen) == [
+        "fields.labels: cannot be set on the edit screen of ABDEV (Jira's edit metadata) (its operations: add, remove)"]
+
+
+def test_plan_prints_the_field_problems_the_start_check_finds(jira_sim, mongo_uri, mongo_client, db_prefix, tmp_path):
+    pair_db = f"{db_prefix}-ab"
+    pair = SyncHarness(jira_sim, mongo_client[pair_db], tmp_path, fields=FIELDS)
+    pair.admin("PATCH", "projects/ABDEV", offCreate=["labels"])
+
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "entrypoint.py"), "plan", "sync-ab"], cwd=ROOT,
+        env={**os.environ, "CONFIG_DIR": str(tmp_path), "MONGO_URI": mongo_uri, "WORKER_DATABASE_NAME": pair_db,
+             "JIRA_AB_TOKEN": BOT.api_token},
+        capture_output=True, text=True, timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert [line for line in lines if line.startswith("config warning:")] == [
+        f"config warning: {problem}" for problem in field_screen_warnings(pair.config, pair.bot)]
+    assert any("fields.labels: not on the create screen of ABDEV for Bug" in line for line in lines)
+    assert lines[-1].endswith("nothing was written")

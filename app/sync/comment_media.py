@@ -22,7 +22,9 @@ What Atlassian documents, and what it does not (so the worst case is assumed):
 So every media node that names a Media Services file (`type` `file` or `link`; an `external`
 node names a URL, works anywhere and is kept) is replaced:
 - known:   "📎 <file name>" linked to the partner's copy, `<site>/rest/api/3/attachment/content/<id>`
-           (the attachment's documented content URL, which opens the file for a signed-in person);
+           (the documented download operation, getAttachmentContent: a 303 to the file for a
+           signed-in person; built from the id the attachment copy recorded, as the metadata's
+           `content` URL is not kept and the OpenAPI's own examples of it disagree in form);
 - unknown: "📎 <alt, or 'a file'> (on <original key>)" linked to the original comment, where the
            file is shown.
 A `mediaSingle` or `mediaGroup` becomes one paragraph per file (a `mediaSingle`'s caption follows

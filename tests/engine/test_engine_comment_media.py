@@ -15,6 +15,7 @@ from app.sync.comment_body import comment_url
 from jira_sim.seed import HUMAN
 from testbed.sync import SyncHarness
 from tests.engine.test_engine_comments import accepted, copies, full_scan, make_pair
+from tests.support.faults import Crash, CrashingOnCallStore
 
 PNG = b"\x89PNG\r\n\x1a\n fake screenshot"
 MEDIA_ID = "4478e39c-cf9b-41d1-ba92-68589487cd75"  # a Media Services id: never a REST attachment id
@@ -118,3 +119,23 @@ def test_a_file_the_sync_cannot_identify_is_linked_to_the_original_comment(pair)
     original = comment_url(pair.bot.site_url, user_key, comment_id)
     assert links(copy.body) == [(f"📎 a file (on {user_key})", original), (f"📎 gone.png (on {user_key})", original)]
     assert copy.body["content"][1]["content"][0] == {"type": "text", "text": "the log "}
+
+
+@pytest.mark.parametrize(("call", "nth"), [
+    ("record_attachment", 1),  # the file was uploaded, its record never written
+    ("save_comment_copy", 2),  # the copy was posted, its record never written
+])
+def test_a_crash_leaves_one_file_and_one_copy_linking_it(pair, call, nth):
+    user_key, dev_key = accepted(pair)
+    pair.human.add_attachment(user_key, "screen.png", PNG)
+    pair.human.post_comment(user_key, doc(image("screen.png")), {})
+    crashing = pair.new_engine(CrashingOnCallStore(pair.store.db, call, nth, Crash(), fence=1))
+    with pytest.raises(Crash):
+        crashing.run_pass()
+
+    pair.sync()  # a restarted worker
+    full_scan(pair)
+    [dev_file] = pair.human.attachments(dev_key)
+    [(copy, _)] = copies(pair, dev_key)
+    assert links(copy.body) == [("📎 screen.png", f"{pair.bot.site_url}/rest/api/3/attachment/content/{dev_file['id']}")]
+    assert uploads_to(pair, dev_key) == 1

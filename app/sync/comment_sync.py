@@ -6,10 +6,10 @@ plans (app.sync.comment_plan, pure) against what became of each original
 - post:   the files the original embeds go to the partner first, through the attachment copy
           every attachment takes (app.sync.executor: each file once); on Data Center the copy's
           `!file!` then finds its file by name, on Cloud the copy links each media node's file
-          to the partner's copy that copy recorded (app.sync.comment_media); the copy is written
-          ahead (`posting`) before the POST; the POST carries our CopyMarker and, for an
-          internal copy, `sd.public.comment` `{"internal": true}`, so the copy is internal from
-          its first moment. A `posting` record found again means the copy may exist: the
+          to the partner's copy of it, as the attachment copy recorded it (app.sync.comment_media);
+          the copy is written ahead (`posting`) before the POST; the POST carries our CopyMarker
+          and, for an internal copy, `sd.public.comment` `{"internal": true}`, so the copy is
+          internal from its first moment. A `posting` record found again means the copy may exist: the
           partner's comments are read and the copy found by its marker before anything is
           posted. The answer is read back: a copy meant to be internal that Jira says is public
           (`jsdPublic`, or the property on Data Center) is deleted at once and reported;

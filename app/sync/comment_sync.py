@@ -4,15 +4,18 @@ One reconcile reads the issue's comments once (one GET per page of 100, `expand=
 plans (app.sync.comment_plan, pure) against what became of each original
 (app.sync.comment_copies), and acts:
 - post:   the files the original embeds go to the partner first, through the attachment copy
-          every attachment takes (app.sync.executor: each file once; on Data Center the copy's
-          `!file!` then finds its file by name); the copy is written ahead (`posting`) before
-          the POST; the POST carries our CopyMarker and, for an
-          internal copy, `sd.public.comment` `{"internal": true}`, so the copy is internal from
-          its first moment. A `posting` record found again means the copy may exist: the
+          every attachment takes (app.sync.executor: each file once); on Data Center the copy's
+          `!file!` then finds its file by name, on Cloud the copy links each media node's file
+          to the partner's copy of it, as the attachment copy recorded it (app.sync.comment_media);
+          the copy is written ahead (`posting`) before the POST; the POST carries our CopyMarker
+          and, for an internal copy, `sd.public.comment` `{"internal": true}`, so the copy is
+          internal from its first moment. A `posting` record found again means the copy may exist: the
           partner's comments are read and the copy found by its marker before anything is
           posted. The answer is read back: a copy meant to be internal that Jira says is public
           (`jsdPublic`, or the property on Data Center) is deleted at once and reported;
 - edit:   a PUT of the new body (the same PUT twice is harmless; the internal flag is kept);
+          files the edited original embeds go first as for a post (a file copied before is not
+          uploaded again);
 - delete: a DELETE (a copy already gone counts as deleted);
 - skip:   recorded with its reason, so it is reported once per version of the original.
 The first Jira failure stops the issue's reconcile; it comes back as `error` and the engine keeps
@@ -32,6 +35,7 @@ from app.jira import JiraAuthError, JiraClient, JiraError, JiraNotFound
 from app.sync.audit import comment_event
 from app.sync.comment_body import copy_body, embeds_files
 from app.sync.comment_copies import CommentCopy, CopyState
+from app.sync.comment_media import NO_FILES, PartnerFiles
 from app.sync.comment_plan import (
     CommentAction,
     CopyRules,
@@ -67,7 +71,8 @@ class Reconciled:
         self.counts[key] = self.counts.get(key, 0) + 1
 
 
-CopyFiles = Callable[[Side, Mapping, str], None]  # (from side, mapping, change id): ActionExecutor.copy_attachments
+# (from side, mapping, change id) -> the from side's attachments as listed: ActionExecutor.copy_attachments
+CopyFiles = Callable[[Side, Mapping, str], list[dict[str, Any]]]
 
 
 @dataclass
@@ -179,13 +184,11 @@ class _Run:
                 self._check_internal(action, found)
                 self._record_copied(record, found, action)
                 return
-        if copier.copy_files is not None and embeds_files(original.body):
-            copier.copy_files(self.rules.origin, self.mapping, f"comment:{record.id}")
+        body = self._body(original, record.id)
         copier.store.save_comment_copy(record)  # written ahead: a copy may exist from here on
         properties: dict[str, Any] = marker.properties()
         if action.internal:
             properties[INTERNAL_PROPERTY] = {"internal": True}
-        body = copy_body(original, self.origin_key, copier.jira.site_url, copier.jira.deployment)
         visibility = action.visibility.request() if action.visibility else None
         try:
             answer = CommentView.parse(copier.jira.post_comment(self.target_id, body, properties, visibility))
@@ -198,6 +201,16 @@ class _Run:
             raise
         self._check_internal(action, answer)
         self._record_copied(record, answer, action)
+
+    def _body(self, original: CommentView, copy_id: str) -> Any:
+        """The copy's body; the files the original embeds are copied to the partner first."""
+        copier = self.copier
+        files = NO_FILES
+        if copier.copy_files is not None and embeds_files(original.body):
+            listed = copier.copy_files(self.rules.origin, self.mapping, f"comment:{copy_id}")
+            counterparts = copier.store.attachment_counterparts(str(a["id"]) for a in listed)
+            files = PartnerFiles.of(listed, counterparts)
+        return copy_body(original, self.origin_key, copier.jira.site_url, copier.jira.deployment, files)
 
     def _find(self, marker: CopyMarker) -> CommentView | None:
         if self._partner_comments is None:
@@ -222,7 +235,7 @@ class _Run:
 
     def _edit(self, action: EditCopy) -> None:
         copy, copier = action.copy, self.copier
-        body = copy_body(action.original, self.origin_key, copier.jira.site_url, copier.jira.deployment)
+        body = self._body(action.original, copy.id)
         visibility = action.visibility.request() if action.visibility else None
         try:
             copier.jira.update_comment(self.target_id, copy.copy_comment_id or "", body, visibility)

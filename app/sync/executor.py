@@ -100,11 +100,15 @@ class ActionExecutor:
                 return progress.execution("failed", failed)
         return progress.execution("done")
 
-    def copy_attachments(self, from_side: Side, mapping: Mapping, change_id: str) -> None:
+    def copy_attachments(self, from_side: Side, mapping: Mapping, change_id: str) -> list[dict[str, Any]]:
         """The attachments of `from_side`'s issue not copied yet, to its partner (the path every
-        attachment copy takes: each file once); JiraError or PartnerMissing when it fails."""
+        attachment copy takes: each file once); answers the issue's attachments as Jira listed
+        them (read once). JiraError or PartnerMissing when it fails."""
         action = CopyAttachments(from_side=from_side, to_side=other_side(from_side))
-        self._copy_attachments(action, mapping, change_id, _Progress(mapping))
+        source_id = mapping.id_of(from_side)
+        listed = self.jira.attachments(source_id)
+        self._copy_attachments(action, mapping, change_id, _Progress(mapping, listed_attachments={source_id: listed}))
+        return listed
 
     def carry_out_creation(self, record: CreationRecord, new: bool = False,
                            listed_attachments: dict[str, list[dict[str, Any]]] | None = None) -> Execution:

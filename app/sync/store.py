@@ -192,6 +192,21 @@ class PairStore:
         done = self.db.attachments.find({"$or": [{"_id": {"$in": ids}}, {"target_attachment_id": {"$in": ids}}]})
         return {value for doc in done for value in (doc["_id"], doc.get("target_attachment_id")) if value in ids}
 
+    def attachment_counterparts(self, attachment_ids: Iterable[str]) -> dict[str, str | None]:
+        """Each of `attachment_ids` the attachment copy knows, with its counterpart on the partner
+        issue: its copy (None: never copied), or the attachment it is itself a copy of."""
+        ids = list(attachment_ids)
+        if not ids:
+            return {}
+        found: dict[str, str | None] = {}
+        for doc in self.db.attachments.find({"$or": [{"_id": {"$in": ids}}, {"target_attachment_id": {"$in": ids}}]}):
+            source, target = str(doc["_id"]), doc.get("target_attachment_id")
+            if source in ids:
+                found[source] = None if target is None else str(target)
+            if target is not None and str(target) in ids:
+                found[str(target)] = source
+        return found
+
     def record_attachment(self, source_id: str, target_issue_id: str, target_attachment_id: str | None) -> None:
         """`source_id` is copied as `target_attachment_id` (None: Jira refused it; never copied)."""
         self._write(self.db.attachments, source_id,

@@ -412,14 +412,3 @@ def test_a_file_the_original_embeds_is_copied_once_through_the_attachment_path(j
     full_scan(pair)
     assert len(pair.human.attachments(dev_key)) == 1
 
-
-def test_on_cloud_a_comment_with_media_brings_the_issues_files_and_keeps_its_body(pair):
-    user_key, dev_key = accepted(pair)
-    pair.human.add_attachment(user_key, "trace.log", b"boom")
-    media = {"type": "mediaSingle", "content": [{"type": "media", "attrs": {"id": "6f1e", "type": "file",
-                                                                            "collection": ""}}]}
-    pair.human.post_comment(user_key, {"type": "doc", "version": 1, "content": [media]}, {})
-    pair.sync()
-    assert [a["filename"] for a in pair.human.attachments(dev_key)] == ["trace.log"]
-    [(copy, _)] = copies(pair, dev_key)
-    assert copy.body["content"][1:] == [media]

@@ -18,6 +18,14 @@ def test_copies_count_as_copied_so_they_are_never_copied_back(mongo_client, db_p
     assert store.copied_attachment_ids([]) == set()
 
 
+def test_an_attachments_counterpart_is_its_copy_or_the_file_it_copies(mongo_client, db_prefix):
+    store = PairStore(mongo_client[f"{db_prefix}-ab"])
+    store.record_attachment("100", target_issue_id="20", target_attachment_id="200")
+    store.record_attachment("101", target_issue_id="20", target_attachment_id=None)  # refused, or adopted
+    assert store.attachment_counterparts(["100", "101", "200", "300"]) == {"100": "200", "101": None, "200": "100"}
+    assert store.attachment_counterparts([]) == {}
+
+
 def test_mappings_are_found_from_either_side_and_follow_a_moved_key(mongo_client, db_prefix):
     store = PairStore(mongo_client[f"{db_prefix}-ab"])
     store.ensure_indexes()

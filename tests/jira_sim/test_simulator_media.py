@@ -1,4 +1,6 @@
-"""Cloud serves attachment bytes from a separate media host by a signed, expiring redirect; Data Center directly."""
+"""Cloud serves attachment bytes from a separate media host by a signed, expiring redirect; Data Center directly.
+A comment's ADF keeps the media nodes it was sent with (Platform OpenAPI: `Comment.body` is the comment
+in Atlassian Document Format)."""
 
 from __future__ import annotations
 
@@ -6,8 +8,8 @@ from urllib.parse import urlsplit
 
 import requests
 
-from jira_sim.seed import BOT
-from tests.support.jira_fixtures import api_base, api_session, create_issue
+from jira_sim.seed import BOT, HUMAN
+from tests.support.jira_fixtures import HUMAN_AUTH, api_base, api_session, create_issue
 
 
 def upload(server, session, content: bytes = b"core dump") -> dict:
@@ -87,3 +89,33 @@ def test_data_center_serves_attachment_bytes_directly(jira_sim_dc):
     assert jira_sim_dc.media_url == ""
     by_id = session.get(f"{api_base(jira_sim_dc)}/attachment/content/{attachment['id']}", allow_redirects=False)
     assert by_id.status_code == 200
+
+
+def test_the_download_operation_of_an_attachment_opens_it_for_a_person(jira_sim):
+    """`GET /rest/api/3/attachment/content/{id}` (OpenAPI *getAttachmentContent*: 303 with the
+    download URL in `Location`) from the site's `baseUrl`: what a link to an attachment opens."""
+    attachment = upload(jira_sim, api_session())
+    base_url = api_session(HUMAN_AUTH).get(f"{api_base(jira_sim)}/serverInfo").json()["baseUrl"]
+    person = api_session(HUMAN_AUTH)
+    url = f"{base_url}/rest/api/3/attachment/content/{attachment['id']}"
+    assert person.get(url, allow_redirects=False).status_code == 303
+    opened = person.get(url)
+    assert opened.status_code == 200 and opened.content == b"core dump"
+    assert attachment["author"]["accountId"] == BOT.account_id != HUMAN.account_id
+
+
+def test_a_comments_media_nodes_come_back_as_they_were_sent(jira_sim):
+    session = api_session()
+    key = create_issue(jira_sim, session)["key"]
+    media = {"id": "4478e39c-cf9b-41d1-ba92-68589487cd75", "type": "file", "collection": "", "alt": "moon.jpeg",
+             "width": 225, "height": 225}
+    body = {"type": "doc", "version": 1, "content": [
+        {"type": "mediaSingle", "attrs": {"layout": "center"}, "content": [{"type": "media", "attrs": media}]},
+        {"type": "mediaGroup", "content": [{"type": "media", "attrs": {**media, "alt": "log.txt"}}]},
+        {"type": "paragraph", "content": [{"type": "text", "text": "see "},
+                                          {"type": "mediaInline", "attrs": {**media, "alt": "a.pdf"}}]},
+    ]}
+    posted = session.post(f"{api_base(jira_sim)}/issue/{key}/comment", json={"body": body})
+    assert posted.status_code == 201 and posted.json()["body"] == body
+    [listed] = session.get(f"{api_base(jira_sim)}/issue/{key}/comment", params={"expand": "properties"}).json()["comments"]
+    assert listed["body"] == body

@@ -107,6 +107,11 @@ def test_the_order_follows_the_comments_and_names_each_action() -> None:
         {"type": "media", "attrs": {"id": "abc", "type": "file", "collection": ""}}]}]}, True),
     ({"type": "doc", "version": 1, "content": [{"type": "paragraph", "content": [{"type": "text", "text": "!a!"}]}]},
      False),  # ADF text is text: only media nodes embed
+    ({"type": "doc", "version": 1, "content": [{"type": "paragraph", "content": [
+        {"type": "mediaInline", "attrs": {"id": "abc", "type": "file", "collection": ""}}]}]}, True),
+    ({"type": "doc", "version": 1, "content": [{"type": "mediaSingle", "content": [
+        {"type": "media", "attrs": {"type": "external", "url": "https://example.com/a.png"}}]}]},
+     False),  # an external image is a URL, no file of the issue
     (None, False),
 ])
 def test_what_embeds_files(body, embeds) -> None:

@@ -3,8 +3,8 @@ field), as Jira keeps them; comments, properties and links write none.
 
 :func:`record` compares the issue before and after a write and appends the entry. Item shapes
 follow Jira's: ``field`` (the name Jira writes: ``summary``, ``status``, ``Component``, ``Fix
-Version``, a custom field's name), ``fieldtype`` (``jira`` or ``custom``), ``fieldId``, raw
-``from``/``to`` (ids, account ids, dates) and readable ``fromString``/``toString``. Components and
+Version``, a custom field's name), ``fieldtype`` (``jira`` or ``custom``), ``fieldId`` (Cloud
+only), raw ``from``/``to`` (ids, account ids, dates) and readable ``fromString``/``toString``. Components and
 versions get one item per value added or removed.
 
 Two readings, as Atlassian documents them: ``GET /issue/{key}/changelog`` pages oldest first
@@ -112,10 +112,17 @@ def _display(site: Site, account: str | None) -> str | None:
     return user.display_name if user else None
 
 
-def history_json(history: History, user: Callable[[str], Any], time: Callable[[Any], Any]) -> dict[str, Any]:
-    return {"id": history.id, "author": user(history.author), "created": time(history.created),
-            "items": [{"field": i.field, "fieldtype": i.fieldtype, "fieldId": i.field_id, "from": i.from_value,
-                       "fromString": i.from_string, "to": i.to_value, "toString": i.to_string} for i in history.items]}
+def history_json(history: History, user: Callable[[str], Any], time: Callable[[Any], Any],
+                 field_ids: bool = True) -> dict[str, Any]:
+    """One history as Jira answers it. `fieldId` is in Cloud's OpenAPI (ChangeDetails); Data Center's
+    documentation does not promise it, so a Data Center site leaves it out (the worse case): a
+    reader has the field's name only."""
+    items = [{"field": i.field, "fieldtype": i.fieldtype, "fieldId": i.field_id, "from": i.from_value,
+              "fromString": i.from_string, "to": i.to_value, "toString": i.to_string} for i in history.items]
+    if not field_ids:
+        for item in items:
+            del item["fieldId"]
+    return {"id": history.id, "author": user(history.author), "created": time(history.created), "items": items}
 
 
 def page(issue: Issue, start: int, limit: int) -> tuple[list[History], int]:
@@ -128,8 +135,9 @@ def recent(issue: Issue) -> list[History]:
     return list(reversed(issue.changelog))[:EXPANDED_CAP]
 
 
-def expanded(issue: Issue, user: Callable[[str], Any], time: Callable[[Any], Any]) -> dict[str, Any]:
+def expanded(issue: Issue, user: Callable[[str], Any], time: Callable[[Any], Any],
+             field_ids: bool = True) -> dict[str, Any]:
     """The ``changelog`` member of an issue read with ``expand=changelog``."""
     histories = recent(issue)
     return {"startAt": 0, "maxResults": len(histories), "total": len(issue.changelog),
-            "histories": [history_json(h, user, time) for h in histories]}
+            "histories": [history_json(h, user, time, field_ids) for h in histories]}

@@ -61,7 +61,8 @@ def get_issue(version: str, key: str) -> ResponseReturnValue:
             document["properties"] = property_map(issue, wanted)
         expand = split_list(request.args.getlist("expand"))
         if "changelog" in expand:
-            document["changelog"] = changelog.expanded(issue, lambda a: user_json(c, site().users.get(a)), c.time)
+            document["changelog"] = changelog.expanded(issue, lambda a: user_json(c, site().users.get(a)), c.time,
+                                                       field_ids=site().deployment == "cloud")
         if "transitions" in expand or "transitions.fields" in expand:
             document["transitions"] = _transitions_json(c, issue, "transitions.fields" in expand)
     return jsonify(document)

@@ -226,3 +226,19 @@ def test_a_created_dev_issue_leaves_out_what_dev_cannot_take_and_a_failure_says_
                   f"{dev_key} refused assignee: User '{HUMAN.account_id}' cannot be assigned issues."):
         assert words in failure.last_error, failure.last_error
     assert pair.read(user_key)["select"]["value"] == "Major", "the User side keeps its value"
+
+
+def test_a_custom_field_changed_on_both_sides_ends_with_the_later_change_on_either_product(pair):
+    """Data Center's changelog names a custom field by its name only (no `fieldId` promised): the
+    later change must still be found and win, as on Cloud."""
+    user_key, dev_key = pair.accepted()
+    pair.edit(user_key, text="from support", select={"value": "Minor"})
+    pair.edit(dev_key, text="from development", select={"value": "Critical"})
+    pair.harness.sync()
+
+    user, dev = pair.read(user_key), pair.read(dev_key)
+    assert (user["text"], dev["text"]) == ("from development", "from development")
+    assert (user["select"]["value"], dev["select"]["value"]) == ("Critical", "Critical")
+    conflicts = {c["field"]: c for c in pair.harness.store.db.events.find({"event": "field.conflict"})}
+    assert set(conflicts) == {pair.ids["text"], pair.ids["select"]}
+    assert conflicts[pair.ids["text"]]["lostValue"] == "from support"

@@ -158,6 +158,9 @@ def label_operations(write: Write, baseline: FieldValue | None, target_value: Fi
     the target changed too (a conflict or a one-way source overrides it)."""
     if write.name != "labels" or baseline is None or not target_value.same(baseline):
         return None
-    before = set(baseline.plain or ())
-    after = set(write.value.plain or ())
+    before, after = _labels(baseline), _labels(write.value)
     return [{"add": label} for label in sorted(after - before)] + [{"remove": label} for label in sorted(before - after)]
+
+
+def _labels(value: FieldValue) -> set[str]:
+    return set(value.plain) if isinstance(value.plain, tuple) else set()

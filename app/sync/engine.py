@@ -161,6 +161,8 @@ class Engine:
                 fields_written |= self._sync_fields(item.change.issue, counts)  # before its version is recorded
             baselined |= self._process(item, acting, counts, seen_by=seen_by)
             progress.tick()
+        if self.fields is not None:
+            self.fields.forget_partners()  # read ahead for the changes above; a retry reads afresh
         if not interrupted and not should_stop():
             self._retry_due_failures(acting, counts, should_stop)
             self._retry_field_failures(counts, should_stop)

@@ -144,6 +144,10 @@ class FieldSync:
                 writes.append(decision)
         return writes
 
+    def forget_partners(self) -> None:
+        """Drop what was read ahead and not used (it is no fresher than the start of the pass)."""
+        self.partners = {}
+
     def _read(self, issue_id: str) -> dict[str, Any]:
         """The partner's fields: as read ahead this pass (once), else by its own GET."""
         ahead = self.partners.pop(issue_id, None)

@@ -251,7 +251,7 @@ class JiraClient:
         path = self._issue_path(key) + "/changelog"
         first = self._get(path, params={"startAt": 0, "maxResults": CHANGELOG_PAGE})
         oldest = list(first.get("values") or [])
-        total, size = int(first.get("total") or 0), max(len(oldest), 1)  # the page size Jira granted
+        total, size = int(first.get("total") or 0), len(oldest) or CHANGELOG_PAGE  # the page size Jira granted
         end = total
         while end > len(oldest):
             start = max(end - size, len(oldest))

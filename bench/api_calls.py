@@ -39,15 +39,18 @@ write per copy, edit or delete; an idle pass makes its searches only.
  C6. 10 User comments are edited (an edit need not move `updated`) and the full scan is due:
      the scan's searches + one list per paired issue with live copies + 10 PUT.
 
-Field traffic (issue 20; `python -m bench.api_calls fields` runs this part alone), on its own pair
-of 100 paired issues with summary, labels and priority synced both ways: the minimum of a pass is
-its searches + one PUT per issue written + (only for an issue whose two sides both changed one
-field) one changelog read per side; an idle pass makes its searches only.
- F1. a person edits the summary of 50 User issues -> 50 PUT (we also GET each partner once: the
-     search's copy may lag, and a value must not be overwritten unseen);
+Field traffic (issue 20; `python -m bench.api_calls fields` runs this part alone, the full run
+prints it too), on its own pair of 100 paired issues with summary, labels and priority synced both
+ways: the minimum of a pass in which k paired issues show a field other than its baseline is its
+searches + ceil(k/100) bulkfetch reading their partners (the search's copy may lag and a partner
+need not be in the search's window at all, so the partner is read from the issue itself, and a
+value is never overwritten unseen) + one PUT per issue written + (only for an issue whose two
+sides both changed one field) one changelog page per side while the change is not found; an idle
+pass makes its searches only. (Data Center has no bulkfetch: one GET per partner there.)
+ F1. a person edits the summary of 50 User issues -> 1 bulkfetch + 50 PUT;
  F2. the next pass: the 50 Dev issues the writes moved are recognised by their baselines: searches;
  F3. an idle pass: searches only;
- F4. 10 summaries edited on both sides -> 10 PUT + 20 changelog reads (+ 10 partner GET).
+ F4. 10 summaries edited on both sides -> 1 bulkfetch (20 partners) + 10 PUT + 20 changelog reads.
 """
 
 from __future__ import annotations
@@ -90,6 +93,14 @@ MINIMUM = (
     ("comment", "1 POST", f"{CLOUD}/api-group-issue-comments/#api-rest-api-3-issue-issueidorkey-comment-post"),
     ("comments of a changed issue", "1 GET", f"{CLOUD}/api-group-issue-comments/"
      "#api-rest-api-3-issue-issueidorkey-comment-get (expand=properties brings the sync's marks)"),
+    ("partners of changed issues (fields)", "1 POST per 100", f"{CLOUD}/api-group-issues/"
+     "#api-rest-api-3-issue-bulkfetch-post (up to 100 issues by id, only the fields asked, read from the issues, "
+     "not the eventually consistent search index)"),
+    ("write a field", "1 PUT per issue", f"{CLOUD}/api-group-issues/#api-rest-api-3-issue-issueidorkey-put "
+     "(every field of one issue in one request; labels as update add/remove)"),
+    ("a field changed on both sides", "1 GET per side", f"{CLOUD}/api-group-issues/"
+     "#api-rest-api-3-issue-issueidorkey-changelog-get (the field's latest change time; paged oldest first, "
+     "so an issue with more than 100 histories takes its first page, then pages from the last back)"),
 )
 
 
@@ -228,14 +239,15 @@ def field_phases(root: Path, mongo_uri: str) -> list[Phase]:
         for i, key in enumerate(user_keys[:FIELD_EDITS]):
             harness.human.edit_issue(key, {"summary": f"customer corrected {i}"})
         phases.append(Phase("F1 50 User summaries", run_phase(harness, sim, sites := CallSites(harness.bot.transport)),
-                            searches + FIELD_EDITS))
+                            searches + pages(FIELD_EDITS) + FIELD_EDITS))
         phases.append(Phase("F2 pass after the writes", run_phase(harness, sim, sites), searches))
         phases.append(Phase("F3 idle pass", run_phase(harness, sim, sites), searches))
         for i in range(CONFLICTS):
             harness.human.edit_issue(user_keys[i], {"summary": f"support says {i}"})
             sim.admin("POST", "clock/advance", {"seconds": 1})
             harness.human.edit_issue(dev_keys[i], {"summary": f"development says {i}"})
-        phases.append(Phase("F4 10 conflicts", run_phase(harness, sim, sites), searches + 3 * CONFLICTS))
+        phases.append(Phase("F4 10 conflicts", run_phase(harness, sim, sites),
+                            searches + pages(2 * CONFLICTS) + 3 * CONFLICTS))
         client.drop_database(database.name)
         client.close()
     return phases
@@ -324,6 +336,7 @@ def main() -> None:
         client.drop_database(database.name)
         client.close()
         comment_run = comment_phases(root, mongo_uri)
+        field_run = field_phases(root, mongo_uri)
 
     all_measured = all_minimum = 0
     for phase in phases:
@@ -349,6 +362,7 @@ def main() -> None:
     for phase in phases:
         print(f"  {phase.name}: " + ", ".join(f"{key} x{n}" for key, n in sorted(phase.run.by_site.items())))
     print_comment_phases(comment_run)
+    print_field_phases(field_run)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from werkzeug.exceptions import HTTPException
 from jira_sim import (
     routes_admin,
     routes_attachments,
+    routes_bulk,
     routes_fields,
     routes_issues,
     routes_links,
@@ -51,8 +52,8 @@ def create_app(site: Site, sleep: Callable[[float], None] = time.sleep) -> Flask
     app = Flask(__name__)
     app.config["SIM_SITE"] = site
     app.json = _JsonInGivenOrder(app)
-    for module in (routes_fields, routes_issues, routes_attachments, routes_links, routes_meta, routes_search, routes_admin,
-                   routes_servicedesk, routes_setup):
+    for module in (routes_fields, routes_bulk, routes_issues, routes_attachments, routes_links, routes_meta, routes_search,
+                   routes_admin, routes_servicedesk, routes_setup):
         app.register_blueprint(module.blueprint)
     app.register_blueprint(routes_meta.session_blueprint)
 

@@ -14,7 +14,7 @@ AUTHENTICATED_FAILED`` (a proven caller gets ``OK``). What a caller who is nobod
 
 - Data Center: 401 everywhere, except ``serverInfo`` without credentials.
 - Cloud treats them as the anonymous user, who may browse no project: reads answer as for
-  someone who sees nothing (GET issue 404, a search naming a project 400 "The value 'X' does
+  someone who sees nothing (GET issue 404, bulkfetch no issues, a search naming a project 400 "The value 'X' does
   not exist for the field 'project'."), writes, ``/myself``, ``/user`` and ``/rest/auth/1/session`` answer 401, and
   ``serverInfo`` answers unless the credentials were wrong (401, per its OpenAPI description).
 
@@ -41,7 +41,7 @@ from jira_sim.site import Site
 API = "/rest/api/<any('2','3','latest'):version>"
 ANONYMOUS = User("", "Anonymous", "", projects=())  # sees no project
 _LOGIN_REQUIRED = re.compile(r"^/rest/(api/[^/]+/(myself|user)|auth/1/session)$")
-_READ_BY_POST = re.compile(r"^/rest/api/[^/]+/search(/jql)?$")
+_READ_BY_POST = re.compile(r"^/rest/api/[^/]+/(search(/jql)?|issue/bulkfetch)$")
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,8 @@ from app.jira.search import search_cloud, search_datacenter
 from app.jira.transitions import Transition, choose_transition, parse_transitions, transition_payload
 from app.jira.transport import JiraTransport, Timeout
 
+CHANGELOG_PAGE = 100  # the most `/issue/{key}/changelog` gives a page
+BULK_FETCH_LIMIT = 100  # the most issue ids one `POST /issue/bulkfetch` takes
 NO_CHECK = {"X-Atlassian-Token": "no-check"}  # Jira's XSRF guard refuses multipart uploads without it
 
 
@@ -223,8 +225,12 @@ class JiraClient:
         answer: dict[str, Any] = self.transport.request_json("POST", self.api + "/issue", json=body)
         return answer
 
-    def edit_issue(self, key: str, fields: dict[str, Any]) -> None:
-        body = {"fields": outgoing_fields(fields, self.deployment)}
+    def edit_issue(self, key: str, fields: dict[str, Any], update: dict[str, list[dict[str, Any]]] | None = None) -> None:
+        """Set `fields`; `update` ({field: [{"add"|"remove"|"set": value}]}) applies operations
+        to what the issue holds when Jira writes (labels added or removed, not the whole list)."""
+        body: dict[str, Any] = {"fields": outgoing_fields(fields, self.deployment)}
+        if update:
+            body["update"] = update
         self.transport.request("PUT", self.api + self._issue_path(key), json=body)
 
     def edit_metadata(self, key: str) -> dict[str, Any]:
@@ -261,20 +267,42 @@ class JiraClient:
             if last or not entries:
                 return
 
-    def recent_histories(self, key: str) -> list[dict[str, Any]]:
-        """The issue's latest changelog entries (at least the last 100 Jira keeps, any order): on
-        Cloud the last page of `/issue/{key}/changelog` (pages run oldest first), on Data Center,
-        which has no such resource, `expand=changelog` (the most recent first)."""
+    def changelog_newest_first(self, key: str) -> Iterator[list[dict[str, Any]]]:
+        """The issue's changelog a page at a time, the most recent page first; the caller stops
+        when it has what it needs. Cloud: `/issue/{key}/changelog` pages oldest first, so the
+        first page (which tells `total`) is read, then the pages from the last one backwards,
+        and the first page is yielded last. Data Center has no such resource: `expand=changelog`
+        (the most recent first), one page."""
         if self.deployment != "cloud":
             answer = self._get(self._issue_path(key), params={"fields": "updated", "expand": "changelog"})
-            return list((answer.get("changelog") or {}).get("histories") or [])
+            yield list((answer.get("changelog") or {}).get("histories") or [])
+            return
         path = self._issue_path(key) + "/changelog"
-        first = self._get(path, params={"startAt": 0, "maxResults": 100})
-        total, read = int(first.get("total") or 0), list(first.get("values") or [])
-        if total <= len(read):
-            return read
-        last = self._get(path, params={"startAt": max(total - 100, 0), "maxResults": 100})
-        return list(last.get("values") or [])
+        first = self._get(path, params={"startAt": 0, "maxResults": CHANGELOG_PAGE})
+        oldest = list(first.get("values") or [])
+        total, size = int(first.get("total") or 0), len(oldest) or CHANGELOG_PAGE  # the page size Jira granted
+        end = total
+        while end > len(oldest):
+            start = max(end - size, len(oldest))
+            page = self._get(path, params={"startAt": start, "maxResults": end - start})
+            yield list(page.get("values") or [])
+            end = start
+        yield oldest
+
+    def bulk_fetch(self, keys_or_ids: Sequence[str], fields: list[str]) -> dict[str, dict[str, Any]]:
+        """Cloud only: the issues named, read directly (never through the search index), by id,
+        with `fields`; one `POST /issue/bulkfetch` per 100. An issue Jira does not return (not
+        found, not visible, or listed in `issueErrors`) is absent from the answer."""
+        found: dict[str, dict[str, Any]] = {}
+        wanted = list(dict.fromkeys(keys_or_ids))
+        for start in range(0, len(wanted), BULK_FETCH_LIMIT):
+            body = {"issueIdsOrKeys": wanted[start:start + BULK_FETCH_LIMIT], "fields": fields}
+            answer = self.transport.request_json("POST", self.api + "/issue/bulkfetch", json=body, idempotent=True,
+                                                 read_only=True)
+            issues = answer.get("issues") if isinstance(answer, dict) else None
+            for issue in issues or []:
+                found[str(issue.get("id"))] = incoming_issue(issue)
+        return found
 
     def delete_issue(self, key: str) -> None:
         self.transport.request("DELETE", self.api + self._issue_path(key))

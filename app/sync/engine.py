@@ -143,6 +143,7 @@ class Engine:
         interrupted = False
         missed_ids = {found.change.issue.id for found in missed}
         fields_written: set[str] = set()  # issues whose fields this pass wrote
+        self._read_field_partners(changes, baselined)
         for item in changes:
             if should_stop():
                 interrupted = True
@@ -160,6 +161,8 @@ class Engine:
                 fields_written |= self._sync_fields(item.change.issue, counts)  # before its version is recorded
             baselined |= self._process(item, acting, counts, seen_by=seen_by)
             progress.tick()
+        if self.fields is not None:
+            self.fields.forget_partners()  # read ahead for the changes above; a retry reads afresh
         if not interrupted and not should_stop():
             self._retry_due_failures(acting, counts, should_stop)
             self._retry_field_failures(counts, should_stop)
@@ -406,6 +409,22 @@ class Engine:
         if mapping is None:
             return frozenset()
         return self._reconcile_fields(mapping, counts, issue.side, issue.fields)
+
+    def _read_field_partners(self, changes: list[Observed], skipped: set[str]) -> None:
+        """Read ahead the partners the field step will compare (Cloud: one bulkfetch per 100
+        instead of one GET each). When that read fails, each reconcile reads its own partner."""
+        if self.fields is None:
+            return
+        changed = [(mapping, item.change.issue.side, item.change.issue.fields) for item in changes
+                   if item.change.issue.id not in skipped
+                   and (mapping := self.store.mapping_for(item.change.issue.side, item.change.issue.id)) is not None]
+        try:
+            self.fields.read_partners(changed)
+        except JiraAuthError:
+            raise
+        except JiraError as error:
+            log.warning("reading the partners of %d changed issue(s) at once failed, each is read alone: %s",
+                        len(changed), error)
 
     def _retry_field_failures(self, counts: Counter[str], should_stop: Callable[[], bool]) -> None:
         if self.fields is None:

@@ -7,15 +7,22 @@ allows. Both changed to different values: the later change wins by Jira's change
 that field (the caller reads the changelogs only when the plan says it needs them); a one-way
 direction lets its source win. No baseline yet counts as both changed (but an empty one-way source
 never clears the other side's value at first sight).
+
+Also pure: which partners a pass must read (`partners_to_read`), which conflicting fields need
+change times (`needing_times`), and how labels copied from the one side that changed are written
+(`label_operations`: what was added and removed since the baseline, so a label a person adds on
+the partner meanwhile stays).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from app.config import FieldDirection
-from app.sync.field_values import FieldValue
+from app.sync.field_values import FieldValue, field_value
 from app.vocabulary import Side, other_side
 
 FROM_SIDE: dict[FieldDirection, frozenset[Side]] = {
@@ -114,3 +121,46 @@ def later_side(times: dict[Side, datetime | None]) -> Side:
     if dev is not None and (user is None or dev > user):
         return "dev"
     return "user"
+
+
+def differs_from_baselines(names: Iterable[str], seen: Mapping[str, Any], baselines: Mapping[str, FieldValue]) -> bool:
+    """Whether an issue's answered fields show any of `names` other than its baseline (a field
+    the answer lacks counts as changed: the partner is read to be sure)."""
+    return any(name not in seen or not field_value(name, seen.get(name)).same(baselines.get(name)) for name in names)
+
+
+@dataclass(frozen=True)
+class Seen:
+    """A changed paired issue as the pass's search answered it: its partner, its synced fields'
+    raw values and the pair's baselines."""
+
+    partner_id: str
+    fields: Mapping[str, Any]
+    baselines: Mapping[str, FieldValue]
+
+
+def partners_to_read(names: list[str], seen: Iterable[Seen]) -> list[str]:
+    """The partners to read for this pass's field step, each once, in the order met: those of the
+    issues whose searched values differ from their baselines (the others are not compared)."""
+    if not names:
+        return []
+    return list(dict.fromkeys(item.partner_id for item in seen if differs_from_baselines(names, item.fields, item.baselines)))
+
+
+def needing_times(states: Iterable[FieldState]) -> frozenset[str]:
+    """The fields both sides changed to different values, whose change times decide the winner."""
+    return frozenset(state.name for state in states if isinstance(plan_field(state), NeedTimes))
+
+
+def label_operations(write: Write, baseline: FieldValue | None, target_value: FieldValue) -> list[dict[str, str]] | None:
+    """`update` operations for labels copied from the only side that changed: each label added
+    and removed since the baseline. None (set the whole list): not labels, no baseline yet, or
+    the target changed too (a conflict or a one-way source overrides it)."""
+    if write.name != "labels" or baseline is None or not target_value.same(baseline):
+        return None
+    before, after = _labels(baseline), _labels(write.value)
+    return [{"add": label} for label in sorted(after - before)] + [{"remove": label} for label in sorted(before - after)]
+
+
+def _labels(value: FieldValue) -> set[str]:
+    return set(value.plain) if isinstance(value.plain, tuple) else set()

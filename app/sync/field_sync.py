@@ -1,10 +1,17 @@
 """Brings the synced fields of one pair of issues in step, each write safe to run again.
 
 The pass's search already answered the changed issue's fields. When none differs from its
-baseline nothing is read or written. Else the partner is read (a GET, never the index, so a
-value the search has not caught up with is not overwritten), each field is planned
-(app.sync.field_plan, pure), and only when both sides changed one field to different values are
-the two issues' changelogs read for that field's change times. The writes to one issue go in one
+baseline nothing is read or written. Else the partner is read, never through the index, so a
+value the search has not caught up with is not overwritten: on Cloud the engine has every such
+partner of the pass read ahead in one `POST /issue/bulkfetch` per 100 (`read_partners`; which
+ones is app.sync.field_plan's pure `partners_to_read`), and a partner missing from that answer,
+or one this pass wrote since, is read by its own `GET /issue`; Data Center has no bulkfetch, so
+there each partner is one GET. Each field is planned (app.sync.field_plan, pure), and only when
+both sides changed one field to different values are the two issues' changelogs read, from the
+most recent page backwards and only until each such field's latest change is found. Labels
+copied from the one side that changed are written as `update` operations (added and removed
+since the baseline), so a label a person adds on the partner meanwhile stays; else a field's
+value is set. The writes to one issue go in one
 `PUT /issue`; a field Jira refuses (its `errors` name it) is left out and the rest sent again, so
 other fields of the same change still go through; the refused ones come back as `refused`, with
 Jira's reason, for the engine's pending `field` failure. A baseline is recorded after its write
@@ -14,14 +21,25 @@ twice) and whenever both sides agree.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from app.config import FieldDirection
 from app.jira import JiraAuthError, JiraBadRequest, JiraClient, JiraError
-from app.sync.field_plan import Agree, FieldState, NeedTimes, Write, plan_field
+from app.sync.field_plan import (
+    Agree,
+    FieldState,
+    NeedTimes,
+    Seen,
+    Write,
+    differs_from_baselines,
+    label_operations,
+    needing_times,
+    partners_to_read,
+    plan_field,
+)
 from app.sync.field_values import FieldValue, custom_text_form, field_value, write_form
 from app.sync.jira_answers import parse_jira_datetime
 from app.sync.model import Mapping as Pairing
@@ -57,6 +75,7 @@ class FieldSync:
     directions: Mapping[str, FieldDirection]
     clock: Callable[[], datetime]
     display_names: dict[str, str] = field(default_factory=dict)  # custom field id -> its name (changelogs on DC)
+    partners: dict[str, dict[str, Any]] = field(default_factory=dict)  # issue id -> fields read ahead this pass
 
     @property
     def names(self) -> list[str]:
@@ -64,8 +83,23 @@ class FieldSync:
 
     def unchanged(self, mapping: Pairing, side: Side, seen: Mapping[str, Any]) -> bool:
         """Whether every synced field of the issue the search answered equals its baseline."""
-        baselines = self.store.field_baselines(mapping.user_id)
-        return all(name in seen and field_value(name, seen.get(name)).same(baselines.get(name)) for name in self.names)
+        return not differs_from_baselines(self.names, seen, self.store.field_baselines(mapping.user_id))
+
+    def read_partners(self, changed: Iterable[tuple[Pairing, Side, Mapping[str, Any]]]) -> list[str]:
+        """Read ahead, for this pass, the partners of the changed paired issues (pairing, side,
+        fields as searched) whose values differ from their baselines: on Cloud one bulkfetch per
+        100; Data Center has none (each partner is read by its reconcile). Forgets what the last
+        pass read. The partners read. Raises JiraError when the bulkfetch fails."""
+        self.partners = {}
+        if not self.names or self.jira.deployment != "cloud":
+            return []
+        seen = [Seen(mapping.id_of(other_side(side)), fields, self.store.field_baselines(mapping.user_id))
+                for mapping, side, fields in changed]
+        wanted = partners_to_read(self.names, seen)
+        if wanted:
+            self.partners = {issue_id: dict(answer.get("fields") or {})
+                             for issue_id, answer in self.jira.bulk_fetch(wanted, self.names).items()}
+        return wanted
 
     def reconcile(self, mapping: Pairing, side: Side | None = None, seen: Mapping[str, Any] | None = None) -> FieldsDone:
         """Plan and write the fields of one pair of issues; `seen`: the `side` issue's fields as the
@@ -82,7 +116,7 @@ class FieldSync:
         for target in SIDES:
             chosen = [write for write in writes if write.target == target]
             if chosen:
-                self._write(mapping, target, chosen, raw, done)
+                self._write(mapping, target, chosen, raw, baselines, done)
         return done
 
     def preview(self, mapping: Pairing, side: Side, seen: Mapping[str, Any]) -> list[Write]:
@@ -98,11 +132,11 @@ class FieldSync:
 
     def _decide(self, mapping: Pairing, states: list[FieldState], record: bool) -> list[Write]:
         writes: list[Write] = []
-        times: dict[str, dict[Side, datetime | None]] | None = None
+        conflicting = needing_times(states)
+        times = self._change_times(mapping, conflicting) if conflicting else {}
         for state in states:
             decision = plan_field(state)
             if isinstance(decision, NeedTimes):
-                times = times if times is not None else self._change_times(mapping)
                 decision = plan_field(state, times.get(state.name, {}))
             if isinstance(decision, Agree) and record:
                 self.store.save_field_baseline(mapping.user_id, decision.name, decision.value)
@@ -110,21 +144,34 @@ class FieldSync:
                 writes.append(decision)
         return writes
 
+    def forget_partners(self) -> None:
+        """Drop what was read ahead and not used (it is no fresher than the start of the pass)."""
+        self.partners = {}
+
     def _read(self, issue_id: str) -> dict[str, Any]:
+        """The partner's fields: as read ahead this pass (once), else by its own GET."""
+        ahead = self.partners.pop(issue_id, None)
+        if ahead is not None:
+            return ahead
         answer = self.jira.get_issue(issue_id, fields=self.names)
         return dict(answer.get("fields") or {})
 
     # -- conflicts: each field's latest change on each side, by Jira's changelog ---------------
 
-    def _change_times(self, mapping: Pairing) -> dict[str, dict[Side, datetime | None]]:
-        times: dict[str, dict[Side, datetime | None]] = {name: {} for name in self.names}
+    def _change_times(self, mapping: Pairing, wanted: frozenset[str]) -> dict[str, dict[Side, datetime | None]]:
+        """Each `wanted` field's latest change on each side, reading each changelog from its most
+        recent page back only until every wanted field is found (or the history ends)."""
+        times: dict[str, dict[Side, datetime | None]] = {name: {} for name in wanted}
         for side in SIDES:
-            for history in self.jira.recent_histories(mapping.id_of(side)):
-                at = parse_jira_datetime(str(history.get("created")))
-                for item in history.get("items") or []:
-                    name = self._field_of(item)
-                    if name in times and (times[name].get(side) is None or at > times[name][side]):  # type: ignore[operator]
-                        times[name][side] = at
+            for page in self.jira.changelog_newest_first(mapping.id_of(side)):
+                for history in page:
+                    at = parse_jira_datetime(str(history.get("created")))
+                    for item in history.get("items") or []:
+                        name = self._field_of(item)
+                        if name in times and (times[name].get(side) is None or at > times[name][side]):  # type: ignore[operator]
+                            times[name][side] = at
+                if all(times[name].get(side) is not None for name in wanted):
+                    break  # a page holds newer changes than every page after it
         return times
 
     def _field_of(self, item: Mapping[str, Any]) -> str | None:
@@ -140,10 +187,14 @@ class FieldSync:
     # -- writing -------------------------------------------------------------------------------
 
     def _write(self, mapping: Pairing, target: Side, writes: list[Write], raw: dict[Side, dict[str, Any]],
-               done: FieldsDone) -> None:
+               baselines: Mapping[str, FieldValue], done: FieldsDone) -> None:
         source_key = mapping.key_of(other_side(target))
+        operations = {write.name: ops for write in writes
+                      if (ops := label_operations(write, baselines.get(write.name),
+                                                  field_value(write.name, raw[target].get(write.name)))) is not None}
         payload = {write.name: self._wire(write, raw, target, source_key) for write in writes}
-        sent = self._put(mapping.id_of(target), payload, done, mapping.key_of(target))
+        self.partners.pop(mapping.id_of(target), None)  # read ahead of this write: stale from now on
+        sent = self._put(mapping.id_of(target), payload, operations, done, mapping.key_of(target))
         for write in writes:
             if write.name not in sent:
                 continue
@@ -167,12 +218,15 @@ class FieldSync:
             return custom_text_form(form, self.jira.deployment, isinstance(source_raw, dict))
         return form
 
-    def _put(self, issue_id: str, payload: dict[str, Any], done: FieldsDone, key: str) -> set[str]:
-        """Send `payload`; a field Jira refuses is left out and the rest sent again. The fields written."""
+    def _put(self, issue_id: str, payload: dict[str, Any], operations: dict[str, list[dict[str, str]]],
+             done: FieldsDone, key: str) -> set[str]:
+        """Send `payload`, a field named in `operations` as those `update` operations instead; a
+        field Jira refuses is left out and the rest sent again. The fields written."""
         remaining = dict(payload)
         while remaining:
             try:
-                self.jira.edit_issue(issue_id, remaining)
+                self.jira.edit_issue(issue_id, {name: value for name, value in remaining.items() if name not in operations},
+                                     update={name: operations[name] for name in remaining if name in operations})
                 return set(remaining)
             except JiraAuthError:
                 raise

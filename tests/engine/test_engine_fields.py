@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from app.jira import JiraClient
+from app.sync.engine import Engine
 from app.sync.failures import FailureKind
 from app.sync.field_screens import field_problems, field_screen_warnings
 from app.trace.lines import event_lines
@@ -227,7 +229,11 @@ def test_on_data_center_the_later_change_wins_by_the_expanded_changelog(mongo_cl
         user_key, dev_key = accepted(pair, description="Words")
         edit(pair, dev_key, summary="Dev's summary", labels=["dev"])
         edit(pair, user_key, summary="User's summary", description="Other words")  # later, for summary
+        pair.reset_requests()
         pair.sync()
+        made = requests_made(pair)
+        assert not [r for r in made if "bulkfetch" in r], "Data Center has no bulkfetch"
+        assert f"GET /rest/api/2/issue/{read_id(pair, dev_key)}" in made, "the partner is read by its GET"
         assert read(pair, dev_key, "summary") == read(pair, user_key, "summary") == "User's summary"
         assert read(pair, user_key, "labels") == ["dev"]
         assert read(pair, dev_key, "description").startswith("Other words\n\nUser issue: ")
@@ -236,3 +242,87 @@ def test_on_data_center_the_later_change_wins_by_the_expanded_changelog(mongo_cl
         assert field_writes(pair) == []
     finally:
         sim.stop()
+
+
+def requests_made(pair: SyncHarness) -> list[str]:
+    return [f"{r['method']} {r['path']}" for r in pair.admin("GET", "requests")["requests"]]
+
+
+def test_a_pass_reads_the_partners_of_its_changed_issues_in_one_bulkfetch(pair):
+    pairs = [accepted(pair, summary=f"Printer {n}") for n in range(3)]
+    dev_ids = {read_id(pair, dev_key) for _, dev_key in pairs}
+    for n, (user_key, _) in enumerate(pairs):
+        edit(pair, user_key, summary=f"Printer {n} on fire")
+    pair.reset_requests()
+    pair.sync()
+
+    assert [read(pair, dev_key, "summary") for _, dev_key in pairs] == [f"Printer {n} on fire" for n in range(3)]
+    made = requests_made(pair)
+    assert made.count("POST /rest/api/3/issue/bulkfetch") == 1
+    assert not [r for r in made if r.startswith("GET ") and r.rsplit("/", 1)[-1] in dev_ids], \
+        "no partner is read by its own GET"
+    pair.reset_requests()
+    pair.sync()
+    assert "POST /rest/api/3/issue/bulkfetch" not in requests_made(pair), "nothing changed: nothing read ahead"
+
+
+def test_when_the_read_ahead_fails_each_partner_is_read_alone(pair):
+    user_key, dev_key = accepted(pair)
+    edit(pair, user_key, summary="Read alone")
+    pair.admin("POST", "config", faults={"next_errors": 10, "error_status": 500, "path_contains": "/bulkfetch"})
+    pair.reset_requests()
+    pair.sync()
+    pair.admin("POST", "config", faults={"next_errors": 0})
+    assert read(pair, dev_key, "summary") == "Read alone"
+    assert f"GET /rest/api/3/issue/{read_id(pair, dev_key)}" in requests_made(pair)
+
+
+class PersonActsAfterTheReadAhead(JiraClient):
+    """The bot's client; right after the pass reads the partners ahead, a person edits one."""
+
+    then: Any = None
+
+    def bulk_fetch(self, keys_or_ids, fields):
+        answer = super().bulk_fetch(keys_or_ids, fields)
+        if self.then is not None:
+            self.then()
+        return answer
+
+
+def test_a_label_a_person_adds_on_the_partner_meanwhile_survives_the_copy(pair):
+    user_key, dev_key = accepted(pair, labels=["printer", "floor3"])
+    edit(pair, user_key, labels=["printer", "fire"])
+    bot = PersonActsAfterTheReadAhead.from_config(pair.config.jira, site=pair.site, sleep=lambda seconds: None)
+    bot.then = lambda: pair.human.edit_issue(dev_key, {"labels": ["printer", "floor3", "urgent"]})
+    engine = Engine(pair.config, bot, pair.store, time_zone="UTC", clock=pair.clock)
+    engine.run_pass()
+
+    assert sorted(read(pair, dev_key, "labels")) == ["fire", "printer", "urgent"], "added and removed, not replaced"
+    bot.then = None
+    engine.run_pass()  # the person's label is a Dev change now: it goes to the User issue
+    assert sorted(read(pair, user_key, "labels")) == sorted(read(pair, dev_key, "labels")) == ["fire", "printer", "urgent"]
+    pair.reset_requests()
+    engine.run_pass()
+    assert field_writes(pair) == [], "both sides equal: nothing more written"
+
+
+def test_a_conflict_decided_by_a_change_deeper_than_one_changelog_page(pair):
+    user_key, dev_key = accepted(pair)
+    for n in range(220):  # more than two pages of changes to fields the other side does not take
+        pair.human.edit_issue(dev_key, {"description": f"Dev notes {n}"})
+    edit(pair, dev_key, summary="Dev's summary")  # on the Dev issue's last page
+    edit(pair, user_key, summary="User's summary")  # the later change of the field, then buried:
+    for day in range(1, 221):
+        pair.human.edit_issue(user_key, {"duedate": f"2027-{1 + day // 28:02d}-{1 + day % 28:02d}"})
+    assert pair.human._get(f"/issue/{user_key}/changelog")["total"] > 200
+    pair.reset_requests()
+    pair.sync()
+
+    assert read(pair, dev_key, "summary") == read(pair, user_key, "summary") == "User's summary"
+    [conflict] = list(pair.store.db.events.find({"event": "field.conflict"}))
+    assert conflict["userChangedAt"] > conflict["devChangedAt"]
+    made = requests_made(pair)
+    user_pages = [r for r in made if r.endswith(f"/issue/{read_id(pair, user_key)}/changelog")]
+    dev_pages = [r for r in made if r.endswith(f"/issue/{read_id(pair, dev_key)}/changelog")]
+    assert len(user_pages) == 3, "the first page (for its total), then from the last page back to the second"
+    assert len(dev_pages) == 2, "the first page, then the last, where the change is: no further"

@@ -233,3 +233,27 @@ def test_from_config_with_the_pair_config_model_talks_to_the_site(sim):
     assert client.deployment == sim.deployment_name
     assert client.myself()["emailAddress"] == BOT_EMAIL
     assert raw["apiToken"] not in repr(client)
+
+
+def test_bulk_fetch_reads_100_issues_a_request(jira_sim):
+    jira_sim.deployment_name = "cloud"
+    jira = client_for(jira_sim)
+    ids = [new_issue(jira, f"Issue {n}")["id"] for n in range(150)]
+    requests.post(f"{jira_sim.url}/_sim/requests/reset", timeout=5)
+    found = jira.bulk_fetch([*ids, ids[0], "99999"], ["summary"])
+    assert sorted(found) == sorted(ids), "each once; an unknown id is absent"
+    assert found[ids[149]]["fields"] == {"summary": "Issue 149"}
+    assert sim_requests(jira_sim)["counts"] == {"POST /rest/api/3/issue/bulkfetch": 2}
+
+
+def test_the_changelog_comes_newest_page_first(sim):
+    jira = client_for(sim)
+    key = new_issue(jira)["key"]
+    for n in range(230):
+        jira.edit_issue(key, {"summary": f"Edit {n}"})
+    pages = [[history["items"][0]["toString"] for history in page] for page in jira.changelog_newest_first(key)]
+    if sim.site.deployment == "cloud":
+        assert [len(page) for page in pages] == [100, 30, 100], "the last page, back to the second, then the first"
+        assert (pages[0][-1], pages[1][0], pages[2][0]) == ("Edit 229", "Edit 100", "Edit 0")
+    else:
+        assert len(pages) == 1 and pages[0][0] == "Edit 229", "one expanded GET, the most recent first"

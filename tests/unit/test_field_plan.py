@@ -6,7 +6,17 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.sync.field_plan import Agree, FieldState, NeedTimes, Write, plan_field
+from app.sync.field_plan import (
+    Agree,
+    FieldState,
+    NeedTimes,
+    Seen,
+    Write,
+    label_operations,
+    needing_times,
+    partners_to_read,
+    plan_field,
+)
 from app.sync.field_values import FieldValue, field_value, write_form
 
 T1 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
@@ -97,3 +107,40 @@ def test_a_description_written_keeps_the_owned_lines_of_its_target():
     value = field_value("description", "New words\nUser issue: https://a/browse/AB-9")
     target = "Old words\n\nUser issue: https://a/browse/AB-1"
     assert write_form(value, "cloud", target) == "New words\n\nUser issue: https://a/browse/AB-1"
+
+
+def labels(*names: str) -> FieldValue:
+    return field_value("labels", list(names))
+
+
+@pytest.mark.parametrize(("baseline", "source", "target", "expected"), [
+    (labels("a", "b"), labels("a", "c"), labels("b", "a"), [{"add": "c"}, {"remove": "b"}]),  # only the source changed
+    (None, labels("a"), labels(), None),                          # no baseline yet: set the whole list
+    (labels("a"), labels("a", "b"), labels("x"), None),          # the target changed too: the plan's value is set
+    (labels("a"), labels(), labels("a"), [{"remove": "a"}]),
+])
+def test_labels_from_the_one_side_that_changed_are_written_as_what_was_added_and_removed(baseline, source, target,
+                                                                                        expected):
+    assert label_operations(Write("labels", "user", source), baseline, target) == expected
+
+
+def test_only_labels_are_written_as_operations():
+    assert label_operations(Write("summary", "user", A), B, B) is None
+
+
+def test_the_partners_read_are_those_of_issues_whose_searched_values_differ_from_their_baselines():
+    names = ["summary", "labels"]
+    baselines = {"summary": text("same"), "labels": labels("x")}
+    seen = [Seen("1", {"summary": "same", "labels": ["x"]}, baselines),       # unchanged: not read
+            Seen("2", {"summary": "new", "labels": ["x"]}, baselines),
+            Seen("3", {"summary": "same"}, baselines),                        # a field the search lacked
+            Seen("2", {"summary": "newer", "labels": ["x"]}, baselines),      # each partner once
+            Seen("4", {"summary": "same", "labels": ["x"]}, {})]              # no baseline yet
+    assert partners_to_read(names, seen) == ["2", "3", "4"]
+    assert partners_to_read([], seen) == []
+
+
+def test_change_times_are_needed_only_for_fields_both_sides_changed_differently():
+    states = [FieldState("summary", "both", A, B, C), FieldState("labels", "both", labels("a"), labels("b"), labels("a")),
+              FieldState("priority", "toDev", A, B, C)]
+    assert needing_times(states) == frozenset({"summary"})

@@ -267,6 +267,10 @@ class JiraClient:
             if last or not entries:
                 return
 
+    def field_names(self) -> dict[str, str]:
+        """Every field's name by its id (`GET /field`)."""
+        return {str(entry["id"]): str(entry.get("name") or "") for entry in self._get("/field") if "id" in entry}
+
     def changelog_newest_first(self, key: str) -> Iterator[list[dict[str, Any]]]:
         """The issue's changelog a page at a time, the most recent page first; the caller stops
         when it has what it needs. Cloud: `/issue/{key}/changelog` pages oldest first, so the

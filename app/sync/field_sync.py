@@ -21,6 +21,7 @@ twice) and whenever both sides agree.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -74,7 +75,7 @@ class FieldSync:
     store: PairStore
     directions: Mapping[str, FieldDirection]
     clock: Callable[[], datetime]
-    display_names: dict[str, str] = field(default_factory=dict)  # custom field id -> its name (changelogs on DC)
+    display_names: dict[str, str] | None = None  # custom field id -> its name, once needed (changelogs on DC)
     partners: dict[str, dict[str, Any]] = field(default_factory=dict)  # issue id -> fields read ahead this pass
 
     @property
@@ -162,6 +163,9 @@ class FieldSync:
         """Each `wanted` field's latest change on each side, reading each changelog from its most
         recent page back only until every wanted field is found (or the history ends)."""
         times: dict[str, dict[Side, datetime | None]] = {name: {} for name in wanted}
+        if self.display_names is None and self.jira.deployment != "cloud" and any(
+                name.startswith("customfield_") for name in wanted):
+            self.display_names = unique_names(self.jira.field_names())
         for side in SIDES:
             for page in self.jira.changelog_newest_first(mapping.id_of(side)):
                 for history in page:
@@ -180,7 +184,7 @@ class FieldSync:
             return str(field_id)
         label = str(item.get("field") or "")
         for name in self.names:
-            if label in (name, CHANGELOG_NAMES.get(name), self.display_names.get(name)):
+            if label in (name, CHANGELOG_NAMES.get(name), (self.display_names or {}).get(name)):
                 return name
         return None
 
@@ -253,6 +257,13 @@ class FieldSync:
             event.update(lostValue=write.lost.stored(), userChangedAt=_text(write.times[0]),
                          devChangedAt=_text(write.times[1]))
         return event
+
+
+def unique_names(names: Mapping[str, str]) -> dict[str, str]:
+    """The custom fields whose name no other field has: a Data Center changelog item names its field
+    by name alone (`fieldId` is not promised there), and a name two fields share tells neither."""
+    counts = Counter(names.values())
+    return {field_id: name for field_id, name in names.items() if field_id.startswith("customfield_") and counts[name] == 1}
 
 
 def _text(at: datetime | None) -> str | None:

@@ -144,3 +144,11 @@ def test_change_times_are_needed_only_for_fields_both_sides_changed_differently(
     states = [FieldState("summary", "both", A, B, C), FieldState("labels", "both", labels("a"), labels("b"), labels("a")),
               FieldState("priority", "toDev", A, B, C)]
     assert needing_times(states) == frozenset({"summary"})
+
+
+def test_only_a_custom_field_name_no_other_field_shares_tells_a_data_center_changelog_item_apart():
+    from app.sync.field_sync import unique_names
+
+    names = {"summary": "Summary", "customfield_1": "Ticket", "customfield_2": "Team", "customfield_3": "Team",
+             "customfield_4": "Summary"}
+    assert unique_names(names) == {"customfield_1": "Ticket"}

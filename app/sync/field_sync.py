@@ -6,7 +6,10 @@ value the search has not caught up with is not overwritten: on Cloud the engine 
 partner of the pass read ahead in one `POST /issue/bulkfetch` per 100 (`read_partners`; which
 ones is app.sync.field_plan's pure `partners_to_read`), and a partner missing from that answer,
 or one this pass wrote since, is read by its own `GET /issue`; Data Center has no bulkfetch, so
-there each partner is one GET. Each field is planned (app.sync.field_plan, pure), and only when
+there each partner is one GET. What was read ahead is trusted for READ_AHEAD_SECONDS: a pass that
+takes longer reads the partners it has not reached yet again (one bulkfetch), so a person's edit
+of a partner is overwritten unseen only when it lands within that window before the write, as
+with any read before a write Jira cannot make conditional. Each field is planned (app.sync.field_plan, pure), and only when
 both sides changed one field to different values are the two issues' changelogs read, from the
 most recent page backwards and only until each such field's latest change is found. Labels
 copied from the one side that changed are written as `update` operations (added and removed
@@ -49,6 +52,8 @@ from app.sync.store import PairStore
 from app.sync.templates import browse_url, fit_text
 from app.vocabulary import SIDES, copy_direction
 
+READ_AHEAD_SECONDS = 2.0  # how long partners read ahead are trusted (see the module docstring)
+
 # How a changelog names a built-in field on Data Center, which gives no `fieldId`.
 CHANGELOG_NAMES = {"components": "Component", "fixVersions": "Fix Version"}
 
@@ -77,6 +82,7 @@ class FieldSync:
     clock: Callable[[], datetime]
     display_names: dict[str, str] | None = None  # custom field id -> its name, once needed (changelogs on DC)
     partners: dict[str, dict[str, Any]] = field(default_factory=dict)  # issue id -> fields read ahead this pass
+    read_ahead_at: datetime | None = None
 
     @property
     def names(self) -> list[str]:
@@ -98,9 +104,13 @@ class FieldSync:
                 for mapping, side, fields in changed]
         wanted = partners_to_read(self.names, seen)
         if wanted:
-            self.partners = {issue_id: dict(answer.get("fields") or {})
-                             for issue_id, answer in self.jira.bulk_fetch(wanted, self.names).items()}
+            self._read_ahead(wanted)
         return wanted
+
+    def _read_ahead(self, issue_ids: list[str]) -> None:
+        self.read_ahead_at = self.clock()
+        self.partners = {issue_id: dict(answer.get("fields") or {})
+                         for issue_id, answer in self.jira.bulk_fetch(issue_ids, self.names).items()}
 
     def reconcile(self, mapping: Pairing, side: Side | None = None, seen: Mapping[str, Any] | None = None) -> FieldsDone:
         """Plan and write the fields of one pair of issues; `seen`: the `side` issue's fields as the
@@ -151,6 +161,14 @@ class FieldSync:
 
     def _read(self, issue_id: str) -> dict[str, Any]:
         """The partner's fields: as read ahead this pass (once), else by its own GET."""
+        if issue_id in self.partners and self.read_ahead_at is not None and (
+                (self.clock() - self.read_ahead_at).total_seconds() > READ_AHEAD_SECONDS):
+            try:
+                self._read_ahead(list(self.partners))  # the ones not reached yet, this one first among them
+            except JiraAuthError:
+                raise
+            except JiraError:
+                self.partners = {}  # each is read by its own GET below
         ahead = self.partners.pop(issue_id, None)
         if ahead is not None:
             return ahead

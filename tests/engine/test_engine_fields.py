@@ -14,6 +14,7 @@ from app.jira import JiraClient
 from app.sync.engine import Engine
 from app.sync.failures import FailureKind
 from app.sync.field_screens import field_problems, field_screen_warnings
+from app.sync.field_sync import READ_AHEAD_SECONDS
 from app.trace.lines import event_lines
 from jira_sim.seed import demo_seed
 from jira_sim.server import SimulatorServer
@@ -326,3 +327,23 @@ def test_a_conflict_decided_by_a_change_deeper_than_one_changelog_page(pair):
     dev_pages = [r for r in made if r.endswith(f"/issue/{read_id(pair, dev_key)}/changelog")]
     assert len(user_pages) == 3, "the first page (for its total), then from the last page back to the second"
     assert len(dev_pages) == 2, "the first page, then the last, where the change is: no further"
+
+
+def test_a_partner_read_ahead_longer_ago_than_the_window_is_read_again_before_it_is_written(pair):
+    """A slow pass: a person edits the partner's summary after the read-ahead, which is older than
+    READ_AHEAD_SECONDS when the partner's turn comes. It is read again, the person's later change is
+    seen, and it wins (a conflict), instead of being overwritten unseen."""
+    user_key, dev_key = accepted(pair)
+    edit(pair, user_key, summary="Support's summary")
+    bot = PersonActsAfterTheReadAhead.from_config(pair.config.jira, site=pair.site, sleep=lambda seconds: None)
+
+    def person_edits_while_the_pass_is_slow():
+        bot.then = None
+        edit(pair, dev_key, summary="Development's summary")
+        pair.clock.advance(seconds=READ_AHEAD_SECONDS + 1)
+    bot.then = person_edits_while_the_pass_is_slow
+    pair.reset_requests()
+    Engine(pair.config, bot, pair.store, time_zone="UTC", clock=pair.clock).run_pass()
+
+    assert read(pair, user_key, "summary") == read(pair, dev_key, "summary") == "Development's summary"
+    assert requests_made(pair).count("POST /rest/api/3/issue/bulkfetch") == 2, "read ahead, then again"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ValidationError
 
-Loc = tuple[str | int, ...]
+from app.config.source import Loc
 
 
 @dataclass(frozen=True)

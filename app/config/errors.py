@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ValidationError
 
-from app.config.source import Loc
+from app.config.source import Loc as Loc  # re-exported: the config modules import it from here
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,11 @@
-"""RUNTIME_DIR and BUNDLE_ID for a program that imports only the standard library.
+"""RUNTIME_DIR, BUNDLE_ID and CONFIG_DIR for a program that imports only the standard library.
 
-app.settings.Settings takes these two settings' default and fallbacks from here, and the
-standby worker (app.sync.standby) reads them through `StandbySettings.from_environ`: a standby
+app.settings.Settings takes these settings' default and fallbacks from here, and the standby
+worker (app.sync.standby) reads the first two through `StandbySettings.from_environ`: a standby
 worker imports nothing but the standard library so that it costs about a bare interpreter
 (pydantic alone would add several MB to each of them, one per pair this bundle does not hold).
+The launcher every program starts through (app.bundle.launch) reads CONFIG_DIR through
+`configured_config_dir`, for the same reason and for time: one launcher per pair starting at once.
 tests/unit/test_runtime_settings.py checks that both read the same environment the same way.
 """
 
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_RUNTIME_DIR = Path("runtime")
+DEFAULT_CONFIG_DIR = Path("config")
 BUNDLE_ID_FILE_NAME = "bundle-id"
 
 
@@ -52,3 +55,9 @@ class StandbySettings:
         raw_runtime_dir = _variable(environ, "RUNTIME_DIR")
         runtime_dir = DEFAULT_RUNTIME_DIR if raw_runtime_dir is None else Path(raw_runtime_dir)
         return cls(runtime_dir, effective_bundle_id(_variable(environ, "BUNDLE_ID"), runtime_dir))
+
+
+def configured_config_dir(environ: Mapping[str, str]) -> Path:
+    """CONFIG_DIR as Settings reads it: the directory of the pair files."""
+    raw = _variable(environ, "CONFIG_DIR")
+    return DEFAULT_CONFIG_DIR if raw is None else Path(raw)

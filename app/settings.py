@@ -13,7 +13,9 @@ bad login before anything starts). A secret may come from a file (`NAME_FILE`, a
 
 from __future__ import annotations
 
+import logging
 import os
+import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -23,10 +25,11 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from app.redaction import remember
-from app.runtime_settings import DEFAULT_RUNTIME_DIR, bundle_id_file, effective_bundle_id
+from app.runtime_settings import DEFAULT_CONFIG_DIR, DEFAULT_RUNTIME_DIR, bundle_id_file, effective_bundle_id
 from app.secret_files import SecretFileError, file_variable, secret_value
 
 EMBEDDED = "embedded"  # MONGO_URI=embedded asks for the embedded dev-only server
+EXIT_BAD_SETTINGS = 127  # as app.bundle.launch's refusals: the program did not start
 
 
 class FileVariables(PydanticBaseSettingsSource):
@@ -64,7 +67,7 @@ class Settings(_Group):
 
     from_files: ClassVar[tuple[str, ...]] = ("mongo_uri",)
 
-    config_dir: Path = Field(Path("config"), description="Directory scanned for sync-*.json pair files.")
+    config_dir: Path = Field(DEFAULT_CONFIG_DIR, description="Directory scanned for sync-*.json pair files.")
     mongo_uri: str | None = Field(
         None, description="MongoDB connection string (or MONGO_URI_FILE, a file holding it). `run` refuses to start "
         "without one; `embedded` runs the embedded MongoDB-wire server, dev only: its data is not kept.",
@@ -195,3 +198,15 @@ def settings_problems(error: ValidationError | SecretFileError) -> list[str]:
 def get_settings() -> Settings:
     """The settings of this process; environment changes after the first call are not seen."""
     return Settings()
+
+
+def program_settings(log: logging.Logger) -> Settings:
+    """`get_settings()` for a program the bundle runs, its logging set up (app.logs.early_logging):
+    settings that do not load are one error record on `log` naming each variable and why (never
+    its value, never a traceback), and the program exits EXIT_BAD_SETTINGS. Each program checks
+    its own: the launcher they start through imports only the standard library (app.bundle.launch)."""
+    try:
+        return get_settings()
+    except (ValidationError, SecretFileError) as error:
+        log.error("settings: %s", "; ".join(settings_problems(error)))
+        sys.exit(EXIT_BAD_SETTINGS)

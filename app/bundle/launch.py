@@ -13,6 +13,13 @@ JIRA_SYNC_WITHHELD, comma-separated: the health service judges the config files 
 tokens, and a token that is set, only withheld from it, is no problem of the file
 (app.config.load_configs `withheld`). COMMAND also ends with supervisord (app.bundle.parent_death).
 The launcher prints nothing on stdout, which is an event listener's protocol channel.
+
+It imports only the standard library and app's stdlib-only leaves (no pydantic, no settings
+model): one launcher per pair starts at once with the bundle, and each used to import the
+settings and the config models before its exec, a second import of most of what a worker
+imports. So it does not check the settings: each program checks its own as it reads them
+(app.settings.program_settings; a worker records it as a failed start). tests/unit/test_lean_imports.py
+holds it to that.
 """
 
 from __future__ import annotations
@@ -24,6 +31,8 @@ from collections.abc import Collection, Mapping
 from typing import NoReturn
 
 from app.bundle.parent_death import stop_with_parent
+from app.config.secrets import secret_names
+from app.runtime_settings import configured_config_dir
 from app.secret_files import supplied_by
 
 WITHHELD_VARIABLE = "JIRA_SYNC_WITHHELD"
@@ -57,18 +66,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         parser.error("no command given")
-    from pydantic import ValidationError
-
-    from app.config.secrets import secret_names
-    from app.secret_files import SecretFileError
-    from app.settings import get_settings
-
-    try:
-        secrets = secret_names(os.environ, get_settings().config_dir)
-    except (ValidationError, SecretFileError) as error:
-        from app.settings import settings_problems
-
-        refuse("; ".join(settings_problems(error)))
+    secrets = secret_names(os.environ, configured_config_dir(os.environ))
     if not stop_with_parent():
         refuse("supervisord is gone; not starting")
     try:

@@ -5,10 +5,11 @@ with LOG_FORMAT=json. nx-27017 configures logging only where nothing did before 
 
 from __future__ import annotations
 
+import logging
 import sys
 
 from app.logs import configure_logging, early_logging
-from app.settings import get_settings
+from app.settings import program_settings
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -16,7 +17,7 @@ def main(argv: list[str] | None = None) -> None:
     from nx_27017.nx_27017 import main as serve
 
     early_logging("mongodb")
-    settings = get_settings()
+    settings = program_settings(logging.getLogger("app.bundle.mongodb"))
     configure_logging("mongodb", settings.log_level, settings.log_format)
     sys.argv = ["nx-27017", *(sys.argv[1:] if argv is None else argv)]
     serve()

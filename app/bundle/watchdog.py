@@ -256,11 +256,11 @@ def main() -> None:
     from app.leases.store import LeaseStore
     from app.logs import configure_logging, early_logging
     from app.mongo import connect
-    from app.settings import get_settings
+    from app.settings import program_settings
     from app.supervisord import SupervisorRPC
 
     early_logging("watchdog", sys.stderr)  # stdout is supervisord's protocol channel here
-    settings = get_settings()
+    settings = program_settings(logger)
     configure_logging("watchdog", settings.log_level, settings.log_format, sys.stderr)
     client = connect(settings, appname="jira-sync-watchdog")
     policy = WatchdogPolicy(settings.watchdog_cooldown_min, settings.watchdog_cooldown_max,

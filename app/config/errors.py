@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ValidationError
 
-Loc = tuple[str | int, ...]
+from app.config.source import Loc as Loc  # re-exported: the config modules import it from here
 
 
 @dataclass(frozen=True)

@@ -30,12 +30,17 @@ from app.config.errors import (
 )
 from app.config.lint import address_warning, literal_token, rule_conflicts
 from app.config.models import PairConfig, pair_name_problem
-from app.config.source import SourceError, parse_document, path_problem, read_config_bytes, strip_documentation
+from app.config.source import (
+    SourceError,
+    config_files,
+    parse_document,
+    path_problem,
+    read_config_bytes,
+    strip_documentation,
+)
 from app.redaction import redact
 
-CONFIG_GLOB = "sync-*.json"
 SiteIdentity = tuple[str, int | None, str]
-NEVER_LOADED_SUFFIXES = (".example.json", ".schema.json")
 
 
 @dataclass(frozen=True)
@@ -134,13 +139,6 @@ def load_configs(
     pairs = [pair for pair in unique if str(pair.path) not in refused]
     errors = sorted(errors + duplicate_errors + shared_errors, key=lambda error: error.file)
     return LoadResult(pairs, errors, config_dir)
-
-
-def config_files(config_dir: Path) -> list[Path]:
-    """The files `load_configs` reads, sorted by name."""
-    return sorted(
-        path for path in config_dir.glob(CONFIG_GLOB) if not path.name.endswith(NEVER_LOADED_SUFFIXES)
-    )
 
 
 def refuse_claimed(result: LoadResult, running: Mapping[str, Collection[str]]) -> LoadResult:

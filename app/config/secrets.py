@@ -17,8 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from app.config.envsubst import references
-from app.config.loader import config_files
-from app.config.source import SourceError, parse_document, read_config_bytes
+from app.config.source import SourceError, config_files, parse_document, read_config_bytes
 from app.redaction import named_like_a_credential
 from app.secret_files import file_variable
 

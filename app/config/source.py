@@ -14,6 +14,11 @@ import stat
 from pathlib import Path
 from typing import Any
 
+Loc = tuple[str | int, ...]
+"""Where a value sits in a parsed document: its keys and list indexes from the top."""
+
+CONFIG_GLOB = "sync-*.json"
+NEVER_LOADED_SUFFIXES = (".example.json", ".schema.json")
 MAX_CONFIG_BYTES = 1024 * 1024
 """Larger files are rejected before parsing: a pair config is a few KiB."""
 
@@ -32,6 +37,13 @@ class SourceError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+def config_files(config_dir: Path) -> list[Path]:
+    """The files the loader reads (app.config.loader.load_configs), sorted by name."""
+    return sorted(
+        path for path in config_dir.glob(CONFIG_GLOB) if not path.name.endswith(NEVER_LOADED_SUFFIXES)
+    )
 
 
 def read_config_bytes(path: Path, config_dir: Path) -> bytes:

@@ -182,8 +182,8 @@ def parse_pairs(text: str) -> list[tuple[str, str]]:
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.environ) -> int:
-    from app.logs import configure_logging
-    from app.settings import get_settings
+    from app.logs import configure_logging, early_logging
+    from app.settings import program_settings
 
     parser = argparse.ArgumentParser(prog="python -m app.demo.actor", description=__doc__.splitlines()[0])
     parser.add_argument("--jira", required=True, help="base URL of the simulated Jira site")
@@ -192,7 +192,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.envi
     parser.add_argument("--email", default=DEMO_HUMAN_EMAIL, help="the acting user's email")
     parser.add_argument("--seed", type=int, default=None, help="random seed (default: a fresh one)")
     args = parser.parse_args(argv)
-    settings = get_settings()
+    early_logging("demo-actor")
+    settings = program_settings(log)
     configure_logging("demo-actor", settings.log_level, settings.log_format)
     token = environ.get(DEMO_HUMAN_TOKEN_VARIABLE)
     if not token:

@@ -5,12 +5,13 @@ LOG_FORMAT=json one JSON object each, like every other line of the bundle (app.l
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from gunicorn import glogging
 
-from app.logs import write_json
-from app.settings import get_settings
+from app.logs import early_logging, write_json
+from app.settings import program_settings
 
 ROLE = "health"
 
@@ -18,7 +19,8 @@ ROLE = "health"
 class BundleLogger(glogging.Logger):  # type: ignore[misc]  # gunicorn ships no annotations
     def setup(self, cfg: Any) -> None:
         super().setup(cfg)
-        if get_settings().log_format != "json":
+        early_logging(ROLE)  # settings that do not load are one line in the bundle's format
+        if program_settings(logging.getLogger("app.health")).log_format != "json":
             return
         for log in (self.error_log, self.access_log):
             for handler in log.handlers:

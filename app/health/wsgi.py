@@ -7,10 +7,11 @@ import logging
 from app.health.app import create_app
 from app.health.auth import HealthAuth, startup_notice
 from app.health.sources import HealthSource
-from app.logs import configure_logging
-from app.settings import HealthAuthSettings, get_settings
+from app.logs import configure_logging, early_logging
+from app.settings import HealthAuthSettings, program_settings
 
-settings = get_settings()
+early_logging("health")
+settings = program_settings(logging.getLogger(__name__))
 configure_logging("health", settings.log_level, settings.log_format)
 auth = HealthAuth.from_settings(HealthAuthSettings())  # read here only: the health service keeps them
 warning, notice = startup_notice(auth, settings.health_host)

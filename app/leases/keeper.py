@@ -175,10 +175,10 @@ def worker_programs(rpc: SupervisorRPC) -> list[str]:
 def main() -> None:
     from app.logs import configure_logging, early_logging
     from app.mongo import connect
-    from app.settings import get_settings
+    from app.settings import program_settings
 
     early_logging("leases")
-    settings = get_settings()
+    settings = program_settings(log)
     configure_logging("leases", settings.log_level, settings.log_format)
     client = connect(settings, appname="jira-sync-leases")
     rpc = SupervisorRPC(settings.supervisor_socket, timeout=settings.supervisor_timeout)

@@ -9,9 +9,10 @@ finishes the issue it is on and turns back into the standby worker (exec). Run o
 (no --fence) it takes the pair's lease if nobody holds it.
 
 Exit codes: 0 after a requested stop (the lease is released for the next holder at once), 1
-when the start-up check fails, 2 for a config file that does not load, 3 when it crashed (an
-exception nothing expected: logged as one JSON line, and its last beat says why, so that
-`/health` shows more than supervisord's "Exited too quickly"). Each of 1-3 is recorded as a
+when the start-up check fails or the settings do not load (one line naming each variable), 2
+for a config file that does not load, 3 when it crashed (an exception nothing expected: logged
+as one JSON line, and its last beat says why, so that `/health` shows more than supervisord's
+"Exited too quickly"). Each of 1-3 is recorded as a
 failed start (app.sync.start_backoff): supervisord starts the worker again, and its standby
 waits a doubling time (2 s up to 5 min) before it becomes the active worker again.
 """
@@ -31,6 +32,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pymongo
+from pydantic import ValidationError
 
 from app.config import ConfigFileError, PairConfig, load_pair_file
 from app.config.addresses import private_host
@@ -48,7 +50,9 @@ from app.leases.store import LeaseStore
 from app.logs import configure_logging, early_logging
 from app.mongo import connect
 from app.redaction import remember
-from app.settings import Settings, get_settings
+from app.runtime_settings import StandbySettings
+from app.secret_files import SecretFileError
+from app.settings import Settings, get_settings, settings_problems
 from app.sync import requests
 from app.sync.audit import lease_taken_event
 from app.sync.engine import Engine
@@ -298,10 +302,15 @@ def main(argv: list[str] | None = None) -> int:
     # The standby execs this with the stop signals blocked; one pending now ends the process at
     # once, as a stop before start-up should.
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
-    settings = get_settings()
-    code = run_worker(args.config, settings, args.fence)
+    try:
+        settings = get_settings()
+    except (ValidationError, SecretFileError) as error:  # said in one line, as a failed start
+        log.error("settings: %s", "; ".join(settings_problems(error)))
+        runtime_dir, code = StandbySettings.from_environ(os.environ).runtime_dir, EXIT_STARTUP_FAILED
+    else:
+        runtime_dir, code = settings.runtime_dir, run_worker(args.config, settings, args.fence)
     if code in FAILED_STARTS:  # the next start waits (app.sync.start_backoff): no crash loop
-        failures = record_failure(settings.runtime_dir, args.config.stem, time.time())
+        failures = record_failure(runtime_dir, args.config.stem, time.time())
         log.info("start failed", extra={"exit_code": code, "failures_in_a_row": failures.count,
                                         "next_start_in_s": backoff_seconds(failures.count)})
     return code

@@ -14,6 +14,7 @@ from app.bundle.render import HEALTH_SECRETS, launched
 from app.config import load_configs
 from app.config.secrets import named_like_a_credential, secret_names
 from app.settings import HealthAuthSettings, Settings
+from app.sync.start_backoff import read_failures
 from testbed.bundle import ROOT, pair_config
 
 
@@ -108,11 +109,24 @@ def test_a_command_that_cannot_run_is_one_line_on_stderr(log_format):
     assert message == "launch: cannot run /nonexistent/program: No such file or directory"
 
 
-def test_settings_that_do_not_load_stop_the_launch_with_one_json_line():
+@pytest.mark.parametrize(("program", "exit_code"), [
+    (["-m", "app.leases.keeper"], 127),
+    (["-m", "app.bundle.watchdog"], 127),
+    (["-m", "app.bundle.mongodb"], 127),
+    (["-m", "app.sync.worker", "--config", "sync-ab.json"], 1),  # a failed start: the next one waits
+])
+def test_settings_that_do_not_load_stop_each_program_with_one_json_line(program, exit_code, tmp_path):
+    # The launcher imports no settings model: each program checks the settings it reads.
     env = {key: value for key, value in os.environ.items() if key != "MONGO_URI"}
-    result = subprocess.run([sys.executable, "-m", "app.bundle.launch", "--", "true"], cwd=ROOT, capture_output=True,
-                            text=True, timeout=30, env={**env, "LOG_FORMAT": "json", "MONGO_URI_FILE": "/nonexistent"})
+    env |= {"LOG_FORMAT": "json", "MONGO_URI_FILE": "/nonexistent", "RUNTIME_DIR": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-m", "app.bundle.launch", "--", sys.executable, *program], cwd=ROOT,
+                            capture_output=True, text=True, timeout=60, env=env)
 
-    assert result.returncode == 127 and result.stdout == ""
-    [line] = result.stderr.strip().splitlines()
-    assert json.loads(line)["message"] == "launch: MONGO_URI_FILE: cannot read /nonexistent: No such file or directory"
+    assert result.returncode == exit_code
+    records = [json.loads(line) for line in (result.stdout + result.stderr).splitlines()]
+    assert [record["message"] for record in records if record["level"] == "ERROR"] == [
+        "settings: MONGO_URI_FILE: cannot read /nonexistent: No such file or directory"]
+    assert "Traceback" not in result.stdout + result.stderr
+    if exit_code == 1:
+        assert read_failures(tmp_path, "sync-ab").count == 1
+

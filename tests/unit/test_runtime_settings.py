@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.runtime_settings import StandbySettings
+from app.runtime_settings import StandbySettings, configured_config_dir
 from app.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,6 +39,18 @@ def test_standby_settings_agree_with_settings(variables, bundle_id_file, tmp_pat
 
     assert standby.runtime_dir == settings.runtime_dir
     assert standby.bundle_id == settings.effective_bundle_id
+
+
+@pytest.mark.parametrize("variables", [{}, {"CONFIG_DIR": "/etc/jira-sync"}, {"config_dir": "relative/configs"},
+                                       {"CONFIG_DIR": ""}])
+def test_the_launchers_config_dir_agrees_with_settings(variables, monkeypatch):
+    for name in list(os.environ):
+        if name.upper() == "CONFIG_DIR":
+            monkeypatch.delenv(name)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+
+    assert configured_config_dir(os.environ) == Settings().config_dir
 
 
 def test_the_standby_worker_imports_no_third_party_package():

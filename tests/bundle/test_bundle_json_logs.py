@@ -39,6 +39,9 @@ def test_every_line_is_one_json_object_over_start_kill_restart_and_stop(tmp_path
     bundle.start()
     try:
         bundle.wait_syncing(timeout=90)
+        # Healthy on its first beat, which under load may come before startsecs made it RUNNING:
+        # killed while STARTING, supervisord would log BACKOFF, not the EXITED this test reads.
+        wait_for(lambda: bundle.states()["sync-ab"] == "RUNNING", 30, what="sync-ab RUNNING")
         first = bundle.pid("sync-ab")
         os.kill(first, signal.SIGKILL)
         wait_for(lambda: bundle.states()["sync-ab"] == "RUNNING" and bundle.pid("sync-ab") != first, 60,

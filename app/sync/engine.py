@@ -148,17 +148,18 @@ class Engine:
             if should_stop():
                 interrupted = True
                 break
+            if self.comments is not None:  # ahead of the baseline: a crash leaves the comments due
+                self.store.mark_comments_due(item.change.issue.id, item.change.issue.side)
+            if item.change.issue.id not in fields_written:  # else its field values are stale, not its status
+                fields_written |= self._sync_fields(item.change.issue, counts)  # before its version is recorded
             if item.change.issue.id in baselined:
-                # This pass moved the issue after its snapshot was taken: the snapshot is stale and
-                # must not overwrite the status the sync set. The next pass reads the new version.
+                # This pass moved the issue after its snapshot was taken: the snapshot's status is
+                # stale and must not overwrite the one the sync set (its comments and fields, which a
+                # move does not change, were taken up above). The next pass reads the new version.
                 continue
             counts["processed"] += 1
             counts["changes"] += item.change.status_changed
-            if self.comments is not None:  # ahead of the baseline: a crash leaves the comments due
-                self.store.mark_comments_due(item.change.issue.id, item.change.issue.side)
             seen_by = "full scan" if item.change.issue.id in missed_ids else "search"
-            if item.change.issue.id not in fields_written:  # else its field values are stale, not its status
-                fields_written |= self._sync_fields(item.change.issue, counts)  # before its version is recorded
             baselined |= self._process(item, acting, counts, seen_by=seen_by, fields_written=fields_written)
             progress.tick()
         if self.fields is not None:

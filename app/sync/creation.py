@@ -272,7 +272,9 @@ class DevIssueCreation:
 
     def _mapped(self, record: CreationRecord, mapping: Mapping, linked: bool, recovered: bool = False) -> CreationRecord:
         """Record the mapping and the Dev issue's first status as its baseline (so that its next
-        move is seen as a change), then the record's new phase.
+        move is seen as a change), with the version read as where that status was seen to change
+        (else its later edits would pass for moves made after a User change waiting for its
+        retry, which would then be dropped as overtaken), then the record's new phase.
 
         A recovered Dev issue may have moved already (a person took it while its create's answer
         was lost): its baseline is then the status Jira creates issues in, with no `updated`, so
@@ -285,8 +287,8 @@ class DevIssueCreation:
         initial = self._initial_status(record.create, dev) if recovered else None
         if initial is not None and not same_status(initial, status):
             self.store.reset_baseline(mapping.dev_id, "dev", dev.key, initial)
-        else:
-            self.store.save_issue_state(mapping.dev_id, "dev", dev.key, status, dev.updated)
+        else:  # its status is the one it was created in, or changed no later than this version
+            self.store.save_issue_state(mapping.dev_id, "dev", dev.key, status, dev.updated, status_seen_changing=True)
         if not recovered:
             self._learn_initial_status(record.create.issue_type, status)
         return self._save(replace(record, phase="created", dev_id=mapping.dev_id, dev_key=mapping.dev_key,

@@ -148,18 +148,19 @@ class Engine:
             if should_stop():
                 interrupted = True
                 break
+            if self.comments is not None:  # ahead of the baseline: a crash leaves the comments due
+                self.store.mark_comments_due(item.change.issue.id, item.change.issue.side)
+            if item.change.issue.id not in fields_written:  # else its field values are stale, not its status
+                fields_written |= self._sync_fields(item.change.issue, counts)  # before its version is recorded
             if item.change.issue.id in baselined:
-                # This pass moved the issue after its snapshot was taken: the snapshot is stale and
-                # must not overwrite the status the sync set. The next pass reads the new version.
+                # This pass moved the issue after its snapshot was taken: the snapshot's status is
+                # stale and must not overwrite the one the sync set (its comments and fields, which a
+                # move does not change, were taken up above). The next pass reads the new version.
                 continue
             counts["processed"] += 1
             counts["changes"] += item.change.status_changed
-            if self.comments is not None:  # ahead of the baseline: a crash leaves the comments due
-                self.store.mark_comments_due(item.change.issue.id, item.change.issue.side)
             seen_by = "full scan" if item.change.issue.id in missed_ids else "search"
-            if item.change.issue.id not in fields_written:  # else its field values are stale, not its status
-                fields_written |= self._sync_fields(item.change.issue, counts)  # before its version is recorded
-            baselined |= self._process(item, acting, counts, seen_by=seen_by)
+            baselined |= self._process(item, acting, counts, seen_by=seen_by, fields_written=fields_written)
             progress.tick()
         if self.fields is not None:
             self.fields.forget_partners()  # read ahead for the changes above; a retry reads afresh
@@ -272,11 +273,12 @@ class Engine:
     # -- plan and execute: one path for fresh changes and retries ------------------------------
 
     def _process(self, item: Observed, acting: bool, counts: Counter[str], change_id: str | None = None,
-                 seen_by: str = "search") -> frozenset[str]:
+                 seen_by: str = "search", fields_written: set[str] | None = None) -> frozenset[str]:
         """Plan and execute one version of an issue, store it as the baseline, record the event;
         returns the ids of issues whose stored status the sync set meanwhile (their snapshots in
         this pass are stale). `change_id` names the change (a retry keeps its failure's);
-        `seen_by` how this version was found (search, full scan, retry, resync), for the trace."""
+        `seen_by` how this version was found (search, full scan, retry, resync), for the trace;
+        `fields_written` gathers the issues an adoption's field step wrote."""
         change, issue = item.change, item.change.issue
         if item.stored and item.stored.get("key") != issue.key:
             self.store.update_mapping_key(issue.side, issue.id, issue.key)
@@ -294,6 +296,11 @@ class Engine:
                 mapping = self.adoption.adopt(issue, found)
                 counts["adopted"] += 1
                 self._record(adopted_event(issue, mapping, found.via))
+                # The field step ran while the pair was unknown: bring its fields in step now (no
+                # baselines: the later change wins), before this version is recorded as seen.
+                written = self._sync_fields(issue, counts)
+                if fields_written is not None:
+                    fields_written |= written
                 decided = self._plan(change, acting, mapping)
         if decided.actions:
             self.store.clear_failures_of_issue(issue.id, keep=change_id)

@@ -139,3 +139,23 @@ def test_adoption_copies_no_attachment_again(pair, original):
     pair.sync()
     assert pair.dev_key(user_key) == dev_key
     assert [a["filename"] for a in pair.human.attachments(dev_key)] == ["trace.log"]
+
+
+def test_a_field_changed_while_the_database_was_lost_follows_once_the_pair_is_adopted(jira_sim, mongo_client, db_prefix,
+                                                                                     tmp_path):
+    """The soak found it: the field step ran before the adoption that found the pair, and nothing
+    brought the fields in step afterwards (the next pass sees no change of either issue)."""
+    pair = SyncHarness(jira_sim, mongo_client[f"{db_prefix}-ab"], tmp_path, fields={"summary": "both"})
+    pair.sync()
+    user_key = pair.new_user_issue("Printer on fire", status="Will Do")
+    pair.sync()
+    dev_key = pair.dev_key(user_key)
+    lose_the_database(pair)
+    pair.admin("POST", "clock/advance", seconds=5)
+    pair.human.edit_issue(user_key, {"summary": "Printer on fire, smoke seen"})
+    pair.sync()
+    assert pair.dev_key(user_key) == dev_key
+    assert pair.human.get_issue(dev_key, fields=["summary"])["fields"]["summary"] == "Printer on fire, smoke seen"
+    pair.reset_requests()
+    pair.sync()
+    assert pair.bot_writes() == [], "the fields agree: their baselines were recorded"

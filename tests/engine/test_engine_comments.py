@@ -89,6 +89,20 @@ def test_a_user_comment_is_copied_to_dev_with_its_attribution_and_its_body(pair)
     assert copy.body["content"][1:] == comments(pair, user_key)[-1][0].body["content"]
 
 
+def test_a_comment_on_an_issue_the_same_pass_moves_is_copied_in_that_pass(pair):
+    """The soak found it: the pass moved the User issue for its Dev issue's move, then passed over
+    the User issue's own newer version (its status stale), and with it the comment it brought."""
+    user_key, dev_key = accepted(pair)
+    pair.move(dev_key, "In Progress")
+    say(pair, user_key, "Any news?")  # after the Dev move: the User issue's version is the newer one
+    pair.sync()
+    assert pair.status(user_key) == "In Progress"
+    assert [text.rstrip().endswith("Any news?") for _, text in copies(pair, dev_key)] == [True]
+    pair.reset_requests()
+    pair.sync()
+    assert pair.bot_writes() == []
+
+
 def test_a_dev_comment_lands_on_a_service_project_as_an_internal_note(pair):
     user_key, dev_key = accepted(pair)
     say(pair, dev_key, "Root cause: the fuser overheats")

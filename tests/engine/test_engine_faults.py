@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pymongo.errors
@@ -12,6 +13,7 @@ from app.jira import JiraAuthError, JiraError
 from app.sync.failures import MAX_ATTEMPTS
 from jira_sim.seed import BOT, demo_seed
 from jira_sim.server import SimulatorServer
+from testbed.original import ORIGINAL_SYNC_AB
 from testbed.sync import SyncHarness
 from tests.support.faults import Crash, CrashingStore
 
@@ -481,6 +483,28 @@ def test_a_retried_older_change_does_not_undo_the_partners_newer_move(pair):
     pair.clock.advance(minutes=5)
     pair.sync()
     assert pair.status(dev_key) == "Cancelled"
+
+
+def test_a_person_editing_the_partner_does_not_drop_a_change_waiting_for_its_retry(jira_sim, mongo_client, db_prefix,
+                                                                                  tmp_path):
+    """The soak found it: a Dev issue the sync created and nobody moved since had no version where
+    its status was seen to change, so any later edit of it (a person's, or the field step's) passed
+    for a newer move, and the retry of an older User change was dropped as overtaken."""
+    cancels = {"id": "user-cancelled", "sourceStatus": "Cancelled", "targetProject": "dev", "syncDirection": "user_to_dev",
+               "enabled": True, "priority": 7, "conditions": {"requireMapping": True},
+               "actions": {"syncStatus": True, "targetStatus": "Cancelled"}}
+    pair = SyncHarness(jira_sim, mongo_client[f"{db_prefix}-ab"], tmp_path,
+                       rules=[*json.loads(ORIGINAL_SYNC_AB)["rules"], cancels])
+    user_key, dev_key = accepted(pair)
+    pair.move(user_key, "Cancelled")
+    pair.admin("POST", "config", faults={"next_errors": 1, "error_status": 500, "path_contains": "/transitions"})
+    assert pair.engine.run_pass().counts["failed"] == 1
+    pair.admin("POST", "clock/advance", seconds=5)
+    pair.human.edit_issue(dev_key, {"summary": "Printer on fire, smoke seen"})  # no move: only its summary
+    pair.clock.advance(minutes=2)
+    pair.sync()
+    assert pair.status(dev_key) == "Cancelled", "the edit of the Dev issue is no newer move of it"
+    assert pair.store.pending_failures() == []
 
 
 def test_a_create_dropped_before_processing_is_sent_again_when_its_index_lag_guard_ends(pair):

@@ -186,6 +186,15 @@ def test_a_field_write_to_the_partner_never_drops_a_status_change_waiting_for_it
         "the field write to the User issue does not make the Dev issue's status change look older than it"
 
 
+def test_a_field_edit_of_an_issue_the_same_pass_moves_follows_in_that_pass(pair):
+    user_key, dev_key = accepted(pair)
+    pair.move(dev_key, "In Progress")
+    edit(pair, user_key, summary="Printer on fire, smoke seen")  # the User issue's version is the newer one
+    pair.sync()
+    assert pair.status(user_key) == "In Progress"
+    assert read(pair, dev_key, "summary") == "Printer on fire, smoke seen"
+
+
 def test_the_worker_start_names_fields_off_a_screen(pair):
     dev_only = pair.admin("POST", "fields", name="Team", kind="text", projects=["ABDEV"])
     pair.admin("PATCH", "projects/ABDEV", offEdit=["duedate"])

@@ -148,7 +148,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         # comment id -> [user key of the pair, side, issue key, text now, alive, written before comment sync began]
         self.people_comments: dict[str, list] = {}
         self.comments_touched = False  # an edit or delete (which need not move `updated`) since the last clean pass
-        self.field_edits: dict[tuple[str, str], object] = {}  # (user key, field) -> the latest value a person set
+        self.field_edits: dict[tuple[str, str], object] = {}  # (user key, field) -> the latest value a person changed to
 
     def teardown(self):
         if hasattr(self, "sim"):
@@ -260,8 +260,15 @@ class WorkflowMachine(RuleBasedStateMachine):
         if key is None:
             return
         self.pair.admin("POST", "clock/advance", seconds=1)  # Jira's times order the two changes
+        held = field_value(name, self.pair.human.get_issue(key, fields=[name])["fields"].get(name))
         self.pair.human.edit_issue(key, {name: value})
-        self.field_edits[(user_key, name)] = field_value(name, value)
+        # Setting the value the issue holds already is no change: Jira writes no changelog entry for
+        # an edit that changes no value (docs/JIRA-BEHAVIOUR.md "Changelogs"), and the sync sees a
+        # side changed only where its value, compared normalised (label order too), differs from
+        # the last one both sides agreed on (README "Fields"). So the later-wins rule has no
+        # change of this side to count, and the other side's real change, if any, rightly wins.
+        if not held.same(field_value(name, value)):
+            self.field_edits[(user_key, name)] = field_value(name, value)
         self.settled = False
 
     # -- what the sync does ------------------------------------------------------------------

@@ -5,31 +5,21 @@ without issues judged by its create metadata, and `plan` printing the same probl
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 import requests
 
 from app.sync.field_screens import field_problems, field_screen_warnings
-from jira_sim.seed import BOT, demo_seed
-from jira_sim.server import SimulatorServer
-from testbed.bundle import ROOT
 from testbed.sync import SyncHarness
+from tests.support.plan_cli import run_plan
 
 FIELDS = {"summary": "both", "description": "toDev", "priority": "both", "labels": "both", "duedate": "toUser"}
 CREATE = "(Jira's create metadata)"
 AFTER = "Dev issues are created without it, an edit after the creation sets it"
 
 
-@pytest.fixture(params=["cloud", "datacenter"])
-def site(request):
-    server = SimulatorServer(demo_seed(), deployment=request.param).start()
-    try:
-        yield server
-    finally:
-        server.stop()
+@pytest.fixture
+def site(any_sim):
+    return any_sim  # the demo site, on each deployment in turn
 
 
 def harness(site, mongo_client, db_prefix, tmp_path, fields=FIELDS) -> SyncHarness:
@@ -98,12 +88,7 @@ def test_plan_prints_the_field_problems_the_start_check_finds(jira_sim, mongo_ur
     pair = SyncHarness(jira_sim, mongo_client[pair_db], tmp_path, fields=FIELDS)
     pair.admin("PATCH", "projects/ABDEV", offCreate=["labels"])
 
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "entrypoint.py"), "plan", "sync-ab"], cwd=ROOT,
-        env={**os.environ, "CONFIG_DIR": str(tmp_path), "MONGO_URI": mongo_uri, "WORKER_DATABASE_NAME": pair_db,
-             "JIRA_AB_TOKEN": BOT.api_token},
-        capture_output=True, text=True, timeout=60,
-    )
+    result = run_plan(tmp_path, mongo_uri, pair_db)
 
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()

@@ -15,7 +15,7 @@ import requests
 
 from app.jira.adf import adf_to_text
 from app.sync.failures import FailureKind
-from jira_sim.seed import BOT, HUMAN, demo_seed
+from jira_sim.seed import BOT, HUMAN
 from jira_sim.server import SimulatorServer
 from testbed.sync import SyncHarness
 
@@ -24,13 +24,9 @@ CUSTOM = {"text": {"kind": "text"}, "paragraph": {"kind": "textarea"}, "number":
           "multi": {"kind": "multiselect", "options": ["Linux", "macOS", "Windows"]}, "user": {"kind": "user"}}
 
 
-@pytest.fixture(params=["cloud", "datacenter"])
-def site(request):
-    server = SimulatorServer(demo_seed(), deployment=request.param).start()
-    try:
-        yield server
-    finally:
-        server.stop()
+@pytest.fixture
+def site(any_sim):
+    return any_sim  # the demo site, on each deployment in turn
 
 
 class Pair:

@@ -8,9 +8,9 @@ import sys
 
 import requests
 
-from jira_sim.seed import BOT
 from testbed.bundle import ROOT
 from testbed.sync import SyncHarness
+from tests.support.plan_cli import run_plan
 
 
 def snapshot(database) -> dict[str, list]:
@@ -25,20 +25,7 @@ def test_plan_prints_the_actions_and_writes_nothing(jira_sim, mongo_uri, mongo_c
     before = snapshot(mongo_client[pair_db])
     pair.reset_requests()
 
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "entrypoint.py"), "plan", "sync-ab"],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "CONFIG_DIR": str(tmp_path),
-            "MONGO_URI": mongo_uri,
-            "WORKER_DATABASE_NAME": pair_db,
-            "JIRA_AB_TOKEN": BOT.api_token,
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_plan(tmp_path, mongo_uri, pair_db)
 
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
@@ -77,12 +64,7 @@ def test_plan_prints_each_comment_copy_it_would_make_and_writes_nothing(jira_sim
     before = snapshot(mongo_client[pair_db])
     pair.reset_requests()
 
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "entrypoint.py"), "plan", "sync-ab"], cwd=ROOT,
-        env={**os.environ, "CONFIG_DIR": str(tmp_path), "MONGO_URI": mongo_uri, "WORKER_DATABASE_NAME": pair_db,
-             "JIRA_AB_TOKEN": BOT.api_token},
-        capture_output=True, text=True, timeout=60,
-    )
+    result = run_plan(tmp_path, mongo_uri, pair_db)
 
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()

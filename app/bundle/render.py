@@ -53,9 +53,11 @@ PRIORITY_MONGODB = 10
 PRIORITY_SIMULATOR = 20
 PRIORITY_HEALTH = 50
 HEALTH_SECRETS = ("HEALTH_AUTH_TOKEN", "HEALTH_AUTH_PASSWORD")  # the only secrets the health service needs
-# The keeper stops before the workers: a worker releases its lease as it stops, and a keeper
-# still running would take it again for a bundle that is going away.
-PRIORITY_LEASES = 800
+# The keeper starts before the workers, so that their leases are taken by the time their
+# standbys look. It takes nothing while supervisord shuts down (every request answers
+# SHUTDOWN_STATE from the start of the shutdown; app.leases.keeper), so a worker releasing its
+# lease as it stops is never taken again for a bundle that is going away.
+PRIORITY_LEASES = 60
 PRIORITY_WORKER = 100
 PRIORITY_WATCHDOG = 900
 

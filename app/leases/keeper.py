@@ -193,6 +193,9 @@ def main() -> None:
         keeper.store.forget_bundle(keeper.bundle, keeper.instance)  # a stopped bundle is none to wait for
     except pymongo.errors.PyMongoError as error:
         log.warning("bundle not forgotten (it goes stale instead): %s", error)
+    # Ended by supervisord's shutdown rather than a signal: the workers, started after the keeper,
+    # stop first; wait for the SIGTERM that comes for the keeper then, so it ends as stopped.
+    stop.wait()
 
 
 if __name__ == "__main__":

@@ -139,8 +139,9 @@ def test_supervisor_parses_every_program_as_intended(tmp_path, config_dir):
     [keeper] = groups["leases"].process_configs
     assert keeper.command == f"{PYTHON} -m app.bundle.launch -- {PYTHON} -m app.leases.keeper"
     priorities = {name: group.priority for name, group in groups.items()}
-    # supervisord stops the highest first: the watchdog and the keeper before any worker lets go of its lease.
-    assert priorities["mongodb"] < priorities["health"] < priorities["sync-ab"] < priorities["leases"] < priorities["watchdog"]
+    # supervisord starts the lowest first and stops the highest first: the keeper takes the leases before
+    # the workers look for them (and takes nothing during a shutdown); the watchdog stops before anything.
+    assert priorities["mongodb"] < priorities["health"] < priorities["leases"] < priorities["sync-ab"] < priorities["watchdog"]
 
 
 def test_supervisord_section_logs_once_to_stdout_and_listens_on_a_private_socket(tmp_path, config_dir):

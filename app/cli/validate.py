@@ -4,25 +4,32 @@ on any error.
 A valid pair's warnings follow its line, one `WARNING` line each, and leave the exit code
 alone. `run` prints the same lines at start-up. Unless `--offline`, validate then looks, with a
 short timeout, into each valid pair's MongoDB database and says when it still holds the
-original service's state to import (an `IMPORT` line; the exit code stays as it is). MongoDB
-not answering is a note on stderr, not an error: the config files are what validate judges.
+original service's state to import (an `IMPORT` line; the exit code stays as it is), and asks
+Jira about each synced field of a pair with a `fields` block, as the worker's start does (one
+`WARNING` line per field that is missing from a screen, cannot be set or is of a custom type the
+sync cannot copy: only Jira knows a custom field's type). MongoDB or Jira not answering is a note
+on stderr, not an error: the config files are what validate judges.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from pymongo.errors import PyMongoError
 
 from app.config import LoadResult, load_configs
 from app.config.errors import printable
+from app.jira import JiraClient, JiraError
 from app.mongo import connect
 from app.settings import get_settings
+from app.sync.field_screens import field_screen_warnings
 from app.sync.original import OriginalState, still_to_import
 from app.sync.store import PairStore
 
 MONGO_TIMEOUT_MS = 1_500  # validate is run by hand and in CI: it must not hang on a MongoDB that is away
+JIRA_QUICK: dict[str, Any] = {"max_retries": 0, "timeout": (2, 5)}  # nor on a Jira that is
 
 
 def main(args: argparse.Namespace) -> int:
@@ -30,7 +37,7 @@ def main(args: argparse.Namespace) -> int:
     for line in validate_lines(result):
         print(line)
     if result.pairs and not args.offline:
-        for line in import_lines(result):
+        for line in import_lines(result) + field_lines(result):
             print(line)
     return 0 if result.ok else 1
 
@@ -61,6 +68,25 @@ def validate_lines(result: LoadResult) -> list[str]:
         where = printable(str(result.config_dir)) if result.config_dir is not None else "the config directory"
         return [f"no pair configs (sync-*.json) in {where}"]
     return [line for file in sorted(lines) for line in lines[file]]
+
+
+def field_lines(result: LoadResult) -> list[str]:
+    """A `WARNING <file>: <problem>` line per problem Jira's create and edit metadata show for a
+    pair's synced fields (app.sync.field_screens, as at a worker's start), with quick requests
+    and no retries; a Jira that cannot be asked is a note on stderr."""
+    lines = []
+    for pair in result.pairs:
+        if not any(direction != "none" for direction in (pair.config.fields or {}).values()):
+            continue
+        try:
+            site = JiraClient.discover_site(pair.config.jira, **JIRA_QUICK)
+            problems = field_screen_warnings(pair.config, JiraClient.from_config(pair.config.jira, site=site,
+                                                                                 **JIRA_QUICK))
+        except JiraError as error:
+            print(f"note: {pair.name}: Jira was not asked about its fields: {error}", file=sys.stderr)
+            continue
+        lines += [f"WARNING {printable(str(pair.path))}: {problem}" for problem in problems]
+    return lines
 
 
 def import_line(pair: str, database: str, original: OriginalState) -> str:

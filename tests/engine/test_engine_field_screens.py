@@ -96,3 +96,18 @@ def test_plan_prints_the_field_problems_the_start_check_finds(jira_sim, mongo_ur
         f"config warning: {problem}" for problem in field_screen_warnings(pair.config, pair.bot)]
     assert any("fields.labels: not on the create screen of ABDEV for Bug" in line for line in lines)
     assert lines[-1].endswith("nothing was written")
+
+
+def test_validate_asks_jira_about_the_fields_as_the_start_check_does(jira_sim, mongo_uri, mongo_client, db_prefix,
+                                                                     tmp_path):
+    pair_db = f"{db_prefix}-ab"
+    pair = SyncHarness(jira_sim, mongo_client[pair_db], tmp_path, fields=FIELDS)
+    pair.admin("PATCH", "projects/ABDEV", offCreate=["labels"])
+
+    result = run_plan(tmp_path, mongo_uri, pair_db, "validate")
+
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stdout.splitlines() if line.startswith("WARNING")]
+    expected = field_screen_warnings(pair.config, pair.bot)
+    assert [line.split(": ", 1)[1] for line in warnings] == expected
+    assert any("fields.labels: not on the create screen of ABDEV for Bug" in line for line in warnings)

@@ -58,6 +58,8 @@ from __future__ import annotations
 import math
 import sys
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -189,13 +191,24 @@ def pair_every_user_issue(harness: SyncHarness) -> tuple[list[str], list[str]]:
     return user_keys, [harness.dev_key(key) or "" for key in user_keys]
 
 
-def comment_phases(root: Path, mongo_uri: str) -> list[Phase]:
-    """The comment workload above, on its own simulator and database."""
+@contextmanager
+def paired_workload(root: Path, mongo_uri: str, database_name: str,
+                    **config: Any) -> Iterator[tuple[SimulatorProcess, SyncHarness]]:
+    """A simulator of PAIRED User issues and a harness over a fresh database `database_name`
+    (dropped again after), the pair configured with `config` (comments=..., fields=...)."""
     with SimulatorProcess(user_issues_seed(PAIRED), root) as sim:
         client: MongoClient = pymongo.MongoClient(mongo_uri, tz_aware=True)
-        database = client["bench_api_comment_calls"]
-        client.drop_database(database.name)
-        harness = SyncHarness(sim, database, root, comments=COMMENTS)
+        client.drop_database(database_name)
+        try:
+            yield sim, SyncHarness(sim, client[database_name], root, **config)
+        finally:
+            client.drop_database(database_name)
+            client.close()
+
+
+def comment_phases(root: Path, mongo_uri: str) -> list[Phase]:
+    """The comment workload above, on its own simulator and database."""
+    with paired_workload(root, mongo_uri, "bench_api_comment_calls", comments=COMMENTS) as (sim, harness):
         sim.admin("PATCH", "projects/ABSUP", {"projectType": "service_desk"})
         sites = CallSites(harness.bot.transport)
         user_keys, dev_keys = pair_every_user_issue(harness)
@@ -216,8 +229,6 @@ def comment_phases(root: Path, mongo_uri: str) -> list[Phase]:
         harness.clock.advance(seconds=harness.config.full_scan_seconds)
         phases.append(Phase("C6 10 edits + full scan", run_phase(harness, sim, sites),
                             2 * searches + 2 * COMMENTED + EDITED))
-        client.drop_database(database.name)
-        client.close()
     return phases
 
 
@@ -228,11 +239,7 @@ CONFLICTS = 10
 
 def field_phases(root: Path, mongo_uri: str) -> list[Phase]:
     """The field workload above, on its own simulator and database."""
-    with SimulatorProcess(user_issues_seed(PAIRED), root) as sim:
-        client: MongoClient = pymongo.MongoClient(mongo_uri, tz_aware=True)
-        database = client["bench_api_field_calls"]
-        client.drop_database(database.name)
-        harness = SyncHarness(sim, database, root, fields=FIELDS)
+    with paired_workload(root, mongo_uri, "bench_api_field_calls", fields=FIELDS) as (sim, harness):
         user_keys, dev_keys = pair_every_user_issue(harness)
         searches = pages(PAIRED) + pages(PAIRED)
         phases: list[Phase] = []
@@ -248,8 +255,6 @@ def field_phases(root: Path, mongo_uri: str) -> list[Phase]:
             harness.human.edit_issue(dev_keys[i], {"summary": f"development says {i}"})
         phases.append(Phase("F4 10 conflicts", run_phase(harness, sim, sites),
                             searches + pages(2 * CONFLICTS) + 3 * CONFLICTS))
-        client.drop_database(database.name)
-        client.close()
     return phases
 
 

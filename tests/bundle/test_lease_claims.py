@@ -9,6 +9,7 @@ import pytest
 
 from app.leases.claims import Claim, ProjectClaims, ProjectTaken, claim_step
 from app.leases.store import Lease, LeaseStore
+from tests.support.clocks import SteppedClock
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 LEASE, SKEW = 30.0, 5.0
@@ -38,21 +39,13 @@ def test_claim_step(claim, claimant, expected):
     assert claim_step(claim, "sync-good", 3, claimant, NOW, SKEW) == expected
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def control(mongo_client, db_prefix):
     return mongo_client[f"{db_prefix}_control"]
 
 
 def test_a_second_pair_on_a_claimed_project_is_refused_while_the_first_holds_its_lease(control):
-    clock, leases = Clock(), LeaseStore(control)
+    clock, leases = SteppedClock(NOW), LeaseStore(control)
     good = leases.acquire("sync-good", "bundle-a", None, clock(), LEASE)
     shared = leases.acquire("sync-shared", "bundle-b", None, clock(), LEASE)
     assert good is not None and shared is not None
@@ -65,18 +58,18 @@ def test_a_second_pair_on_a_claimed_project_is_refused_while_the_first_holds_its
     assert (taken.value.pair, taken.value.holder) == ("sync-good", "bundle-a")
     assert "synced by pair sync-good in bundle bundle-a" in str(taken.value)
     assert {claim.pair for claim in claims.claims().values()} == {"sync-good"}
-    clock.now += timedelta(seconds=LEASE / 2)
+    clock.advance(LEASE / 2)
     assert leases.renew("sync-good", "bundle-a", good.fence, clock(), LEASE), "the first pair syncs on"
 
 
 def test_a_lapsed_claim_moves_and_the_paused_holder_cannot_renew_its_way_back(control):
-    clock, leases = Clock(), LeaseStore(control)
+    clock, leases = SteppedClock(NOW), LeaseStore(control)
     good = leases.acquire("sync-good", "bundle-a", None, clock(), LEASE)
     shared = leases.acquire("sync-shared", "bundle-b", None, clock(), LEASE)
     claims = ProjectClaims(control, leases, clock)
     claims.claim_all("sync-good", good.fence, ["site-goodsup"], SKEW)
 
-    clock.now += timedelta(seconds=LEASE + SKEW + 1)  # bundle-a paused past its lease
+    clock.advance(LEASE + SKEW + 1)  # bundle-a paused past its lease
     leases.renew("sync-shared", "bundle-b", shared.fence, clock(), LEASE)
     claims.claim_all("sync-shared", shared.fence, ["site-goodsup"], SKEW)
 
@@ -88,7 +81,7 @@ def test_a_lapsed_claim_moves_and_the_paused_holder_cannot_renew_its_way_back(co
 
 
 def test_the_same_pair_moving_to_another_bundle_takes_its_claims_along(control):
-    clock, leases = Clock(), LeaseStore(control)
+    clock, leases = SteppedClock(NOW), LeaseStore(control)
     first = leases.acquire("sync-good", "bundle-a", None, clock(), LEASE)
     claims = ProjectClaims(control, leases, clock)
     claims.claim_all("sync-good", first.fence, ["site-goodsup"], SKEW)

@@ -18,6 +18,7 @@ from app.leases.ticket import HOLD, RELEASE, Ticket, read_ticket, remove_ticket,
 from app.leases.twins import read_twin_reason
 from app.leases.view import ACTIVE, STANDBY, UNHELD, Cluster, lease_view
 from app.supervisord import ProcessInfo
+from tests.support.clocks import SteppedClock
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 LEASE, SKEW, SETTLE = 30.0, 5.0, 10.0
@@ -181,17 +182,6 @@ def test_the_keeper_lets_go_of_a_fatal_workers_lease_at_its_next_tick_as_health_
     assert after.owner is None and after.last_owner == "a" and after.fence == taken.fence
     assert Cluster.read(store, "a", LEASE).view("sync-a", utc_now()).state == shown.state
     assert read_ticket(tmp_path, "sync-a") is None
-
-
-class SteppedClock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 def holds(runtime_dir) -> dict[str, int]:

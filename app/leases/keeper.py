@@ -31,7 +31,7 @@ from app.config import BUNDLE_PROGRAM_NAMES
 from app.instants import utc_now
 from app.leases.decide import Acquire, HandOver, LetGo, keeper_actions, live_and_mine, live_bundles, serves, skew_allowance
 from app.leases.store import Lease, LeaseStore
-from app.leases.ticket import HOLD, RELEASE, Ticket, read_ticket, remove_ticket, write_ticket
+from app.leases.ticket import HOLD, RELEASE, Ticket, read_ticket, read_tickets, remove_ticket, write_ticket
 from app.leases.twins import Twin, clear_twin, other_instance_beating, stands_down, twin_of, write_twin
 from app.supervisord import ProcessInfo, SupervisorFault, SupervisorRPC, SupervisorUnavailable
 
@@ -139,9 +139,8 @@ class Keeper:
         log.error(twin.reason(), extra={"bundle": self.bundle, "host": twin.host})
         write_twin(self.runtime_dir, twin)
         self._down_for, self._beaten, self._resume_from = twin, False, None
-        for ticket_file in sorted((Path(self.runtime_dir) / "leases").glob("*.json")):
-            ticket = read_ticket(self.runtime_dir, ticket_file.stem)
-            if ticket is not None and ticket.state == HOLD:
+        for ticket in read_tickets(self.runtime_dir):
+            if ticket.state == HOLD:
                 # Its worker finishes the issue it is on and releases the lease, as in a hand-over.
                 write_ticket(self.runtime_dir, Ticket(ticket.pair, ticket.owner, ticket.fence, RELEASE))
 

@@ -50,6 +50,12 @@ def read_ticket(runtime_dir: Path | str, pair: str) -> Ticket | None:
         return None
 
 
+def read_tickets(runtime_dir: Path | str) -> list[Ticket]:
+    """Every readable ticket of the bundle, by pair."""
+    paths = sorted((Path(runtime_dir) / "leases").glob("*.json"))
+    return [ticket for path in paths if (ticket := read_ticket(runtime_dir, path.stem)) is not None]
+
+
 def remove_ticket(runtime_dir: Path | str, pair: str) -> None:
     with contextlib.suppress(FileNotFoundError):
         ticket_path(runtime_dir, pair).unlink()

@@ -14,7 +14,7 @@ from app.leases.assign import preferred_holders
 from app.leases.decide import Acquire, HandOver, LetGo, keeper_actions, live_and_mine
 from app.leases.keeper import Keeper, serving_pairs
 from app.leases.store import BundleBeat, Lease, LeaseStore
-from app.leases.ticket import HOLD, RELEASE, Ticket, read_ticket, remove_ticket, write_ticket
+from app.leases.ticket import HOLD, RELEASE, Ticket, read_ticket, read_tickets, remove_ticket, write_ticket
 from app.leases.twins import read_twin_reason
 from app.leases.view import ACTIVE, STANDBY, UNHELD, Cluster, lease_view
 from app.supervisord import ProcessInfo
@@ -186,8 +186,7 @@ def test_the_keeper_lets_go_of_a_fatal_workers_lease_at_its_next_tick_as_health_
 
 def holds(runtime_dir) -> dict[str, int]:
     """The pairs this bundle's workers may act for: its HOLD tickets, with their fences."""
-    tickets = (read_ticket(runtime_dir, path.stem) for path in sorted((runtime_dir / "leases").glob("*.json")))
-    return {ticket.pair: ticket.fence for ticket in tickets if ticket is not None and ticket.state == HOLD}
+    return {ticket.pair: ticket.fence for ticket in read_tickets(runtime_dir) if ticket.state == HOLD}
 
 
 TWIN_PAIRS = ["sync-a", "sync-b"]

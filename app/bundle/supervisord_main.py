@@ -7,7 +7,8 @@ process state change, the watchdog's own and those while the bundle stops (the w
 event listener, stops first). So rather than silence it and have a listener report for it, this
 runs supervisord's own main loop with a logger whose format renders JSON: `time`, `level`,
 `program` ("supervisord"), `message`, and for a state change the `process` and the `state` it
-entered. `run` execs this in its place: it is PID 1 of the container, as supervisord was.
+entered. Its loop restarts a program that died at once (app.bundle.supervisord_loop). `run`
+execs this in its place: it is PID 1 of the container, as supervisord was.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ import sys
 from typing import Any
 
 from supervisor import loggers
-from supervisor.options import ServerOptions
 from supervisor.states import SupervisorStates
-from supervisor.supervisord import go
+
+from app.bundle.supervisord_loop import PromptServerOptions, go
 
 PROGRAM = "supervisord"
 LEVELS = {"CRIT": "CRITICAL", "ERRO": "ERROR", "WARN": "WARNING", "INFO": "INFO", "DEBG": "DEBUG", "TRAC": "DEBUG",
@@ -54,7 +55,7 @@ class JsonLineFormat:
         return json_line(fields)
 
 
-class JsonServerOptions(ServerOptions):  # type: ignore[misc]  # supervisor ships no annotations
+class JsonServerOptions(PromptServerOptions):
     """supervisord's options, its own log lines rendered as JSON (the rest of make_logger as supervisor's)."""
 
     def make_logger(self) -> None:
@@ -76,7 +77,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m app.bundle.supervisord_main", add_help=False)
     parser.add_argument("--log-format", choices=("json", "text"), default="json")
     known, rest = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
-    options_class = JsonServerOptions if known.log_format == "json" else ServerOptions
+    options_class = JsonServerOptions if known.log_format == "json" else PromptServerOptions
     first = True
     while True:  # supervisord's own main(): a SIGHUP restarts with fresh options
         options = options_class()
@@ -85,6 +86,7 @@ def main(argv: list[str] | None = None) -> None:
         options.test = False
         go(options)
         options.close_httpservers()
+        options.close_signal_wake()
         options.close_logger()
         first = False
         if options.mood < SupervisorStates.RESTARTING:

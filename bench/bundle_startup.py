@@ -37,7 +37,9 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import NamedTuple
 
+import psutil
 import pymongo
 import requests
 
@@ -46,11 +48,13 @@ from app.mongo import MongoClient
 from bench.common import (
     SimulatorProcess,
     Stopwatch,
+    children_cpu,
     machine_line,
     mb,
     mongo,
     percentile,
     print_table,
+    tree_cpu,
     tree_memory,
     work_dir,
 )
@@ -89,24 +93,44 @@ def start_bundle(tmp: Path, mongo_uri: str, sim_url: str, count: int) -> Bundle:
     return bundle
 
 
-def time_to_healthy(bundle: Bundle) -> float | None:
+class Start(NamedTuple):
+    """A start timed: seconds (None: never healthy), the CPU-seconds it used, and those the
+    servers it talked to (the simulator, the embedded MongoDB: this process's other children) used
+    meanwhile."""
+
+    seconds: float | None
+    cpu: float
+    servers_cpu: float = 0.0
+
+
+def servers_cpu(bundle_pid: int | None = None) -> float:
+    """CPU-seconds used so far by this process's children but the bundle: the simulator and the
+    embedded MongoDB, which a production bundle does not share its machine with."""
+    return sum(tree_cpu(child.pid) for child in psutil.Process().children() if child.pid != bundle_pid)
+
+
+def time_to_healthy(bundle: Bundle) -> Start:
+    servers_before = servers_cpu()
     watch = Stopwatch()
     bundle.start()
     try:
         wait_for(lambda: bundle.health(timeout=2).status_code == 200, HEALTHY_TIMEOUT_S, 0.05, "/health 200")
     except AssertionError:
-        return None
-    return watch.elapsed
+        return Start(None, 0.0)
+    seconds = watch.elapsed
+    pid = bundle.process.pid if bundle.process else None
+    return Start(seconds, tree_cpu(pid) if pid else 0.0, servers_cpu(pid) - servers_before)
 
 
-def start_floor(count: int) -> float:
-    """Seconds for `count` interpreters started at once to import app.sync.worker and exit: what
-    starting the workers costs before any of them does anything."""
+def start_floor(count: int) -> Start:
+    """`count` interpreters started at once to import app.sync.worker and exit: what starting the
+    workers costs before any of them does anything (seconds, CPU-seconds)."""
+    cpu_before = children_cpu()
     watch = Stopwatch()
     processes = [subprocess.Popen([sys.executable, "-c", "import app.sync.worker"]) for _ in range(count)]
     for process in processes:
         process.wait()
-    return watch.elapsed
+    return Start(watch.elapsed, children_cpu() - cpu_before)
 
 
 def memory(bundle: Bundle, names: list[str]) -> list[list[object]]:
@@ -189,7 +213,8 @@ def main() -> None:
                 floor_before = start_floor(count)
                 bundle = start_bundle(root / f"bundle-{count}", mongo_uri, sim.url, count)
                 try:
-                    seconds = time_to_healthy(bundle)
+                    start = time_to_healthy(bundle)
+                    seconds = start.seconds
                     if seconds is None:
                         print(f"{count} pairs: not healthy within {HEALTHY_TIMEOUT_S} s; states {bundle.states()}")
                     else:
@@ -207,18 +232,23 @@ def main() -> None:
                 # Again once the bundle is gone: on a shared machine the floor moves from minute to
                 # minute, and the mean of the two brackets the bundle's own start.
                 floor_after = start_floor(count)
-                floor = statistics.mean((floor_before, floor_after))
+                floor = statistics.mean((floor_before.seconds or 0.0, floor_after.seconds or 0.0))
+                floor_cpu = statistics.mean((floor_before.cpu, floor_after.cpu))
                 startup_rows.append([
                     count, "not healthy" if seconds is None else f"{seconds:.1f} s",
-                    f"{floor:.1f} s ({floor_before:.1f} before, {floor_after:.1f} after)",
+                    f"{floor:.1f} s ({floor_before.seconds:.1f} before, {floor_after.seconds:.1f} after)",
                     "-" if seconds is None else f"{seconds / floor:.2f}", "<= 1.5" if count == max(PAIR_COUNTS) else "-",
+                    f"{start.cpu:.1f} / {floor_cpu:.1f} = {start.cpu / floor_cpu:.2f}", f"{start.servers_cpu:.1f}",
                 ])
         standby = standby_memory(root)
         memory_rows.append(["standby worker (alone)", *(f"{mb(standby[field]):.1f}" for field in ("rss", "pss", "uss"))])
 
     print(f"Time from `entrypoint.py run` to /health 200, next to the floor (N interpreters importing "
           f"app.sync.worker at once), load average {os.getloadavg()[0]:.2f}")
-    print_table(["pairs", "measured", "floor", "ratio", "target"], startup_rows)
+    print_table(["pairs", "measured", "floor", "ratio", "target", "CPU-s: bundle / floor", "CPU-s: servers"],
+                startup_rows)
+    print("(CPU-seconds until healthy: the bundle's processes, next to the floor's interpreters and to what the "
+          "simulator and the embedded MongoDB used meanwhile; on a machine this small the time follows the CPU)")
     print(f"\nMemory (MB) with {max(PAIR_COUNTS)} pairs after the first pass; worker = its process tree; "
           "targets: active worker USS <= 30 MB, standby USS <= 12 MB")
     print_table(["process", "RSS", "PSS", "USS"], memory_rows)

@@ -12,6 +12,7 @@ import contextlib
 import json
 import math
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -107,6 +108,30 @@ def tree_rss(pid: int) -> int:
         with contextlib.suppress(psutil.NoSuchProcess):
             total += process.memory_info().rss
     return total
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU-seconds (user + system) used so far by `pid`, its living descendants and the children
+    it has reaped (0 when it is gone)."""
+    try:
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0.0
+    total = 0.0
+    for process in processes:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            times = process.cpu_times()
+            total += times.user + times.system
+            if process is root:
+                total += times.children_user + times.children_system
+    return total
+
+
+def children_cpu() -> float:
+    """CPU-seconds used so far by this process's children it has waited for (getrusage)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:

@@ -48,6 +48,7 @@ from app.mongo import MongoClient
 from bench.common import (
     SimulatorProcess,
     Stopwatch,
+    byte_compile,
     children_cpu,
     machine_line,
     mb,
@@ -199,6 +200,7 @@ def main() -> None:
     if sys.argv[1:]:  # e.g. `python -m bench.bundle_startup 10`: that many pairs only, on a busy machine
         PAIR_COUNTS = tuple(int(word) for word in sys.argv[1:])
     print(__doc__.splitlines()[0])
+    byte_compile()  # as the image is (Dockerfile)
     print(machine_line())
     print(f"HEARTBEAT_INTERVAL=1 s (recovery measured at heartbeat-poll resolution 10 ms); "
           f"{ISSUES_PER_PROJECT} issues per project; syncIntervalSeconds=30\n")

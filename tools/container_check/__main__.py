@@ -20,6 +20,7 @@ STEPS = [
     ("build (docker-compose build)", steps.build, True),
     ("image size", steps.image_size, False),
     ("build context (.dockerignore)", steps.build_context, False),
+    ("byte-compiled code", steps.byte_compiled, False),
     ("simulated Jira on 127.0.0.1", steps.simulator, True),
     ("run refuses without MONGO_URI", steps.run_refuses_embedded, False),
     ("up -d", steps.up, True),

@@ -118,6 +118,19 @@ def build_context(check: Check) -> Outcome:
                    f"files in the image holding the token or the operator's files: {found or done.stderr[-300:]}")
 
 
+def byte_compiled(check: Check) -> Outcome:
+    """Every module of the image's code has its bytecode: as the service user, with the image's
+    PYTHONDONTWRITEBYTECODE, a module without it is compiled again at every process start."""
+    script = ("import importlib.util, pathlib; "
+              "print([str(p) for root in ('/app/app', '/app/jira_sim') for p in pathlib.Path(root).rglob('*.py') "
+              "if not pathlib.Path(importlib.util.cache_from_source(str(p))).is_file()])")
+    done = run(["docker", "run", "--rm", "--network", "host", "--no-healthcheck", "--entrypoint", "python",
+                "jira-sync:latest", "-c", script], timeout=120)
+    missing = done.stdout.strip()
+    return outcome(done.returncode == 0 and missing == "[]",
+                   f"modules compiled at every start (no .pyc in the image): {missing[:300] or done.stderr[-300:]}")
+
+
 def simulator(check: Check) -> Outcome:
     seed = check.op.root / "jira-seed.json"
     seed.write_text(json.dumps(workspace.simulator_seed(workspace.check_pairs(PAIRS_AFTER_RELOAD), check.op.token,

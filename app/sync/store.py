@@ -340,14 +340,17 @@ class PairStore:
         if self.fence is None:
             collection.update_one({"_id": doc_id}, update, upsert=True)
             return
-        # Two plain filters, not one `$or`: the embedded server misapplies `$or` in updates.
-        for unfenced_or_older in ({"fence": {"$lte": self.fence}}, {"fence": {"$exists": False}}):
-            if collection.update_one({"_id": doc_id, **unfenced_or_older}, update).matched_count:
-                return
+        # One request whether the document is new or ours: one a newer fence wrote does not
+        # match, and the upsert then collides with its _id.
         try:
-            collection.insert_one({"_id": doc_id, **update["$set"]})
+            collection.update_one({"_id": doc_id, "fence": {"$lte": self.fence}}, update, upsert=True)
+            return
         except pymongo.errors.DuplicateKeyError:
-            raise FenceLost(collection.name, doc_id, self.fence) from None
+            pass
+        # Written before fences (or by an unfenced store): the first fenced write takes it over.
+        # A second filter, not an `$or` in the first: the embedded server misapplies `$or` in updates.
+        if not collection.update_one({"_id": doc_id, "fence": {"$exists": False}}, update).matched_count:
+            raise FenceLost(collection.name, doc_id, self.fence)
 
     def _delete(self, collection: Collection[Any], query: dict[str, Any]) -> None:
         """Delete what `query` matches; FenceLost when a newer fence wrote one of them."""

@@ -2,7 +2,9 @@
 
 from datetime import UTC, datetime
 
+import pymongo
 import pytest
+from pymongo import monitoring
 
 from app.sync.failures import Failure
 from app.sync.model import Mapping
@@ -61,3 +63,35 @@ def test_an_unfenced_document_is_taken_over_by_the_first_fenced_write(mongo_clie
     PairStore(db).save_mapping(Mapping("1", "SUP-1", "2", "DEV-1"))
     PairStore(db, fence=5).update_mapping_key("dev", "2", "DEV-9")
     assert db.mappings.find_one({"_id": "1"})["fence"] == 5
+
+
+class CommandNames(monitoring.CommandListener):
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        self.names.append(event.command_name)
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+def test_a_fenced_write_is_one_request_for_a_new_document_as_for_its_own(mongo_uri, db_prefix):
+    commands = CommandNames()
+    client = pymongo.MongoClient(mongo_uri, event_listeners=[commands])
+    try:
+        store = PairStore(client[f"{db_prefix}-requests"], fence=3)
+        store.db.issue_state.find_one()  # connected
+        commands.names.clear()
+
+        store.save_issue_state("10", "user", "SUP-1", "To Do", NOW)  # a first pass: every document new
+        store.save_issue_state("10", "user", "SUP-1", "Done", NOW)
+
+        assert commands.names == ["update", "update"]
+        assert store.issue_states(["10"])["10"]["status"] == "Done"
+        assert client[f"{db_prefix}-requests"].issue_state.find_one({"_id": "10"})["fence"] == 3
+    finally:
+        client.close()

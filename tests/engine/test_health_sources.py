@@ -400,3 +400,19 @@ def test_only_pairs_whose_worker_has_not_said_it_owes_nothing_cost_a_read(
         source.close()
     finally:
         server.cleanup()
+
+
+def test_a_pair_owing_more_than_are_shown_is_counted_whole(
+        config_dir, supervisord, mongo_uri, mongo_client, control_db, pair):
+    from app.health.sources import FAILURES_SHOWN
+
+    owed = FAILURES_SHOWN + 3
+    mongo_client[pair].failures.insert_many([{"_id": f"c{n:03d}", "first_failed_at": f"2025-03-01T09:{n // 60:02d}:"
+                                              f"{n % 60:02d}.000000Z"} for n in range(owed)])
+    source = make_source(config_dir, supervisord.socket, mongo_uri, control_db)
+
+    snapshot = source()
+
+    assert snapshot.failures_pending == {pair: owed}
+    assert [failure.id for failure in snapshot.failures[pair]] == [f"c{n:03d}" for n in range(FAILURES_SHOWN)]
+    source.close()

@@ -41,7 +41,8 @@ EMBEDDED_NOTE = "embedded MongoDB: dev only, data not kept"
 class HealthSnapshot:
     """Everything `assess` needs, as read at `now`.
 
-    `failures_pending` maps a pair to its count of pending failures (app.sync.failures); a pair
+    `failures_pending` maps a pair to its count of pending failures (app.sync.failures: read in
+    its database, or 0 where its worker's beat stands for that read, app.health.pending); a pair
     missing from it falls back to the `failures_pending` its worker reported in its heartbeat.
     `failures` maps a pair to a few of its failures, oldest first, so a person sees why.
     `secrets` are the strings that must never appear in the report (e.g. API tokens
@@ -69,7 +70,7 @@ class PairVerdict:
     process: ProcessLike | Unavailable | None
     beat: Heartbeat | None
     lease: LeaseView | None
-    failures_pending: int | None  # as MongoDB counted them, else as the worker last reported
+    failures_pending: int | None  # as the snapshot counted them, else as the worker last reported
     failures: tuple[Failure, ...]
 
     @property

@@ -4,6 +4,12 @@ supervisord and MongoDB are read concurrently and each is given at most `budget`
 `/health` answers within a second even when one of them hangs or is gone; whatever did not
 answer in time becomes `Unavailable(reason)` and the assessment says so. The config directory
 scan is cached for `config_ttl` seconds. This module reads only: it never writes anywhere.
+
+MongoDB costs a few reads of the control database (heartbeats, leases) and one per pair whose
+failures must be read: a pair whose worker's fresh beat already says it owes nothing is not read
+(app.health.pending says when), so a healthy bundle's /health reads no pair's database however
+many pairs it runs. The pairs that are read are read `PAIR_READERS` at a time, each in one round
+trip while it owes fewer than `FAILURES_SHOWN`.
 """
 
 from __future__ import annotations
@@ -25,7 +31,8 @@ from app.bundle.launch import withheld_from
 from app.config import ConfigError, LoadResult, load_configs
 from app.health.assess import HealthSnapshot
 from app.health.liveness import Liveness, liveness
-from app.heartbeats import Heartbeat, HeartbeatStore, Unavailable
+from app.health.pending import none_pending_by_beat
+from app.heartbeats import Heartbeat, HeartbeatStore, ProcessLike, Unavailable
 from app.instants import utc_now
 from app.leases.store import LeaseStore
 from app.leases.twins import read_twin_reason
@@ -36,6 +43,7 @@ from app.trace.reader import Tracer
 
 DEFAULT_BUDGET = 0.8  # seconds per source; leaves room under the 1 s promise for the rest
 FAILURES_SHOWN = 50  # per pair, oldest first: every owed change after a fault, short of a whole backlog
+PAIR_READERS = 4  # pairs' databases read at once: 30 pairs owing failures stay well inside the budget
 
 
 class HealthSource:
@@ -44,6 +52,8 @@ class HealthSource:
     `supervisor` needs `process_states()` (app.supervisord.SupervisorRPC); `mongo_client` is a
     pymongo MongoClient whose timeouts should not exceed `budget` (see `health_mongo_client`);
     `pair_database` names a pair's own database as the bundle renders it (Settings.pair_database).
+    `stale_after` is the heartbeat age /health judges stale: a pair whose worker's beat, no older,
+    says it owes nothing is not read (app.health.pending); None: every pair's database is read.
     """
 
     def __init__(
@@ -63,7 +73,9 @@ class HealthSource:
         lease_seconds: float = 30.0,
         embedded_mongo: bool = False,
         runtime_dir: Path | str | None = None,
+        stale_after: float | None = None,
     ) -> None:
+        self._stale_after = stale_after
         self._embedded_mongo = embedded_mongo
         self._runtime_dir = runtime_dir
         self._pair_database = pair_database
@@ -82,6 +94,7 @@ class HealthSource:
         self._configs: tuple[float, LoadResult] | None = None
         # More threads than sources: a hung source keeps its thread until its own timeout.
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="health-source")
+        self._pair_readers = ThreadPoolExecutor(max_workers=PAIR_READERS, thread_name_prefix="health-pair")
 
     @classmethod
     def from_settings(cls, settings: Any, budget: float = DEFAULT_BUDGET) -> HealthSource:
@@ -102,6 +115,7 @@ class HealthSource:
             lease_seconds=settings.lease_seconds,
             embedded_mongo=settings.embedded_mongo,
             runtime_dir=settings.runtime_dir.absolute(),
+            stale_after=settings.heartbeat_stale_after,
         )
 
     def __call__(self) -> HealthSnapshot:
@@ -109,7 +123,7 @@ class HealthSource:
         pairs = [pair.name for pair in configs.pairs]
         deadline = self._monotonic() + self._budget
         processes = self._pool.submit(self._supervisor.process_states)
-        mongo = self._pool.submit(self._read_mongo, pairs)
+        mongo = self._pool.submit(self._read_mongo, pairs, processes, deadline)
         process_states = self._result(processes, deadline, "supervisord")
         mongo_state = self._result(mongo, deadline, "MongoDB")
         heartbeats, pending, failures, cluster = mongo_state if isinstance(mongo_state, tuple) else (mongo_state,) * 4
@@ -142,6 +156,7 @@ class HealthSource:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pair_readers.shutdown(wait=False, cancel_futures=True)
         self._mongo.close()
 
     def _config_scan(self) -> LoadResult:
@@ -154,14 +169,49 @@ class HealthSource:
             self._configs = (now, result)
         return self._configs[1]
 
-    def _read_mongo(self, pairs: list[str]) -> tuple[dict[str, Heartbeat], dict[str, int], dict[str, list[Failure]],
-                                                     Cluster | None]:
+    def _read_mongo(self, pairs: list[str], processes: Future[Any], deadline: float) -> tuple[
+            dict[str, Heartbeat], dict[str, int], dict[str, list[Failure]], Cluster | None]:
         heartbeats = self._heartbeats.all()
         cluster = None if self._bundle is None else Cluster.read(self._leases, self._bundle, self._lease_seconds)
-        failures = {pair: self._mongo[self._pair_database(pair)].failures for pair in pairs}
-        pending = {pair: count_pending(collection) for pair, collection in failures.items()}
-        oldest = {pair: read_pending(failures[pair], FAILURES_SHOWN) for pair in pairs if pending[pair]}
+        owing_nothing = self._owing_nothing(pairs, heartbeats, cluster, processes, deadline)
+        to_read = [pair for pair in pairs if pair not in owing_nothing]
+        read = dict(zip(to_read, self._pair_readers.map(self._read_failures, to_read), strict=True))
+        pending = {pair: read[pair][0] if pair in read else 0 for pair in pairs}
+        oldest = {pair: shown for pair, (count, shown) in read.items() if count}
         return heartbeats, pending, oldest, cluster
+
+    def _owing_nothing(self, pairs: list[str], heartbeats: dict[str, Heartbeat], cluster: Cluster | None,
+                       processes: Future[Any], deadline: float) -> set[str]:
+        """The pairs whose worker's beat says they owe nothing (app.health.pending)."""
+        if self._stale_after is None:
+            return set()
+        states = self._process_states(processes, deadline)
+        if states is None:
+            return set()
+        now, owing_nothing = self._clock(), set()
+        for pair in pairs:
+            process = states.get(pair)
+            lease = cluster.view(pair, now, process.statename if process else None) if cluster else None
+            if none_pending_by_beat(heartbeats.get(pair), process, lease, now, self._stale_after):
+                owing_nothing.add(pair)
+        return owing_nothing
+
+    def _process_states(self, processes: Future[Any], deadline: float) -> dict[str, ProcessLike] | None:
+        """supervisord's answer, if it comes within the first half of the budget (None: not, or it
+        failed); the rest of the budget is left to reading every pair, as without beats."""
+        try:
+            states: dict[str, ProcessLike] = processes.result(
+                timeout=max(0.0, deadline - self._budget / 2 - self._monotonic()))
+        except Exception:  # noqa: BLE001 - supervisord's fault is reported by its own read
+            return None
+        return states
+
+    def _read_failures(self, pair: str) -> tuple[int, list[Failure]]:
+        """The pair's count of pending failures and the oldest `FAILURES_SHOWN` of them: one round
+        trip unless it owes that many or more."""
+        collection = self._mongo[self._pair_database(pair)].failures
+        shown = read_pending(collection, FAILURES_SHOWN)
+        return (len(shown) if len(shown) < FAILURES_SHOWN else count_pending(collection)), shown
 
     def _result(self, future: Future[Any], deadline: float, source: str) -> Any:
         try:

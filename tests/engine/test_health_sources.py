@@ -14,6 +14,8 @@ import time
 from datetime import UTC
 from pathlib import Path
 
+import pymongo
+import pymongo.monitoring
 import pytest
 import requests
 
@@ -21,6 +23,7 @@ from app.health.app import create_app
 from app.health.sources import HealthSource, health_mongo_client
 from app.heartbeats import Heartbeat, HeartbeatStore, LastPass, WorkerState
 from app.instants import utc_now
+from app.leases.store import LeaseStore
 from testbed.bundle import ROOT, write_config_dir
 from testbed.ports import free_port
 from testbed.waiting import wait_for
@@ -64,9 +67,10 @@ HANG_BUDGET = 0.3
 def make_source(config_dir, socket_path, mongo_uri, control_db, budget=DATA_BUDGET, **options):
     from app.supervisord import SupervisorRPC
 
+    options.setdefault("stale_after", STALE_AFTER)  # as the bundle's source has it (from_settings)
+    options.setdefault("mongo_client", health_mongo_client(mongo_uri, budget))
     return HealthSource(config_dir=config_dir, supervisor=SupervisorRPC(socket_path, timeout=budget),
-                        mongo_client=health_mongo_client(mongo_uri, budget), control_db=control_db, budget=budget,
-                        **options)
+                        control_db=control_db, budget=budget, **options)
 
 
 def write_beat(control, pair, **fields):
@@ -321,4 +325,94 @@ def test_a_comment_failure_is_shown_with_its_kind_and_reason(
 
     [shown] = body["workers"][0]["failures"]
     assert (shown["issueKey"], shown["kind"], shown["lastError"], shown["side"]) == ("ABDEV-3", "comment", reason, "dev")
+    source.close()
+
+
+class Commands(pymongo.monitoring.CommandListener):
+    """The commands a client sent, as (database, command, collection)."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, str]] = []
+
+    def started(self, event: pymongo.monitoring.CommandStartedEvent) -> None:
+        self.sent.append((event.database_name, event.command_name, str(event.command.get(event.command_name))))
+
+    def succeeded(self, event: pymongo.monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: pymongo.monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+def test_only_pairs_whose_worker_has_not_said_it_owes_nothing_cost_a_read(
+        tmp_path, db_prefix, mongo_uri, mongo_client, control_db, monkeypatch):
+    """A bundle whose workers sleep between passes with nothing pending costs /health no read of
+    any pair's database, however many pairs it runs; a pair owing failures, in a pass, without a
+    beat of its running process, or held by another bundle is read, in one round trip."""
+    from app.supervisord import SupervisorRPC
+    from app.sync.failures import FailedChange, FailureKind, failed_again
+    from app.sync.store import PairStore
+
+    names = [f"{db_prefix}-p{index:02d}" for index in range(12)]
+    owing, never_beat, in_a_pass, elsewhere, killed, *quiet = names
+    monkeypatch.setenv("HEALTH_TEST_TOKEN", TOKEN)
+    config_dir = write_config_dir(tmp_path / "config", "HEALTH_TEST_TOKEN", {
+        f"sync-p{index:02d}": (name, f"U{chr(65 + index)}SUP", f"U{chr(65 + index)}DEV")
+        for index, name in enumerate(names)})
+    server = TinySupervisord({name: ("sleep 600", 0) for name in names}).start()
+    try:
+        for name in names:
+            server.wait_for_state(name, "RUNNING")
+        pids = {name: info.pid for name, info in server.rpc().process_states().items()}
+        control, now = mongo_client[control_db], utc_now()
+        leases = LeaseStore(control)
+        for bundle in ("bundle-here", "bundle-there"):
+            leases.beat(bundle, "host", [], now, now)
+        for name in names:
+            leases.acquire(name, "bundle-there" if name == elsewhere else "bundle-here", None, now, 60)
+        for name in set(names) - {never_beat}:
+            write_beat(control, name, bundle="bundle-here", pid=pids[name] + (name == killed),
+                       state=WorkerState.SYNCING if name == in_a_pass else WorkerState.SLEEPING,
+                       failures_pending=1 if name == owing else 0)
+        for name in (owing, in_a_pass):  # the one counted at its pass's end, the one recorded since
+            change = FailedChange("10001", "USUP-1", "user", "To Do", "Done")
+            PairStore(mongo_client[name]).record_failure(
+                failed_again(None, "c1", FailureKind.CHANGE, change, "Jira said 400", now))
+        commands = Commands()
+        client = pymongo.MongoClient(mongo_uri, tz_aware=True, serverSelectionTimeoutMS=5000,
+                                     event_listeners=[commands])
+        source = HealthSource(config_dir=config_dir, supervisor=SupervisorRPC(server.socket, timeout=DATA_BUDGET),
+                              mongo_client=client, control_db=control_db, budget=DATA_BUDGET, bundle="bundle-here",
+                              lease_seconds=60, stale_after=STALE_AFTER)
+        source()  # connected
+        commands.sent.clear()
+
+        snapshot = source()
+
+        assert sorted(commands.sent) == sorted([
+            (control_db, "find", "heartbeats"), (control_db, "find", "leases"), (control_db, "find", "bundles"),
+            *((name, "find", "failures") for name in (owing, never_beat, in_a_pass, elsewhere, killed)),
+        ])
+        assert snapshot.failures_pending == {name: int(name in (owing, in_a_pass)) for name in names}
+        assert {name: [failure.change.issue_key for failure in shown] for name, shown in snapshot.failures.items()} \
+            == {owing: ["USUP-1"], in_a_pass: ["USUP-1"]}
+        assert len(quiet) == 7
+        source.close()
+    finally:
+        server.cleanup()
+
+
+def test_a_pair_owing_more_than_are_shown_is_counted_whole(
+        config_dir, supervisord, mongo_uri, mongo_client, control_db, pair):
+    from app.health.sources import FAILURES_SHOWN
+
+    owed = FAILURES_SHOWN + 3
+    mongo_client[pair].failures.insert_many([{"_id": f"c{n:03d}", "first_failed_at": f"2025-03-01T09:{n // 60:02d}:"
+                                              f"{n % 60:02d}.000000Z"} for n in range(owed)])
+    source = make_source(config_dir, supervisord.socket, mongo_uri, control_db)
+
+    snapshot = source()
+
+    assert snapshot.failures_pending == {pair: owed}
+    assert [failure.id for failure in snapshot.failures[pair]] == [f"c{n:03d}" for n in range(FAILURES_SHOWN)]
     source.close()

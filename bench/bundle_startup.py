@@ -110,11 +110,20 @@ def servers_cpu(bundle_pid: int | None = None) -> float:
     return sum(tree_cpu(child.pid) for child in psutil.Process().children() if child.pid != bundle_pid)
 
 
-def time_to_healthy(bundle: Bundle) -> Start:
+def heartbeats(bundle: Bundle, client: MongoClient) -> HeartbeatStore:
+    return HeartbeatStore(client[bundle.env["MONGO_CONTROL_DB"]], bundle=bundle.bundle_id)
+
+
+def time_to_healthy(bundle: Bundle, beats: HeartbeatStore, pairs: list[str]) -> Start:
+    """/health is polled every 50 ms once every worker has beaten after a pass, which it needs to
+    say 200: before that, the heartbeats are (one read), not /health (a read of every pair's
+    database while they have not), so the probe does not load the start it times."""
     servers_before = servers_cpu()
     watch = Stopwatch()
     bundle.start()
     try:
+        wait_for(lambda: {pair for pair, beat in beats.all().items() if beat.last_pass} >= set(pairs),
+                 HEALTHY_TIMEOUT_S, 0.05, "every worker's beat after a pass")
         wait_for(lambda: bundle.health(timeout=2).status_code == 200, HEALTHY_TIMEOUT_S, 0.05, "/health 200")
     except AssertionError:
         return Start(None, 0.0)
@@ -214,8 +223,9 @@ def main() -> None:
             for count in PAIR_COUNTS:
                 floor_before = start_floor(count)
                 bundle = start_bundle(root / f"bundle-{count}", mongo_uri, sim.url, count)
+                client: MongoClient = pymongo.MongoClient(mongo_uri, tz_aware=True, serverSelectionTimeoutMS=3000)
                 try:
-                    start = time_to_healthy(bundle)
+                    start = time_to_healthy(bundle, heartbeats(bundle, client), pair_names(count))
                     seconds = start.seconds
                     if seconds is None:
                         print(f"{count} pairs: not healthy within {HEALTHY_TIMEOUT_S} s; states {bundle.states()}")
@@ -224,12 +234,11 @@ def main() -> None:
                     if seconds is not None and count == max(PAIR_COUNTS):
                         memory_rows = memory(bundle, pair_names(count))
                         latency = health_latency(bundle, HEALTH_REQUESTS)
-                        client: MongoClient = pymongo.MongoClient(mongo_uri, tz_aware=True, serverSelectionTimeoutMS=3000)
-                        beats = HeartbeatStore(client[bundle.env["MONGO_CONTROL_DB"]], bundle=bundle.bundle_id)
+                        beats = heartbeats(bundle, client)
                         for victim in pair_names(count)[:KILL_TRIALS]:
                             recoveries.append(kill_and_recover(bundle, beats, victim))
-                        client.close()
                 finally:
+                    client.close()
                     bundle.stop()
                 # Again once the bundle is gone: on a shared machine the floor moves from minute to
                 # minute, and the mean of the two brackets the bundle's own start.

@@ -87,7 +87,8 @@ def pair_names(count: int) -> list[str]:
 
 
 def start_bundle(tmp: Path, mongo_uri: str, sim_url: str, count: int) -> Bundle:
-    bundle = Bundle(tmp, mongo_uri, f"bench{uuid.uuid4().hex[:8]}_control", env=BUNDLE_ENV)
+    run_id = uuid.uuid4().hex[:8]
+    bundle = Bundle(tmp, mongo_uri, f"bench{run_id}_control", env={**BUNDLE_ENV, "BUNDLE_ID": f"bench-{run_id}"})
     for index, name in enumerate(pair_names(count)):
         user_key, dev_key = project_keys(index)
         bundle.write_config(name, pair_config(name, sim_url, user_key, dev_key, TOKEN_ENV, syncIntervalSeconds=30))

@@ -11,10 +11,9 @@ tests/unit/test_runtime_settings.py checks that both read the same environment t
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 DEFAULT_RUNTIME_DIR = Path("runtime")
 DEFAULT_CONFIG_DIR = Path("config")
@@ -31,9 +30,18 @@ def effective_bundle_id(configured: str | None, runtime_dir: Path) -> str:
     if configured:
         return configured
     try:
-        return bundle_id_file(runtime_dir).read_text(encoding="utf-8").strip() or socket.gethostname()
+        drawn = bundle_id_file(runtime_dir).read_text(encoding="utf-8").strip()
     except OSError:
-        return socket.gethostname()
+        drawn = ""
+    return drawn or _host_name()
+
+
+def _host_name() -> str:
+    # Imported here: in a bundle `run` has drawn the identity, and socket costs every standby worker
+    # and every launcher a few milliseconds of start-up for nothing.
+    import socket
+
+    return socket.gethostname()
 
 
 def _variable(environ: Mapping[str, str], name: str) -> str | None:
@@ -43,8 +51,7 @@ def _variable(environ: Mapping[str, str], name: str) -> str | None:
     return next((value for key, value in environ.items() if key.upper() == name), None)
 
 
-@dataclass(frozen=True)
-class StandbySettings:
+class StandbySettings(NamedTuple):
     """What a standby worker needs: where the tickets are, and whose tickets it waits for."""
 
     runtime_dir: Path

@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from app.config.source import Loc
 from app.secret_files import SecretFileError, secret_value
@@ -32,8 +31,7 @@ ENVIRONMENT_BLOCK = "jira"
 ENVIRONMENT_FIELDS = ("apiToken", "email")  # inside ENVIRONMENT_BLOCK
 
 
-@dataclass(frozen=True)
-class Reference:
+class Reference(NamedTuple):
     """`${name}` written at `loc`; `problem` says why it has no value when that is not plain
     "unset" (its NAME_FILE could not be read)."""
 
@@ -42,7 +40,6 @@ class Reference:
     problem: str | None = None
 
 
-@dataclass
 class Substitution:
     """The document after substitution, the variables it used and the references that failed.
 
@@ -51,11 +48,17 @@ class Substitution:
     document references.
     """
 
-    data: Any = field(repr=False)
-    used: dict[str, str] = field(default_factory=dict, repr=False)
-    unset: list[Reference] = field(default_factory=list)
-    misplaced: list[Reference] = field(default_factory=list)
-    withheld: set[str] = field(default_factory=set)
+    __slots__ = ("data", "used", "unset", "misplaced", "withheld")
+
+    def __init__(self, data: Any) -> None:
+        self.data = data
+        self.used: dict[str, str] = {}
+        self.unset: list[Reference] = []
+        self.misplaced: list[Reference] = []
+        self.withheld: set[str] = set()
+
+    def __repr__(self) -> str:
+        return f"Substitution(unset={self.unset!r}, misplaced={self.misplaced!r}, withheld={self.withheld!r})"
 
 
 def substitute(document: Any, environ: Mapping[str, str], withheld: Collection[str] = ()) -> Substitution:
@@ -66,7 +69,7 @@ def substitute(document: Any, environ: Mapping[str, str], withheld: Collection[s
     ones stay as written and are listed in `withheld`. Keys are never substituted; values are
     substituted once (no recursive expansion).
     """
-    result = Substitution(data=None)
+    result = Substitution(None)
     result.data = _walk(document, (), None, withheld, result, environ)
     return result
 

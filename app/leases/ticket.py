@@ -12,15 +12,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 HOLD = "hold"
 RELEASE = "release"
 
 
-@dataclass(frozen=True)
-class Ticket:
+class Ticket(NamedTuple):
     """The keeper's word about one pair: `owner` holds it with `fence`; `state` hold or release."""
 
     pair: str
@@ -37,7 +36,7 @@ def write_ticket(runtime_dir: Path | str, ticket: Ticket) -> None:
     path = ticket_path(runtime_dir, ticket.pair)
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = path.with_suffix(".tmp")
-    staging.write_text(json.dumps(asdict(ticket)), encoding="utf-8")
+    staging.write_text(json.dumps(ticket._asdict()), encoding="utf-8")
     os.replace(staging, path)
 
 

@@ -12,14 +12,15 @@ and no longer the crash-loop brake).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import signal
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from app.leases.ticket import HOLD, read_ticket
 from app.runtime_settings import StandbySettings
@@ -49,11 +50,41 @@ def wait_for_lease(runtime_dir: str, pair: str, bundle: str, after_fence: int, s
     return None
 
 
-def main(argv: list[str] | None = None) -> int:
+class Arguments(NamedTuple):
+    config: Path
+    after_fence: int = 0
+
+
+def rendered_arguments(argv: Sequence[str]) -> Arguments | None:
+    """The arguments when `argv` is `--config FILE [--after-fence N]`, as app.bundle.render and
+    app.sync.worker write it, read as `parse_arguments` reads it; None for anything else (pure).
+
+    argparse, with the gettext, locale and shutil it brings, would be a good part of a standby's start."""
+    if len(argv) not in (2, 4) or any(value.startswith("-") for value in argv[1::2]):
+        return None
+    options = dict(zip(argv[::2], argv[1::2], strict=True))
+    if len(options) != len(argv) // 2 or "--config" not in options or not set(options) <= {"--config", "--after-fence"}:
+        return None
+    try:
+        return Arguments(Path(options["--config"]), int(options.get("--after-fence", "0")))
+    except ValueError:
+        return None
+
+
+def parse_arguments(argv: Sequence[str]) -> Arguments:
+    """The arguments of any command line; the usage and its errors (exit 2) otherwise."""
+    import argparse
+
     parser = argparse.ArgumentParser(prog="python -m app.sync.standby", description=__doc__.splitlines()[0])
     parser.add_argument("--config", required=True, type=Path)
     parser.add_argument("--after-fence", type=int, default=0, help="a fence this worker already gave up")
     args = parser.parse_args(argv)
+    return Arguments(args.config, args.after_fence)
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = sys.argv[1:] if argv is None else argv
+    args = rendered_arguments(arguments) or parse_arguments(arguments)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 FIRST_DELAY = 2.0  # seconds before the start after a first failure
@@ -25,10 +24,27 @@ STABLE_AFTER = 60.0  # a failure this long after the previous one's wait ended s
 DIRECTORY = "start-failures"
 
 
-@dataclass(frozen=True)
 class StartFailures:
-    count: int  # failed starts in a row
-    last_at: float  # when the last one was (seconds since the epoch)
+    """A pair's failed starts in a row: `count` of them, the last at `last_at` (seconds since the
+    epoch). A plain class: a NamedTuple's `count` would be tuple.count's, and a dataclass costs
+    every standby worker inspect and the rest of its import."""
+
+    __slots__ = ("count", "last_at")
+
+    def __init__(self, count: int, last_at: float) -> None:
+        self.count = count
+        self.last_at = last_at
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, StartFailures):
+            return NotImplemented
+        return (self.count, self.last_at) == (other.count, other.last_at)
+
+    def __hash__(self) -> int:
+        return hash((self.count, self.last_at))
+
+    def __repr__(self) -> str:
+        return f"StartFailures(count={self.count!r}, last_at={self.last_at!r})"
 
 
 def backoff_seconds(count: int) -> float:

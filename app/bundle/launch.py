@@ -73,8 +73,8 @@ def rendered_arguments(argv: Sequence[str]) -> tuple[list[str], list[str]] | Non
     """(kept names, command) when `argv` has the shape app.bundle.render writes, `--keep NAME`...
     `--` COMMAND..., read as `parse_arguments` reads it; None for any other shape (pure).
 
-    argparse, with the gettext, locale and shutil it brings, is a sixth of a launcher's start, and
-    every program of the bundle starts through one."""
+    argparse, with the gettext, locale and shutil it brings, is about a seventh of a launcher's CPU
+    time, and every program of the bundle starts through one."""
     keep: list[str] = []
     index = 0
     while argv[index:index + 1] == ["--keep"] and index + 1 < len(argv) and not argv[index + 1].startswith("-"):

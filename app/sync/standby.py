@@ -59,7 +59,8 @@ def rendered_arguments(argv: Sequence[str]) -> Arguments | None:
     """The arguments when `argv` is `--config FILE [--after-fence N]`, as app.bundle.render and
     app.sync.worker write it, read as `parse_arguments` reads it; None for anything else (pure).
 
-    argparse, with the gettext, locale and shutil it brings, would be a good part of a standby's start."""
+    argparse, with the gettext, locale and shutil it brings, would cost every standby as much as it
+    does a launcher (app.bundle.launch.rendered_arguments)."""
     if len(argv) not in (2, 4) or any(value.startswith("-") for value in argv[1::2]):
         return None
     options = dict(zip(argv[::2], argv[1::2], strict=True))

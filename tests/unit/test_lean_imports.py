@@ -29,8 +29,11 @@ LAUNCHER_DENIED = LEAN_STDLIB_DENIED | {
     "app.logs",
 }
 # A standby waits on its ticket with the standard library alone: no Jira client, no MongoDB, no
-# settings model; nor the logging the active worker sets up, nor ctypes (the launcher's prctl).
-STANDBY_DENIED = LAUNCHER_DENIED | {"app.config", "ctypes", "app.sync.worker", "app.sync.engine"}
+# settings model; nor the logging the active worker sets up, nor ctypes (the launcher's prctl);
+# nor pathlib (with urllib.parse and ipaddress) or typing, where os.path and plain classes do.
+STANDBY_DENIED = LAUNCHER_DENIED | {
+    "app.config", "ctypes", "app.sync.worker", "app.sync.engine", "pathlib", "urllib", "ipaddress", "typing",
+}
 # What a pass never uses: the health service's web stack, the bundle's rendering and supervisord
 # client, the command line, the trace pages, a process inspector.
 WORKER_DENIED = frozenset({
@@ -39,10 +42,13 @@ WORKER_DENIED = frozenset({
 })
 
 
-def imported(probe: str, env: dict[str, str] | None = None) -> set[str]:
-    """The names in sys.modules once `probe` has run in a fresh interpreter (it prints them)."""
-    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                            env=env)
+def imported(probe: str, env: dict[str, str] | None = None, site: bool = True) -> set[str]:
+    """The names in sys.modules once `probe` has run in a fresh interpreter (it prints them);
+    without `site`, only the probe's own (a development install's finder imports pathlib), and
+    only the standard library and app (from ROOT) to be had."""
+    options = () if site else ("-S",)
+    result = subprocess.run([sys.executable, *options, "-c", probe], cwd=ROOT, capture_output=True, text=True,
+                            timeout=60, env=env)
     assert result.returncode == 0, result.stderr
     return set(result.stdout.split())
 
@@ -73,7 +79,7 @@ def test_a_standby_becomes_the_worker_on_the_standard_librarys_lean_modules(tmp_
     modules = imported("import os, sys\n"
                        "os.execv = lambda _, argv: (print(' '.join(sys.modules)), sys.exit(argv[-1] != '3'))\n"
                        "from app.sync.standby import main\n"
-                       f"main(['--config', {str(config)!r}])", env)
+                       f"main(['--config', {str(config)!r}])", env, site=False)
 
     assert {"app.leases.ticket", "app.sync.start_backoff", "app.runtime_settings"} <= modules, "the probe ran it"
     assert denied(modules, STANDBY_DENIED) == []

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.sync.standby import Arguments, parse_arguments, rendered_arguments
+from app.sync.standby import file_stem, parse_arguments, rendered_arguments
 
 
 @pytest.mark.parametrize("argv", [
@@ -24,9 +24,14 @@ def test_the_standbys_own_reading_of_its_command_line_is_argparses(argv):
 
 def test_the_bundles_and_a_stepping_down_workers_command_lines_skip_argparse():
     # As app.bundle.render and app.sync.worker.become_standby write them.
-    assert rendered_arguments(["--config", "/c/sync-ab.json"]) == Arguments(Path("/c/sync-ab.json"), 0)
-    assert rendered_arguments(["--config", "/c/sync-ab.json", "--after-fence", "12"]) == Arguments(
-        Path("/c/sync-ab.json"), 12)
+    assert rendered_arguments(["--config", "/c/sync-ab.json"]) == ("/c/sync-ab.json", 0)
+    assert rendered_arguments(["--config", "/c/sync-ab.json", "--after-fence", "12"]) == ("/c/sync-ab.json", 12)
+
+
+@pytest.mark.parametrize("path", ["/c/sync-ab.json", "sync-ab.json", "/c/sync.a.b.json", "/c/.json", "/c/x", ""])
+def test_the_standby_names_a_config_file_as_the_worker_does(path):
+    # The worker records a failed start under Path(config).stem, the standby reads it under this.
+    assert file_stem(path) == Path(path).stem
 
 
 @pytest.mark.parametrize(("argv", "error"), [

@@ -27,12 +27,15 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Collection, Mapping, Sequence
-from typing import NoReturn
 
 from app.bundle.parent_death import stop_with_parent
 from app.config.secrets import secret_names
 from app.runtime_settings import configured_config_dir
 from app.secret_files import supplied_by
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (tests/unit/test_lean_imports.py)
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 WITHHELD_VARIABLE = "JIRA_SYNC_WITHHELD"
 EXIT_CANNOT_RUN = 127

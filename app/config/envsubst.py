@@ -21,23 +21,41 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
-from typing import Any, NamedTuple
 
 from app.config.source import Loc
 from app.secret_files import SecretFileError, secret_value
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: the launcher needs none
+if TYPE_CHECKING:
+    from typing import Any
 
 ENV_REFERENCE = re.compile(r"\$(\$?)\{([A-Z_][A-Z0-9_]*)\}")
 ENVIRONMENT_BLOCK = "jira"
 ENVIRONMENT_FIELDS = ("apiToken", "email")  # inside ENVIRONMENT_BLOCK
 
 
-class Reference(NamedTuple):
+class Reference:
     """`${name}` written at `loc`; `problem` says why it has no value when that is not plain
-    "unset" (its NAME_FILE could not be read)."""
+    "unset" (its NAME_FILE could not be read). A plain class: the launcher imports this module,
+    and neither dataclasses nor typing (tests/unit/test_lean_imports.py)."""
 
-    loc: Loc
-    name: str
-    problem: str | None = None
+    __slots__ = ("loc", "name", "problem")
+
+    def __init__(self, loc: Loc, name: str, problem: str | None = None) -> None:
+        self.loc = loc
+        self.name = name
+        self.problem = problem
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Reference):
+            return NotImplemented
+        return (self.loc, self.name, self.problem) == (other.loc, other.name, other.problem)
+
+    def __hash__(self) -> int:
+        return hash((self.loc, self.name, self.problem))
+
+    def __repr__(self) -> str:
+        return f"Reference(loc={self.loc!r}, name={self.name!r}, problem={self.problem!r})"
 
 
 class Substitution:

@@ -18,10 +18,12 @@ from testbed.bundle import ROOT
 # The settings model and the config models: pydantic and pydantic-settings, ~0.35 CPU-s and
 # ~15 MB each time; the launcher reads CONFIG_DIR and scans the pair files with the standard library.
 # Nor the standard library's dearer modules that a launcher or a standby has no use for: dataclasses
-# (with inspect, ast, dis, tokenize), argparse (gettext, locale, shutil) for the command line
-# app.bundle.render writes, logging (app.redaction) but to refuse, socket but without a bundle id.
+# (with inspect, ast, dis, tokenize), typing (annotations are mypy's alone), argparse (gettext,
+# locale, shutil) for the command line app.bundle.render writes, logging (app.redaction) but to
+# refuse, socket but without a bundle id.
 LEAN_STDLIB_DENIED = frozenset({
-    "dataclasses", "inspect", "ast", "dis", "tokenize", "argparse", "gettext", "locale", "shutil", "socket",
+    "dataclasses", "inspect", "ast", "dis", "tokenize", "typing", "argparse", "gettext", "locale", "shutil",
+    "socket",
 })
 LAUNCHER_DENIED = LEAN_STDLIB_DENIED | {
     "pydantic", "pydantic_core", "pydantic_settings", "pymongo", "requests", "jinja2", "pythonjsonlogger",
@@ -30,9 +32,10 @@ LAUNCHER_DENIED = LEAN_STDLIB_DENIED | {
 }
 # A standby waits on its ticket with the standard library alone: no Jira client, no MongoDB, no
 # settings model; nor the logging the active worker sets up, nor ctypes (the launcher's prctl);
-# nor pathlib (with urllib.parse and ipaddress) or typing, where os.path and plain classes do.
+# nor pathlib (with urllib.parse and ipaddress), where os.path does (the launcher's secret scan
+# walks the config directory with app.config.source, whose paths are pathlib's).
 STANDBY_DENIED = LAUNCHER_DENIED | {
-    "app.config", "ctypes", "app.sync.worker", "app.sync.engine", "pathlib", "urllib", "ipaddress", "typing",
+    "app.config", "ctypes", "app.sync.worker", "app.sync.engine", "pathlib", "urllib", "ipaddress",
 }
 # What a pass never uses: the health service's web stack, the bundle's rendering and supervisord
 # client, the command line, the trace pages, a process inspector.
@@ -64,7 +67,7 @@ def test_the_launcher_execs_without_pydantic_or_the_settings():
     modules = imported("import os, sys\n"
                        "os.execvpe = lambda *_: (print(' '.join(sys.modules)), sys.exit(0))\n"
                        "from app.bundle.launch import main\n"
-                       "main(['--', 'true'])")
+                       "main(['--', 'true'])", site=False)
 
     assert "app.config.secrets" in modules, "the probe ran the launcher's secret scan"
     assert denied(modules, LAUNCHER_DENIED) == []

@@ -3,7 +3,7 @@ pasted into a base URL, an error quoting a URL, a header in an exception), it le
 in a log line or in what the worker stores for `/health` and the dashboard.
 
 The values to hide are the ones this process knows: the values of its secret variables (names
-that say they are credentials: `named_like_a_credential`) in its environment, and what a
+that say they are credentials: app.credential_names) in its environment, and what a
 program adds with `remember` (a worker its pair's token). Values shorter than
 REDACT_MIN_LENGTH are left alone: too likely to be ordinary words.
 
@@ -21,8 +21,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-CREDENTIAL_WORDS = frozenset({"TOKEN", "SECRET", "PASSWORD", "PASSWD", "PAT", "CREDENTIALS", "APIKEY"})
-CREDENTIAL_PHRASES = (("API", "KEY"), ("PRIVATE", "KEY"))
+from app.credential_names import named_like_a_credential
 
 REDACT_MIN_LENGTH = 8
 """Shorter values are too likely to be ordinary words of a message (tokens are longer)."""
@@ -34,12 +33,6 @@ def redact(message: str, secrets: Iterable[str]) -> str:
         if len(secret) >= REDACT_MIN_LENGTH:
             message = message.replace(secret, "***")
     return message
-
-
-def named_like_a_credential(name: str) -> bool:
-    words = name.upper().split("_")
-    phrases = set(zip(words, words[1:], strict=False))
-    return bool(CREDENTIAL_WORDS.intersection(words)) or any(phrase in phrases for phrase in CREDENTIAL_PHRASES)
 
 
 _lock = threading.Lock()

@@ -3,7 +3,9 @@
 app.settings.Settings takes these settings' default and fallbacks from here, and the standby
 worker (app.sync.standby) reads the first two through `StandbySettings.from_environ`: a standby
 worker imports nothing but the standard library so that it costs about a bare interpreter
-(pydantic alone would add several MB to each of them, one per pair this bundle does not hold).
+(pydantic alone would add several MB to each of them, one per pair this bundle does not hold),
+and of the standard library not even pathlib, typing or dataclasses, a few milliseconds of CPU
+each for every standby (tests/unit/test_lean_imports.py).
 The launcher every program starts through (app.bundle.launch) reads CONFIG_DIR through
 `configured_config_dir`, for the same reason and for time: one launcher per pair starting at once.
 tests/unit/test_runtime_settings.py checks that both read the same environment the same way.
@@ -11,13 +13,16 @@ tests/unit/test_runtime_settings.py checks that both read the same environment t
 
 from __future__ import annotations
 
-import socket
+import os
 from collections.abc import Mapping
-from dataclasses import dataclass
-from pathlib import Path
 
-DEFAULT_RUNTIME_DIR = Path("runtime")
-DEFAULT_CONFIG_DIR = Path("config")
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
+if TYPE_CHECKING:
+    from pathlib import Path
+
+# Strings: Settings makes them Paths (app.settings), the standby and the launcher need no pathlib.
+DEFAULT_RUNTIME_DIR = "runtime"
+DEFAULT_CONFIG_DIR = "config"
 BUNDLE_ID_FILE_NAME = "bundle-id"
 
 
@@ -26,14 +31,24 @@ def bundle_id_file(runtime_dir: Path) -> Path:
     return runtime_dir.absolute() / BUNDLE_ID_FILE_NAME
 
 
-def effective_bundle_id(configured: str | None, runtime_dir: Path) -> str:
+def effective_bundle_id(configured: str | None, runtime_dir: str | os.PathLike[str]) -> str:
     """BUNDLE_ID, else the one `run` drew for this runtime directory, else the host's name."""
     if configured:
         return configured
     try:
-        return bundle_id_file(runtime_dir).read_text(encoding="utf-8").strip() or socket.gethostname()
+        with open(os.path.join(runtime_dir, BUNDLE_ID_FILE_NAME), encoding="utf-8") as file:
+            drawn = file.read().strip()
     except OSError:
-        return socket.gethostname()
+        drawn = ""
+    return drawn or _host_name()
+
+
+def _host_name() -> str:
+    # Imported here: in a bundle `run` has drawn the identity, and socket costs every standby worker
+    # and every launcher a few milliseconds of start-up for nothing.
+    import socket
+
+    return socket.gethostname()
 
 
 def _variable(environ: Mapping[str, str], name: str) -> str | None:
@@ -43,21 +58,37 @@ def _variable(environ: Mapping[str, str], name: str) -> str | None:
     return next((value for key, value in environ.items() if key.upper() == name), None)
 
 
-@dataclass(frozen=True)
 class StandbySettings:
-    """What a standby worker needs: where the tickets are, and whose tickets it waits for."""
+    """What a standby worker needs: where the tickets are (`runtime_dir`, as written: Settings
+    has the same directory as a Path), and whose tickets it waits for (`bundle_id`)."""
 
-    runtime_dir: Path
-    bundle_id: str
+    __slots__ = ("runtime_dir", "bundle_id")
+
+    def __init__(self, runtime_dir: str, bundle_id: str) -> None:
+        self.runtime_dir = runtime_dir
+        self.bundle_id = bundle_id
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, StandbySettings):
+            return NotImplemented
+        return (self.runtime_dir, self.bundle_id) == (other.runtime_dir, other.bundle_id)
+
+    def __hash__(self) -> int:
+        return hash((self.runtime_dir, self.bundle_id))
+
+    def __repr__(self) -> str:
+        return f"StandbySettings(runtime_dir={self.runtime_dir!r}, bundle_id={self.bundle_id!r})"
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> StandbySettings:
         raw_runtime_dir = _variable(environ, "RUNTIME_DIR")
-        runtime_dir = DEFAULT_RUNTIME_DIR if raw_runtime_dir is None else Path(raw_runtime_dir)
+        runtime_dir = DEFAULT_RUNTIME_DIR if raw_runtime_dir is None else raw_runtime_dir
         return cls(runtime_dir, effective_bundle_id(_variable(environ, "BUNDLE_ID"), runtime_dir))
 
 
 def configured_config_dir(environ: Mapping[str, str]) -> Path:
     """CONFIG_DIR as Settings reads it: the directory of the pair files."""
+    from pathlib import Path  # the launcher's secret scan walks it with pathlib (app.config.source)
+
     raw = _variable(environ, "CONFIG_DIR")
-    return DEFAULT_CONFIG_DIR if raw is None else Path(raw)
+    return Path(DEFAULT_CONFIG_DIR if raw is None else raw)

@@ -67,7 +67,7 @@ class Settings(_Group):
 
     from_files: ClassVar[tuple[str, ...]] = ("mongo_uri",)
 
-    config_dir: Path = Field(DEFAULT_CONFIG_DIR, description="Directory scanned for sync-*.json pair files.")
+    config_dir: Path = Field(Path(DEFAULT_CONFIG_DIR), description="Directory scanned for sync-*.json pair files.")
     mongo_uri: str | None = Field(
         None, description="MongoDB connection string (or MONGO_URI_FILE, a file holding it). `run` refuses to start "
         "without one; `embedded` runs the embedded MongoDB-wire server, dev only: its data is not kept.",
@@ -91,7 +91,7 @@ class Settings(_Group):
     )
     log_format: Literal["json", "text"] = Field("json", description="json for machines, text for people.")
     runtime_dir: Path = Field(
-        DEFAULT_RUNTIME_DIR, description="Where supervisord.conf, its socket, pid file and embedded data go."
+        Path(DEFAULT_RUNTIME_DIR), description="Where supervisord.conf, its socket, pid file and embedded data go."
     )
     supervisor_timeout: float = Field(1.0, gt=0, description="Seconds allowed for one supervisord RPC call.")
     watchdog_cooldown_min: float = Field(30.0, description="First wait before bringing a FATAL program back.")

@@ -24,16 +24,18 @@ holds it to that.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-from collections.abc import Collection, Mapping
-from typing import NoReturn
+from collections.abc import Collection, Mapping, Sequence
 
 from app.bundle.parent_death import stop_with_parent
 from app.config.secrets import secret_names
 from app.runtime_settings import configured_config_dir
 from app.secret_files import supplied_by
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (tests/unit/test_lean_imports.py)
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 WITHHELD_VARIABLE = "JIRA_SYNC_WITHHELD"
 EXIT_CANNOT_RUN = 127
@@ -59,6 +61,37 @@ def withheld_from(environ: Mapping[str, str] = os.environ) -> frozenset[str]:
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
+    arguments = sys.argv[1:] if argv is None else argv
+    keep, command = rendered_arguments(arguments) or parse_arguments(arguments)
+    secrets = secret_names(os.environ, configured_config_dir(os.environ))
+    if not stop_with_parent():
+        refuse("supervisord is gone; not starting")
+    try:
+        os.execvpe(command[0], command, launch_environment(os.environ, secrets, set(keep)))
+    except OSError as error:
+        refuse(f"cannot run {command[0]}: {error.strerror}")
+
+
+def rendered_arguments(argv: Sequence[str]) -> tuple[list[str], list[str]] | None:
+    """(kept names, command) when `argv` has the shape app.bundle.render writes, `--keep NAME`...
+    `--` COMMAND..., read as `parse_arguments` reads it; None for any other shape (pure).
+
+    argparse, with the gettext, locale and shutil it brings, is about a seventh of a launcher's CPU
+    time, and every program of the bundle starts through one."""
+    keep: list[str] = []
+    index = 0
+    while argv[index:index + 1] == ["--keep"] and index + 1 < len(argv) and not argv[index + 1].startswith("-"):
+        keep.append(argv[index + 1])
+        index += 2
+    if argv[index:index + 1] != ["--"] or index + 1 == len(argv):
+        return None
+    return keep, list(argv[index + 1:])
+
+
+def parse_arguments(argv: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(kept names, command) from any command line; the usage and its errors (exit 2) otherwise."""
+    import argparse
+
     parser = argparse.ArgumentParser(prog="python -m app.bundle.launch", description=__doc__.splitlines()[0])
     parser.add_argument("--keep", action="append", default=[], metavar="NAME", help="a secret this program needs")
     parser.add_argument("command", nargs=argparse.REMAINDER, help="-- then the program and its arguments")
@@ -66,13 +99,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         parser.error("no command given")
-    secrets = secret_names(os.environ, configured_config_dir(os.environ))
-    if not stop_with_parent():
-        refuse("supervisord is gone; not starting")
-    try:
-        os.execvpe(command[0], command, launch_environment(os.environ, secrets, set(args.keep)))
-    except OSError as error:
-        refuse(f"cannot run {command[0]}: {error.strerror}")
+    return args.keep, command
 
 
 def refuse(reason: str) -> NoReturn:

@@ -10,9 +10,11 @@ pydantic nor the models with it.
 from __future__ import annotations
 
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: the launcher needs none
 if TYPE_CHECKING:
+    from typing import Any
+
     from app.config.errors import ConfigError, ConfigFileError, ConfigWarning
     from app.config.loader import LoadedPair, LoadResult, load_configs, load_pair, load_pair_file
     from app.config.models import (

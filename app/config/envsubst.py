@@ -21,28 +21,43 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
-from typing import Any
 
 from app.config.source import Loc
 from app.secret_files import SecretFileError, secret_value
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: the launcher needs none
+if TYPE_CHECKING:
+    from typing import Any
 
 ENV_REFERENCE = re.compile(r"\$(\$?)\{([A-Z_][A-Z0-9_]*)\}")
 ENVIRONMENT_BLOCK = "jira"
 ENVIRONMENT_FIELDS = ("apiToken", "email")  # inside ENVIRONMENT_BLOCK
 
 
-@dataclass(frozen=True)
 class Reference:
     """`${name}` written at `loc`; `problem` says why it has no value when that is not plain
-    "unset" (its NAME_FILE could not be read)."""
+    "unset" (its NAME_FILE could not be read). A plain class: the launcher imports this module,
+    and neither dataclasses nor typing (tests/unit/test_lean_imports.py)."""
 
-    loc: Loc
-    name: str
-    problem: str | None = None
+    __slots__ = ("loc", "name", "problem")
+
+    def __init__(self, loc: Loc, name: str, problem: str | None = None) -> None:
+        self.loc = loc
+        self.name = name
+        self.problem = problem
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Reference):
+            return NotImplemented
+        return (self.loc, self.name, self.problem) == (other.loc, other.name, other.problem)
+
+    def __hash__(self) -> int:
+        return hash((self.loc, self.name, self.problem))
+
+    def __repr__(self) -> str:
+        return f"Reference(loc={self.loc!r}, name={self.name!r}, problem={self.problem!r})"
 
 
-@dataclass
 class Substitution:
     """The document after substitution, the variables it used and the references that failed.
 
@@ -51,11 +66,17 @@ class Substitution:
     document references.
     """
 
-    data: Any = field(repr=False)
-    used: dict[str, str] = field(default_factory=dict, repr=False)
-    unset: list[Reference] = field(default_factory=list)
-    misplaced: list[Reference] = field(default_factory=list)
-    withheld: set[str] = field(default_factory=set)
+    __slots__ = ("data", "used", "unset", "misplaced", "withheld")
+
+    def __init__(self, data: Any) -> None:
+        self.data = data
+        self.used: dict[str, str] = {}
+        self.unset: list[Reference] = []
+        self.misplaced: list[Reference] = []
+        self.withheld: set[str] = set()
+
+    def __repr__(self) -> str:
+        return f"Substitution(unset={self.unset!r}, misplaced={self.misplaced!r}, withheld={self.withheld!r})"
 
 
 def substitute(document: Any, environ: Mapping[str, str], withheld: Collection[str] = ()) -> Substitution:
@@ -66,7 +87,7 @@ def substitute(document: Any, environ: Mapping[str, str], withheld: Collection[s
     ones stay as written and are listed in `withheld`. Keys are never substituted; values are
     substituted once (no recursive expansion).
     """
-    result = Substitution(data=None)
+    result = Substitution(None)
     result.data = _walk(document, (), None, withheld, result, environ)
     return result
 

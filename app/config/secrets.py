@@ -18,7 +18,7 @@ from pathlib import Path
 
 from app.config.envsubst import references
 from app.config.source import SourceError, config_files, parse_document, read_config_bytes
-from app.redaction import named_like_a_credential
+from app.credential_names import named_like_a_credential
 from app.secret_files import file_variable
 
 

@@ -12,7 +12,10 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: the launcher needs none
+if TYPE_CHECKING:
+    from typing import Any
 
 Loc = tuple[str | int, ...]
 """Where a value sits in a parsed document: its keys and list indexes from the top."""

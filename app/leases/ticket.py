@@ -5,6 +5,8 @@ bundle (`hold`, with the lease's fence) and when it hands the pair over to anoth
 (`release`). A standby worker only polls this file, so it needs nothing but the standard
 library (its RSS stays that of a bare interpreter) until there is a lease to act on; the
 worker then proves the lease in MongoDB itself before it acts. Writes are atomic (a rename).
+Of the standard library, not even pathlib, typing or dataclasses (tests/unit/test_lean_imports.py):
+every standby worker imports this module.
 """
 
 from __future__ import annotations
@@ -12,50 +14,72 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from dataclasses import asdict, dataclass
-from pathlib import Path
 
 HOLD = "hold"
 RELEASE = "release"
+DIRECTORY = "leases"
+SUFFIX = ".json"
 
 
-@dataclass(frozen=True)
 class Ticket:
     """The keeper's word about one pair: `owner` holds it with `fence`; `state` hold or release."""
 
-    pair: str
-    owner: str
-    fence: int
-    state: str = HOLD
+    __slots__ = ("pair", "owner", "fence", "state")
+
+    def __init__(self, pair: str, owner: str, fence: int, state: str = HOLD) -> None:
+        self.pair = pair
+        self.owner = owner
+        self.fence = fence
+        self.state = state
+
+    def as_document(self) -> dict[str, str | int]:
+        return {"pair": self.pair, "owner": self.owner, "fence": self.fence, "state": self.state}
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Ticket):
+            return NotImplemented
+        return self.as_document() == other.as_document()
+
+    def __hash__(self) -> int:
+        return hash((self.pair, self.owner, self.fence, self.state))
+
+    def __repr__(self) -> str:
+        return f"Ticket(pair={self.pair!r}, owner={self.owner!r}, fence={self.fence!r}, state={self.state!r})"
 
 
-def ticket_path(runtime_dir: Path | str, pair: str) -> Path:
-    return Path(runtime_dir) / "leases" / f"{pair}.json"
+def ticket_path(runtime_dir: str | os.PathLike[str], pair: str) -> str:
+    return os.path.join(runtime_dir, DIRECTORY, pair + SUFFIX)
 
 
-def write_ticket(runtime_dir: Path | str, ticket: Ticket) -> None:
+def write_ticket(runtime_dir: str | os.PathLike[str], ticket: Ticket) -> None:
     path = ticket_path(runtime_dir, ticket.pair)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    staging = path.with_suffix(".tmp")
-    staging.write_text(json.dumps(asdict(ticket)), encoding="utf-8")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    staging = path.removesuffix(SUFFIX) + ".tmp"
+    with open(staging, "w", encoding="utf-8") as file:
+        file.write(json.dumps(ticket.as_document()))
     os.replace(staging, path)
 
 
-def read_ticket(runtime_dir: Path | str, pair: str) -> Ticket | None:
+def read_ticket(runtime_dir: str | os.PathLike[str], pair: str) -> Ticket | None:
     """The pair's ticket, or None when there is none (or it cannot be read: treated as none)."""
     try:
-        data = json.loads(ticket_path(runtime_dir, pair).read_text(encoding="utf-8"))
+        with open(ticket_path(runtime_dir, pair), encoding="utf-8") as file:
+            data = json.loads(file.read())
         return Ticket(str(data["pair"]), str(data["owner"]), int(data["fence"]), str(data.get("state", HOLD)))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
-def read_tickets(runtime_dir: Path | str) -> list[Ticket]:
+def read_tickets(runtime_dir: str | os.PathLike[str]) -> list[Ticket]:
     """Every readable ticket of the bundle, by pair."""
-    paths = sorted((Path(runtime_dir) / "leases").glob("*.json"))
-    return [ticket for path in paths if (ticket := read_ticket(runtime_dir, path.stem)) is not None]
+    try:
+        names = sorted(os.listdir(os.path.join(runtime_dir, DIRECTORY)))
+    except OSError:
+        return []
+    pairs = [name.removesuffix(SUFFIX) for name in names if name.endswith(SUFFIX) and name != SUFFIX]
+    return [ticket for pair in pairs if (ticket := read_ticket(runtime_dir, pair)) is not None]
 
 
-def remove_ticket(runtime_dir: Path | str, pair: str) -> None:
+def remove_ticket(runtime_dir: str | os.PathLike[str], pair: str) -> None:
     with contextlib.suppress(FileNotFoundError):
-        ticket_path(runtime_dir, pair).unlink()
+        os.remove(ticket_path(runtime_dir, pair))

@@ -9,15 +9,14 @@ the active worker. The wait doubles per failure in a row from FIRST_DELAY up to 
 failure more than MAX_DELAY + STABLE_AFTER after the one before starts the count over. A kill -9
 records nothing: the process started again does not wait.
 
-Standard library only: the standby worker reads it (it must stay a bare interpreter).
+Standard library only, and not even pathlib, typing or dataclasses: every standby worker reads it
+(tests/unit/test_lean_imports.py).
 """
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
-from pathlib import Path
 
 FIRST_DELAY = 2.0  # seconds before the start after a first failure
 MAX_DELAY = 300.0  # cap of the doubling wait
@@ -25,10 +24,27 @@ STABLE_AFTER = 60.0  # a failure this long after the previous one's wait ended s
 DIRECTORY = "start-failures"
 
 
-@dataclass(frozen=True)
 class StartFailures:
-    count: int  # failed starts in a row
-    last_at: float  # when the last one was (seconds since the epoch)
+    """A pair's failed starts in a row: `count` of them, the last at `last_at` (seconds since the
+    epoch). A plain class: a NamedTuple's `count` would be tuple.count's, and a dataclass costs
+    every standby worker inspect and the rest of its import."""
+
+    __slots__ = ("count", "last_at")
+
+    def __init__(self, count: int, last_at: float) -> None:
+        self.count = count
+        self.last_at = last_at
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, StartFailures):
+            return NotImplemented
+        return (self.count, self.last_at) == (other.count, other.last_at)
+
+    def __hash__(self) -> int:
+        return hash((self.count, self.last_at))
+
+    def __repr__(self) -> str:
+        return f"StartFailures(count={self.count!r}, last_at={self.last_at!r})"
 
 
 def backoff_seconds(count: int) -> float:
@@ -52,15 +68,16 @@ def wait_before_start(failures: StartFailures | None, now: float) -> float:
     return max(0.0, failures.last_at + backoff_seconds(failures.count) - now)
 
 
-def _path(runtime_dir: str | os.PathLike[str], pair: str) -> Path:
-    return Path(runtime_dir) / DIRECTORY / f"{pair}.json"
+def _path(runtime_dir: str | os.PathLike[str], pair: str) -> str:
+    return os.path.join(runtime_dir, DIRECTORY, f"{pair}.json")
 
 
 def read_failures(runtime_dir: str | os.PathLike[str], pair: str) -> StartFailures | None:
     """The pair's record; None when there is none or it cannot be read (a start never waits on a
     broken record)."""
     try:
-        raw = json.loads(_path(runtime_dir, pair).read_text(encoding="utf-8"))
+        with open(_path(runtime_dir, pair), encoding="utf-8") as file:
+            raw = json.loads(file.read())
         return StartFailures(int(raw["count"]), float(raw["lastAt"]))
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -70,8 +87,9 @@ def record_failure(runtime_dir: str | os.PathLike[str], pair: str, now: float) -
     """Count one more failed start of the pair (written atomically); the new record."""
     failures = after_failure(read_failures(runtime_dir, pair), now)
     path = _path(runtime_dir, pair)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(f".{os.getpid()}.tmp")
-    partial.write_text(json.dumps({"count": failures.count, "lastAt": failures.last_at}), encoding="utf-8")
-    partial.replace(path)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    partial = f"{path.removesuffix('.json')}.{os.getpid()}.tmp"
+    with open(partial, "w", encoding="utf-8") as file:
+        file.write(json.dumps({"count": failures.count, "lastAt": failures.last_at}))
+    os.replace(partial, path)
     return failures

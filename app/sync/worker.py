@@ -308,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
         log.error("settings: %s", "; ".join(settings_problems(error)))
         runtime_dir, code = StandbySettings.from_environ(os.environ).runtime_dir, EXIT_STARTUP_FAILED
     else:
-        runtime_dir, code = settings.runtime_dir, run_worker(args.config, settings, args.fence)
+        runtime_dir, code = str(settings.runtime_dir), run_worker(args.config, settings, args.fence)
     if code in FAILED_STARTS:  # the next start waits (app.sync.start_backoff): no crash loop
         failures = record_failure(runtime_dir, args.config.stem, time.time())
         log.info("start failed", extra={"exit_code": code, "failures_in_a_row": failures.count,

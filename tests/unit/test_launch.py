@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from app.bundle.launch import WITHHELD_VARIABLE, launch_environment, withheld_from
-from app.bundle.render import HEALTH_SECRETS, launched
+from app.bundle.launch import WITHHELD_VARIABLE, launch_environment, parse_arguments, rendered_arguments, withheld_from
+from app.bundle.render import HEALTH_SECRETS, LAUNCHER_MODULE, launched
 from app.config import load_configs
 from app.config.secrets import named_like_a_credential, secret_names
 from app.settings import HealthAuthSettings, Settings
@@ -49,6 +49,39 @@ def test_secrets_are_the_tokens_the_files_reference_and_the_credential_names(tmp
     assert secret_names(["PATH", "X_TOKEN", "BOT_EMAIL"], tmp_path) == {"X_TOKEN", "AB_KEY", "CD_KEY", "AB_KEY_FILE",
                                                                         "CD_KEY_FILE"}
     assert secret_names(["X_TOKEN"], tmp_path / "missing") == {"X_TOKEN"}
+
+
+@pytest.mark.parametrize("argv", [
+    ["--", "true"], ["--keep", "A", "--keep", "B", "--", "cmd", "-x"], ["--keep", "A", "--", "cmd", "--", "y"],
+    ["--", "--keep", "x"], ["--", "--"], ["--keep", "", "--", "cmd"],
+    # Not the rendered shape: argparse reads these, as it always did.
+    ["--keep=A", "--", "cmd"], ["--ke", "A", "--", "cmd"], ["--keep", "A", "cmd"], ["cmd", "--keep", "A"],
+    ["--keep", "-1", "--", "cmd"],
+])
+def test_the_launchers_own_reading_of_its_command_line_is_argparses(argv):
+    rendered = rendered_arguments(argv)
+
+    assert rendered is None or rendered == parse_arguments(argv)
+
+
+def test_every_command_line_the_bundle_renders_skips_argparse():
+    for keep in ((), ("JIRA_AB_TOKEN",), ("HEALTH_AUTH_TOKEN", "HEALTH_AUTH_PASSWORD")):
+        command = launched(("python", "-m", "app.sync.standby", "--config", "/c/sync-ab.json"), keep)
+        argv = list(command[command.index(LAUNCHER_MODULE) + 1:])
+
+        assert rendered_arguments(argv) == parse_arguments(argv)
+
+
+@pytest.mark.parametrize(("argv", "error"), [
+    ([], "no command given"), (["--"], "no command given"), (["--keep"], "expected one argument"),
+    (["--keep", "--", "cmd"], "expected one argument"),
+])
+def test_a_command_line_the_launcher_cannot_read_is_argparses_usage_error(argv, error, capsys):
+    assert rendered_arguments(argv) is None
+    with pytest.raises(SystemExit) as exit_:
+        parse_arguments(argv)
+
+    assert exit_.value.code == 2 and error in capsys.readouterr().err
 
 
 def test_a_program_keeps_only_what_it_needs_and_learns_which_were_withheld():

@@ -37,7 +37,7 @@ def test_standby_settings_agree_with_settings(variables, bundle_id_file, tmp_pat
 
     standby = StandbySettings.from_environ(os.environ)
 
-    assert standby.runtime_dir == settings.runtime_dir
+    assert Path(standby.runtime_dir) == settings.runtime_dir, "the same directory (the standby's as written)"
     assert standby.bundle_id == settings.effective_bundle_id
 
 

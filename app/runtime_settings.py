@@ -16,6 +16,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+from app.records import Record
+
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:
     from pathlib import Path
@@ -58,7 +60,7 @@ def _variable(environ: Mapping[str, str], name: str) -> str | None:
     return next((value for key, value in environ.items() if key.upper() == name), None)
 
 
-class StandbySettings:
+class StandbySettings(Record):
     """What a standby worker needs: where the tickets are (`runtime_dir`, as written: Settings
     has the same directory as a Path), and whose tickets it waits for (`bundle_id`)."""
 
@@ -67,17 +69,6 @@ class StandbySettings:
     def __init__(self, runtime_dir: str, bundle_id: str) -> None:
         self.runtime_dir = runtime_dir
         self.bundle_id = bundle_id
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, StandbySettings):
-            return NotImplemented
-        return (self.runtime_dir, self.bundle_id) == (other.runtime_dir, other.bundle_id)
-
-    def __hash__(self) -> int:
-        return hash((self.runtime_dir, self.bundle_id))
-
-    def __repr__(self) -> str:
-        return f"StandbySettings(runtime_dir={self.runtime_dir!r}, bundle_id={self.bundle_id!r})"
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> StandbySettings:

@@ -23,6 +23,7 @@ import re
 from collections.abc import Collection, Mapping
 
 from app.config.source import Loc
+from app.records import Record
 from app.secret_files import SecretFileError, secret_value
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: the launcher needs none
@@ -34,10 +35,10 @@ ENVIRONMENT_BLOCK = "jira"
 ENVIRONMENT_FIELDS = ("apiToken", "email")  # inside ENVIRONMENT_BLOCK
 
 
-class Reference:
+class Reference(Record):
     """`${name}` written at `loc`; `problem` says why it has no value when that is not plain
-    "unset" (its NAME_FILE could not be read). A plain class: the launcher imports this module,
-    and neither dataclasses nor typing (tests/unit/test_lean_imports.py)."""
+    "unset" (its NAME_FILE could not be read). A Record, not a dataclass: the launcher imports
+    this module, and neither dataclasses nor typing (tests/unit/test_lean_imports.py)."""
 
     __slots__ = ("loc", "name", "problem")
 
@@ -45,17 +46,6 @@ class Reference:
         self.loc = loc
         self.name = name
         self.problem = problem
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Reference):
-            return NotImplemented
-        return (self.loc, self.name, self.problem) == (other.loc, other.name, other.problem)
-
-    def __hash__(self) -> int:
-        return hash((self.loc, self.name, self.problem))
-
-    def __repr__(self) -> str:
-        return f"Reference(loc={self.loc!r}, name={self.name!r}, problem={self.problem!r})"
 
 
 class Substitution:

@@ -15,13 +15,15 @@ import contextlib
 import json
 import os
 
+from app.records import Record
+
 HOLD = "hold"
 RELEASE = "release"
 DIRECTORY = "leases"
 SUFFIX = ".json"
 
 
-class Ticket:
+class Ticket(Record):
     """The keeper's word about one pair: `owner` holds it with `fence`; `state` hold or release."""
 
     __slots__ = ("pair", "owner", "fence", "state")
@@ -34,17 +36,6 @@ class Ticket:
 
     def as_document(self) -> dict[str, str | int]:
         return {"pair": self.pair, "owner": self.owner, "fence": self.fence, "state": self.state}
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Ticket):
-            return NotImplemented
-        return self.as_document() == other.as_document()
-
-    def __hash__(self) -> int:
-        return hash((self.pair, self.owner, self.fence, self.state))
-
-    def __repr__(self) -> str:
-        return f"Ticket(pair={self.pair!r}, owner={self.owner!r}, fence={self.fence!r}, state={self.state!r})"
 
 
 def ticket_path(runtime_dir: str | os.PathLike[str], pair: str) -> str:

@@ -18,33 +18,24 @@ from __future__ import annotations
 import json
 import os
 
+from app.records import Record
+
 FIRST_DELAY = 2.0  # seconds before the start after a first failure
 MAX_DELAY = 300.0  # cap of the doubling wait
 STABLE_AFTER = 60.0  # a failure this long after the previous one's wait ended starts the count over
 DIRECTORY = "start-failures"
 
 
-class StartFailures:
+class StartFailures(Record):
     """A pair's failed starts in a row: `count` of them, the last at `last_at` (seconds since the
-    epoch). A plain class: a NamedTuple's `count` would be tuple.count's, and a dataclass costs
-    every standby worker inspect and the rest of its import."""
+    epoch). A Record, not a NamedTuple (whose `count` would be tuple.count) nor a dataclass (which
+    costs every standby worker inspect and the rest of its import)."""
 
     __slots__ = ("count", "last_at")
 
     def __init__(self, count: int, last_at: float) -> None:
         self.count = count
         self.last_at = last_at
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, StartFailures):
-            return NotImplemented
-        return (self.count, self.last_at) == (other.count, other.last_at)
-
-    def __hash__(self) -> int:
-        return hash((self.count, self.last_at))
-
-    def __repr__(self) -> str:
-        return f"StartFailures(count={self.count!r}, last_at={self.last_at!r})"
 
 
 def backoff_seconds(count: int) -> float:

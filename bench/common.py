@@ -105,15 +105,19 @@ def work_dir(prefix: str) -> Iterator[Path]:
 
 # -- measurements ---------------------------------------------------------------------------
 
-def tree_rss(pid: int) -> int:
-    """Bytes of resident memory of `pid` and all its descendants (0 when it is gone)."""
+def process_tree(pid: int) -> list[psutil.Process]:
+    """`pid` and all its descendants, `pid` first (none when it is gone)."""
     try:
         root = psutil.Process(pid)
-        processes = [root, *root.children(recursive=True)]
+        return [root, *root.children(recursive=True)]
     except psutil.NoSuchProcess:
-        return 0
+        return []
+
+
+def tree_rss(pid: int) -> int:
+    """Bytes of resident memory of `pid` and all its descendants (0 when it is gone)."""
     total = 0
-    for process in processes:
+    for process in process_tree(pid):
         with contextlib.suppress(psutil.NoSuchProcess):
             total += process.memory_info().rss
     return total
@@ -122,17 +126,12 @@ def tree_rss(pid: int) -> int:
 def tree_cpu(pid: int) -> float:
     """CPU-seconds (user + system) used so far by `pid`, its living descendants and the children
     it has reaped (0 when it is gone)."""
-    try:
-        root = psutil.Process(pid)
-        processes = [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return 0.0
     total = 0.0
-    for process in processes:
+    for index, process in enumerate(process_tree(pid)):
         with contextlib.suppress(psutil.NoSuchProcess):
             times = process.cpu_times()
             total += times.user + times.system
-            if process is root:
+            if index == 0:
                 total += times.children_user + times.children_system
     return total
 
@@ -155,12 +154,7 @@ def tree_memory(pid: int) -> dict[str, int]:
     process), PSS (shared pages split among the processes sharing them: these add up to what the
     machine holds) and USS (private: what ending the processes gives back). Zeros when it is gone."""
     totals = {"rss": 0, "pss": 0, "uss": 0}
-    try:
-        root = psutil.Process(pid)
-        processes = [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return totals
-    for process in processes:
+    for process in process_tree(pid):
         with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
             full = process.memory_full_info()
             totals["rss"] += full.rss

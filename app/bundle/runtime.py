@@ -11,6 +11,7 @@ from collections.abc import MutableMapping
 from pathlib import Path
 from typing import NoReturn
 
+from app.atomic_files import write_atomically
 from app.settings import Settings
 
 # supervisord binds its control socket as "<file>.<pid>" before renaming it to <file>, and a
@@ -34,9 +35,7 @@ def write_runtime(settings: Settings, conf_text: str) -> Path:
     if settings.embedded_mongo:
         (runtime_dir / "mongo-data").mkdir(exist_ok=True)
     conf = Path(settings.supervisord_conf)
-    staging = conf.with_name(conf.name + ".tmp")
-    staging.write_text(conf_text, encoding="utf-8")
-    os.replace(staging, conf)
+    write_atomically(conf, conf_text)
     return conf
 
 

@@ -4,7 +4,7 @@ The keeper writes `<RUNTIME_DIR>/leases/<pair>.json` when it acquires a pair's l
 bundle (`hold`, with the lease's fence) and when it hands the pair over to another bundle
 (`release`). A standby worker only polls this file, so it needs nothing but the standard
 library (its RSS stays that of a bare interpreter) until there is a lease to act on; the
-worker then proves the lease in MongoDB itself before it acts. Writes are atomic (a rename).
+worker then proves the lease in MongoDB itself before it acts. Writes are atomic (app.atomic_files).
 Of the standard library, not even pathlib, typing or dataclasses (tests/unit/test_lean_imports.py):
 every standby worker imports this module.
 """
@@ -15,6 +15,7 @@ import contextlib
 import json
 import os
 
+from app.atomic_files import write_atomically
 from app.records import Record
 
 HOLD = "hold"
@@ -43,12 +44,7 @@ def ticket_path(runtime_dir: str | os.PathLike[str], pair: str) -> str:
 
 
 def write_ticket(runtime_dir: str | os.PathLike[str], ticket: Ticket) -> None:
-    path = ticket_path(runtime_dir, ticket.pair)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    staging = path.removesuffix(SUFFIX) + ".tmp"
-    with open(staging, "w", encoding="utf-8") as file:
-        file.write(json.dumps(ticket.as_document()))
-    os.replace(staging, path)
+    write_atomically(ticket_path(runtime_dir, ticket.pair), json.dumps(ticket.as_document()))
 
 
 def read_ticket(runtime_dir: str | os.PathLike[str], pair: str) -> Ticket | None:

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from app.atomic_files import write_atomically
 from app.leases.store import BundleBeat
 
 TWIN_FILE = "bundle-twin.json"
@@ -67,12 +67,8 @@ def twin_path(runtime_dir: Path | str) -> Path:
 
 
 def write_twin(runtime_dir: Path | str, twin: Twin) -> None:
-    path = twin_path(runtime_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    staging = path.with_suffix(".tmp")
-    staging.write_text(json.dumps({"reason": twin.reason(), "host": twin.host,
-                                   "started_at": twin.started_at.isoformat()}), encoding="utf-8")
-    os.replace(staging, path)
+    write_atomically(twin_path(runtime_dir), json.dumps({"reason": twin.reason(), "host": twin.host,
+                                                          "started_at": twin.started_at.isoformat()}))
 
 
 def read_twin_reason(runtime_dir: Path | str) -> str | None:

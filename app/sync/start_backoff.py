@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 
+from app.atomic_files import write_atomically
 from app.records import Record
 
 FIRST_DELAY = 2.0  # seconds before the start after a first failure
@@ -77,10 +78,5 @@ def read_failures(runtime_dir: str | os.PathLike[str], pair: str) -> StartFailur
 def record_failure(runtime_dir: str | os.PathLike[str], pair: str, now: float) -> StartFailures:
     """Count one more failed start of the pair (written atomically); the new record."""
     failures = after_failure(read_failures(runtime_dir, pair), now)
-    path = _path(runtime_dir, pair)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    partial = f"{path.removesuffix('.json')}.{os.getpid()}.tmp"
-    with open(partial, "w", encoding="utf-8") as file:
-        file.write(json.dumps({"count": failures.count, "lastAt": failures.last_at}))
-    os.replace(partial, path)
+    write_atomically(_path(runtime_dir, pair), json.dumps({"count": failures.count, "lastAt": failures.last_at}))
     return failures

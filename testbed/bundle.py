@@ -194,8 +194,13 @@ class Bundle:
     def states(self) -> dict[str, str]:
         return {name: info.statename for name, info in self.rpc().process_states().items()}
 
+    def program(self, name: str) -> ProcessInfo:
+        """Program `name` as one answer of supervisord: its state and pid read together (a kill -9
+        is reaped and the program spawned again between two separate calls)."""
+        return self.rpc().process_states()[name]
+
     def pid(self, name: str) -> int:
-        return self.rpc().process_states()[name].pid
+        return self.program(name).pid
 
     def environments(self, name: str) -> list[dict[str, str]]:
         """The environment of program `name` and of every process it started (gunicorn's workers)."""

@@ -44,7 +44,8 @@ def test_every_line_is_one_json_object_over_start_kill_restart_and_stop(tmp_path
         wait_for(lambda: bundle.states()["sync-ab"] == "RUNNING", 30, what="sync-ab RUNNING")
         first = bundle.pid("sync-ab")
         os.kill(first, signal.SIGKILL)
-        wait_for(lambda: bundle.states()["sync-ab"] == "RUNNING" and bundle.pid("sync-ab") != first, 60,
+        # One answer: read apart, the state could be the killed process's and the pid its successor's.
+        wait_for(lambda: (again := bundle.program("sync-ab")).statename == "RUNNING" and again.pid != first, 60,
                  what="sync-ab started again after kill -9")
         bundle.rpc().restart("sync-ab")  # supervisorctl restart sync-ab
         bundle.wait_syncing(timeout=90)

@@ -56,7 +56,8 @@ def reload_keeps_sync_a(bundle: Bundle, problem_files: set[str]) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "kept on their last good config: sync-a" in result.stdout
     assert "config error (sync-a keeps running on its last good config): " in result.stdout
-    assert bundle.states()["sync-a"] == "RUNNING" and bundle.pid("sync-a") == pid
+    after = bundle.program("sync-a")
+    assert (after.statename, after.pid) == ("RUNNING", pid)
     assert section(bundle, "sync-a") == rendered
     # /health scans the directory again within its cache time (5 s).
     wait_for(lambda: (response := bundle.health()).status_code == 200

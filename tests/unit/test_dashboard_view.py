@@ -157,12 +157,17 @@ def test_the_page_has_no_inline_script_or_style_for_its_content_security_policy_
     assert '<link rel="stylesheet" href="static/dashboard.css">' in html
 
 
-def test_comment_activity_is_shown_per_pair_for_the_last_pass_and_since_start():
-    beat = Heartbeat("sync-ab", NOW - timedelta(seconds=3), WorkerState.SLEEPING, last_pass=LastPass(
+def beat_with_activity(last_pass_counts: dict[str, int], totals: dict[str, object]) -> Heartbeat:
+    """sync-ab sleeping after a good pass that counted `last_pass_counts`, with `totals` since start."""
+    return Heartbeat("sync-ab", NOW - timedelta(seconds=3), WorkerState.SLEEPING, last_pass=LastPass(
         started_at=NOW - timedelta(seconds=65), finished_at=NOW - timedelta(seconds=63), duration_s=2.0, ok=True,
-        counts={"processed": 2, "comments.copied.user_to_dev": 2, "comments.skipped.dev_to_user": 1}),
-        metrics=WorkerTotals.from_document({"passes_total": 4, "comments": {"copied.user_to_dev": 5,
-                                                                            "deleted.dev_to_user": 1}}))
+        counts={"processed": 2, **last_pass_counts}),
+        metrics=WorkerTotals.from_document({"passes_total": 4, **totals}))
+
+
+def test_comment_activity_is_shown_per_pair_for_the_last_pass_and_since_start():
+    beat = beat_with_activity({"comments.copied.user_to_dev": 2, "comments.skipped.dev_to_user": 1},
+                              {"comments": {"copied.user_to_dev": 5, "deleted.dev_to_user": 1}})
     view = dashboard_view(assess(snapshot(heartbeats={"sync-ab": beat}), 30))
 
     pair = view["pairs"][0]
@@ -173,11 +178,8 @@ def test_comment_activity_is_shown_per_pair_for_the_last_pass_and_since_start():
 
 
 def test_field_activity_is_shown_per_pair_for_the_last_pass_and_since_start():
-    beat = Heartbeat("sync-ab", NOW - timedelta(seconds=3), WorkerState.SLEEPING, last_pass=LastPass(
-        started_at=NOW - timedelta(seconds=65), finished_at=NOW - timedelta(seconds=63), duration_s=2.0, ok=True,
-        counts={"processed": 2, "fields.updated.user_to_dev": 3, "fields.conflicts.dev_to_user": 1}),
-        metrics=WorkerTotals.from_document({"passes_total": 4, "fields": {"updated.user_to_dev": 7,
-                                                                          "conflicts.dev_to_user": 2}}))
+    beat = beat_with_activity({"fields.updated.user_to_dev": 3, "fields.conflicts.dev_to_user": 1},
+                              {"fields": {"updated.user_to_dev": 7, "conflicts.dev_to_user": 2}})
     view = dashboard_view(assess(snapshot(heartbeats={"sync-ab": beat}), 30))
 
     pair = view["pairs"][0]
